@@ -1,0 +1,71 @@
+"""Every write to accounts goes through here."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pyotp
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from fengqiao.accounts.models import LoginAttempt, User
+
+
+def login_locked(*, username: str, ip_address: str | None, now: dt.datetime | None = None) -> dt.datetime | None:
+    """If the username or the address has too many recent failures, return when the lock ends."""
+    now = now or timezone.now()
+    window_start = now - dt.timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
+    for field, value in (("username", username.lower()), ("ip_address", ip_address)):
+        if not value:
+            continue
+        recent = LoginAttempt.objects.filter(**{field: value}, at__gte=window_start).order_by("-at")
+        last_success = recent.filter(succeeded=True).values_list("at", flat=True).first()
+        failures = recent.filter(succeeded=False)
+        if last_success:
+            failures = failures.filter(at__gt=last_success)
+        limit = settings.LOGIN_MAX_FAILURES if field == "username" else settings.LOGIN_MAX_FAILURES * 4
+        times = list(failures.values_list("at", flat=True)[:limit])
+        if len(times) >= limit:
+            return times[-1] + dt.timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
+    return None
+
+
+def login_attempt_record(*, username: str, ip_address: str | None, succeeded: bool) -> None:
+    LoginAttempt.objects.create(username=username.lower()[:150], ip_address=ip_address, succeeded=succeeded)
+
+
+@transaction.atomic
+def user_create(*, actor, username: str, password: str, full_name: str, role: str, station=None, unit=None, **extra) -> User:
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": f"用户名“{username}”已存在"})
+    user = User(username=username, full_name=full_name, role=role, station=station, unit=unit, **extra)
+    validate_password(password, user)
+    user.set_password(password)
+    user.full_clean(exclude=["password"])
+    user.save()
+    return user
+
+
+def totp_new_secret() -> str:
+    return pyotp.random_base32()
+
+
+def totp_uri(user: User, secret: str) -> str:
+    return pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name="枫桥 Fengqiao")
+
+
+def totp_check(secret: str, code: str) -> bool:
+    code = (code or "").strip().replace(" ", "")
+    return bool(secret) and code.isdigit() and pyotp.TOTP(secret).verify(code, valid_window=1)
+
+
+@transaction.atomic
+def user_enable_totp(*, user: User, secret: str, code: str) -> None:
+    if not totp_check(secret, code):
+        raise ValidationError("动态口令不正确,请核对手机上的6位数字后重试")
+    user.totp_secret = secret
+    user.totp_enabled = True
+    user.save(update_fields=["totp_secret", "totp_enabled"])

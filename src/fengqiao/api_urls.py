@@ -1,0 +1,7 @@
+"""Every app's API routes under /api/. Each app adds one line here."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("registry/", include("fengqiao.registry.api.urls")),
+]

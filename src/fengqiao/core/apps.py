@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    name = "fengqiao.core"
+    label = "core"
+    verbose_name = "基础"
+
+    def ready(self):
+        from fengqiao.core import audit
+
+        audit.connect_signals()

@@ -1,0 +1,133 @@
+"""The change log: every create, update and delete of a change-logged model is written down.
+
+Single saves and deletes are caught by signals, so no write path can forget
+them; the `before` image is read from the database just before the save.
+Bulk writes (imports) do not fire signals, so the services that make them call
+`log_bulk` with the objects they wrote.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import uuid
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models.signals import post_delete, post_save, pre_save
+from django.utils import timezone
+
+from fengqiao.core import context
+from fengqiao.core.models import ChangeAction, ObjectChange
+
+_LOGGED: set[type[models.Model]] = set()
+_EXCLUDED_FIELDS = {"password", "totp_secret", "search_text"}
+
+
+class ChangeLogged(models.Model):
+    """Mixin: instances of subclasses get their changes logged."""
+
+    class Meta:
+        abstract = True
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if not cls._meta.abstract:
+            _LOGGED.add(cls)
+
+
+def _json_value(value):
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, bytes | memoryview):
+        return None
+    return value
+
+
+def serialize(instance: models.Model) -> dict:
+    data = {}
+    for field in instance._meta.concrete_fields:
+        if field.name in _EXCLUDED_FIELDS:
+            continue
+        data[field.attname] = _json_value(field.value_from_object(instance))
+    return data
+
+
+def _station_id(instance) -> int | None:
+    if hasattr(instance, "station_id"):
+        return instance.station_id
+    return None
+
+
+def _entry(instance, action, before, after, *, actor=None, source=None, time=None) -> ObjectChange:
+    current = context.current()
+    user = actor if actor is not None else (current.user if current else None)
+    if user is not None and not getattr(user, "is_authenticated", False):
+        user = None
+    return ObjectChange(
+        time=time or timezone.now(),
+        user=user,
+        user_name=(getattr(user, "display_name", "") or getattr(user, "username", "")) if user else "系统",
+        request_id=current.request_id if current else "",
+        source=source or (current.source if current else "system"),
+        action=action,
+        content_type=ContentType.objects.get_for_model(instance.__class__),
+        object_id=instance.pk,
+        object_repr=str(instance)[:200],
+        station_id=_station_id(instance),
+        before=before,
+        after=after,
+    )
+
+
+def _pre_save(sender, instance, raw=False, **kwargs):
+    if raw or sender not in _LOGGED:
+        return
+    if instance.pk is None or instance._state.adding:
+        instance._audit_before = None
+        return
+    old = sender._default_manager.filter(pk=instance.pk).first()
+    instance._audit_before = serialize(old) if old is not None else None
+
+
+def _post_save(sender, instance, created, raw=False, **kwargs):
+    if raw or sender not in _LOGGED:
+        return
+    before = None if created else getattr(instance, "_audit_before", None)
+    after = serialize(instance)
+    if not created and before == after:
+        return
+    _entry(instance, ChangeAction.CREATE if created else ChangeAction.UPDATE, before, after).save()
+
+
+def _post_delete(sender, instance, **kwargs):
+    if sender not in _LOGGED:
+        return
+    _entry(instance, ChangeAction.DELETE, serialize(instance), None).save()
+
+
+def connect_signals():
+    pre_save.connect(_pre_save, dispatch_uid="fengqiao_audit_pre_save")
+    post_save.connect(_post_save, dispatch_uid="fengqiao_audit_post_save")
+    post_delete.connect(_post_delete, dispatch_uid="fengqiao_audit_post_delete")
+
+
+def log_bulk(instances, action: str, *, befores: list[dict | None] | None = None, actor=None, source=None) -> int:
+    """Log a bulk write (bulk_create/bulk_update/queryset.update/delete) that bypassed signals."""
+    now = timezone.now()
+    entries = []
+    for i, instance in enumerate(instances):
+        before = befores[i] if befores else None
+        after = None if action == ChangeAction.DELETE else serialize(instance)
+        entries.append(_entry(instance, action, before, after, actor=actor, source=source, time=now))
+    ObjectChange.objects.bulk_create(entries, batch_size=2000)
+    return len(entries)
+
+
+def history_for(instance):
+    ct = ContentType.objects.get_for_model(instance.__class__)
+    return ObjectChange.objects.filter(content_type=ct, object_id=instance.pk).select_related("user")

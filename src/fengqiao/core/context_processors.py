@@ -1,0 +1,11 @@
+from django.conf import settings
+
+from fengqiao.core.navigation import navigation_for
+
+
+def shell(request):
+    user = getattr(request, "user", None)
+    return {
+        "nav_sections": navigation_for(user) if user is not None and user.is_authenticated else [],
+        "map_tile_url": settings.MAP_TILE_URL,
+    }

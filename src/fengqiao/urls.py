@@ -1,0 +1,17 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from fengqiao.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("parts/<slug:key>/", core_views.part_pending, name="part_pending"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("accounts/", include("fengqiao.accounts.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("core/", include("fengqiao.core.urls")),
+    path("registry/", include("fengqiao.registry.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/", include("fengqiao.api_urls")),
+]

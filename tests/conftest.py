@@ -1,0 +1,76 @@
+"""Shared fixtures: the three-user scoping matrix (alice / bob / charlie) and logged-in clients."""
+
+import pytest
+
+from fengqiao.accounts.choices import Role
+from tests.factories import PASSWORD, CommunityFactory, StationFactory, UserFactory
+
+
+@pytest.fixture
+def station(db):
+    return StationFactory(name="玉津派出所", code="511123-YJ")
+
+
+@pytest.fixture
+def other_station(db):
+    return StationFactory(name="清溪派出所", code="511123-QX")
+
+
+@pytest.fixture
+def community_a(station):
+    return CommunityFactory(station=station, name="西街社区")
+
+
+@pytest.fixture
+def community_b(station):
+    return CommunityFactory(station=station, name="东街社区")
+
+
+@pytest.fixture
+def alice(station):
+    """Station leader of 玉津派出所."""
+    return UserFactory(username="alice", full_name="艾丽", role=Role.STATION_LEADER, station=station)
+
+
+@pytest.fixture
+def bob(station, community_a):
+    """Community officer of 西街社区 (community A) at 玉津派出所."""
+    user = UserFactory(username="bob", full_name="鲍勃", role=Role.COMMUNITY_OFFICER, station=station)
+    community_a.officers.add(user)
+    return user
+
+
+@pytest.fixture
+def charlie(other_station):
+    """Community officer of another station."""
+    return UserFactory(username="charlie", full_name="查理", role=Role.COMMUNITY_OFFICER, station=other_station)
+
+
+def _login(client, user):
+    assert client.login(username=user.username, password=PASSWORD)
+    return client
+
+
+@pytest.fixture
+def login():
+    return _login
+
+
+@pytest.fixture
+def alice_client(client, alice):
+    return _login(client, alice)
+
+
+@pytest.fixture
+def bob_client(client, bob):
+    return _login(client, bob)
+
+
+@pytest.fixture
+def charlie_client(client, charlie):
+    return _login(client, charlie)
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
