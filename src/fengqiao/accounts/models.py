@@ -5,9 +5,10 @@ from django.utils.translation import gettext_lazy as _
 
 from fengqiao.accounts.choices import Rank, Role, UnitKind
 from fengqiao.accounts.roles import BUREAU_ROLES, LEADER_ROLES
+from fengqiao.core.audit import ChangeLogged
 
 
-class Bureau(models.Model):
+class Bureau(ChangeLogged):
     """A county public security bureau (县局): one installation may hold several stations under it."""
 
     name = models.CharField(_("名称"), max_length=100, unique=True)
@@ -21,7 +22,7 @@ class Bureau(models.Model):
         return self.name
 
 
-class Station(models.Model):
+class Station(ChangeLogged):
     bureau = models.ForeignKey(Bureau, on_delete=models.PROTECT, related_name="stations", verbose_name=_("县局"))
     name = models.CharField(_("名称"), max_length=100)
     code = models.CharField(_("代码"), max_length=20, unique=True)
@@ -39,7 +40,7 @@ class Station(models.Model):
         return self.name
 
 
-class Unit(models.Model):
+class Unit(ChangeLogged):
     """A team or office of a station (两队一室, 警务室, 户籍室...)."""
 
     station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="units", verbose_name=_("派出所"))
@@ -62,7 +63,7 @@ class FengqiaoUserManager(UserManager):
     pass
 
 
-class User(AbstractUser):
+class User(ChangeLogged, AbstractUser):
     full_name = models.CharField(_("姓名"), max_length=50)
     role = models.CharField(_("角色"), max_length=30, choices=Role.choices, default=Role.AUXILIARY)
     rank = models.CharField(_("身份"), max_length=20, choices=Rank.choices, default=Rank.POLICE)
@@ -116,3 +117,6 @@ class LoginAttempt(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["username", "at"]), models.Index(fields=["ip_address", "at"])]
+
+    def __str__(self):
+        return f"{self.username} {'ok' if self.succeeded else 'failed'} {self.at:%Y-%m-%d %H:%M}"

@@ -69,3 +69,62 @@ def user_enable_totp(*, user: User, secret: str, code: str) -> None:
     user.totp_secret = secret
     user.totp_enabled = True
     user.save(update_fields=["totp_secret", "totp_enabled"])
+
+
+def _require_manager(actor, station) -> None:
+    from django.core.exceptions import PermissionDenied
+
+    from fengqiao.accounts.roles import BUREAU_ROLES, LEADER_ROLES
+
+    if actor is None:
+        return
+    if actor.is_superuser:
+        return
+    if actor.role in BUREAU_ROLES and station is not None and station.bureau_id == actor.bureau_id:
+        return
+    if actor.role in LEADER_ROLES and station is not None and station.pk == actor.station_id:
+        return
+    raise PermissionDenied("只有本所领导或系统管理员可以管理本所人员")
+
+
+@transaction.atomic
+def staff_create(*, actor, username: str, password: str, full_name: str, role: str, station, unit=None, communities=(), **extra) -> User:
+    _require_manager(actor, station)
+    if unit is not None and unit.station_id != station.pk:
+        raise ValidationError({"unit": "所选单位不属于该派出所"})
+    user = user_create(actor=actor, username=username, password=password, full_name=full_name, role=role, station=station, unit=unit, **extra)
+    if communities:
+        user.communities.set(communities)
+    return user
+
+
+@transaction.atomic
+def staff_update(*, actor, user: User, communities=None, **fields) -> User:
+    _require_manager(actor, user.station)
+    if actor is not None and actor.pk == user.pk and fields.get("is_active") is False:
+        raise ValidationError("不能停用自己的账号")
+    if "unit" in fields and fields["unit"] is not None and fields["unit"].station_id != user.station_id:
+        raise ValidationError({"unit": "所选单位不属于该派出所"})
+    for name, value in fields.items():
+        setattr(user, name, value)
+    user.full_clean(exclude=["password"])
+    user.save()
+    if communities is not None:
+        user.communities.set(communities)
+    return user
+
+
+@transaction.atomic
+def staff_set_password(*, actor, user: User, password: str) -> None:
+    if actor is None or actor.pk != user.pk:
+        _require_manager(actor, user.station)
+    validate_password(password, user)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+
+
+def staff_unlock(*, actor, user: User) -> int:
+    """Clear the recent failed logins of a user name, ending a lockout."""
+    _require_manager(actor, user.station)
+    deleted, _ = LoginAttempt.objects.filter(username=user.username.lower(), succeeded=False).delete()
+    return deleted

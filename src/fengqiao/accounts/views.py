@@ -1,15 +1,20 @@
 import segno
 from django.contrib import messages
-from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.shortcuts import redirect, render
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from fengqiao.accounts import services
-from fengqiao.accounts.forms import LoginForm, TotpForm
+from fengqiao.accounts.choices import Role
+from fengqiao.accounts.forms import LoginForm, PasswordForm, StaffCreateForm, StaffForm, TotpForm
+from fengqiao.accounts.models import User
+from fengqiao.accounts.roles import BUREAU_ROLES, LEADER_ROLES
 
 
 def client_ip(request) -> str | None:
@@ -84,3 +89,130 @@ def totp_setup(request):
     uri = services.totp_uri(request.user, secret)
     qr = segno.make(uri).svg_data_uri(scale=4)
     return render(request, "accounts/totp_setup.html", {"form": form, "error": error, "secret": secret, "qr": qr})
+
+
+# --- Staff management (leaders) ---------------------------------------------------------------
+
+
+def _staff_queryset(user):
+    qs = User.objects.select_related("station", "unit")
+    if user.is_superuser:
+        return qs
+    if user.role in BUREAU_ROLES:
+        return qs.filter(station__bureau_id=user.bureau_id)
+    if user.role in LEADER_ROLES:
+        return qs.filter(station_id=user.station_id)
+    raise PermissionDenied("只有所领导或系统管理员可以管理人员")
+
+
+@login_required
+def staff_list(request):
+    qs = _staff_queryset(request.user)
+    q = request.GET.get("q", "").strip()
+    if q:
+        qs = qs.filter(Q(full_name__contains=q) | Q(username__icontains=q) | Q(police_number=q))
+    role = request.GET.get("role", "")
+    if role:
+        qs = qs.filter(role=role)
+    page = Paginator(qs.order_by("station__name", "unit__name", "full_name"), 50).get_page(request.GET.get("page"))
+    return render(request, "accounts/staff_list.html", {"page": page, "q": q, "role": role, "roles": Role.choices})
+
+
+@login_required
+def staff_create(request):
+    _staff_queryset(request.user)
+    station = request.user.station
+    if station is None:
+        raise PermissionDenied("请以派出所账号新建人员")
+    form = StaffCreateForm(request.POST or None, station=station)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = services.staff_create(
+                actor=request.user,
+                username=data["username"],
+                password=data["password"],
+                full_name=data["full_name"],
+                role=data["role"],
+                rank=data["rank"],
+                police_number=data["police_number"],
+                phone=data["phone"],
+                station=station,
+                unit=data["unit"],
+                communities=data["communities"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"已新建用户 {user.display_name}")
+            return redirect("accounts:staff_list")
+    return render(request, "accounts/staff_form.html", {"form": form, "creating": True})
+
+
+@login_required
+def staff_edit(request, pk):
+    target = get_object_or_404(_staff_queryset(request.user), pk=pk)
+    initial = {
+        "full_name": target.full_name,
+        "role": target.role,
+        "rank": target.rank,
+        "police_number": target.police_number,
+        "phone": target.phone,
+        "unit": target.unit,
+        "communities": target.communities.all(),
+        "is_active": target.is_active,
+    }
+    form = StaffForm(request.POST or None, initial=initial, station=target.station)
+    password_form = PasswordForm()
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        communities = data.pop("communities")
+        try:
+            services.staff_update(actor=request.user, user=target, communities=communities, **data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "已保存")
+            return redirect("accounts:staff_list")
+    return render(request, "accounts/staff_form.html", {"form": form, "target": target, "password_form": password_form})
+
+
+@login_required
+@require_POST
+def staff_password(request, pk):
+    target = get_object_or_404(_staff_queryset(request.user), pk=pk)
+    form = PasswordForm(request.POST)
+    if form.is_valid():
+        try:
+            services.staff_set_password(actor=request.user, user=target, password=form.cleaned_data["password1"])
+        except ValidationError as exc:
+            messages.error(request, ";".join(exc.messages))
+        else:
+            messages.success(request, f"已重置 {target.display_name} 的密码")
+    else:
+        messages.error(request, ";".join(e for errs in form.errors.values() for e in errs))
+    return redirect("accounts:staff_edit", pk=target.pk)
+
+
+@login_required
+@require_POST
+def staff_unlock(request, pk):
+    target = get_object_or_404(_staff_queryset(request.user), pk=pk)
+    services.staff_unlock(actor=request.user, user=target)
+    messages.success(request, f"已解除 {target.display_name} 的登录锁定")
+    return redirect("accounts:staff_edit", pk=target.pk)
+
+
+@login_required
+def profile(request):
+    form = PasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.staff_set_password(actor=request.user, user=request.user, password=form.cleaned_data["password1"])
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            update_session_auth_hash(request, request.user)
+            messages.success(request, "密码已修改")
+            return redirect("accounts:profile")
+    return render(request, "accounts/profile.html", {"form": form})

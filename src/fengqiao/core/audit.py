@@ -20,8 +20,8 @@ from django.utils import timezone
 from fengqiao.core import context
 from fengqiao.core.models import ChangeAction, ObjectChange
 
-_LOGGED: set[type[models.Model]] = set()
-_EXCLUDED_FIELDS = {"password", "totp_secret", "search_text"}
+# Never copied into the log (secrets), or not worth a log row on their own (last_login changes at every login).
+_EXCLUDED_FIELDS = {"password", "totp_secret", "last_login"}
 
 
 class ChangeLogged(models.Model):
@@ -30,10 +30,9 @@ class ChangeLogged(models.Model):
     class Meta:
         abstract = True
 
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        if not cls._meta.abstract:
-            _LOGGED.add(cls)
+
+def _logged(sender) -> bool:
+    return isinstance(sender, type) and issubclass(sender, ChangeLogged)
 
 
 def _json_value(value):
@@ -85,7 +84,7 @@ def _entry(instance, action, before, after, *, actor=None, source=None, time=Non
 
 
 def _pre_save(sender, instance, raw=False, **kwargs):
-    if raw or sender not in _LOGGED:
+    if raw or not _logged(sender):
         return
     if instance.pk is None or instance._state.adding:
         instance._audit_before = None
@@ -95,7 +94,7 @@ def _pre_save(sender, instance, raw=False, **kwargs):
 
 
 def _post_save(sender, instance, created, raw=False, **kwargs):
-    if raw or sender not in _LOGGED:
+    if raw or not _logged(sender):
         return
     before = None if created else getattr(instance, "_audit_before", None)
     after = serialize(instance)
@@ -105,7 +104,7 @@ def _post_save(sender, instance, created, raw=False, **kwargs):
 
 
 def _post_delete(sender, instance, **kwargs):
-    if sender not in _LOGGED:
+    if not _logged(sender):
         return
     _entry(instance, ChangeAction.DELETE, serialize(instance), None).save()
 
