@@ -70,3 +70,15 @@ class PersonalDataAccess(models.Model):
         verbose_name_plural = _("个人信息查看记录")
         ordering = ["-time", "-id"]
         indexes = [models.Index(fields=["content_type", "object_id", "-time"]), models.Index(fields=["user", "-time"])]
+
+
+# Workflow core (time-limit rules, clocks, warnings, reference numbers) lives in its own module.
+from fengqiao.core.workflow_models import (  # noqa: E402,F401
+    Clock,
+    ClockExtension,
+    ClockPause,
+    ClockWarning,
+    ReferenceCounter,
+    TimeLimitRule,
+    TimeLimitRuleQuerySet,
+)

@@ -1,0 +1,13 @@
+"""Scheduled jobs of the workflow core (Huey). Thin: they call the sweeper."""
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from fengqiao.core import context, sweeper
+
+
+@db_periodic_task(crontab(minute="*"))
+def sweep_clocks():
+    """Every minute: fire due time-limit warnings and mark expired clocks breached."""
+    with context.acting_as(None, source="job"):
+        return sweeper.sweep().as_dict()
