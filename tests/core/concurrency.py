@@ -85,6 +85,7 @@ def make_due_clocks(count: int, now: dt.datetime) -> list[int]:
         # 24 h clock started 12 h ago: its 50 % warning is due right now.
         clock = clock_start(
             obj=station,
+            station=station,
             kind="fraud_contact_low",
             assignee=officer,
             started_at=now - dt.timedelta(hours=12),

@@ -54,6 +54,22 @@ def _require_rule_manager(actor) -> None:
         raise PermissionDenied("只有系统管理员或所领导可以修改时限规则")
 
 
+def rules_load_defaults() -> int:
+    """(Re)create the shipped default rules for kinds that have none (after a flush, e.g. in tests)."""
+    import importlib
+
+    from django.apps import apps
+
+    from fengqiao.core.audit import log_bulk
+    from fengqiao.core.models import ChangeAction
+
+    migration = importlib.import_module("fengqiao.core.migrations.0003_default_time_limits")
+    created = migration.load(apps, None)
+    if created:
+        log_bulk(created, ChangeAction.CREATE, source="system")
+    return len(created)
+
+
 def rule_in_force(kind: str, at: dt.datetime) -> TimeLimitRule:
     day = rules.local_date(at)
     rule = (

@@ -92,11 +92,11 @@ DEFAULTS = [
 
 
 def load(apps, schema_editor):
+    """Create the default version of every kind that has no rule yet; returns the rows created."""
     TimeLimitRule = apps.get_model("core", "TimeLimitRule")
-    for kind, name, law, value, unit, rolls, pausable, options, cap, basis in DEFAULTS:
-        if TimeLimitRule.objects.filter(kind=kind).exists():
-            continue
-        TimeLimitRule.objects.create(
+    existing = set(TimeLimitRule.objects.values_list("kind", flat=True))
+    rows = [
+        TimeLimitRule(
             kind=kind,
             name=name,
             law_version=law,
@@ -112,6 +112,10 @@ def load(apps, schema_editor):
             warning_fractions=F,
             note="系统默认规则",
         )
+        for kind, name, law, value, unit, rolls, pausable, options, cap, basis in DEFAULTS
+        if kind not in existing
+    ]
+    return TimeLimitRule.objects.bulk_create(rows)
 
 
 def unload(apps, schema_editor):
