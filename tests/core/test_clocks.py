@@ -10,7 +10,6 @@ from fengqiao.core import rules
 from fengqiao.core.audit import history_for
 from fengqiao.core.choices import ClockState, ExtensionDecision
 from fengqiao.core.services import (
-    rules_load_defaults,
     clock_approve_extension,
     clock_cancel,
     clock_pause,
@@ -22,6 +21,7 @@ from fengqiao.core.services import (
     clocks_for,
     rule_in_force,
     rule_revise,
+    rules_load_defaults,
 )
 from fengqiao.core.workflow_models import Clock, ClockPause
 from tests.factories import PersonFactory, UserFactory
