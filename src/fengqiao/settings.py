@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "fengqiao.core",
     "fengqiao.accounts",
     "fengqiao.registry",
+    "fengqiao.notifications",
 ]
 
 MIDDLEWARE = [
@@ -190,6 +191,47 @@ EMAIL_BACKEND = env.string("EMAIL_BACKEND", "django.core.mail.backends.console.E
 EMAIL_HOST = env.string("EMAIL_HOST", "localhost")
 EMAIL_PORT = env.integer("EMAIL_PORT", 25, minimum=1)
 DEFAULT_FROM_EMAIL = env.string("DEFAULT_FROM_EMAIL", "fengqiao@localhost")
+
+
+# Notifications (docs/deploy.md lists every variable). Channels are on only when configured.
+def _notify_level(name: str, default: str) -> str | None:
+    value = env.string(name, default).strip().lower()
+    if value not in {"info", "yellow", "orange", "red", "none"}:
+        raise env.ImproperEnv(f"{name}={value!r} must be one of info, yellow, orange, red, none")
+    return None if value == "none" else value
+
+
+def _notify_choice(name: str, default: str, allowed: set[str]) -> str:
+    value = env.string(name, default).strip().lower()
+    if value not in allowed:
+        raise env.ImproperEnv(f"{name}={value!r} must be one of {', '.join(sorted(allowed))}")
+    return value
+
+
+NOTIFY_EMAIL_ENABLED = env.boolean("NOTIFY_EMAIL_ENABLED", False)
+NOTIFY_EMAIL_MIN_LEVEL = _notify_level("NOTIFY_EMAIL_MIN_LEVEL", "orange")
+NOTIFY_WEBHOOK_URL = env.string("NOTIFY_WEBHOOK_URL", "")
+NOTIFY_WEBHOOK_SECRET = env.string("NOTIFY_WEBHOOK_SECRET", "")
+NOTIFY_WEBHOOK_MIN_LEVEL = _notify_level("NOTIFY_WEBHOOK_MIN_LEVEL", "orange")
+SMS_GATEWAY_URL = env.string("SMS_GATEWAY_URL", "")
+SMS_GATEWAY_TOKEN = env.string("SMS_GATEWAY_TOKEN", "")
+SMS_GATEWAY_METHOD = _notify_choice("SMS_GATEWAY_METHOD", "post", {"get", "post"}).upper()
+SMS_GATEWAY_FORMAT = _notify_choice("SMS_GATEWAY_FORMAT", "json", {"json", "form"})
+SMS_GATEWAY_FIELDS = env.string("SMS_GATEWAY_FIELDS", "phone=phone,text=text,sign=sign")
+SMS_GATEWAY_SIGN = env.string("SMS_GATEWAY_SIGN", "枫桥")
+SMS_MIN_LEVEL = _notify_level("SMS_MIN_LEVEL", "red")
+NOTIFY_URGENT_CHANNELS = env.csv_list("NOTIFY_URGENT_CHANNELS", ["sms", "webhook"])
+if not set(NOTIFY_URGENT_CHANNELS) <= {"email", "webhook", "sms"}:
+    raise env.ImproperEnv(f"NOTIFY_URGENT_CHANNELS={NOTIFY_URGENT_CHANNELS!r} may name only email, webhook, sms")
+NOTIFY_MAX_ATTEMPTS = env.integer("NOTIFY_MAX_ATTEMPTS", 6, minimum=1)
+NOTIFY_RETRY_BASE_SECONDS = env.integer("NOTIFY_RETRY_BASE_SECONDS", 30, minimum=0)
+NOTIFY_RETRY_CAP_SECONDS = env.integer("NOTIFY_RETRY_CAP_SECONDS", 3600, minimum=1)
+NOTIFY_HTTP_TIMEOUT = env.integer("NOTIFY_HTTP_TIMEOUT", 10, minimum=1)
+NOTIFY_SITE_URL = env.string("NOTIFY_SITE_URL", "").rstrip("/")
+# Live push (server-sent events): each open tab holds one web thread while its stream is open.
+NOTIFY_STREAM_SECONDS = env.integer("NOTIFY_STREAM_SECONDS", 300, minimum=5)
+NOTIFY_STREAM_POLL_MS = env.integer("NOTIFY_STREAM_POLL_MS", 1000, minimum=100)
+NOTIFY_STREAM_HEARTBEAT_SECONDS = env.integer("NOTIFY_STREAM_HEARTBEAT_SECONDS", 15, minimum=1)
 
 LOGGING = {
     "version": 1,

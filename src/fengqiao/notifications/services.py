@@ -1,0 +1,247 @@
+"""Every write of notifications: send, read, quiet hours, and each outbound delivery attempt.
+
+`notification_send` is the one door the rest of the platform uses (the clock sweeper, disputes,
+anti-fraud...). It writes the inbox rows at once; the outside channels (email, webhook, SMS) are
+queued as `Delivery` rows and sent by Huey after the transaction commits, held through the
+recipient's quiet hours unless the notification is red or urgent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from fengqiao.notifications import channels, rules
+from fengqiao.notifications.choices import DeliveryState, Level, Outcome
+from fengqiao.notifications.models import Delivery, DeliveryAttempt, Notification
+
+log = logging.getLogger(__name__)
+
+# A pending delivery whose task has not run this long after it was due is picked up by the periodic job.
+LOST_TASK_GRACE = dt.timedelta(seconds=90)
+# A delivery claimed this long ago whose worker never finished (crash) is tried again.
+STALE_CLAIM = dt.timedelta(minutes=10)
+
+
+def notification_send(
+    *,
+    recipients: Iterable,
+    kind: str,
+    title: str,
+    body: str = "",
+    level: str = "info",
+    url: str = "",
+    obj=None,
+    urgent: bool = False,
+    dedupe_key: str = "",
+) -> list[Notification]:
+    """Put a notification in each recipient's inbox and queue it on the outside channels.
+
+    level: info | yellow | orange | red. urgent=True (fraud warnings) and red go out at once even
+    in quiet hours. A repeat with the same (recipient, dedupe_key) is a no-op. Returns the rows
+    created by this call.
+    """
+    level = Level(level).value  # ValueError on an unknown level
+    if not title:
+        raise ValueError("notification_send: title is required")
+    content_type = ContentType.objects.get_for_model(obj.__class__) if obj is not None else None
+    object_id = obj.pk if obj is not None else None
+    now = timezone.now()
+    created: list[Notification] = []
+    with transaction.atomic():
+        seen = set()
+        for user in recipients:
+            if user is None or user.pk in seen or not user.is_active:
+                continue
+            seen.add(user.pk)
+            if (
+                dedupe_key
+                and Notification.objects.filter(recipient=user, dedupe_key=dedupe_key).exists()
+            ):
+                continue
+            try:
+                with transaction.atomic():
+                    notification = Notification.objects.create(
+                        recipient=user,
+                        kind=kind[:50],
+                        level=level,
+                        urgent=urgent,
+                        title=title[:200],
+                        body=body,
+                        url=url[:500],
+                        content_type=content_type,
+                        object_id=object_id,
+                        dedupe_key=dedupe_key[:200],
+                        created_at=now,
+                    )
+            except IntegrityError:
+                if not dedupe_key:
+                    raise
+                continue  # a concurrent send with the same key won
+            notification.recipient = user
+            created.append(notification)
+        deliveries = _queue_deliveries(created, now)
+    due_now = [d.pk for d in deliveries if d.state == DeliveryState.PENDING]
+    if due_now:
+        transaction.on_commit(lambda: _enqueue(due_now))
+    return created
+
+
+def _queue_deliveries(notifications: list[Notification], now: dt.datetime) -> list[Delivery]:
+    routes = channels.routing()
+    if not routes or not notifications:
+        return []
+    tz = ZoneInfo(settings.TIME_ZONE)
+    rows = []
+    for notification in notifications:
+        names = rules.channels_for(
+            notification.level, notification.urgent, routes, settings.NOTIFY_URGENT_CHANNELS
+        )
+        if not names:
+            continue
+        user = notification.recipient
+        held_until = None
+        if not rules.bypasses_quiet_hours(notification.level, notification.urgent):
+            held_until = rules.quiet_period_end(now, user.quiet_from, user.quiet_until, tz)
+        for name in names:
+            address = channels.get(name).address_for(user)
+            if not address:
+                state, at = DeliveryState.SKIPPED, now
+            elif held_until:
+                state, at = DeliveryState.HELD, held_until
+            else:
+                state, at = DeliveryState.PENDING, now
+            rows.append(
+                Delivery(
+                    notification=notification,
+                    channel=name,
+                    address=address,
+                    state=state,
+                    next_attempt_at=at,
+                    finished_at=now if state == DeliveryState.SKIPPED else None,
+                    created_at=now,
+                )
+            )
+    for row in rows:
+        row.save()
+    return rows
+
+
+def _enqueue(delivery_ids: list[int]) -> None:
+    from fengqiao.notifications.tasks import deliver
+
+    for delivery_id in delivery_ids:
+        deliver(delivery_id)
+
+
+def delivery_attempt(delivery_id: int, *, now: dt.datetime | None = None) -> int | None:
+    """Try one delivery once, if it is due and nobody else holds it; record the attempt.
+
+    Returns the seconds to wait before the next try after a failure, or None (sent, given up,
+    not due, or claimed by another worker).
+    """
+    now = now or timezone.now()
+    claimed = (
+        Delivery.objects.filter(pk=delivery_id, next_attempt_at__lte=now)
+        .filter(
+            Q(state__in=[DeliveryState.PENDING, DeliveryState.HELD])
+            | Q(state=DeliveryState.SENDING, claimed_at__lt=now - STALE_CLAIM)
+        )
+        .update(state=DeliveryState.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+    )
+    if claimed != 1:
+        return None
+    delivery = Delivery.objects.select_related("notification__recipient").get(pk=delivery_id)
+    channel = channels.get(delivery.channel)
+    response_code, error = None, ""
+    try:
+        result = channel.send(delivery.notification, delivery.address)
+        response_code = result.response_code
+        ok = True
+    except channels.ChannelError as exc:
+        ok, response_code, error = False, exc.response_code, str(exc)[:2000]
+    except Exception as exc:  # a bug in a channel must not leave the delivery claimed forever
+        log.exception("delivery %s: channel %s crashed", delivery_id, delivery.channel)
+        ok, error = False, f"{type(exc).__name__}: {exc}"[:2000]
+    finished = timezone.now() if now is None else now
+    retry = None
+    with transaction.atomic():
+        DeliveryAttempt.objects.create(
+            delivery=delivery,
+            notification_id=delivery.notification_id,
+            channel=delivery.channel,
+            number=delivery.attempts,
+            at=finished,
+            outcome=Outcome.OK if ok else Outcome.ERROR,
+            response_code=response_code,
+            error=error,
+        )
+        if ok:
+            delivery.state, delivery.finished_at = DeliveryState.SENT, finished
+        elif delivery.attempts >= settings.NOTIFY_MAX_ATTEMPTS:
+            delivery.state, delivery.finished_at = DeliveryState.FAILED, finished
+            log.warning(
+                "delivery %s on %s failed for good after %s attempts: %s",
+                delivery_id,
+                delivery.channel,
+                delivery.attempts,
+                error,
+            )
+        else:
+            retry = rules.retry_delay(
+                delivery.attempts,
+                base_seconds=settings.NOTIFY_RETRY_BASE_SECONDS,
+                cap_seconds=settings.NOTIFY_RETRY_CAP_SECONDS,
+            )
+            delivery.state, delivery.next_attempt_at = (
+                DeliveryState.PENDING,
+                finished + dt.timedelta(seconds=retry),
+            )
+        delivery.save(update_fields=["state", "finished_at", "next_attempt_at"])
+    return retry
+
+
+def deliveries_due(*, now: dt.datetime | None = None) -> list[int]:
+    """Deliveries the periodic job should hand to workers: held ones whose quiet hours ended,
+    pending ones whose task was lost, and claims left by a crashed worker."""
+    now = now or timezone.now()
+    return list(
+        Delivery.objects.filter(
+            Q(state=DeliveryState.HELD, next_attempt_at__lte=now)
+            | Q(state=DeliveryState.PENDING, next_attempt_at__lte=now - LOST_TASK_GRACE)
+            | Q(state=DeliveryState.SENDING, claimed_at__lt=now - STALE_CLAIM)
+        )
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:1000]
+    )
+
+
+def notification_mark_read(*, actor, notification_id: int) -> bool:
+    """Mark one of the actor's own notifications read. False if it is not theirs (or already read)."""
+    return bool(
+        Notification.objects.for_user(actor)
+        .unread()
+        .filter(pk=notification_id)
+        .update(read_at=timezone.now())
+    )
+
+
+def notification_mark_all_read(*, actor) -> int:
+    return Notification.objects.for_user(actor).unread().update(read_at=timezone.now())
+
+
+def quiet_hours_set(*, actor, quiet_from: dt.time | None, quiet_until: dt.time | None) -> None:
+    """Set the actor's own quiet hours (both or neither)."""
+    if (quiet_from is None) != (quiet_until is None):
+        raise ValueError("免打扰开始和结束时间须同时填写或同时留空")
+    with transaction.atomic():
+        actor.quiet_from, actor.quiet_until = quiet_from, quiet_until
+        actor.save(update_fields=["quiet_from", "quiet_until"])

@@ -1,0 +1,34 @@
+"""The notifications part's work-queue provider: unread notifications that need action."""
+
+from fengqiao.core import workqueue
+from fengqiao.notifications.choices import Level
+
+KIND = "notification"
+
+
+def unread_needing_action(user, now):
+    from django.urls import reverse
+
+    from fengqiao.notifications.models import Notification
+
+    rows = (
+        Notification.objects.for_user(user)
+        .unread()
+        .filter(level__in=[Level.YELLOW, Level.ORANGE, Level.RED])
+        .only("id", "title", "url", "level", "created_at")[:50]
+    )
+    return [
+        workqueue.WorkItem(
+            title=n.title,
+            url=reverse("notifications:open", args=[n.pk]),
+            due_at=n.created_at,
+            level=n.level,
+            kind=KIND,
+            kind_label="未读通知",
+            object=n,
+        )
+        for n in rows
+    ]
+
+
+workqueue.register(KIND, unread_needing_action)
