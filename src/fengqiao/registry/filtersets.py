@@ -4,7 +4,13 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from fengqiao.registry import selectors
-from fengqiao.registry.choices import CommunityKind, HouseUse, OrganisationCategory, PersonCategory, Sex
+from fengqiao.registry.choices import (
+    CommunityKind,
+    HouseUse,
+    OrganisationCategory,
+    PersonCategory,
+    Sex,
+)
 from fengqiao.registry.models import Address, Community, House, LiaisonPoint, Organisation, Person
 
 

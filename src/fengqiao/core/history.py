@@ -1,0 +1,90 @@
+"""Reading the change log for people: field labels in Chinese, choice labels, personal data masked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+
+from fengqiao.core import masking
+from fengqiao.core.audit import history_for
+from fengqiao.core.models import ObjectChange
+
+# Values of these fields are personal data: the timeline shows them masked like a list does.
+_MASKED = {
+    "id_number": masking.mask_id_number,
+    "phone": masking.mask_phone,
+    "owner_phone": masking.mask_phone,
+    "contact_phone": masking.mask_phone,
+}
+# Not worth a line in the timeline.
+_SKIPPED = {"updated_at", "name_initials", "full_text"}
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    label: str
+    before: str
+    after: str
+
+
+def _field(model, attname):
+    if model is None:
+        return None
+    for field in model._meta.concrete_fields:
+        if field.attname == attname:
+            return field
+    try:
+        return model._meta.get_field(attname)
+    except FieldDoesNotExist:
+        return None
+
+
+def _display(field, name: str, value) -> str:
+    if value is None or value == "":
+        return "—"
+    if name in _MASKED:
+        return _MASKED[name](str(value))
+    if field is not None:
+        if field.choices:
+            return str(dict(field.flatchoices).get(value, value))
+        if isinstance(field, models.BooleanField):
+            return "是" if value else "否"
+        if isinstance(field, models.ForeignKey):
+            target = field.related_model._default_manager.filter(pk=value).first()
+            return str(target) if target is not None else f"#{value}"
+        if isinstance(field, models.JSONField):
+            return "(已修改)"
+    return str(value)
+
+
+def field_changes(change: ObjectChange) -> list[FieldChange]:
+    model = change.content_type.model_class()
+    rows = []
+    for name, before, after in change.changed_fields:
+        if name in _SKIPPED or name == "id":
+            continue
+        field = _field(model, name)
+        label = str(field.verbose_name) if field is not None else name
+        if change.action == "create":
+            if after in (None, "", [], {}):
+                continue
+            rows.append(FieldChange(label, "", _display(field, name, after)))
+        elif change.action == "delete":
+            rows.append(FieldChange(label, _display(field, name, before), ""))
+        else:
+            rows.append(FieldChange(label, _display(field, name, before), _display(field, name, after)))
+    return rows
+
+
+def with_rows(changes):
+    """Attach `.rows` (the readable field changes) to each ObjectChange."""
+    changes = list(changes)
+    for change in changes:
+        change.rows = field_changes(change)
+    return changes
+
+
+def timeline_for(instance, limit: int = 50):
+    return with_rows(history_for(instance).select_related("content_type")[:limit])
