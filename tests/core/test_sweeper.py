@@ -258,3 +258,23 @@ def test_huey_runs_the_sweeper_every_minute(clock, sent, time_machine):
         assert "sweep_clocks" in [t.name.rsplit(".", 1)[-1] for t in HUEY.read_periodic(minute)]
     time_machine.move_to(at(12), tick=False)
     assert sweep_clocks.call_local()["fired"] == 1
+
+
+def test_warning_lands_in_the_inboxes_through_the_real_notification_service(
+    clock, officer, team_leader, alice
+):
+    from fengqiao.notifications.models import Notification
+
+    sweeper.sweep(now=at(12))
+    sweeper.sweep(now=at(24))  # expiry: assignee, unit leader, station leader
+    sweeper.sweep(now=at(25))  # nothing new
+    inbox = Notification.objects.filter(kind="clock_warning")
+    assert sorted(inbox.values_list("recipient__username", "level")) == [
+        ("alice", "red"),
+        ("dave", "red"),
+        ("dave", "yellow"),
+        ("erin", "red"),
+    ]
+    red = inbox.get(recipient=alice)
+    assert red.urgent and red.obj == clock.obj
+    assert "已到期" in red.title
