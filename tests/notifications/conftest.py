@@ -37,7 +37,12 @@ def gateway():
             raw = self.rfile.read(length) if length else b""
             with recorder.lock:
                 recorder.requests.append(
-                    {"method": self.command, "path": self.path, "headers": dict(self.headers), "body": raw}
+                    {
+                        "method": self.command,
+                        "path": self.path,
+                        "headers": dict(self.headers),
+                        "body": raw,
+                    }
                 )
                 failing = len(recorder.requests) <= recorder.fail_first
             status = recorder.fail_status if failing else 200

@@ -15,15 +15,21 @@ def test_send_puts_one_inbox_row_per_recipient(alice, bob):
 
 
 def test_send_links_the_object(alice, bob):
-    (note,) = notification_send(recipients=[alice], kind="test", title="x", obj=bob, url="/somewhere/")
+    (note,) = notification_send(
+        recipients=[alice], kind="test", title="x", obj=bob, url="/somewhere/"
+    )
     note.refresh_from_db()
     assert note.obj == bob
     assert note.url == "/somewhere/"
 
 
 def test_repeat_send_with_same_dedupe_key_is_a_noop(alice):
-    first = notification_send(recipients=[alice], kind="clock", title="预警", dedupe_key="clock:1:2")
-    again = notification_send(recipients=[alice], kind="clock", title="预警", dedupe_key="clock:1:2")
+    first = notification_send(
+        recipients=[alice], kind="clock", title="预警", dedupe_key="clock:1:2"
+    )
+    again = notification_send(
+        recipients=[alice], kind="clock", title="预警", dedupe_key="clock:1:2"
+    )
     assert len(first) == 1
     assert again == []
     assert Notification.objects.filter(recipient=alice).count() == 1

@@ -21,7 +21,14 @@ from fengqiao.core.navigation import PARTS, part_by_key
 
 @login_required
 def home(request):
-    return render(request, "core/home.html", {"parts": PARTS})
+    from fengqiao.core import workqueue
+
+    now = timezone.now()
+    return render(
+        request,
+        "core/home.html",
+        {"parts": PARTS, "work_items": workqueue.items_for(request.user, now), "now": now},
+    )
 
 
 @login_required

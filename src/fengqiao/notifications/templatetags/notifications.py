@@ -1,0 +1,14 @@
+from django import template
+
+from fengqiao.notifications import selectors
+
+register = template.Library()
+
+
+@register.inclusion_tag("notifications/_bell.html", takes_context=True)
+def notification_bell(context):
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"notify_hidden": True}
+    return selectors.bell_context(user)

@@ -1,0 +1,144 @@
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from fengqiao.notifications import selectors, services, stream
+from fengqiao.notifications.choices import Level
+from fengqiao.notifications.models import Notification
+
+
+def _safe_next(request, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return fallback
+
+
+@login_required
+@require_GET
+def inbox(request):
+    show = request.GET.get("show", "all")
+    level = request.GET.get("level", "")
+    notifications = Notification.objects.for_user(request.user)
+    if show == "unread":
+        notifications = notifications.unread()
+    if level in Level.values:
+        notifications = notifications.filter(level=level)
+    page = Paginator(notifications.order_by("-id"), 30).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "notifications/inbox.html",
+        {
+            "page": page,
+            "show": show,
+            "level": level,
+            "levels": Level.choices,
+            "unread": selectors.unread_count(request.user),
+        },
+    )
+
+
+@login_required
+@require_GET
+def open_notification(request, pk):
+    """Follow a notification's link, marking it read. Another user's notification does not exist."""
+    notification = Notification.objects.for_user(request.user).filter(pk=pk).first()
+    if notification is None:
+        raise Http404(_("没有这条通知"))
+    services.notification_mark_read(actor=request.user, notification_id=notification.pk)
+    target = notification.url
+    if not target or not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}
+    ):
+        return redirect("notifications:inbox")
+    return redirect(target)
+
+
+@login_required
+@require_POST
+def mark_read(request, pk):
+    if not Notification.objects.for_user(request.user).filter(pk=pk).exists():
+        raise Http404(_("没有这条通知"))
+    services.notification_mark_read(actor=request.user, notification_id=pk)
+    return redirect(_safe_next(request, "notifications:inbox"))
+
+
+@login_required
+@require_POST
+def mark_all_read(request):
+    count = services.notification_mark_all_read(actor=request.user)
+    messages.success(request, _("已将 %(n)d 条通知标为已读。") % {"n": count})
+    return redirect(_safe_next(request, "notifications:inbox"))
+
+
+@login_required
+@require_GET
+def bell(request):
+    return render(request, "notifications/_bell.html", selectors.bell_context(request.user))
+
+
+@login_required
+@require_GET
+def event_stream(request):
+    user_id = request.user.pk
+    last_id = stream.parse_last_id(request.headers.get("Last-Event-ID"), request.GET.get("since"))
+    if last_id is None:
+        last_id = stream.latest_id(user_id)
+    response = StreamingHttpResponse(
+        stream.events(
+            user_id,
+            last_id,
+            duration=settings.NOTIFY_STREAM_SECONDS,
+            poll=settings.NOTIFY_STREAM_POLL_MS / 1000,
+            heartbeat=settings.NOTIFY_STREAM_HEARTBEAT_SECONDS,
+        ),
+        content_type="text/event-stream; charset=utf-8",
+    )
+    response["Cache-Control"] = "no-cache, no-store"
+    response["X-Accel-Buffering"] = "no"  # nginx: do not buffer this response
+    return response
+
+
+class QuietHoursForm(forms.Form):
+    quiet_from = forms.TimeField(
+        label=_("免打扰开始"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    quiet_until = forms.TimeField(
+        label=_("免打扰结束"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
+    )
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("quiet_from"), data.get("quiet_until")
+        if (start is None) != (end is None):
+            raise forms.ValidationError(_("免打扰开始和结束时间须同时填写或同时留空。"))
+        if start is not None and start == end:
+            raise forms.ValidationError(_("开始和结束时间不能相同。"))
+        return data
+
+
+@login_required
+def quiet_hours(request):
+    user = request.user
+    if request.method == "POST":
+        form = QuietHoursForm(request.POST)
+        if form.is_valid():
+            services.quiet_hours_set(
+                actor=user,
+                quiet_from=form.cleaned_data["quiet_from"],
+                quiet_until=form.cleaned_data["quiet_until"],
+            )
+            messages.success(request, _("免打扰时段已保存。"))
+            return redirect("notifications:settings")
+    else:
+        form = QuietHoursForm(
+            initial={"quiet_from": user.quiet_from, "quiet_until": user.quiet_until}
+        )
+    return render(request, "notifications/settings.html", {"form": form})
