@@ -165,7 +165,7 @@ def _list(request, key: str):
     if kind.related:
         queryset = queryset.select_related(*kind.related)
     if key == "community":
-        queryset = queryset.annotate(person_count=Count("persons", distinct=True)).prefetch_related("officers")
+        queryset = queryset.annotate(person_count=Count("persons", distinct=True)).prefetch_related("officers").order_by("kind", "name")
     filterset = kind.filterset(request.GET or None, queryset=queryset, request=request)
     queryset = filterset.qs
     sort = request.GET.get("sort", "")
