@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fengqiao.accounts import views
+from fengqiao.accounts import api, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -9,6 +9,7 @@ urlpatterns = [
     path("totp/", views.totp_verify, name="totp_verify"),
     path("totp/setup/", views.totp_setup, name="totp_setup"),
     path("me/", views.profile, name="profile"),
+    path("me/token/", api.token_page, name="api_token"),
     path("staff/", views.staff_list, name="staff_list"),
     path("staff/new/", views.staff_create, name="staff_create"),
     path("staff/<int:pk>/", views.staff_edit, name="staff_edit"),
