@@ -20,6 +20,18 @@ _MASKED = {
 }
 # Not worth a line in the timeline.
 _SKIPPED = {"updated_at", "name_initials", "full_text"}
+# Fields declared without a Chinese verbose_name.
+_FALLBACK_LABELS = {
+    "station": "派出所",
+    "user": "用户",
+    "community": "社区/村",
+    "person": "人员",
+    "granted by": "授权人",
+    "granted at": "授权时间",
+    "created by": "创建人",
+    "created at": "创建时间",
+    "legal representative person": "法定代表人(登记人员)",
+}
 
 
 @dataclass(frozen=True)
@@ -67,6 +79,7 @@ def field_changes(change: ObjectChange) -> list[FieldChange]:
             continue
         field = _field(model, name)
         label = str(field.verbose_name) if field is not None else name
+        label = _FALLBACK_LABELS.get(label, label)
         if change.action == "create":
             if after in (None, "", [], {}):
                 continue
@@ -78,11 +91,15 @@ def field_changes(change: ObjectChange) -> list[FieldChange]:
     return rows
 
 
+SOURCE_LABELS = {"web": "网页", "api": "接口", "import": "导入", "command": "命令", "job": "定时任务", "system": "系统"}
+
+
 def with_rows(changes):
-    """Attach `.rows` (the readable field changes) to each ObjectChange."""
+    """Attach `.rows` (the readable field changes) and `.source_label` to each ObjectChange."""
     changes = list(changes)
     for change in changes:
         change.rows = field_changes(change)
+        change.source_label = SOURCE_LABELS.get(change.source, change.source)
     return changes
 
 
