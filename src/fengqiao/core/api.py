@@ -67,8 +67,9 @@ def roles_required(roles, message=None) -> type[RolePermission]:
 
 
 class ScopedWritePermission(permissions.BasePermission):
-    """Reads: any signed-in user (the queryset scopes them). Writes: the view's `write_roles`;
-    deletes: the view's `delete_roles`; and the object must be in `editable_by(user)`."""
+    """Reads: any signed-in user (the queryset scopes them). Creates: the view's `write_roles`.
+    On one record (checked after the lookup, so another station's record stays a 404): updates need
+    `write_roles`, deletes `delete_roles`, and the record must be in `editable_by(user)`."""
 
     message = _("您的角色无权修改此类数据")
 
@@ -76,14 +77,7 @@ class ScopedWritePermission(permissions.BasePermission):
         user = request.user
         if not (user and user.is_authenticated):
             return False
-        if request.method in permissions.SAFE_METHODS:
-            return True
-        if getattr(view, "action", None) in getattr(view, "open_actions", ()):
-            return True
-        if request.method == "DELETE":
-            if not has_role(user, view.delete_roles):
-                self.message = _("只有所领导可以删除此类记录")
-                return False
+        if request.method in permissions.SAFE_METHODS or getattr(view, "detail", False):
             return True
         return has_role(user, view.write_roles)
 
@@ -92,6 +86,12 @@ class ScopedWritePermission(permissions.BasePermission):
             return True
         if getattr(view, "action", None) in getattr(view, "open_actions", ()):
             return True
+        if request.method == "DELETE":
+            if not has_role(request.user, view.delete_roles):
+                self.message = _("只有所领导可以删除此类记录")
+                return False
+        elif not has_role(request.user, view.write_roles):
+            return False
         if not view.editable_queryset().filter(pk=obj.pk).exists():
             self.message = _("您无权修改“%(obj)s”(不在您负责的社区)") % {"obj": obj}
             return False

@@ -164,6 +164,7 @@ class HouseViewSet(ScopedModelViewSet):
     ordering_fields = ["address__full_text", "use", "id"]
     select_related = ("community", "address")
     write_roles = REGISTRY_EDIT_ROLES
+    ordering = ["address__full_text", "id"]
 
     def base_queryset(self):
         return super().base_queryset().annotate(occupant_count=Count("occupants"))
