@@ -70,3 +70,24 @@ def test_map_page_draws_communities_without_csp_errors(page, live_server, alice,
     page.wait_for_selector("#community-map[data-features='2']")
     assert page.locator("#community-map path.leaflet-interactive").count() >= 2
     assert not csp_violations(page)
+
+
+def test_inflow_fields_appear_for_floating_person(page, live_server, alice, community_a):
+    browser_login(page, live_server, alice)
+    page.goto(f"{live_server.url}/registry/persons/new/")
+    assert not page.locator("input[name=inflow_date]").is_visible()
+    page.select_option("select[name=category]", "floating")
+    assert page.locator("input[name=inflow_date]").is_visible()
+    assert not csp_violations(page)
+
+
+def test_address_search_box_fills_the_select(page, live_server, alice, community_a):
+    address = AddressFactory(community=community_a, road="百草苑小区", doorplate="7")
+    browser_login(page, live_server, alice)
+    page.goto(f"{live_server.url}/registry/houses/new/?community={community_a.pk}")
+    page.locator("[data-field=address] input.select-search").fill("百草苑")
+    page.wait_for_selector(f"select[name=address] option[value='{address.pk}']", state="attached")
+    assert page.locator("select[name=address]").input_value() == str(address.pk)
+    page.click("button:has-text('保存')")
+    page.wait_for_url(f"{live_server.url}/registry/houses/*/")
+    assert "百草苑小区" in page.locator("h1").inner_text()

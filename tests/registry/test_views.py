@@ -428,3 +428,37 @@ def test_changes_are_logged_with_user_name(alice_client, world):
     change = ObjectChange.objects.filter(object_id=person.pk, action="update").latest("time")
     assert change.user_name == "艾丽" and change.source == "web"
     assert change.before["phone"] == person.phone and change.after["phone"] == "13711112222"
+
+
+def test_leader_sets_community_boundary_through_form(alice_client, community_a):
+    data = {"name": community_a.name, "kind": "community", "boundary": '{"type": "Polygon", "coordinates": [[[103.9, 29.2], [103.95, 29.2], [103.9, 29.2]]]}'}
+    assert alice_client.post(edit("community", community_a), data).status_code == 302
+    community_a.refresh_from_db()
+    assert community_a.boundary["type"] == "Polygon"
+
+
+def test_community_boundary_must_be_polygon(alice_client, community_a):
+    data = {"name": community_a.name, "kind": "community", "boundary": '{"type": "Point", "coordinates": [103.9, 29.2]}'}
+    response = alice_client.post(edit("community", community_a), data)
+    assert "边界应为GeoJSON的Polygon或MultiPolygon" in response.content.decode()
+
+
+def test_leader_revokes_grant_from_community_page(alice_client, alice, bob, community_b):
+    from fengqiao.registry import services
+
+    grant = services.community_grant(actor=alice, user=bob, community=community_b, reason="协助")
+    response = alice_client.post(reverse("registry:community_grant_revoke", args=[community_b.pk, grant.pk]))
+    assert response.status_code == 302
+    assert not community_b.grants.exists()
+
+
+def test_granted_officer_can_open_edit_form_of_other_community(bob_client, alice, bob, world):
+    from fengqiao.registry import services
+
+    services.community_grant(actor=alice, user=bob, community=world["b"]["community"], reason="协助")
+    assert bob_client.get(edit("person", world["b"]["person"])).status_code == 200
+
+
+def test_community_form_shows_empty_boundary_box(alice_client, community_a):
+    content = alice_client.get(edit("community", community_a)).content.decode()
+    assert ">null</textarea>" not in content and 'name="boundary"' in content

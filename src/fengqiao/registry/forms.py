@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.fields import InvalidJSONInput
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -183,7 +184,15 @@ class OrganisationForm(ServiceModelForm):
 class CommunityForm(ServiceModelForm):
     class Meta:
         model = Community
-        fields = ["name", "kind", "code", "town", "is_old_town", "latitude", "longitude", "note"]
+        fields = ["name", "kind", "code", "town", "is_old_town", "latitude", "longitude", "boundary", "note"]
+        widgets = {"boundary": forms.Textarea(attrs={"rows": 4, "class": "mono"}), "note": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {"boundary": _("GeoJSON 格式的 Polygon 或 MultiPolygon,可从测绘系统导出后粘贴")}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["boundary"].error_messages["invalid"] = "边界不是有效的 JSON"
+        if self.initial.get("boundary") is None:
+            self.initial["boundary"] = InvalidJSONInput("")  # an empty box, not the text "null"
 
 
 class LiaisonPointForm(ServiceModelForm):

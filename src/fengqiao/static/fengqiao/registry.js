@@ -40,8 +40,25 @@
     });
   }
 
+  // Person form: the inflow fields only matter for 流动人口 (kept visible when they carry an error).
+  function toggleInflow(form) {
+    var category = form.querySelector("select[name=category]");
+    if (!category) { return; }
+    var floating = category.value === "floating";
+    ["inflow_date", "inflow_reason", "expected_departure"].forEach(function (name) {
+      var box = form.querySelector("[data-field=" + name + "]");
+      if (box) { box.classList.toggle("hidden", !floating && !box.classList.contains("has-error")); }
+    });
+  }
+
   function init() {
     document.querySelectorAll("select[data-search-url]").forEach(attach);
+    document.querySelectorAll("form.record-form").forEach(function (form) {
+      toggleInflow(form);
+      form.addEventListener("change", function (event) {
+        if (event.target.name === "category") { toggleInflow(form); }
+      });
+    });
   }
 
   if (document.readyState === "loading") {
