@@ -41,7 +41,10 @@ def browser(_playwright):
 
 
 @pytest.fixture
-def page(browser):
+def page(browser, settings):
+    # Live-push streams (notifications app) notice a closed tab quickly, so none outlives the test database.
+    settings.NOTIFY_STREAM_HEARTBEAT_SECONDS = 0.5
+    settings.NOTIFY_STREAM_POLL_MS = 200
     context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(10_000)
@@ -50,6 +53,18 @@ def page(browser):
     page.csp_errors = errors
     yield page
     context.close()
+    _wait_for_streams_to_end()
+
+
+def _wait_for_streams_to_end(timeout: float = 3.0) -> None:
+    import time
+
+    from fengqiao.notifications import stream
+
+    deadline = time.monotonic() + timeout
+    while stream.open_streams() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.1)  # let the server thread finish the request after the stream closed
 
 
 def browser_login(page, live_server, user, password=None):

@@ -24,7 +24,7 @@ def serve(argv: list[str]) -> int:
     parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", "2")))
-    parser.add_argument("--threads", type=int, default=int(os.environ.get("WEB_THREADS", "8")))
+    parser.add_argument("--threads", type=int, default=int(os.environ.get("WEB_THREADS", "24")))
     args = parser.parse_args(argv)
     _django_setup()
     import django

@@ -237,6 +237,11 @@ NOTIFY_SITE_URL = env.string("NOTIFY_SITE_URL", "").rstrip("/")
 NOTIFY_STREAM_SECONDS = env.integer("NOTIFY_STREAM_SECONDS", 300, minimum=5)
 NOTIFY_STREAM_POLL_MS = env.integer("NOTIFY_STREAM_POLL_MS", 1000, minimum=100)
 NOTIFY_STREAM_HEARTBEAT_SECONDS = env.integer("NOTIFY_STREAM_HEARTBEAT_SECONDS", 15, minimum=1)
+# Streams one web process serves at once; beyond it a tab is told to retry in 30 s, so open tabs never take
+# every thread (default: 3/4 of WEB_THREADS, the gthread threads per worker of `fengqiao serve`).
+NOTIFY_STREAM_MAX_PER_PROCESS = env.integer(
+    "NOTIFY_STREAM_MAX_PER_PROCESS", max(1, env.integer("WEB_THREADS", 24, minimum=1) * 3 // 4), minimum=0
+)
 
 LOGGING = {
     "version": 1,

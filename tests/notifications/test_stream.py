@@ -103,6 +103,16 @@ def test_stream_view_resumes_from_last_event_id(bob_client, bob, settings):
     chunks = iter(response.streaming_content)
     next(chunks)  # retry line
     body = next(chunks).decode()
-    response.close()
     assert f"id: {new.pk}" in body
     assert Notification.objects.get(pk=new.pk).delivered_live_at is not None
+
+
+def test_a_database_error_ends_the_stream_quietly(bob, monkeypatch):
+    from django.db import OperationalError
+
+    def broken(*args, **kwargs):
+        raise OperationalError("server closed the connection")
+
+    monkeypatch.setattr(Notification.objects, "filter", broken)
+    chunks = list(_events(bob, 0, FakeClock()))
+    assert len(chunks) == 1 and chunks[0].startswith("retry: ")

@@ -129,3 +129,10 @@ def test_stream_is_an_event_stream(bob_client, settings):
     first = next(iter(response.streaming_content))
     assert b"retry:" in first
     response.close()
+
+
+def test_stream_over_capacity_tells_the_tab_to_retry_later(bob_client, settings):
+    settings.NOTIFY_STREAM_MAX_PER_PROCESS = 0
+    response = bob_client.get(reverse("notifications:stream"))
+    body = b"".join(response.streaming_content).decode()
+    assert body.startswith("retry: 30000")

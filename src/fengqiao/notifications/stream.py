@@ -9,6 +9,8 @@ holds is recycled; the browser's EventSource reconnects by itself with `Last-Eve
 from __future__ import annotations
 
 import json
+import logging
+import threading
 import time
 from collections.abc import Callable, Iterator
 
@@ -18,6 +20,22 @@ from django.utils import timezone
 from fengqiao.notifications.models import Notification
 
 BATCH = 20
+BUSY = "retry: 30000\n: busy, try again later\n\n"
+log = logging.getLogger(__name__)
+
+_open_lock = threading.Lock()
+_open = 0
+
+
+def open_streams() -> int:
+    """How many streams this process is serving now (for tests and diagnostics)."""
+    return _open
+
+
+def _count(delta: int) -> None:
+    global _open
+    with _open_lock:
+        _open += delta
 
 
 def parse_last_id(header: str | None, since: str | None) -> int | None:
@@ -64,7 +82,20 @@ def events(
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Iterator[str]:
-    yield f"retry: 2000\n: stream for user {user_id} from {last_id}\n\n"
+    _count(+1)
+    try:
+        yield f"retry: 2000\n: stream for user {user_id} from {last_id}\n\n"
+        yield from _poll(user_id, last_id, duration, poll, heartbeat, clock, sleep)
+        yield ": bye\n\n"
+    except Exception as exc:  # a lost database ends this stream; the browser reconnects in 2 s
+        log.warning(
+            "notification stream for user %s ended: %s: %s", user_id, type(exc).__name__, exc
+        )
+    finally:
+        _count(-1)
+
+
+def _poll(user_id, last_id, duration, poll, heartbeat, clock, sleep) -> Iterator[str]:
     deadline = clock() + duration
     next_beat = clock() + heartbeat
     while clock() < deadline:
@@ -89,4 +120,3 @@ def events(
             yield ": ping\n\n"
             next_beat = clock() + heartbeat
         sleep(poll)
-    yield ": bye\n\n"

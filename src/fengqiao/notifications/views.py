@@ -91,16 +91,18 @@ def event_stream(request):
     last_id = stream.parse_last_id(request.headers.get("Last-Event-ID"), request.GET.get("since"))
     if last_id is None:
         last_id = stream.latest_id(user_id)
-    response = StreamingHttpResponse(
-        stream.events(
+    if stream.open_streams() >= settings.NOTIFY_STREAM_MAX_PER_PROCESS:
+        # Full: keep threads for ordinary pages; the browser tries again in 30 s.
+        content = iter([stream.BUSY])
+    else:
+        content = stream.events(
             user_id,
             last_id,
             duration=settings.NOTIFY_STREAM_SECONDS,
             poll=settings.NOTIFY_STREAM_POLL_MS / 1000,
             heartbeat=settings.NOTIFY_STREAM_HEARTBEAT_SECONDS,
-        ),
-        content_type="text/event-stream; charset=utf-8",
-    )
+        )
+    response = StreamingHttpResponse(content, content_type="text/event-stream; charset=utf-8")
     response["Cache-Control"] = "no-cache, no-store"
     response["X-Accel-Buffering"] = "no"  # nginx: do not buffer this response
     return response

@@ -70,6 +70,8 @@
       if (typeof data.unread === "number") { setCount(data.unread); }
       document.body.dispatchEvent(new CustomEvent("notify:received", { detail: data }));
     });
+    source.addEventListener("open", function () { b = bell() || b; b.setAttribute("data-notify-state", "open"); });
+    source.addEventListener("error", function () { b = bell() || b; b.setAttribute("data-notify-state", "reconnecting"); });
     window.addEventListener("pagehide", function () { source.close(); });
   }
 
