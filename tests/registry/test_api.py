@@ -720,3 +720,34 @@ def test_token_page_needs_the_second_factor_when_enabled(client, login, bob):
     response = client.post("/accounts/me/token/", {"op": "issue"})
     assert response.status_code == 302
     assert not Token.objects.filter(user=bob).exists()
+
+
+def test_house_reveal_returns_the_owner_phone_and_writes_an_access_record(
+    bob, bob_api, community_a
+):
+    house = HouseFactory(
+        address=AddressFactory(community=community_a),
+        owner_name="王房东",
+        owner_phone="13987654321",
+    )
+    response = bob_api.post(
+        f"{BASE}/houses/{house.pk}/reveal/", {"purpose": "出租屋核查"}, format="json"
+    )
+    assert response.status_code == 200
+    assert response.json()["owner_phone"] == "13987654321"
+    access = PersonalDataAccess.objects.get()
+    assert (access.user, access.object_id, access.fields, access.channel) == (
+        bob,
+        house.pk,
+        ["owner_phone"],
+        "api",
+    )
+
+
+def test_mediator_of_another_station_gets_404_not_403_on_reveal(other_station, community_a):
+    person = PersonFactory(community=community_a)
+    mediator = UserFactory(username="max", role=Role.MEDIATOR, station=other_station)
+    response = api(mediator).post(
+        f"{BASE}/persons/{person.pk}/reveal/", {"purpose": "查"}, format="json"
+    )
+    assert response.status_code == 404

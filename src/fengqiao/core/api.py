@@ -112,6 +112,10 @@ class MaskedCharField(serializers.CharField):
         return self.mask(super().to_representation(value))
 
 
+# Keys an HTML form (the browsable API) adds that are not data.
+_FORM_KEYS = {"csrfmiddlewaretoken"}
+
+
 class StrictFieldsMixin:
     """Reject any input key that is not a writable field of the serializer (400, per field, in Chinese)."""
 
@@ -121,7 +125,7 @@ class StrictFieldsMixin:
             known = set(self.fields)
             errors = {}
             for key in data.keys():
-                if key in writable:
+                if key in writable or key in _FORM_KEYS:
                     continue
                 errors[key] = [_("只读字段,不能修改") if key in known else _("未知字段")]
             if errors:

@@ -264,7 +264,7 @@ class PersonSerializer(_Base):
         return data
 
 
-class PersonRevealRequestSerializer(StrictFieldsMixin, serializers.Serializer):
+class RevealRequestSerializer(StrictFieldsMixin, serializers.Serializer):
     purpose = serializers.CharField(max_length=200, help_text=_("查看用途(必填,记入查看记录)"))
 
 
@@ -274,6 +274,12 @@ class PersonRevealSerializer(serializers.Serializer):
     phone = serializers.CharField(help_text=_("完整手机号"))
     address = serializers.CharField(help_text=_("完整现住地址"))
     registered_address = serializers.CharField(help_text=_("完整户籍地址"))
+
+
+class HouseRevealSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    owner_name = serializers.CharField(help_text=_("房主姓名"))
+    owner_phone = serializers.CharField(help_text=_("完整房主电话"))
 
 
 class OrganisationSerializer(_Base):

@@ -165,6 +165,7 @@ class HouseViewSet(ScopedModelViewSet):
     select_related = ("community", "address")
     write_roles = REGISTRY_EDIT_ROLES
     ordering = ["address__full_text", "id"]
+    open_actions = ("reveal",)
 
     def base_queryset(self):
         return super().base_queryset().annotate(occupant_count=Count("occupants"))
@@ -174,6 +175,37 @@ class HouseViewSet(ScopedModelViewSet):
 
     def perform_service_update(self, obj, data):
         return services.house_update(actor=self.request.user, house=obj, **data)
+
+    @extend_schema(
+        summary=_("查看完整房主电话"),
+        tags=["一标三实·实有房屋"],
+        description=_(
+            "返回完整的房主电话,并写入一条个人信息查看记录(途径 api)。角色要求同人员的 reveal。"
+        ),
+        request=serializers.RevealRequestSerializer,
+        responses={
+            200: serializers.HouseRevealSerializer,
+            400: _ERRORS[400],
+            403: _ERRORS[403],
+            404: _ERRORS[404],
+        },
+        filters=False,
+    )
+    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
+    def reveal(self, request, *args, **kwargs):
+        house = self.get_object()
+        self.check_role(FULL_PERSONAL_DATA_ROLES, _("您的角色无权查看完整个人信息"))
+        body = serializers.RevealRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.personal_data_reveal(
+            actor=request.user,
+            obj=house,
+            fields=["owner_phone"],
+            purpose=body.validated_data["purpose"],
+            channel="api",
+        )
+        data = {"id": house.pk, "owner_name": house.owner_name, "owner_phone": house.owner_phone}
+        return Response(serializers.HouseRevealSerializer(data).data, status=status.HTTP_200_OK)
 
 
 @_docs(
@@ -208,7 +240,7 @@ class PersonViewSet(ScopedModelViewSet):
             "返回完整的证件号码、手机号、现住地址和户籍地址,并写入一条个人信息查看记录(途径 api、字段、用途)。"
             "仅所领导、社区民警、办案民警、值班民警、指挥室、县局、系统管理员可用;其他角色403。"
         ),
-        request=serializers.PersonRevealRequestSerializer,
+        request=serializers.RevealRequestSerializer,
         responses={
             200: serializers.PersonRevealSerializer,
             400: _ERRORS[400],
@@ -219,9 +251,9 @@ class PersonViewSet(ScopedModelViewSet):
     )
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
     def reveal(self, request, *args, **kwargs):
-        self.check_role(FULL_PERSONAL_DATA_ROLES, _("您的角色无权查看完整个人信息"))
         person = self.get_object()
-        body = serializers.PersonRevealRequestSerializer(data=request.data)
+        self.check_role(FULL_PERSONAL_DATA_ROLES, _("您的角色无权查看完整个人信息"))
+        body = serializers.RevealRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         fields = ["id_number", "phone", "address", "registered_address"]
         services.personal_data_reveal(
