@@ -4,6 +4,7 @@
   writes only on records in `editable_by(user)` (visible but not editable: 403), writes call the
   app's service functions, Django validation errors become 400 with the messages per field,
   a delete blocked by PROTECT becomes 409, and each object has `GET …/{id}/history/`.
+- `ApiActorMixin`: the token-authenticated user becomes the change log's actor (source "api").
 - `RolePermission` / `roles_required(...)`: a permission class for a role set of accounts/roles.py.
 - `MaskedCharField`: a writable text field that is always *shown* masked (ID numbers, phones).
 - `StrictFieldsMixin`: a serializer that rejects fields it does not know (or may not write).
@@ -205,7 +206,29 @@ def protected_message(exc: ProtectedError | RestrictedError) -> str:
     return f"该记录仍被{len(objs)}条{what}引用,不能删除;请先处理引用它的记录"
 
 
+class ApiActorMixin:
+    """Make the DRF-authenticated user the change log's actor for this request.
+
+    CurrentActorMiddleware runs before DRF authenticates a token, so for token requests it only
+    knows an anonymous user; every API view that writes should include this mixin (the
+    ScopedModelViewSet does)."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        request_id = getattr(request._request, "request_id", None)
+        self._acting = context.acting_as(request.user, source="api", request_id=request_id)
+        self._acting.__enter__()
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        acting = getattr(self, "_acting", None)
+        if acting is not None:
+            self._acting = None
+            acting.__exit__(None, None, None)
+        return super().finalize_response(request, response, *args, **kwargs)
+
+
 class ScopedModelViewSet(
+    ApiActorMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -228,21 +251,6 @@ class ScopedModelViewSet(
     open_actions: tuple = ()
     select_related: tuple = ()
     prefetch_related: tuple = ()
-
-    # -- the request's actor for the change log: DRF authenticates (token) after the middleware ran.
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        self._acting = context.acting_as(
-            request.user, source="api", request_id=getattr(request._request, "request_id", None)
-        )
-        self._acting.__enter__()
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        acting = getattr(self, "_acting", None)
-        if acting is not None:
-            self._acting = None
-            acting.__exit__(None, None, None)
-        return super().finalize_response(request, response, *args, **kwargs)
 
     def handle_exception(self, exc):
         if isinstance(exc, DjangoValidationError):
