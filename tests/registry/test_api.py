@@ -751,3 +751,25 @@ def test_mediator_of_another_station_gets_404_not_403_on_reveal(other_station, c
         f"{BASE}/persons/{person.pk}/reveal/", {"purpose": "查"}, format="json"
     )
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "kind", ["persons", "houses", "organisations", "liaison-points", "addresses", "communities"]
+)
+def test_list_query_count_does_not_grow_with_the_page(
+    kind, alice, community_a, django_assert_max_num_queries
+):
+    def add(n):
+        for _ in range(n):
+            if kind == "communities":
+                CommunityFactory(station=community_a.station)
+            else:
+                make(kind, community_a)
+
+    add(3)
+    client = api(alice)
+    with django_assert_max_num_queries(12) as few:
+        client.get(f"{BASE}/{kind}/")
+    add(20)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(f"{BASE}/{kind}/")
