@@ -773,3 +773,30 @@ def test_list_query_count_does_not_grow_with_the_page(
     add(20)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(f"{BASE}/{kind}/")
+
+
+def test_a_leaders_grant_lets_the_officer_edit_another_community(alice, bob, bob_api, community_b):
+    from fengqiao.registry.services import community_grant
+
+    person = PersonFactory(community=community_b)
+    community_grant(actor=alice, user=bob, community=community_b, reason="片区调整")
+    response = bob_api.patch(f"{BASE}/persons/{person.pk}/", {"note": "代管"}, format="json")
+    assert response.status_code == 200
+    person.refresh_from_db()
+    assert person.note == "代管"
+
+
+def test_bureau_user_reads_every_station_but_writes_none(station, other_station, community_a):
+    from tests.factories import BureauFactory
+
+    bureau_user = UserFactory(username="bu", role=Role.BUREAU, station=station)
+    bureau_user.bureau = BureauFactory()
+    bureau_user.save()
+    ours = PersonFactory(community=community_a)
+    theirs = PersonFactory(community=CommunityFactory(station=other_station))
+    client = api(bureau_user)
+    ids = {row["id"] for row in client.get(f"{BASE}/persons/").json()["results"]}
+    assert {ours.pk, theirs.pk} <= ids
+    assert (
+        client.patch(f"{BASE}/persons/{ours.pk}/", {"note": "x"}, format="json").status_code == 403
+    )
