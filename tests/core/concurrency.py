@@ -95,30 +95,28 @@ def make_due_clocks(count: int, now: dt.datetime) -> list[int]:
 
 
 def sweep(clock_ids: list[int], now: dt.datetime, workers: int = 2) -> dict:
+    """Two workers sweep the same due clocks at once, through the real notification_send."""
+    from django.db.models import Count
+
     from fengqiao.core import sweeper
     from fengqiao.core.workflow_models import ClockWarning
+    from fengqiao.notifications.models import Notification
 
-    sent: list[str] = []
     results = []
-    lock = threading.Lock()
-    original = sweeper._send
-
-    def record(**kwargs):
-        with lock:
-            sent.append(kwargs["dedupe_key"])
-
-    sweeper._send = record
-    try:
-        errors = _run_threads(workers, lambda _: results.append(sweeper.sweep(now=now).as_dict()))
-    finally:
-        sweeper._send = original
+    errors = _run_threads(workers, lambda _: results.append(sweeper.sweep(now=now).as_dict()))
+    per_key = (
+        Notification.objects.filter(kind="clock_warning")
+        .values("dedupe_key")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
     return {
         "errors": [repr(e) for e in errors],
-        "sent": sorted(sent),
+        "sent": sorted([row["dedupe_key"], row["n"]] for row in per_key),
         "warnings": ClockWarning.objects.filter(clock_id__in=clock_ids).count(),
         "fired": sum(r["fired"] for r in results),
         "sweep_errors": sum(r["errors"] for r in results),
-        "expected": sorted(f"clock:{pk}:level:1" for pk in clock_ids),
+        "expected": sorted([f"clock:{pk}:level:1", 1] for pk in clock_ids),
     }
 
 

@@ -171,23 +171,25 @@ def test_the_sweeper_logs_the_clock_change(clock, sent):
 
 def test_an_error_on_one_clock_does_not_stop_the_others(obj, officer, alice, monkeypatch):
     clocks = [
-        clock_start(obj=obj, kind="fraud_contact_low", assignee=officer, started_at=START)
+        clock_start(obj=obj, kind="emergency_registration", assignee=officer, started_at=START)
         for _ in range(3)
     ]
-    calls = []
+    broken = {f"clock:{clocks[1].pk}:level:1"}
+    delivered = []
 
-    def flaky(**kwargs):
-        if kwargs["dedupe_key"] == f"clock:{clocks[1].pk}:level:1" and not calls.count("failed"):
-            calls.append("failed")
+    def gateway(**kwargs):
+        if kwargs["dedupe_key"] in broken:
             raise RuntimeError("gateway down")
-        calls.append(kwargs["dedupe_key"])
+        delivered.append(kwargs["dedupe_key"])
 
-    monkeypatch.setattr(sweeper, "_send", flaky)
+    monkeypatch.setattr(sweeper, "_send", gateway)
     result = sweeper.sweep(now=at(12))
     assert (result.fired, result.errors) == (2, 1)
     assert not ClockWarning.objects.filter(
         clock=clocks[1]
     ).exists()  # rolled back with its notification
+    assert ClockWarning.objects.count() == 2
+    broken.clear()
     result = sweeper.sweep(now=at(12.1))
     assert (result.fired, result.errors) == (1, 0)
     assert ClockWarning.objects.count() == 3
@@ -195,31 +197,42 @@ def test_an_error_on_one_clock_does_not_stop_the_others(obj, officer, alice, mon
 
 @pytest.mark.django_db(transaction=True)
 def test_a_crash_half_way_loses_and_duplicates_nothing(monkeypatch):
-    from fengqiao.accounts.models import User
+    from django.db.models import Count
+
+    from fengqiao.notifications.models import Notification
+    from fengqiao.notifications.services import notification_send
 
     now = START + dt.timedelta(hours=12)
     ids = concurrency.make_due_clocks(6, now)
-    delivered = []
+    monkeypatch.setattr(sweeper, "CHUNK", 2)  # commit every two clocks
+    calls = []
 
     def dies_on_the_fourth(**kwargs):
-        if len(delivered) == 3:
+        calls.append(kwargs["dedupe_key"])
+        if len(calls) == 4:
             raise KeyboardInterrupt("worker killed")  # not an Exception: the sweep itself dies here
-        delivered.append(kwargs["dedupe_key"])
+        return notification_send(**kwargs)
 
     monkeypatch.setattr(sweeper, "_send", dies_on_the_fourth)
     with pytest.raises(KeyboardInterrupt):
         sweeper.sweep(now=now)
-    assert (
-        ClockWarning.objects.count() == 3
-    )  # the fourth clock's claim and warning were rolled back
-    assert Clock.objects.filter(pk__in=ids, last_warning_level=0).count() == 3
+    # The first chunk is committed; the second (clock 3 sent, clock 4 killed) rolled back whole.
+    assert ClockWarning.objects.count() == 2
+    assert Notification.objects.filter(kind="clock_warning").count() == 2
+    assert Clock.objects.filter(pk__in=ids, last_warning_level=0).count() == 4
 
-    monkeypatch.setattr(sweeper, "_send", lambda **kwargs: delivered.append(kwargs["dedupe_key"]))
+    monkeypatch.setattr(sweeper, "_send", notification_send)
     result = sweeper.sweep(now=now + dt.timedelta(minutes=1))
-    assert result.fired == 3
-    assert sorted(delivered) == sorted(f"clock:{pk}:level:1" for pk in ids)
+    assert (result.fired, result.errors) == (4, 0)
     assert ClockWarning.objects.count() == 6
-    assert User.objects.exists()
+    per_key = (
+        Notification.objects.filter(kind="clock_warning")
+        .values("dedupe_key")
+        .annotate(n=Count("id"))
+    )
+    assert sorted((row["dedupe_key"], row["n"]) for row in per_key) == sorted(
+        (f"clock:{pk}:level:1", 1) for pk in ids
+    )
 
 
 @pytest.mark.django_db(transaction=True)

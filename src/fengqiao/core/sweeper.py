@@ -1,11 +1,12 @@
 """The sweeper: fire each clock's due warning exactly once, and mark clocks breached at expiry.
 
 One indexed query finds running clocks whose next_warning_at has come. Each is then handled in
-its own transaction: a conditional UPDATE that must change exactly one row claims it (the row
+its own savepoint: a conditional UPDATE that must change exactly one row claims it (the row
 still has the next_warning_at/level we read, so no other worker got there first), the warning
-row is inserted (unique per clock and level) and the notification is sent — all committed
-together or not at all. A crash mid-run leaves claimed clocks committed and the rest untouched;
-the next run picks up exactly those.
+row is inserted (unique per clock and level) and notification_send writes the inbox rows and
+queues outbound deliveries (sent after commit) — all committed together or not at all. Clocks
+are committed in chunks of CHUNK; a crash mid-run leaves earlier chunks committed and rolls the
+current one back whole, so the next run fires exactly the clocks that were not committed.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from fengqiao.core.workflow_models import Clock, ClockWarning
 logger = logging.getLogger(__name__)
 
 NOTIFICATION_KIND = "clock_warning"
+CHUNK = 100  # clocks per transaction
 LEVEL_LABELS = {
     rules.LEVEL_YELLOW: "黄色预警",
     rules.LEVEL_ORANGE: "橙色预警",
@@ -116,29 +118,62 @@ def _message(clock: Clock, level: int, levels: int, colour: str) -> tuple[str, s
     return title, body
 
 
+class _Batch:
+    """Warning rows and change-log entries of claimed clocks, written in two INSERTs per chunk."""
+
+    def __init__(self):
+        self.warnings, self.clocks, self.befores = [], [], []
+
+    def add(self, warning: ClockWarning, clock: Clock, before: dict) -> _Batch:
+        self.warnings.append(warning)
+        self.clocks.append(clock)
+        self.befores.append(before)
+        return self
+
+    def flush(self) -> None:
+        if self.warnings:
+            ClockWarning.objects.bulk_create(
+                self.warnings
+            )  # unique (clock, level): a second firing fails here
+            audit.log_bulk(self.clocks, ChangeAction.UPDATE, befores=self.befores, source="job")
+        self.warnings, self.clocks, self.befores = [], [], []
+
+
+def _load(pks) -> dict[int, Clock]:
+    """Clocks with everything a warning needs, in one query (plus one per object type)."""
+    return (
+        Clock.objects.select_related("rule", "station", "assignee__unit__leader", "unit__leader")
+        .prefetch_related("obj")
+        .in_bulk(pks)
+    )
+
+
 def fire_one(
-    pk: int,
+    clock: Clock | int,
     seen_at: dt.datetime,
     seen_level: int,
     now: dt.datetime,
     recipients: _Recipients | None = None,
+    batch: _Batch | None = None,
+    savepoint: bool = True,
 ) -> str:
-    """Claim and fire one clock's due warning. Returns 'fired', 'breached' or 'lost'."""
+    """Claim and fire one clock's due warning. Returns 'fired', 'breached' or 'lost'.
+
+    `clock` may have been read a moment ago: the conditional UPDATE below is what decides.
+    With a `batch`, the warning and change-log rows are written when the caller flushes it,
+    in the same transaction (the sweeper flushes once per chunk).
+    """
     recipients = recipients or _Recipients()
-    with transaction.atomic():
-        clock = (
-            Clock.objects.select_related(
-                "rule", "station", "assignee__unit__leader", "unit__leader"
-            )
-            .filter(pk=pk)
-            .first()
-        )
+    if not isinstance(clock, Clock):
+        clock = _load([clock]).get(clock)
+    with transaction.atomic(savepoint=savepoint):
         if (
             clock is None
             or clock.state != ClockState.RUNNING
             or clock.next_warning_level != seen_level
         ):
             return "lost"
+        pk = clock.pk
         before = audit.serialize(clock)
         fractions = clock.rule.warning_fractions
         levels = len(fractions)
@@ -164,16 +199,6 @@ def fire_one(
             return "lost"
         colour = rules.level_colour(level, levels)
         people = recipients.for_clock(clock, rules.recipient_depth(level, levels))
-        ClockWarning.objects.create(
-            clock=clock,
-            level=level,
-            colour=colour,
-            fired_at=now,
-            scheduled_at=times[level - 1],
-            due_at=clock.due_at,
-            recipients=[p.pk for p in people],
-        )
-        audit.log_bulk([clock], ChangeAction.UPDATE, befores=[before], source="job")
         title, body = _message(clock, level, levels, colour)
         target = clock.obj or clock
         _send(
@@ -187,6 +212,19 @@ def fire_one(
             urgent=last or clock.kind.startswith("fraud_"),
             dedupe_key=f"clock:{clock.pk}:level:{level}",
         )
+        warning = ClockWarning(
+            clock=clock,
+            level=level,
+            colour=colour,
+            fired_at=now,
+            scheduled_at=times[level - 1],
+            due_at=clock.due_at,
+            recipients=[p.pk for p in people],
+        )
+        if batch is None:
+            _Batch().add(warning, clock, before).flush()
+        else:
+            batch.add(warning, clock, before)
     return "breached" if last else "fired"
 
 
@@ -194,40 +232,78 @@ def due_clocks(now: dt.datetime, limit: int | None = None):
     """(pk, next_warning_at, next_warning_level) of running clocks whose warning has come (partial index)."""
     query = (
         Clock.objects.filter(state=ClockState.RUNNING, next_warning_at__lte=now)
-        .order_by("next_warning_at")
+        .order_by(
+            "next_warning_at", "pk"
+        )  # one global order: concurrent workers lock rows in the same order
         .values_list("pk", "next_warning_at", "next_warning_level")
     )
     return list(query[:limit] if limit else query)
 
 
+def _run_chunk(chunk, now, recipients: _Recipients, *, isolate: bool) -> list[str]:
+    """Fire a chunk of due clocks in one transaction (one commit). Returns the outcome of each.
+
+    Without `isolate` any error rolls the whole chunk back and propagates (the fast path: no
+    savepoint per clock); with it each clock runs in its own savepoint and an error is logged,
+    counted and retried on the next sweep.
+    """
+    clocks = _load([pk for pk, _, _ in chunk])
+    outcomes = []
+    with transaction.atomic():
+        batch = _Batch()
+        for pk, seen_at, seen_level in chunk:
+            if not isolate:
+                outcomes.append(
+                    fire_one(
+                        clocks.get(pk), seen_at, seen_level, now, recipients, batch, savepoint=False
+                    )
+                )
+                continue
+            try:
+                outcomes.append(
+                    fire_one(clocks.get(pk), seen_at, seen_level, now, recipients, batch)
+                )
+            except Exception:
+                logger.exception(
+                    "clock %s: warning level %s failed; it will be retried on the next sweep",
+                    pk,
+                    seen_level,
+                )
+                outcomes.append("error")
+        batch.flush()
+    return outcomes
+
+
 def sweep(
     *, now: dt.datetime | None = None, limit: int | None = None, progress=None
 ) -> SweepResult:
-    """One pass: every warning due at `now`, each in its own transaction. Safe to run concurrently."""
+    """One pass: every warning due at `now`. Safe to run concurrently and to kill at any point."""
     started = time.perf_counter()
     now = now or timezone.now()
     result = SweepResult()
     recipients = _Recipients()
     rows = due_clocks(now, limit)
     result.due = len(rows)
-    for i, (pk, seen_at, seen_level) in enumerate(rows, start=1):
+    done = 0
+    for chunk_start in range(0, len(rows), CHUNK):
+        chunk = rows[chunk_start : chunk_start + CHUNK]
         try:
-            outcome = fire_one(pk, seen_at, seen_level, now, recipients)
+            outcomes = _run_chunk(chunk, now, recipients, isolate=False)
         except Exception:
-            logger.exception(
-                "clock %s: warning level %s failed; it will be retried on the next sweep",
-                pk,
-                seen_level,
-            )
-            result.errors += 1
-            continue
-        if outcome == "lost":
-            result.lost += 1
-        else:
-            result.fired += 1
-            result.breached += outcome == "breached"
-        if progress and i % 1000 == 0:
-            progress(i, len(rows))
+            # Something failed: the chunk rolled back whole. Redo it clock by clock, each in a
+            # savepoint, so one bad clock does not hold back the others.
+            outcomes = _run_chunk(chunk, now, recipients, isolate=True)
+        for outcome in outcomes:
+            if outcome == "error":
+                result.errors += 1
+            elif outcome == "lost":
+                result.lost += 1
+            else:
+                result.fired += 1
+                result.breached += outcome == "breached"
+        done += len(chunk)
+        if progress and len(rows) > 1000 and done % 1000 < CHUNK:
+            progress(done, len(rows))
     result.seconds = time.perf_counter() - started
     if result.due:
         logger.info("sweep: %s", result.summary())
