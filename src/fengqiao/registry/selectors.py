@@ -10,6 +10,20 @@ from fengqiao.registry.models import Address, House, Organisation, Person
 
 _DIGITS = re.compile(r"^\d[\dXx]*$")
 _LETTERS = re.compile(r"^[A-Za-z]+$")
+_MAX_CHAR = "\U0010ffff"
+
+
+def prefix(field: str, value: str) -> Q:
+    """`field` starts with `value`, written as a range so SQLite and PostgreSQL can use the index.
+
+    (A LIKE 'x%' with Django's ESCAPE clause never uses an index on SQLite, nor on PostgreSQL
+    outside the C collation.) The range is exact in code-point order; startswith is kept as a guard.
+    """
+    return Q(**{f"{field}__gte": value, f"{field}__lt": value + _MAX_CHAR, f"{field}__startswith": value})
+
+
+def _addresses_containing(text: str):
+    return Address.objects.filter(full_text__contains=text).values("pk")
 
 
 def person_search(queryset: QuerySet[Person], query: str) -> QuerySet[Person]:
@@ -34,15 +48,17 @@ def person_search(queryset: QuerySet[Person], query: str) -> QuerySet[Person]:
             return queryset.filter(Q(id_number__endswith=q) | Q(phone__endswith=q))
         return queryset.filter(Q(id_number__startswith=q) | Q(phone__startswith=q))
     if _LETTERS.match(query):
-        return queryset.filter(name_initials__startswith=query.lower())
-    return queryset.filter(Q(name__startswith=query) | Q(address__full_text__contains=query) | Q(registered_address__contains=query))
+        return queryset.filter(prefix("name_initials", query.lower()))
+    return queryset.filter(
+        prefix("name", query) | Q(address_id__in=_addresses_containing(query)) | Q(registered_address__contains=query)
+    )
 
 
 def house_search(queryset: QuerySet[House], query: str) -> QuerySet[House]:
     query = (query or "").strip()
     if not query:
         return queryset
-    return queryset.filter(Q(address__full_text__contains=query) | Q(owner_name__startswith=query) | Q(owner_phone=query))
+    return queryset.filter(Q(address_id__in=_addresses_containing(query)) | prefix("owner_name", query) | Q(owner_phone=query))
 
 
 def address_search(queryset: QuerySet[Address], query: str) -> QuerySet[Address]:
@@ -57,7 +73,10 @@ def organisation_search(queryset: QuerySet[Organisation], query: str) -> QuerySe
     if not query:
         return queryset
     if _LETTERS.match(query):
-        return queryset.filter(name_initials__startswith=query.lower())
+        return queryset.filter(prefix("name_initials", query.lower()))
     return queryset.filter(
-        Q(name__contains=query) | Q(credit_code=query.upper()) | Q(address__full_text__contains=query) | Q(legal_representative=query)
+        Q(name__contains=query)
+        | Q(credit_code=query.upper())
+        | Q(address_id__in=_addresses_containing(query))
+        | Q(legal_representative=query)
     )

@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
+from django.db.models.functions import Lower
 from django.http import HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -172,6 +173,10 @@ def _list(request, key: str):
     if sort.lstrip("-") in kind.sorts:
         order = kind.sorts[sort.lstrip("-")]
         queryset = queryset.order_by(("-" if sort.startswith("-") else "") + order, "pk")
+    elif key == "person" and request.GET.get("q", "").strip():
+        # Sort the (few) matches after filtering: ordering by the bare column makes SQLite walk the
+        # whole name index and test every row, which is ten times slower on a 150,000-person station.
+        queryset = queryset.order_by(Lower("name"), "pk")
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     can_create = kind.creatable and Community.objects.editable_by(user).exists()
     return render(
