@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from pathlib import Path
 
@@ -178,6 +179,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The schema describes a police system's endpoints: only signed-in users (session or token) read it.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
 }
 
 HUEY_REDIS_URL = env.string("HUEY_REDIS_URL")
@@ -223,6 +226,10 @@ SMS_GATEWAY_TOKEN = env.string("SMS_GATEWAY_TOKEN", "")
 SMS_GATEWAY_METHOD = _notify_choice("SMS_GATEWAY_METHOD", "post", {"get", "post"}).upper()
 SMS_GATEWAY_FORMAT = _notify_choice("SMS_GATEWAY_FORMAT", "json", {"json", "form"})
 SMS_GATEWAY_FIELDS = env.string("SMS_GATEWAY_FIELDS", "phone=phone,text=text,sign=sign")
+if not re.fullmatch(r"\s*((phone|text|sign)(=[\w.-]+)?\s*(,\s*|$))*", SMS_GATEWAY_FIELDS):
+    raise env.ImproperEnv(
+        f"SMS_GATEWAY_FIELDS={SMS_GATEWAY_FIELDS!r}: use ours=theirs pairs, ours one of phone, text, sign"
+    )
 SMS_GATEWAY_SIGN = env.string("SMS_GATEWAY_SIGN", "枫桥")
 SMS_MIN_LEVEL = _notify_level("SMS_MIN_LEVEL", "red")
 NOTIFY_URGENT_CHANNELS = env.csv_list("NOTIFY_URGENT_CHANNELS", ["sms", "webhook"])

@@ -153,6 +153,14 @@ class TestSecondFactor:
         assert response.status_code == 302
         assert client.get("/").status_code == 200
 
+    def test_profile_and_token_pages_wait_for_the_second_factor(self, client, alice):
+        alice.totp_secret, alice.totp_enabled = "JBSWY3DPEHPK3PXP", True
+        alice.save()
+        client.post("/accounts/login/", {"username": "alice", "password": PASSWORD})
+        for path in ("/accounts/me/", "/accounts/me/token/", "/accounts/staff/"):
+            response = client.get(path)
+            assert response.status_code == 302 and response["Location"] == "/accounts/totp/", path
+
     def test_required_totp_sends_an_unenrolled_leader_to_setup(self, client, alice, settings):
         settings.REQUIRE_TOTP_FOR_LEADERS = True
         client.post("/accounts/login/", {"username": "alice", "password": PASSWORD})

@@ -23,10 +23,19 @@ REGISTRY_PATHS = [
 
 
 @pytest.fixture
-def schema(client):
-    response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+def schema(alice_client):
+    response = alice_client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert response.status_code == 200
     return response.json()
+
+
+def test_schema_needs_a_signed_in_user(client, db):
+    assert client.get("/api/schema/").status_code in (401, 403)
+
+
+def test_docs_page_allows_no_inline_script(alice_client):
+    csp = alice_client.get("/api/docs/")["Content-Security-Policy"]
+    assert "script-src 'self';" in csp
 
 
 def test_schema_is_valid_openapi_3(schema):

@@ -7,7 +7,8 @@ from django.urls import reverse
 
 from fengqiao.accounts.roles import TOTP_ROLES
 
-_EXEMPT_PREFIXES = ("/accounts/", "/static/", "/i18n/", "/healthz")
+# Reachable before the second factor is passed: signing in and out, the TOTP pages themselves, assets.
+_EXEMPT_PREFIXES = ("/accounts/login/", "/accounts/logout/", "/accounts/totp/", "/static/", "/i18n/", "/healthz")
 
 
 class IdleTimeoutMiddleware:
