@@ -462,3 +462,9 @@ def test_granted_officer_can_open_edit_form_of_other_community(bob_client, alice
 def test_community_form_shows_empty_boundary_box(alice_client, community_a):
     content = alice_client.get(edit("community", community_a)).content.decode()
     assert ">null</textarea>" not in content and 'name="boundary"' in content
+
+
+def test_name_search_is_a_prefix_match(alice_client, community_a):
+    for name in ["张", "张三丰", "张𠀋", "小张", "章三"]:
+        PersonFactory(community=community_a, name=name, address=None)
+    assert names(alice_client.get(reverse("registry:person_list"), {"q": "张"})) == {"张", "张三丰", "张𠀋"}
