@@ -306,3 +306,23 @@ def test_lost_pending_delivery_is_picked_up_by_the_periodic_job(webhook, bob):
         traveller.shift(120)
         assert tasks.deliver_due.call_local() == 1
     assert len(webhook.requests) == 1
+
+
+def test_a_queue_that_is_down_does_not_fail_the_sender(webhook, bob, monkeypatch):
+    from django.db import transaction
+
+    def queue_down(*args, **kwargs):
+        raise ConnectionError("redis is down")
+
+    monkeypatch.setattr(tasks, "deliver", queue_down)
+    with transaction.atomic():
+        sent = notification_send(recipients=[bob], kind="t", title="t", level="orange")
+    # (in the test transaction on_commit does not fire by itself: run the registered callbacks)
+    for _sid, callback, robust in transaction.get_connection().run_on_commit:
+        assert robust
+        try:
+            callback()
+        except ConnectionError:
+            pass
+    assert len(sent) == 1
+    assert Delivery.objects.get().state == DeliveryState.PENDING  # the periodic job will pick it up

@@ -64,3 +64,11 @@ def test_unknown_level_is_refused(alice):
     with pytest.raises(ValueError):
         notification_send(recipients=[alice], kind="k", title="t", level="purple")
     assert not Notification.objects.exists()
+
+
+def test_link_defaults_to_the_objects_own_page(alice, bob, monkeypatch):
+    monkeypatch.setattr(
+        type(bob), "get_absolute_url", lambda self: f"/staff/{self.pk}/", raising=False
+    )
+    (note,) = notification_send(recipients=[alice], kind="k", title="t", obj=bob)
+    assert note.url == f"/staff/{bob.pk}/"

@@ -54,6 +54,8 @@ def notification_send(
         raise ValueError("notification_send: title is required")
     content_type = ContentType.objects.get_for_model(obj.__class__) if obj is not None else None
     object_id = obj.pk if obj is not None else None
+    if not url and obj is not None and hasattr(obj, "get_absolute_url"):
+        url = obj.get_absolute_url()
     now = timezone.now()
     created: list[Notification] = []
     with transaction.atomic():
@@ -67,31 +69,35 @@ def notification_send(
                 and Notification.objects.filter(recipient=user, dedupe_key=dedupe_key).exists()
             ):
                 continue
-            try:
-                with transaction.atomic():
-                    notification = Notification.objects.create(
-                        recipient=user,
-                        kind=kind[:50],
-                        level=level,
-                        urgent=urgent,
-                        title=title[:200],
-                        body=body,
-                        url=url[:500],
-                        content_type=content_type,
-                        object_id=object_id,
-                        dedupe_key=dedupe_key[:200],
-                        created_at=now,
-                    )
-            except IntegrityError:
-                if not dedupe_key:
-                    raise
-                continue  # a concurrent send with the same key won
+            row = Notification(
+                recipient=user,
+                kind=kind[:50],
+                level=level,
+                urgent=urgent,
+                title=title[:200],
+                body=body,
+                url=url[:500],
+                content_type=content_type,
+                object_id=object_id,
+                dedupe_key=dedupe_key[:200],
+                created_at=now,
+            )
+            if dedupe_key:
+                try:
+                    with transaction.atomic():
+                        row.save()
+                except IntegrityError:
+                    continue  # a concurrent send with the same key won
+            else:
+                row.save()
+            notification = row
             notification.recipient = user
             created.append(notification)
         deliveries = _queue_deliveries(created, now)
     due_now = [d.pk for d in deliveries if d.state == DeliveryState.PENDING]
     if due_now:
-        transaction.on_commit(lambda: _enqueue(due_now))
+        # robust: a queue that is down must not fail the sender; the periodic job picks these up.
+        transaction.on_commit(lambda: _enqueue(due_now), robust=True)
     return created
 
 
