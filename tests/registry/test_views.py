@@ -468,3 +468,11 @@ def test_name_search_is_a_prefix_match(alice_client, community_a):
     for name in ["张", "张三丰", "张𠀋", "小张", "章三"]:
         PersonFactory(community=community_a, name=name, address=None)
     assert names(alice_client.get(reverse("registry:person_list"), {"q": "张"})) == {"张", "张三丰", "张𠀋"}
+
+
+def test_reveal_without_htmx_renders_the_whole_page_unmasked(alice_client, world):
+    person = world["a"]["person"]
+    response = alice_client.post(reverse("registry:person_reveal", args=[person.pk]))
+    content = response.content.decode()
+    assert response.status_code == 200 and person.id_number in content and "变更记录" in content
+    assert PersonalDataAccess.objects.count() == 1

@@ -260,9 +260,7 @@ def _person(request, pk):
     return get_object_or_404(queryset, pk=pk)
 
 
-@login_required
-def person_detail(request, pk):
-    person = _person(request, pk)
+def _person_context(request, person) -> dict:
     user = request.user
     context = _detail_context(request, person)
     context["can_reveal"] = services.can_reveal(user)
@@ -278,11 +276,17 @@ def person_detail(request, pk):
         context["accesses"] = PersonalDataAccess.objects.filter(
             content_type__app_label="registry", content_type__model="person", object_id=person.pk
         )[:50]
-    return render(request, "registry/person_detail.html", context)
+    return context
+
+
+@login_required
+def person_detail(request, pk):
+    return render(request, "registry/person_detail.html", _person_context(request, _person(request, pk)))
 
 
 @login_required
 def person_reveal(request, pk):
+    """Show a person's full ID number, phone and addresses (HTMX swaps the block), recording the view."""
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     person = _person(request, pk)
@@ -294,8 +298,8 @@ def person_reveal(request, pk):
         return forbidden(request, str(exc))
     if request.headers.get("HX-Request"):
         return render(request, "registry/_person_pii.html", {"obj": person, "revealed": True, "can_reveal": True})
-    context = _detail_context(request, person)
-    context.update(revealed=True, can_reveal=True)
+    context = _person_context(request, person)
+    context["revealed"] = True
     return render(request, "registry/person_detail.html", context)
 
 
