@@ -289,3 +289,11 @@ def test_reveal_refused_for_role_without_right(station, community_a):
 def test_reveal_refused_for_other_station(charlie, community_a):
     with pytest.raises(PermissionDenied):
         services.personal_data_reveal(actor=charlie, obj=PersonFactory(community=community_a), fields=["id_number"], purpose="")
+
+
+def test_duplicate_id_in_another_station_does_not_reveal_the_person(alice, community_a, other_station):
+    theirs = PersonFactory(community=CommunityFactory(station=other_station), name="他所居民")
+    with pytest.raises(ValidationError) as exc:
+        services.person_create(actor=alice, **person_data(community_a, id_number=theirs.id_number))
+    message = errors_of(exc)["id_number"][0]
+    assert "其他派出所" in message and theirs.name not in message

@@ -192,11 +192,13 @@ def _person_duplicate_check(person: Person) -> None:
     existing = (
         Person.objects.filter(id_type=person.id_type, id_number=person.id_number).exclude(pk=person.pk).select_related("community").first()
     )
-    if existing is not None:
-        where = existing.community.name if existing.community_id else ""
-        raise ValidationError(
-            {"id_number": f"证件号码已登记:{existing.name}({where},编号{existing.pk}),请勿重复登记"}
-        )
+    if existing is None:
+        return
+    if existing.station_id != person.station_id:
+        # Another station's resident: say so without showing whom (their data is not ours to see).
+        raise ValidationError({"id_number": "该证件号码已在其他派出所登记,请联系对方核实后迁入"})
+    where = existing.community.name if existing.community_id else ""
+    raise ValidationError({"id_number": f"证件号码已登记:{existing.name}({where},编号{existing.pk}),请勿重复登记"})
 
 
 def _person_links_check(actor, person: Person) -> None:
