@@ -353,7 +353,9 @@ def _organisation_validate(actor, org: Organisation) -> None:
             errors["credit_code"] = [str(exc)]
         else:
             existing = Organisation.objects.filter(credit_code=org.credit_code).exclude(pk=org.pk).first()
-            if existing is not None:
+            if existing is not None and existing.station_id != org.station_id:
+                errors["credit_code"] = ["该统一社会信用代码已在其他派出所登记"]
+            elif existing is not None:
                 errors["credit_code"] = [f"该统一社会信用代码已登记:{existing.name}(编号{existing.pk})"]
     try:
         org.phone = rules.normalise_phone(org.phone)
