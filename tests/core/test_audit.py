@@ -200,3 +200,16 @@ def test_access_tab_search_by_user(client, login, auditor, alice, bob, community
     login(client, auditor)
     response = client.get(reverse("core:changelog"), {"tab": "access", "user": "鲍勃"})
     assert [a.user_name for a in response.context["page"].object_list] == ["鲍勃"]
+
+
+def test_saving_a_person_without_changes_writes_no_change_row(db):
+    from fengqiao.core.models import ObjectChange
+    from tests.factories import PersonFactory
+
+    person = PersonFactory()
+    before = ObjectChange.objects.count()
+    person.save()
+    assert ObjectChange.objects.count() == before
+    person.note = "改了备注"
+    person.save()
+    assert ObjectChange.objects.count() == before + 1

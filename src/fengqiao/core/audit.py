@@ -93,13 +93,18 @@ def _pre_save(sender, instance, raw=False, **kwargs):
     instance._audit_before = serialize(old) if old is not None else None
 
 
+def _without_auto_now(model, data: dict) -> dict:
+    auto = {f.attname for f in model._meta.concrete_fields if getattr(f, "auto_now", False)}
+    return {k: v for k, v in data.items() if k not in auto}
+
+
 def _post_save(sender, instance, created, raw=False, **kwargs):
     if raw or not _logged(sender):
         return
     before = None if created else getattr(instance, "_audit_before", None)
     after = serialize(instance)
-    if not created and before == after:
-        return
+    if not created and before is not None and _without_auto_now(sender, before) == _without_auto_now(sender, after):
+        return  # a save that changed nothing but its own timestamp is not a change
     _entry(instance, ChangeAction.CREATE if created else ChangeAction.UPDATE, before, after).save()
 
 
