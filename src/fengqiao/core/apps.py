@@ -10,3 +10,7 @@ class CoreConfig(AppConfig):
         from fengqiao.core import audit
 
         audit.connect_signals()
+
+        from fengqiao.core import clock_workqueue
+
+        clock_workqueue.register()

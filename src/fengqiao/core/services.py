@@ -432,7 +432,52 @@ def clock_request_extension(
         requested_by=actor,
         requested_at=timezone.now(),
     )
+    approvers = extension_approvers(clock, option)
+    _notify(
+        recipients=approvers,
+        kind="clock_extension_request",
+        title=f"延长申请待审批:{clock.title or clock.rule.name}",
+        body=f"{actor.display_name if actor else '系统'}申请“{extension.label}”。理由:{extension.reason}",
+        url=clock_url(clock),
+        obj=clock,
+        dedupe_key=f"clock-extension:{extension.pk}:request",
+    )
     return extension
+
+
+def clock_url(clock: Clock) -> str:
+    from django.urls import reverse
+
+    return reverse("core:clock_detail", args=[clock.pk])
+
+
+def _notify(**kwargs) -> None:
+    """Tell people about an extension request or decision (inbox and channels, after commit)."""
+    from fengqiao.notifications.services import notification_send
+
+    if kwargs["recipients"]:
+        notification_send(**kwargs)
+
+
+def extension_approvers(clock: Clock, option: dict):
+    """Active users who may approve `option` on `clock`: the roles at the clock's station, or of its bureau."""
+    from django.db.models import Q
+
+    from fengqiao.accounts.models import User
+
+    roles = option.get("approver_roles") or []
+    scope = Q(station_id=clock.station_id) | Q(
+        role__in=BUREAU_ROLES, bureau_id=clock.station.bureau_id
+    )
+    return list(User.objects.filter(scope, role__in=roles, is_active=True).order_by("pk"))
+
+
+def can_approve(user, extension: ClockExtension) -> bool:
+    try:
+        _require_approver(user, extension)
+    except PermissionDenied:
+        return False
+    return True
 
 
 def _require_approver(actor, extension: ClockExtension) -> dict:
@@ -478,7 +523,27 @@ def clock_approve_extension(*, actor, extension: ClockExtension, note: str = "")
     )
     extension.due_before, extension.due_after = before, clock.due_at
     extension.save()
+    _notify_decision(extension)
     return extension
+
+
+def _notify_decision(extension: ClockExtension) -> None:
+    clock = extension.clock
+    approved = extension.decision == ExtensionDecision.APPROVED
+    due = (
+        f",新的到期时间 {extension.due_after.astimezone(rules.TZ):%Y-%m-%d %H:%M}"
+        if approved
+        else ""
+    )
+    _notify(
+        recipients=[u for u in (extension.requested_by, clock.assignee) if u is not None],
+        kind="clock_extension_decided",
+        title=f"延长申请{'已批准' if approved else '未批准'}:{clock.title or clock.rule.name}",
+        body=f"“{extension.label}”{extension.get_decision_display()}{due}。{extension.note}",
+        url=clock_url(clock),
+        obj=clock,
+        dedupe_key=f"clock-extension:{extension.pk}:decided",
+    )
 
 
 @transaction.atomic
@@ -496,6 +561,7 @@ def clock_reject_extension(*, actor, extension: ClockExtension, note: str) -> Cl
     extension.decision = ExtensionDecision.REJECTED
     extension.decided_by, extension.decided_at, extension.note = actor, timezone.now(), note.strip()
     extension.save()
+    _notify_decision(extension)
     return extension
 
 

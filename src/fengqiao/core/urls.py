@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fengqiao.core import rule_views, views
+from fengqiao.core import clock_views, rule_views, views
 
 app_name = "core"
 urlpatterns = [
@@ -9,4 +9,10 @@ urlpatterns = [
     path("rules/new/", rule_views.rule_create, name="rule_create"),
     path("rules/<int:pk>/", rule_views.rule_detail, name="rule_detail"),
     path("rules/<int:pk>/revise/", rule_views.rule_revise, name="rule_revise"),
+    path("clocks/approvals/", clock_views.approvals, name="clock_approvals"),
+    path("clocks/<int:pk>/", clock_views.clock_detail, name="clock_detail"),
+    path("clocks/<int:pk>/pause/", clock_views.clock_pause, name="clock_pause"),
+    path("clocks/<int:pk>/resume/", clock_views.clock_resume, name="clock_resume"),
+    path("clocks/<int:pk>/extend/", clock_views.clock_extend, name="clock_extend"),
+    path("extensions/<int:pk>/decide/", clock_views.extension_decide, name="extension_decide"),
 ]

@@ -175,6 +175,11 @@ class Clock(ChangeLogged):
     def __str__(self):
         return f"{self.rule.name if self.rule_id else self.kind} #{self.pk}"
 
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("core:clock_detail", args=[self.pk])
+
     @property
     def is_open(self) -> bool:
         return self.state in (ClockState.RUNNING, ClockState.PAUSED)
