@@ -79,14 +79,16 @@ def test_stream_sends_heartbeats_and_ends_after_its_duration(bob):
     clock = FakeClock()
     chunks = list(_events(bob, 0, clock, duration=40, heartbeat=15))
     assert chunks[0].startswith("retry: ")
-    assert sum(1 for c in chunks if c == ": ping\n\n") == 2
+    assert sum(1 for c in chunks if c == ": ping\n\n") == 2  # nothing changed: plain heartbeats
     assert chunks[-1] == ": bye\n\n"
     assert clock.t == pytest.approx(40, abs=1)
 
 
 def test_stream_polls_with_one_query_per_idle_second(bob, django_assert_max_num_queries):
     clock = FakeClock()
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(
+        11
+    ):  # the unread count at the start, then one query a second
         list(_events(bob, 0, clock, duration=10))
 
 
@@ -102,6 +104,7 @@ def test_stream_view_resumes_from_last_event_id(bob_client, bob, settings):
     response = bob_client.get("/notifications/stream/", HTTP_LAST_EVENT_ID=str(old.pk))
     chunks = iter(response.streaming_content)
     next(chunks)  # retry line
+    next(chunks)  # unread count
     body = next(chunks).decode()
     assert f"id: {new.pk}" in body
     assert Notification.objects.get(pk=new.pk).delivered_live_at is not None
@@ -116,3 +119,20 @@ def test_a_database_error_ends_the_stream_quietly(bob, monkeypatch):
     monkeypatch.setattr(Notification.objects, "filter", broken)
     chunks = list(_events(bob, 0, FakeClock()))
     assert len(chunks) == 1 and chunks[0].startswith("retry: ")
+
+
+def test_stream_starts_with_the_unread_count(bob):
+    notification_send(recipients=[bob], kind="t", title="t")
+    chunks = list(_events(bob, stream.latest_id(bob.pk), FakeClock(), duration=2))
+    assert chunks[1] == "event: unread\ndata: 1\n\n"
+
+
+def test_stream_tells_the_tab_when_the_count_drops_after_reading_elsewhere(bob):
+    (n,) = notification_send(recipients=[bob], kind="t", title="t")
+    clock = FakeClock()
+    clock.on_sleep.append(lambda: Notification.objects.filter(pk=n.pk).update(read_at=n.created_at))
+    chunks = list(_events(bob, n.pk, clock, duration=20, heartbeat=15))
+    assert [c for c in chunks if c.startswith("event: unread")] == [
+        "event: unread\ndata: 1\n\n",
+        "event: unread\ndata: 0\n\n",
+    ]

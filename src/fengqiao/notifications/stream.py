@@ -95,9 +95,21 @@ def events(
         _count(-1)
 
 
+def _unread(user_id: int) -> int:
+    return Notification.objects.filter(recipient_id=user_id, read_at__isnull=True).count()
+
+
+def unread_event(count: int) -> str:
+    return f"event: unread\ndata: {count}\n\n"
+
+
 def _poll(user_id, last_id, duration, poll, heartbeat, clock, sleep) -> Iterator[str]:
+    """New rows once per `poll`; the unread count at the start and, when it changed (read in another
+    tab), with each heartbeat, so every tab's bell stays right without a request of its own."""
     deadline = clock() + duration
     next_beat = clock() + heartbeat
+    unread = _unread(user_id)
+    yield unread_event(unread)
     while clock() < deadline:
         rows = list(
             Notification.objects.filter(recipient_id=user_id, id__gt=last_id)
@@ -109,7 +121,7 @@ def _poll(user_id, last_id, duration, poll, heartbeat, clock, sleep) -> Iterator
             Notification.objects.filter(pk__in=ids, delivered_live_at__isnull=True).update(
                 delivered_live_at=timezone.now()
             )
-            unread = Notification.objects.filter(recipient_id=user_id, read_at__isnull=True).count()
+            unread = _unread(user_id)
             for row in rows:
                 yield format_event(row, unread)
             last_id = ids[-1]
@@ -117,6 +129,11 @@ def _poll(user_id, last_id, duration, poll, heartbeat, clock, sleep) -> Iterator
             if len(rows) == BATCH:
                 continue
         elif clock() >= next_beat:
-            yield ": ping\n\n"
+            now_unread = _unread(user_id)
+            if now_unread != unread:
+                unread = now_unread
+                yield unread_event(unread)
+            else:
+                yield ": ping\n\n"
             next_beat = clock() + heartbeat
         sleep(poll)

@@ -70,6 +70,10 @@
       if (typeof data.unread === "number") { setCount(data.unread); }
       document.body.dispatchEvent(new CustomEvent("notify:received", { detail: data }));
     });
+    source.addEventListener("unread", function (ev) {
+      var n = parseInt(ev.data, 10);
+      if (!isNaN(n)) { setCount(n); }
+    });
     source.addEventListener("open", function () { b = bell() || b; b.setAttribute("data-notify-state", "open"); });
     source.addEventListener("error", function () { b = bell() || b; b.setAttribute("data-notify-state", "reconnecting"); });
     window.addEventListener("pagehide", function () { source.close(); });
