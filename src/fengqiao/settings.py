@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "fengqiao.core",
     "fengqiao.accounts",
     "fengqiao.registry",
+    "fengqiao.exchange",
     "fengqiao.notifications",
 ]
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("core/", include("fengqiao.core.urls")),
     path("registry/", include("fengqiao.registry.urls")),
+    path("exchange/", include("fengqiao.exchange.urls")),
     path("notifications/", include("fengqiao.notifications.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its bootstrap script from a URL, so the page needs no inline <script>.

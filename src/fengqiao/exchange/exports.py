@@ -1,0 +1,348 @@
+"""Workbooks: exports of any filtered registry list, the import templates and the error reports.
+
+Exports go through the same filtersets as the list pages and `visible_to(user)`; personal data is
+masked unless the role is in UNMASKED_EXPORT_ROLES, and 重点人员 labels appear only for
+KEY_PERSON_ROLES. Every export is recorded (ExportRecord); an unmasked one also writes a
+PersonalDataAccess row (channel "export") for each person or house whose data left the system.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.http import QueryDict
+from django.utils import timezone
+
+from fengqiao.accounts.roles import KEY_PERSON_ROLES, UNMASKED_EXPORT_ROLES, has_role
+from fengqiao.core import context, masking
+from fengqiao.core.models import PersonalDataAccess
+from fengqiao.exchange.choices import ExportKind
+from fengqiao.exchange.columns import COLUMNS
+from fengqiao.exchange.models import ExportRecord, ImportJob
+from fengqiao.registry import filtersets
+from fengqiao.registry.choices import (
+    CommunityKind,
+    HouseUse,
+    InflowReason,
+    OrganisationCategory,
+    PersonCategory,
+    Relation,
+    Sex,
+)
+from fengqiao.registry.models import Address, Community, House, Organisation, Person, PersonLabel
+
+CHUNK = 5000
+
+
+def _labels(choices) -> Callable:
+    table = {key: str(label) for key, label in choices.choices}
+    return lambda value: table.get(value, value or "")
+
+
+def _plain(value):
+    return value
+
+
+@dataclass(frozen=True)
+class Col:
+    title: str
+    field: str
+    show: Callable = _plain
+    mask: Callable | None = None  # applied when the export is masked
+    personal: str = ""  # the revealable field name recorded in PersonalDataAccess when unmasked
+
+
+@dataclass(frozen=True)
+class ExportSpec:
+    kind: str
+    model: type
+    filterset: type
+    title: str
+    columns: tuple[Col, ...]
+    order: tuple[str, ...] = ("pk",)
+    extra: dict = field(default_factory=dict)
+
+
+SPECS = {
+    ExportKind.PERSONS: ExportSpec(
+        ExportKind.PERSONS,
+        Person,
+        filtersets.PersonFilterSet,
+        "实有人口",
+        (
+            Col("姓名", "name"),
+            Col("身份证号", "id_number", mask=masking.mask_id_number, personal="id_number"),
+            Col("性别", "sex", _labels(Sex)),
+            Col("出生日期", "birth_date"),
+            Col("手机号", "phone", mask=masking.mask_phone, personal="phone"),
+            Col("人口类别", "category", _labels(PersonCategory)),
+            Col("社区", "community__name"),
+            Col("现住地址", "address__full_text", mask=masking.mask_address, personal="address"),
+            Col(
+                "户籍地址",
+                "registered_address",
+                mask=masking.mask_address,
+                personal="registered_address",
+            ),
+            Col("与户主关系", "relation", _labels(Relation)),
+            Col("流入日期", "inflow_date"),
+            Col("流入原因", "inflow_reason", _labels(InflowReason)),
+            Col("预计离开日期", "expected_departure"),
+            Col("民族", "ethnicity"),
+            Col("国籍", "nationality"),
+            Col("备注", "note"),
+        ),
+    ),
+    ExportKind.HOUSES: ExportSpec(
+        ExportKind.HOUSES,
+        House,
+        filtersets.HouseFilterSet,
+        "实有房屋",
+        (
+            Col("社区", "community__name"),
+            Col("地址", "address__full_text"),
+            Col("用途", "use", _labels(HouseUse)),
+            Col("房主姓名", "owner_name"),
+            Col("房主电话", "owner_phone", mask=masking.mask_phone, personal="owner_phone"),
+            Col("面积", "area_m2", lambda v: float(v) if v is not None else None),
+            Col("间数", "rooms"),
+            Col("建成年份", "built_year"),
+            Col("备注", "note"),
+        ),
+    ),
+    ExportKind.ADDRESSES: ExportSpec(
+        ExportKind.ADDRESSES,
+        Address,
+        filtersets.AddressFilterSet,
+        "标准地址",
+        (
+            Col("社区", "community__name"),
+            Col("完整地址", "full_text"),
+            Col("街道/乡镇", "town"),
+            Col("街路巷/小区", "road"),
+            Col("门牌号", "doorplate"),
+            Col("楼栋", "building"),
+            Col("单元", "unit"),
+            Col("层", "floor"),
+            Col("户室", "room"),
+            Col("地址编码", "code"),
+            Col("纬度", "latitude"),
+            Col("经度", "longitude"),
+        ),
+    ),
+    ExportKind.ORGANISATIONS: ExportSpec(
+        ExportKind.ORGANISATIONS,
+        Organisation,
+        filtersets.OrganisationFilterSet,
+        "实有单位",
+        (
+            Col("单位名称", "name"),
+            Col("类别", "category", _labels(OrganisationCategory)),
+            Col("统一社会信用代码", "credit_code"),
+            Col("社区", "community__name"),
+            Col("地址", "address__full_text"),
+            Col("法定代表人", "legal_representative"),
+            Col("治安负责人", "person_in_charge"),
+            Col("联系电话", "phone"),
+            Col("从业人数", "employee_count"),
+        ),
+    ),
+    ExportKind.COMMUNITIES: ExportSpec(
+        ExportKind.COMMUNITIES,
+        Community,
+        filtersets.CommunityFilterSet,
+        "社区/村",
+        (
+            Col("名称", "name"),
+            Col("类型", "kind", _labels(CommunityKind)),
+            Col("区划代码", "code"),
+            Col("街道/乡镇", "town"),
+            Col("老城区", "is_old_town", lambda v: "是" if v else "否"),
+            Col("备注", "note"),
+        ),
+    ),
+}
+
+
+def export_masked_for(user) -> bool:
+    return not has_role(user, UNMASKED_EXPORT_ROLES)
+
+
+def _cell(value):
+    if isinstance(value, dt.datetime):
+        return timezone.localtime(value).replace(tzinfo=None) if timezone.is_aware(value) else value
+    return value
+
+
+def _filtered(spec: ExportSpec, actor, params: QueryDict):
+    queryset = spec.model.objects.visible_to(actor)
+    request = SimpleNamespace(user=actor, GET=params)
+    return spec.filterset(params or None, queryset=queryset, request=request).qs
+
+
+def export_workbook(*, actor, kind: str, params: QueryDict | None = None):
+    """Write the filtered list to an .xlsx (a temporary file, rewound) and record the export.
+
+    Returns (file, filename, record).
+    """
+    from openpyxl import Workbook
+
+    spec = SPECS[kind]
+    params = params if params is not None else QueryDict()
+    params = params.copy()
+    for key in ("page", "sort"):
+        params.pop(key, None)
+    masked = export_masked_for(actor)
+    with_labels = kind == ExportKind.PERSONS and has_role(actor, KEY_PERSON_ROLES)
+    queryset = _filtered(spec, actor, params).order_by(*spec.order)
+    fields = ["pk", *[c.field for c in spec.columns]]
+    labels: dict[int, list[str]] = {}
+    if with_labels:
+        for person_id, label in PersonLabel.objects.filter(
+            person__in=queryset.values("pk")
+        ).values_list("person_id", "label"):
+            labels.setdefault(person_id, []).append(label)
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(spec.title.replace("/", "、"))
+    sheet.append([c.title for c in spec.columns] + (["人员标签"] if with_labels else []))
+    shows = [(c.mask if masked and c.mask else None, c.show) for c in spec.columns]
+    exported_ids: list[int] = []
+    for values in queryset.values_list(*fields).iterator(chunk_size=CHUNK):
+        pk = values[0]
+        exported_ids.append(pk)
+        row = []
+        for (mask, show), value in zip(shows, values[1:], strict=True):
+            value = show(value)
+            if mask is not None:
+                value = mask(value)
+            row.append(_cell(value))
+        if with_labels:
+            row.append("、".join(sorted(labels.get(pk, ()))))
+        sheet.append(row)
+    output = tempfile.TemporaryFile()
+    workbook.save(output)
+    output.seek(0)
+    record = _record(actor, spec, params, exported_ids, masked=masked, with_labels=with_labels)
+    filename = f"{spec.title.replace('/', '、')}_{timezone.localtime():%Y%m%d_%H%M}.xlsx"
+    return output, filename, record
+
+
+@transaction.atomic
+def _record(
+    actor, spec: ExportSpec, params, ids: list[int], *, masked: bool, with_labels: bool
+) -> ExportRecord:
+    record = ExportRecord.objects.create(
+        user=actor,
+        user_name=actor.display_name,
+        station_id=actor.station_id,
+        kind=spec.kind,
+        query=params.urlencode()[:1000],
+        row_count=len(ids),
+        masked=masked,
+        with_labels=with_labels,
+    )
+    personal = [c.personal for c in spec.columns if c.personal]
+    if not masked and personal and ids:
+        current = context.current()
+        content_type = ContentType.objects.get_for_model(spec.model)
+        now = timezone.now()
+        rows = (
+            spec.model.objects.filter(pk__in=chunk).values_list(
+                "pk", "station_id", _repr_field(spec)
+            )
+            for chunk in (ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK))
+        )
+        batch = []
+        for chunk in rows:
+            for pk, station_id, text in chunk:
+                batch.append(
+                    PersonalDataAccess(
+                        time=now,
+                        user=actor,
+                        user_name=actor.display_name,
+                        station_id=station_id,
+                        content_type=content_type,
+                        object_id=pk,
+                        object_repr=(text or "")[:200],
+                        fields=personal,
+                        purpose=f"导出{spec.title}(导出记录#{record.pk})",
+                        channel="export",
+                        request_id=current.request_id if current else "",
+                    )
+                )
+            PersonalDataAccess.objects.bulk_create(batch, batch_size=CHUNK)
+            batch = []
+    return record
+
+
+def _repr_field(spec: ExportSpec) -> str:
+    return "name" if spec.model is Person else "address__full_text"
+
+
+# ----------------------------------------------------------------------------- templates and error reports
+
+
+def _save(workbook):
+    output = tempfile.TemporaryFile()
+    workbook.save(output)
+    output.seek(0)
+    return output
+
+
+def template_workbook(kind: str):
+    """The import template: headers and one example row; a second sheet explains every column."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "人员" if kind == "persons" else "房屋"
+    columns = COLUMNS[kind]
+    sheet.append([c.title for c in columns])
+    sheet.append([c.example or None for c in columns])
+    for index, column in enumerate(columns, start=1):
+        cell = sheet.cell(row=1, column=index)
+        if column.required:
+            cell.font = Font(bold=True, color="C0392B")
+        letter = cell.column_letter
+        sheet.column_dimensions[letter].width = max(10, len(column.title) * 2 + 4)
+        # Text format, so ID numbers and phones keep every digit.
+        for row in (2,):
+            sheet.cell(row=row, column=index).number_format = "@"
+    notes = workbook.create_sheet("说明")
+    notes.append(["列名", "必填", "也可写作", "说明", "示例"])
+    for column in columns:
+        notes.append(
+            [
+                column.title,
+                "是" if column.required else "",
+                "、".join(column.aliases),
+                column.help,
+                column.example,
+            ]
+        )
+    notes.append([])
+    notes.append(["第一行必须是列名;从第二行起每行一条记录。列的顺序不限,多余的列会被忽略。"])
+    notes.append(["身份证号、手机号请使用“文本”格式,否则 Excel 会丢失末几位数字。"])
+    notes.column_dimensions["A"].width = 16
+    notes.column_dimensions["C"].width = 24
+    notes.column_dimensions["D"].width = 50
+    return _save(workbook)
+
+
+def errors_workbook(job: ImportJob):
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("错误明细")
+    sheet.append(["行号", "列", "内容", "问题"])
+    for error in job.errors:
+        sheet.append([error["row"], error["column"], error["value"], error["problem"]])
+    return _save(workbook)

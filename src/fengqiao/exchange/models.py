@@ -1,0 +1,98 @@
+"""Spreadsheet imports (one ImportJob per uploaded file) and the record of every export."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from fengqiao.exchange.choices import (
+    RUNNING_STATUSES,
+    ExportKind,
+    ImportKind,
+    ImportMode,
+    ImportStatus,
+)
+
+
+def _upload_to(instance, filename):
+    return f"imports/{timezone.now():%Y/%m}/{filename}"
+
+
+class ImportJob(models.Model):
+    """One uploaded file: checked in a dry run first, then committed all-or-nothing or valid rows only.
+
+    Status: uploaded → validating → validated → committing → done, or failed at any step.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("用户")
+    )
+    station = models.ForeignKey(
+        "accounts.Station", on_delete=models.PROTECT, related_name="+", verbose_name=_("派出所")
+    )
+    kind = models.CharField(_("类型"), max_length=20, choices=ImportKind.choices)
+    original_name = models.CharField(_("文件名"), max_length=200)
+    size = models.PositiveBigIntegerField(_("大小(字节)"), default=0)
+    file = models.FileField(_("文件"), upload_to=_upload_to, max_length=300)
+    status = models.CharField(
+        _("状态"), max_length=20, choices=ImportStatus.choices, default=ImportStatus.UPLOADED
+    )
+    total_rows = models.PositiveIntegerField(_("总行数"), default=0)
+    processed_rows = models.PositiveIntegerField(_("已处理行数"), default=0)
+    valid_count = models.PositiveIntegerField(_("正确行数"), default=0)
+    invalid_count = models.PositiveIntegerField(_("错误行数"), default=0)
+    mode = models.CharField(_("导入方式"), max_length=20, choices=ImportMode.choices, blank=True)
+    errors = models.JSONField(_("错误明细"), default=list, blank=True)
+    summary = models.TextField(_("结果"), blank=True)
+    created_count = models.PositiveIntegerField(_("已导入条数"), default=0)
+    created_at = models.DateTimeField(_("上传时间"), default=timezone.now)
+    validated_at = models.DateTimeField(_("校验完成时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("导入任务")
+        verbose_name_plural = _("导入任务")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.original_name}"
+
+    @property
+    def running(self) -> bool:
+        return self.status in RUNNING_STATUSES
+
+    @property
+    def progress_max(self) -> int:
+        return max(self.total_rows, 1)
+
+
+class ExportRecord(models.Model):
+    """Who exported which list, with which filter, how many rows, masked or not."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("用户")
+    )
+    user_name = models.CharField(_("用户姓名"), max_length=100)
+    station = models.ForeignKey(
+        "accounts.Station",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("派出所"),
+    )
+    kind = models.CharField(_("类型"), max_length=20, choices=ExportKind.choices)
+    query = models.CharField(_("筛选条件"), max_length=1000, blank=True)
+    row_count = models.PositiveIntegerField(_("行数"), default=0)
+    masked = models.BooleanField(_("已脱敏"), default=True)
+    with_labels = models.BooleanField(_("含人员标签"), default=False)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("导出记录")
+        verbose_name_plural = _("导出记录")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.user_name} {self.get_kind_display()} {self.row_count}"

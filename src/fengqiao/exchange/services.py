@@ -1,0 +1,222 @@
+"""Every write of the exchange app: upload, dry run, commit of imports; exports and their records.
+
+An import runs in two steps. `import_job_validate` reads the file and checks every row without
+writing a registry record. `import_job_commit_start` then claims the job (validated → committing,
+a conditional UPDATE that must change exactly one row, so a second click imports nothing), and
+`import_job_commit` checks the rows again and writes them in ONE transaction: all of them, or only
+the good ones; on any failure nothing is written.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import File
+from django.db import transaction
+from django.utils import timezone
+
+from fengqiao.accounts.roles import REGISTRY_IMPORT_ROLES, has_role
+from fengqiao.core import context
+from fengqiao.exchange.choices import ImportKind, ImportMode, ImportStatus
+from fengqiao.exchange.importers import IMPORTERS
+from fengqiao.exchange.models import ImportJob
+from fengqiao.exchange.readers import FileProblem, file_type, read_table
+
+logger = logging.getLogger(__name__)
+
+
+def can_import(user) -> bool:
+    return has_role(user, REGISTRY_IMPORT_ROLES) and bool(getattr(user, "station_id", None))
+
+
+def limits_text() -> str:
+    megabytes = settings.IMPORT_MAX_BYTES / (1024 * 1024)
+    size = f"{megabytes:g} MB" if megabytes >= 1 else f"{settings.IMPORT_MAX_BYTES // 1024} KB"
+    return f"文件不超过 {size},不超过 {settings.IMPORT_MAX_ROWS:,} 行数据;格式 .xlsx 或 .csv(UTF-8 或 GBK 编码)"
+
+
+# ----------------------------------------------------------------------------- upload
+
+
+@transaction.atomic
+def import_job_create(*, actor, kind: str, upload) -> ImportJob:
+    """Store an uploaded file as a new job. Refuses (nothing stored) files of the wrong type or size."""
+    if not can_import(actor):
+        raise PermissionDenied("您的角色无权导入数据")
+    if kind not in ImportKind.values:
+        raise ValidationError({"kind": "请选择导入类型"})
+    if upload is None:
+        raise ValidationError({"file": "请选择要上传的文件"})
+    name = os.path.basename(upload.name or "")[:200]
+    try:
+        file_type(name)
+    except FileProblem as exc:
+        raise ValidationError({"file": str(exc)}) from exc
+    if upload.size == 0:
+        raise ValidationError({"file": "文件是空的(0 字节),请检查后重新上传"})
+    if upload.size > settings.IMPORT_MAX_BYTES:
+        raise ValidationError(
+            {
+                "file": f"文件大小 {upload.size / 1048576:.1f} MB 超过上限 {settings.IMPORT_MAX_BYTES / 1048576:g} MB,请拆分后分批导入"
+            }
+        )
+    job = ImportJob(
+        user=actor, station_id=actor.station_id, kind=kind, original_name=name, size=upload.size
+    )
+    suffix = Path(name).suffix.lower()
+    job.file.save(f"{timezone.now():%Y%m%d%H%M%S}-{actor.pk}{suffix}", File(upload), save=False)
+    job.save()
+    return job
+
+
+# ----------------------------------------------------------------------------- dry run
+
+
+def _fail(job: ImportJob, summary: str) -> None:
+    job.status = ImportStatus.FAILED
+    job.summary = summary
+    job.finished_at = timezone.now()
+    job.save(
+        update_fields=[
+            "status",
+            "summary",
+            "finished_at",
+            "errors",
+            "valid_count",
+            "invalid_count",
+            "total_rows",
+            "processed_rows",
+        ]
+    )
+
+
+def _progress(job: ImportJob):
+    def report(done: int) -> None:
+        ImportJob.objects.filter(pk=job.pk).update(processed_rows=done)
+
+    return report
+
+
+def _check(job: ImportJob):
+    table = read_table(
+        job.file.path, job.original_name, job.kind, max_rows=settings.IMPORT_MAX_ROWS
+    )
+    job.total_rows = len(table)
+    ImportJob.objects.filter(pk=job.pk).update(total_rows=job.total_rows, processed_rows=0)
+    importer = IMPORTERS[job.kind](user=job.user, station=job.station)
+    plans = importer.check(table, progress=_progress(job))
+    job.errors = sorted(importer.errors, key=lambda e: e["row"])
+    job.invalid_count = len(importer.bad_rows)
+    job.valid_count = len(plans)
+    job.processed_rows = job.total_rows
+    return importer, plans
+
+
+def import_job_validate(job_id: int) -> ImportJob:
+    """The dry run: check every row, record every problem, write no registry record."""
+    claimed = ImportJob.objects.filter(pk=job_id, status=ImportStatus.UPLOADED).update(
+        status=ImportStatus.VALIDATING
+    )
+    job = ImportJob.objects.select_related("user", "station").get(pk=job_id)
+    if not claimed:
+        return job
+    try:
+        with context.acting_as(job.user, source="import"):
+            _check(job)
+    except FileProblem as exc:
+        _fail(job, str(exc))
+        return job
+    except Exception:
+        logger.exception("import job %s: validation crashed", job.pk)
+        _fail(job, "校验时发生内部错误,未写入任何数据;请联系管理员")
+        return job
+    job.status = ImportStatus.VALIDATED
+    job.validated_at = timezone.now()
+    job.summary = (
+        f"共 {job.total_rows} 行:正确 {job.valid_count} 行,有错误 {job.invalid_count} 行"
+        + ("" if job.invalid_count else ",可以全部导入")
+    )
+    job.save()
+    return job
+
+
+# ----------------------------------------------------------------------------- commit
+
+
+def import_job_commit_start(*, actor, job: ImportJob, mode: str) -> ImportJob:
+    """Claim a validated job for committing (exactly once); the caller then runs `import_job_commit`."""
+    if job.user_id != actor.pk:
+        raise PermissionDenied("只能导入自己上传的文件")
+    if not can_import(actor):
+        raise PermissionDenied("您的角色无权导入数据")
+    if mode not in ImportMode.values:
+        raise ValidationError("请选择导入方式")
+    if job.status != ImportStatus.VALIDATED:
+        raise ValidationError("该文件正在导入或已经导入,不会重复导入")
+    if mode == ImportMode.ALL and job.invalid_count:
+        raise ValidationError(
+            f"还有 {job.invalid_count} 行有错误,不能全部导入;请改正后重新上传,或选择“只导入正确的行”"
+        )
+    if not job.valid_count:
+        raise ValidationError("没有正确的行可以导入")
+    claimed = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.VALIDATED).update(
+        status=ImportStatus.COMMITTING, mode=mode, processed_rows=0
+    )
+    if claimed != 1:
+        raise ValidationError("该文件正在导入或已经导入,不会重复导入")
+    job.refresh_from_db()
+    return job
+
+
+def import_job_commit(job_id: int) -> ImportJob:
+    """Check the rows again and write them in one transaction. On any failure nothing is written."""
+    job = ImportJob.objects.select_related("user", "station").get(pk=job_id)
+    if job.status != ImportStatus.COMMITTING or job.finished_at is not None:
+        return job
+    try:
+        with context.acting_as(job.user, source="import"):
+            importer, plans = _check(job)
+            if job.mode == ImportMode.ALL and importer.errors:
+                _fail(
+                    job,
+                    f"校验之后数据有变化:现有 {job.invalid_count} 行错误,按“全部导入”的要求未导入任何数据",
+                )
+                return job
+            if not plans:
+                _fail(job, "没有正确的行可以导入,未写入任何数据")
+                return job
+            ImportJob.objects.filter(pk=job.pk).update(processed_rows=0)
+            with transaction.atomic():
+                counts = importer.write(plans)
+    except FileProblem as exc:
+        _fail(job, str(exc))
+        return job
+    except Exception as exc:
+        logger.exception("import job %s: commit failed", job.pk)
+        _fail(job, f"导入失败,未写入任何数据({type(exc).__name__})")
+        return job
+    job.created_count = counts.get(job.kind, 0)
+    job.status = ImportStatus.DONE
+    job.finished_at = timezone.now()
+    job.processed_rows = job.total_rows
+    extra = []
+    if job.kind == ImportKind.PERSONS and counts.get("houses"):
+        extra.append(f"新建房屋 {counts['houses']} 处")
+    if counts.get("addresses"):
+        extra.append(f"新建标准地址 {counts['addresses']} 个")
+    skipped = f",跳过有错误的 {job.invalid_count} 行" if job.invalid_count else ""
+    job.summary = f"已导入{ImportKind(job.kind).label} {job.created_count} 条{skipped}" + (
+        ";" + ",".join(extra) if extra else ""
+    )
+    job.save()
+    return job
+
+
+def import_job_run_now(*, actor, job: ImportJob, mode: str) -> ImportJob:
+    """Claim and commit in the calling process (management command)."""
+    import_job_commit_start(actor=actor, job=job, mode=mode)
+    return import_job_commit(job.pk)

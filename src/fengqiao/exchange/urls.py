@@ -1,0 +1,15 @@
+from django.urls import path
+
+from fengqiao.exchange import views
+
+app_name = "exchange"
+urlpatterns = [
+    path("", views.job_list, name="job_list"),
+    path("import/<slug:kind>/", views.import_start, name="import_start"),
+    path("import/<slug:kind>/template.xlsx", views.import_template, name="import_template"),
+    path("jobs/<int:pk>/", views.job_detail, name="job_detail"),
+    path("jobs/<int:pk>/status/", views.job_status, name="job_status"),
+    path("jobs/<int:pk>/commit/", views.job_commit, name="job_commit"),
+    path("jobs/<int:pk>/errors.xlsx", views.job_errors, name="job_errors"),
+    path("export/<slug:kind>/", views.export, name="export"),
+]

@@ -1,0 +1,171 @@
+"""Pages of imports and exports. Thin: the work is in services, importers and exports."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from fengqiao.exchange import exports, services, tasks
+from fengqiao.exchange.choices import KIND_ALIASES, ImportKind, ImportMode, ImportStatus
+from fengqiao.exchange.columns import COLUMNS
+from fengqiao.exchange.forms import CommitForm, UploadForm
+from fengqiao.exchange.models import ImportJob
+
+ERRORS_PAGE_SIZE = 100
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Where the imported records are listed (registry list pages).
+RESULT_LIST = {ImportKind.PERSONS: "registry:person_list", ImportKind.HOUSES: "registry:house_list"}
+
+
+def _import_kind(kind: str) -> str:
+    kind = KIND_ALIASES.get(kind, "")
+    if kind not in ImportKind.values:
+        raise Http404
+    return kind
+
+
+def _forbidden(request, message):
+    return render(request, "registry/forbidden.html", {"message": message}, status=403)
+
+
+def _own_job(request, pk) -> ImportJob:
+    job = get_object_or_404(ImportJob.objects.select_related("station"), pk=pk)
+    if job.user_id != request.user.pk and not request.user.is_superuser:
+        raise Http404
+    return job
+
+
+@login_required
+def import_start(request, kind):
+    kind = _import_kind(kind)
+    if not services.can_import(request.user):
+        return _forbidden(request, "您的角色无权导入数据")
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = services.import_job_create(
+                actor=request.user, kind=kind, upload=form.cleaned_data["file"]
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error("file", message)
+        else:
+            tasks.validate_import(job.pk)
+            return redirect("exchange:job_detail", pk=job.pk)
+    return render(
+        request,
+        "exchange/upload.html",
+        {
+            "kind": kind,
+            "kind_label": ImportKind(kind).label,
+            "kinds": ImportKind.choices,
+            "form": form,
+            "columns": COLUMNS[kind],
+            "limits": services.limits_text(),
+            "max_bytes": settings.IMPORT_MAX_BYTES,
+            "recent": ImportJob.objects.filter(user=request.user, kind=kind)[:5],
+        },
+    )
+
+
+@login_required
+def import_template(request, kind):
+    kind = _import_kind(kind)
+    name = f"{ImportKind(kind).label}导入模板.xlsx"
+    return FileResponse(
+        exports.template_workbook(kind), as_attachment=True, filename=name, content_type=XLSX
+    )
+
+
+def _job_context(request, job: ImportJob) -> dict:
+    page = Paginator(job.errors, ERRORS_PAGE_SIZE).get_page(request.GET.get("page"))
+    return {
+        "job": job,
+        "page": page,
+        "can_commit_all": job.status == ImportStatus.VALIDATED
+        and not job.invalid_count
+        and job.valid_count,
+        "can_commit_valid": job.status == ImportStatus.VALIDATED and job.valid_count,
+        "modes": ImportMode,
+        "result_url": reverse(RESULT_LIST[job.kind]) if job.status == ImportStatus.DONE else "",
+    }
+
+
+@login_required
+def job_detail(request, pk):
+    job = _own_job(request, pk)
+    return render(request, "exchange/job.html", _job_context(request, job))
+
+
+@login_required
+def job_status(request, pk):
+    """The progress fragment the job page polls every second while the job runs."""
+    job = _own_job(request, pk)
+    response = render(request, "exchange/_status.html", {"job": job})
+    if not job.running and request.headers.get("HX-Request"):
+        response["HX-Refresh"] = (
+            "true"  # finished: reload the page to show the result and the bad rows
+        )
+    return response
+
+
+@login_required
+@require_POST
+def job_commit(request, pk):
+    job = _own_job(request, pk)
+    form = CommitForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请选择导入方式")
+        return redirect("exchange:job_detail", pk=job.pk)
+    try:
+        services.import_job_commit_start(
+            actor=request.user, job=job, mode=form.cleaned_data["mode"]
+        )
+    except PermissionDenied as exc:
+        return _forbidden(request, str(exc))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("exchange:job_detail", pk=job.pk)
+    tasks.commit_import(job.pk)
+    return redirect("exchange:job_detail", pk=job.pk)
+
+
+@login_required
+def job_errors(request, pk):
+    job = _own_job(request, pk)
+    name = f"错误明细_{job.original_name.rsplit('.', 1)[0]}.xlsx"
+    return FileResponse(
+        exports.errors_workbook(job), as_attachment=True, filename=name, content_type=XLSX
+    )
+
+
+@login_required
+def job_list(request):
+    jobs = ImportJob.objects.filter(user=request.user)[:50]
+    return render(
+        request,
+        "exchange/jobs.html",
+        {
+            "jobs": jobs,
+            "can_import": services.can_import(request.user),
+            "kinds": ImportKind.choices,
+        },
+    )
+
+
+@login_required
+def export(request, kind):
+    kind = KIND_ALIASES.get(kind, "")
+    if kind not in exports.SPECS:
+        raise Http404
+    output, filename, _record = exports.export_workbook(
+        actor=request.user, kind=kind, params=request.GET
+    )
+    return FileResponse(output, as_attachment=True, filename=filename, content_type=XLSX)
