@@ -17,12 +17,12 @@ class RuleForm(forms.Form):
     name = forms.CharField(label=_("名称"), max_length=100)
     law_version = forms.CharField(label=_("法律版本"), max_length=200, required=False)
     effective_from = forms.DateField(
-        label=_("生效日期"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("生效日期"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
     )
     effective_to = forms.DateField(
         label=_("失效日期"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
         help_text=_("留空表示长期有效"),
     )
     limit_value = forms.IntegerField(label=_("期限"))
