@@ -72,3 +72,26 @@ def test_link_defaults_to_the_objects_own_page(alice, bob, monkeypatch):
     )
     (note,) = notification_send(recipients=[alice], kind="k", title="t", obj=bob)
     assert note.url == f"/staff/{bob.pk}/"
+
+
+def test_a_concurrent_send_with_the_same_key_loses_quietly(alice, bob):
+    """If another process inserts the same (recipient, key) between our check and our insert, the
+    unique constraint fires and we keep only the rows that are new."""
+    from fengqiao.notifications.services import _insert
+
+    Notification.objects.create(recipient=alice, kind="k", title="先到", dedupe_key="same")
+    rows = [
+        Notification(recipient=u, kind="k", title="后到", dedupe_key="same") for u in (alice, bob)
+    ]
+    created = _insert(rows, dedupe=True)
+    assert [n.recipient for n in created] == [bob]
+    assert Notification.objects.filter(dedupe_key="same").count() == 2
+
+
+def test_send_uses_a_fixed_number_of_queries_whatever_the_recipients(
+    station, django_assert_max_num_queries
+):
+    people = [UserFactory(station=station) for _ in range(10)]
+    with django_assert_max_num_queries(4):
+        sent = notification_send(recipients=people, kind="k", title="t", dedupe_key="x")
+    assert len(sent) == 10

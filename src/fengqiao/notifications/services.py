@@ -57,19 +57,20 @@ def notification_send(
     if not url and obj is not None and hasattr(obj, "get_absolute_url"):
         url = obj.get_absolute_url()
     now = timezone.now()
-    created: list[Notification] = []
-    with transaction.atomic():
-        seen = set()
-        for user in recipients:
-            if user is None or user.pk in seen or not user.is_active:
-                continue
-            seen.add(user.pk)
-            if (
-                dedupe_key
-                and Notification.objects.filter(recipient=user, dedupe_key=dedupe_key).exists()
-            ):
-                continue
-            row = Notification(
+    people = {}
+    for user in recipients:
+        if user is not None and user.is_active:
+            people.setdefault(user.pk, user)
+    # No savepoint of its own: inside a caller's transaction (the sweeper's), an error is the caller's.
+    with transaction.atomic(savepoint=False):
+        if dedupe_key and people:
+            already = Notification.objects.filter(
+                recipient_id__in=list(people), dedupe_key=dedupe_key
+            )
+            for pk in already.values_list("recipient_id", flat=True):
+                people.pop(pk, None)
+        rows = [
+            Notification(
                 recipient=user,
                 kind=kind[:50],
                 level=level,
@@ -82,22 +83,38 @@ def notification_send(
                 dedupe_key=dedupe_key[:200],
                 created_at=now,
             )
-            if dedupe_key:
-                try:
-                    with transaction.atomic():
-                        row.save()
-                except IntegrityError:
-                    continue  # a concurrent send with the same key won
-            else:
-                row.save()
-            notification = row
-            notification.recipient = user
-            created.append(notification)
+            for user in people.values()
+        ]
+        created = _insert(rows, dedupe=bool(dedupe_key))
         deliveries = _queue_deliveries(created, now)
     due_now = [d.pk for d in deliveries if d.state == DeliveryState.PENDING]
     if due_now:
         # robust: a queue that is down must not fail the sender; the periodic job picks these up.
         transaction.on_commit(lambda: _enqueue(due_now), robust=True)
+    return created
+
+
+def _insert(rows: list[Notification], *, dedupe: bool) -> list[Notification]:
+    """One INSERT for all recipients; if a concurrent send with the same dedupe key got in first
+    (the unique constraint fires), insert row by row and skip the ones that exist."""
+    if not rows:
+        return []
+    if not dedupe:
+        return Notification.objects.bulk_create(rows)
+    try:
+        with transaction.atomic():
+            return Notification.objects.bulk_create(rows)
+    except IntegrityError:
+        pass
+    created = []
+    for row in rows:
+        row.pk = None
+        try:
+            with transaction.atomic():
+                row.save()
+        except IntegrityError:
+            continue
+        created.append(row)
     return created
 
 
@@ -136,9 +153,7 @@ def _queue_deliveries(notifications: list[Notification], now: dt.datetime) -> li
                     created_at=now,
                 )
             )
-    for row in rows:
-        row.save()
-    return rows
+    return Delivery.objects.bulk_create(rows)
 
 
 def _enqueue(delivery_ids: list[int]) -> None:
