@@ -176,6 +176,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name for the time units used by several fields of the time-limit rules and clocks.
+    "ENUM_NAME_OVERRIDES": {"TimeUnitEnum": "fengqiao.core.choices.TimeUnit"},
     # Swagger UI and Redoc served from our own static files (drf-spectacular-sidecar), never a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
