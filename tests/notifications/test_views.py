@@ -136,3 +136,18 @@ def test_stream_over_capacity_tells_the_tab_to_retry_later(bob_client, settings)
     response = bob_client.get(reverse("notifications:stream"))
     body = b"".join(response.streaming_content).decode()
     assert body.startswith("retry: 30000")
+
+
+def test_inbox_shows_how_the_outside_copies_went(bob_client, bob):
+    from fengqiao.notifications.models import Delivery
+
+    n = _send(bob, title="红色", level="red")
+    Delivery.objects.create(
+        notification=n,
+        channel="sms",
+        address="13800000000",
+        state="held",
+        next_attempt_at=n.created_at,
+    )
+    html = bob_client.get(reverse("notifications:inbox")).content.decode()
+    assert "短信 免打扰暂缓" in html

@@ -31,6 +31,7 @@ def inbox(request):
         notifications = notifications.unread()
     if level in Level.values:
         notifications = notifications.filter(level=level)
+    notifications = notifications.prefetch_related("deliveries")
     page = Paginator(notifications.order_by("-id"), 30).get_page(request.GET.get("page"))
     return render(
         request,
