@@ -95,8 +95,15 @@ def house_row(seq: int, *, community="西街社区", **extra):
     return row
 
 
+def _header(rows):
+    header = []
+    for row in rows:
+        header += [key for key in row if key not in header]
+    return header
+
+
 def xlsx_bytes(rows: list[dict], *, header=None, sheet="人员") -> bytes:
-    header = header or list(rows[0].keys())
+    header = header or _header(rows)
     workbook = Workbook()
     ws = workbook.active
     ws.title = sheet
@@ -109,7 +116,7 @@ def xlsx_bytes(rows: list[dict], *, header=None, sheet="人员") -> bytes:
 
 
 def csv_bytes(rows: list[dict], *, header=None, encoding="utf-8-sig") -> bytes:
-    header = header or list(rows[0].keys())
+    header = header or _header(rows)
     lines = [",".join(header)] + [",".join(str(row.get(h, "")) for h in header) for row in rows]
     return ("\r\n".join(lines) + "\r\n").encode(encoding)
 

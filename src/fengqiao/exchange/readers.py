@@ -182,8 +182,10 @@ def _table(kind: str, sheet: str, rows, *, max_rows: int) -> Table:
         )
         other = ImportKind.HOUSES if kind == ImportKind.PERSONS else ImportKind.PERSONS
         other_lookup = header_lookup(other)
-        if not columns and any(
-            normalise_header(v) in other_lookup for v in header_values if not _empty(v)
+        if any(
+            normalise_header(v) in other_lookup and normalise_header(v) not in lookup
+            for v in header_values
+            if not _empty(v)
         ):
             message += f"(这看来是{ImportKind(other).label}的表格)"
         raise FileProblem(message)
