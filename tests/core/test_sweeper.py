@@ -291,3 +291,27 @@ def test_warning_lands_in_the_inboxes_through_the_real_notification_service(
     red = inbox.get(recipient=alice)
     assert red.urgent and red.obj == clock.obj
     assert "已到期" in red.title
+
+
+def test_a_callback_over_spring_festival_breaches_only_after_the_holiday(
+    obj, officer, alice, sent, time_machine
+):
+    """Frozen clock walking through 春节 2026: 3 working days from Thu 2-12 end on Tue 2-24."""
+    time_machine.move_to(dt.datetime(2026, 2, 12, 9, 0, tzinfo=BJ), tick=False)
+    clock = clock_start(obj=obj, kind="callback_local", assignee=officer)
+    assert clock.due_at == dt.datetime(2026, 2, 24, 23, 59, 59, 999000, tzinfo=BJ)
+    time_machine.move_to(dt.datetime(2026, 2, 18, 12, 0, tzinfo=BJ), tick=False)
+    sweeper.sweep()
+    assert sent == []  # before half of the period
+    time_machine.move_to(dt.datetime(2026, 2, 19, 9, 0, tzinfo=BJ), tick=False)
+    sweeper.sweep()
+    assert [s["level"] for s in sent] == ["yellow"]
+    time_machine.move_to(dt.datetime(2026, 2, 24, 23, 0, tzinfo=BJ), tick=False)
+    sweeper.sweep()
+    clock.refresh_from_db()
+    assert clock.state == ClockState.RUNNING  # the last working day is not over yet
+    time_machine.move_to(dt.datetime(2026, 2, 25, 0, 0, tzinfo=BJ), tick=False)
+    sweeper.sweep()
+    clock.refresh_from_db()
+    assert clock.state == ClockState.BREACHED
+    assert [s["level"] for s in sent] == ["yellow", "orange", "red"]
