@@ -326,3 +326,10 @@ def test_a_queue_that_is_down_does_not_fail_the_sender(webhook, bob, monkeypatch
             pass
     assert len(sent) == 1
     assert Delivery.objects.get().state == DeliveryState.PENDING  # the periodic job will pick it up
+
+
+def test_held_deliveries_job_runs_every_minute():
+    from huey.contrib.djhuey import HUEY
+
+    minute = dt.datetime(2026, 3, 2, 10, 17)
+    assert "deliver_due" in [t.name.rsplit(".", 1)[-1] for t in HUEY.read_periodic(minute)]
