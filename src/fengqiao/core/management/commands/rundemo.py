@@ -1,0 +1,114 @@
+"""`fengqiao rundemo`: the web app (gunicorn, as `fengqiao serve`) and the Huey consumer together.
+
+Both run as child processes; the command prints the address and the demo logins, forwards Ctrl-C
+and SIGTERM to both, and when either child ends it stops the other and exits with that child's code.
+The consumer also runs the periodic jobs (the deadline sweeper, notification retries).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from django.core.management.base import BaseCommand
+
+
+class Supervisor:
+    """Runs named commands as children; stops them all when one ends or on a signal."""
+
+    def __init__(
+        self,
+        commands: dict[str, list[str]],
+        *,
+        env=None,
+        stop_timeout: float = 10.0,
+        poll: float = 0.2,
+        log=print,
+    ):
+        self.commands = commands
+        self.env = env
+        self.stop_timeout = stop_timeout
+        self.poll = poll
+        self.log = log
+        self.children: dict[str, subprocess.Popen] = {}
+        self.stopping = False
+        self.signalled: int | None = None
+
+    def start(self) -> None:
+        for name, argv in self.commands.items():
+            self.children[name] = subprocess.Popen(argv, env=self.env)  # noqa: S603 - our own commands
+
+    def handle_signal(self, signum, frame=None) -> None:
+        self.signalled = signum
+        self.stopping = True
+
+    def install_signal_handlers(self) -> None:
+        signal.signal(signal.SIGINT, self.handle_signal)
+        signal.signal(signal.SIGTERM, self.handle_signal)
+
+    def wait(self) -> int:
+        """Block until a child ends or a signal arrives; then stop the rest. Returns the exit code."""
+        code = 0
+        while not self.stopping:
+            for name, child in self.children.items():
+                status = child.poll()
+                if status is not None:
+                    self.log(f"{name} 已退出(代码 {status}),正在停止其余进程")
+                    code = status or 1
+                    self.stopping = True
+                    break
+            else:
+                time.sleep(self.poll)
+        if self.signalled is not None:
+            self.log("收到停止信号,正在停止……")
+            code = 0
+        self.stop()
+        return code
+
+    def stop(self) -> None:
+        for child in self.children.values():
+            if child.poll() is None:
+                try:
+                    child.send_signal(signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+        deadline = time.monotonic() + self.stop_timeout
+        for child in self.children.values():
+            remaining = max(0.0, deadline - time.monotonic())
+            try:
+                child.wait(timeout=remaining)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+
+
+def demo_commands() -> dict[str, list[str]]:
+    python = sys.executable
+    return {
+        "web": [python, "-m", "fengqiao.cli", "serve"],
+        "jobs": [python, "-m", "fengqiao.cli", "run_huey", "--workers", "2"],
+    }
+
+
+class Command(BaseCommand):
+    help = "同时运行网页服务(gunicorn)和后台任务(Huey 消费者),打印访问地址和演示账号;Ctrl-C 同时停止两者。端口取环境变量 PORT(默认 8000)。"
+
+    def handle(self, *args, **options):
+        from fengqiao.core.management.commands.demo import print_logins
+
+        env = dict(os.environ)
+        env.setdefault("HOST", "127.0.0.1")
+        env.setdefault("PORT", "8000")
+        env.setdefault("DJANGO_SETTINGS_MODULE", "fengqiao.settings")
+        url = f"http://{env['HOST']}:{env['PORT']}/"
+        supervisor = Supervisor(demo_commands(), env=env, log=self.stdout.write)
+        supervisor.install_signal_handlers()
+        supervisor.start()
+        self.stdout.write(self.style.SUCCESS(f"枫桥演示已启动:{url}  (Ctrl-C 停止)"))
+        print_logins(self.stdout.write)
+        code = supervisor.wait()
+        if code:
+            sys.exit(code)
