@@ -80,6 +80,8 @@ def _shown(value) -> str:
 
 class Importer:
     kind: str = ""
+    model: type | None = None
+    fields: tuple[str, ...] = ()  # what a good row keeps between the dry run and the commit
 
     def __init__(self, *, user, station, today: dt.date | None = None):
         self.user = user
@@ -94,6 +96,7 @@ class Importer:
         self.errors: list[dict] = []
         self.bad_rows: set[int] = set()
         self._row_errors: set[str] = set()
+        self._full_texts: dict[tuple, str] = {}
 
     # ------------------------------------------------------------------ errors
 
@@ -147,7 +150,11 @@ class Importer:
         if community is None:
             return None, None
         parts["town"] = community.town
-        full_text = Address(community=community, **parts).compose_full_text()
+        cache_key = (community.pk, *parts.values())
+        full_text = self._full_texts.get(cache_key)
+        if full_text is None:
+            full_text = Address(community=community, **parts).compose_full_text()
+            self._full_texts[cache_key] = full_text
         if len(full_text) > Address._meta.get_field("full_text").max_length:
             self.error(row, "road", parts["road"], "地址过长")
             return None, None
@@ -182,6 +189,49 @@ class Importer:
 
     def check_row(self, row: int, values: dict) -> Plan | None:
         raise NotImplementedError
+
+    # ------------------------------------------------------------------ the good rows, kept between dry run and commit
+
+    def dump(self, plans: list[Plan]) -> list[dict]:
+        """The good rows as JSON, so the commit needs not parse the spreadsheet again."""
+        model = self.model
+        fields = [model._meta.get_field(name) for name in self.fields]
+        return [
+            {
+                "row": plan.row,
+                "fields": {f.attname: f.value_to_string(plan.obj) for f in fields},
+                "address_key": list(plan.address_key) if plan.address_key else None,
+                "address_parts": plan.address_parts,
+            }
+            for plan in plans
+        ]
+
+    def load(self, dumped: list[dict]) -> list[Plan]:
+        model = self.model
+        fields = [model._meta.get_field(name) for name in self.fields]
+        plans = []
+        for item in dumped:
+            values = {}
+            for field in fields:
+                raw = item["fields"].get(field.attname)
+                values[field.attname] = (
+                    None if raw in (None, "") and field.null else field.to_python(raw)
+                )
+            key = tuple(item["address_key"]) if item["address_key"] else None
+            plans.append(Plan(item["row"], model(**values), key, item["address_parts"]))
+        return plans
+
+    def recheck(self, plans: list[Plan]) -> list[Plan]:
+        """At commit time: what may have changed since the dry run (scope, records registered meanwhile)."""
+        good = []
+        for plan in plans:
+            community_id = plan.obj.community_id
+            if community_id not in self.editable:
+                name = next((c.name for c in self.communities.values() if c.pk == community_id), "")
+                self.error(plan.row, "community", name, f"您已无权导入“{name}”的数据")
+            else:
+                good.append(plan)
+        return self.check_against_database(good)
 
     def check_against_database(self, plans: list[Plan]) -> list[Plan]:
         return plans
@@ -222,6 +272,27 @@ def _address_id(value) -> int:
 
 class PersonImporter(Importer):
     kind = ImportKind.PERSONS
+    model = Person
+    fields = (
+        "station",
+        "community",
+        "name",
+        "name_initials",
+        "id_type",
+        "id_number",
+        "sex",
+        "birth_date",
+        "ethnicity",
+        "nationality",
+        "phone",
+        "category",
+        "registered_address",
+        "relation",
+        "inflow_date",
+        "inflow_reason",
+        "expected_departure",
+        "note",
+    )
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -381,6 +452,18 @@ class PersonImporter(Importer):
 
 class HouseImporter(Importer):
     kind = ImportKind.HOUSES
+    model = House
+    fields = (
+        "station",
+        "community",
+        "use",
+        "owner_name",
+        "owner_phone",
+        "area_m2",
+        "rooms",
+        "built_year",
+        "note",
+    )
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)

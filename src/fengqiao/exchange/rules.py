@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import functools
 import re
+
+from django.utils import translation
 
 
 class CellError(ValueError):
@@ -49,16 +52,26 @@ def date(value) -> dt.date | None:
         raise CellError(f"日期 {year}-{month:02d}-{day:02d} 不存在") from exc
 
 
+@functools.cache
+def _labels(choices, language) -> dict[str, str]:
+    """Label (in the active language and in Chinese) → key; keys map to themselves."""
+    lookup = {key: key for key, _ in choices.choices}
+    with translation.override("zh-hans"):
+        lookup.update({str(label): key for key, label in choices.choices})
+    lookup.update({str(label): key for key, label in choices.choices})
+    return lookup
+
+
 def choice(value, choices, *, extra: dict[str, str] | None = None) -> str:
     """A Chinese label of a TextChoices (户籍 or 户籍人口 → registered). Empty → ""."""
     raw = text(value)
     if not raw:
         return ""
-    lookup = {str(label): key for key, label in choices.choices}
-    lookup.update({key: key for key, _ in choices.choices})
-    lookup.update(extra or {})
-    if raw in lookup:
-        return lookup[raw]
+    key = _labels(choices, translation.get_language()).get(raw)
+    if key is None and extra:
+        key = extra.get(raw)
+    if key is not None:
+        return key
     shown = "/".join(str(label) for _, label in choices.choices)
     raise CellError(f"“{raw}”不是可选的值({shown})")
 

@@ -9,6 +9,7 @@ the good ones; on any failure nothing is written.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from pathlib import Path
@@ -101,6 +102,11 @@ def _progress(job: ImportJob):
     return report
 
 
+def _rows_path(job: ImportJob) -> Path:
+    """The good rows of the dry run (JSON) beside the uploaded file."""
+    return Path(job.file.path + ".rows.json")
+
+
 def _check(job: ImportJob):
     table = read_table(
         job.file.path, job.original_name, job.kind, max_rows=settings.IMPORT_MAX_ROWS
@@ -126,7 +132,10 @@ def import_job_validate(job_id: int) -> ImportJob:
         return job
     try:
         with context.acting_as(job.user, source="import"):
-            _check(job)
+            importer, plans = _check(job)
+            _rows_path(job).write_text(
+                json.dumps(importer.dump(plans), ensure_ascii=False), encoding="utf-8"
+            )
     except FileProblem as exc:
         _fail(job, str(exc))
         return job
@@ -172,6 +181,20 @@ def import_job_commit_start(*, actor, job: ImportJob, mode: str) -> ImportJob:
     return job
 
 
+def _recheck(job: ImportJob):
+    """The dry run's good rows, checked again against the database as it is now (scope, duplicates)."""
+    path = _rows_path(job)
+    if not path.exists():
+        return _check(job)  # the rows file is gone: read the spreadsheet again
+    importer = IMPORTERS[job.kind](user=job.user, station=job.station)
+    plans = importer.recheck(importer.load(json.loads(path.read_text(encoding="utf-8"))))
+    if importer.errors:
+        job.errors = sorted([*job.errors, *importer.errors], key=lambda e: e["row"])
+        job.invalid_count = len({e["row"] for e in job.errors})
+        job.valid_count = len(plans)
+    return importer, plans
+
+
 def import_job_commit(job_id: int) -> ImportJob:
     """Check the rows again and write them in one transaction. On any failure nothing is written."""
     job = ImportJob.objects.select_related("user", "station").get(pk=job_id)
@@ -179,8 +202,8 @@ def import_job_commit(job_id: int) -> ImportJob:
         return job
     try:
         with context.acting_as(job.user, source="import"):
-            importer, plans = _check(job)
-            if job.mode == ImportMode.ALL and importer.errors:
+            importer, plans = _recheck(job)
+            if job.mode == ImportMode.ALL and job.invalid_count:
                 _fail(
                     job,
                     f"校验之后数据有变化:现有 {job.invalid_count} 行错误,按“全部导入”的要求未导入任何数据",
