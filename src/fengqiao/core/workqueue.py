@@ -9,6 +9,9 @@ see (its own scoping). Register it once at import time, e.g. from the part's App
 `items_for(user, now)` merges every provider's items, soonest due first (undated ones last), the
 most severe level first among equal due times. A provider that fails is logged and skipped: one
 broken part must not blank the home page.
+
+Registered now: "clock" and "clock_extension" (core/clock_workqueue.py, from CoreConfig.ready),
+"notification" (notifications/workqueue_items.py: unread yellow/orange/red notifications).
 """
 
 from __future__ import annotations
@@ -80,46 +83,3 @@ def items_for(user, now: dt.datetime, *, limit: int = 100) -> list[WorkItem]:
             log.exception("work queue provider %r failed", kind)
     items.sort(key=sort_key)
     return items[:limit]
-
-
-# ---- The workflow core's own kind: the user's open time-limit clocks -------------------------------
-
-
-def _object_url(obj) -> str:
-    getter = getattr(obj, "get_absolute_url", None)
-    if getter is None:
-        return ""
-    try:
-        return getter()
-    except Exception:
-        return ""
-
-
-def my_clocks(user, now):
-    from fengqiao.core.workflow_models import Clock
-
-    clocks = (
-        Clock.objects.open()
-        .filter(assignee_id=user.pk)
-        .select_related("rule")
-        .prefetch_related("obj")
-        .order_by("due_at")[:100]
-    )
-    items = []
-    for clock in clocks:
-        level = clock.colour or ("red" if clock.due_at <= now else "")
-        items.append(
-            WorkItem(
-                title=clock.title or str(clock.obj or clock),
-                url=_object_url(clock.obj),
-                due_at=clock.due_at,
-                level=level,
-                kind="clock",
-                kind_label=clock.rule.name if clock.rule_id else clock.kind,
-                object=clock,
-            )
-        )
-    return items
-
-
-register("clock", my_clocks)
