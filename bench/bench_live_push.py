@@ -71,7 +71,8 @@ class Tab(threading.Thread):
             line = response.readline()
             if not line:
                 break
-            if line.startswith(b"data: {"):  # a notification (the unread-count event is a bare number)
+            # A notification's data is a JSON object; the unread-count event's is a bare number.
+            if line.startswith(b"data: {"):
                 text = line.decode("utf-8")
                 marker = text.split('"title": "', 1)[1].split('"', 1)[0]
                 self.arrivals[marker] = time.perf_counter()
