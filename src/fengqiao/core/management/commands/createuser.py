@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import getpass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
 
 from fengqiao.accounts.choices import Rank, Role
 
 
 def _messages(exc: ValidationError) -> str:
+    if not hasattr(exc, "message_dict"):
+        return "密码不符合规则:" + ";".join(exc.messages)
     if hasattr(exc, "message_dict"):
         return ";".join(
             f"{field}: {'、'.join(msgs)}" if field != "__all__" else "、".join(msgs)
@@ -111,7 +115,10 @@ class Command(BaseCommand):
         if bureau_obj is not None:
             extra["bureau"] = bureau_obj
         try:
-            with context.acting_as(None, source="command"):
+            with (
+                context.acting_as(None, source="command"),
+                translation.override(settings.LANGUAGE_CODE),
+            ):
                 user = services.user_create(
                     actor=None,
                     username=username,
