@@ -108,15 +108,9 @@ def build(now: dt.datetime):
 
 
 def explain(now):
-    from django.db.models import QuerySet
+    from fengqiao.core.sweeper import due_query
 
-    from fengqiao.core.choices import ClockState
-    from fengqiao.core.workflow_models import Clock
-
-    query: QuerySet = Clock.objects.filter(
-        state=ClockState.RUNNING, next_warning_at__lte=now
-    ).order_by("next_warning_at")
-    return query.explain()
+    return due_query(now).explain()
 
 
 def main() -> None:

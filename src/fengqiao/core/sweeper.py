@@ -228,15 +228,17 @@ def fire_one(
     return "breached" if last else "fired"
 
 
-def due_clocks(now: dt.datetime, limit: int | None = None):
-    """(pk, next_warning_at, next_warning_level) of running clocks whose warning has come (partial index)."""
-    query = (
-        Clock.objects.filter(state=ClockState.RUNNING, next_warning_at__lte=now)
-        .order_by(
-            "next_warning_at", "pk"
-        )  # one global order: concurrent workers lock rows in the same order
-        .values_list("pk", "next_warning_at", "next_warning_level")
+def due_query(now: dt.datetime):
+    """Running clocks whose warning has come, in one global order (served by the partial index clock_sweep_idx)."""
+    return Clock.objects.filter(state=ClockState.RUNNING, next_warning_at__lte=now).order_by(
+        "next_warning_at",
+        "pk",  # one global order: concurrent workers lock rows in the same order
     )
+
+
+def due_clocks(now: dt.datetime, limit: int | None = None):
+    """(pk, next_warning_at, next_warning_level) of the clocks due at `now`."""
+    query = due_query(now).values_list("pk", "next_warning_at", "next_warning_level")
     return list(query[:limit] if limit else query)
 
 
