@@ -1,0 +1,48 @@
+import pytest
+
+from fengqiao.core.navigation import PARTS
+
+
+@pytest.mark.parametrize("part", [p for p in PARTS if not p.url_name], ids=lambda p: p.key)
+def test_every_part_not_built_yet_has_a_clear_pending_page(alice_client, part):
+    response = alice_client.get(f"/parts/{part.key}/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "建设中" in body and str(part.title) in body
+
+
+def test_navigation_has_no_broken_links(alice_client):
+    from django.test import Client
+
+    body = alice_client.get("/").content.decode()
+    import re
+
+    links = set(re.findall(r'href="(/[^"#?]*)"', body))
+    assert len(links) >= 10
+    client: Client = alice_client
+    for link in links:
+        if link.startswith("/static/"):
+            continue
+        assert client.get(link).status_code in (200, 302), link
+
+
+def test_unknown_part_is_404(alice_client):
+    assert alice_client.get("/parts/nothing/").status_code == 404
+
+
+def test_healthz_answers_without_login(client, db):
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.json() == {"status": "ok"}
+
+
+def test_every_page_has_a_request_id(client, db):
+    response = client.get("/accounts/login/", HTTP_X_REQUEST_ID="abc-123")
+    assert response["X-Request-ID"] == "abc-123"
+
+
+def test_shell_renders_for_a_user_with_neither_station_nor_bureau(client, db):
+    from tests.factories import UserFactory
+
+    admin = UserFactory(role="admin", station=None, is_superuser=True)
+    client.force_login(admin)
+    assert client.get("/").status_code == 200
