@@ -175,6 +175,8 @@ def export_masked_for(user) -> bool:
 
 
 def _cell(value):
+    if value == "":
+        return None  # an empty cell is not written at all (a third of a person row is empty)
     if isinstance(value, dt.datetime):
         return timezone.localtime(value).replace(tzinfo=None) if timezone.is_aware(value) else value
     return value
@@ -201,7 +203,7 @@ def export_workbook(*, actor, kind: str, params: QueryDict | None = None):
     masked = export_masked_for(actor)
     with_labels = kind == ExportKind.PERSONS and has_role(actor, KEY_PERSON_ROLES)
     queryset = _filtered(spec, actor, params).order_by(*spec.order)
-    fields = ["pk", *[c.field for c in spec.columns]]
+    fields = ["pk", "station_id", _repr_field(spec), *[c.field for c in spec.columns]]
     labels: dict[int, list[str]] = {}
     if with_labels:
         for person_id, label in PersonLabel.objects.filter(
@@ -213,12 +215,12 @@ def export_workbook(*, actor, kind: str, params: QueryDict | None = None):
     sheet = workbook.create_sheet(spec.title.replace("/", "、"))
     sheet.append([c.title for c in spec.columns] + (["人员标签"] if with_labels else []))
     shows = [(c.mask if masked and c.mask else None, c.show) for c in spec.columns]
-    exported_ids: list[int] = []
+    exported: list[tuple] = []  # (pk, station id, what the record is called) of every exported row
     for values in queryset.values_list(*fields).iterator(chunk_size=CHUNK):
         pk = values[0]
-        exported_ids.append(pk)
+        exported.append(values[:3])
         row = []
-        for (mask, show), value in zip(shows, values[1:], strict=True):
+        for (mask, show), value in zip(shows, values[3:], strict=True):
             value = show(value)
             if mask is not None:
                 value = mask(value)
@@ -229,14 +231,14 @@ def export_workbook(*, actor, kind: str, params: QueryDict | None = None):
     output = tempfile.TemporaryFile()
     workbook.save(output)
     output.seek(0)
-    record = _record(actor, spec, params, exported_ids, masked=masked, with_labels=with_labels)
+    record = _record(actor, spec, params, exported, masked=masked, with_labels=with_labels)
     filename = f"{spec.title.replace('/', '、')}_{timezone.localtime():%Y%m%d_%H%M}.xlsx"
     return output, filename, record
 
 
 @transaction.atomic
 def _record(
-    actor, spec: ExportSpec, params, ids: list[int], *, masked: bool, with_labels: bool
+    actor, spec: ExportSpec, params, exported: list[tuple], *, masked: bool, with_labels: bool
 ) -> ExportRecord:
     record = ExportRecord.objects.create(
         user=actor,
@@ -244,46 +246,43 @@ def _record(
         station_id=actor.station_id,
         kind=spec.kind,
         query=params.urlencode()[:1000],
-        row_count=len(ids),
+        row_count=len(exported),
         masked=masked,
         with_labels=with_labels,
     )
     personal = [c.personal for c in spec.columns if c.personal]
-    if not masked and personal and ids:
+    if not masked and personal and exported:
         current = context.current()
         content_type = ContentType.objects.get_for_model(spec.model)
         now = timezone.now()
-        rows = (
-            spec.model.objects.filter(pk__in=chunk).values_list(
-                "pk", "station_id", _repr_field(spec)
-            )
-            for chunk in (ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK))
-        )
-        batch = []
-        for chunk in rows:
-            for pk, station_id, text in chunk:
-                batch.append(
-                    PersonalDataAccess(
-                        time=now,
-                        user=actor,
-                        user_name=actor.display_name,
-                        station_id=station_id,
-                        content_type=content_type,
-                        object_id=pk,
-                        object_repr=(text or "")[:200],
-                        fields=personal,
-                        purpose=f"导出{spec.title}(导出记录#{record.pk})",
-                        channel="export",
-                        request_id=current.request_id if current else "",
-                    )
+        purpose = f"导出{spec.title}(导出记录#{record.pk})"
+        request_id = current.request_id if current else ""
+        PersonalDataAccess.objects.bulk_create(
+            (
+                PersonalDataAccess(
+                    time=now,
+                    user=actor,
+                    user_name=actor.display_name,
+                    station_id=station_id,
+                    content_type=content_type,
+                    object_id=pk,
+                    object_repr=(text or "")[:200],
+                    fields=personal,
+                    purpose=purpose,
+                    channel="export",
+                    request_id=request_id,
                 )
-            PersonalDataAccess.objects.bulk_create(batch, batch_size=CHUNK)
-            batch = []
+                for pk, station_id, text in exported
+            ),
+            batch_size=CHUNK,
+        )
     return record
 
 
 def _repr_field(spec: ExportSpec) -> str:
-    return "name" if spec.model is Person else "address__full_text"
+    return {Person: "name", House: "address__full_text", Address: "full_text"}.get(
+        spec.model, "name"
+    )
 
 
 # ----------------------------------------------------------------------------- templates and error reports
