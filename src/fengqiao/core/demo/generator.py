@@ -916,7 +916,25 @@ def load(*, scale: int = 1, seed: int = 20240420, log=print) -> Counts:
                 f"  {spec['name']}: {written['persons']:,} 人, {written['houses']:,} 房屋, {written['organisations']:,} 单位 ({time.perf_counter() - started:.0f} s)"
             )
         counts.users = _staff(bureau)
+    _analyze()
     return counts
+
+
+def _analyze() -> None:
+    """Refresh the planner's statistics after the bulk load.
+
+    Without them SQLite picks the station index for `station = ? AND id_number = ?` (every row of the
+    station) instead of the ID-number index: an exact ID search took 150 ms instead of 1 ms."""
+    from django.db import connection
+
+    from fengqiao.registry.models import Address, House, Organisation, Person
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("ANALYZE")
+        else:
+            for model in (Address, House, Person, Organisation):
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
 def _bureau():
