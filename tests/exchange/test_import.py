@@ -478,3 +478,37 @@ def test_house_numbers_and_year_are_checked(alice, community_a):
     job = dry_run(alice, xlsx_bytes([row], sheet="房屋"), kind="houses")
     assert {c for _, c, _ in problems(job)} == {"面积", "间数", "建成年份", "房主电话"}
     assert job.valid_count == 0
+
+
+def test_scope_lost_between_dry_run_and_commit_is_caught(bob, community_a):
+    job = dry_run(bob, xlsx_bytes([person_row(1), person_row(2)]))
+    community_a.officers.remove(bob)
+    job = commit(bob, job, "all")
+    assert job.status == ImportStatus.FAILED
+    assert "您已无权导入“西街社区”的数据" in [e["problem"] for e in job.errors]
+    assert nothing_written()
+
+
+def test_foreign_person_with_a_resident_id_is_reported(alice, community_a):
+    found = _bad_row(alice, **{"人口类别": "境外", "国籍": "越南"})
+    assert found == [(3, "证件类型", "境外人员应使用护照、通行证或外国人永久居留身份证")]
+
+
+def test_dates_typed_in_chinese_and_compact_forms_are_read(alice, community_a):
+    row = person_row(
+        2,
+        **{
+            "人口类别": "流动",
+            "流入日期": "2024年5月1日",
+            "流入原因": "务工",
+            "预计离开日期": "20250501",
+        },
+    )
+    job = dry_run(alice, xlsx_bytes([row]))
+    assert job.invalid_count == 0, job.errors
+    commit(alice, job, "all")
+    person = Person.objects.get()
+    assert (person.inflow_date, person.expected_departure) == (
+        dt.date(2024, 5, 1),
+        dt.date(2025, 5, 1),
+    )
