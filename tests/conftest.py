@@ -76,3 +76,16 @@ def charlie_client(client, charlie):
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _time_limit_rules(request):
+    """The default time-limit rules come from a data migration; a transaction=True test's flush
+    erases them. Put them back for every test that uses the database (one query when present)."""
+    uses_db = request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(request.fixturenames)
+    if not uses_db:
+        return
+    request.getfixturevalue("transactional_db" if "transactional_db" in request.fixturenames else "db")
+    from fengqiao.core.services import rules_load_defaults
+
+    rules_load_defaults()
