@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from fengqiao.accounts.models import User
-from fengqiao.core.management.commands.rundemo import Supervisor, demo_commands
+from fengqiao.core.management.commands.rundemo import Supervisor, demo_commands, wait_for_port
 from tests.factories import UnitFactory
 
 GOOD = "Qiao-feng-2026-x"
@@ -267,3 +267,20 @@ def test_supervisor_kills_a_child_that_ignores_sigterm():
     supervisor.handle_signal(signal.SIGINT)
     supervisor.wait()
     assert supervisor.children["web"].returncode == -signal.SIGKILL
+
+
+def test_wait_for_port_sees_a_listening_socket():
+    import socket
+
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        assert wait_for_port("127.0.0.1", server.getsockname()[1], timeout=5, alive=lambda: True)
+
+
+def test_wait_for_port_gives_up_when_the_child_died():
+    started = time.monotonic()
+    assert not wait_for_port(
+        "127.0.0.1", 9, timeout=30, alive=lambda: time.monotonic() - started < 0.5
+    )
+    assert time.monotonic() - started < 5

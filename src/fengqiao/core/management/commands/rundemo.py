@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -85,11 +86,23 @@ class Supervisor:
                 child.wait()
 
 
+def wait_for_port(host: str, port: int, *, timeout: float, alive) -> bool:
+    """True once something accepts connections on host:port; False on timeout or when `alive()` turns false."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and alive():
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return True
+        except OSError:
+            time.sleep(0.2)
+    return False
+
+
 def demo_commands() -> dict[str, list[str]]:
     python = sys.executable
     return {
         "web": [python, "-m", "fengqiao.cli", "serve"],
-        "jobs": [python, "-m", "fengqiao.cli", "run_huey", "--workers", "2"],
+        "jobs": [python, "-m", "fengqiao.cli", "run_huey", "--workers", "2", "--quiet"],
     }
 
 
@@ -107,8 +120,16 @@ class Command(BaseCommand):
         supervisor = Supervisor(demo_commands(), env=env, log=self.stdout.write)
         supervisor.install_signal_handlers()
         supervisor.start()
-        self.stdout.write(self.style.SUCCESS(f"枫桥演示已启动:{url}  (Ctrl-C 停止)"))
-        print_logins(self.stdout.write)
+
+        # Print the address and logins after the server's start-up lines, so they are the last thing shown.
+        def alive():
+            return not supervisor.stopping and all(
+                c.poll() is None for c in supervisor.children.values()
+            )
+
+        if wait_for_port(env["HOST"], int(env["PORT"]), timeout=60, alive=alive):
+            self.stdout.write(self.style.SUCCESS(f"枫桥演示已启动:{url}  (Ctrl-C 停止)"))
+            print_logins(self.stdout.write)
         code = supervisor.wait()
         if code:
             sys.exit(code)
