@@ -12,6 +12,22 @@ from fengqiao.core.workflow_models import TimeLimitRule
 from tests.factories import UserFactory
 
 
+@pytest.fixture
+def rules_admin(station):
+    """Rules apply to the whole installation, so a system administrator (not a station leader) edits them."""
+    return UserFactory(username="rules_admin", full_name="管理员", role=Role.ADMIN, station=station)
+
+
+@pytest.fixture
+def rules_client(client, rules_admin, login):
+    return login(client, rules_admin)
+
+
+def test_station_leader_cannot_revise_installation_wide_rules(alice_client, ps_rule):
+    response = alice_client.post(f"/core/rules/{ps_rule.pk}/revise/", revise_post(ps_rule, limit_value="20"))
+    assert response.status_code == 403
+
+
 @pytest.fixture(autouse=True)
 def _default_rules(db):
     rules_load_defaults()
@@ -91,8 +107,8 @@ def test_rule_page_shows_the_legal_basis_and_versions(bob_client, ps_rule):
     assert "系统默认规则" in body
 
 
-def test_leader_revises_a_rule_into_a_new_version(alice_client, alice, ps_rule):
-    response = alice_client.post(
+def test_administrator_revises_a_rule_into_a_new_version(rules_client, rules_admin, ps_rule):
+    response = rules_client.post(
         f"/core/rules/{ps_rule.pk}/revise/", revise_post(ps_rule, limit_value="20")
     )
     assert response.status_code == 302
@@ -100,18 +116,18 @@ def test_leader_revises_a_rule_into_a_new_version(alice_client, alice, ps_rule):
         kind="public_security_case", effective_from=dt.date(2026, 12, 1)
     )
     ps_rule.refresh_from_db()
-    assert (new.limit_value, new.created_by, new.note) == (20, alice, "2026年修订")
+    assert (new.limit_value, new.created_by, new.note) == (20, rules_admin, "2026年修订")
     assert ps_rule.limit_value == 30  # the old version is not mutated...
     assert ps_rule.effective_to == dt.date(2026, 12, 1)  # ...it only ends
     assert new.extension_options[0]["approver_roles"] == ["bureau"]
 
 
-def test_a_revision_is_change_logged(alice_client, alice, ps_rule):
-    alice_client.post(f"/core/rules/{ps_rule.pk}/revise/", revise_post(ps_rule, limit_value="20"))
+def test_a_revision_is_change_logged(rules_client, rules_admin, ps_rule):
+    rules_client.post(f"/core/rules/{ps_rule.pk}/revise/", revise_post(ps_rule, limit_value="20"))
     new = TimeLimitRule.objects.get(
         kind="public_security_case", effective_from=dt.date(2026, 12, 1)
     )
-    assert history_for(new).filter(action="create", user=alice).exists()
+    assert history_for(new).filter(action="create", user=rules_admin).exists()
 
 
 def test_community_officer_cannot_revise_a_rule(bob_client, ps_rule):
@@ -123,8 +139,8 @@ def test_community_officer_cannot_revise_a_rule(bob_client, ps_rule):
 
 
 @pytest.mark.parametrize("value", ["0", "-5"])
-def test_zero_or_negative_limit_is_refused_and_nothing_changes(alice_client, ps_rule, value):
-    response = alice_client.post(
+def test_zero_or_negative_limit_is_refused_and_nothing_changes(rules_client, ps_rule, value):
+    response = rules_client.post(
         f"/core/rules/{ps_rule.pk}/revise/", revise_post(ps_rule, limit_value=value)
     )
     assert response.status_code == 200
@@ -134,17 +150,17 @@ def test_zero_or_negative_limit_is_refused_and_nothing_changes(alice_client, ps_
     assert TimeLimitRule.objects.filter(kind="public_security_case").count() == 1
 
 
-def test_extension_longer_than_the_legal_maximum_is_refused(alice_client, ps_rule):
-    response = alice_client.post(
+def test_extension_longer_than_the_legal_maximum_is_refused(rules_client, ps_rule):
+    response = rules_client.post(
         f"/core/rules/{ps_rule.pk}/revise/", revise_post(ps_rule, **{"ext-0-value": "60"})
     )
     assert "超过法定最长延长30日" in response.content.decode()
     assert TimeLimitRule.objects.filter(kind="public_security_case").count() == 1
 
 
-def test_overlapping_dates_are_refused(alice, ps_rule):
+def test_overlapping_dates_are_refused(rules_admin, ps_rule):
     rule_revise(
-        actor=alice,
+        actor=rules_admin,
         rule=ps_rule,
         effective_from=dt.date(2026, 12, 1),
         note="第一次修订",
@@ -152,7 +168,7 @@ def test_overlapping_dates_are_refused(alice, ps_rule):
     )
     with pytest.raises(ValidationError, match="重叠"):
         rule_create(
-            actor=alice,
+            actor=rules_admin,
             kind="public_security_case",
             effective_from=dt.date(2027, 1, 1),
             name="治安案件办理期限",
@@ -162,16 +178,16 @@ def test_overlapping_dates_are_refused(alice, ps_rule):
     assert TimeLimitRule.objects.filter(kind="public_security_case").count() == 2
 
 
-def test_a_revision_cannot_start_before_the_version_it_replaces(alice_client, ps_rule):
-    response = alice_client.post(
+def test_a_revision_cannot_start_before_the_version_it_replaces(rules_client, ps_rule):
+    response = rules_client.post(
         f"/core/rules/{ps_rule.pk}/revise/", revise_post(ps_rule, effective_from="1999-01-01")
     )
     assert "必须晚于原版本的生效日期" in response.content.decode()
     assert TimeLimitRule.objects.filter(kind="public_security_case").count() == 1
 
 
-def test_end_date_before_start_date_is_refused(alice_client, ps_rule):
-    response = alice_client.post(
+def test_end_date_before_start_date_is_refused(rules_client, ps_rule):
+    response = rules_client.post(
         f"/core/rules/{ps_rule.pk}/revise/", revise_post(ps_rule, effective_to="2026-11-01")
     )
     assert "失效日期必须晚于生效日期" in response.content.decode()
@@ -183,18 +199,18 @@ def test_end_date_before_start_date_is_refused(alice_client, ps_rule):
     ("points", "message"),
     [("80,50,100", "从小到大"), ("50,80", "最后一个预警点必须是 100%"), ("五十", "百分数")],
 )
-def test_bad_warning_points_are_refused(alice_client, ps_rule, points, message):
-    response = alice_client.post(
+def test_bad_warning_points_are_refused(rules_client, ps_rule, points, message):
+    response = rules_client.post(
         f"/core/rules/{ps_rule.pk}/revise/", revise_post(ps_rule, warning_percentages=points)
     )
     assert message in response.content.decode()
     assert TimeLimitRule.objects.filter(kind="public_security_case").count() == 1
 
 
-def test_extension_option_needs_an_approver_role(alice_client, ps_rule):
+def test_extension_option_needs_an_approver_role(rules_client, ps_rule):
     data = revise_post(ps_rule)
     del data["ext-0-approver_roles"]
-    response = alice_client.post(f"/core/rules/{ps_rule.pk}/revise/", data)
+    response = rules_client.post(f"/core/rules/{ps_rule.pk}/revise/", data)
     assert "必须指定审批角色" in response.content.decode()
 
 

@@ -30,6 +30,8 @@ REGISTRY_EDIT_ROLES = frozenset(
 REGISTRY_IMPORT_ROLES = frozenset({Role.STATION_LEADER, Role.ADMIN, Role.COMMUNITY_OFFICER, Role.AUXILIARY})
 # Roles that may read and search the change log of the whole station.
 AUDIT_ROLES = frozenset({Role.AUDITOR, Role.STATION_LEADER, Role.ADMIN, Role.BUREAU})
+# Roles that edit the installation-wide tables (time-limit rules): they apply to every station.
+RULE_ADMIN_ROLES = frozenset({Role.ADMIN, Role.BUREAU})
 # Roles for which a second factor (TOTP) is offered and, when REQUIRE_TOTP_FOR_LEADERS is on, required.
 TOTP_ROLES = frozenset({Role.STATION_LEADER, Role.BUREAU, Role.ADMIN})
 

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from fengqiao.accounts.choices import Role
-from fengqiao.accounts.roles import BUREAU_ROLES, LEADER_ROLES
+from fengqiao.accounts.roles import BUREAU_ROLES, LEADER_ROLES, RULE_ADMIN_ROLES
 from fengqiao.core import rules
 from fengqiao.core.choices import ClockState, ExtensionDecision, TimeUnit
 from fengqiao.core.workflow_models import Clock, ClockExtension, ClockPause, TimeLimitRule
@@ -46,12 +46,13 @@ def _role_names(roles) -> str:
 
 
 def can_manage_rules(user) -> bool:
-    return bool(user and user.is_authenticated and (user.is_superuser or user.role in LEADER_ROLES))
+    """Rules are installation-wide (every station uses them): administrators and the county bureau edit them."""
+    return bool(user and user.is_authenticated and (user.is_superuser or user.role in RULE_ADMIN_ROLES))
 
 
 def _require_rule_manager(actor) -> None:
     if actor is not None and not can_manage_rules(actor):
-        raise PermissionDenied("只有系统管理员或所领导可以修改时限规则")
+        raise PermissionDenied("时限规则对全部派出所生效,只有系统管理员或县局可以修改")
 
 
 def rules_load_defaults() -> int:
