@@ -48,6 +48,12 @@ def charlie(other_station):
     return UserFactory(username="charlie", full_name="查理", role=Role.COMMUNITY_OFFICER, station=other_station)
 
 
+@pytest.fixture
+def rules_admin(station):
+    """A system administrator: time-limit rules apply to every station, so administrators (not station leaders) edit them."""
+    return UserFactory(username="rules_admin", full_name="管理员", role=Role.ADMIN, station=station)
+
+
 def _login(client, user):
     assert client.login(username=user.username, password=PASSWORD)
     return client

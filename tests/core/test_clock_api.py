@@ -63,9 +63,9 @@ def test_officer_cannot_revise_a_rule_by_api(officer):
     assert response.status_code == 403
 
 
-def test_leader_revision_with_a_negative_limit_is_refused_by_api(alice):
+def test_admin_revision_with_a_negative_limit_is_refused_by_api(rules_admin):
     rule = TimeLimitRule.objects.get(kind="callback_local")
-    response = api(alice).post(
+    response = api(rules_admin).post(
         f"/api/core/rules/{rule.pk}/revise/",
         {"effective_from": "2026-12-01", "note": "x", "limit_value": -2},
         format="json",

@@ -116,10 +116,10 @@ def test_unknown_kind_is_refused(case):
     assert not Clock.objects.exists()
 
 
-def test_clock_keeps_the_rule_version_it_started_under(case, officer, alice, ps_clock):
+def test_clock_keeps_the_rule_version_it_started_under(case, officer, rules_admin, ps_clock):
     old_rule = ps_clock.rule
     rule_revise(
-        actor=alice,
+        actor=rules_admin,
         rule=old_rule,
         effective_from=dt.date(2026, 9, 1),
         note="测试修订",

@@ -13,12 +13,6 @@ from tests.factories import UserFactory
 
 
 @pytest.fixture
-def rules_admin(station):
-    """Rules apply to the whole installation, so a system administrator (not a station leader) edits them."""
-    return UserFactory(username="rules_admin", full_name="管理员", role=Role.ADMIN, station=station)
-
-
-@pytest.fixture
 def rules_client(client, rules_admin, login):
     return login(client, rules_admin)
 

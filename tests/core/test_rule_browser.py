@@ -12,10 +12,10 @@ from tests.factories import PersonFactory
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_leader_revises_a_rule_in_the_browser(page, live_server, alice):
+def test_administrator_revises_a_rule_in_the_browser(page, live_server, rules_admin):
     rules_load_defaults()
     rule = TimeLimitRule.objects.get(kind="callback_local")
-    browser_login(page, live_server, alice)
+    browser_login(page, live_server, rules_admin)
     page.goto(f"{live_server.url}/core/rules/")
     page.click("text=回访(本地群众)")
     page.click("text=修订(生成新版本)")
@@ -31,9 +31,9 @@ def test_leader_revises_a_rule_in_the_browser(page, live_server, alice):
     assert not [e for e in page.csp_errors if "Content Security Policy" in e]
 
 
-def test_refused_revision_shows_the_reason(page, live_server, alice):
+def test_refused_revision_shows_the_reason(page, live_server, rules_admin):
     rules_load_defaults()
-    browser_login(page, live_server, alice)
+    browser_login(page, live_server, rules_admin)
     rule = TimeLimitRule.objects.get(kind="callback_local")
     page.goto(f"{live_server.url}/core/rules/{rule.pk}/revise/")
     page.fill("input[name=limit_value]", "-1")
