@@ -2,9 +2,8 @@
 
 import pytest
 
-from tests.browser import _playwright, browser, page  # noqa: F401  (fixtures)
-
 from fengqiao.accounts.choices import Role
+from tests.browser import _playwright, browser, page  # noqa: F401  (fixtures)
 from tests.factories import PASSWORD, CommunityFactory, StationFactory, UserFactory
 
 
