@@ -71,6 +71,9 @@ class PersonalDataAccess(models.Model):
         ordering = ["-time", "-id"]
         indexes = [models.Index(fields=["content_type", "object_id", "-time"]), models.Index(fields=["user", "-time"])]
 
+    def __str__(self):
+        return f"{self.user_name} 查看 {self.object_repr}"
+
 
 # Workflow core (time-limit rules, clocks, warnings, reference numbers) lives in its own module.
 from fengqiao.core.workflow_models import (  # noqa: E402,F401

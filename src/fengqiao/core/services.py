@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from fengqiao.accounts.choices import Role
-from fengqiao.accounts.roles import BUREAU_ROLES, LEADER_ROLES, RULE_ADMIN_ROLES
+from fengqiao.accounts.roles import BUREAU_ROLES, RULE_ADMIN_ROLES
 from fengqiao.core import rules
 from fengqiao.core.choices import ClockState, ExtensionDecision, TimeUnit
 from fengqiao.core.workflow_models import Clock, ClockExtension, ClockPause, TimeLimitRule
