@@ -142,6 +142,13 @@ def test_demo_name_initials_match_the_rule(demo):
         assert initials == rules.pinyin_initials(name)
 
 
+def test_demo_sets_the_indexed_search_tails(demo):
+    from fengqiao.registry.models import Person
+
+    for id_number, phone, id_tail, phone_tail in Person.objects.values_list("id_number", "phone", "id_tail", "phone_tail"):
+        assert (id_tail, phone_tail) == (id_number[-4:], phone[-4:])
+
+
 def test_demo_address_text_is_composed_like_the_model(demo):
     for address in Address.objects.select_related("community")[:500]:
         assert address.full_text == address.compose_full_text()

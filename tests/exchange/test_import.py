@@ -58,6 +58,7 @@ def test_good_persons_xlsx_imports_persons_with_address_and_house(alice, communi
     assert person.address.full_text == "西街社区西街4号"
     assert person.house.address == person.address
     assert person.name_initials == "z3"
+    assert (person.id_tail, person.phone_tail) == (person.id_number[-4:], person.phone[-4:])
     assert person.sex == "M" and person.birth_date == dt.date(
         1985, 3, 4
     )  # filled from the ID number

@@ -278,6 +278,8 @@ class PersonImporter(Importer):
         "community",
         "name",
         "name_initials",
+        "id_tail",
+        "phone_tail",
         "id_type",
         "id_number",
         "sex",
@@ -345,6 +347,7 @@ class PersonImporter(Importer):
             person.id_number = ""
         try:
             person_validate(person, today=self.today)
+            person.fill_search_keys(initials=person.name_initials)
         except ValidationError as exc:
             id_bad = "id_number" in exc.message_dict or "id_number" in self._row_errors
             for field, messages in exc.message_dict.items():

@@ -199,6 +199,9 @@ class Person(ChangeLogged):
     ethnicity = models.CharField(_("民族"), max_length=20, blank=True, default="汉族")
     nationality = models.CharField(_("国籍"), max_length=40, default="中国")
     phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    # Last four characters of the ID number and the phone, indexed: the duty desk searches by 尾号.
+    id_tail = models.CharField(max_length=4, editable=False, default="")
+    phone_tail = models.CharField(max_length=4, editable=False, default="")
     category = models.CharField(_("人口类别"), max_length=20, choices=PersonCategory.choices, default=PersonCategory.REGISTERED)
     registered_address = models.CharField(_("户籍地址"), max_length=200, blank=True)
     address = models.ForeignKey(
@@ -226,14 +229,22 @@ class Person(ChangeLogged):
             models.Index(fields=["station", "name"]),
             models.Index(fields=["station", "phone"]),
             models.Index(fields=["station", "community", "category"]),
+            models.Index(fields=["station", "id_tail"], name="person_id_tail_idx"),
+            models.Index(fields=["station", "phone_tail"], name="person_phone_tail_idx"),
         ]
         constraints = [models.UniqueConstraint(fields=["id_type", "id_number"], name="person_id_number_unique")]
 
     def __str__(self):
         return self.name
 
+    def fill_search_keys(self, *, initials: str | None = None) -> None:
+        """Set the derived search columns. save() does it; bulk writers (imports, demo) call it themselves."""
+        self.name_initials = rules.pinyin_initials(self.name) if initials is None else initials
+        self.id_tail = (self.id_number or "")[-4:]
+        self.phone_tail = (self.phone or "")[-4:]
+
     def save(self, *args, **kwargs):
-        self.name_initials = rules.pinyin_initials(self.name)
+        self.fill_search_keys()
         super().save(*args, **kwargs)
 
 

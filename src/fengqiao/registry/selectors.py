@@ -22,18 +22,35 @@ def prefix(field: str, value: str) -> Q:
     return Q(**{f"{field}__gte": value, f"{field}__lt": value + _MAX_CHAR, f"{field}__startswith": value})
 
 
-def _addresses_containing(text: str):
-    return Address.objects.filter(full_text__contains=text).values("pk")
+# An address fragment such as "西街" matches many addresses; past this many the search is too
+# broad to be useful and the list says so by showing the first ones.
+ADDRESS_MATCH_LIMIT = 5000
+
+
+def _addresses_containing(text: str) -> list[int]:
+    """Ids of the addresses whose text contains `text`, read first: a plain id list lets the
+    database use the person table's address index instead of a subplan over the whole table."""
+    return list(Address.objects.filter(full_text__contains=text).values_list("pk", flat=True)[:ADDRESS_MATCH_LIMIT])
+
+
+def _tail(queryset: QuerySet[Person], digits: str) -> QuerySet[Person]:
+    """ID numbers or phones ending with `digits` (4 or more), through the indexed 4-character tails."""
+    last4 = digits[-4:]
+    match = Q(id_tail=last4) | Q(phone_tail=last4)
+    if len(digits) > 4:
+        match = (Q(id_tail=last4) & Q(id_number__endswith=digits)) | (Q(phone_tail=last4) & Q(phone__endswith=digits))
+    return queryset.filter(match)
 
 
 def person_search(queryset: QuerySet[Person], query: str) -> QuerySet[Person]:
     """Search persons by name, pinyin initials, ID number, phone or address, as the duty desk types it.
 
-    - digits of length 18 (or 17 + X): the exact ID number;
+    - digits of length 15 or more (or 17 + X): the exact ID number;
     - 11 digits starting with 1: the exact phone;
-    - 4 to 10 digits: the end of an ID number or phone (people quote "尾号");
+    - 4 to 10 digits: the end of an ID number or phone (people quote "尾号"), by indexed tails;
+    - fewer digits: the start of an ID number or phone;
     - latin letters: pinyin initials (zs → 张三);
-    - anything else: name prefix, or an address containing it.
+    - anything else: names starting with it, or current addresses containing it.
     """
     query = (query or "").strip()
     if not query:
@@ -45,13 +62,11 @@ def person_search(queryset: QuerySet[Person], query: str) -> QuerySet[Person]:
         if len(q) == 11 and q.startswith("1"):
             return queryset.filter(phone=q)
         if len(q) >= 4:
-            return queryset.filter(Q(id_number__endswith=q) | Q(phone__endswith=q))
-        return queryset.filter(Q(id_number__startswith=q) | Q(phone__startswith=q))
+            return _tail(queryset, q)
+        return queryset.filter(prefix("id_number", q) | prefix("phone", q))
     if _LETTERS.match(query):
         return queryset.filter(prefix("name_initials", query.lower()))
-    return queryset.filter(
-        prefix("name", query) | Q(address_id__in=_addresses_containing(query)) | Q(registered_address__contains=query)
-    )
+    return queryset.filter(prefix("name", query) | Q(address_id__in=_addresses_containing(query)))
 
 
 def house_search(queryset: QuerySet[House], query: str) -> QuerySet[House]:

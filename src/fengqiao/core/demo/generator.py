@@ -991,6 +991,10 @@ def _insert(model, rows: list[dict]) -> list[int]:
 
     if not rows:
         return []
+    if model._meta.label == "registry.Person":
+        for row in rows:  # the indexed 尾号 search keys Person.fill_search_keys would set
+            row["id_tail"] = (row.get("id_number") or "")[-4:]
+            row["phone_tail"] = (row.get("phone") or "")[-4:]
     meta = model._meta
     fields = [f for f in meta.concrete_fields if not f.primary_key]
     stamp = dt.datetime(*data.AS_OF, tzinfo=dt.UTC)
