@@ -6,10 +6,11 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 SCALE ?= 1
 PG_URL ?= postgres://postgres@127.0.0.1:5432/fengqiao_test
+PG_BENCH_URL ?= postgres://postgres@127.0.0.1:5432/fengqiao_bench
 VENDOR := src/fengqiao/static/vendor
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-postgres bench venv static chromium serve lint format migrate clean
+.PHONY: demo test test-postgres bench bench-postgres venv static chromium serve lint format migrate clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "需要 Python 3.11 ($(PYTHON) not found)"; exit 1; }
@@ -60,6 +61,9 @@ test-postgres: venv static chromium
 
 bench: venv static
 	$(BIN)/python bench/run.py $(NAME)
+
+bench-postgres: venv static
+	BENCH_DATABASE_URL=$(PG_BENCH_URL) $(BIN)/python bench/run.py $(NAME)
 
 lint: venv
 	$(BIN)/ruff check src tests bench

@@ -35,13 +35,42 @@ def discover() -> dict[str, Path]:
     return found
 
 
+def ensure_postgres_database(url: str) -> None:
+    """Create the bench database on the PostgreSQL server when it does not exist yet."""
+    if not url.startswith(("postgres://", "postgresql://")):
+        return
+    import dj_database_url
+    import psycopg
+
+    cfg = dj_database_url.parse(url)
+    params = {
+        "host": cfg["HOST"] or None,
+        "port": cfg["PORT"] or None,
+        "user": cfg["USER"] or None,
+        "password": cfg["PASSWORD"] or None,
+    }
+    with psycopg.connect(
+        dbname="postgres", autocommit=True, **{k: v for k, v in params.items() if v}
+    ) as conn:
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [cfg["NAME"]]
+        ).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{cfg["NAME"]}"')
+
+
 def main(argv: list[str]) -> int:
     benches = discover()
     wanted = argv[0] if argv and argv[0] else None
     if wanted:
-        paths = sorted({p for n, p in benches.items() if n == wanted or p.stem == f"bench_{wanted}"})
+        paths = sorted(
+            {p for n, p in benches.items() if n == wanted or p.stem == f"bench_{wanted}"}
+        )
         if not paths:
-            print(f"no benchmark named {wanted!r}; known: {', '.join(sorted(benches))}", file=sys.stderr)
+            print(
+                f"no benchmark named {wanted!r}; known: {', '.join(sorted(benches))}",
+                file=sys.stderr,
+            )
             return 2
     else:
         paths = sorted(set(benches.values()))
@@ -49,6 +78,7 @@ def main(argv: list[str]) -> int:
     env.setdefault("DJANGO_SETTINGS_MODULE", "fengqiao.settings")
     env.setdefault("BENCH_DATABASE_URL", f"sqlite:///{ROOT / 'var' / 'bench.db'}")
     env["DATABASE_URL"] = env["BENCH_DATABASE_URL"]
+    ensure_postgres_database(env["DATABASE_URL"])
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     status = 0
     for path in paths:
