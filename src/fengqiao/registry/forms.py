@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from fengqiao.accounts.models import User
+from fengqiao.registry import services
 from fengqiao.registry.models import Address, Community, House, LiaisonPoint, Organisation, Person
 
 
@@ -81,27 +82,7 @@ class ServiceModelForm(forms.ModelForm):
 class PersonForm(ServiceModelForm):
     class Meta:
         model = Person
-        fields = [
-            "community",
-            "name",
-            "id_type",
-            "id_number",
-            "sex",
-            "birth_date",
-            "ethnicity",
-            "nationality",
-            "phone",
-            "category",
-            "registered_address",
-            "address",
-            "house",
-            "relation",
-            "employer",
-            "inflow_date",
-            "inflow_reason",
-            "expected_departure",
-            "note",
-        ]
+        fields = list(services.PERSON_FIELDS)
         widgets = {
             "birth_date": DateInput(),
             "inflow_date": DateInput(),
@@ -125,7 +106,7 @@ class PersonForm(ServiceModelForm):
 class HouseForm(ServiceModelForm):
     class Meta:
         model = House
-        fields = ["community", "address", "use", "owner", "owner_name", "owner_phone", "area_m2", "rooms", "built_year", "note"]
+        fields = list(services.HOUSE_FIELDS)
         widgets = {
             "address": SearchSelect("address"),
             "owner": SearchSelect("person"),
@@ -141,22 +122,7 @@ class HouseForm(ServiceModelForm):
 class AddressForm(ServiceModelForm):
     class Meta:
         model = Address
-        fields = [
-            "community",
-            "province",
-            "city",
-            "county",
-            "town",
-            "road",
-            "doorplate",
-            "building",
-            "unit",
-            "floor",
-            "room",
-            "code",
-            "latitude",
-            "longitude",
-        ]
+        fields = list(services.ADDRESS_FIELDS)
 
 
 class OrganisationForm(ServiceModelForm):
@@ -198,7 +164,7 @@ class CommunityForm(ServiceModelForm):
 class LiaisonPointForm(ServiceModelForm):
     class Meta:
         model = LiaisonPoint
-        fields = ["community", "name", "contact_name", "contact_phone", "location", "active"]
+        fields = list(services.LIAISON_POINT_FIELDS)
 
 
 class CommunityGrantForm(forms.Form):

@@ -133,6 +133,33 @@ def _full_clean(obj, *, exclude=()) -> None:
 # ----------------------------------------------------------------------------- persons
 
 
+def _create(model, *, actor, data: dict, allowed, validate, prepare=None, clean_exclude=()):
+    """The one shape of every registry create: scope, apply the allowed fields, validate, clean, save."""
+    _unknown(data, allowed)
+    community = _require_community(actor, data.get("community"))
+    obj = model(station_id=community.station_id)
+    _apply(obj, data, allowed)
+    if prepare is not None:
+        prepare(obj, community)
+    validate(obj)
+    _full_clean(obj, exclude=["station", *clean_exclude])
+    obj.save()
+    return obj
+
+
+def _update(obj, *, actor, changes: dict, allowed, validate, clean_exclude=()):
+    """The one shape of every registry update: the record and a new community must both be editable."""
+    _require_editable(actor, obj)
+    if "community" in changes and changes["community"] != obj.community:
+        _require_community(actor, changes["community"])
+    _apply(obj, changes, allowed)
+    obj.station_id = obj.community.station_id
+    validate(obj)
+    _full_clean(obj, exclude=list(clean_exclude))
+    obj.save()
+    return obj
+
+
 def person_validate(person: Person, *, today: dt.date | None = None) -> None:
     """All checks of a person's facts. Fills sex and birth date from a resident ID when blank."""
     errors: dict[str, list[str]] = {}
@@ -207,33 +234,23 @@ def _person_links_check(actor, person: Person) -> None:
     _require_visible(actor, person.employer, "employer")
 
 
+def _person_checks(actor):
+    def check(person: Person) -> None:
+        person_validate(person)
+        _person_links_check(actor, person)
+        _person_duplicate_check(person)
+
+    return check
+
+
 @transaction.atomic
 def person_create(*, actor, **data) -> Person:
-    _unknown(data, PERSON_FIELDS)
-    community = _require_community(actor, data.get("community"))
-    person = Person(station_id=community.station_id)
-    _apply(person, data, PERSON_FIELDS)
-    person_validate(person)
-    _person_links_check(actor, person)
-    _person_duplicate_check(person)
-    _full_clean(person, exclude=["station"])
-    person.save()
-    return person
+    return _create(Person, actor=actor, data=data, allowed=PERSON_FIELDS, validate=_person_checks(actor))
 
 
 @transaction.atomic
 def person_update(*, actor, person: Person, **changes) -> Person:
-    _require_editable(actor, person)
-    if "community" in changes and changes["community"] != person.community:
-        _require_community(actor, changes["community"])
-    _apply(person, changes, PERSON_FIELDS)
-    person.station_id = person.community.station_id
-    person_validate(person)
-    _person_links_check(actor, person)
-    _person_duplicate_check(person)
-    _full_clean(person)
-    person.save()
-    return person
+    return _update(person, actor=actor, changes=changes, allowed=PERSON_FIELDS, validate=_person_checks(actor))
 
 
 # ----------------------------------------------------------------------------- addresses
@@ -258,33 +275,34 @@ def _address_validate(address: Address) -> None:
         raise ValidationError(errors)
 
 
-@transaction.atomic
-def address_create(*, actor, **data) -> Address:
-    _unknown(data, ADDRESS_FIELDS)
-    community = _require_community(actor, data.get("community"))
-    address = Address(station_id=community.station_id)
-    _apply(address, data, ADDRESS_FIELDS)
-    if not address.town:
-        address.town = community.town
+def _address_checks(address: Address) -> None:
     _address_validate(address)
     _address_duplicate_check(address)
-    _full_clean(address, exclude=["station", "full_text"])
-    address.save()
-    return address
+
+
+def _address_town_from_community(address: Address, community: Community) -> None:
+    if not address.town:
+        address.town = community.town
+
+
+@transaction.atomic
+def address_create(*, actor, **data) -> Address:
+    return _create(
+        Address,
+        actor=actor,
+        data=data,
+        allowed=ADDRESS_FIELDS,
+        validate=_address_checks,
+        prepare=_address_town_from_community,
+        clean_exclude=["full_text"],
+    )
 
 
 @transaction.atomic
 def address_update(*, actor, address: Address, **changes) -> Address:
-    _require_editable(actor, address)
-    if "community" in changes and changes["community"] != address.community:
-        _require_community(actor, changes["community"])
-    _apply(address, changes, ADDRESS_FIELDS)
-    address.station_id = address.community.station_id
-    _address_validate(address)
-    _address_duplicate_check(address)
-    _full_clean(address, exclude=["full_text"])
-    address.save()
-    return address
+    return _update(
+        address, actor=actor, changes=changes, allowed=ADDRESS_FIELDS, validate=_address_checks, clean_exclude=["full_text"]
+    )
 
 
 # ----------------------------------------------------------------------------- houses
@@ -315,27 +333,12 @@ def _house_validate(actor, house: House) -> None:
 
 @transaction.atomic
 def house_create(*, actor, **data) -> House:
-    _unknown(data, HOUSE_FIELDS)
-    community = _require_community(actor, data.get("community"))
-    house = House(station_id=community.station_id)
-    _apply(house, data, HOUSE_FIELDS)
-    _house_validate(actor, house)
-    _full_clean(house, exclude=["station"])
-    house.save()
-    return house
+    return _create(House, actor=actor, data=data, allowed=HOUSE_FIELDS, validate=lambda h: _house_validate(actor, h))
 
 
 @transaction.atomic
 def house_update(*, actor, house: House, **changes) -> House:
-    _require_editable(actor, house)
-    if "community" in changes and changes["community"] != house.community:
-        _require_community(actor, changes["community"])
-    _apply(house, changes, HOUSE_FIELDS)
-    house.station_id = house.community.station_id
-    _house_validate(actor, house)
-    _full_clean(house)
-    house.save()
-    return house
+    return _update(house, actor=actor, changes=changes, allowed=HOUSE_FIELDS, validate=lambda h: _house_validate(actor, h))
 
 
 # ----------------------------------------------------------------------------- organisations
@@ -372,27 +375,16 @@ def _organisation_validate(actor, org: Organisation) -> None:
 
 @transaction.atomic
 def organisation_create(*, actor, **data) -> Organisation:
-    _unknown(data, ORGANISATION_FIELDS)
-    community = _require_community(actor, data.get("community"))
-    org = Organisation(station_id=community.station_id)
-    _apply(org, data, ORGANISATION_FIELDS)
-    _organisation_validate(actor, org)
-    _full_clean(org, exclude=["station"])
-    org.save()
-    return org
+    return _create(
+        Organisation, actor=actor, data=data, allowed=ORGANISATION_FIELDS, validate=lambda o: _organisation_validate(actor, o)
+    )
 
 
 @transaction.atomic
 def organisation_update(*, actor, organisation: Organisation, **changes) -> Organisation:
-    _require_editable(actor, organisation)
-    if "community" in changes and changes["community"] != organisation.community:
-        _require_community(actor, changes["community"])
-    _apply(organisation, changes, ORGANISATION_FIELDS)
-    organisation.station_id = organisation.community.station_id
-    _organisation_validate(actor, organisation)
-    _full_clean(organisation)
-    organisation.save()
-    return organisation
+    return _update(
+        organisation, actor=actor, changes=changes, allowed=ORGANISATION_FIELDS, validate=lambda o: _organisation_validate(actor, o)
+    )
 
 
 # ----------------------------------------------------------------------------- communities
@@ -473,27 +465,12 @@ def _liaison_validate(point: LiaisonPoint) -> None:
 
 @transaction.atomic
 def liaison_point_create(*, actor, **data) -> LiaisonPoint:
-    _unknown(data, LIAISON_POINT_FIELDS)
-    community = _require_community(actor, data.get("community"))
-    point = LiaisonPoint(station_id=community.station_id)
-    _apply(point, data, LIAISON_POINT_FIELDS)
-    _liaison_validate(point)
-    _full_clean(point, exclude=["station"])
-    point.save()
-    return point
+    return _create(LiaisonPoint, actor=actor, data=data, allowed=LIAISON_POINT_FIELDS, validate=_liaison_validate)
 
 
 @transaction.atomic
 def liaison_point_update(*, actor, point: LiaisonPoint, **changes) -> LiaisonPoint:
-    _require_editable(actor, point)
-    if "community" in changes and changes["community"] != point.community:
-        _require_community(actor, changes["community"])
-    _apply(point, changes, LIAISON_POINT_FIELDS)
-    point.station_id = point.community.station_id
-    _liaison_validate(point)
-    _full_clean(point)
-    point.save()
-    return point
+    return _update(point, actor=actor, changes=changes, allowed=LIAISON_POINT_FIELDS, validate=_liaison_validate)
 
 
 # ----------------------------------------------------------------------------- personal data
