@@ -1,4 +1,6 @@
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from fengqiao.core import views as core_views
@@ -7,6 +9,7 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("parts/<slug:key>/", core_views.part_pending, name="part_pending"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("favicon.ico", RedirectView.as_view(url=static("fengqiao/favicon.svg"), permanent=True)),
     path("accounts/", include("fengqiao.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("core/", include("fengqiao.core.urls")),

@@ -46,3 +46,8 @@ def test_shell_renders_for_a_user_with_neither_station_nor_bureau(client, db):
     admin = UserFactory(role="admin", station=None, is_superuser=True)
     client.force_login(admin)
     assert client.get("/").status_code == 200
+
+
+def test_favicon_is_served(client, db):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"].endswith("fengqiao/favicon.svg")
