@@ -297,3 +297,34 @@ def test_duplicate_id_in_another_station_does_not_reveal_the_person(alice, commu
         services.person_create(actor=alice, **person_data(community_a, id_number=theirs.id_number))
     message = errors_of(exc)["id_number"][0]
     assert "其他派出所" in message and theirs.name not in message
+
+
+class TestCommunityCreate:
+    def test_leader_creates_a_community_of_the_station(self, alice):
+        community = services.community_create(actor=alice, name=" 新民社区 ", kind="community", town="玉津镇")
+        assert community.station == alice.station and community.name == "新民社区"
+
+    def test_duplicate_name_is_refused(self, alice, community_a):
+        with pytest.raises(ValidationError, match="本所已有名为"):
+            services.community_create(actor=alice, name=community_a.name)
+
+    def test_community_officer_cannot_create_one(self, bob):
+        with pytest.raises(PermissionDenied):
+            services.community_create(actor=bob, name="东方社区")
+
+    def test_bad_boundary_is_refused(self, alice):
+        with pytest.raises(ValidationError, match="GeoJSON"):
+            services.community_create(actor=alice, name="东方社区", boundary={"type": "Point", "coordinates": [0, 0]})
+
+
+def test_leader_creates_the_first_community_from_the_page(alice_client, alice):
+    from fengqiao.registry.models import Community
+
+    assert alice_client.get("/registry/communities/new/").status_code == 200
+    response = alice_client.post("/registry/communities/new/", {"name": "滨江社区", "kind": "community", "town": "玉津镇"})
+    assert response.status_code == 302
+    assert Community.objects.filter(station=alice.station, name="滨江社区").exists()
+
+
+def test_community_officer_gets_403_on_the_new_community_page(bob_client):
+    assert bob_client.get("/registry/communities/new/").status_code == 403

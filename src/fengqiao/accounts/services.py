@@ -128,3 +128,36 @@ def staff_unlock(*, actor, user: User) -> int:
     _require_manager(actor, user.station)
     deleted, _ = LoginAttempt.objects.filter(username=user.username.lower(), succeeded=False).delete()
     return deleted
+
+
+# Units every 枫桥式 station has: two teams and a room (两队一室), plus the registration desk.
+DEFAULT_UNITS = (
+    ("社区警务队", "community_team"),
+    ("案件办理队", "case_team"),
+    ("综合指挥室", "command_room"),
+    ("户籍室", "registration"),
+)
+
+
+@transaction.atomic
+def station_create(*, bureau_name: str, bureau_code: str, name: str, code: str, area_km2=None, with_units: bool = True):
+    """Create a station (and its county bureau when new) for a fresh installation."""
+    from fengqiao.accounts.models import Bureau, Station, Unit
+
+    name, code = name.strip(), code.strip()
+    if not name or not code:
+        raise ValidationError("派出所名称和代码都必须填写")
+    bureau = Bureau.objects.filter(code=bureau_code).first()
+    if bureau is None:
+        if not bureau_name.strip():
+            raise ValidationError(f"县局代码 {bureau_code} 不存在,新建时须同时给出县局名称")
+        bureau = Bureau.objects.create(name=bureau_name.strip(), code=bureau_code)
+    if Station.objects.filter(code=code).exists():
+        raise ValidationError(f"派出所代码 {code} 已存在")
+    if Station.objects.filter(bureau=bureau, name=name).exists():
+        raise ValidationError(f"{bureau.name}已有名为“{name}”的派出所")
+    station = Station.objects.create(bureau=bureau, name=name, code=code, area_km2=area_km2)
+    if with_units:
+        for unit_name, kind in DEFAULT_UNITS:
+            Unit.objects.create(station=station, name=unit_name, kind=kind)
+    return station

@@ -390,22 +390,45 @@ def organisation_update(*, actor, organisation: Organisation, **changes) -> Orga
 # ----------------------------------------------------------------------------- communities
 
 
+_GEOJSON_TYPES = ("Polygon", "MultiPolygon", "Feature", "FeatureCollection")
+
+
+def _community_validate(community: Community) -> None:
+    community.name = (community.name or "").strip()
+    if not community.name:
+        raise ValidationError({"name": "请填写名称"})
+    clash = Community.objects.filter(station_id=community.station_id, name=community.name).exclude(pk=community.pk).exists()
+    if clash:
+        raise ValidationError({"name": f"本所已有名为“{community.name}”的社区/村"})
+    if community.boundary is not None and (
+        not isinstance(community.boundary, dict) or community.boundary.get("type") not in _GEOJSON_TYPES
+    ):
+        raise ValidationError({"boundary": "边界应为GeoJSON的Polygon或MultiPolygon"})
+
+
+def can_create_community(user) -> bool:
+    """Communities are the station's own map: its leaders (and administrators) add them."""
+    return bool(user and user.is_authenticated and user.station_id and (user.is_superuser or user.role in LEADER_ROLES))
+
+
+@transaction.atomic
+def community_create(*, actor, **data) -> Community:
+    if not can_create_community(actor):
+        raise PermissionDenied("只有所领导或系统管理员可以新建社区/村")
+    _unknown(data, COMMUNITY_FIELDS)
+    community = Community(station_id=actor.station_id)
+    _apply(community, data, COMMUNITY_FIELDS)
+    _community_validate(community)
+    _full_clean(community, exclude=["station"])
+    community.save()
+    return community
+
+
 @transaction.atomic
 def community_update(*, actor, community: Community, **changes) -> Community:
     _require_editable(actor, community)
     _apply(community, changes, COMMUNITY_FIELDS)
-    community.name = (community.name or "").strip()
-    clash = Community.objects.filter(station_id=community.station_id, name=community.name).exclude(pk=community.pk).exists()
-    if clash:
-        raise ValidationError({"name": f"本所已有名为“{community.name}”的社区/村"})
-    if community.boundary is not None:
-        if not isinstance(community.boundary, dict) or community.boundary.get("type") not in (
-            "Polygon",
-            "MultiPolygon",
-            "Feature",
-            "FeatureCollection",
-        ):
-            raise ValidationError({"boundary": "边界应为GeoJSON的Polygon或MultiPolygon"})
+    _community_validate(community)
     _full_clean(community)
     community.save()
     return community

@@ -22,6 +22,7 @@ urlpatterns = [
     path("organisations/<int:pk>/", views.organisation_detail, name="organisation_detail"),
     path("organisations/<int:pk>/edit/", views.organisation_edit, name="organisation_edit"),
     path("communities/", views.community_list, name="community_list"),
+    path("communities/new/", views.community_create, name="community_create"),
     path("communities/<int:pk>/", views.community_detail, name="community_detail"),
     path("communities/<int:pk>/edit/", views.community_edit, name="community_edit"),
     path("communities/<int:pk>/grants/", views.community_grant, name="community_grant"),

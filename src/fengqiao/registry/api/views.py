@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -11,7 +9,7 @@ from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from fengqiao.accounts.roles import FULL_PERSONAL_DATA_ROLES, LEADER_ROLES, REGISTRY_EDIT_ROLES
+from fengqiao.accounts.roles import FULL_PERSONAL_DATA_ROLES, REGISTRY_EDIT_ROLES
 from fengqiao.core.api import ScopedModelViewSet
 from fengqiao.registry import filtersets, services
 from fengqiao.registry.api import serializers
@@ -71,35 +69,6 @@ def _docs(noun: str, serializer, *, delete: bool = True, extra: str = ""):
     return extend_schema_view(**views)
 
 
-_GEOJSON_TYPES = ("Polygon", "MultiPolygon", "Feature", "FeatureCollection")
-
-
-@transaction.atomic
-def _community_create(*, actor, **data) -> Community:
-    """Create a community of the actor's station (leaders only), with the checks of services.community_update.
-
-    A thin local write: registry/services.py has no community_create yet; switch to it when it exists.
-    """
-    if not (actor.is_superuser or actor.role in LEADER_ROLES):
-        raise PermissionDenied("只有所领导可以新建社区/村")
-    community = Community(station_id=actor.station_id)
-    for key, value in data.items():
-        setattr(community, key, value)
-    community.name = (community.name or "").strip()
-    if not community.name:
-        raise ValidationError({"name": "请填写名称"})
-    if Community.objects.filter(station_id=actor.station_id, name=community.name).exists():
-        raise ValidationError({"name": f"本所已有名为“{community.name}”的社区/村"})
-    if community.boundary is not None and (
-        not isinstance(community.boundary, dict)
-        or community.boundary.get("type") not in _GEOJSON_TYPES
-    ):
-        raise ValidationError({"boundary": "边界应为GeoJSON的Polygon或MultiPolygon"})
-    community.full_clean(exclude=["station"], validate_unique=False, validate_constraints=False)
-    community.save()
-    return community
-
-
 @_docs(_("社区/村"), serializers.CommunitySerializer)
 class CommunityViewSet(ScopedModelViewSet):
     """社区/村:边界、民警。所领导可新建、删除;社区民警可修改自己负责的社区。"""
@@ -112,7 +81,7 @@ class CommunityViewSet(ScopedModelViewSet):
     write_roles = REGISTRY_EDIT_ROLES
 
     def perform_service_create(self, data):
-        return _community_create(actor=self.request.user, **data)
+        return services.community_create(actor=self.request.user, **data)
 
     def perform_service_update(self, obj, data):
         return services.community_update(actor=self.request.user, community=obj, **data)
