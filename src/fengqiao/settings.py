@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "fengqiao.registry",
     "fengqiao.exchange",
     "fengqiao.notifications",
+    "fengqiao.incidents",
 ]
 
 MIDDLEWARE = [

@@ -16,6 +16,7 @@ urlpatterns = [
     path("registry/", include("fengqiao.registry.urls")),
     path("exchange/", include("fengqiao.exchange.urls")),
     path("notifications/", include("fengqiao.notifications.urls")),
+    path("incidents/", include("fengqiao.incidents.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its bootstrap script from a URL, so the page needs no inline <script>.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

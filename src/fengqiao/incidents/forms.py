@@ -1,0 +1,51 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from fengqiao.incidents.choices import AreaType, Outcome, Source, Urgency
+from fengqiao.incidents.models import IncidentCategory
+
+
+class IntakeForm(forms.Form):
+    submission_id = forms.UUIDField(widget=forms.HiddenInput)
+    caller_phone = forms.CharField(label=_("报警电话"), max_length=20, required=False)
+    caller_name = forms.CharField(label=_("报警人"), max_length=50, required=False)
+    category = forms.ModelChoiceField(label=_("类别"), queryset=IncidentCategory.objects.filter(active=True))
+    urgency = forms.ChoiceField(label=_("紧急程度"), choices=Urgency.choices, initial=Urgency.NORMAL)
+    source = forms.ChoiceField(label=_("来源"), choices=Source.choices, initial=Source.CALL_110)
+    area_type = forms.ChoiceField(label=_("区域"), choices=AreaType.choices, initial=AreaType.URBAN)
+    address_q = forms.CharField(label=_("标准地址"), max_length=100, required=False)
+    address = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    location = forms.CharField(label=_("发生地点"), max_length=200, required=False)
+    narrative = forms.CharField(label=_("简要警情"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class DispatchForm(forms.Form):
+    officers = forms.ModelMultipleChoiceField(label=_("处警民警"), queryset=None)
+    lead = forms.ModelChoiceField(label=_("主办民警"), queryset=None, required=False)
+
+    def __init__(self, *args, station=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        from fengqiao.accounts.models import User
+
+        officers = User.objects.filter(station=station, is_active=True).order_by("full_name")
+        self.fields["officers"].queryset = officers
+        self.fields["lead"].queryset = officers
+        self.fields["officers"].label_from_instance = lambda u: u.full_name or u.username
+        self.fields["lead"].label_from_instance = lambda u: u.full_name or u.username
+
+
+class CloseForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("处置结果"), choices=[("", "—")] + list(Outcome.choices), required=False)
+    disposition = forms.CharField(label=_("处置情况"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class HandoverForm(forms.Form):
+    shift_to = forms.ModelChoiceField(label=_("接班人"), queryset=None)
+    note = forms.CharField(label=_("备注"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, station=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        from fengqiao.accounts.models import User
+
+        self.fields["shift_to"].queryset = User.objects.filter(station=station, is_active=True).order_by("full_name")
+        self.fields["shift_to"].label_from_instance = lambda u: u.full_name or u.username

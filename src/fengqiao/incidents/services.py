@@ -1,0 +1,287 @@
+"""Every write on incidents. Each service runs in one transaction, checks the state and the times,
+writes an `IncidentEvent`, and refuses bad input with a Chinese message, changing nothing.
+
+Times: each step's time must not precede the previous step's, and may not lie in the future
+beyond FUTURE_TOLERANCE (clock skew of a handset).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from fengqiao.core.choices import ClockState
+from fengqiao.core.refnumbers import next_reference
+from fengqiao.core.services import clock_start, clock_stop, clocks_for
+from fengqiao.incidents.choices import (
+    ARRIVAL_CLOCK_KIND,
+    AssignmentRole,
+    EventKind,
+    Outcome,
+    Status,
+)
+from fengqiao.incidents.models import HandoverRecord, Incident, IncidentAssignment, IncidentEvent
+from fengqiao.registry.rules import InvalidPhone, normalise_phone
+
+FUTURE_TOLERANCE = dt.timedelta(minutes=2)
+CASE_REVIEW_KINDS = ("admin_intake_review", "criminal_filing_review")
+
+
+def _when(at, *, previous: dt.datetime | None, previous_label: str, label: str) -> dt.datetime:
+    now = timezone.now()
+    at = at or now
+    if timezone.is_naive(at):
+        at = timezone.make_aware(at)
+    if at > now + FUTURE_TOLERANCE:
+        raise ValidationError(f"{label}时间不能晚于当前时间")
+    if previous is not None and at < previous:
+        raise ValidationError(f"{label}时间不能早于{previous_label}时间")
+    return at
+
+
+def _require_state(incident: Incident, expected, action: str) -> None:
+    if incident.status != expected:
+        raise ValidationError(
+            f"警情当前为“{incident.get_status_display()}”,不能{action}"
+        )
+
+
+def _require_editable(actor, incident: Incident) -> None:
+    if actor is None:
+        return
+    if not Incident.objects.editable_by(actor).filter(pk=incident.pk).exists():
+        raise PermissionDenied("无权处理该警情")
+
+
+def _lock(incident: Incident) -> Incident:
+    fresh = Incident.objects.select_for_update().get(pk=incident.pk)
+    incident.__dict__.update({f.attname: getattr(fresh, f.attname) for f in Incident._meta.concrete_fields})
+    return incident
+
+
+def _event(incident, kind, actor, at, **data) -> IncidentEvent:
+    return IncidentEvent.objects.create(incident=incident, kind=kind, actor=actor, at=at, data=data)
+
+
+def _unfinished_clocks(incident, kinds):
+    """Running, paused, or breached but not yet stopped (a late finish still records its time)."""
+    return [
+        c for c in clocks_for(incident)
+        if c.kind in kinds and c.stopped_at is None and c.state in (ClockState.RUNNING, ClockState.PAUSED, ClockState.BREACHED)
+    ]
+
+
+def incident_receive(
+    *,
+    actor,
+    station,
+    category,
+    received_at: dt.datetime | None = None,
+    submission_id=None,
+    source: str = "110",
+    urgency: str = "normal",
+    caller_name: str = "",
+    caller_phone: str = "",
+    caller_person=None,
+    address=None,
+    community=None,
+    location: str = "",
+    narrative: str = "",
+    area_type: str = "urban",
+) -> Incident:
+    """接警: register a new incident. A repeated `submission_id` returns the incident it created."""
+    if submission_id:
+        existing = Incident.objects.filter(submission_id=submission_id).first()
+        if existing is not None:
+            return existing
+    try:
+        phone = normalise_phone(caller_phone)
+    except InvalidPhone as exc:
+        raise ValidationError(str(exc)) from None
+    if category is None or not category.active:
+        raise ValidationError("请选择有效的警情类别")
+    if not (location or "").strip() and address is None:
+        raise ValidationError("请填写发生地点或选择标准地址")
+    received_at = _when(received_at, previous=None, previous_label="", label="接警")
+    if address is not None and community is None:
+        community = address.community
+    try:
+        with transaction.atomic():
+            incident = Incident.objects.create(
+                station=station,
+                community=community,
+                reference=next_reference("JQ", station, year=timezone.localtime(received_at).year),
+                submission_id=submission_id or None,
+                source=source,
+                urgency=urgency,
+                category=category,
+                caller_name=(caller_name or "").strip(),
+                caller_phone=phone,
+                caller_person=caller_person,
+                address=address,
+                location=(location or "").strip() or (address.full_text if address else ""),
+                narrative=(narrative or "").strip(),
+                area_type=area_type,
+                received_at=received_at,
+                received_by=actor,
+            )
+            _event(incident, EventKind.RECEIVED, actor, received_at)
+            top = category.top
+            if top.requires_case and top.case_review_kind:
+                clock_start(obj=incident, kind=top.case_review_kind, actor=actor, started_at=received_at,
+                            title=f"{incident.reference} {top.name}受案/立案审查")
+    except IntegrityError:
+        if submission_id:
+            existing = Incident.objects.filter(submission_id=submission_id).first()
+            if existing is not None:
+                return existing
+        raise
+    return incident
+
+
+@transaction.atomic
+def incident_dispatch(*, actor, incident: Incident, officers, lead=None, unit=None, at=None) -> Incident:
+    """派警: assign a unit and officers (the first, or `lead`, leads) and start the arrival clock."""
+    _require_editable(actor, incident)
+    _lock(incident)
+    _require_state(incident, Status.RECEIVED, "派警")
+    officers = list(officers or [])
+    if not officers:
+        raise ValidationError("派警须至少指派一名民警")
+    if any(o.station_id != incident.station_id for o in officers):
+        raise ValidationError("只能指派本所民警")
+    lead = lead or officers[0]
+    at = _when(at, previous=incident.received_at, previous_label="接警", label="派警")
+    incident.status, incident.dispatched_at = Status.DISPATCHED, at
+    incident.assigned_unit = unit or lead.unit
+    incident.save()
+    for officer in officers:
+        IncidentAssignment.objects.create(
+            incident=incident, officer=officer, assigned_at=at,
+            role=AssignmentRole.LEAD if officer.pk == lead.pk else AssignmentRole.ASSIST,
+        )
+    clock_start(obj=incident, kind=ARRIVAL_CLOCK_KIND[incident.area_type], actor=actor, assignee=lead,
+                started_at=at, title=f"{incident.reference} 到场")
+    _event(incident, EventKind.DISPATCHED, actor, at, officers=[o.pk for o in officers], lead=lead.pk,
+           unit=incident.assigned_unit_id)
+    return incident
+
+
+@transaction.atomic
+def incident_arrive(*, actor, incident: Incident, at=None) -> Incident:
+    """到场: stops the arrival clock (met, or breached if late)."""
+    _require_editable(actor, incident)
+    _lock(incident)
+    _require_state(incident, Status.DISPATCHED, "登记到场")
+    at = _when(at, previous=incident.dispatched_at, previous_label="派警", label="到场")
+    incident.status, incident.arrived_at = Status.ARRIVED, at
+    incident.save()
+    for clock in _unfinished_clocks(incident, set(ARRIVAL_CLOCK_KIND.values())):
+        clock_stop(actor=actor, clock=clock, at=at)
+    _event(incident, EventKind.ARRIVED, actor, at)
+    return incident
+
+
+@transaction.atomic
+def incident_handle(*, actor, incident: Incident, note: str = "", at=None) -> Incident:
+    """处置: the officers have dealt with it on the spot."""
+    _require_editable(actor, incident)
+    _lock(incident)
+    _require_state(incident, Status.ARRIVED, "登记处置")
+    at = _when(at, previous=incident.arrived_at, previous_label="到场", label="处置")
+    incident.status, incident.handled_at = Status.HANDLED, at
+    incident.save()
+    _event(incident, EventKind.HANDLED, actor, at, note=(note or "").strip())
+    return incident
+
+
+@transaction.atomic
+def incident_report(*, actor, incident: Incident, note: str = "", at=None) -> Incident:
+    """反馈: the result reported back to the command room."""
+    _require_editable(actor, incident)
+    _lock(incident)
+    _require_state(incident, Status.HANDLED, "反馈")
+    at = _when(at, previous=incident.handled_at, previous_label="处置", label="反馈")
+    incident.status, incident.reported_at = Status.REPORTED, at
+    incident.save()
+    _event(incident, EventKind.REPORTED, actor, at, note=(note or "").strip())
+    return incident
+
+
+@transaction.atomic
+def incident_close(*, actor, incident: Incident, outcome: str, disposition: str, at=None) -> Incident:
+    """结警: requires an outcome code and a disposition note."""
+    _require_editable(actor, incident)
+    _lock(incident)
+    _require_state(incident, Status.REPORTED, "结警")
+    if outcome not in Outcome.values:
+        raise ValidationError("结警须选择处置结果")
+    if not (disposition or "").strip():
+        raise ValidationError("结警须填写处置情况")
+    at = _when(at, previous=incident.reported_at, previous_label="反馈", label="结警")
+    incident.status, incident.closed_at = Status.CLOSED, at
+    incident.outcome, incident.disposition = outcome, disposition.strip()
+    incident.save()
+    _event(incident, EventKind.CLOSED, actor, at, outcome=outcome)
+    return incident
+
+
+@transaction.atomic
+def incident_reopen(*, actor, incident: Incident, reason: str, at=None) -> Incident:
+    """Reopen a closed incident (back to 反馈, outcome kept for reference in the event)."""
+    _require_editable(actor, incident)
+    _lock(incident)
+    _require_state(incident, Status.CLOSED, "重新打开")
+    if not (reason or "").strip():
+        raise ValidationError("重新打开须填写原因")
+    at = _when(at, previous=incident.closed_at, previous_label="结警", label="重新打开")
+    previous = {"outcome": incident.outcome, "disposition": incident.disposition}
+    incident.status, incident.closed_at, incident.outcome, incident.disposition = Status.REPORTED, None, "", ""
+    incident.save()
+    _event(incident, EventKind.REOPENED, actor, at, reason=reason.strip(), **previous)
+    return incident
+
+
+@transaction.atomic
+def incident_link_case(*, actor, incident: Incident, case_reference: str, at=None) -> Incident:
+    """Link the 受案/立案 case: stops the review clock (met, or breached if late)."""
+    _require_editable(actor, incident)
+    _lock(incident)
+    case_reference = (case_reference or "").strip()
+    if not case_reference:
+        raise ValidationError("请填写案件编号")
+    if incident.case_reference:
+        raise ValidationError(f"该警情已关联案件{incident.case_reference}")
+    at = _when(at, previous=incident.received_at, previous_label="接警", label="关联案件")
+    incident.case_reference = case_reference
+    incident.save()
+    for clock in _unfinished_clocks(incident, set(CASE_REVIEW_KINDS)):
+        clock_stop(actor=actor, clock=clock, at=at)
+    _event(incident, EventKind.CASE_LINKED, actor, at, case_reference=case_reference)
+    return incident
+
+
+def unassigned_open(station):
+    return Incident.objects.filter(station=station).open().filter(assignments__isnull=True)
+
+
+@transaction.atomic
+def handover_record(*, actor, shift_to, note: str = "", at=None) -> HandoverRecord:
+    """交班: refused while any open incident of the station has no officer."""
+    if actor is None or actor.station_id is None:
+        raise PermissionDenied("只有派出所民警可以交班")
+    if shift_to.station_id != actor.station_id:
+        raise ValidationError("接班人必须是本所民警")
+    if shift_to.pk == actor.pk:
+        raise ValidationError("接班人不能是本人")
+    station = actor.station
+    unassigned = list(unassigned_open(station).values_list("reference", flat=True))
+    if unassigned:
+        raise ValidationError(f"还有{len(unassigned)}起未结警情未指派民警({'、'.join(unassigned[:5])}),不能交班")
+    return HandoverRecord.objects.create(
+        station=station, shift_from=actor, shift_to=shift_to, by=actor, at=at or timezone.now(),
+        open_count=Incident.objects.filter(station=station).open().count(), note=(note or "").strip(),
+    )

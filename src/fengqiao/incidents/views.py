@@ -1,0 +1,304 @@
+"""警情 pages: intake, list (filters, paging, masked phones, xlsx export), detail with actions, handover."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from fengqiao.accounts.models import User
+from fengqiao.accounts.roles import UNMASKED_EXPORT_ROLES, has_role
+from fengqiao.core.history import timeline_for
+from fengqiao.core.masking import mask_phone
+from fengqiao.core.services import clocks_for
+from fengqiao.incidents import services
+from fengqiao.incidents.choices import OPEN_STATUSES, Status
+from fengqiao.incidents.filters import filter_incidents, top_categories
+from fengqiao.incidents.forms import CloseForm, DispatchForm, HandoverForm, IntakeForm
+from fengqiao.incidents.models import DUTY_ROLES, HandoverRecord, Incident
+from fengqiao.incidents.selectors import arrival_overdue_filter, unfiled_filter
+from fengqiao.registry.models import Address, Community, Person
+from fengqiao.registry.rules import InvalidPhone, normalise_phone
+from fengqiao.registry.selectors import address_search
+
+PAGE_SIZE = 50
+REPEAT_DAYS = 90
+
+
+def _forbidden(request, message):
+    return render(request, "registry/forbidden.html", {"message": message}, status=403)
+
+
+def _error_text(exc) -> str:
+    return "；".join(getattr(exc, "messages", None) or [str(exc)])
+
+
+def _list_queryset(request):
+    now = timezone.now()
+    queryset = Incident.objects.visible_to(request.user).select_related("category", "category__parent", "community")
+    queryset = filter_incidents(queryset, request.GET, now)
+    return queryset.annotate(unfiled=unfiled_filter(now), overdue=arrival_overdue_filter(now))
+
+
+@login_required
+def incident_list(request):
+    queryset = _list_queryset(request)
+    if request.GET.get("export") == "xlsx":
+        return _export(request, queryset)
+    page = Paginator(queryset.order_by("-received_at", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    for incident in page:
+        incident.phone_masked = mask_phone(incident.caller_phone)
+    params = request.GET.copy()
+    params.pop("page", None)
+    params["export"] = "xlsx"
+    return render(
+        request,
+        "incidents/list.html",
+        {
+            "page": page,
+            "categories": top_categories(),
+            "statuses": Status.choices,
+            "communities": Community.objects.visible_to(request.user).order_by("name"),
+            "officers": User.objects.filter(station_id=request.user.station_id, is_active=True).order_by("full_name"),
+            "f": request.GET,
+            "export_query": params.urlencode(),
+            "can_create": request.user.station_id is not None,
+        },
+    )
+
+
+def _export(request, queryset):
+    from openpyxl import Workbook
+
+    masked = not has_role(request.user, UNMASKED_EXPORT_ROLES)
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("警情"))
+    sheet.append([_("警情编号"), _("接警时间"), _("类别"), _("状态"), _("社区/村"), _("报警人"), _("报警电话"),
+                  _("发生地点"), _("处置结果"), _("有案不立")])
+    for i in queryset.order_by("-received_at", "-pk").iterator(chunk_size=2000):
+        sheet.append([
+            i.reference, timezone.localtime(i.received_at).replace(tzinfo=None), str(i.category),
+            i.get_status_display(), i.community.name if i.community_id else "",
+            ("*" + i.caller_name[1:] if masked and i.caller_name else i.caller_name),
+            mask_phone(i.caller_phone) if masked else i.caller_phone,
+            i.location, i.get_outcome_display(), _("是") if i.unfiled else "",
+        ])
+    output = tempfile.TemporaryFile()
+    workbook.save(output)
+    output.seek(0)
+    return FileResponse(output, as_attachment=True, filename=f"警情_{timezone.localtime():%Y%m%d_%H%M}.xlsx")
+
+
+def _address(request, pk):
+    if not pk:
+        return None
+    return Address.objects.visible_to(request.user).filter(pk=pk).first()
+
+
+@login_required
+def incident_create(request):
+    user = request.user
+    if user.station_id is None:
+        return _forbidden(request, _("只有派出所民警可以接警"))
+    if request.method == "POST":
+        form = IntakeForm(request.POST)
+        if form.is_valid():
+            d = form.cleaned_data
+            address = _address(request, d["address"])
+            person = None
+            try:
+                phone = normalise_phone(d["caller_phone"])
+            except InvalidPhone:
+                phone = None
+            if phone:
+                person = Person.objects.visible_to(user).filter(phone=phone).first()
+            try:
+                incident = services.incident_receive(
+                    actor=user, station=user.station, category=d["category"], submission_id=d["submission_id"],
+                    source=d["source"], urgency=d["urgency"], caller_name=d["caller_name"],
+                    caller_phone=d["caller_phone"], caller_person=person, address=address,
+                    location=d["location"], narrative=d["narrative"], area_type=d["area_type"],
+                )
+            except ValidationError as exc:
+                form.add_error(None, _error_text(exc))
+            else:
+                messages.success(request, _("已接警:%(ref)s") % {"ref": incident.reference})
+                return redirect(incident)
+    else:
+        form = IntakeForm(initial={"submission_id": uuid.uuid4()})
+    return render(request, "incidents/intake.html", {"form": form})
+
+
+@login_required
+def lookup_phone(request):
+    """HTMX: earlier incidents from this number and the registered person, if any."""
+    phone = (request.GET.get("caller_phone") or "").strip()
+    try:
+        phone = normalise_phone(phone)
+    except InvalidPhone:
+        phone = ""
+    incidents, person = [], None
+    if phone:
+        incidents = list(
+            Incident.objects.visible_to(request.user).filter(caller_phone=phone).select_related("category")[:10]
+        )
+        person = Person.objects.visible_to(request.user).filter(phone=phone).select_related("community").first()
+    return render(request, "incidents/_phone_lookup.html", {"incidents": incidents, "person": person, "phone": phone})
+
+
+@login_required
+def lookup_address(request):
+    """HTMX: standard addresses matching the text, with the repeat incidents of the last 90 days at each."""
+    text = (request.GET.get("address_q") or "").strip()
+    rows = []
+    if len(text) >= 2:
+        since = timezone.now() - dt.timedelta(days=REPEAT_DAYS)
+        addresses = list(address_search(Address.objects.visible_to(request.user), text).select_related("community")[:8])
+        recent = {}
+        for i in Incident.objects.visible_to(request.user).filter(
+            address__in=addresses, received_at__gte=since
+        ).select_related("category"):
+            recent.setdefault(i.address_id, []).append(i)
+        rows = [(a, recent.get(a.pk, [])) for a in addresses]
+    return render(request, "incidents/_address_lookup.html", {"rows": rows, "text": text})
+
+
+def _detail(request, pk):
+    return get_object_or_404(
+        Incident.objects.visible_to(request.user).select_related(
+            "category", "category__parent", "community", "address", "caller_person", "assigned_unit", "station",
+            "received_by",
+        ),
+        pk=pk,
+    )
+
+
+NEXT_ACTION = {
+    Status.RECEIVED: ("dispatch", gettext_lazy("派警")),
+    Status.DISPATCHED: ("arrive", gettext_lazy("到场")),
+    Status.ARRIVED: ("handle", gettext_lazy("处置")),
+    Status.HANDLED: ("report", gettext_lazy("反馈")),
+    Status.REPORTED: ("close", gettext_lazy("结警")),
+    Status.CLOSED: ("reopen", gettext_lazy("重新打开")),
+}
+
+
+@login_required
+def incident_detail(request, pk):
+    incident = _detail(request, pk)
+    return render(request, "incidents/detail.html", _detail_context(request, incident))
+
+
+def _detail_context(request, incident, **extra):
+    now = timezone.now()
+    can_act = Incident.objects.editable_by(request.user).filter(pk=incident.pk).exists()
+    action = NEXT_ACTION[incident.status][0]
+    context = {
+        "incident": incident,
+        "phone": mask_phone(incident.caller_phone),
+        "can_act": can_act,
+        "action": action,
+        "assignments": incident.assignments.select_related("officer"),
+        "events": incident.events.select_related("actor"),
+        "changes": timeline_for(incident),
+        "clocks": clocks_for(incident),
+        "overdue": Incident.objects.filter(pk=incident.pk).filter(arrival_overdue_filter(now)).exists(),
+        "unfiled": Incident.objects.filter(pk=incident.pk, case_reference="").filter(unfiled_filter(now)).exists(),
+        "needs_case": incident.category.top.requires_case and not incident.case_reference,
+        "dispatch_form": DispatchForm(station=incident.station) if action == "dispatch" else None,
+        "close_form": CloseForm() if action == "close" else None,
+    }
+    context.update(extra)
+    return context
+
+
+@login_required
+def incident_action(request, pk, action):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    incident = _detail(request, pk)
+    user, post = request.user, request.POST
+    extra = {}
+    try:
+        if action == "dispatch":
+            form = DispatchForm(post, station=incident.station)
+            if not form.is_valid():
+                raise ValidationError(_("请选择处警民警"))
+            officers = list(form.cleaned_data["officers"])
+            lead = form.cleaned_data["lead"]
+            if lead and lead not in officers:
+                officers.insert(0, lead)
+            services.incident_dispatch(actor=user, incident=incident, officers=officers, lead=lead)
+        elif action == "arrive":
+            services.incident_arrive(actor=user, incident=incident)
+        elif action == "handle":
+            services.incident_handle(actor=user, incident=incident, note=post.get("note", ""))
+        elif action == "report":
+            services.incident_report(actor=user, incident=incident, note=post.get("note", ""))
+        elif action == "close":
+            extra["close_form"] = CloseForm(post)
+            services.incident_close(
+                actor=user, incident=incident, outcome=post.get("outcome", ""), disposition=post.get("disposition", "")
+            )
+        elif action == "reopen":
+            services.incident_reopen(actor=user, incident=incident, reason=post.get("reason", ""))
+        elif action == "link_case":
+            services.incident_link_case(actor=user, incident=incident, case_reference=post.get("case_reference", ""))
+        else:
+            return _forbidden(request, _("未知操作"))
+    except PermissionDenied:
+        return _forbidden(request, _("无权处理该警情"))
+    except ValidationError as exc:
+        incident = _detail(request, pk)
+        context = _detail_context(request, incident, error=_error_text(exc))
+        context.update(extra)
+        return render(request, "incidents/detail.html", context, status=400)
+    return redirect(incident)
+
+
+@login_required
+def handover(request):
+    user = request.user
+    if user.station_id is None:
+        return _forbidden(request, _("只有派出所民警可以交接班"))
+    station = user.station
+    form = HandoverForm(request.POST or None, station=station)
+    error = ""
+    if request.method == "POST":
+        if not has_role(user, DUTY_ROLES):
+            return _forbidden(request, _("只有值班民警、指挥室和所领导可以交班"))
+        if form.is_valid():
+            try:
+                services.handover_record(actor=user, shift_to=form.cleaned_data["shift_to"], note=form.cleaned_data["note"])
+            except ValidationError as exc:
+                error = _error_text(exc)
+            else:
+                messages.success(request, _("已交班"))
+                return redirect("incidents:handover")
+    open_incidents = (
+        Incident.objects.visible_to(user).filter(station=station, status__in=OPEN_STATUSES)
+        .select_related("category", "category__parent", "community").prefetch_related("assignments__officer")
+        .order_by("received_at")
+    )
+    return render(
+        request,
+        "incidents/handover.html",
+        {
+            "open_incidents": open_incidents,
+            "form": form,
+            "error": error,
+            "records": HandoverRecord.objects.visible_to(user).select_related("shift_from", "shift_to")[:20],
+            "can_hand_over": has_role(user, DUTY_ROLES),
+        },
+        status=400 if error else 200,
+    )
