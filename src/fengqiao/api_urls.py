@@ -5,4 +5,5 @@ from django.urls import include, path
 urlpatterns = [
     path("registry/", include("fengqiao.registry.api.urls")),
     path("core/", include("fengqiao.core.clock_api")),
+    path("incidents/", include("fengqiao.incidents.api")),
 ]
