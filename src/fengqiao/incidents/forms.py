@@ -49,3 +49,19 @@ class HandoverForm(forms.Form):
 
         self.fields["shift_to"].queryset = User.objects.filter(station=station, is_active=True).order_by("full_name")
         self.fields["shift_to"].label_from_instance = lambda u: u.full_name or u.username
+
+
+class CategoryForm(forms.ModelForm):
+    case_review_kind = forms.ChoiceField(
+        label=_("审查时限类型"), required=False,
+        choices=[("", "—"), ("admin_intake_review", _("行政案件受案审查")), ("criminal_filing_review", _("刑事立案审查"))],
+    )
+
+    class Meta:
+        model = IncidentCategory
+        fields = ["code", "name", "parent", "active", "requires_case", "case_review_kind", "is_dispute", "sort"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].queryset = IncidentCategory.objects.filter(parent__isnull=True)
+        self.fields["parent"].required = False

@@ -285,3 +285,57 @@ def handover_record(*, actor, shift_to, note: str = "", at=None) -> HandoverReco
         station=station, shift_from=actor, shift_to=shift_to, by=actor, at=at or timezone.now(),
         open_count=Incident.objects.filter(station=station).open().count(), note=(note or "").strip(),
     )
+
+
+# ---------------------------------------------------------------- categories (installation-wide)
+
+CATEGORY_FIELDS = ("code", "name", "parent", "active", "requires_case", "case_review_kind", "is_dispute", "sort")
+
+
+def can_manage_categories(user) -> bool:
+    """Categories apply to every station: administrators and the county bureau edit them (as time-limit rules)."""
+    from fengqiao.core.services import can_manage_rules
+
+    return can_manage_rules(user)
+
+
+def _clean_category(data: dict, instance=None) -> dict:
+    from fengqiao.incidents.models import IncidentCategory
+
+    data = {k: data[k] for k in CATEGORY_FIELDS if k in data}
+    data["code"] = str(data.get("code", "")).strip().upper()
+    data["name"] = str(data.get("name", "")).strip()
+    if not data["code"] or not data["name"]:
+        raise ValidationError("请填写类别代码和名称")
+    clash = IncidentCategory.objects.filter(code=data["code"])
+    if instance is not None:
+        clash = clash.exclude(pk=instance.pk)
+    if clash.exists():
+        raise ValidationError(f"类别代码“{data['code']}”已存在")
+    parent = data.get("parent")
+    if parent is not None and (parent.parent_id is not None or (instance is not None and parent.pk == instance.pk)):
+        raise ValidationError("上级类别必须是一级类别")
+    if data.get("requires_case") and data.get("case_review_kind") not in CASE_REVIEW_KINDS:
+        raise ValidationError("应当受案/立案审查的类别须选择审查时限类型(admin_intake_review 或 criminal_filing_review)")
+    if not data.get("requires_case"):
+        data["case_review_kind"] = ""
+    return data
+
+
+@transaction.atomic
+def category_create(*, actor, **data):
+    from fengqiao.incidents.models import IncidentCategory
+
+    if not can_manage_categories(actor):
+        raise PermissionDenied("警情类别对全部派出所生效,只有系统管理员或县局可以修改")
+    return IncidentCategory.objects.create(**_clean_category(data))
+
+
+@transaction.atomic
+def category_update(*, actor, category, **data):
+    if not can_manage_categories(actor):
+        raise PermissionDenied("警情类别对全部派出所生效,只有系统管理员或县局可以修改")
+    for key, value in _clean_category(data, instance=category).items():
+        setattr(category, key, value)
+    category.save()
+    return category

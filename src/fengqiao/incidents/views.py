@@ -302,3 +302,38 @@ def handover(request):
         },
         status=400 if error else 200,
     )
+
+
+@login_required
+def category_list(request, pk=None):
+    """The category table: everyone reads it; administrators and the county bureau edit it."""
+    from fengqiao.incidents.forms import CategoryForm
+    from fengqiao.incidents.models import IncidentCategory
+
+    can_manage = services.can_manage_categories(request.user)
+    instance = get_object_or_404(IncidentCategory, pk=pk) if pk else None
+    form = CategoryForm(request.POST or None, instance=instance) if can_manage else None
+    error, status = "", 200
+    if request.method == "POST":
+        if not can_manage:
+            return _forbidden(request, _("警情类别对全部派出所生效,只有系统管理员或县局可以修改"))
+        if form.is_valid():
+            data = {k: form.cleaned_data.get(k) for k in form.Meta.fields}
+            try:
+                if instance is None:
+                    services.category_create(actor=request.user, **data)
+                else:
+                    services.category_update(actor=request.user, category=instance, **data)
+            except ValidationError as exc:
+                error, status = _error_text(exc), 400
+            else:
+                messages.success(request, _("已保存"))
+                return redirect("incidents:category_list")
+        else:
+            status = 400
+    categories = IncidentCategory.objects.select_related("parent").order_by("sort", "code")
+    return render(
+        request, "incidents/categories.html",
+        {"categories": categories, "form": form, "instance": instance, "error": error, "can_manage": can_manage},
+        status=status,
+    )
