@@ -7,6 +7,7 @@ import datetime as dt
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from fengqiao.core.choices import ClockState
 from fengqiao.core.workflow_models import Clock
@@ -85,7 +86,7 @@ def my_open_incidents_items(user, now):
                 due_at=due_at,
                 level=level,
                 kind="incident",
-                kind_label="警情",
+                kind_label=gettext("警情"),
                 object=incident,
             )
         )
