@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "fengqiao.exchange",
     "fengqiao.notifications",
     "fengqiao.incidents",
+    "fengqiao.disputes",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,56 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Level(models.TextChoices):
+    YELLOW = "yellow", _("黄(一般)")
+    ORANGE = "orange", _("橙(疑难)")
+    RED = "red", _("红(重大)")
+
+
+LEVEL_RANK = {Level.YELLOW: 0, Level.ORANGE: 1, Level.RED: 2}
+
+
+class Status(models.TextChoices):
+    REGISTERED = "registered", _("登记")
+    MEDIATING = "mediating", _("调解中")
+    AGREED = "agreed", _("已达成协议")
+    FAILED = "failed", _("调解失败")
+    PERFORMING = "performing", _("履行中")
+    CLOSED = "closed", _("已结案")
+
+
+class Source(models.TextChoices):
+    INCIDENT = "incident", _("警情")
+    SCREENING = "screening", _("排查")
+    VISIT = "visit", _("来访")
+    HANDOVER = "handover", _("社区村组移交")
+
+
+class PartyRole(models.TextChoices):
+    APPLICANT = "applicant", _("申请人")
+    RESPONDENT = "respondent", _("被申请人")
+    OTHER = "other", _("其他")
+
+
+class TriggerKind(models.TextChoices):
+    KEYWORD = "keyword", _("关键词")
+    PARTIES = "parties", _("当事人人数")
+    FAILED_MEDIATIONS = "failed_mediations", _("调解失败次数")
+    AMOUNT = "amount", _("涉及金额")
+    HIGH_RISK_PARTY = "high_risk_party", _("高风险当事人")
+    REPEAT_CALLS = "repeat_calls", _("30天内重复报警")
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", _("登记")
+    UPDATED = "updated", _("修改")
+    LEVEL_CHANGED = "level_changed", _("等级变更")
+    SESSION_HELD = "session_held", _("调解")
+    AGREEMENT = "agreement", _("达成协议")
+    PLAN_FILED = "plan_filed", _("一案一策备案")
+    MEASURE_DONE = "measure_done", _("措施完成")
+    CLOSED = "closed", _("结案")
+
+
+FIRST_SESSION_CLOCK = "dispute_first_session"

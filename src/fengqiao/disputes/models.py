@@ -1,0 +1,209 @@
+"""矛盾纠纷 (disputes): registration, the 黄/橙/红 warning level, 一案一策 plans — DOMAIN.md §3.
+
+The warning triggers are data (`WarningTrigger`); the level suggestion is the pure function
+`rules.suggest_level`. Every level change is a `DisputeEvent` with its reason.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from fengqiao.core.audit import ChangeLogged
+from fengqiao.core.scoping import ScopedQuerySet
+from fengqiao.disputes.choices import EventKind, Level, PartyRole, Source, Status, TriggerKind
+
+
+class DisputeType(ChangeLogged):
+    """The editable table of dispute types (婚姻家庭, 邻里 …)."""
+
+    code = models.CharField(_("代码"), max_length=20, unique=True)
+    name = models.CharField(_("名称"), max_length=50)
+    active = models.BooleanField(_("启用"), default=True)
+    sort = models.PositiveIntegerField(_("排序"), default=0)
+
+    class Meta:
+        verbose_name = _("纠纷类型")
+        verbose_name_plural = _("纠纷类型")
+        ordering = ["sort", "code"]
+
+    def __str__(self):
+        return self.name
+
+
+class WarningTrigger(ChangeLogged):
+    """One rule of the three-colour warning: when it matches, it suggests `level` with `reason`.
+
+    keyword: `value` is the word looked for in the narrative and notes; the other kinds compare a
+    count or amount with `threshold` (matches when the fact is >= threshold; high_risk_party has
+    no threshold). `reason` may contain {value} and {fact}.
+    """
+
+    kind = models.CharField(_("类型"), max_length=30, choices=TriggerKind.choices)
+    value = models.CharField(_("关键词"), max_length=50, blank=True)
+    threshold = models.DecimalField(_("阈值"), max_digits=14, decimal_places=2, null=True, blank=True)
+    level = models.CharField(_("建议等级"), max_length=10, choices=Level.choices)
+    reason = models.CharField(_("理由"), max_length=200)
+    active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("预警规则")
+        verbose_name_plural = _("预警规则")
+        ordering = ["kind", "id"]
+
+    def __str__(self):
+        return self.reason
+
+
+class DisputeQuerySet(ScopedQuerySet):
+    """Read: the whole station. Edit: leaders everywhere; others in the communities they may edit
+    (as in the registry) and the disputes they own."""
+
+    def editable_by(self, user):
+        from fengqiao.accounts.roles import BUREAU_ROLES, LEADER_ROLES
+        from fengqiao.core.scoping import editable_community_ids
+
+        visible = self.visible_to(user)
+        if user is None or not user.is_authenticated:
+            return visible
+        if user.is_superuser or user.role in LEADER_ROLES:
+            return visible
+        if user.role in BUREAU_ROLES:
+            return visible.none()
+        return visible.filter(
+            models.Q(owner=user) | models.Q(community_id__in=editable_community_ids(user))
+        )
+
+
+class Dispute(ChangeLogged):
+    station = models.ForeignKey("accounts.Station", on_delete=models.PROTECT, related_name="+", verbose_name=_("派出所"))
+    community = models.ForeignKey(
+        "registry.Community", on_delete=models.PROTECT, null=True, blank=True, related_name="disputes",
+        verbose_name=_("社区/村"),
+    )
+    reference = models.CharField(_("纠纷编号"), max_length=30, unique=True)
+    dispute_type = models.ForeignKey(DisputeType, on_delete=models.PROTECT, related_name="disputes", verbose_name=_("纠纷类型"))
+    narrative = models.TextField(_("纠纷情况"))
+    notes = models.TextField(_("工作记录"), blank=True)
+    address = models.ForeignKey(
+        "registry.Address", on_delete=models.SET_NULL, null=True, blank=True, related_name="disputes",
+        verbose_name=_("标准地址"),
+    )
+    location = models.CharField(_("地点"), max_length=200, blank=True)
+    source = models.CharField(_("来源"), max_length=20, choices=Source.choices, default=Source.VISIT)
+    amount = models.DecimalField(_("涉及金额(元)"), max_digits=14, decimal_places=2, null=True, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="owned_disputes",
+        verbose_name=_("责任人"),
+    )
+    level = models.CharField(_("等级"), max_length=10, choices=Level.choices, default=Level.YELLOW)
+    level_reasons = models.JSONField(_("定级理由"), default=list, blank=True)
+    suggested_level = models.CharField(_("建议等级"), max_length=10, choices=Level.choices, default=Level.YELLOW)
+    suggested_reasons = models.JSONField(_("建议理由"), default=list, blank=True)
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.REGISTERED)
+    failed_mediations = models.PositiveIntegerField(_("调解失败次数"), default=0)
+    repeat_calls = models.PositiveIntegerField(_("30天内报警次数"), default=0)
+    registered_at = models.DateTimeField(_("登记时间"), default=timezone.now)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("登记人"),
+    )
+
+    objects = DisputeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("矛盾纠纷")
+        verbose_name_plural = _("矛盾纠纷")
+        ordering = ["-registered_at", "-id"]
+        indexes = [models.Index(fields=["station", "level", "status"])]
+
+    def __str__(self):
+        return self.reference
+
+    def get_absolute_url(self):
+        return reverse("disputes:dispute_detail", args=[self.pk])
+
+    @property
+    def needs_plan(self) -> bool:
+        return self.level == Level.RED and not hasattr(self, "plan")
+
+
+class DisputeParty(ChangeLogged):
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="parties", verbose_name=_("纠纷"))
+    person = models.ForeignKey(
+        "registry.Person", on_delete=models.SET_NULL, null=True, blank=True, related_name="dispute_parties",
+        verbose_name=_("人口库人员"),
+    )
+    name = models.CharField(_("姓名"), max_length=50)
+    id_number = models.CharField(_("证件号码"), max_length=30, blank=True)
+    phone = models.CharField(_("电话"), max_length=20, blank=True)
+    role = models.CharField(_("身份"), max_length=20, choices=PartyRole.choices, default=PartyRole.APPLICANT)
+    high_risk = models.BooleanField(_("高风险"), default=False)
+
+    class Meta:
+        verbose_name = _("当事人")
+        verbose_name_plural = _("当事人")
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def station_id(self):
+        return self.dispute.station_id
+
+
+class DisputeEvent(models.Model):
+    """The typed timeline of a dispute (append-only)."""
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("事件"), max_length=30, choices=EventKind.choices)
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.dispute} {self.get_kind_display()}"
+
+
+class StabilisationPlan(ChangeLogged):
+    """一案一策: the stabilisation plan a red dispute requires."""
+
+    dispute = models.OneToOneField(Dispute, on_delete=models.CASCADE, related_name="plan", verbose_name=_("纠纷"))
+    summary = models.TextField(_("稳控方案"))
+    filed_at = models.DateTimeField(_("备案时间"), default=timezone.now)
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("一案一策")
+        verbose_name_plural = _("一案一策")
+
+    @property
+    def station_id(self):
+        return self.dispute.station_id
+
+
+class StabilisationMeasure(ChangeLogged):
+    plan = models.ForeignKey(StabilisationPlan, on_delete=models.CASCADE, related_name="measures", verbose_name=_("一案一策"))
+    what = models.CharField(_("措施"), max_length=200)
+    responsible = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("责任人")
+    )
+    due_date = models.DateField(_("完成期限"))
+    done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("稳控措施")
+        verbose_name_plural = _("稳控措施")
+        ordering = ["due_date", "id"]
+
+    @property
+    def station_id(self):
+        return self.plan.dispute.station_id

@@ -1,0 +1,79 @@
+"""The three-colour suggestion, as a pure function of facts and triggers (no database).
+
+    facts = DisputeFacts(text="…扬言同归于尽…", parties=2, failed_mediations=0, amount=None,
+                         high_risk_party=False, repeat_calls=0)
+    suggest_level(facts, [Trigger(kind="keyword", value="同归于尽", level="red", reason="…")])
+    -> ("red", ["当事人扬言'同归于尽'"])
+
+The result is the highest level of every matching trigger (yellow when none matches); the reasons
+are those of every matching trigger, highest level first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+LEVELS = ("yellow", "orange", "red")
+RANK = {level: i for i, level in enumerate(LEVELS)}
+
+
+@dataclass(frozen=True)
+class DisputeFacts:
+    text: str = ""
+    parties: int = 0
+    failed_mediations: int = 0
+    amount: Decimal | None = None
+    high_risk_party: bool = False
+    repeat_calls: int = 0
+
+
+@dataclass(frozen=True)
+class Trigger:
+    kind: str
+    level: str
+    reason: str
+    value: str = ""
+    threshold: Decimal | None = None
+
+
+def _count_fact(facts: DisputeFacts, kind: str):
+    return {
+        "parties": facts.parties,
+        "failed_mediations": facts.failed_mediations,
+        "repeat_calls": facts.repeat_calls,
+        "amount": facts.amount,
+    }.get(kind)
+
+
+def matches(facts: DisputeFacts, trigger) -> bool:
+    kind = trigger.kind
+    if kind == "keyword":
+        return bool(trigger.value) and trigger.value in (facts.text or "")
+    if kind == "high_risk_party":
+        return bool(facts.high_risk_party)
+    fact = _count_fact(facts, kind)
+    if fact is None or trigger.threshold is None:
+        return False
+    return Decimal(fact) >= Decimal(trigger.threshold)
+
+
+def reason_text(facts: DisputeFacts, trigger) -> str:
+    fact = _count_fact(facts, trigger.kind)
+    try:
+        return trigger.reason.format(value=trigger.value, fact=fact if fact is not None else "")
+    except (KeyError, IndexError, ValueError):
+        return trigger.reason
+
+
+def suggest_level(facts: DisputeFacts, triggers) -> tuple[str, list[str]]:
+    hits = [t for t in triggers if t.level in RANK and matches(facts, t)]
+    if not hits:
+        return "yellow", []
+    hits.sort(key=lambda t: -RANK[t.level])
+    reasons: list[str] = []
+    for t in hits:
+        text = reason_text(facts, t)
+        if text not in reasons:
+            reasons.append(text)
+    return hits[0].level, reasons

@@ -1,0 +1,240 @@
+"""Writes on disputes. Every function takes `actor`, runs in one transaction and checks scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from fengqiao.accounts.choices import Role
+from fengqiao.core.refnumbers import next_reference
+from fengqiao.core.scoping import editable_community_ids
+from fengqiao.core.services import clock_start, clocks_for
+from fengqiao.disputes import rules
+from fengqiao.disputes.choices import FIRST_SESSION_CLOCK, LEVEL_RANK, EventKind, Level
+from fengqiao.disputes.models import (
+    Dispute,
+    DisputeEvent,
+    DisputeParty,
+    StabilisationMeasure,
+    StabilisationPlan,
+    WarningTrigger,
+)
+
+PARTY_FIELDS = ("person", "name", "id_number", "phone", "role", "high_risk")
+UPDATE_FIELDS = ("dispute_type", "narrative", "notes", "address", "location", "source", "amount", "owner",
+                 "community", "failed_mediations", "repeat_calls")
+
+
+def _event(dispute, kind, actor, **data) -> DisputeEvent:
+    return DisputeEvent.objects.create(dispute=dispute, kind=kind, actor=actor, at=timezone.now(), data=data)
+
+
+def _require_edit(actor, dispute):
+    if not Dispute.objects.editable_by(actor).filter(pk=dispute.pk).exists():
+        raise PermissionDenied("无权修改该纠纷")
+
+
+def facts_of(dispute) -> rules.DisputeFacts:
+    parties = list(dispute.parties.all())
+    return rules.DisputeFacts(
+        text=f"{dispute.narrative}\n{dispute.notes}",
+        parties=len(parties),
+        failed_mediations=dispute.failed_mediations,
+        amount=dispute.amount,
+        high_risk_party=any(p.high_risk for p in parties),
+        repeat_calls=dispute.repeat_calls,
+    )
+
+
+def suggestion_for(dispute) -> tuple[str, list[str]]:
+    return rules.suggest_level(facts_of(dispute), WarningTrigger.objects.filter(active=True))
+
+
+def _refresh_suggestion(dispute):
+    level, reasons = suggestion_for(dispute)
+    dispute.suggested_level, dispute.suggested_reasons = level, reasons
+    dispute.save(update_fields=["suggested_level", "suggested_reasons"])
+    return level, reasons
+
+
+def station_leaders(station):
+    from fengqiao.accounts.models import User
+
+    return User.objects.filter(station=station, role=Role.STATION_LEADER, is_active=True)
+
+
+def _on_level_reached(dispute, actor):
+    """Consequences of a level: red → leaders notified at once (once per dispute); orange → a clock."""
+    if dispute.level == Level.RED:
+        from fengqiao.notifications.services import notification_send
+
+        notification_send(
+            recipients=station_leaders(dispute.station),
+            kind="dispute_red",
+            title=f"红色纠纷预警 {dispute.reference}",
+            body="；".join(dispute.level_reasons) or dispute.narrative[:100],
+            level="red",
+            urgent=True,
+            obj=dispute,
+            dedupe_key=f"dispute-red-{dispute.pk}",
+        )
+    if dispute.level in (Level.ORANGE, Level.RED):
+        running = clocks_for(dispute).filter(kind=FIRST_SESSION_CLOCK, stopped_at__isnull=True).exists()
+        if not running:
+            clock_start(obj=dispute, kind=FIRST_SESSION_CLOCK, actor=actor, assignee=dispute.owner,
+                        title=f"{dispute.reference} 首次调解")
+
+
+def _check_level_requirements(dispute, level):
+    if level in (Level.ORANGE, Level.RED) and dispute.owner_id is None:
+        raise ValidationError({"owner": "橙色、红色纠纷必须指定责任人"})
+
+
+def dispute_register(*, actor, station=None, parties=(), level=None, reason="", **fields) -> Dispute:
+    """Register a dispute with its parties; the level defaults to the rules' suggestion.
+
+    parties: dicts with PARTY_FIELDS. level: the officer's own choice; when it differs from the
+    suggestion a written `reason` is required.
+    """
+    station = station or actor.station
+    if station is None or (not actor.is_superuser and actor.station_id != station.pk):
+        raise PermissionDenied("只能在本所登记纠纷")
+    community = fields.get("community")
+    if community is not None and community.station_id != station.pk:
+        raise ValidationError({"community": "社区不属于本所"})
+    if not (fields.get("narrative") or "").strip():
+        raise ValidationError({"narrative": "请填写纠纷情况"})
+    if not parties:
+        raise ValidationError({"parties": "至少登记一名当事人"})
+    with transaction.atomic():
+        dispute = Dispute(station=station, registered_by=actor, registered_at=timezone.now(), **fields)
+        if not (actor.is_superuser or actor.is_leader or dispute.owner_id == actor.pk
+                or (community is not None and community.pk in editable_community_ids(actor))
+                or (community is None and actor.role in (Role.COMMUNITY_OFFICER, Role.DUTY_OFFICER,
+                                                          Role.MEDIATOR, Role.AUXILIARY))):
+            raise PermissionDenied("无权在该社区登记纠纷")
+        dispute.reference = next_reference("JF", station)
+        dispute.save()
+        for party in parties:
+            _party_add(dispute, party)
+        suggested, reasons = _refresh_suggestion(dispute)
+        chosen = level or suggested
+        if chosen != suggested and not (reason or "").strip():
+            raise ValidationError({"reason": "等级与系统建议不同,必须填写理由"})
+        _check_level_requirements(dispute, chosen)
+        dispute.level = chosen
+        dispute.level_reasons = reasons if chosen == suggested else [reason.strip()]
+        dispute.save(update_fields=["level", "level_reasons"])
+        _event(dispute, EventKind.CREATED, actor, level=chosen, suggested=suggested, reasons=reasons)
+        _on_level_reached(dispute, actor)
+    return dispute
+
+
+def _party_add(dispute, data) -> DisputeParty:
+    data = {k: v for k, v in dict(data).items() if k in PARTY_FIELDS}
+    person = data.get("person")
+    if person is not None:
+        data.setdefault("name", person.name)
+        if not data.get("id_number"):
+            data["id_number"] = person.id_number or ""
+        if not data.get("phone"):
+            data["phone"] = getattr(person, "phone", "") or ""
+    if not (data.get("name") or "").strip():
+        raise ValidationError({"parties": "当事人姓名必填"})
+    return DisputeParty.objects.create(dispute=dispute, **data)
+
+
+def dispute_party_add(*, actor, dispute, **data) -> DisputeParty:
+    _require_edit(actor, dispute)
+    with transaction.atomic():
+        party = _party_add(dispute, data)
+        _refresh_suggestion(dispute)
+    return party
+
+
+def dispute_update(*, actor, dispute, **changes) -> Dispute:
+    """Change facts; the suggestion is recomputed (the level itself changes only by dispute_set_level)."""
+    _require_edit(actor, dispute)
+    unknown = set(changes) - set(UPDATE_FIELDS)
+    if unknown:
+        raise ValidationError(f"不能修改: {', '.join(sorted(unknown))}")
+    with transaction.atomic():
+        dispute = Dispute.objects.select_for_update().get(pk=dispute.pk)
+        changed = {}
+        for name, value in changes.items():
+            if getattr(dispute, name) != value:
+                changed[name] = str(value)
+                setattr(dispute, name, value)
+        if dispute.level in (Level.ORANGE, Level.RED) and dispute.owner_id is None:
+            raise ValidationError({"owner": "橙色、红色纠纷必须指定责任人"})
+        dispute.save()
+        if changed:
+            _event(dispute, EventKind.UPDATED, actor, fields=sorted(changed))
+        _refresh_suggestion(dispute)
+    return dispute
+
+
+def dispute_set_level(*, actor, dispute, level, reason) -> Dispute:
+    """The officer raises or lowers the level with a written reason (required)."""
+    _require_edit(actor, dispute)
+    level = Level(level)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "调整等级必须填写理由"})
+    with transaction.atomic():
+        dispute = Dispute.objects.select_for_update().get(pk=dispute.pk)
+        if dispute.level == level:
+            raise ValidationError({"level": "等级未变化"})
+        _check_level_requirements(dispute, level)
+        before = dispute.level
+        dispute.level = level
+        dispute.level_reasons = [reason]
+        dispute.save(update_fields=["level", "level_reasons"])
+        _event(dispute, EventKind.LEVEL_CHANGED, actor, before=before, after=level.value, reason=reason,
+               direction="up" if LEVEL_RANK[level] > LEVEL_RANK[Level(before)] else "down")
+        _on_level_reached(dispute, actor)
+    return dispute
+
+
+def plan_file(*, actor, dispute, summary, measures) -> StabilisationPlan:
+    """File the 一案一策 plan of a red dispute. measures: dicts with what, responsible, due_date, note."""
+    _require_edit(actor, dispute)
+    if dispute.level != Level.RED:
+        raise ValidationError("只有红色纠纷需要制定一案一策")
+    if StabilisationPlan.objects.filter(dispute=dispute).exists():
+        raise ValidationError("该纠纷已制定一案一策")
+    if not (summary or "").strip():
+        raise ValidationError({"summary": "请填写稳控方案"})
+    if not measures:
+        raise ValidationError({"measures": "至少一项稳控措施(措施、责任人、期限)"})
+    with transaction.atomic():
+        plan = StabilisationPlan.objects.create(dispute=dispute, summary=summary.strip(), filed_by=actor)
+        for m in measures:
+            if not (m.get("what") or "").strip() or m.get("responsible") is None or m.get("due_date") is None:
+                raise ValidationError({"measures": "每项措施须有内容、责任人和期限"})
+            if m["responsible"].station_id != dispute.station_id:
+                raise ValidationError({"measures": "责任人须为本所人员"})
+            StabilisationMeasure.objects.create(
+                plan=plan, what=m["what"].strip(), responsible=m["responsible"], due_date=m["due_date"],
+                note=(m.get("note") or "").strip(),
+            )
+        _event(dispute, EventKind.PLAN_FILED, actor, measures=len(measures))
+    return plan
+
+
+def measure_done(*, actor, measure, note="", at: dt.datetime | None = None) -> StabilisationMeasure:
+    dispute = measure.plan.dispute
+    if not (measure.responsible_id == actor.pk or Dispute.objects.editable_by(actor).filter(pk=dispute.pk).exists()):
+        raise PermissionDenied("无权修改该措施")
+    if measure.done_at:
+        raise ValidationError("该措施已完成")
+    with transaction.atomic():
+        measure.done_at = at or timezone.now()
+        if note:
+            measure.note = note.strip()[:200]
+        measure.save()
+        _event(dispute, EventKind.MEASURE_DONE, actor, measure=measure.pk, what=measure.what)
+    return measure

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from fengqiao.disputes import views
+
+app_name = "disputes"
+urlpatterns = [
+    path("", views.dispute_list, name="dispute_list"),
+    path("red/", views.red_board, name="red_board"),
+    path("new/", views.dispute_create, name="dispute_create"),
+    path("<int:pk>/", views.dispute_detail, name="dispute_detail"),
+    path("<int:pk>/level/", views.dispute_level, name="dispute_level"),
+    path("<int:pk>/plan/", views.plan_create, name="plan_create"),
+    path("<int:pk>/plan/report/", views.plan_report, name="plan_report"),
+    path("measures/<int:pk>/done/", views.measure_done_view, name="measure_done"),
+]

@@ -1,0 +1,245 @@
+"""矛盾纠纷 pages: list (filters, paging, masked phones), registration, detail with the level form,
+一案一策 plan and its printable report, and the red-disputes board."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from fengqiao.accounts.models import User
+from fengqiao.core.history import timeline_for
+from fengqiao.core.masking import mask_phone
+from fengqiao.core.services import clocks_for
+from fengqiao.disputes import services
+from fengqiao.disputes.choices import Level, PartyRole, Source, Status
+from fengqiao.disputes.models import Dispute, DisputeType, StabilisationMeasure
+from fengqiao.disputes.selectors import OPEN_STATUSES
+from fengqiao.registry.models import Community
+
+PAGE_SIZE = 50
+PARTY_ROWS = 4
+MEASURE_ROWS = 4
+
+
+def _forbidden(request, message):
+    return render(request, "registry/forbidden.html", {"message": message}, status=403)
+
+
+def _error_text(exc) -> str:
+    return "；".join(getattr(exc, "messages", None) or [str(exc)])
+
+
+def _station_users(user):
+    return User.objects.filter(station_id=user.station_id, is_active=True).order_by("full_name")
+
+
+def _filter(queryset, params):
+    for name in ("level", "status"):
+        if params.get(name):
+            queryset = queryset.filter(**{name: params[name]})
+    for name, field in (("type", "dispute_type_id"), ("community", "community_id"), ("owner", "owner_id")):
+        value = params.get(name, "")
+        if value.isdigit():
+            queryset = queryset.filter(**{field: int(value)})
+    q = (params.get("q") or "").strip()
+    if q:
+        queryset = queryset.filter(
+            Q(reference__icontains=q) | Q(parties__name__icontains=q) | Q(parties__phone__icontains=q)
+        ).distinct()
+    return queryset
+
+
+@login_required
+def dispute_list(request):
+    queryset = _filter(
+        Dispute.objects.visible_to(request.user).select_related("dispute_type", "community", "owner"), request.GET
+    ).prefetch_related("parties")
+    page = Paginator(queryset.order_by("-registered_at", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    for d in page:
+        d.party_list = [(p.name, mask_phone(p.phone)) for p in d.parties.all()]
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(request, "disputes/list.html", {
+        "page": page, "f": request.GET, "query": params.urlencode(),
+        "levels": Level.choices, "statuses": Status.choices,
+        "types": DisputeType.objects.filter(active=True),
+        "communities": Community.objects.visible_to(request.user),
+        "owners": _station_users(request.user),
+    })
+
+
+@login_required
+def red_board(request):
+    disputes = (
+        Dispute.objects.visible_to(request.user)
+        .filter(level=Level.RED, status__in=OPEN_STATUSES)
+        .select_related("dispute_type", "community", "owner", "plan")
+        .order_by("registered_at")
+    )
+    return render(request, "disputes/red_board.html", {"disputes": disputes})
+
+
+def _parties_from_post(post):
+    parties = []
+    for i in range(PARTY_ROWS):
+        name = post.get(f"party-{i}-name", "").strip()
+        if not name:
+            continue
+        role = post.get(f"party-{i}-role") or PartyRole.APPLICANT
+        if role not in PartyRole.values:
+            role = PartyRole.OTHER
+        parties.append({
+            "name": name,
+            "id_number": post.get(f"party-{i}-id_number", "").strip(),
+            "phone": post.get(f"party-{i}-phone", "").strip(),
+            "role": role,
+            "high_risk": post.get(f"party-{i}-high_risk") == "1",
+        })
+    return parties
+
+
+def _decimal(value):
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return Decimal(value)
+    except InvalidOperation as exc:
+        raise ValidationError({"amount": _("金额格式不正确")}) from exc
+
+
+@login_required
+def dispute_create(request):
+    user = request.user
+    if user.station_id is None:
+        return _forbidden(request, _("只能在本所登记纠纷"))
+    context = {
+        "types": DisputeType.objects.filter(active=True), "sources": Source.choices,
+        "communities": Community.objects.visible_to(user), "owners": _station_users(user),
+        "roles": PartyRole.choices, "party_rows": range(PARTY_ROWS), "levels": Level.choices,
+        "post": request.POST,
+    }
+    if request.method == "POST":
+        post = request.POST
+        try:
+            fields = {
+                "dispute_type": get_object_or_404(DisputeType, pk=post.get("dispute_type") or 0, active=True),
+                "narrative": post.get("narrative", ""),
+                "location": post.get("location", "").strip(),
+                "source": post.get("source") if post.get("source") in Source.values else Source.VISIT,
+                "amount": _decimal(post.get("amount")),
+            }
+            if post.get("community"):
+                fields["community"] = get_object_or_404(Community.objects.visible_to(user), pk=post["community"])
+            if post.get("owner"):
+                fields["owner"] = get_object_or_404(_station_users(user), pk=post["owner"])
+            level = post.get("level") if post.get("level") in Level.values else None
+            dispute = services.dispute_register(actor=user, parties=_parties_from_post(post), level=level,
+                                                reason=post.get("reason", ""), **fields)
+        except PermissionDenied as exc:
+            return _forbidden(request, str(exc))
+        except ValidationError as exc:
+            context["error"] = _error_text(exc)
+            return render(request, "disputes/form.html", context, status=400)
+        messages.success(request, _("纠纷已登记:%(ref)s") % {"ref": dispute.reference})
+        return redirect(dispute)
+    return render(request, "disputes/form.html", context)
+
+
+@login_required
+def dispute_detail(request, pk):
+    dispute = get_object_or_404(
+        Dispute.objects.visible_to(request.user).select_related("dispute_type", "community", "owner"), pk=pk
+    )
+    can_edit = Dispute.objects.editable_by(request.user).filter(pk=pk).exists()
+    parties = list(dispute.parties.all())
+    for p in parties:
+        p.phone_masked = mask_phone(p.phone)
+    plan = getattr(dispute, "plan", None)
+    return render(request, "disputes/detail.html", {
+        "d": dispute, "parties": parties, "can_edit": can_edit, "plan": plan,
+        "measures": plan.measures.select_related("responsible") if plan else [],
+        "levels": Level.choices, "events": dispute.events.select_related("actor"),
+        "changes": timeline_for(dispute), "clocks": clocks_for(dispute),
+        "owners": _station_users(request.user), "measure_rows": range(MEASURE_ROWS),
+    })
+
+
+@login_required
+@require_POST
+def dispute_level(request, pk):
+    dispute = get_object_or_404(Dispute.objects.visible_to(request.user), pk=pk)
+    try:
+        services.dispute_set_level(actor=request.user, dispute=dispute, level=request.POST.get("level", ""),
+                                   reason=request.POST.get("reason", ""))
+        messages.success(request, _("等级已调整"))
+    except PermissionDenied as exc:
+        return _forbidden(request, str(exc))
+    except (ValidationError, ValueError) as exc:
+        messages.error(request, _error_text(exc))
+    return redirect(dispute)
+
+
+@login_required
+@require_POST
+def plan_create(request, pk):
+    dispute = get_object_or_404(Dispute.objects.visible_to(request.user), pk=pk)
+    post = request.POST
+    measures = []
+    try:
+        for i in range(MEASURE_ROWS):
+            what = post.get(f"measure-{i}-what", "").strip()
+            if not what:
+                continue
+            responsible = User.objects.filter(station_id=dispute.station_id,
+                                              pk=post.get(f"measure-{i}-responsible") or 0).first()
+            try:
+                due = dt.date.fromisoformat(post.get(f"measure-{i}-due_date", ""))
+            except ValueError:
+                due = None
+            measures.append({"what": what, "responsible": responsible, "due_date": due,
+                             "note": post.get(f"measure-{i}-note", "")})
+        services.plan_file(actor=request.user, dispute=dispute, summary=post.get("summary", ""), measures=measures)
+        messages.success(request, _("一案一策已备案"))
+    except PermissionDenied as exc:
+        return _forbidden(request, str(exc))
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    return redirect(dispute)
+
+
+@login_required
+def plan_report(request, pk):
+    dispute = get_object_or_404(Dispute.objects.visible_to(request.user).select_related("plan"), pk=pk)
+    plan = getattr(dispute, "plan", None)
+    if plan is None:
+        return redirect(dispute)
+    return render(request, "disputes/plan_report.html", {
+        "d": dispute, "plan": plan, "measures": plan.measures.select_related("responsible"),
+        "parties": dispute.parties.all(),
+    })
+
+
+@login_required
+@require_POST
+def measure_done_view(request, pk):
+    measure = get_object_or_404(
+        StabilisationMeasure.objects.filter(plan__dispute__in=Dispute.objects.visible_to(request.user)), pk=pk
+    )
+    try:
+        services.measure_done(actor=request.user, measure=measure, note=request.POST.get("note", ""))
+        messages.success(request, _("措施已完成"))
+    except PermissionDenied as exc:
+        return _forbidden(request, str(exc))
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    return redirect(measure.plan.dispute)
