@@ -6,4 +6,5 @@ urlpatterns = [
     path("registry/", include("fengqiao.registry.api.urls")),
     path("core/", include("fengqiao.core.clock_api")),
     path("incidents/", include("fengqiao.incidents.api")),
+    path("disputes/", include("fengqiao.disputes.api")),
 ]

@@ -179,7 +179,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     # One name for the time units used by several fields of the time-limit rules and clocks.
-    "ENUM_NAME_OVERRIDES": {"TimeUnitEnum": "fengqiao.core.choices.TimeUnit"},
+    "ENUM_NAME_OVERRIDES": {"TimeUnitEnum": "fengqiao.core.choices.TimeUnit",
+                            "DisputeLevelEnum": "fengqiao.disputes.choices.Level",
+                            "DisputeSourceEnum": "fengqiao.disputes.choices.Source",
+                            "IncidentSourceEnum": "fengqiao.incidents.choices.Source",
+                            "DisputePartyRoleEnum": "fengqiao.disputes.choices.PartyRole"},
     # Swagger UI and Redoc served from our own static files (drf-spectacular-sidecar), never a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

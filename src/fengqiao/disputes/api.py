@@ -1,0 +1,169 @@
+"""/api/disputes/… — list/retrieve with filters, registration (create), and the level change action.
+
+Same scoping as the pages: reads station-wide (others' disputes are 404), the level change only on
+disputes in `Dispute.objects.editable_by(user)` (403 otherwise). Party phones are always masked.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import serializers, status
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+from rest_framework.routers import DefaultRouter
+
+from fengqiao.accounts.choices import Role
+from fengqiao.accounts.models import User
+from fengqiao.core.api import ScopedModelViewSet, ScopedPrimaryKeyRelatedField, StrictFieldsMixin
+from fengqiao.core.masking import mask_phone
+from fengqiao.disputes import services
+from fengqiao.disputes.choices import Level, PartyRole, Source, Status
+from fengqiao.disputes.models import Dispute, DisputeParty, DisputeType
+from fengqiao.registry.models import Address, Community
+
+TAGS = ["disputes"]
+SCOPE = _("本所全部纠纷可读;调整等级限所领导、所负责社区的民警和责任人。")
+ERRORS = {
+    400: OpenApiResponse(description=_("数据不合法")),
+    403: OpenApiResponse(description=_("无权操作")),
+    404: OpenApiResponse(description=_("不存在或不在本所")),
+}
+
+
+class PartySerializer(serializers.ModelSerializer):
+    phone = serializers.SerializerMethodField(help_text=_("电话(脱敏)"))
+
+    class Meta:
+        model = DisputeParty
+        fields = ["id", "person", "name", "phone", "role", "high_risk"]
+        read_only_fields = fields
+
+    def get_phone(self, obj) -> str:
+        return mask_phone(obj.phone)
+
+
+class DisputeSerializer(serializers.ModelSerializer):
+    parties = PartySerializer(many=True, read_only=True)
+    dispute_type_name = serializers.CharField(source="dispute_type.name", read_only=True)
+    needs_plan = serializers.BooleanField(read_only=True, help_text=_("红色纠纷未制定一案一策"))
+
+    class Meta:
+        model = Dispute
+        fields = [
+            "id", "reference", "station", "community", "dispute_type", "dispute_type_name", "narrative",
+            "address", "location", "source", "amount", "owner", "level", "level_reasons", "suggested_level",
+            "suggested_reasons", "status", "failed_mediations", "repeat_calls", "registered_at", "parties",
+            "needs_plan",
+        ]
+        read_only_fields = fields
+
+
+class PartyInSerializer(StrictFieldsMixin, serializers.Serializer):
+    name = serializers.CharField(max_length=50)
+    id_number = serializers.CharField(max_length=30, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    role = serializers.ChoiceField(choices=PartyRole.choices, default=PartyRole.APPLICANT)
+    high_risk = serializers.BooleanField(default=False)
+
+
+class RegisterSerializer(StrictFieldsMixin, serializers.Serializer):
+    dispute_type = serializers.PrimaryKeyRelatedField(queryset=DisputeType.objects.filter(active=True))
+    narrative = serializers.CharField()
+    source = serializers.ChoiceField(choices=Source.choices, default=Source.VISIT)
+    community = ScopedPrimaryKeyRelatedField(model=Community, required=False, allow_null=True)
+    address = ScopedPrimaryKeyRelatedField(model=Address, required=False, allow_null=True)
+    location = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, allow_null=True)
+    owner = serializers.IntegerField(required=False, allow_null=True, help_text=_("责任人(本所人员编号)"))
+    parties = PartyInSerializer(many=True)
+    level = serializers.ChoiceField(choices=Level.choices, required=False, help_text=_("缺省为系统建议"))
+    reason = serializers.CharField(required=False, allow_blank=True, help_text=_("与系统建议不同时必填"))
+
+
+class LevelSerializer(StrictFieldsMixin, serializers.Serializer):
+    level = serializers.ChoiceField(choices=Level.choices)
+    reason = serializers.CharField(help_text=_("调整理由(必填)"))
+
+
+class DisputeFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("搜索(编号/当事人/电话)"), method="search")
+    level = django_filters.ChoiceFilter(label=_("等级"), choices=Level.choices)
+    status = django_filters.ChoiceFilter(label=_("状态"), choices=Status.choices)
+    dispute_type = django_filters.NumberFilter(label=_("纠纷类型"), field_name="dispute_type_id")
+    community = django_filters.NumberFilter(label=_("社区/村"), field_name="community_id")
+    owner = django_filters.NumberFilter(label=_("责任人"), field_name="owner_id")
+
+    class Meta:
+        model = Dispute
+        fields = ["q", "level", "status", "dispute_type", "community", "owner"]
+
+    def search(self, queryset, name, value):
+        value = (value or "").strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(reference__icontains=value) | Q(parties__name__icontains=value) | Q(parties__phone__icontains=value)
+        ).distinct()
+
+
+@extend_schema_view(
+    list=extend_schema(tags=TAGS, summary=_("纠纷列表"), description=SCOPE),
+    retrieve=extend_schema(tags=TAGS, summary=_("纠纷详情"), description=SCOPE),
+    create=extend_schema(tags=TAGS, summary=_("登记纠纷"), request=RegisterSerializer,
+                         responses={201: DisputeSerializer, 400: ERRORS[400], 403: ERRORS[403]}),
+)
+class DisputeViewSet(ScopedModelViewSet):
+    """矛盾纠纷。"""
+
+    model = Dispute
+    serializer_class = DisputeSerializer
+    filterset_class = DisputeFilterSet
+    ordering_fields = ["registered_at", "id"]
+    ordering = ["-registered_at", "-id"]
+    select_related = ("dispute_type",)
+    prefetch_related = ("parties",)
+    http_method_names = ["get", "post", "head", "options"]
+    write_roles = frozenset(Role.values)
+
+    def create(self, request, *args, **kwargs):
+        user = request.user
+        if user.station_id is None:
+            raise PermissionDenied(_("只能在本所登记纠纷"))
+        serializer = RegisterSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        owner_id = data.pop("owner", None)
+        if owner_id is not None:
+            owner = User.objects.filter(station_id=user.station_id, pk=owner_id).first()
+            if owner is None:
+                from django.core.exceptions import ValidationError
+
+                raise ValidationError({"owner": ["责任人须为本所人员"]})
+            data["owner"] = owner
+        data = {k: v for k, v in data.items() if v is not None}
+        dispute = services.dispute_register(actor=user, station=user.station, **data)
+        return Response(self._out(dispute), status=status.HTTP_201_CREATED)
+
+    def _out(self, dispute):
+        return DisputeSerializer(self.get_queryset().get(pk=dispute.pk), context=self.get_serializer_context()).data
+
+    @extend_schema(tags=TAGS, summary=_("调整等级(须写理由)"), request=LevelSerializer,
+                   responses={200: DisputeSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def level(self, request, pk=None):
+        dispute = self.get_object()
+        serializer = LevelSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.dispute_set_level(actor=request.user, dispute=dispute, **serializer.validated_data)
+        return Response(self._out(dispute))
+
+
+app_name = "disputes-api"
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("", DisputeViewSet, basename="dispute")
+urlpatterns = router.urls

@@ -1,0 +1,46 @@
+import pytest
+
+from fengqiao.disputes.models import Dispute
+
+pytestmark = pytest.mark.django_db
+URL = "/api/disputes/"
+
+
+def _body(neighbour_type, community_a, **extra):
+    body = {"dispute_type": neighbour_type.pk, "narrative": "两家因排水沟争吵", "community": community_a.pk,
+            "parties": [{"name": "张三", "phone": "13812345678"}]}
+    body.update(extra)
+    return body
+
+
+def test_api_register_suggests_red_with_reason(bob_client, bob, neighbour_type, community_a):
+    r = bob_client.post(URL, _body(neighbour_type, community_a, narrative="扬言同归于尽", owner=bob.pk),
+                        content_type="application/json")
+    assert r.status_code == 201, r.content
+    assert r.json()["level"] == "red" and "当事人扬言'同归于尽'" in r.json()["suggested_reasons"]
+    assert r.json()["parties"][0]["phone"] == "138****5678"
+
+
+def test_api_list_is_station_scoped(bob_client, bob, charlie, login, register):
+    from django.test import Client
+
+    charlie_client = login(Client(), charlie)
+    d = register(bob)
+    assert [x["reference"] for x in bob_client.get(URL).json()["results"]] == [d.reference]
+    assert charlie_client.get(URL).json()["results"] == []
+    assert charlie_client.get(f"{URL}{d.pk}/").status_code == 404
+
+
+def test_api_level_change_requires_reason(bob_client, bob, register):
+    d = register(bob, owner=bob)
+    r = bob_client.post(f"{URL}{d.pk}/level/", {"level": "orange", "reason": ""}, content_type="application/json")
+    assert r.status_code == 400
+    r = bob_client.post(f"{URL}{d.pk}/level/", {"level": "orange", "reason": "多次争吵"},
+                        content_type="application/json")
+    assert r.status_code == 200 and Dispute.objects.get(pk=d.pk).level == "orange"
+
+
+def test_api_level_change_outside_scope_is_403(bob_client, alice, register, community_b):
+    d = register(alice, community=community_b)
+    r = bob_client.post(f"{URL}{d.pk}/level/", {"level": "orange", "reason": "x"}, content_type="application/json")
+    assert r.status_code == 403 and Dispute.objects.get(pk=d.pk).level == "yellow"
