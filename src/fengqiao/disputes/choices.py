@@ -44,6 +44,7 @@ class TriggerKind(models.TextChoices):
 
 class EventKind(models.TextChoices):
     CREATED = "created", _("登记")
+    ACCEPTED = "accepted", _("受理调解")
     UPDATED = "updated", _("修改")
     LEVEL_CHANGED = "level_changed", _("等级变更")
     SESSION_HELD = "session_held", _("调解")
@@ -54,3 +55,21 @@ class EventKind(models.TextChoices):
 
 
 FIRST_SESSION_CLOCK = "dispute_first_session"
+
+
+class SessionOutcome(models.TextChoices):
+    AGREED = "agreed", _("达成协议")
+    FAILED = "failed", _("调解失败")
+    CONTINUE = "continue", _("继续调解")
+
+
+class ExcludedOffence(models.TextChoices):
+    """Offences 治安调解 may not be used for (DOMAIN.md §3)."""
+
+    HIRED_VIOLENCE = "hired_violence", _("雇凶伤害")
+    GROUP_FIGHT = "group_fight", _("结伙斗殴")
+    PROVOKING = "provoking", _("寻衅滋事")
+    REPEAT_OFFENCE = "repeat_offence", _("多次违法")
+
+
+POLICE_MEDIATION_CODE = "police"

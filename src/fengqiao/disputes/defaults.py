@@ -24,6 +24,12 @@ TRIGGERS = [
     ("amount", "", Decimal("100000"), "orange", "涉及金额{fact}元"),
 ]
 
+CHANNELS = [
+    ("studio", "所内调解室(范贤成金牌调解工作室)", False), ("village", "社区村组联调", False),
+    ("elders", "老辈子调解群", False), ("neighbours", "小区睦邻调解会", False), ("trade", "行业商会调解", False),
+    ("jiannn", "平安犍嬢嬢", False), ("police", "治安调解", True),
+]
+
 
 def load_defaults(apps=None, schema_editor=None):
     """Create the shipped types (missing codes) and triggers (when the table is empty)."""
@@ -36,4 +42,10 @@ def load_defaults(apps=None, schema_editor=None):
     if not WarningTrigger.objects.exists():
         for kind, value, threshold, level, reason in TRIGGERS:
             WarningTrigger.objects.create(kind=kind, value=value, threshold=threshold, level=level, reason=reason)
-
+    try:
+        MediationChannel = apps.get_model("disputes", "MediationChannel")
+    except LookupError:  # migration 0002 runs before the table exists; 0004 loads the channels
+        return
+    for sort, (code, name, police) in enumerate(CHANNELS):
+        MediationChannel.objects.get_or_create(code=code, defaults={"name": name, "sort": sort,
+                                                                    "is_police_mediation": police})

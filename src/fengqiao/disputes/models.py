@@ -14,7 +14,15 @@ from django.utils.translation import gettext_lazy as _
 
 from fengqiao.core.audit import ChangeLogged
 from fengqiao.core.scoping import ScopedQuerySet
-from fengqiao.disputes.choices import EventKind, Level, PartyRole, Source, Status, TriggerKind
+from fengqiao.disputes.choices import (
+    EventKind,
+    Level,
+    PartyRole,
+    SessionOutcome,
+    Source,
+    Status,
+    TriggerKind,
+)
 
 
 class DisputeType(ChangeLogged):
@@ -105,6 +113,11 @@ class Dispute(ChangeLogged):
     suggested_reasons = models.JSONField(_("建议理由"), default=list, blank=True)
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.REGISTERED)
     failed_mediations = models.PositiveIntegerField(_("调解失败次数"), default=0)
+    channel = models.ForeignKey(
+        "disputes.MediationChannel", on_delete=models.PROTECT, null=True, blank=True, related_name="disputes",
+        verbose_name=_("调解渠道"),
+    )
+    accepted_at = models.DateTimeField(_("受理调解时间"), null=True, blank=True)
     repeat_calls = models.PositiveIntegerField(_("30天内报警次数"), default=0)
     registered_at = models.DateTimeField(_("登记时间"), default=timezone.now)
     registered_by = models.ForeignKey(
@@ -207,3 +220,47 @@ class StabilisationMeasure(ChangeLogged):
     @property
     def station_id(self):
         return self.plan.dispute.station_id
+
+
+class MediationChannel(ChangeLogged):
+    """The editable table of mediation channels (所内调解室, 老辈子调解群 …); `police` is 治安调解."""
+
+    code = models.CharField(_("代码"), max_length=20, unique=True)
+    name = models.CharField(_("名称"), max_length=50)
+    is_police_mediation = models.BooleanField(_("治安调解"), default=False)
+    active = models.BooleanField(_("启用"), default=True)
+    sort = models.PositiveIntegerField(_("排序"), default=0)
+
+    class Meta:
+        verbose_name = _("调解渠道")
+        verbose_name_plural = _("调解渠道")
+        ordering = ["sort", "code"]
+
+    def __str__(self):
+        return self.name
+
+
+class MediationSession(ChangeLogged):
+    """One mediation session, with the 法/理/情 notes and its outcome."""
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="sessions", verbose_name=_("纠纷"))
+    channel = models.ForeignKey(MediationChannel, on_delete=models.PROTECT, related_name="sessions", verbose_name=_("调解渠道"))
+    held_at = models.DateTimeField(_("调解时间"))
+    place = models.CharField(_("地点"), max_length=200, blank=True)
+    mediators = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name=_("调解员"))
+    other_mediators = models.CharField(_("其他调解人"), max_length=200, blank=True)
+    attendees = models.CharField(_("参加人员"), max_length=300, blank=True)
+    law_notes = models.TextField(_("讲法"), blank=True)
+    reason_notes = models.TextField(_("说理"), blank=True)
+    feeling_notes = models.TextField(_("动情"), blank=True)
+    outcome = models.CharField(_("结果"), max_length=20, choices=SessionOutcome.choices)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("调解记录")
+        verbose_name_plural = _("调解记录")
+        ordering = ["held_at", "id"]
+
+    @property
+    def station_id(self):
+        return self.dispute.station_id

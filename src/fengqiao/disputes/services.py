@@ -11,13 +11,22 @@ from django.utils import timezone
 from fengqiao.accounts.choices import Role
 from fengqiao.core.refnumbers import next_reference
 from fengqiao.core.scoping import editable_community_ids
-from fengqiao.core.services import clock_start, clocks_for
+from fengqiao.core.services import clock_start, clock_stop, clocks_for
 from fengqiao.disputes import rules
-from fengqiao.disputes.choices import FIRST_SESSION_CLOCK, LEVEL_RANK, EventKind, Level
+from fengqiao.disputes.choices import (
+    FIRST_SESSION_CLOCK,
+    LEVEL_RANK,
+    EventKind,
+    ExcludedOffence,
+    Level,
+    SessionOutcome,
+    Status,
+)
 from fengqiao.disputes.models import (
     Dispute,
     DisputeEvent,
     DisputeParty,
+    MediationSession,
     StabilisationMeasure,
     StabilisationPlan,
     WarningTrigger,
@@ -238,3 +247,65 @@ def measure_done(*, actor, measure, note="", at: dt.datetime | None = None) -> S
         measure.save()
         _event(dispute, EventKind.MEASURE_DONE, actor, measure=measure.pk, what=measure.what)
     return measure
+
+
+def dispute_accept(*, actor, dispute, channel, excluded_offences=()) -> Dispute:
+    """Accept the dispute for mediation in a channel; the first session is due within 3 working days.
+
+    治安调解 is refused when any excluded offence (雇凶伤害, 结伙斗殴, 寻衅滋事, 多次违法) is ticked.
+    """
+    _require_edit(actor, dispute)
+    if not channel.active:
+        raise ValidationError({"channel": "该调解渠道已停用"})
+    if channel.is_police_mediation:
+        bad = [ExcludedOffence(x).label for x in excluded_offences if x in ExcludedOffence.values]
+        if bad:
+            raise ValidationError({"channel": "不适用治安调解:涉及{}。请移交办案或转其他调解渠道。".format("、".join(map(str, bad)))})
+    with transaction.atomic():
+        dispute = Dispute.objects.select_for_update().get(pk=dispute.pk)
+        if dispute.status not in (Status.REGISTERED, Status.FAILED, Status.MEDIATING):
+            raise ValidationError(f"当前状态({dispute.get_status_display()})不能受理调解")
+        dispute.channel = channel
+        dispute.accepted_at = timezone.now()
+        dispute.status = Status.MEDIATING
+        dispute.save(update_fields=["channel", "accepted_at", "status"])
+        _event(dispute, EventKind.ACCEPTED, actor, channel=channel.name)
+        if not _running_first_session_clock(dispute):
+            clock_start(obj=dispute, kind=FIRST_SESSION_CLOCK, actor=actor, assignee=dispute.owner,
+                        started_at=dispute.accepted_at, title=f"{dispute.reference} 首次调解")
+    return dispute
+
+
+def _running_first_session_clock(dispute):
+    return clocks_for(dispute).filter(kind=FIRST_SESSION_CLOCK, stopped_at__isnull=True).first()
+
+
+def session_record(*, actor, dispute, held_at, outcome, mediators=(), channel=None, **notes) -> MediationSession:
+    """Record a session: stops the first-session clock; a failed one counts towards the orange trigger."""
+    _require_edit(actor, dispute)
+    outcome = SessionOutcome(outcome)
+    channel = channel or dispute.channel
+    if channel is None:
+        raise ValidationError({"channel": "请先受理调解并选择调解渠道"})
+    allowed = {"place", "other_mediators", "attendees", "law_notes", "reason_notes", "feeling_notes"}
+    notes = {k: (v or "").strip() for k, v in notes.items() if k in allowed}
+    with transaction.atomic():
+        dispute = Dispute.objects.select_for_update().get(pk=dispute.pk)
+        session = MediationSession.objects.create(dispute=dispute, channel=channel, held_at=held_at,
+                                                  outcome=outcome, recorded_by=actor, **notes)
+        if mediators:
+            session.mediators.set(mediators)
+        clock = _running_first_session_clock(dispute)
+        if clock is not None:
+            clock_stop(actor=actor, clock=clock, at=held_at)
+        if outcome == SessionOutcome.FAILED:
+            dispute.failed_mediations += 1
+            dispute.status = Status.FAILED
+        elif outcome == SessionOutcome.AGREED:
+            dispute.status = Status.AGREED
+        else:
+            dispute.status = Status.MEDIATING
+        dispute.save(update_fields=["failed_mediations", "status"])
+        _event(dispute, EventKind.SESSION_HELD, actor, session=session.pk, outcome=outcome.value)
+        _refresh_suggestion(dispute)
+    return session

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -20,8 +21,15 @@ from fengqiao.core.history import timeline_for
 from fengqiao.core.masking import mask_phone
 from fengqiao.core.services import clocks_for
 from fengqiao.disputes import services
-from fengqiao.disputes.choices import Level, PartyRole, Source, Status
-from fengqiao.disputes.models import Dispute, DisputeType, StabilisationMeasure
+from fengqiao.disputes.choices import (
+    ExcludedOffence,
+    Level,
+    PartyRole,
+    SessionOutcome,
+    Source,
+    Status,
+)
+from fengqiao.disputes.models import Dispute, DisputeType, MediationChannel, StabilisationMeasure
 from fengqiao.disputes.selectors import OPEN_STATUSES
 from fengqiao.registry.models import Community
 
@@ -171,6 +179,9 @@ def dispute_detail(request, pk):
         "levels": Level.choices, "events": dispute.events.select_related("actor"),
         "changes": timeline_for(dispute), "clocks": clocks_for(dispute),
         "owners": _station_users(request.user), "measure_rows": range(MEASURE_ROWS),
+        "channels": MediationChannel.objects.filter(active=True), "excluded": ExcludedOffence.choices,
+        "outcomes": SessionOutcome.choices,
+        "sessions": dispute.sessions.select_related("channel").prefetch_related("mediators"),
     })
 
 
@@ -243,3 +254,50 @@ def measure_done_view(request, pk):
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
     return redirect(measure.plan.dispute)
+
+
+@login_required
+@require_POST
+def dispute_accept_view(request, pk):
+    dispute = get_object_or_404(Dispute.objects.visible_to(request.user), pk=pk)
+    channel = MediationChannel.objects.filter(pk=request.POST.get("channel") or 0).first()
+    try:
+        if channel is None:
+            raise ValidationError(_("请选择调解渠道"))
+        services.dispute_accept(actor=request.user, dispute=dispute, channel=channel,
+                                excluded_offences=request.POST.getlist("excluded"))
+        messages.success(request, _("已受理调解"))
+    except PermissionDenied as exc:
+        return _forbidden(request, str(exc))
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    return redirect(dispute)
+
+
+@login_required
+@require_POST
+def session_create(request, pk):
+    dispute = get_object_or_404(Dispute.objects.visible_to(request.user), pk=pk)
+    post = request.POST
+    try:
+        try:
+            held_at = dt.datetime.fromisoformat(post.get("held_at", ""))
+        except ValueError as exc:
+            raise ValidationError(_("请填写调解时间")) from exc
+        if timezone.is_naive(held_at):
+            held_at = timezone.make_aware(held_at)
+        if post.get("outcome") not in SessionOutcome.values:
+            raise ValidationError(_("请选择调解结果"))
+        mediators = list(_station_users(request.user).filter(pk__in=[int(x) for x in post.getlist("mediators") if x.isdigit()]))
+        services.session_record(
+            actor=request.user, dispute=dispute, held_at=held_at, outcome=post["outcome"], mediators=mediators,
+            place=post.get("place", ""), other_mediators=post.get("other_mediators", ""),
+            attendees=post.get("attendees", ""), law_notes=post.get("law_notes", ""),
+            reason_notes=post.get("reason_notes", ""), feeling_notes=post.get("feeling_notes", ""),
+        )
+        messages.success(request, _("调解记录已保存"))
+    except PermissionDenied as exc:
+        return _forbidden(request, str(exc))
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    return redirect(dispute)
