@@ -104,3 +104,26 @@ def test_work_queue_lists_red_without_plan_and_first_session_due(bob, register):
         {"what": "a", "responsible": bob, "due_date": dt.date(2026, 12, 1)}])
     titles = [i.title for i in workqueue.items_for(bob, dt.datetime.now(dt.UTC)) if i.kind == "dispute"]
     assert not any("未制定一案一策" in t for t in titles)
+
+
+# ---- party lookup against the registry
+
+
+def test_person_lookup_returns_masked_matches(bob_client, community_a):
+    from tests.factories import PersonFactory
+
+    person = PersonFactory(community=community_a, name="王建国", phone="13900001111")
+    html = bob_client.get(reverse("disputes:lookup_person"), {"row": "1", "party-1-q": "王建国"}).content.decode()
+    assert f'name="party-1-person" value="{person.pk}"' in html
+    assert "139****1111" in html and "13900001111" not in html
+
+
+def test_register_with_registry_person_links_party(bob_client, bob, neighbour_type, community_a):
+    from tests.factories import PersonFactory
+
+    person = PersonFactory(community=community_a, name="王建国", phone="13900001111")
+    bob_client.post(reverse("disputes:dispute_create"), {
+        "dispute_type": neighbour_type.pk, "source": "visit", "narrative": "排水沟纠纷",
+        "community": community_a.pk, "party-0-person": person.pk, "party-0-role": "applicant"})
+    party = Dispute.objects.get().parties.get()
+    assert (party.person_id, party.name, party.phone) == (person.pk, "王建国", "13900001111")

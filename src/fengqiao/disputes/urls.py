@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.dispute_list, name="dispute_list"),
     path("red/", views.red_board, name="red_board"),
     path("new/", views.dispute_create, name="dispute_create"),
+    path("lookup/person/", views.lookup_person, name="lookup_person"),
     path("<int:pk>/", views.dispute_detail, name="dispute_detail"),
     path("<int:pk>/level/", views.dispute_level, name="dispute_level"),
     path("<int:pk>/accept/", views.dispute_accept_view, name="dispute_accept"),

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from fengqiao.accounts.models import User
 from fengqiao.core.history import timeline_for
-from fengqiao.core.masking import mask_phone
+from fengqiao.core.masking import mask_id_number, mask_phone
 from fengqiao.core.services import clocks_for
 from fengqiao.disputes import services
 from fengqiao.disputes.choices import (
@@ -31,7 +31,8 @@ from fengqiao.disputes.choices import (
 )
 from fengqiao.disputes.models import Dispute, DisputeType, MediationChannel, StabilisationMeasure
 from fengqiao.disputes.selectors import OPEN_STATUSES
-from fengqiao.registry.models import Community
+from fengqiao.registry.models import Community, Person
+from fengqiao.registry.selectors import person_search
 
 PAGE_SIZE = 50
 PARTY_ROWS = 4
@@ -96,17 +97,20 @@ def red_board(request):
     return render(request, "disputes/red_board.html", {"disputes": disputes})
 
 
-def _parties_from_post(post):
+def _parties_from_post(post, user):
     parties = []
     for i in range(PARTY_ROWS):
         name = post.get(f"party-{i}-name", "").strip()
-        if not name:
+        person_id = post.get(f"party-{i}-person", "")
+        person = Person.objects.visible_to(user).filter(pk=person_id).first() if person_id.isdigit() else None
+        if not name and person is None:
             continue
         role = post.get(f"party-{i}-role") or PartyRole.APPLICANT
         if role not in PartyRole.values:
             role = PartyRole.OTHER
         parties.append({
-            "name": name,
+            "person": person,
+            "name": name or (person.name if person else ""),
             "id_number": post.get(f"party-{i}-id_number", "").strip(),
             "phone": post.get(f"party-{i}-phone", "").strip(),
             "role": role,
@@ -151,7 +155,7 @@ def dispute_create(request):
             if post.get("owner"):
                 fields["owner"] = get_object_or_404(_station_users(user), pk=post["owner"])
             level = post.get("level") if post.get("level") in Level.values else None
-            dispute = services.dispute_register(actor=user, parties=_parties_from_post(post), level=level,
+            dispute = services.dispute_register(actor=user, parties=_parties_from_post(post, user), level=level,
                                                 reason=post.get("reason", ""), **fields)
         except PermissionDenied as exc:
             return _forbidden(request, str(exc))
@@ -301,3 +305,17 @@ def session_create(request, pk):
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
     return redirect(dispute)
+
+
+@login_required
+def lookup_person(request):
+    """HTMX: registered people matching a party's name, ID number or phone (masked), to pick one."""
+    row = request.GET.get("row", "0")
+    row = int(row) if row.isdigit() and int(row) < PARTY_ROWS else 0
+    text = (request.GET.get(f"party-{row}-q") or "").strip()
+    people = []
+    if len(text) >= 2:
+        people = list(person_search(Person.objects.visible_to(request.user), text).select_related("community")[:8])
+        for p in people:
+            p.id_masked, p.phone_masked = mask_id_number(p.id_number), mask_phone(p.phone)
+    return render(request, "disputes/_person_lookup.html", {"people": people, "row": row, "text": text})
