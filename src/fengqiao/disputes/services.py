@@ -309,3 +309,44 @@ def session_record(*, actor, dispute, held_at, outcome, mediators=(), channel=No
         _event(dispute, EventKind.SESSION_HELD, actor, session=session.pk, outcome=outcome.value)
         _refresh_suggestion(dispute)
     return session
+
+
+def can_manage_triggers(user) -> bool:
+    from fengqiao.accounts.roles import RULE_ADMIN_ROLES, has_role
+
+    return has_role(user, RULE_ADMIN_ROLES)
+
+
+def _clean_trigger(data) -> dict:
+    from decimal import Decimal
+
+    from fengqiao.disputes.choices import TriggerKind
+
+    kind = TriggerKind(data.get("kind"))
+    level = Level(data.get("level"))
+    value = (data.get("value") or "").strip()
+    threshold = data.get("threshold")
+    reason = (data.get("reason") or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "请填写显示的理由"})
+    if kind == TriggerKind.KEYWORD and not value:
+        raise ValidationError({"value": "关键词规则须填写关键词"})
+    if kind not in (TriggerKind.KEYWORD, TriggerKind.HIGH_RISK_PARTY) and threshold is None:
+        raise ValidationError({"threshold": "该类规则须填写阈值"})
+    if threshold is not None and Decimal(threshold) < 0:
+        raise ValidationError({"threshold": "阈值不能为负数"})
+    return {"kind": kind, "level": level, "value": value, "threshold": threshold, "reason": reason,
+            "active": bool(data.get("active", True))}
+
+
+def trigger_save(*, actor, trigger=None, **data) -> WarningTrigger:
+    """Create or change a warning trigger. Triggers apply to every station: administrators and the bureau only."""
+    if not can_manage_triggers(actor):
+        raise PermissionDenied("预警规则对全部派出所生效,只有系统管理员或县局可以修改")
+    clean = _clean_trigger(data)
+    with transaction.atomic():
+        trigger = trigger or WarningTrigger()
+        for key, value in clean.items():
+            setattr(trigger, key, value)
+        trigger.save()
+    return trigger

@@ -319,3 +319,32 @@ def lookup_person(request):
         for p in people:
             p.id_masked, p.phone_masked = mask_id_number(p.id_number), mask_phone(p.phone)
     return render(request, "disputes/_person_lookup.html", {"people": people, "row": row, "text": text})
+
+
+@login_required
+def trigger_list(request, pk=None):
+    """The warning-trigger table: everyone reads it; administrators and the county bureau edit it."""
+    from fengqiao.disputes.forms import TriggerForm
+    from fengqiao.disputes.models import WarningTrigger
+
+    can_manage = services.can_manage_triggers(request.user)
+    instance = get_object_or_404(WarningTrigger, pk=pk) if pk else None
+    form = TriggerForm(request.POST or None, instance=instance) if can_manage else None
+    error, status = "", 200
+    if request.method == "POST":
+        if not can_manage:
+            return _forbidden(request, _("预警规则对全部派出所生效,只有系统管理员或县局可以修改"))
+        if form.is_valid():
+            try:
+                services.trigger_save(actor=request.user, trigger=instance, **form.cleaned_data)
+            except ValidationError as exc:
+                error, status = _error_text(exc), 400
+            else:
+                messages.success(request, _("已保存"))
+                return redirect("disputes:trigger_list")
+        else:
+            status = 400
+    return render(request, "disputes/triggers.html", {
+        "triggers": WarningTrigger.objects.all(), "form": form, "instance": instance, "error": error,
+        "can_manage": can_manage,
+    }, status=status)
