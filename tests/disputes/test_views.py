@@ -127,3 +127,20 @@ def test_register_with_registry_person_links_party(bob_client, bob, neighbour_ty
         "community": community_a.pk, "party-0-person": person.pk, "party-0-role": "applicant"})
     party = Dispute.objects.get().parties.get()
     assert (party.person_id, party.name, party.phone) == (person.pk, "王建国", "13900001111")
+
+
+def test_edit_form_recomputes_suggestion_but_keeps_level(bob_client, bob, register):
+    d = register(bob)
+    bob_client.post(reverse("disputes:dispute_edit", args=[d.pk]), {
+        "narrative": "对方扬言拼命", "notes": "", "location": "", "amount": "", "owner": bob.pk})
+    d = Dispute.objects.get(pk=d.pk)
+    assert d.suggested_level == "red" and d.level == "yellow" and d.owner == bob
+    assert "当事人扬言&#x27;拼命&#x27;" in bob_client.get(d.get_absolute_url()).content.decode()
+
+
+def test_adding_high_risk_party_recomputes_suggestion(bob_client, bob, register):
+    d = register(bob)
+    bob_client.post(reverse("disputes:party_add", args=[d.pk]), {
+        "party-0-name": "王五", "party-0-role": "other", "party-0-high_risk": "1"})
+    d = Dispute.objects.get(pk=d.pk)
+    assert d.parties.count() == 3 and d.suggested_level == "red"

@@ -184,7 +184,7 @@ def dispute_detail(request, pk):
         "changes": timeline_for(dispute), "clocks": clocks_for(dispute),
         "owners": _station_users(request.user), "measure_rows": range(MEASURE_ROWS),
         "channels": MediationChannel.objects.filter(active=True), "excluded": ExcludedOffence.choices,
-        "outcomes": SessionOutcome.choices,
+        "outcomes": SessionOutcome.choices, "roles": PartyRole.choices,
         "sessions": dispute.sessions.select_related("channel").prefetch_related("mediators"),
     })
 
@@ -348,3 +348,42 @@ def trigger_list(request, pk=None):
         "triggers": WarningTrigger.objects.all(), "form": form, "instance": instance, "error": error,
         "can_manage": can_manage,
     }, status=status)
+
+
+@login_required
+@require_POST
+def dispute_edit(request, pk):
+    """Change the facts (the suggestion is recomputed; the level itself only by the level form)."""
+    dispute = get_object_or_404(Dispute.objects.visible_to(request.user), pk=pk)
+    post = request.POST
+    try:
+        changes = {"narrative": post.get("narrative", dispute.narrative), "notes": post.get("notes", dispute.notes),
+                   "location": post.get("location", dispute.location).strip(), "amount": _decimal(post.get("amount"))}
+        owner_id = post.get("owner", "")
+        changes["owner"] = _station_users(request.user).filter(pk=owner_id).first() if owner_id.isdigit() else None
+        if not (changes["narrative"] or "").strip():
+            raise ValidationError({"narrative": _("请填写纠纷情况")})
+        services.dispute_update(actor=request.user, dispute=dispute, **changes)
+        messages.success(request, _("已保存"))
+    except PermissionDenied as exc:
+        return _forbidden(request, str(exc))
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    return redirect(dispute)
+
+
+@login_required
+@require_POST
+def party_add(request, pk):
+    dispute = get_object_or_404(Dispute.objects.visible_to(request.user), pk=pk)
+    parties = _parties_from_post(request.POST, request.user)
+    try:
+        if not parties:
+            raise ValidationError({"parties": _("当事人姓名必填")})
+        services.dispute_party_add(actor=request.user, dispute=dispute, **parties[0])
+        messages.success(request, _("已保存"))
+    except PermissionDenied as exc:
+        return _forbidden(request, str(exc))
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    return redirect(dispute)
