@@ -44,3 +44,19 @@ def test_api_level_change_outside_scope_is_403(bob_client, alice, register, comm
     d = register(alice, community=community_b)
     r = bob_client.post(f"{URL}{d.pk}/level/", {"level": "orange", "reason": "x"}, content_type="application/json")
     assert r.status_code == 403 and Dispute.objects.get(pk=d.pk).level == "yellow"
+
+
+def test_api_files_plan_for_red_dispute(bob_client, bob, register):
+    d = register(bob, narrative="扬言拼命", owner=bob)
+    assert bob_client.get(f"{URL}{d.pk}/").json()["needs_plan"] is True
+    r = bob_client.post(f"{URL}{d.pk}/plan/", {"summary": "专人稳控", "measures": [
+        {"what": "每日走访", "responsible": bob.pk, "due_date": "2026-12-01"}]}, content_type="application/json")
+    assert r.status_code == 200, r.content
+    assert r.json()["needs_plan"] is False
+
+
+def test_api_plan_refuses_responsible_from_other_station(bob_client, bob, charlie, register):
+    d = register(bob, narrative="扬言拼命", owner=bob)
+    r = bob_client.post(f"{URL}{d.pk}/plan/", {"summary": "s", "measures": [
+        {"what": "a", "responsible": charlie.pk, "due_date": "2026-12-01"}]}, content_type="application/json")
+    assert r.status_code == 400 and Dispute.objects.get(pk=d.pk).needs_plan

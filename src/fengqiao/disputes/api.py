@@ -89,6 +89,18 @@ class LevelSerializer(StrictFieldsMixin, serializers.Serializer):
     reason = serializers.CharField(help_text=_("调整理由(必填)"))
 
 
+class MeasureInSerializer(StrictFieldsMixin, serializers.Serializer):
+    what = serializers.CharField(max_length=200)
+    responsible = serializers.IntegerField(help_text=_("责任人(本所人员编号)"))
+    due_date = serializers.DateField()
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class PlanSerializer(StrictFieldsMixin, serializers.Serializer):
+    summary = serializers.CharField()
+    measures = MeasureInSerializer(many=True)
+
+
 class DisputeFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("搜索(编号/当事人/电话)"), method="search")
     level = django_filters.ChoiceFilter(label=_("等级"), choices=Level.choices)
@@ -159,6 +171,24 @@ class DisputeViewSet(ScopedModelViewSet):
         serializer = LevelSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.dispute_set_level(actor=request.user, dispute=dispute, **serializer.validated_data)
+        return Response(self._out(dispute))
+
+    @extend_schema(tags=TAGS, summary=_("制定一案一策(红色纠纷)"), request=PlanSerializer,
+                   responses={200: DisputeSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def plan(self, request, pk=None):
+        dispute = self.get_object()
+        serializer = PlanSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        ids = {m["responsible"] for m in data["measures"]}
+        people = {u.pk: u for u in User.objects.filter(station_id=dispute.station_id, pk__in=ids)}
+        if len(people) != len(ids):
+            from django.core.exceptions import ValidationError
+
+            raise ValidationError({"measures": ["责任人须为本所人员"]})
+        measures = [{**m, "responsible": people[m["responsible"]]} for m in data["measures"]]
+        services.plan_file(actor=request.user, dispute=dispute, summary=data["summary"], measures=measures)
         return Response(self._out(dispute))
 
 
