@@ -144,3 +144,14 @@ def test_adding_high_risk_party_recomputes_suggestion(bob_client, bob, register)
         "party-0-name": "王五", "party-0-role": "other", "party-0-high_risk": "1"})
     d = Dispute.objects.get(pk=d.pk)
     assert d.parties.count() == 3 and d.suggested_level == "red"
+
+
+def test_work_queue_lists_my_open_measures_until_done(bob, alice, register):
+    d = register(bob, narrative="扬言拼命", owner=alice)
+    plan = services.plan_file(actor=alice, dispute=d, summary="s", measures=[
+        {"what": "每日走访", "responsible": bob, "due_date": dt.date(2026, 12, 1)}])
+    items = [i for i in workqueue.items_for(bob, dt.datetime.now(dt.UTC)) if i.kind == "dispute"]
+    assert [i.title for i in items] == [f"{d.reference} 稳控措施:每日走访"]
+    assert items[0].due_at.date() == dt.date(2026, 12, 1)
+    services.measure_done(actor=bob, measure=plan.measures.get())
+    assert not [i for i in workqueue.items_for(bob, dt.datetime.now(dt.UTC)) if i.kind == "dispute"]

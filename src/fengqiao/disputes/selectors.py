@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fengqiao.core.workqueue import WorkItem
@@ -16,7 +17,8 @@ OPEN_STATUSES = [Status.REGISTERED, Status.MEDIATING, Status.FAILED, Status.AGRE
 
 def my_disputes_needing_action(user, now: dt.datetime) -> list[WorkItem]:
     """My disputes needing action: red without a 一案一策 plan (due now), orange/red whose first
-    session is due (the clock's due time). Soonest first (the queue sorts)."""
+    session is due (the clock's due time), and open 一案一策 measures I am responsible for (due at the end
+    of their due date, Asia/Shanghai). Soonest first (the queue sorts)."""
     from fengqiao.core.services import clocks_for
 
     items: list[WorkItem] = []
@@ -31,4 +33,15 @@ def my_disputes_needing_action(user, now: dt.datetime) -> list[WorkItem]:
             items.append(WorkItem(title=f"{d.reference} " + _("首次调解到期"), url=d.get_absolute_url(),
                                   due_at=clock.due_at, level=d.level, kind="dispute",
                                   kind_label=_("矛盾纠纷"), object=d))
+    from fengqiao.disputes.models import StabilisationMeasure
+
+    measures = StabilisationMeasure.objects.filter(
+        responsible=user, done_at__isnull=True, plan__dispute__in=Dispute.objects.visible_to(user),
+        plan__dispute__status__in=OPEN_STATUSES,
+    ).select_related("plan__dispute")
+    for m in measures:
+        d = m.plan.dispute
+        due = timezone.make_aware(dt.datetime.combine(m.due_date, dt.time(23, 59, 59)))
+        items.append(WorkItem(title=f"{d.reference} " + _("稳控措施") + f":{m.what}", url=d.get_absolute_url(),
+                              due_at=due, level="red", kind="dispute", kind_label=_("矛盾纠纷"), object=m))
     return items
