@@ -1,7 +1,9 @@
 """The interface is Chinese by default and switches to English (issue 2 §6).
 
-The English catalogue is src/fengqiao/locale/en/LC_MESSAGES/django.po (compiled django.mo committed beside
-it); docs/i18n.md says how to update it. The completeness tests fail when a string is left untranslated.
+The English catalogues are src/fengqiao/locale/en/LC_MESSAGES/django.po (the shared one) and
+src/fengqiao/<app>/locale/en/LC_MESSAGES/django.po (one per app that has its own), each with its
+compiled django.mo committed beside it; docs/i18n.md says how to update them. The completeness tests
+fail when a string is left untranslated in any of them.
 """
 
 import shutil
@@ -19,7 +21,11 @@ from tests.factories import PersonFactory
 
 SRC = Path(fengqiao.__file__).resolve().parent
 PO = SRC / "locale" / "en" / "LC_MESSAGES" / "django.po"
-MO = PO.with_suffix(".mo")
+CATALOGUES = sorted(p for p in SRC.glob("**/locale/en/LC_MESSAGES/django.po") if "static" not in p.parts)
+
+
+def catalogue_ids(path):
+    return f"{path.relative_to(SRC)}"
 
 
 @pytest.fixture(autouse=True)
@@ -147,27 +153,32 @@ def _problems(po):
     return untranslated, fuzzy
 
 
-def test_every_english_string_is_translated_and_none_is_fuzzy():
-    po = polib.pofile(str(PO))
-    assert len(po) > 500
+def test_the_shared_catalogue_is_among_those_checked():
+    assert PO in CATALOGUES and len(polib.pofile(str(PO))) > 500
+
+
+@pytest.mark.parametrize("path", CATALOGUES, ids=catalogue_ids)
+def test_every_english_string_is_translated_and_none_is_fuzzy(path):
+    po = polib.pofile(str(path))
     untranslated, fuzzy = _problems(po)
     assert not untranslated, f"untranslated (see docs/i18n.md): {untranslated}"
     assert not fuzzy, f"fuzzy, check and clear the flag (see docs/i18n.md): {fuzzy}"
 
 
-def test_plural_entries_fill_both_english_forms():
-    po = polib.pofile(str(PO))
+@pytest.mark.parametrize("path", CATALOGUES, ids=catalogue_ids)
+def test_plural_entries_fill_both_english_forms(path):
+    po = polib.pofile(str(path))
     plurals = [e for e in po if e.msgid_plural and not e.obsolete]
-    assert plurals
     for entry in plurals:
         assert entry.msgstr_plural.get(0) and entry.msgstr_plural.get(1), entry.msgid
 
 
-def test_translations_keep_every_placeholder():
+@pytest.mark.parametrize("path", CATALOGUES, ids=catalogue_ids)
+def test_translations_keep_every_placeholder(path):
     import re
 
     placeholder = re.compile(r"%\(\w+\)[sd]|\{\w+\}")
-    for entry in polib.pofile(str(PO)):
+    for entry in polib.pofile(str(path)):
         if entry.obsolete:
             continue
         pairs = [(entry.msgid, entry.msgstr)]
@@ -182,14 +193,17 @@ def test_translations_keep_every_placeholder():
             )
 
 
-def test_compiled_catalogue_matches_the_po_file():
+@pytest.mark.parametrize("path", CATALOGUES, ids=catalogue_ids)
+def test_compiled_catalogue_matches_the_po_file(path):
     """django.mo is committed (a server may lack gettext); it must be recompiled whenever django.po changes."""
     po = {
         e.msgid: (e.msgstr or e.msgstr_plural.get(0))
-        for e in polib.pofile(str(PO))
+        for e in polib.pofile(str(path))
         if not e.obsolete
     }
-    mo = {e.msgid: (e.msgstr or e.msgstr_plural.get(0)) for e in polib.mofile(str(MO)) if e.msgid}
+    mo_path = path.with_suffix(".mo")
+    assert mo_path.exists(), "run `fengqiao compilemessages` in src/fengqiao (docs/i18n.md)"
+    mo = {e.msgid: (e.msgstr or e.msgstr_plural.get(0)) for e in polib.mofile(str(mo_path)) if e.msgid}
     assert mo == po, "run `fengqiao compilemessages` in src/fengqiao (docs/i18n.md)"
 
 
@@ -213,7 +227,13 @@ def test_every_marked_string_in_the_code_is_in_the_catalogue(tmp_path, monkeypat
     settings.LOCALE_PATHS = [copy / "locale"]
     monkeypatch.chdir(copy)
     call_command("makemessages", locale=["en"], verbosity=0, no_obsolete=True)
-    extracted = polib.pofile(str(copy / "locale" / "en" / "LC_MESSAGES" / "django.po"))
-    committed = {e.msgid for e in polib.pofile(str(PO)) if not e.obsolete}
-    missing = sorted(e.msgid for e in extracted if e.msgid not in committed)
+    # each app with its own locale/ gets its strings there; the shared catalogue gets the rest
+    missing = []
+    for path in CATALOGUES:
+        extracted = polib.pofile(str(copy / path.relative_to(SRC)))
+        committed = {e.msgid for e in polib.pofile(str(path)) if not e.obsolete}
+        missing += [f"{path.relative_to(SRC)}: {e.msgid}" for e in extracted if e.msgid not in committed]
+    new_catalogues = {p.relative_to(copy) for p in copy.glob("**/locale/en/LC_MESSAGES/django.po")}
+    assert new_catalogues == {p.relative_to(SRC) for p in CATALOGUES}
+    missing.sort()
     assert not missing, f"new strings to translate (docs/i18n.md): {missing}"
