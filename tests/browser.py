@@ -47,7 +47,7 @@ def page(browser, settings):
     settings.NOTIFY_STREAM_POLL_MS = 200
     context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(20_000)  # CI runs the suite on 2 busy cores
     errors: list[str] = []
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     page.csp_errors = errors

@@ -7,4 +7,7 @@ urlpatterns = [
     path("core/", include("fengqiao.core.clock_api")),
     path("incidents/", include("fengqiao.incidents.api")),
     path("disputes/", include("fengqiao.disputes.api")),
+    path("cases/", include("fengqiao.cases.api")),
+    path("antifraud/", include("fengqiao.antifraud.api")),
+    path("vehicles/", include("fengqiao.vehicles.api")),
 ]

@@ -52,6 +52,9 @@ INSTALLED_APPS = [
     "fengqiao.notifications",
     "fengqiao.incidents",
     "fengqiao.disputes",
+    "fengqiao.cases",
+    "fengqiao.antifraud",
+    "fengqiao.vehicles",
 ]
 
 MIDDLEWARE = [

@@ -18,6 +18,9 @@ urlpatterns = [
     path("notifications/", include("fengqiao.notifications.urls")),
     path("incidents/", include("fengqiao.incidents.urls")),
     path("disputes/", include("fengqiao.disputes.urls")),
+    path("cases/", include("fengqiao.cases.urls")),
+    path("antifraud/", include("fengqiao.antifraud.urls")),
+    path("vehicles/", include("fengqiao.vehicles.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its bootstrap script from a URL, so the page needs no inline <script>.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

@@ -40,6 +40,7 @@ class Counts:
     organisations: int = 0
     users: int = 0
     by_station: dict = field(default_factory=dict)
+    parts: dict = field(default_factory=dict)
 
 
 def scaled(count: int, scale: int) -> int:
@@ -916,8 +917,38 @@ def load(*, scale: int = 1, seed: int = 20240420, log=print) -> Counts:
                 f"  {spec['name']}: {written['persons']:,} 人, {written['houses']:,} 房屋, {written['organisations']:,} 单位 ({time.perf_counter() - started:.0f} s)"
             )
         counts.users = _staff(bureau)
+        for module_name in PART_DEMOS:
+            module = _part_demo(module_name)
+            if module is not None:
+                part_started = time.perf_counter()
+                written = module.load(scale=scale, seed=seed, log=log)
+                counts.parts[module_name.split(".")[1]] = written
+                log(f"  {module_name.split('.')[1]}: {written} ({time.perf_counter() - part_started:.0f} s)")
     _analyze()
     return counts
+
+
+# Each part writes its own demo records after the registry and the staff exist, in this order (cases
+# build on incidents). A part's module has `load(*, scale, seed, log) -> dict[str, int]` and finds the
+# stations, communities, people and users it needs in the database.
+PART_DEMOS = [
+    "fengqiao.incidents.demo",
+    "fengqiao.disputes.demo",
+    "fengqiao.cases.demo",
+    "fengqiao.antifraud.demo",
+    "fengqiao.vehicles.demo",
+]
+
+
+def _part_demo(module_name: str):
+    import importlib
+
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as error:
+        if error.name == module_name:
+            return None
+        raise
 
 
 def _analyze() -> None:

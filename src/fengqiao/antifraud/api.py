@@ -1,0 +1,3 @@
+"""API routes of the antifraud app under /api/antifraud/."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""API routes of the vehicles app under /api/vehicles/."""
+
+urlpatterns: list = []
