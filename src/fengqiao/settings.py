@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "fengqiao.disputes",
     "fengqiao.cases",
     "fengqiao.antifraud",
+    "fengqiao.tracking",
     "fengqiao.vehicles",
 ]
 
