@@ -239,6 +239,45 @@ def import_job_commit(job_id: int) -> ImportJob:
     return job
 
 
+# ----------------------------------------------------------------------------- retention
+
+
+def import_files_purge(*, now=None, keep_days: int | None = None) -> int:
+    """Delete the uploaded files (and dry-run rows) of jobs uploaded more than `keep_days` ago.
+
+    The spreadsheets hold residents' personal data; the job record (counts, row errors, summary) stays
+    for the history. A job still waiting to be imported is marked failed, because it can no longer be
+    committed; a job validating or committing right now is left for the next run. Returns the number
+    of jobs whose file was deleted.
+    """
+    now = now or timezone.now()
+    keep_days = settings.IMPORT_FILE_RETENTION_DAYS if keep_days is None else keep_days
+    cutoff = now - timezone.timedelta(days=keep_days)
+    stale = (
+        ImportJob.objects.filter(created_at__lt=cutoff)
+        .exclude(file="")
+        .exclude(status__in=[ImportStatus.VALIDATING, ImportStatus.COMMITTING])
+    )
+    purged = 0
+    for job in stale.iterator():
+        rows = Path(job.file.path + ".rows.json")
+        rows.unlink(missing_ok=True)
+        job.file.delete(save=False)
+        changes = {"file": ""}
+        if job.status in (ImportStatus.UPLOADED, ImportStatus.VALIDATED):
+            changes |= {
+                "status": ImportStatus.FAILED,
+                "finished_at": now,
+                "summary": f"文件已超过保留期限({keep_days} 天)被删除,未导入;如仍需导入请重新上传",
+            }
+        # conditional: a job claimed for committing since we read it keeps its status
+        ImportJob.objects.filter(pk=job.pk, status=job.status).update(**changes)
+        purged += 1
+    if purged:
+        logger.info("import files: deleted %s uploaded files older than %s days", purged, keep_days)
+    return purged
+
+
 def import_job_run_now(*, actor, job: ImportJob, mode: str) -> ImportJob:
     """Claim and commit in the calling process (management command)."""
     import_job_commit_start(actor=actor, job=job, mode=mode)

@@ -1,6 +1,7 @@
 """Huey jobs of imports. Thin: they call services."""
 
-from huey.contrib.djhuey import db_task
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
 
 from fengqiao.exchange import services
 
@@ -13,3 +14,9 @@ def validate_import(job_id: int) -> str:
 @db_task()
 def commit_import(job_id: int) -> str:
     return services.import_job_commit(job_id).status
+
+
+@db_periodic_task(crontab(hour="3", minute="17"))
+def purge_import_files() -> int:
+    """Nightly: delete uploaded spreadsheets older than IMPORT_FILE_RETENTION_DAYS."""
+    return services.import_files_purge()
