@@ -51,3 +51,21 @@ def test_address_fragment_finds_residents(community_a):
     resident = PersonFactory(community=community_a, address=address)
     PersonFactory(community=community_a)
     assert list(selectors.person_search(Person.objects.all(), "百草苑")) == [resident]
+
+
+def test_a_broad_address_fragment_finds_every_resident_past_the_id_list_limit(
+    community_a, monkeypatch
+):
+    """More matching addresses than the id list holds: a subquery takes over, nobody is dropped."""
+    from tests.factories import AddressFactory
+
+    monkeypatch.setattr(selectors, "ADDRESS_MATCH_LIMIT", 3)
+    residents = [
+        PersonFactory(
+            community=community_a, address=AddressFactory(community=community_a, road="百草苑")
+        )
+        for _ in range(5)
+    ]
+    assert set(selectors.person_search(Person.objects.all(), "百草苑")) == set(residents)
+    monkeypatch.setattr(selectors, "ADDRESS_MATCH_LIMIT", 10)
+    assert set(selectors.person_search(Person.objects.all(), "百草苑")) == set(residents)

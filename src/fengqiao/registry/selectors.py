@@ -19,18 +19,25 @@ def prefix(field: str, value: str) -> Q:
     (A LIKE 'x%' with Django's ESCAPE clause never uses an index on SQLite, nor on PostgreSQL
     outside the C collation.) The range is exact in code-point order; startswith is kept as a guard.
     """
-    return Q(**{f"{field}__gte": value, f"{field}__lt": value + _MAX_CHAR, f"{field}__startswith": value})
+    return Q(
+        **{f"{field}__gte": value, f"{field}__lt": value + _MAX_CHAR, f"{field}__startswith": value}
+    )
 
 
-# An address fragment such as "西街" matches many addresses; past this many the search is too
-# broad to be useful and the list says so by showing the first ones.
+# An address fragment such as "西街" can match thousands of addresses. Up to this many, their ids are
+# read first and passed as a list; past it, a subquery (complete, a little slower) is used instead.
 ADDRESS_MATCH_LIMIT = 5000
 
 
-def _addresses_containing(text: str) -> list[int]:
-    """Ids of the addresses whose text contains `text`, read first: a plain id list lets the
-    database use the person table's address index instead of a subplan over the whole table."""
-    return list(Address.objects.filter(full_text__contains=text).values_list("pk", flat=True)[:ADDRESS_MATCH_LIMIT])
+def _addresses_containing(text: str):
+    """The addresses whose text contains `text`: an id list read first when it is short (it lets the
+    database use the person table's address index instead of a subplan over the whole table), else a
+    subquery, so a broad fragment never silently drops matches."""
+    matching = Address.objects.filter(full_text__contains=text).values_list("pk", flat=True)
+    ids = list(matching[: ADDRESS_MATCH_LIMIT + 1])
+    if len(ids) > ADDRESS_MATCH_LIMIT:
+        return matching
+    return ids
 
 
 def _tail(queryset: QuerySet[Person], digits: str) -> QuerySet[Person]:
@@ -38,7 +45,9 @@ def _tail(queryset: QuerySet[Person], digits: str) -> QuerySet[Person]:
     last4 = digits[-4:]
     match = Q(id_tail=last4) | Q(phone_tail=last4)
     if len(digits) > 4:
-        match = (Q(id_tail=last4) & Q(id_number__endswith=digits)) | (Q(phone_tail=last4) & Q(phone__endswith=digits))
+        match = (Q(id_tail=last4) & Q(id_number__endswith=digits)) | (
+            Q(phone_tail=last4) & Q(phone__endswith=digits)
+        )
     return queryset.filter(match)
 
 
@@ -73,7 +82,11 @@ def house_search(queryset: QuerySet[House], query: str) -> QuerySet[House]:
     query = (query or "").strip()
     if not query:
         return queryset
-    return queryset.filter(Q(address_id__in=_addresses_containing(query)) | prefix("owner_name", query) | Q(owner_phone=query))
+    return queryset.filter(
+        Q(address_id__in=_addresses_containing(query))
+        | prefix("owner_name", query)
+        | Q(owner_phone=query)
+    )
 
 
 def address_search(queryset: QuerySet[Address], query: str) -> QuerySet[Address]:
