@@ -8,9 +8,13 @@ from fengqiao.disputes.models import DisputeType
 @pytest.fixture(autouse=True)
 def _dispute_defaults(request):
     """Types and triggers come from a data migration; a transaction=True test's flush erases them."""
-    uses_db = request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(request.fixturenames)
+    uses_db = request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(
+        request.fixturenames
+    )
     if uses_db:
-        request.getfixturevalue("transactional_db" if "transactional_db" in request.fixturenames else "db")
+        request.getfixturevalue(
+            "transactional_db" if "transactional_db" in request.fixturenames else "db"
+        )
         load_defaults()
 
 
@@ -25,8 +29,11 @@ def register(neighbour_type, community_a):
         fields.setdefault("dispute_type", neighbour_type)
         fields.setdefault("community", community_a)
         return services.dispute_register(
-            actor=actor, narrative=narrative,
-            parties=parties or [{"name": "张三", "phone": "13812345678"}, {"name": "李四", "role": "respondent"}],
+            actor=actor,
+            narrative=narrative,
+            parties=parties
+            or [{"name": "张三", "phone": "13812345678"}, {"name": "李四", "role": "respondent"}],
             **fields,
         )
+
     return _register

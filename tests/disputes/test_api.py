@@ -7,15 +7,22 @@ URL = "/api/disputes/"
 
 
 def _body(neighbour_type, community_a, **extra):
-    body = {"dispute_type": neighbour_type.pk, "narrative": "两家因排水沟争吵", "community": community_a.pk,
-            "parties": [{"name": "张三", "phone": "13812345678"}]}
+    body = {
+        "dispute_type": neighbour_type.pk,
+        "narrative": "两家因排水沟争吵",
+        "community": community_a.pk,
+        "parties": [{"name": "张三", "phone": "13812345678"}],
+    }
     body.update(extra)
     return body
 
 
 def test_api_register_suggests_red_with_reason(bob_client, bob, neighbour_type, community_a):
-    r = bob_client.post(URL, _body(neighbour_type, community_a, narrative="扬言同归于尽", owner=bob.pk),
-                        content_type="application/json")
+    r = bob_client.post(
+        URL,
+        _body(neighbour_type, community_a, narrative="扬言同归于尽", owner=bob.pk),
+        content_type="application/json",
+    )
     assert r.status_code == 201, r.content
     assert r.json()["level"] == "red" and "当事人扬言'同归于尽'" in r.json()["suggested_reasons"]
     assert r.json()["parties"][0]["phone"] == "138****5678"
@@ -33,30 +40,49 @@ def test_api_list_is_station_scoped(bob_client, bob, charlie, login, register):
 
 def test_api_level_change_requires_reason(bob_client, bob, register):
     d = register(bob, owner=bob)
-    r = bob_client.post(f"{URL}{d.pk}/level/", {"level": "orange", "reason": ""}, content_type="application/json")
+    r = bob_client.post(
+        f"{URL}{d.pk}/level/", {"level": "orange", "reason": ""}, content_type="application/json"
+    )
     assert r.status_code == 400
-    r = bob_client.post(f"{URL}{d.pk}/level/", {"level": "orange", "reason": "多次争吵"},
-                        content_type="application/json")
+    r = bob_client.post(
+        f"{URL}{d.pk}/level/",
+        {"level": "orange", "reason": "多次争吵"},
+        content_type="application/json",
+    )
     assert r.status_code == 200 and Dispute.objects.get(pk=d.pk).level == "orange"
 
 
 def test_api_level_change_outside_scope_is_403(bob_client, alice, register, community_b):
     d = register(alice, community=community_b)
-    r = bob_client.post(f"{URL}{d.pk}/level/", {"level": "orange", "reason": "x"}, content_type="application/json")
+    r = bob_client.post(
+        f"{URL}{d.pk}/level/", {"level": "orange", "reason": "x"}, content_type="application/json"
+    )
     assert r.status_code == 403 and Dispute.objects.get(pk=d.pk).level == "yellow"
 
 
 def test_api_files_plan_for_red_dispute(bob_client, bob, register):
     d = register(bob, narrative="扬言拼命", owner=bob)
     assert bob_client.get(f"{URL}{d.pk}/").json()["needs_plan"] is True
-    r = bob_client.post(f"{URL}{d.pk}/plan/", {"summary": "专人稳控", "measures": [
-        {"what": "每日走访", "responsible": bob.pk, "due_date": "2026-12-01"}]}, content_type="application/json")
+    r = bob_client.post(
+        f"{URL}{d.pk}/plan/",
+        {
+            "summary": "专人稳控",
+            "measures": [{"what": "每日走访", "responsible": bob.pk, "due_date": "2026-12-01"}],
+        },
+        content_type="application/json",
+    )
     assert r.status_code == 200, r.content
     assert r.json()["needs_plan"] is False
 
 
 def test_api_plan_refuses_responsible_from_other_station(bob_client, bob, charlie, register):
     d = register(bob, narrative="扬言拼命", owner=bob)
-    r = bob_client.post(f"{URL}{d.pk}/plan/", {"summary": "s", "measures": [
-        {"what": "a", "responsible": charlie.pk, "due_date": "2026-12-01"}]}, content_type="application/json")
+    r = bob_client.post(
+        f"{URL}{d.pk}/plan/",
+        {
+            "summary": "s",
+            "measures": [{"what": "a", "responsible": charlie.pk, "due_date": "2026-12-01"}],
+        },
+        content_type="application/json",
+    )
     assert r.status_code == 400 and Dispute.objects.get(pk=d.pk).needs_plan

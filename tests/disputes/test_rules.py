@@ -6,7 +6,9 @@ from hypothesis import strategies as st
 from fengqiao.disputes.rules import RANK, DisputeFacts, Trigger, matches, suggest_level
 
 KW_RED = Trigger(kind="keyword", value="同归于尽", level="red", reason="当事人扬言'同归于尽'")
-FAILED = Trigger(kind="failed_mediations", threshold=Decimal(2), level="orange", reason="调解失败{fact}次")
+FAILED = Trigger(
+    kind="failed_mediations", threshold=Decimal(2), level="orange", reason="调解失败{fact}次"
+)
 
 facts_st = st.builds(
     DisputeFacts,
@@ -18,13 +20,26 @@ facts_st = st.builds(
     repeat_calls=st.integers(0, 6),
 )
 trigger_st = st.one_of(
-    st.builds(Trigger, kind=st.just("keyword"), value=st.sampled_from(["同归于尽", "拼命", "刀", "上访"]),
-              level=st.sampled_from(["yellow", "orange", "red"]), reason=st.just("关键词")),
-    st.builds(Trigger, kind=st.sampled_from(["parties", "failed_mediations", "repeat_calls", "amount"]),
-              threshold=st.decimals(0, 200_000, places=0), level=st.sampled_from(["yellow", "orange", "red"]),
-              reason=st.just("阈值")),
-    st.builds(Trigger, kind=st.just("high_risk_party"), level=st.sampled_from(["orange", "red"]),
-              reason=st.just("高风险")),
+    st.builds(
+        Trigger,
+        kind=st.just("keyword"),
+        value=st.sampled_from(["同归于尽", "拼命", "刀", "上访"]),
+        level=st.sampled_from(["yellow", "orange", "red"]),
+        reason=st.just("关键词"),
+    ),
+    st.builds(
+        Trigger,
+        kind=st.sampled_from(["parties", "failed_mediations", "repeat_calls", "amount"]),
+        threshold=st.decimals(0, 200_000, places=0),
+        level=st.sampled_from(["yellow", "orange", "red"]),
+        reason=st.just("阈值"),
+    ),
+    st.builds(
+        Trigger,
+        kind=st.just("high_risk_party"),
+        level=st.sampled_from(["orange", "red"]),
+        reason=st.just("高风险"),
+    ),
 )
 
 
@@ -33,7 +48,10 @@ def test_no_triggers_suggests_yellow_without_reasons():
 
 
 def test_keyword_in_narrative_suggests_red_with_its_reason():
-    assert suggest_level(DisputeFacts(text="他扬言要同归于尽"), [KW_RED, FAILED]) == ("red", ["当事人扬言'同归于尽'"])
+    assert suggest_level(DisputeFacts(text="他扬言要同归于尽"), [KW_RED, FAILED]) == (
+        "red",
+        ["当事人扬言'同归于尽'"],
+    )
 
 
 def test_count_trigger_reason_shows_the_fact():
@@ -45,7 +63,10 @@ def test_count_trigger_below_threshold_does_not_match():
 
 
 def test_amount_without_amount_does_not_match():
-    assert not matches(DisputeFacts(amount=None), Trigger(kind="amount", threshold=Decimal(1), level="orange", reason="x"))
+    assert not matches(
+        DisputeFacts(amount=None),
+        Trigger(kind="amount", threshold=Decimal(1), level="orange", reason="x"),
+    )
 
 
 @given(facts_st, st.lists(trigger_st, max_size=8))

@@ -71,7 +71,9 @@ def test_set_level_raise_and_lower_are_events_with_reasons(bob, register):
     services.dispute_set_level(actor=bob, dispute=d, level="yellow", reason="已缓和")
     events = list(DisputeEvent.objects.filter(dispute=d, kind=EventKind.LEVEL_CHANGED))
     assert [(e.data["after"], e.data["direction"], e.data["reason"]) for e in events] == [
-        ("orange", "up", "多次争吵"), ("yellow", "down", "已缓和")]
+        ("orange", "up", "多次争吵"),
+        ("yellow", "down", "已缓和"),
+    ]
 
 
 def test_becoming_red_notifies_station_leaders_once(bob, alice, register, other_station):
@@ -101,8 +103,12 @@ def test_red_requires_plan_and_measures_tracked(bob, alice, register):
     assert d.needs_plan
     with pytest.raises(ValidationError):
         services.plan_file(actor=bob, dispute=d, summary="稳控", measures=[])
-    plan = services.plan_file(actor=bob, dispute=d, summary="专人稳控", measures=[
-        {"what": "每日走访", "responsible": bob, "due_date": dt.date(2026, 12, 1)}])
+    plan = services.plan_file(
+        actor=bob,
+        dispute=d,
+        summary="专人稳控",
+        measures=[{"what": "每日走访", "responsible": bob, "due_date": dt.date(2026, 12, 1)}],
+    )
     d = Dispute.objects.get(pk=d.pk)
     assert not d.needs_plan
     measure = plan.measures.get()
@@ -116,8 +122,12 @@ def test_red_requires_plan_and_measures_tracked(bob, alice, register):
 def test_plan_only_for_red(bob, register):
     d = register(bob)
     with pytest.raises(ValidationError):
-        services.plan_file(actor=bob, dispute=d, summary="x", measures=[
-            {"what": "a", "responsible": bob, "due_date": dt.date(2026, 12, 1)}])
+        services.plan_file(
+            actor=bob,
+            dispute=d,
+            summary="x",
+            measures=[{"what": "a", "responsible": bob, "due_date": dt.date(2026, 12, 1)}],
+        )
     assert not StabilisationPlan.objects.exists()
 
 

@@ -54,9 +54,27 @@ class DisputeSerializer(serializers.ModelSerializer):
     class Meta:
         model = Dispute
         fields = [
-            "id", "reference", "station", "community", "dispute_type", "dispute_type_name", "narrative",
-            "address", "location", "source", "amount", "owner", "level", "level_reasons", "suggested_level",
-            "suggested_reasons", "status", "failed_mediations", "repeat_calls", "registered_at", "parties",
+            "id",
+            "reference",
+            "station",
+            "community",
+            "dispute_type",
+            "dispute_type_name",
+            "narrative",
+            "address",
+            "location",
+            "source",
+            "amount",
+            "owner",
+            "level",
+            "level_reasons",
+            "suggested_level",
+            "suggested_reasons",
+            "status",
+            "failed_mediations",
+            "repeat_calls",
+            "registered_at",
+            "parties",
             "needs_plan",
         ]
         read_only_fields = fields
@@ -71,17 +89,27 @@ class PartyInSerializer(StrictFieldsMixin, serializers.Serializer):
 
 
 class RegisterSerializer(StrictFieldsMixin, serializers.Serializer):
-    dispute_type = serializers.PrimaryKeyRelatedField(queryset=DisputeType.objects.filter(active=True))
+    dispute_type = serializers.PrimaryKeyRelatedField(
+        queryset=DisputeType.objects.filter(active=True)
+    )
     narrative = serializers.CharField()
     source = serializers.ChoiceField(choices=Source.choices, default=Source.VISIT)
     community = ScopedPrimaryKeyRelatedField(model=Community, required=False, allow_null=True)
     address = ScopedPrimaryKeyRelatedField(model=Address, required=False, allow_null=True)
     location = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    amount = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, allow_null=True)
-    owner = serializers.IntegerField(required=False, allow_null=True, help_text=_("责任人(本所人员编号)"))
+    amount = serializers.DecimalField(
+        max_digits=14, decimal_places=2, required=False, allow_null=True
+    )
+    owner = serializers.IntegerField(
+        required=False, allow_null=True, help_text=_("责任人(本所人员编号)")
+    )
     parties = PartyInSerializer(many=True)
-    level = serializers.ChoiceField(choices=Level.choices, required=False, help_text=_("缺省为系统建议"))
-    reason = serializers.CharField(required=False, allow_blank=True, help_text=_("与系统建议不同时必填"))
+    level = serializers.ChoiceField(
+        choices=Level.choices, required=False, help_text=_("缺省为系统建议")
+    )
+    reason = serializers.CharField(
+        required=False, allow_blank=True, help_text=_("与系统建议不同时必填")
+    )
 
 
 class LevelSerializer(StrictFieldsMixin, serializers.Serializer):
@@ -118,15 +146,21 @@ class DisputeFilterSet(django_filters.FilterSet):
         if not value:
             return queryset
         return queryset.filter(
-            Q(reference__icontains=value) | Q(parties__name__icontains=value) | Q(parties__phone__icontains=value)
+            Q(reference__icontains=value)
+            | Q(parties__name__icontains=value)
+            | Q(parties__phone__icontains=value)
         ).distinct()
 
 
 @extend_schema_view(
     list=extend_schema(tags=TAGS, summary=_("纠纷列表"), description=SCOPE),
     retrieve=extend_schema(tags=TAGS, summary=_("纠纷详情"), description=SCOPE),
-    create=extend_schema(tags=TAGS, summary=_("登记纠纷"), request=RegisterSerializer,
-                         responses={201: DisputeSerializer, 400: ERRORS[400], 403: ERRORS[403]}),
+    create=extend_schema(
+        tags=TAGS,
+        summary=_("登记纠纷"),
+        request=RegisterSerializer,
+        responses={201: DisputeSerializer, 400: ERRORS[400], 403: ERRORS[403]},
+    ),
 )
 class DisputeViewSet(ScopedModelViewSet):
     """矛盾纠纷。"""
@@ -161,10 +195,16 @@ class DisputeViewSet(ScopedModelViewSet):
         return Response(self._out(dispute), status=status.HTTP_201_CREATED)
 
     def _out(self, dispute):
-        return DisputeSerializer(self.get_queryset().get(pk=dispute.pk), context=self.get_serializer_context()).data
+        return DisputeSerializer(
+            self.get_queryset().get(pk=dispute.pk), context=self.get_serializer_context()
+        ).data
 
-    @extend_schema(tags=TAGS, summary=_("调整等级(须写理由)"), request=LevelSerializer,
-                   responses={200: DisputeSerializer, **ERRORS})
+    @extend_schema(
+        tags=TAGS,
+        summary=_("调整等级(须写理由)"),
+        request=LevelSerializer,
+        responses={200: DisputeSerializer, **ERRORS},
+    )
     @action(detail=True, methods=["post"])
     def level(self, request, pk=None):
         dispute = self.get_object()
@@ -173,8 +213,12 @@ class DisputeViewSet(ScopedModelViewSet):
         services.dispute_set_level(actor=request.user, dispute=dispute, **serializer.validated_data)
         return Response(self._out(dispute))
 
-    @extend_schema(tags=TAGS, summary=_("制定一案一策(红色纠纷)"), request=PlanSerializer,
-                   responses={200: DisputeSerializer, **ERRORS})
+    @extend_schema(
+        tags=TAGS,
+        summary=_("制定一案一策(红色纠纷)"),
+        request=PlanSerializer,
+        responses={200: DisputeSerializer, **ERRORS},
+    )
     @action(detail=True, methods=["post"])
     def plan(self, request, pk=None):
         dispute = self.get_object()
@@ -188,7 +232,9 @@ class DisputeViewSet(ScopedModelViewSet):
 
             raise ValidationError({"measures": ["责任人须为本所人员"]})
         measures = [{**m, "responsible": people[m["responsible"]]} for m in data["measures"]]
-        services.plan_file(actor=request.user, dispute=dispute, summary=data["summary"], measures=measures)
+        services.plan_file(
+            actor=request.user, dispute=dispute, summary=data["summary"], measures=measures
+        )
         return Response(self._out(dispute))
 
 

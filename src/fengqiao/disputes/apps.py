@@ -11,3 +11,11 @@ class DisputesConfig(AppConfig):
         from fengqiao.disputes.selectors import my_disputes_needing_action
 
         workqueue.register("dispute", my_disputes_needing_action)
+
+        from django.db.models.signals import post_save
+
+        from fengqiao.disputes.linking import on_incident_saved
+
+        post_save.connect(
+            on_incident_saved, sender="incidents.Incident", dispatch_uid="disputes-link-incident"
+        )

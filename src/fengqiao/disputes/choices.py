@@ -52,6 +52,15 @@ class EventKind(models.TextChoices):
     PLAN_FILED = "plan_filed", _("一案一策备案")
     MEASURE_DONE = "measure_done", _("措施完成")
     CLOSED = "closed", _("结案")
+    INCIDENT_LINKED = "incident_linked", _("关联警情")
+
+
+class LinkHow(models.TextChoices):
+    SOURCE = "source", _("来源警情")
+    PHONE = "phone", _("当事人电话")
+    PERSON = "person", _("当事人(人口库)")
+    ADDRESS = "address", _("同一地址")
+    MANUAL = "manual", _("手工关联")
 
 
 FIRST_SESSION_CLOCK = "dispute_first_session"

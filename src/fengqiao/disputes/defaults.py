@@ -3,9 +3,16 @@
 from decimal import Decimal
 
 TYPES = [
-    ("marriage", "婚姻家庭"), ("neighbour", "邻里"), ("damages", "损害赔偿"), ("tenancy", "房屋租赁"),
-    ("labour", "劳资"), ("land", "土地山林/征地拆迁"), ("contract", "合同债务"), ("medical", "医疗"),
-    ("property", "物业"), ("other", "其他"),
+    ("marriage", "婚姻家庭"),
+    ("neighbour", "邻里"),
+    ("damages", "损害赔偿"),
+    ("tenancy", "房屋租赁"),
+    ("labour", "劳资"),
+    ("land", "土地山林/征地拆迁"),
+    ("contract", "合同债务"),
+    ("medical", "医疗"),
+    ("property", "物业"),
+    ("other", "其他"),
 ]
 
 # (kind, value, threshold, level, reason)
@@ -25,9 +32,13 @@ TRIGGERS = [
 ]
 
 CHANNELS = [
-    ("studio", "所内调解室(范贤成金牌调解工作室)", False), ("village", "社区村组联调", False),
-    ("elders", "老辈子调解群", False), ("neighbours", "小区睦邻调解会", False), ("trade", "行业商会调解", False),
-    ("jiannn", "平安犍嬢嬢", False), ("police", "治安调解", True),
+    ("studio", "所内调解室(范贤成金牌调解工作室)", False),
+    ("village", "社区村组联调", False),
+    ("elders", "老辈子调解群", False),
+    ("neighbours", "小区睦邻调解会", False),
+    ("trade", "行业商会调解", False),
+    ("jiannn", "平安犍嬢嬢", False),
+    ("police", "治安调解", True),
 ]
 
 
@@ -41,11 +52,14 @@ def load_defaults(apps=None, schema_editor=None):
         DisputeType.objects.get_or_create(code=code, defaults={"name": name, "sort": sort})
     if not WarningTrigger.objects.exists():
         for kind, value, threshold, level, reason in TRIGGERS:
-            WarningTrigger.objects.create(kind=kind, value=value, threshold=threshold, level=level, reason=reason)
+            WarningTrigger.objects.create(
+                kind=kind, value=value, threshold=threshold, level=level, reason=reason
+            )
     try:
         MediationChannel = apps.get_model("disputes", "MediationChannel")
     except LookupError:  # migration 0002 runs before the table exists; 0004 loads the channels
         return
     for sort, (code, name, police) in enumerate(CHANNELS):
-        MediationChannel.objects.get_or_create(code=code, defaults={"name": name, "sort": sort,
-                                                                    "is_police_mediation": police})
+        MediationChannel.objects.get_or_create(
+            code=code, defaults={"name": name, "sort": sort, "is_police_mediation": police}
+        )

@@ -17,6 +17,7 @@ from fengqiao.core.scoping import ScopedQuerySet
 from fengqiao.disputes.choices import (
     EventKind,
     Level,
+    LinkHow,
     PartyRole,
     SessionOutcome,
     Source,
@@ -52,7 +53,9 @@ class WarningTrigger(ChangeLogged):
 
     kind = models.CharField(_("类型"), max_length=30, choices=TriggerKind.choices)
     value = models.CharField(_("关键词"), max_length=50, blank=True)
-    threshold = models.DecimalField(_("阈值"), max_digits=14, decimal_places=2, null=True, blank=True)
+    threshold = models.DecimalField(
+        _("阈值"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
     level = models.CharField(_("建议等级"), max_length=10, choices=Level.choices)
     reason = models.CharField(_("理由"), max_length=200)
     active = models.BooleanField(_("启用"), default=True)
@@ -87,41 +90,81 @@ class DisputeQuerySet(ScopedQuerySet):
 
 
 class Dispute(ChangeLogged):
-    station = models.ForeignKey("accounts.Station", on_delete=models.PROTECT, related_name="+", verbose_name=_("派出所"))
+    station = models.ForeignKey(
+        "accounts.Station", on_delete=models.PROTECT, related_name="+", verbose_name=_("派出所")
+    )
     community = models.ForeignKey(
-        "registry.Community", on_delete=models.PROTECT, null=True, blank=True, related_name="disputes",
+        "registry.Community",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="disputes",
         verbose_name=_("社区/村"),
     )
     reference = models.CharField(_("纠纷编号"), max_length=30, unique=True)
-    dispute_type = models.ForeignKey(DisputeType, on_delete=models.PROTECT, related_name="disputes", verbose_name=_("纠纷类型"))
+    dispute_type = models.ForeignKey(
+        DisputeType, on_delete=models.PROTECT, related_name="disputes", verbose_name=_("纠纷类型")
+    )
     narrative = models.TextField(_("纠纷情况"))
     notes = models.TextField(_("工作记录"), blank=True)
     address = models.ForeignKey(
-        "registry.Address", on_delete=models.SET_NULL, null=True, blank=True, related_name="disputes",
+        "registry.Address",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="disputes",
         verbose_name=_("标准地址"),
     )
     location = models.CharField(_("地点"), max_length=200, blank=True)
-    source = models.CharField(_("来源"), max_length=20, choices=Source.choices, default=Source.VISIT)
-    amount = models.DecimalField(_("涉及金额(元)"), max_digits=14, decimal_places=2, null=True, blank=True)
+    source = models.CharField(
+        _("来源"), max_length=20, choices=Source.choices, default=Source.VISIT
+    )
+    amount = models.DecimalField(
+        _("涉及金额(元)"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="owned_disputes",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_disputes",
         verbose_name=_("责任人"),
     )
     level = models.CharField(_("等级"), max_length=10, choices=Level.choices, default=Level.YELLOW)
     level_reasons = models.JSONField(_("定级理由"), default=list, blank=True)
-    suggested_level = models.CharField(_("建议等级"), max_length=10, choices=Level.choices, default=Level.YELLOW)
+    suggested_level = models.CharField(
+        _("建议等级"), max_length=10, choices=Level.choices, default=Level.YELLOW
+    )
     suggested_reasons = models.JSONField(_("建议理由"), default=list, blank=True)
-    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.REGISTERED)
+    status = models.CharField(
+        _("状态"), max_length=20, choices=Status.choices, default=Status.REGISTERED
+    )
     failed_mediations = models.PositiveIntegerField(_("调解失败次数"), default=0)
     channel = models.ForeignKey(
-        "disputes.MediationChannel", on_delete=models.PROTECT, null=True, blank=True, related_name="disputes",
+        "disputes.MediationChannel",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="disputes",
         verbose_name=_("调解渠道"),
     )
     accepted_at = models.DateTimeField(_("受理调解时间"), null=True, blank=True)
     repeat_calls = models.PositiveIntegerField(_("30天内报警次数"), default=0)
+    source_incident = models.OneToOneField(
+        "incidents.Incident",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="dispute_file",
+        verbose_name=_("来源警情"),
+    )
     registered_at = models.DateTimeField(_("登记时间"), default=timezone.now)
     registered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("登记人"),
     )
 
@@ -144,22 +187,54 @@ class Dispute(ChangeLogged):
         return self.level == Level.RED and not hasattr(self, "plan")
 
 
+class DisputeIncident(models.Model):
+    """An incident linked to a dispute: its source, or a later call by the same parties or at the same
+    address (counted as repeat calls within 30 days; a later 刑事/治安 incident marks 民转刑)."""
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="incident_links")
+    incident = models.ForeignKey(
+        "incidents.Incident", on_delete=models.CASCADE, related_name="dispute_links"
+    )
+    how = models.CharField(_("关联方式"), max_length=20, choices=LinkHow.choices)
+    linked_at = models.DateTimeField(_("关联时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("关联警情")
+        verbose_name_plural = _("关联警情")
+        ordering = ["incident__received_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["dispute", "incident"], name="dispute_incident_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.dispute_id}→{self.incident_id}"
+
+
 class DisputeParty(ChangeLogged):
-    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="parties", verbose_name=_("纠纷"))
+    dispute = models.ForeignKey(
+        Dispute, on_delete=models.CASCADE, related_name="parties", verbose_name=_("纠纷")
+    )
     person = models.ForeignKey(
-        "registry.Person", on_delete=models.SET_NULL, null=True, blank=True, related_name="dispute_parties",
+        "registry.Person",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="dispute_parties",
         verbose_name=_("人口库人员"),
     )
     name = models.CharField(_("姓名"), max_length=50)
     id_number = models.CharField(_("证件号码"), max_length=30, blank=True)
     phone = models.CharField(_("电话"), max_length=20, blank=True)
-    role = models.CharField(_("身份"), max_length=20, choices=PartyRole.choices, default=PartyRole.APPLICANT)
+    role = models.CharField(
+        _("身份"), max_length=20, choices=PartyRole.choices, default=PartyRole.APPLICANT
+    )
     high_risk = models.BooleanField(_("高风险"), default=False)
 
     class Meta:
         verbose_name = _("当事人")
         verbose_name_plural = _("当事人")
         ordering = ["id"]
+        indexes = [models.Index(fields=["phone"], name="dispute_party_phone_idx")]
 
     def __str__(self):
         return self.name
@@ -175,7 +250,9 @@ class DisputeEvent(models.Model):
     dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("事件"), max_length=30, choices=EventKind.choices)
     at = models.DateTimeField(_("时间"), default=timezone.now)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     data = models.JSONField(default=dict, blank=True)
 
     class Meta:
@@ -188,10 +265,14 @@ class DisputeEvent(models.Model):
 class StabilisationPlan(ChangeLogged):
     """一案一策: the stabilisation plan a red dispute requires."""
 
-    dispute = models.OneToOneField(Dispute, on_delete=models.CASCADE, related_name="plan", verbose_name=_("纠纷"))
+    dispute = models.OneToOneField(
+        Dispute, on_delete=models.CASCADE, related_name="plan", verbose_name=_("纠纷")
+    )
     summary = models.TextField(_("稳控方案"))
     filed_at = models.DateTimeField(_("备案时间"), default=timezone.now)
-    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("一案一策")
@@ -203,10 +284,18 @@ class StabilisationPlan(ChangeLogged):
 
 
 class StabilisationMeasure(ChangeLogged):
-    plan = models.ForeignKey(StabilisationPlan, on_delete=models.CASCADE, related_name="measures", verbose_name=_("一案一策"))
+    plan = models.ForeignKey(
+        StabilisationPlan,
+        on_delete=models.CASCADE,
+        related_name="measures",
+        verbose_name=_("一案一策"),
+    )
     what = models.CharField(_("措施"), max_length=200)
     responsible = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("责任人")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("责任人"),
     )
     due_date = models.DateField(_("完成期限"))
     done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
@@ -243,18 +332,29 @@ class MediationChannel(ChangeLogged):
 class MediationSession(ChangeLogged):
     """One mediation session, with the 法/理/情 notes and its outcome."""
 
-    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="sessions", verbose_name=_("纠纷"))
-    channel = models.ForeignKey(MediationChannel, on_delete=models.PROTECT, related_name="sessions", verbose_name=_("调解渠道"))
+    dispute = models.ForeignKey(
+        Dispute, on_delete=models.CASCADE, related_name="sessions", verbose_name=_("纠纷")
+    )
+    channel = models.ForeignKey(
+        MediationChannel,
+        on_delete=models.PROTECT,
+        related_name="sessions",
+        verbose_name=_("调解渠道"),
+    )
     held_at = models.DateTimeField(_("调解时间"))
     place = models.CharField(_("地点"), max_length=200, blank=True)
-    mediators = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name=_("调解员"))
+    mediators = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name=_("调解员")
+    )
     other_mediators = models.CharField(_("其他调解人"), max_length=200, blank=True)
     attendees = models.CharField(_("参加人员"), max_length=300, blank=True)
     law_notes = models.TextField(_("讲法"), blank=True)
     reason_notes = models.TextField(_("说理"), blank=True)
     feeling_notes = models.TextField(_("动情"), blank=True)
     outcome = models.CharField(_("结果"), max_length=20, choices=SessionOutcome.choices)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("调解记录")

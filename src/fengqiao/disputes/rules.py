@@ -77,3 +77,17 @@ def suggest_level(facts: DisputeFacts, triggers) -> tuple[str, list[str]]:
         if text not in reasons:
             reasons.append(text)
     return hits[0].level, reasons
+
+
+def max_within_window(times, window) -> int:
+    """The most events falling within any window of length `window` (both ends included).
+
+    max_within_window([d1, d1 + 10 days, d1 + 29 days, d1 + 40 days], 30 days) -> 3
+    """
+    ordered = sorted(times)
+    best, start = 0, 0
+    for end, at in enumerate(ordered):
+        while at - ordered[start] > window:
+            start += 1
+        best = max(best, end - start + 1)
+    return best

@@ -19,7 +19,9 @@ from fengqiao.disputes.choices import (
     EventKind,
     ExcludedOffence,
     Level,
+    LinkHow,
     SessionOutcome,
+    Source,
     Status,
 )
 from fengqiao.disputes.models import (
@@ -33,12 +35,25 @@ from fengqiao.disputes.models import (
 )
 
 PARTY_FIELDS = ("person", "name", "id_number", "phone", "role", "high_risk")
-UPDATE_FIELDS = ("dispute_type", "narrative", "notes", "address", "location", "source", "amount", "owner",
-                 "community", "failed_mediations", "repeat_calls")
+UPDATE_FIELDS = (
+    "dispute_type",
+    "narrative",
+    "notes",
+    "address",
+    "location",
+    "source",
+    "amount",
+    "owner",
+    "community",
+    "failed_mediations",
+    "repeat_calls",
+)
 
 
 def _event(dispute, kind, actor, **data) -> DisputeEvent:
-    return DisputeEvent.objects.create(dispute=dispute, kind=kind, actor=actor, at=timezone.now(), data=data)
+    return DisputeEvent.objects.create(
+        dispute=dispute, kind=kind, actor=actor, at=timezone.now(), data=data
+    )
 
 
 def _require_edit(actor, dispute):
@@ -62,11 +77,14 @@ def suggestion_for(dispute) -> tuple[str, list[str]]:
     return rules.suggest_level(facts_of(dispute), WarningTrigger.objects.filter(active=True))
 
 
-def _refresh_suggestion(dispute):
+def refresh_suggestion(dispute):
     level, reasons = suggestion_for(dispute)
     dispute.suggested_level, dispute.suggested_reasons = level, reasons
     dispute.save(update_fields=["suggested_level", "suggested_reasons"])
     return level, reasons
+
+
+_refresh_suggestion = refresh_suggestion
 
 
 def station_leaders(station):
@@ -91,10 +109,17 @@ def _on_level_reached(dispute, actor):
             dedupe_key=f"dispute-red-{dispute.pk}",
         )
     if dispute.level in (Level.ORANGE, Level.RED):
-        running = clocks_for(dispute).filter(kind=FIRST_SESSION_CLOCK, stopped_at__isnull=True).exists()
+        running = (
+            clocks_for(dispute).filter(kind=FIRST_SESSION_CLOCK, stopped_at__isnull=True).exists()
+        )
         if not running:
-            clock_start(obj=dispute, kind=FIRST_SESSION_CLOCK, actor=actor, assignee=dispute.owner,
-                        title=f"{dispute.reference} 首次调解")
+            clock_start(
+                obj=dispute,
+                kind=FIRST_SESSION_CLOCK,
+                actor=actor,
+                assignee=dispute.owner,
+                title=f"{dispute.reference} 首次调解",
+            )
 
 
 def _check_level_requirements(dispute, level):
@@ -102,7 +127,9 @@ def _check_level_requirements(dispute, level):
         raise ValidationError({"owner": "橙色、红色纠纷必须指定责任人"})
 
 
-def dispute_register(*, actor, station=None, parties=(), level=None, reason="", **fields) -> Dispute:
+def dispute_register(
+    *, actor, station=None, parties=(), level=None, reason="", **fields
+) -> Dispute:
     """Register a dispute with its parties; the level defaults to the rules' suggestion.
 
     parties: dicts with PARTY_FIELDS. level: the officer's own choice; when it differs from the
@@ -119,11 +146,20 @@ def dispute_register(*, actor, station=None, parties=(), level=None, reason="", 
     if not parties:
         raise ValidationError({"parties": "至少登记一名当事人"})
     with transaction.atomic():
-        dispute = Dispute(station=station, registered_by=actor, registered_at=timezone.now(), **fields)
-        if not (actor.is_superuser or actor.is_leader or dispute.owner_id == actor.pk
-                or (community is not None and community.pk in editable_community_ids(actor))
-                or (community is None and actor.role in (Role.COMMUNITY_OFFICER, Role.DUTY_OFFICER,
-                                                          Role.MEDIATOR, Role.AUXILIARY))):
+        dispute = Dispute(
+            station=station, registered_by=actor, registered_at=timezone.now(), **fields
+        )
+        if not (
+            actor.is_superuser
+            or actor.is_leader
+            or dispute.owner_id == actor.pk
+            or (community is not None and community.pk in editable_community_ids(actor))
+            or (
+                community is None
+                and actor.role
+                in (Role.COMMUNITY_OFFICER, Role.DUTY_OFFICER, Role.MEDIATOR, Role.AUXILIARY)
+            )
+        ):
             raise PermissionDenied("无权在该社区登记纠纷")
         dispute.reference = next_reference("JF", station)
         dispute.save()
@@ -137,9 +173,95 @@ def dispute_register(*, actor, station=None, parties=(), level=None, reason="", 
         dispute.level = chosen
         dispute.level_reasons = reasons if chosen == suggested else [reason.strip()]
         dispute.save(update_fields=["level", "level_reasons"])
-        _event(dispute, EventKind.CREATED, actor, level=chosen, suggested=suggested, reasons=reasons)
+        _event(
+            dispute, EventKind.CREATED, actor, level=chosen, suggested=suggested, reasons=reasons
+        )
         _on_level_reached(dispute, actor)
     return dispute
+
+
+INCIDENT_TYPE_CODES = {
+    "JF-LL": "neighbour",
+    "JF-JT": "marriage",
+    "JF-LZ": "labour",
+    "JF-WY": "property",
+}
+
+
+def incident_defaults(incident) -> dict:
+    """What a dispute file opened from an incident starts with: the caller as applicant, the place,
+    the narrative, the community and a type guessed from the incident category."""
+    from fengqiao.disputes.models import DisputeType
+
+    code = INCIDENT_TYPE_CODES.get(incident.category.code, "other")
+    dispute_type = (
+        DisputeType.objects.filter(code=code, active=True).first()
+        or DisputeType.objects.filter(active=True).first()
+    )
+    parties = []
+    if incident.caller_name or incident.caller_person_id:
+        person = incident.caller_person
+        parties.append(
+            {
+                "person": person,
+                "name": incident.caller_name or (person.name if person else ""),
+                "phone": incident.caller_phone,
+                "role": "applicant",
+                "id_number": (person.id_number or "") if person else "",
+            }
+        )
+    narrative = (incident.narrative or "").strip() or f"警情{incident.reference}"
+    return {
+        "dispute_type": dispute_type,
+        "narrative": narrative,
+        "location": incident.location,
+        "community": incident.community,
+        "address": incident.address,
+        "parties": parties,
+    }
+
+
+def dispute_from_incident(*, actor, incident, **fields) -> tuple[Dispute, bool]:
+    """Open the dispute file of an incident (source = 警情, the incident linked). Idempotent: when the
+    incident already has a file, that file is returned with created=False.
+
+    fields override `incident_defaults(incident)` (dispute_type, narrative, location, community,
+    address, parties, owner, amount, level, reason)."""
+    from django.db import IntegrityError
+
+    from fengqiao.disputes import linking
+    from fengqiao.disputes.models import DisputeIncident
+    from fengqiao.incidents.models import Incident
+
+    existing = Dispute.objects.filter(source_incident=incident).first()
+    if existing is not None:
+        return existing, False
+    if not Incident.objects.visible_to(actor).filter(pk=incident.pk).exists():
+        raise PermissionDenied("无权查看该警情")
+    data = incident_defaults(incident)
+    data.update({k: v for k, v in fields.items() if v is not None})
+    if data.get("dispute_type") is None:
+        raise ValidationError({"dispute_type": "请选择纠纷类型"})
+    try:
+        with transaction.atomic():
+            dispute = dispute_register(
+                actor=actor,
+                station=incident.station,
+                source=Source.INCIDENT,
+                source_incident=incident,
+                **data,
+            )
+            DisputeIncident.objects.get_or_create(
+                dispute=dispute, incident=incident, defaults={"how": LinkHow.SOURCE}
+            )
+            linking.link_incidents_for(dispute, actor=actor)
+            refresh_suggestion(dispute)
+    except IntegrityError:
+        existing = Dispute.objects.filter(source_incident=incident).first()
+        if existing is None:
+            raise
+        return existing, False
+    return dispute, True
 
 
 def _party_add(dispute, data) -> DisputeParty:
@@ -153,6 +275,12 @@ def _party_add(dispute, data) -> DisputeParty:
             data["phone"] = getattr(person, "phone", "") or ""
     if not (data.get("name") or "").strip():
         raise ValidationError({"parties": "当事人姓名必填"})
+    from fengqiao.registry.rules import InvalidPhone, normalise_phone
+
+    try:
+        data["phone"] = normalise_phone(data.get("phone") or "")
+    except InvalidPhone as exc:
+        raise ValidationError({"parties": f"{data['name']}:{exc}"}) from None
     return DisputeParty.objects.create(dispute=dispute, **data)
 
 
@@ -202,8 +330,15 @@ def dispute_set_level(*, actor, dispute, level, reason) -> Dispute:
         dispute.level = level
         dispute.level_reasons = [reason]
         dispute.save(update_fields=["level", "level_reasons"])
-        _event(dispute, EventKind.LEVEL_CHANGED, actor, before=before, after=level.value, reason=reason,
-               direction="up" if LEVEL_RANK[level] > LEVEL_RANK[Level(before)] else "down")
+        _event(
+            dispute,
+            EventKind.LEVEL_CHANGED,
+            actor,
+            before=before,
+            after=level.value,
+            reason=reason,
+            direction="up" if LEVEL_RANK[level] > LEVEL_RANK[Level(before)] else "down",
+        )
         _on_level_reached(dispute, actor)
     return dispute
 
@@ -220,14 +355,23 @@ def plan_file(*, actor, dispute, summary, measures) -> StabilisationPlan:
     if not measures:
         raise ValidationError({"measures": "至少一项稳控措施(措施、责任人、期限)"})
     with transaction.atomic():
-        plan = StabilisationPlan.objects.create(dispute=dispute, summary=summary.strip(), filed_by=actor)
+        plan = StabilisationPlan.objects.create(
+            dispute=dispute, summary=summary.strip(), filed_by=actor
+        )
         for m in measures:
-            if not (m.get("what") or "").strip() or m.get("responsible") is None or m.get("due_date") is None:
+            if (
+                not (m.get("what") or "").strip()
+                or m.get("responsible") is None
+                or m.get("due_date") is None
+            ):
                 raise ValidationError({"measures": "每项措施须有内容、责任人和期限"})
             if m["responsible"].station_id != dispute.station_id:
                 raise ValidationError({"measures": "责任人须为本所人员"})
             StabilisationMeasure.objects.create(
-                plan=plan, what=m["what"].strip(), responsible=m["responsible"], due_date=m["due_date"],
+                plan=plan,
+                what=m["what"].strip(),
+                responsible=m["responsible"],
+                due_date=m["due_date"],
                 note=(m.get("note") or "").strip(),
             )
         _event(dispute, EventKind.PLAN_FILED, actor, measures=len(measures))
@@ -236,7 +380,10 @@ def plan_file(*, actor, dispute, summary, measures) -> StabilisationPlan:
 
 def measure_done(*, actor, measure, note="", at: dt.datetime | None = None) -> StabilisationMeasure:
     dispute = measure.plan.dispute
-    if not (measure.responsible_id == actor.pk or Dispute.objects.editable_by(actor).filter(pk=dispute.pk).exists()):
+    if not (
+        measure.responsible_id == actor.pk
+        or Dispute.objects.editable_by(actor).filter(pk=dispute.pk).exists()
+    ):
         raise PermissionDenied("无权修改该措施")
     if measure.done_at:
         raise ValidationError("该措施已完成")
@@ -260,7 +407,13 @@ def dispute_accept(*, actor, dispute, channel, excluded_offences=()) -> Dispute:
     if channel.is_police_mediation:
         bad = [ExcludedOffence(x).label for x in excluded_offences if x in ExcludedOffence.values]
         if bad:
-            raise ValidationError({"channel": "不适用治安调解:涉及{}。请移交办案或转其他调解渠道。".format("、".join(map(str, bad)))})
+            raise ValidationError(
+                {
+                    "channel": "不适用治安调解:涉及{}。请移交办案或转其他调解渠道。".format(
+                        "、".join(map(str, bad))
+                    )
+                }
+            )
     with transaction.atomic():
         dispute = Dispute.objects.select_for_update().get(pk=dispute.pk)
         if dispute.status not in (Status.REGISTERED, Status.FAILED, Status.MEDIATING):
@@ -271,8 +424,14 @@ def dispute_accept(*, actor, dispute, channel, excluded_offences=()) -> Dispute:
         dispute.save(update_fields=["channel", "accepted_at", "status"])
         _event(dispute, EventKind.ACCEPTED, actor, channel=channel.name)
         if not _running_first_session_clock(dispute):
-            clock_start(obj=dispute, kind=FIRST_SESSION_CLOCK, actor=actor, assignee=dispute.owner,
-                        started_at=dispute.accepted_at, title=f"{dispute.reference} 首次调解")
+            clock_start(
+                obj=dispute,
+                kind=FIRST_SESSION_CLOCK,
+                actor=actor,
+                assignee=dispute.owner,
+                started_at=dispute.accepted_at,
+                title=f"{dispute.reference} 首次调解",
+            )
     return dispute
 
 
@@ -280,19 +439,34 @@ def _running_first_session_clock(dispute):
     return clocks_for(dispute).filter(kind=FIRST_SESSION_CLOCK, stopped_at__isnull=True).first()
 
 
-def session_record(*, actor, dispute, held_at, outcome, mediators=(), channel=None, **notes) -> MediationSession:
+def session_record(
+    *, actor, dispute, held_at, outcome, mediators=(), channel=None, **notes
+) -> MediationSession:
     """Record a session: stops the first-session clock; a failed one counts towards the orange trigger."""
     _require_edit(actor, dispute)
     outcome = SessionOutcome(outcome)
     channel = channel or dispute.channel
     if channel is None:
         raise ValidationError({"channel": "请先受理调解并选择调解渠道"})
-    allowed = {"place", "other_mediators", "attendees", "law_notes", "reason_notes", "feeling_notes"}
+    allowed = {
+        "place",
+        "other_mediators",
+        "attendees",
+        "law_notes",
+        "reason_notes",
+        "feeling_notes",
+    }
     notes = {k: (v or "").strip() for k, v in notes.items() if k in allowed}
     with transaction.atomic():
         dispute = Dispute.objects.select_for_update().get(pk=dispute.pk)
-        session = MediationSession.objects.create(dispute=dispute, channel=channel, held_at=held_at,
-                                                  outcome=outcome, recorded_by=actor, **notes)
+        session = MediationSession.objects.create(
+            dispute=dispute,
+            channel=channel,
+            held_at=held_at,
+            outcome=outcome,
+            recorded_by=actor,
+            **notes,
+        )
         if mediators:
             session.mediators.set(mediators)
         clock = _running_first_session_clock(dispute)
@@ -335,8 +509,14 @@ def _clean_trigger(data) -> dict:
         raise ValidationError({"threshold": "该类规则须填写阈值"})
     if threshold is not None and Decimal(threshold) < 0:
         raise ValidationError({"threshold": "阈值不能为负数"})
-    return {"kind": kind, "level": level, "value": value, "threshold": threshold, "reason": reason,
-            "active": bool(data.get("active", True))}
+    return {
+        "kind": kind,
+        "level": level,
+        "value": value,
+        "threshold": threshold,
+        "reason": reason,
+        "active": bool(data.get("active", True)),
+    }
 
 
 def trigger_save(*, actor, trigger=None, **data) -> WarningTrigger:

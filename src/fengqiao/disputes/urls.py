@@ -9,6 +9,11 @@ urlpatterns = [
     path("triggers/", views.trigger_list, name="trigger_list"),
     path("triggers/<int:pk>/", views.trigger_list, name="trigger_edit"),
     path("new/", views.dispute_create, name="dispute_create"),
+    path(
+        "from-incident/<int:incident_pk>/",
+        views.dispute_from_incident,
+        name="dispute_from_incident",
+    ),
     path("lookup/person/", views.lookup_person, name="lookup_person"),
     path("<int:pk>/", views.dispute_detail, name="dispute_detail"),
     path("<int:pk>/edit/", views.dispute_edit, name="dispute_edit"),

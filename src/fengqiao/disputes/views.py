@@ -55,14 +55,20 @@ def _filter(queryset, params):
     for name in ("level", "status"):
         if params.get(name):
             queryset = queryset.filter(**{name: params[name]})
-    for name, field in (("type", "dispute_type_id"), ("community", "community_id"), ("owner", "owner_id")):
+    for name, field in (
+        ("type", "dispute_type_id"),
+        ("community", "community_id"),
+        ("owner", "owner_id"),
+    ):
         value = params.get(name, "")
         if value.isdigit():
             queryset = queryset.filter(**{field: int(value)})
     q = (params.get("q") or "").strip()
     if q:
         queryset = queryset.filter(
-            Q(reference__icontains=q) | Q(parties__name__icontains=q) | Q(parties__phone__icontains=q)
+            Q(reference__icontains=q)
+            | Q(parties__name__icontains=q)
+            | Q(parties__phone__icontains=q)
         ).distinct()
     return queryset
 
@@ -70,20 +76,32 @@ def _filter(queryset, params):
 @login_required
 def dispute_list(request):
     queryset = _filter(
-        Dispute.objects.visible_to(request.user).select_related("dispute_type", "community", "owner"), request.GET
+        Dispute.objects.visible_to(request.user).select_related(
+            "dispute_type", "community", "owner"
+        ),
+        request.GET,
     ).prefetch_related("parties")
-    page = Paginator(queryset.order_by("-registered_at", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(queryset.order_by("-registered_at", "-pk"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     for d in page:
         d.party_list = [(p.name, mask_phone(p.phone)) for p in d.parties.all()]
     params = request.GET.copy()
     params.pop("page", None)
-    return render(request, "disputes/list.html", {
-        "page": page, "f": request.GET, "query": params.urlencode(),
-        "levels": Level.choices, "statuses": Status.choices,
-        "types": DisputeType.objects.filter(active=True),
-        "communities": Community.objects.visible_to(request.user),
-        "owners": _station_users(request.user),
-    })
+    return render(
+        request,
+        "disputes/list.html",
+        {
+            "page": page,
+            "f": request.GET,
+            "query": params.urlencode(),
+            "levels": Level.choices,
+            "statuses": Status.choices,
+            "types": DisputeType.objects.filter(active=True),
+            "communities": Community.objects.visible_to(request.user),
+            "owners": _station_users(request.user),
+        },
+    )
 
 
 @login_required
@@ -102,20 +120,26 @@ def _parties_from_post(post, user):
     for i in range(PARTY_ROWS):
         name = post.get(f"party-{i}-name", "").strip()
         person_id = post.get(f"party-{i}-person", "")
-        person = Person.objects.visible_to(user).filter(pk=person_id).first() if person_id.isdigit() else None
+        person = (
+            Person.objects.visible_to(user).filter(pk=person_id).first()
+            if person_id.isdigit()
+            else None
+        )
         if not name and person is None:
             continue
         role = post.get(f"party-{i}-role") or PartyRole.APPLICANT
         if role not in PartyRole.values:
             role = PartyRole.OTHER
-        parties.append({
-            "person": person,
-            "name": name or (person.name if person else ""),
-            "id_number": post.get(f"party-{i}-id_number", "").strip(),
-            "phone": post.get(f"party-{i}-phone", "").strip(),
-            "role": role,
-            "high_risk": post.get(f"party-{i}-high_risk") == "1",
-        })
+        parties.append(
+            {
+                "person": person,
+                "name": name or (person.name if person else ""),
+                "id_number": post.get(f"party-{i}-id_number", "").strip(),
+                "phone": post.get(f"party-{i}-phone", "").strip(),
+                "role": role,
+                "high_risk": post.get(f"party-{i}-high_risk") == "1",
+            }
+        )
     return parties
 
 
@@ -135,28 +159,43 @@ def dispute_create(request):
     if user.station_id is None:
         return _forbidden(request, _("只能在本所登记纠纷"))
     context = {
-        "types": DisputeType.objects.filter(active=True), "sources": Source.choices,
-        "communities": Community.objects.visible_to(user), "owners": _station_users(user),
-        "roles": PartyRole.choices, "party_rows": range(PARTY_ROWS), "levels": Level.choices,
+        "types": DisputeType.objects.filter(active=True),
+        "sources": Source.choices,
+        "communities": Community.objects.visible_to(user),
+        "owners": _station_users(user),
+        "roles": PartyRole.choices,
+        "party_rows": range(PARTY_ROWS),
+        "levels": Level.choices,
         "post": request.POST,
     }
     if request.method == "POST":
         post = request.POST
         try:
             fields = {
-                "dispute_type": get_object_or_404(DisputeType, pk=post.get("dispute_type") or 0, active=True),
+                "dispute_type": get_object_or_404(
+                    DisputeType, pk=post.get("dispute_type") or 0, active=True
+                ),
                 "narrative": post.get("narrative", ""),
                 "location": post.get("location", "").strip(),
-                "source": post.get("source") if post.get("source") in Source.values else Source.VISIT,
+                "source": post.get("source")
+                if post.get("source") in Source.values
+                else Source.VISIT,
                 "amount": _decimal(post.get("amount")),
             }
             if post.get("community"):
-                fields["community"] = get_object_or_404(Community.objects.visible_to(user), pk=post["community"])
+                fields["community"] = get_object_or_404(
+                    Community.objects.visible_to(user), pk=post["community"]
+                )
             if post.get("owner"):
                 fields["owner"] = get_object_or_404(_station_users(user), pk=post["owner"])
             level = post.get("level") if post.get("level") in Level.values else None
-            dispute = services.dispute_register(actor=user, parties=_parties_from_post(post, user), level=level,
-                                                reason=post.get("reason", ""), **fields)
+            dispute = services.dispute_register(
+                actor=user,
+                parties=_parties_from_post(post, user),
+                level=level,
+                reason=post.get("reason", ""),
+                **fields,
+            )
         except PermissionDenied as exc:
             return _forbidden(request, str(exc))
         except ValidationError as exc:
@@ -170,23 +209,38 @@ def dispute_create(request):
 @login_required
 def dispute_detail(request, pk):
     dispute = get_object_or_404(
-        Dispute.objects.visible_to(request.user).select_related("dispute_type", "community", "owner"), pk=pk
+        Dispute.objects.visible_to(request.user).select_related(
+            "dispute_type", "community", "owner"
+        ),
+        pk=pk,
     )
     can_edit = Dispute.objects.editable_by(request.user).filter(pk=pk).exists()
     parties = list(dispute.parties.all())
     for p in parties:
         p.phone_masked = mask_phone(p.phone)
     plan = getattr(dispute, "plan", None)
-    return render(request, "disputes/detail.html", {
-        "d": dispute, "parties": parties, "can_edit": can_edit, "plan": plan,
-        "measures": plan.measures.select_related("responsible") if plan else [],
-        "levels": Level.choices, "events": dispute.events.select_related("actor"),
-        "changes": timeline_for(dispute), "clocks": clocks_for(dispute),
-        "owners": _station_users(request.user), "measure_rows": range(MEASURE_ROWS),
-        "channels": MediationChannel.objects.filter(active=True), "excluded": ExcludedOffence.choices,
-        "outcomes": SessionOutcome.choices, "roles": PartyRole.choices,
-        "sessions": dispute.sessions.select_related("channel").prefetch_related("mediators"),
-    })
+    return render(
+        request,
+        "disputes/detail.html",
+        {
+            "d": dispute,
+            "parties": parties,
+            "can_edit": can_edit,
+            "plan": plan,
+            "measures": plan.measures.select_related("responsible") if plan else [],
+            "levels": Level.choices,
+            "events": dispute.events.select_related("actor"),
+            "changes": timeline_for(dispute),
+            "clocks": clocks_for(dispute),
+            "owners": _station_users(request.user),
+            "measure_rows": range(MEASURE_ROWS),
+            "channels": MediationChannel.objects.filter(active=True),
+            "excluded": ExcludedOffence.choices,
+            "outcomes": SessionOutcome.choices,
+            "roles": PartyRole.choices,
+            "sessions": dispute.sessions.select_related("channel").prefetch_related("mediators"),
+        },
+    )
 
 
 @login_required
@@ -194,8 +248,12 @@ def dispute_detail(request, pk):
 def dispute_level(request, pk):
     dispute = get_object_or_404(Dispute.objects.visible_to(request.user), pk=pk)
     try:
-        services.dispute_set_level(actor=request.user, dispute=dispute, level=request.POST.get("level", ""),
-                                   reason=request.POST.get("reason", ""))
+        services.dispute_set_level(
+            actor=request.user,
+            dispute=dispute,
+            level=request.POST.get("level", ""),
+            reason=request.POST.get("reason", ""),
+        )
         messages.success(request, _("等级已调整"))
     except PermissionDenied as exc:
         return _forbidden(request, str(exc))
@@ -215,15 +273,24 @@ def plan_create(request, pk):
             what = post.get(f"measure-{i}-what", "").strip()
             if not what:
                 continue
-            responsible = User.objects.filter(station_id=dispute.station_id,
-                                              pk=post.get(f"measure-{i}-responsible") or 0).first()
+            responsible = User.objects.filter(
+                station_id=dispute.station_id, pk=post.get(f"measure-{i}-responsible") or 0
+            ).first()
             try:
                 due = dt.date.fromisoformat(post.get(f"measure-{i}-due_date", ""))
             except ValueError:
                 due = None
-            measures.append({"what": what, "responsible": responsible, "due_date": due,
-                             "note": post.get(f"measure-{i}-note", "")})
-        services.plan_file(actor=request.user, dispute=dispute, summary=post.get("summary", ""), measures=measures)
+            measures.append(
+                {
+                    "what": what,
+                    "responsible": responsible,
+                    "due_date": due,
+                    "note": post.get(f"measure-{i}-note", ""),
+                }
+            )
+        services.plan_file(
+            actor=request.user, dispute=dispute, summary=post.get("summary", ""), measures=measures
+        )
         messages.success(request, _("一案一策已备案"))
     except PermissionDenied as exc:
         return _forbidden(request, str(exc))
@@ -234,24 +301,37 @@ def plan_create(request, pk):
 
 @login_required
 def plan_report(request, pk):
-    dispute = get_object_or_404(Dispute.objects.visible_to(request.user).select_related("plan"), pk=pk)
+    dispute = get_object_or_404(
+        Dispute.objects.visible_to(request.user).select_related("plan"), pk=pk
+    )
     plan = getattr(dispute, "plan", None)
     if plan is None:
         return redirect(dispute)
-    return render(request, "disputes/plan_report.html", {
-        "d": dispute, "plan": plan, "measures": plan.measures.select_related("responsible"),
-        "parties": dispute.parties.all(),
-    })
+    return render(
+        request,
+        "disputes/plan_report.html",
+        {
+            "d": dispute,
+            "plan": plan,
+            "measures": plan.measures.select_related("responsible"),
+            "parties": dispute.parties.all(),
+        },
+    )
 
 
 @login_required
 @require_POST
 def measure_done_view(request, pk):
     measure = get_object_or_404(
-        StabilisationMeasure.objects.filter(plan__dispute__in=Dispute.objects.visible_to(request.user)), pk=pk
+        StabilisationMeasure.objects.filter(
+            plan__dispute__in=Dispute.objects.visible_to(request.user)
+        ),
+        pk=pk,
     )
     try:
-        services.measure_done(actor=request.user, measure=measure, note=request.POST.get("note", ""))
+        services.measure_done(
+            actor=request.user, measure=measure, note=request.POST.get("note", "")
+        )
         messages.success(request, _("措施已完成"))
     except PermissionDenied as exc:
         return _forbidden(request, str(exc))
@@ -268,8 +348,12 @@ def dispute_accept_view(request, pk):
     try:
         if channel is None:
             raise ValidationError(_("请选择调解渠道"))
-        services.dispute_accept(actor=request.user, dispute=dispute, channel=channel,
-                                excluded_offences=request.POST.getlist("excluded"))
+        services.dispute_accept(
+            actor=request.user,
+            dispute=dispute,
+            channel=channel,
+            excluded_offences=request.POST.getlist("excluded"),
+        )
         messages.success(request, _("已受理调解"))
     except PermissionDenied as exc:
         return _forbidden(request, str(exc))
@@ -292,12 +376,23 @@ def session_create(request, pk):
             held_at = timezone.make_aware(held_at)
         if post.get("outcome") not in SessionOutcome.values:
             raise ValidationError(_("请选择调解结果"))
-        mediators = list(_station_users(request.user).filter(pk__in=[int(x) for x in post.getlist("mediators") if x.isdigit()]))
+        mediators = list(
+            _station_users(request.user).filter(
+                pk__in=[int(x) for x in post.getlist("mediators") if x.isdigit()]
+            )
+        )
         services.session_record(
-            actor=request.user, dispute=dispute, held_at=held_at, outcome=post["outcome"], mediators=mediators,
-            place=post.get("place", ""), other_mediators=post.get("other_mediators", ""),
-            attendees=post.get("attendees", ""), law_notes=post.get("law_notes", ""),
-            reason_notes=post.get("reason_notes", ""), feeling_notes=post.get("feeling_notes", ""),
+            actor=request.user,
+            dispute=dispute,
+            held_at=held_at,
+            outcome=post["outcome"],
+            mediators=mediators,
+            place=post.get("place", ""),
+            other_mediators=post.get("other_mediators", ""),
+            attendees=post.get("attendees", ""),
+            law_notes=post.get("law_notes", ""),
+            reason_notes=post.get("reason_notes", ""),
+            feeling_notes=post.get("feeling_notes", ""),
         )
         messages.success(request, _("调解记录已保存"))
     except PermissionDenied as exc:
@@ -315,10 +410,16 @@ def lookup_person(request):
     text = (request.GET.get(f"party-{row}-q") or "").strip()
     people = []
     if len(text) >= 2:
-        people = list(person_search(Person.objects.visible_to(request.user), text).select_related("community")[:8])
+        people = list(
+            person_search(Person.objects.visible_to(request.user), text).select_related(
+                "community"
+            )[:8]
+        )
         for p in people:
             p.id_masked, p.phone_masked = mask_id_number(p.id_number), mask_phone(p.phone)
-    return render(request, "disputes/_person_lookup.html", {"people": people, "row": row, "text": text})
+    return render(
+        request, "disputes/_person_lookup.html", {"people": people, "row": row, "text": text}
+    )
 
 
 @login_required
@@ -344,10 +445,18 @@ def trigger_list(request, pk=None):
                 return redirect("disputes:trigger_list")
         else:
             status = 400
-    return render(request, "disputes/triggers.html", {
-        "triggers": WarningTrigger.objects.all(), "form": form, "instance": instance, "error": error,
-        "can_manage": can_manage,
-    }, status=status)
+    return render(
+        request,
+        "disputes/triggers.html",
+        {
+            "triggers": WarningTrigger.objects.all(),
+            "form": form,
+            "instance": instance,
+            "error": error,
+            "can_manage": can_manage,
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -357,10 +466,16 @@ def dispute_edit(request, pk):
     dispute = get_object_or_404(Dispute.objects.visible_to(request.user), pk=pk)
     post = request.POST
     try:
-        changes = {"narrative": post.get("narrative", dispute.narrative), "notes": post.get("notes", dispute.notes),
-                   "location": post.get("location", dispute.location).strip(), "amount": _decimal(post.get("amount"))}
+        changes = {
+            "narrative": post.get("narrative", dispute.narrative),
+            "notes": post.get("notes", dispute.notes),
+            "location": post.get("location", dispute.location).strip(),
+            "amount": _decimal(post.get("amount")),
+        }
         owner_id = post.get("owner", "")
-        changes["owner"] = _station_users(request.user).filter(pk=owner_id).first() if owner_id.isdigit() else None
+        changes["owner"] = (
+            _station_users(request.user).filter(pk=owner_id).first() if owner_id.isdigit() else None
+        )
         if not (changes["narrative"] or "").strip():
             raise ValidationError({"narrative": _("请填写纠纷情况")})
         services.dispute_update(actor=request.user, dispute=dispute, **changes)
@@ -387,3 +502,103 @@ def party_add(request, pk):
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
     return redirect(dispute)
+
+
+@login_required
+def dispute_from_incident(request, incident_pk):
+    """Open the dispute file of a 纠纷 incident in one step. GET: the confirmation form prefilled from the
+    incident (caller as applicant, place, narrative, community). POST: creates the file with the incident
+    linked; when the incident already has a file, goes to it (idempotent)."""
+    from fengqiao.incidents.models import Incident
+
+    incident = get_object_or_404(
+        Incident.objects.visible_to(request.user).select_related("category", "community"),
+        pk=incident_pk,
+    )
+    existing = Dispute.objects.filter(source_incident=incident).first()
+    if existing is not None:
+        if request.method == "POST":
+            messages.info(request, _("该警情已建纠纷档案:%(ref)s") % {"ref": existing.reference})
+        return redirect(existing)
+    user = request.user
+    if user.station_id is None:
+        return _forbidden(request, _("只能在本所登记纠纷"))
+    defaults = services.incident_defaults(incident)
+    context = {
+        "incident": incident,
+        "types": DisputeType.objects.filter(active=True),
+        "communities": Community.objects.visible_to(user),
+        "owners": _station_users(user),
+        "roles": PartyRole.choices,
+        "levels": Level.choices,
+        "party_rows": range(PARTY_ROWS),
+        "initial": {
+            "dispute_type": defaults["dispute_type"].pk if defaults["dispute_type"] else None,
+            "narrative": defaults["narrative"],
+            "location": defaults["location"],
+            "community": defaults["community"].pk if defaults["community"] else None,
+            "owner": user.pk,
+        },
+        "initial_parties": defaults["parties"] + [{"role": PartyRole.RESPONDENT}],
+    }
+    if request.method == "POST":
+        post = request.POST
+        try:
+            fields = {
+                "dispute_type": get_object_or_404(
+                    DisputeType, pk=post.get("dispute_type") or 0, active=True
+                ),
+                "narrative": post.get("narrative", ""),
+                "location": post.get("location", "").strip(),
+                "amount": _decimal(post.get("amount")),
+                "parties": _parties_from_post(post, user),
+                "community": None,
+                "owner": None,
+            }
+            if post.get("community"):
+                fields["community"] = get_object_or_404(
+                    Community.objects.visible_to(user), pk=post["community"]
+                )
+            if post.get("owner"):
+                fields["owner"] = get_object_or_404(_station_users(user), pk=post["owner"])
+            level = post.get("level") if post.get("level") in Level.values else None
+            dispute, created = services.dispute_from_incident(
+                actor=user, incident=incident, level=level, reason=post.get("reason", ""), **fields
+            )
+        except PermissionDenied as exc:
+            return _forbidden(request, str(exc))
+        except ValidationError as exc:
+            context["error"] = _error_text(exc)
+            context["initial"] = {
+                k: post.get(k, "")
+                for k in ("dispute_type", "narrative", "location", "community", "owner", "amount")
+            }
+            context["initial_parties"] = [
+                {
+                    "name": post.get(f"party-{i}-name", ""),
+                    "phone": post.get(f"party-{i}-phone", ""),
+                    "id_number": post.get(f"party-{i}-id_number", ""),
+                    "role": post.get(f"party-{i}-role", ""),
+                    "person": None,
+                }
+                for i in range(PARTY_ROWS)
+            ]
+            return render(request, "disputes/from_incident.html", _party_rows(context), status=400)
+        if created:
+            messages.success(request, _("纠纷已登记:%(ref)s") % {"ref": dispute.reference})
+        else:
+            messages.info(request, _("该警情已建纠纷档案:%(ref)s") % {"ref": dispute.reference})
+        return redirect(dispute)
+    return render(request, "disputes/from_incident.html", _party_rows(context))
+
+
+def _party_rows(context):
+    """Pad the initial parties to PARTY_ROWS rows (the template loops over them)."""
+    rows = list(context["initial_parties"])[:PARTY_ROWS]
+    rows += [{} for _i in range(PARTY_ROWS - len(rows))]
+    for i, row in enumerate(rows):
+        row["index"] = i
+        person = row.get("person")
+        row["person_id"] = person.pk if person else ""
+    context["party_list"] = rows
+    return context
