@@ -1,0 +1,117 @@
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from fengqiao.core.audit import history_for
+from fengqiao.tracking import hooks, services
+from fengqiao.tracking.choices import CommandKind, CommandStatus, DeviceStatus, Protocol
+from tests.tracking.factories import DeviceFactory, PositionFactory
+
+pytestmark = pytest.mark.django_db
+NOW = dt.datetime(2026, 11, 28, 12, 0, tzinfo=dt.UTC)
+
+
+def test_accept_pending_device_into_station_is_logged(alice, station):
+    device = DeviceFactory(status=DeviceStatus.PENDING, station=None)
+    services.device_accept(actor=alice, device=device, station=station)
+    device.refresh_from_db()
+    assert device.status == DeviceStatus.ACTIVE
+    assert device.station == station
+    assert device.accepted_by == alice
+    assert history_for(device).exists()
+
+
+def test_accept_requires_a_station(alice):
+    with pytest.raises(ValidationError):
+        services.device_accept(
+            actor=alice, device=DeviceFactory(status=DeviceStatus.PENDING), station=None
+        )
+
+
+def test_command_queue_records_reason(alice, station):
+    device = DeviceFactory(station=station)
+    command = services.command_queue(
+        actor=alice, device=device, kind=CommandKind.ENGINE_CUT, reason=" 被盗 "
+    )
+    assert command.status == CommandStatus.QUEUED
+    assert command.reason == "被盗"
+    assert command.requested_by == alice
+
+
+@pytest.mark.parametrize(
+    ("protocol", "kind"),
+    [
+        (Protocol.OSMAND, CommandKind.ENGINE_CUT),
+        (Protocol.GT06, CommandKind.ARM),
+        (Protocol.JT808, CommandKind.DISARM),
+    ],
+)
+def test_command_the_protocol_cannot_send_is_refused(alice, station, protocol, kind):
+    device = DeviceFactory(station=station, protocol=protocol)
+    with pytest.raises(ValidationError):
+        services.command_queue(actor=alice, device=device, kind=kind, reason="测试")
+
+
+def test_command_needs_reason_and_active_device(alice, station):
+    with pytest.raises(ValidationError):
+        services.command_queue(
+            actor=alice,
+            device=DeviceFactory(station=station),
+            kind=CommandKind.ENGINE_CUT,
+            reason="",
+        )
+    with pytest.raises(ValidationError):
+        services.command_queue(
+            actor=alice,
+            device=DeviceFactory(status=DeviceStatus.PENDING),
+            kind=CommandKind.ENGINE_CUT,
+            reason="x",
+        )
+
+
+def test_cancel_only_queued_commands(alice, station):
+    command = services.command_queue(
+        actor=alice,
+        device=DeviceFactory(station=station),
+        kind=CommandKind.ENGINE_RESTORE,
+        reason="找回",
+    )
+    services.command_cancel(actor=alice, command=command)
+    command.refresh_from_db()
+    assert command.status == CommandStatus.CANCELLED
+    with pytest.raises(ValidationError):
+        services.command_cancel(actor=alice, command=command)
+
+
+def test_online_uses_per_protocol_timeout(settings):
+    settings.GATEWAY_ONLINE_TIMEOUT_JT808 = 60
+    device = DeviceFactory(protocol=Protocol.JT808, last_seen_at=NOW - dt.timedelta(seconds=59))
+    assert services.online(device, NOW)
+    assert not services.online(device, NOW + dt.timedelta(seconds=2))
+    assert not services.online(DeviceFactory(last_seen_at=None), NOW)
+
+
+def test_trail_is_ordered_and_leaves_out_invalid():
+    device = DeviceFactory()
+    later = PositionFactory(device=device, fixed_at=NOW + dt.timedelta(minutes=2))
+    earlier = PositionFactory(
+        device=device, fixed_at=NOW + dt.timedelta(minutes=1), buffered=True, outdated=True
+    )
+    PositionFactory(device=device, fixed_at=NOW + dt.timedelta(minutes=3), valid=False)
+    PositionFactory(device=device, fixed_at=NOW - dt.timedelta(hours=5))
+    result = list(services.trail(device, NOW, NOW + dt.timedelta(hours=1)))
+    assert result == [earlier, later]
+
+
+def test_missing_hook_module_is_skipped_and_failing_hook_is_logged(settings, caplog):
+    settings.GATEWAY_HOOKS = [
+        "fengqiao.nosuchmodule.after_store",
+        "tests.tracking.test_services.failing_hook",
+    ]
+    assert hooks.run_after_store([{"device_id": 1}], []) == 1
+    assert "failed" in caplog.text
+
+
+def failing_hook(positions, alarms):
+    raise RuntimeError("boom")
