@@ -21,6 +21,12 @@ class ImportMode(models.TextChoices):
     VALID_ONLY = "valid_only", _("只导入正确的行")
 
 
+class ExportStatus(models.TextChoices):
+    RUNNING = "running", _("生成中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")
+
+
 class ExportKind(models.TextChoices):
     PERSONS = "persons", _("实有人口")
     HOUSES = "houses", _("实有房屋")

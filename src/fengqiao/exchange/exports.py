@@ -9,12 +9,14 @@ PersonalDataAccess row (channel "export") for each person or house whose data le
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.base import File
 from django.db import transaction
 from django.http import QueryDict
 from django.utils import timezone
@@ -22,7 +24,7 @@ from django.utils import timezone
 from fengqiao.accounts.roles import KEY_PERSON_ROLES, UNMASKED_EXPORT_ROLES, has_role
 from fengqiao.core import context, masking
 from fengqiao.core.models import PersonalDataAccess
-from fengqiao.exchange.choices import ExportKind
+from fengqiao.exchange.choices import ExportKind, ExportStatus
 from fengqiao.exchange.columns import COLUMNS
 from fengqiao.exchange.models import ExportRecord, ImportJob
 from fengqiao.registry import filtersets
@@ -38,6 +40,7 @@ from fengqiao.registry.choices import (
 from fengqiao.registry.models import Address, Community, House, Organisation, Person, PersonLabel
 
 CHUNK = 5000
+logger = logging.getLogger(__name__)
 
 
 def _labels(choices) -> Callable:
@@ -188,13 +191,7 @@ def _filtered(spec: ExportSpec, actor, params: QueryDict):
     return spec.filterset(params or None, queryset=queryset, request=request).qs
 
 
-def export_workbook(*, actor, kind: str, params: QueryDict | None = None):
-    """Write the filtered list to an .xlsx (a temporary file, rewound) and record the export.
-
-    Returns (file, filename, record).
-    """
-    from openpyxl import Workbook
-
+def _prepare(actor, kind: str, params: QueryDict | None):
     spec = SPECS[kind]
     params = params if params is not None else QueryDict()
     params = params.copy()
@@ -202,6 +199,17 @@ def export_workbook(*, actor, kind: str, params: QueryDict | None = None):
         params.pop(key, None)
     masked = export_masked_for(actor)
     with_labels = kind == ExportKind.PERSONS and has_role(actor, KEY_PERSON_ROLES)
+    return spec, params, masked, with_labels
+
+
+def _filename(spec: ExportSpec) -> str:
+    return f"{spec.title.replace('/', '、')}_{timezone.localtime():%Y%m%d_%H%M}.xlsx"
+
+
+def _write(spec: ExportSpec, actor, params, *, masked: bool, with_labels: bool, progress=None):
+    """The filtered list as an .xlsx in a rewound temporary file, and (pk, station id, name) of each row."""
+    from openpyxl import Workbook
+
     queryset = _filtered(spec, actor, params).order_by(*spec.order)
     fields = ["pk", "station_id", _repr_field(spec), *[c.field for c in spec.columns]]
     labels: dict[int, list[str]] = {}
@@ -228,28 +236,122 @@ def export_workbook(*, actor, kind: str, params: QueryDict | None = None):
         if with_labels:
             row.append("、".join(sorted(labels.get(pk, ()))))
         sheet.append(row)
+        if progress is not None and len(exported) % CHUNK == 0:
+            progress(len(exported))
     output = tempfile.TemporaryFile()
     workbook.save(output)
     output.seek(0)
+    return output, exported
+
+
+def export_workbook(*, actor, kind: str, params: QueryDict | None = None):
+    """Write the filtered list to an .xlsx (a temporary file, rewound) and record the export.
+
+    Returns (file, filename, record).
+    """
+    spec, params, masked, with_labels = _prepare(actor, kind, params)
+    output, exported = _write(spec, actor, params, masked=masked, with_labels=with_labels)
     record = _record(actor, spec, params, exported, masked=masked, with_labels=with_labels)
-    filename = f"{spec.title.replace('/', '、')}_{timezone.localtime():%Y%m%d_%H%M}.xlsx"
-    return output, filename, record
+    return output, _filename(spec), record
 
 
-@transaction.atomic
-def _record(
-    actor, spec: ExportSpec, params, exported: list[tuple], *, masked: bool, with_labels: bool
-) -> ExportRecord:
-    record = ExportRecord.objects.create(
+def export_count(*, actor, kind: str, params: QueryDict | None = None) -> int:
+    spec, params, _masked, _labels = _prepare(actor, kind, params)
+    return _filtered(spec, actor, params).count()
+
+
+# ----------------------------------------------------------------------------- exports in the background
+
+WRITING = "正在生成…"
+
+
+def export_job_start(*, actor, kind: str, params: QueryDict | None = None) -> ExportRecord:
+    """Record a long export as running; the caller queues `export_job_run` for it."""
+    spec, params, masked, with_labels = _prepare(actor, kind, params)
+    return ExportRecord.objects.create(
         user=actor,
         user_name=actor.display_name,
         station_id=actor.station_id,
         kind=spec.kind,
         query=params.urlencode()[:1000],
-        row_count=len(exported),
         masked=masked,
         with_labels=with_labels,
+        status=ExportStatus.RUNNING,
+        total_rows=_filtered(spec, actor, params).count(),
+        filename=_filename(spec),
     )
+
+
+def export_job_run(record_id: int) -> ExportRecord:
+    """Write a running export's workbook into its file, with progress; claimed once (a retried job
+    does nothing). The role and scope are those of the user who asked, checked again now."""
+    claimed = ExportRecord.objects.filter(
+        pk=record_id, status=ExportStatus.RUNNING, summary=""
+    ).update(summary=WRITING)
+    record = ExportRecord.objects.select_related("user").get(pk=record_id)
+    if not claimed:
+        return record
+    actor = record.user
+    try:
+        with context.acting_as(actor, source="export"):
+            spec, params, masked, with_labels = _prepare(
+                actor, record.kind, QueryDict(record.query)
+            )
+
+            def progress(done: int) -> None:
+                ExportRecord.objects.filter(pk=record.pk).update(processed_rows=done)
+
+            output, exported = _write(
+                spec, actor, params, masked=masked, with_labels=with_labels, progress=progress
+            )
+            with output:
+                record.file.save(record.filename, File(output), save=False)
+            _record(
+                actor, spec, params, exported, masked=masked, with_labels=with_labels, record=record
+            )
+    except Exception as exc:
+        logger.exception("export %s failed", record.pk)
+        ExportRecord.objects.filter(pk=record.pk).update(
+            status=ExportStatus.FAILED,
+            finished_at=timezone.now(),
+            summary=f"导出失败({type(exc).__name__}),请重试或联系管理员",
+        )
+        record.refresh_from_db()
+        return record
+    ExportRecord.objects.filter(pk=record.pk).update(
+        file=record.file.name,
+        status=ExportStatus.DONE,
+        row_count=len(exported),
+        processed_rows=len(exported),
+        finished_at=timezone.now(),
+        summary=f"已导出 {len(exported)} 行",
+    )
+    record.refresh_from_db()
+    return record
+
+
+@transaction.atomic
+def _record(
+    actor,
+    spec: ExportSpec,
+    params,
+    exported: list[tuple],
+    *,
+    masked: bool,
+    with_labels: bool,
+    record: ExportRecord | None = None,
+) -> ExportRecord:
+    if record is None:
+        record = ExportRecord.objects.create(
+            user=actor,
+            user_name=actor.display_name,
+            station_id=actor.station_id,
+            kind=spec.kind,
+            query=params.urlencode()[:1000],
+            row_count=len(exported),
+            masked=masked,
+            with_labels=with_labels,
+        )
     personal = [c.personal for c in spec.columns if c.personal]
     if not masked and personal and exported:
         current = context.current()

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from fengqiao.exchange.choices import (
     RUNNING_STATUSES,
     ExportKind,
+    ExportStatus,
     ImportKind,
     ImportMode,
     ImportStatus,
@@ -67,8 +68,17 @@ class ImportJob(models.Model):
         return max(self.total_rows, 1)
 
 
+def _export_to(instance, filename):
+    return f"exports/{timezone.now():%Y/%m}/{filename}"
+
+
 class ExportRecord(models.Model):
-    """Who exported which list, with which filter, how many rows, masked or not."""
+    """Who exported which list, with which filter, how many rows, masked or not.
+
+    A short list is written inside the request (status done at once, no file kept). A long one is
+    written by a background job into `file` (status running → done or failed, with progress), which
+    its owner downloads; the file is deleted after EXPORT_FILE_RETENTION_DAYS, the record stays.
+    """
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("用户")
@@ -88,6 +98,15 @@ class ExportRecord(models.Model):
     masked = models.BooleanField(_("已脱敏"), default=True)
     with_labels = models.BooleanField(_("含人员标签"), default=False)
     created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+    status = models.CharField(
+        _("状态"), max_length=20, choices=ExportStatus.choices, default=ExportStatus.DONE
+    )
+    total_rows = models.PositiveIntegerField(_("总行数"), default=0)
+    processed_rows = models.PositiveIntegerField(_("已写入行数"), default=0)
+    file = models.FileField(_("文件"), upload_to=_export_to, max_length=300, blank=True)
+    filename = models.CharField(_("文件名"), max_length=200, blank=True)
+    summary = models.TextField(_("结果"), blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("导出记录")
@@ -96,3 +115,11 @@ class ExportRecord(models.Model):
 
     def __str__(self):
         return f"{self.user_name} {self.get_kind_display()} {self.row_count}"
+
+    @property
+    def running(self) -> bool:
+        return self.status == ExportStatus.RUNNING
+
+    @property
+    def progress_max(self) -> int:
+        return max(self.total_rows, 1)

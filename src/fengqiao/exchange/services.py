@@ -278,6 +278,23 @@ def import_files_purge(*, now=None, keep_days: int | None = None) -> int:
     return purged
 
 
+def export_files_purge(*, now=None, keep_days: int | None = None) -> int:
+    """Delete the files of background exports older than `keep_days`; the export records stay."""
+    from fengqiao.exchange.models import ExportRecord
+
+    now = now or timezone.now()
+    keep_days = settings.EXPORT_FILE_RETENTION_DAYS if keep_days is None else keep_days
+    cutoff = now - timezone.timedelta(days=keep_days)
+    purged = 0
+    for record in ExportRecord.objects.filter(created_at__lt=cutoff).exclude(file="").iterator():
+        record.file.delete(save=False)
+        ExportRecord.objects.filter(pk=record.pk).update(file="")
+        purged += 1
+    if purged:
+        logger.info("exports: deleted %s export files older than %s days", purged, keep_days)
+    return purged
+
+
 def import_job_run_now(*, actor, job: ImportJob, mode: str) -> ImportJob:
     """Claim and commit in the calling process (management command)."""
     import_job_commit_start(actor=actor, job=job, mode=mode)

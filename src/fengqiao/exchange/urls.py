@@ -12,4 +12,8 @@ urlpatterns = [
     path("jobs/<int:pk>/commit/", views.job_commit, name="job_commit"),
     path("jobs/<int:pk>/errors.xlsx", views.job_errors, name="job_errors"),
     path("export/<slug:kind>/", views.export, name="export"),
+    path("exports/", views.export_list, name="export_list"),
+    path("exports/<int:pk>/", views.export_detail, name="export_detail"),
+    path("exports/<int:pk>/status/", views.export_status, name="export_status"),
+    path("exports/<int:pk>/download/", views.export_download, name="export_download"),
 ]

@@ -13,10 +13,16 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from fengqiao.exchange import exports, services, tasks
-from fengqiao.exchange.choices import KIND_ALIASES, ImportKind, ImportMode, ImportStatus
+from fengqiao.exchange.choices import (
+    KIND_ALIASES,
+    ExportStatus,
+    ImportKind,
+    ImportMode,
+    ImportStatus,
+)
 from fengqiao.exchange.columns import COLUMNS
 from fengqiao.exchange.forms import CommitForm, UploadForm
-from fengqiao.exchange.models import ImportJob
+from fengqiao.exchange.models import ExportRecord, ImportJob
 
 ERRORS_PAGE_SIZE = 100
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -162,10 +168,58 @@ def job_list(request):
 
 @login_required
 def export(request, kind):
+    """A short list downloads at once; a long one goes to a background job and its progress page."""
     kind = KIND_ALIASES.get(kind, "")
     if kind not in exports.SPECS:
         raise Http404
+    if (
+        exports.export_count(actor=request.user, kind=kind, params=request.GET)
+        > settings.EXPORT_INLINE_ROWS
+    ):
+        record = exports.export_job_start(actor=request.user, kind=kind, params=request.GET)
+        tasks.run_export(record.pk)
+        return redirect("exchange:export_detail", record.pk)
     output, filename, _record = exports.export_workbook(
         actor=request.user, kind=kind, params=request.GET
     )
     return FileResponse(output, as_attachment=True, filename=filename, content_type=XLSX)
+
+
+def _own_export(request, pk) -> ExportRecord:
+    """A user sees only the exports they made themselves (another's is a 404, not a 403)."""
+    return get_object_or_404(ExportRecord, pk=pk, user=request.user)
+
+
+@login_required
+def export_list(request):
+    page = Paginator(ExportRecord.objects.filter(user=request.user), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "exchange/exports.html", {"page": page})
+
+
+@login_required
+def export_detail(request, pk):
+    return render(request, "exchange/export.html", {"record": _own_export(request, pk)})
+
+
+@login_required
+def export_status(request, pk):
+    """The progress fragment the export page polls every second while the file is written."""
+    record = _own_export(request, pk)
+    response = render(request, "exchange/_export_status.html", {"record": record})
+    if not record.running and request.headers.get("HX-Request"):
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@login_required
+def export_download(request, pk):
+    record = _own_export(request, pk)
+    if record.status != ExportStatus.DONE or not record.file:
+        raise Http404
+    try:
+        handle = record.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    return FileResponse(handle, as_attachment=True, filename=record.filename, content_type=XLSX)
