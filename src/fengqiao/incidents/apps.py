@@ -8,6 +8,13 @@ class IncidentsConfig(AppConfig):
 
     def ready(self):
         from fengqiao.core import workqueue
-        from fengqiao.incidents.selectors import my_open_incidents_items
+        from fengqiao.incidents import checks  # noqa: F401  (registers the settings check)
+        from fengqiao.incidents.selectors import (
+            my_callback_items,
+            my_open_incidents_items,
+            my_rectification_items,
+        )
 
         workqueue.register("incident", my_open_incidents_items)
+        workqueue.register("callback", my_callback_items)
+        workqueue.register("rectification", my_rectification_items)

@@ -65,3 +65,29 @@ class EventKind(models.TextChoices):
     CLOSED = "closed", _("结警")
     REOPENED = "reopened", _("重新打开")
     CASE_LINKED = "case_linked", _("关联案件")
+    VICTIM_ADDED = "victim_added", _("登记受害人")
+    CALLBACK_DONE = "callback_done", _("回访")
+    CALLBACK_UNREACHABLE = "callback_unreachable", _("回访未联系上")
+    RECTIFIED = "rectified", _("整改完成")
+
+
+class CallbackTarget(models.TextChoices):
+    CALLER = "caller", _("报警人")
+    VICTIM = "victim", _("受害人")
+
+
+class CallbackStatus(models.TextChoices):
+    PENDING = "pending", _("待回访")
+    DONE = "done", _("已回访")
+    UNREACHABLE = "unreachable", _("未联系上")
+
+
+class Rating(models.TextChoices):
+    SATISFIED = "satisfied", _("满意")
+    BASIC = "basic", _("基本满意")
+    UNSATISFIED = "unsatisfied", _("不满意")
+
+
+class RectificationStatus(models.TextChoices):
+    OPEN = "open", _("整改中")
+    CLOSED = "closed", _("已整改")

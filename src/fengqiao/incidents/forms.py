@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from fengqiao.incidents.choices import AreaType, Outcome, Source, Urgency
+from fengqiao.incidents.choices import AreaType, Outcome, Rating, Source, Urgency
 from fengqiao.incidents.models import IncidentCategory
 
 
@@ -65,3 +65,33 @@ class CategoryForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["parent"].queryset = IncidentCategory.objects.filter(parent__isnull=True)
         self.fields["parent"].required = False
+
+
+class VictimForm(forms.Form):
+    victim_name = forms.CharField(label=_("受害人姓名"), max_length=50, required=False)
+    victim_phone = forms.CharField(label=_("联系电话"), max_length=20, required=False)
+    victim_local = forms.BooleanField(label=_("本地群众"), required=False, initial=True)
+
+
+class CallbackForm(forms.Form):
+    reached = forms.TypedChoiceField(
+        label=_("是否接通"), choices=[("1", _("接通")), ("0", _("未接通"))], coerce=lambda v: v == "1",
+        widget=forms.RadioSelect, initial="1",
+    )
+    rating = forms.ChoiceField(label=_("满意度"), choices=[("", "—"), *Rating.choices], required=False)
+    reason = forms.CharField(label=_("不满意原因"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label=_("备注"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    complaint_officer = forms.ModelChoiceField(label=_("投诉民警(转督察)"), queryset=None, required=False)
+
+    def __init__(self, *args, station=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        from fengqiao.accounts.models import User
+
+        self.fields["complaint_officer"].queryset = User.objects.filter(station=station, is_active=True).order_by(
+            "full_name"
+        )
+        self.fields["complaint_officer"].label_from_instance = lambda u: u.full_name or u.username
+
+
+class RectificationForm(forms.Form):
+    action = forms.CharField(label=_("整改情况"), required=False, widget=forms.Textarea(attrs={"rows": 4}))

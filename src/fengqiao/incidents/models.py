@@ -1,7 +1,8 @@
-"""警情 (incidents): intake, dispatch, arrival, handling, feedback, closure — DOMAIN.md §2.
+"""警情 (incidents): intake, dispatch, arrival, handling, feedback, closure, callbacks (回访) — DOMAIN.md §2.
 
-Callbacks (回访) and satisfaction hang off an incident later through a ForeignKey to `Incident`
-(the timeline `IncidentEvent` is typed and open to new kinds).
+A closed valid incident puts its caller (and every registered victim of a 刑事/治安 incident) in the
+callback queue (`Callback`, one per person, each attempt an `CallbackAttempt`); an 不满意 rating opens
+a `Rectification` for the responsible unit.
 """
 
 from __future__ import annotations
@@ -19,8 +20,12 @@ from fengqiao.incidents.choices import (
     OPEN_STATUSES,
     AreaType,
     AssignmentRole,
+    CallbackStatus,
+    CallbackTarget,
     EventKind,
     Outcome,
+    Rating,
+    RectificationStatus,
     Source,
     Status,
     Urgency,
@@ -219,3 +224,143 @@ class HandoverRecord(ChangeLogged):
         verbose_name = _("交接班记录")
         verbose_name_plural = _("交接班记录")
         ordering = ["-at"]
+
+
+class IncidentVictim(ChangeLogged):
+    """A victim of a 刑事/治安 incident: each one is called back once the incident is closed."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="victims")
+    name = models.CharField(_("姓名"), max_length=50)
+    phone = models.CharField(_("联系电话"), max_length=20)
+    person = models.ForeignKey(
+        "registry.Person", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("人口库"),
+    )
+    is_local = models.BooleanField(_("本地群众"), default=True)
+
+    class Meta:
+        verbose_name = _("受害人")
+        verbose_name_plural = _("受害人")
+        constraints = [models.UniqueConstraint(fields=["incident", "phone"], name="incident_victim_phone_unique")]
+
+    def __str__(self):
+        return self.name
+
+
+class CallbackQuerySet(ScopedQuerySet):
+    community_path = "incident__community"
+
+    def open(self):
+        return self.filter(status=CallbackStatus.PENDING)
+
+
+class Callback(ChangeLogged):
+    """One person to call back about one incident (回访), with its due time and result."""
+
+    station = models.ForeignKey("accounts.Station", on_delete=models.PROTECT, related_name="+", verbose_name=_("派出所"))
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="callbacks", verbose_name=_("警情"))
+    target = models.CharField(_("回访对象"), max_length=10, choices=CallbackTarget.choices)
+    name = models.CharField(_("姓名"), max_length=50, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=20)
+    is_local = models.BooleanField(_("本地群众"), default=True)
+    unit = models.ForeignKey(
+        "accounts.Unit", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("责任单位")
+    )
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("主办民警"),
+    )
+    status = models.CharField(_("状态"), max_length=20, choices=CallbackStatus.choices, default=CallbackStatus.PENDING)
+    due_at = models.DateTimeField(_("回访期限"))
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("回访人"),
+    )
+    attempts = models.PositiveSmallIntegerField(_("拨打次数"), default=0)
+    rating = models.CharField(_("满意度"), max_length=20, choices=Rating.choices, blank=True)
+    reason = models.TextField(_("不满意原因"), blank=True)
+    note = models.TextField(_("备注"), blank=True)
+    complaint_officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("被投诉民警"),
+    )
+    completed_at = models.DateTimeField(_("回访时间"), null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("完成人"),
+    )
+
+    objects = CallbackQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("回访")
+        verbose_name_plural = _("回访")
+        ordering = ["due_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "target", "phone"], name="callback_unique_person"),
+            models.CheckConstraint(
+                condition=~models.Q(status="done") | ~models.Q(rating=""), name="callback_done_has_rating"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["station", "status", "due_at"], name="callback_station_due_idx"),
+            models.Index(fields=["station", "completed_at"], name="callback_station_done_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.incident.reference} {self.get_target_display()}{self.name}"
+
+    def get_absolute_url(self):
+        return reverse("incidents:callback_detail", args=[self.pk])
+
+
+class CallbackAttempt(models.Model):
+    """One call made for a callback: reached or not (each attempt is kept)."""
+
+    callback = models.ForeignKey(Callback, on_delete=models.CASCADE, related_name="attempt_log")
+    at = models.DateTimeField(_("拨打时间"))
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    reached = models.BooleanField(_("接通"))
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {'接通' if self.reached else '未接通'}"
+
+
+class Rectification(ChangeLogged):
+    """整改: an 不满意 callback makes the responsible unit put it right within the time limit."""
+
+    station = models.ForeignKey("accounts.Station", on_delete=models.PROTECT, related_name="+", verbose_name=_("派出所"))
+    callback = models.OneToOneField(Callback, on_delete=models.CASCADE, related_name="rectification")
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="rectifications")
+    unit = models.ForeignKey(
+        "accounts.Unit", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("责任单位")
+    )
+    status = models.CharField(
+        _("状态"), max_length=10, choices=RectificationStatus.choices, default=RectificationStatus.OPEN
+    )
+    opened_at = models.DateTimeField(_("开始时间"))
+    due_at = models.DateTimeField(_("整改期限"))
+    action = models.TextField(_("整改情况"), blank=True)
+    closed_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("完成人"),
+    )
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("整改")
+        verbose_name_plural = _("整改")
+        ordering = ["due_at", "pk"]
+        indexes = [models.Index(fields=["station", "status", "due_at"], name="rectification_due_idx")]
+
+    def __str__(self):
+        return f"{self.incident.reference} 整改"
+
+    def get_absolute_url(self):
+        return reverse("incidents:rectification_detail", args=[self.pk])

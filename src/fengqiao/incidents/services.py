@@ -13,17 +13,33 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from fengqiao.accounts.choices import Role
 from fengqiao.core.choices import ClockState
 from fengqiao.core.refnumbers import next_reference
 from fengqiao.core.services import clock_start, clock_stop, clocks_for
+from fengqiao.incidents import conf, rules
 from fengqiao.incidents.choices import (
     ARRIVAL_CLOCK_KIND,
     AssignmentRole,
+    CallbackStatus,
+    CallbackTarget,
     EventKind,
     Outcome,
+    Rating,
+    RectificationStatus,
     Status,
 )
-from fengqiao.incidents.models import HandoverRecord, Incident, IncidentAssignment, IncidentEvent
+from fengqiao.incidents.models import (
+    DUTY_ROLES,
+    Callback,
+    CallbackAttempt,
+    HandoverRecord,
+    Incident,
+    IncidentAssignment,
+    IncidentEvent,
+    IncidentVictim,
+    Rectification,
+)
 from fengqiao.registry.rules import InvalidPhone, normalise_phone
 
 FUTURE_TOLERANCE = dt.timedelta(minutes=2)
@@ -226,6 +242,7 @@ def incident_close(*, actor, incident: Incident, outcome: str, disposition: str,
     incident.outcome, incident.disposition = outcome, disposition.strip()
     incident.save()
     _event(incident, EventKind.CLOSED, actor, at, outcome=outcome)
+    callbacks_for_closed(incident, actor=actor, at=at)
     return incident
 
 
@@ -339,3 +356,267 @@ def category_update(*, actor, category, **data):
         setattr(category, key, value)
     category.save()
     return category
+
+
+# ---------------------------------------------------------------- callbacks (回访)
+
+# Who makes callbacks: the duty desk, the command room, leaders and auxiliary officers (辅警).
+CALLBACK_ROLES = DUTY_ROLES | {Role.AUXILIARY}
+
+
+def can_call_back(user) -> bool:
+    return bool(user and user.is_authenticated and user.station_id and (user.is_superuser or user.role in CALLBACK_ROLES))
+
+
+def _callback_start(*, incident: Incident, target: str, name: str, phone: str, is_local: bool, actor, at) -> Callback | None:
+    """Put one person in the callback queue (once per incident, target and phone) with its clock."""
+    if Callback.objects.filter(incident=incident, target=target, phone=phone).exists():
+        return None
+    callback = Callback(
+        station_id=incident.station_id, incident=incident, target=target, name=name, phone=phone, is_local=is_local,
+        unit_id=incident.assigned_unit_id, officer=incident.lead_officer, due_at=at,
+    )
+    callback.save()
+    clock = clock_start(
+        obj=callback, kind=rules.callback_kind(is_local=is_local), actor=actor, station=incident.station,
+        unit=incident.assigned_unit, started_at=at, title=f"{incident.reference} 回访{name}",
+    )
+    callback.due_at = clock.due_at
+    callback.save(update_fields=["due_at"])
+    return callback
+
+
+def callbacks_for_closed(incident: Incident, *, actor, at) -> list[Callback]:
+    """At 结警: the caller of a valid incident with a phone, and every victim of a 刑事/治安 incident."""
+    created = []
+    if not rules.caller_needs_callback(outcome=incident.outcome, phone=incident.caller_phone):
+        return created
+    callback = _callback_start(
+        incident=incident, target=CallbackTarget.CALLER, name=incident.caller_name, phone=incident.caller_phone,
+        is_local=incident.caller_person_id is not None, actor=actor, at=at,
+    )
+    if callback:
+        created.append(callback)
+    if rules.victims_called_back(requires_case=incident.category.top.requires_case):
+        for victim in incident.victims.all():
+            callback = _callback_start(
+                incident=incident, target=CallbackTarget.VICTIM, name=victim.name, phone=victim.phone,
+                is_local=victim.is_local, actor=actor, at=at,
+            )
+            if callback:
+                created.append(callback)
+    return created
+
+
+@transaction.atomic
+def incident_add_victim(*, actor, incident: Incident, name: str, phone: str, is_local=None, at=None) -> IncidentVictim:
+    """登记受害人 of a 刑事/治安 incident; once the incident is closed the victim enters the callback queue."""
+    from fengqiao.registry.models import Person
+
+    _require_editable(actor, incident)
+    _lock(incident)
+    if not incident.category.top.requires_case:
+        raise ValidationError("只有刑事、治安警情登记受害人")
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError("请填写受害人姓名")
+    try:
+        phone = normalise_phone(phone)
+    except InvalidPhone as exc:
+        raise ValidationError(str(exc)) from None
+    if not phone:
+        raise ValidationError("请填写受害人联系电话(回访用)")
+    if incident.victims.filter(phone=phone).exists():
+        raise ValidationError("该电话的受害人已登记")
+    person = Person.objects.filter(station_id=incident.station_id, phone=phone).first()
+    if is_local is None:
+        is_local = person is not None
+    at = at or timezone.now()
+    victim = IncidentVictim.objects.create(incident=incident, name=name, phone=phone, person=person, is_local=is_local)
+    _event(incident, EventKind.VICTIM_ADDED, actor, at, name=name)
+    if incident.status == Status.CLOSED and incident.outcome != Outcome.INVALID:
+        _callback_start(incident=incident, target=CallbackTarget.VICTIM, name=name, phone=phone, is_local=is_local,
+                        actor=actor, at=at)
+    return victim
+
+
+def _require_caller(actor, callback: Callback) -> None:
+    if actor is None:
+        return
+    if not can_call_back(actor):
+        raise PermissionDenied("只有值班民警、指挥室、所领导和辅警可以回访")
+    if not Callback.objects.visible_to(actor).filter(pk=callback.pk).exists():
+        raise PermissionDenied("无权回访该警情")
+
+
+def _stop_clocks(obj, actor, at) -> None:
+    for clock in clocks_for(obj):
+        if clock.stopped_at is None and clock.state in (ClockState.RUNNING, ClockState.PAUSED, ClockState.BREACHED):
+            clock_stop(actor=actor, clock=clock, at=at)
+
+
+def inspectors_for(station):
+    """督察: the station's inspectors and the county bureau's."""
+    from django.db.models import Q
+
+    from fengqiao.accounts.models import User
+
+    return list(
+        User.objects.filter(Q(station=station) | Q(station__isnull=True, bureau_id=station.bureau_id),
+                            role=Role.INSPECTOR, is_active=True).order_by("pk")
+    )
+
+
+@transaction.atomic
+def callback_record(
+    *, actor, callback: Callback, reached: bool, rating: str = "", reason: str = "", note: str = "",
+    complaint_officer=None, at=None,
+) -> Callback:
+    """Record one call. Not reached: the attempt is kept and, after the configured number of attempts,
+    the callback ends as 未联系上. Reached: a rating is required (and a reason when 不满意); 不满意 opens a
+    rectification, a complaint about an officer goes to 督察."""
+    _require_caller(actor, callback)
+    Callback.objects.select_for_update().filter(pk=callback.pk).first()
+    callback.refresh_from_db()
+    if callback.status != CallbackStatus.PENDING:
+        raise ValidationError(f"该回访已{callback.get_status_display()},不能再次登记")
+    now = timezone.now()
+    at = at or now
+    if at > now + FUTURE_TOLERANCE:
+        raise ValidationError("回访时间不能晚于当前时间")
+    closed_at = callback.incident.closed_at
+    if closed_at and at < closed_at:
+        raise ValidationError("回访时间不能早于结警时间")
+    note = (note or "").strip()
+    if callback.assignee_id is None and actor is not None:
+        callback.assignee = actor
+    if not reached:
+        CallbackAttempt.objects.create(callback=callback, at=at, by=actor, reached=False, note=note[:200])
+        callback.attempts += 1
+        if rules.attempts_exhausted(callback.attempts, conf.max_attempts()):
+            callback.status, callback.completed_at, callback.completed_by = CallbackStatus.UNREACHABLE, at, actor
+            callback.note = note
+            _stop_clocks(callback, actor, at)
+            _event(callback.incident, EventKind.CALLBACK_UNREACHABLE, actor, at, name=callback.name,
+                   attempts=callback.attempts)
+        callback.save()
+        return callback
+    if rating not in Rating.values:
+        raise ValidationError("接通后须选择满意度(满意/基本满意/不满意)")
+    reason = (reason or "").strip()
+    if rules.reason_required(rating) and not reason:
+        raise ValidationError("不满意须填写原因")
+    if complaint_officer is not None:
+        if rating != Rating.UNSATISFIED:
+            raise ValidationError("投诉民警时满意度应为“不满意”")
+        if complaint_officer.station_id != callback.station_id:
+            raise ValidationError("被投诉民警须为本所民警")
+    CallbackAttempt.objects.create(callback=callback, at=at, by=actor, reached=True, note=note[:200])
+    callback.attempts += 1
+    callback.status, callback.rating, callback.reason, callback.note = CallbackStatus.DONE, rating, reason, note
+    callback.complaint_officer = complaint_officer
+    callback.completed_at, callback.completed_by = at, actor
+    callback.save()
+    _stop_clocks(callback, actor, at)
+    _event(callback.incident, EventKind.CALLBACK_DONE, actor, at, name=callback.name, rating=rating,
+           reason=reason, note=note)
+    if rating == Rating.UNSATISFIED:
+        _rectification_open(callback, actor=actor, at=at)
+    if complaint_officer is not None:
+        _complaint_notify(callback)
+    return callback
+
+
+def _rectification_open(callback: Callback, *, actor, at) -> Rectification:
+    from fengqiao.notifications.services import notification_send
+
+    incident = callback.incident
+    unit = callback.unit or incident.assigned_unit
+    rectification = Rectification(
+        station_id=callback.station_id, callback=callback, incident=incident, unit=unit, opened_at=at, due_at=at,
+    )
+    rectification.save()
+    clock = clock_start(obj=rectification, kind=rules.RECTIFICATION, actor=actor, station=incident.station, unit=unit,
+                        started_at=at, title=f"{incident.reference} 不满意整改")
+    rectification.due_at = clock.due_at
+    rectification.save(update_fields=["due_at"])
+    recipients = [u for u in [unit.leader if unit else None] if u is not None and u.is_active]
+    if recipients:
+        notification_send(
+            recipients=recipients, kind="callback_rectification", level="yellow",
+            title=f"回访不满意,请整改:{incident.reference}",
+            body=f"原因:{callback.reason}。整改期限:{timezone.localtime(rectification.due_at):%Y-%m-%d %H:%M}",
+            url=rectification.get_absolute_url(), obj=rectification, dedupe_key=f"rectification:{rectification.pk}",
+        )
+    return rectification
+
+
+def _complaint_notify(callback: Callback) -> None:
+    from fengqiao.notifications.services import notification_send
+
+    recipients = inspectors_for(callback.incident.station)
+    if recipients:
+        officer = callback.complaint_officer
+        notification_send(
+            recipients=recipients, kind="callback_complaint", level="orange",
+            title=f"回访投诉民警:{officer.display_name}({callback.incident.reference})",
+            body=f"原因:{callback.reason}", url=callback.get_absolute_url(), obj=callback,
+            dedupe_key=f"callback-complaint:{callback.pk}",
+        )
+
+
+def can_rectify(user, rectification: Rectification) -> bool:
+    if not (user and user.is_authenticated):
+        return False
+    if not Rectification.objects.visible_to(user).filter(pk=rectification.pk).exists():
+        return False
+    if user.is_superuser or user.role in (Role.STATION_LEADER, Role.ADMIN):
+        return True
+    return rectification.unit_id is not None and user.unit_id == rectification.unit_id
+
+
+@transaction.atomic
+def rectification_close(*, actor, rectification: Rectification, action: str, at=None) -> Rectification:
+    """Record what the unit did and close the rectification (its clock stops: met or late)."""
+    if actor is not None and not can_rectify(actor, rectification):
+        raise PermissionDenied("只有责任单位民警和所领导可以登记整改")
+    Rectification.objects.select_for_update().filter(pk=rectification.pk).first()
+    rectification.refresh_from_db()
+    if rectification.status != RectificationStatus.OPEN:
+        raise ValidationError("该整改已完成")
+    action = (action or "").strip()
+    if not action:
+        raise ValidationError("请填写整改情况")
+    at = at or timezone.now()
+    if at < rectification.opened_at:
+        raise ValidationError("完成时间不能早于整改开始时间")
+    rectification.status, rectification.action = RectificationStatus.CLOSED, action
+    rectification.closed_at, rectification.closed_by = at, actor
+    rectification.save()
+    _stop_clocks(rectification, actor, at)
+    _event(rectification.incident, EventKind.RECTIFIED, actor, at, note=action)
+    return rectification
+
+
+# ---------------------------------------------------------------- personal data
+
+
+def caller_phone_reveal(*, actor, incident: Incident, purpose: str = "", channel: str = "web"):
+    """Record that `actor` saw the caller's whole phone number (roles of FULL_PERSONAL_DATA_ROLES only)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from fengqiao.core import context
+    from fengqiao.core.models import PersonalDataAccess
+    from fengqiao.registry.services import can_reveal
+
+    if not can_reveal(actor):
+        raise PermissionDenied("您的角色无权查看完整个人信息")
+    if not Incident.objects.visible_to(actor).filter(pk=incident.pk).exists():
+        raise PermissionDenied("您无权查看该记录")
+    current = context.current()
+    return PersonalDataAccess.objects.create(
+        user=actor, user_name=actor.display_name, station_id=incident.station_id,
+        content_type=ContentType.objects.get_for_model(Incident), object_id=incident.pk,
+        object_repr=str(incident)[:200], fields=["caller_phone"], purpose=(purpose or "")[:200], channel=channel,
+        request_id=current.request_id if current else "",
+    )

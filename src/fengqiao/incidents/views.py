@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -24,12 +25,13 @@ from fengqiao.core.services import clocks_for
 from fengqiao.incidents import services
 from fengqiao.incidents.choices import OPEN_STATUSES, Status
 from fengqiao.incidents.filters import filter_incidents, top_categories
-from fengqiao.incidents.forms import CloseForm, DispatchForm, HandoverForm, IntakeForm
+from fengqiao.incidents.forms import CloseForm, DispatchForm, HandoverForm, IntakeForm, VictimForm
 from fengqiao.incidents.models import DUTY_ROLES, HandoverRecord, Incident
 from fengqiao.incidents.selectors import arrival_overdue_filter, unfiled_filter
 from fengqiao.registry.models import Address, Community, Person
 from fengqiao.registry.rules import InvalidPhone, normalise_phone
 from fengqiao.registry.selectors import address_search
+from fengqiao.registry.services import can_reveal
 
 PAGE_SIZE = 50
 REPEAT_DAYS = 90
@@ -41,6 +43,18 @@ def _forbidden(request, message):
 
 def _error_text(exc) -> str:
     return "；".join(getattr(exc, "messages", None) or [str(exc)])
+
+
+def _step_time(post):
+    """The optional step time of an action form (local `YYYY-MM-DDTHH:MM`); empty means now."""
+    text = (post.get("at") or "").strip()
+    if not text:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise ValidationError(_("时间格式不正确,请按“年-月-日 时:分”填写")) from None
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
 
 
 def _list_queryset(request):
@@ -217,6 +231,11 @@ def _detail_context(request, incident, **extra):
         "needs_case": incident.category.top.requires_case and not incident.case_reference,
         "dispatch_form": DispatchForm(station=incident.station) if action == "dispatch" else None,
         "close_form": CloseForm() if action == "close" else None,
+        "victims": incident.victims.all() if incident.category.top.requires_case else None,
+        "victim_form": VictimForm(initial={"victim_local": True}),
+        "callbacks": incident.callbacks.select_related("completed_by"),
+        "can_reveal": can_reveal(request.user) and bool(incident.caller_phone),
+        "dispute_url": _dispute_url(incident),
     }
     context.update(extra)
     return context
@@ -240,15 +259,25 @@ def incident_action(request, pk, action):
                 officers.insert(0, lead)
             services.incident_dispatch(actor=user, incident=incident, officers=officers, lead=lead)
         elif action == "arrive":
-            services.incident_arrive(actor=user, incident=incident)
+            extra["at"] = post.get("at", "")
+            services.incident_arrive(actor=user, incident=incident, at=_step_time(post))
         elif action == "handle":
-            services.incident_handle(actor=user, incident=incident, note=post.get("note", ""))
+            extra.update(at=post.get("at", ""), note=post.get("note", ""))
+            services.incident_handle(actor=user, incident=incident, note=post.get("note", ""), at=_step_time(post))
         elif action == "report":
-            services.incident_report(actor=user, incident=incident, note=post.get("note", ""))
+            extra.update(at=post.get("at", ""), note=post.get("note", ""))
+            services.incident_report(actor=user, incident=incident, note=post.get("note", ""), at=_step_time(post))
         elif action == "close":
-            extra["close_form"] = CloseForm(post)
+            extra.update(close_form=CloseForm(post), at=post.get("at", ""))
             services.incident_close(
-                actor=user, incident=incident, outcome=post.get("outcome", ""), disposition=post.get("disposition", "")
+                actor=user, incident=incident, outcome=post.get("outcome", ""), disposition=post.get("disposition", ""),
+                at=_step_time(post),
+            )
+        elif action == "add_victim":
+            extra["victim_form"] = VictimForm(post)
+            services.incident_add_victim(
+                actor=user, incident=incident, name=post.get("victim_name", ""), phone=post.get("victim_phone", ""),
+                is_local=bool(post.get("victim_local")),
             )
         elif action == "reopen":
             services.incident_reopen(actor=user, incident=incident, reason=post.get("reason", ""))
@@ -336,4 +365,78 @@ def category_list(request, pk=None):
         request, "incidents/categories.html",
         {"categories": categories, "form": form, "instance": instance, "error": error, "can_manage": can_manage},
         status=status,
+    )
+
+
+def _dispute_url(incident):
+    """The disputes app's "open a dispute file from this incident" page, for a 纠纷 incident without one."""
+    return None
+
+
+@login_required
+def caller_phone_reveal(request, pk):
+    """Show the caller's whole phone number (HTMX swaps the block); every view is recorded."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    incident = _detail(request, pk)
+    try:
+        services.caller_phone_reveal(actor=request.user, incident=incident, purpose=request.POST.get("purpose", ""))
+    except PermissionDenied as exc:
+        return _forbidden(request, str(exc))
+    context = {"incident": incident, "phone": incident.caller_phone, "revealed": True}
+    if request.headers.get("HX-Request"):
+        return render(request, "incidents/_caller_phone.html", context)
+    return render(request, "incidents/detail.html", _detail_context(request, incident, **context))
+
+
+MAP_DAYS = 90
+
+
+@login_required
+def incident_map(request):
+    """Incidents by community on a map (Leaflet): boundaries shaded by the count in the period."""
+    today = timezone.localdate()
+    try:
+        days = max(1, min(int(request.GET.get("days") or MAP_DAYS), 3 * 366))
+    except ValueError:
+        days = MAP_DAYS
+    since = timezone.now() - dt.timedelta(days=days)
+    queryset = Incident.objects.visible_to(request.user).filter(received_at__gte=since)
+    category = request.GET.get("category") or ""
+    if category.isdigit():
+        from django.db.models import Q
+
+        queryset = queryset.filter(Q(category_id=category) | Q(category__parent_id=category))
+    from django.db.models import Count
+
+    counts = dict(queryset.values_list("community_id").annotate(n=Count("pk")).values_list("community_id", "n"))
+    features, rows = [], []
+    for community in Community.objects.visible_to(request.user).order_by("name"):
+        n = counts.get(community.pk, 0)
+        rows.append((community, n))
+        props = {
+            "id": community.pk, "name": community.name, "count": n,
+            "url": f"{reverse('incidents:incident_list')}?community={community.pk}",
+        }
+        boundary = community.boundary
+        if isinstance(boundary, dict):
+            geometry = boundary.get("geometry") if boundary.get("type") == "Feature" else boundary
+            if geometry and geometry.get("type") in ("Polygon", "MultiPolygon"):
+                features.append({"type": "Feature", "geometry": geometry, "properties": {**props, "role": "boundary"}})
+        if community.latitude is not None and community.longitude is not None:
+            features.append({
+                "type": "Feature", "geometry": {"type": "Point", "coordinates": [community.longitude, community.latitude]},
+                "properties": {**props, "role": "centre"},
+            })
+    rows.sort(key=lambda r: -r[1])
+    station = request.user.station
+    return render(
+        request,
+        "incidents/map.html",
+        {
+            "geojson": {"type": "FeatureCollection", "features": features, "max": max(counts.values(), default=0)},
+            "rows": rows, "days": days, "since": today - dt.timedelta(days=days), "categories": top_categories(),
+            "category": category, "unplaced": counts.get(None, 0),
+            "centre": (station.latitude, station.longitude) if station and station.latitude else (29.21, 103.95),
+        },
     )

@@ -1,0 +1,15 @@
+"""System check: CALLBACK_BASIC_WEIGHT must be a number from 0 to 1 (the process refuses to start otherwise)."""
+
+from django.core.checks import Error, register
+
+
+@register()
+def callback_weight_check(app_configs, **kwargs):
+    from fengqiao.incidents.conf import basic_weight
+
+    try:
+        basic_weight()
+    except ValueError as exc:
+        return [Error(str(exc), hint="Set CALLBACK_BASIC_WEIGHT to a number between 0 and 1 (default 0.5).",
+                      id="incidents.E001")]
+    return []
