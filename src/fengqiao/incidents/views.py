@@ -197,6 +197,22 @@ def _detail(request, pk):
     )
 
 
+def _masked_timeline(incident):
+    """The change log with the caller's phone masked (the core masks only fields named like `phone`)."""
+    from dataclasses import replace
+
+    label = str(Incident._meta.get_field("caller_phone").verbose_name)
+    changes = timeline_for(incident)
+    for change in changes:
+        change.rows = [
+            replace(row, before=mask_phone(row.before) if row.before not in ("", "—") else row.before,
+                    after=mask_phone(row.after) if row.after not in ("", "—") else row.after)
+            if row.label == label else row
+            for row in change.rows
+        ]
+    return changes
+
+
 NEXT_ACTION = {
     Status.RECEIVED: ("dispatch", gettext_lazy("派警")),
     Status.DISPATCHED: ("arrive", gettext_lazy("到场")),
@@ -224,7 +240,7 @@ def _detail_context(request, incident, **extra):
         "action": action,
         "assignments": incident.assignments.select_related("officer"),
         "events": incident.events.select_related("actor"),
-        "changes": timeline_for(incident),
+        "changes": _masked_timeline(incident),
         "clocks": clocks_for(incident),
         "overdue": Incident.objects.filter(pk=incident.pk).filter(arrival_overdue_filter(now)).exists(),
         "unfiled": Incident.objects.filter(pk=incident.pk, case_reference="").filter(unfiled_filter(now)).exists(),
