@@ -52,6 +52,19 @@ class VehicleScopedQuerySet(ScopedQuerySet):
         return visible.filter(**{f"{self.community_path}__in": editable_community_ids(user)})
 
 
+def can_act(user, station_id: int, community_id: int) -> bool:
+    """Whether the user may act on a (new) record of this station and community (as `editable_by`)."""
+    if user is None or not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    if user.station_id != station_id:
+        return False
+    if user.role in LEADER_ROLES or user.role in STATION_ROLES:
+        return True
+    return user.role in COMMUNITY_ROLES and community_id in editable_community_ids(user)
+
+
 class Vehicle(ChangeLogged):
     station = models.ForeignKey(
         "accounts.Station", on_delete=models.PROTECT, related_name="+", verbose_name=_("派出所")
@@ -83,6 +96,10 @@ class Vehicle(ChangeLogged):
     home_radius_m = models.PositiveIntegerField(_("围栏半径(米)"), null=True, blank=True)
     outside_fence = models.BooleanField(_("在围栏外"), default=False)
     imei = models.CharField(_("定位器号"), max_length=20, blank=True, db_index=True)
+    device = models.OneToOneField(
+        "tracking.Device", on_delete=models.SET_NULL, null=True, blank=True, related_name="vehicle",
+        verbose_name=_("定位设备"),
+    )
     registered_at = models.DateTimeField(_("登记时间"), default=timezone.now)
 
     objects = VehicleScopedQuerySet.as_manager()

@@ -1,0 +1,121 @@
+"""Reads of 行车卫士 that more than one caller needs (pages, API, JSON endpoints), scoped by user."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import ExtractYear
+
+from fengqiao.vehicles import conf, rules
+from fengqiao.vehicles.choices import ClaimStatus, VehicleKind
+from fengqiao.vehicles.models import InsuranceClaim, Recovery, Theft, Tracker, Vehicle
+
+MAX_TRAIL_POINTS = 5000
+MAX_TRAIL_DAYS = 31
+
+
+def vehicle_search(queryset, text: str):
+    """Plate (any part), tracker IMEI/terminal number (any part), owner name, phone or ID number."""
+    text = (text or "").strip()
+    if not text:
+        return queryset
+    upper = re.sub(r"\s+", "", text).upper()
+    q = Q(plate__contains=upper) | Q(frame_number=upper) | Q(owner__name__startswith=text)
+    if upper.isdigit():
+        q |= Q(imei__contains=upper) | Q(owner__phone=upper)
+    if len(upper) == 18:
+        q |= Q(owner__id_number=upper)
+    return queryset.filter(q)
+
+
+def map_point(lat, lon) -> list[float] | None:
+    """A stored WGS-84 point as [lat, lon] in the tiles' coordinate system (MAP_TILE_CRS)."""
+    if lat is None or lon is None:
+        return None
+    mlat, mlon = rules.to_map(lat, lon, conf.get("MAP_TILE_CRS"))
+    return [round(mlat, 6), round(mlon, 6)]
+
+
+def trail_points(device, start: dt.datetime, end: dt.datetime) -> list[dict]:
+    """The device's trail between start and end, for the map (thinned evenly to MAX_TRAIL_POINTS)."""
+    from fengqiao.tracking.services import trail
+
+    rows = list(trail(device, start, end).values_list("fixed_at", "latitude", "longitude", "speed_kmh", "course")[: MAX_TRAIL_POINTS * 20])
+    rows = [r for r in rows if rules.usable_fix(r[1], r[2])]
+    if len(rows) > MAX_TRAIL_POINTS:
+        step = len(rows) / MAX_TRAIL_POINTS
+        rows = [rows[int(i * step)] for i in range(MAX_TRAIL_POINTS - 1)] + [rows[-1]]
+    return [
+        {"t": at.isoformat(), "p": map_point(lat, lon), "v": round(speed or 0, 1), "c": round(course or 0)}
+        for at, lat, lon, speed, course in rows
+    ]
+
+
+def community_features(user) -> dict:
+    """The visible communities' boundaries and centres as GeoJSON, in the tiles' coordinate system."""
+    from fengqiao.registry.models import Community
+
+    crs = conf.get("MAP_TILE_CRS")
+    features = []
+    for c in Community.objects.visible_to(user).only("id", "name", "boundary", "latitude", "longitude"):
+        geometry = c.boundary
+        if geometry and geometry.get("type") == "Polygon":
+            rings = []
+            for ring in geometry.get("coordinates", []):
+                rings.append([list(reversed(rules.to_map(p[1], p[0], crs)))[:2] for p in ring])
+            geometry = {"type": "Polygon", "coordinates": rings}
+        elif c.latitude is not None and c.longitude is not None:
+            lat, lon = rules.to_map(c.latitude, c.longitude, crs)
+            geometry = {"type": "Point", "coordinates": [lon, lat]}
+        else:
+            continue
+        features.append({"type": "Feature", "geometry": geometry, "properties": {"name": c.name}})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def figures_by_year(user) -> list[dict]:
+    """Per year: trackers installed by vehicle type, thefts, recoveries by type, insurance paid (yuan)."""
+    years: dict[int, dict] = defaultdict(lambda: {
+        "installed_motorcycle": 0, "installed_e_motorcycle": 0, "thefts": 0,
+        "recovered_motorcycle": 0, "recovered_e_motorcycle": 0, "claims": 0, "paid": 0,
+    })
+    installed = (
+        Tracker.objects.visible_to(user).annotate(year=ExtractYear("installed_at"))
+        .values("year", "vehicle__kind").annotate(n=Count("id"))
+    )
+    for row in installed:
+        years[row["year"]][f"installed_{row['vehicle__kind']}"] += row["n"]
+    for row in Theft.objects.visible_to(user).annotate(year=ExtractYear("reported_at")).values("year").annotate(n=Count("id")):
+        years[row["year"]]["thefts"] += row["n"]
+    recovered = (
+        Recovery.objects.visible_to(user).annotate(year=ExtractYear("recovered_at"))
+        .values("year", "theft__vehicle__kind").annotate(n=Count("id"))
+    )
+    for row in recovered:
+        years[row["year"]][f"recovered_{row['theft__vehicle__kind']}"] += row["n"]
+    paid = (
+        InsuranceClaim.objects.visible_to(user).filter(status=ClaimStatus.PAID).annotate(year=ExtractYear("paid_at"))
+        .values("year").annotate(n=Count("id"), total=Sum("amount"))
+    )
+    for row in paid:
+        years[row["year"]]["claims"] += row["n"]
+        years[row["year"]]["paid"] += int(row["total"] or 0)
+    out = []
+    for year in sorted(years):
+        row = {"year": year, **years[year]}
+        row["installed"] = row["installed_motorcycle"] + row["installed_e_motorcycle"]
+        row["recovered"] = row["recovered_motorcycle"] + row["recovered_e_motorcycle"]
+        out.append(row)
+    return out
+
+
+def fleet_counts(user) -> dict[str, int]:
+    rows = Vehicle.objects.visible_to(user).values("kind").annotate(n=Count("id"))
+    counts = {k: 0 for k in VehicleKind.values}
+    for row in rows:
+        counts[row["kind"]] = row["n"]
+    counts["total"] = sum(counts.values())
+    return counts

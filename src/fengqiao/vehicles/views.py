@@ -1,0 +1,552 @@
+"""行车卫士 pages: vehicle search, detail (map, trail replay, arm/disarm, fence, engine commands),
+live map, alarms, thefts (tracking page for patrols, recovery, claim), pending device registrations,
+the install desk and the yearly figures. Maps get their data from JSON endpoints (CSP: no inline script)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from fengqiao.accounts.models import User
+from fengqiao.accounts.roles import has_role
+from fengqiao.core.history import timeline_for
+from fengqiao.core.masking import mask_id_number, mask_name, mask_phone
+from fengqiao.registry.models import Community, Person
+from fengqiao.vehicles import conf, selectors, services
+from fengqiao.vehicles.choices import (
+    AlarmKind,
+    AlarmResult,
+    AlarmStatus,
+    CommandKind,
+    RecoveryCondition,
+    TheftStatus,
+    TrackerProtocol,
+    VehicleKind,
+    VehicleStatus,
+)
+from fengqiao.vehicles.models import (
+    STATION_ROLES,
+    Alarm,
+    InsuranceClaim,
+    Theft,
+    Vehicle,
+)
+
+PAGE_SIZE = 50
+LIVE_LIMIT = 5000
+
+
+def _forbidden(request, message):
+    return render(request, "registry/forbidden.html", {"message": message}, status=403)
+
+
+def _error_text(exc) -> str:
+    if hasattr(exc, "message_dict"):
+        return "；".join(m for msgs in exc.message_dict.values() for m in msgs)
+    return "；".join(getattr(exc, "messages", None) or [str(exc)])
+
+
+def _datetime(value: str, label: str) -> dt.datetime | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise ValidationError(_("%(label)s格式不正确") % {"label": label}) from None
+    return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
+
+
+def _float(value):
+    value = (value or "").strip() if isinstance(value, str) else value
+    if value in (None, ""):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ValidationError(_("坐标须为数字")) from None
+
+
+def _owner_masked(vehicle):
+    owner = vehicle.owner
+    return {"name": mask_name(owner.name), "phone": mask_phone(owner.phone), "id": mask_id_number(owner.id_number)}
+
+
+def _map_context():
+    return {"tile_url": settings.MAP_TILE_URL, "tile_crs": conf.get("MAP_TILE_CRS")}
+
+
+# ----------------------------------------------------------------------------- search and detail
+
+
+@login_required
+def vehicle_list(request):
+    params = request.GET
+    queryset = Vehicle.objects.visible_to(request.user).select_related("owner", "community")
+    queryset = selectors.vehicle_search(queryset, params.get("q", ""))
+    if params.get("kind") in VehicleKind.values:
+        queryset = queryset.filter(kind=params["kind"])
+    if params.get("status") in VehicleStatus.values:
+        queryset = queryset.filter(status=params["status"])
+    if params.get("armed") in ("1", "0"):
+        queryset = queryset.filter(armed=params["armed"] == "1")
+    if (params.get("community") or "").isdigit():
+        queryset = queryset.filter(community_id=int(params["community"]))
+    page = Paginator(queryset.order_by("plate"), PAGE_SIZE).get_page(params.get("page"))
+    for v in page:
+        v.owner_masked = _owner_masked(v)
+    return render(request, "vehicles/list.html", {
+        "page": page, "f": params, "kinds": VehicleKind.choices, "statuses": VehicleStatus.choices,
+        "communities": Community.objects.visible_to(request.user), "counts": selectors.fleet_counts(request.user),
+    })
+
+
+def _device_state(vehicle):
+    from fengqiao.tracking.services import online
+
+    device = vehicle.device
+    if device is None:
+        return None
+    return {
+        "device": device, "online": online(device), "last_seen_at": device.last_seen_at,
+        "last_fix_at": device.last_fix_at, "speed": device.speed_kmh, "battery": device.battery_percent,
+    }
+
+
+@login_required
+def vehicle_detail(request, pk):
+    vehicle = get_object_or_404(
+        Vehicle.objects.visible_to(request.user).select_related("owner", "community", "device"), pk=pk
+    )
+    can_edit = Vehicle.objects.editable_by(request.user).filter(pk=pk).exists()
+    today = timezone.localdate()
+    return render(request, "vehicles/detail.html", {
+        "v": vehicle, "owner": _owner_masked(vehicle), "can_edit": can_edit,
+        "can_command": can_edit and services.can_command(request.user), "state": _device_state(vehicle),
+        "trackers": vehicle.trackers.select_related("installed_by"),
+        "policies": vehicle.policies.prefetch_related("payouts"),
+        "thefts": vehicle.thefts.select_related("recovery", "claim"),
+        "alarms": vehicle.alarms.all()[:20], "events": vehicle.events.select_related("actor")[:30],
+        "changes": timeline_for(vehicle), "command_kinds": CommandKind.choices,
+        "commands": vehicle.device.commands.order_by("-created_at")[:10] if vehicle.device_id else [],
+        "start": f"{today:%Y-%m-%d}T00:00", "end": f"{today:%Y-%m-%d}T23:59",
+        "max_speed": conf.get("VEHICLES_COMMAND_MAX_SPEED_KMH"), **_map_context(),
+    })
+
+
+def _acting(request, pk):
+    """A visible vehicle (the service refuses one the user may not act on: 403; another station's: 404)."""
+    return get_object_or_404(Vehicle.objects.visible_to(request.user).select_related("device"), pk=pk)
+
+
+@login_required
+@require_POST
+def vehicle_arm_view(request, pk):
+    vehicle = _acting(request, pk)
+    armed = request.POST.get("armed") == "1"
+    try:
+        services.vehicle_arm(actor=request.user, vehicle=vehicle, armed=armed)
+        messages.success(request, _("已设防") if armed else _("已撤防"))
+    except PermissionDenied as exc:
+        return _forbidden(request, str(exc))
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    return redirect(vehicle)
+
+
+@login_required
+@require_POST
+def vehicle_fence_view(request, pk):
+    vehicle = _acting(request, pk)
+    post = request.POST
+    try:
+        services.vehicle_set_fence(actor=request.user, vehicle=vehicle, latitude=post.get("latitude"),
+                                   longitude=post.get("longitude"), radius_m=post.get("radius_m") or None)
+        messages.success(request, _("电子围栏已保存"))
+    except PermissionDenied as exc:
+        return _forbidden(request, str(exc))
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    return redirect(vehicle)
+
+
+@login_required
+@require_POST
+def vehicle_command_view(request, pk):
+    vehicle = _acting(request, pk)
+    try:
+        services.engine_command(actor=request.user, vehicle=vehicle, kind=request.POST.get("kind", ""),
+                                reason=request.POST.get("reason", ""))
+        messages.success(request, _("指令已排队,设备在线时下发"))
+    except PermissionDenied as exc:
+        return _forbidden(request, str(exc))
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    return redirect(vehicle)
+
+
+@login_required
+def vehicle_trail(request, pk):
+    """JSON: the trail for any period (?start=&end=, local time, at most 31 days)."""
+    vehicle = get_object_or_404(Vehicle.objects.visible_to(request.user).select_related("device"), pk=pk)
+    try:
+        start = _datetime(request.GET.get("start", ""), _("开始时间"))
+        end = _datetime(request.GET.get("end", ""), _("结束时间"))
+    except ValidationError as exc:
+        return JsonResponse({"error": _error_text(exc)}, status=400)
+    end = end or timezone.now()
+    start = start or end - dt.timedelta(days=1)
+    if start >= end:
+        return JsonResponse({"error": _("开始时间须早于结束时间")}, status=400)
+    if end - start > dt.timedelta(days=selectors.MAX_TRAIL_DAYS):
+        return JsonResponse({"error": _("一次最多回放31天的轨迹")}, status=400)
+    points = selectors.trail_points(vehicle.device, start, end) if vehicle.device_id else []
+    return JsonResponse({"plate": vehicle.plate, "points": points, "crs": conf.get("MAP_TILE_CRS")})
+
+
+def _live_row(vehicle, device) -> dict:
+    return {
+        "id": vehicle.pk, "plate": vehicle.plate, "kind": vehicle.kind, "stolen": vehicle.status == VehicleStatus.STOLEN,
+        "armed": vehicle.armed, "p": selectors.map_point(device.latitude, device.longitude),
+        "v": device.speed_kmh, "seen": device.last_seen_at.isoformat() if device.last_seen_at else None,
+        "fix": device.last_fix_at.isoformat() if device.last_fix_at else None,
+        "url": reverse("vehicles:vehicle_detail", args=[vehicle.pk]),
+    }
+
+
+@login_required
+def live_map(request):
+    return render(request, "vehicles/live.html", {
+        "communities": Community.objects.visible_to(request.user), **_map_context(),
+    })
+
+
+@login_required
+def live_json(request):
+    """JSON for the live map: vehicles of the user's scope with a fix in the last ?minutes= (default 15),
+    stolen ones always; at most LIVE_LIMIT."""
+    minutes = request.GET.get("minutes", "15")
+    minutes = int(minutes) if minutes.isdigit() and 0 < int(minutes) <= 7 * 24 * 60 else 15
+    since = timezone.now() - dt.timedelta(minutes=minutes)
+    queryset = Vehicle.objects.visible_to(request.user).filter(device__isnull=False, device__latitude__isnull=False)
+    if (request.GET.get("community") or "").isdigit():
+        queryset = queryset.filter(community_id=int(request.GET["community"]))
+    if request.GET.get("stolen") == "1":
+        queryset = queryset.filter(status=VehicleStatus.STOLEN)
+    else:
+        from django.db.models import Q
+
+        queryset = queryset.filter(Q(device__last_fix_at__gte=since) | Q(status=VehicleStatus.STOLEN))
+    rows = queryset.select_related("device").only(
+        "id", "plate", "kind", "status", "armed", "device__latitude", "device__longitude", "device__speed_kmh",
+        "device__last_seen_at", "device__last_fix_at",
+    ).order_by("-device__last_fix_at")[:LIVE_LIMIT]
+    return JsonResponse({"vehicles": [_live_row(v, v.device) for v in rows], "at": timezone.now().isoformat()})
+
+
+@login_required
+def communities_json(request):
+    return JsonResponse(selectors.community_features(request.user))
+
+
+# ----------------------------------------------------------------------------- alarms
+
+
+@login_required
+def alarm_list(request):
+    params = request.GET
+    queryset = Alarm.objects.visible_to(request.user).select_related("vehicle", "acknowledged_by", "closed_by")
+    status = params.get("status", "active")
+    if status == "active":
+        queryset = queryset.exclude(status=AlarmStatus.CLOSED)
+    elif status in AlarmStatus.values:
+        queryset = queryset.filter(status=status)
+    if params.get("kind") in AlarmKind.values:
+        queryset = queryset.filter(kind=params["kind"])
+    if params.get("q"):
+        queryset = queryset.filter(vehicle__plate__contains=params["q"].strip().upper())
+    page = Paginator(queryset.order_by("-at", "-pk"), PAGE_SIZE).get_page(params.get("page"))
+    editable = set(Alarm.objects.editable_by(request.user).filter(pk__in=[a.pk for a in page]).values_list("pk", flat=True))
+    for a in page:
+        a.can_edit = a.pk in editable
+    return render(request, "vehicles/alarms.html", {
+        "page": page, "f": params, "status": status, "statuses": AlarmStatus.choices, "kinds": AlarmKind.choices,
+        "results": AlarmResult.choices,
+    })
+
+
+def _alarm_action(request, pk, action):
+    alarm = get_object_or_404(Alarm.objects.visible_to(request.user), pk=pk)
+    try:
+        action(alarm)
+    except PermissionDenied as exc:
+        return _forbidden(request, str(exc))
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    nxt = request.POST.get("next", "")
+    return redirect(nxt if nxt.startswith("/vehicles/") else reverse("vehicles:alarm_list"))
+
+
+@login_required
+@require_POST
+def alarm_acknowledge_view(request, pk):
+    def act(alarm):
+        services.alarm_acknowledge(actor=request.user, alarm=alarm, note=request.POST.get("note", ""))
+        messages.success(request, _("告警已确认"))
+
+    return _alarm_action(request, pk, act)
+
+
+@login_required
+@require_POST
+def alarm_close_view(request, pk):
+    def act(alarm):
+        services.alarm_close(actor=request.user, alarm=alarm, result=request.POST.get("result", ""),
+                             note=request.POST.get("note", ""))
+        messages.success(request, _("告警已关闭"))
+
+    return _alarm_action(request, pk, act)
+
+
+# ----------------------------------------------------------------------------- thefts
+
+
+@login_required
+def theft_list(request):
+    queryset = Theft.objects.visible_to(request.user).select_related("vehicle", "incident")
+    status = request.GET.get("status", "")
+    if status in TheftStatus.values:
+        queryset = queryset.filter(status=status)
+    page = Paginator(queryset.order_by("-reported_at", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "vehicles/thefts.html", {"page": page, "status": status, "statuses": TheftStatus.choices})
+
+
+@login_required
+def theft_report_view(request, pk):
+    vehicle = get_object_or_404(Vehicle.objects.visible_to(request.user).select_related("owner"), pk=pk)
+    context = {"v": vehicle, "post": request.POST, "owner": _owner_masked(vehicle)}
+    if request.method == "POST":
+        post = request.POST
+        try:
+            theft = services.theft_report(
+                actor=request.user, vehicle=vehicle, place=post.get("place", ""),
+                reporter_name=post.get("reporter_name", ""), reporter_phone=post.get("reporter_phone", ""),
+                narrative=post.get("narrative", ""), stolen_at=_datetime(post.get("stolen_at", ""), _("被盗时间")),
+            )
+        except PermissionDenied as exc:
+            return _forbidden(request, str(exc))
+        except ValidationError as exc:
+            context["error"] = _error_text(exc)
+            return render(request, "vehicles/theft_form.html", context, status=400)
+        messages.success(request, _("已登记被盗:%(ref)s,关联警情%(incident)s") % {
+            "ref": theft.reference, "incident": theft.incident.reference if theft.incident else "—"})
+        return redirect(theft)
+    return render(request, "vehicles/theft_form.html", context)
+
+
+@login_required
+def theft_detail(request, pk):
+    """The tracking page for patrols: live position, today's trail, last seen; recovery and claim."""
+    theft = get_object_or_404(
+        Theft.objects.visible_to(request.user).select_related("vehicle", "vehicle__device", "vehicle__owner", "incident"),
+        pk=pk,
+    )
+    vehicle = theft.vehicle
+    can_edit = Theft.objects.editable_by(request.user).filter(pk=pk).exists()
+    recovery = getattr(theft, "recovery", None)
+    claim = getattr(theft, "claim", None)
+    quote = services.claim_quote(theft) if theft.status == TheftStatus.OPEN else None
+    return render(request, "vehicles/theft_detail.html", {
+        "t": theft, "v": vehicle, "owner": _owner_masked(vehicle), "can_edit": can_edit,
+        "state": _device_state(vehicle), "recovery": recovery, "claim": claim, "quote": quote,
+        "can_claim": can_edit and has_role(request.user, services.CLAIM_ROLES),
+        "conditions": RecoveryCondition.choices, "changes": timeline_for(theft),
+        "officers": User.objects.filter(station_id=theft.station_id, is_active=True).order_by("full_name"),
+        "now": timezone.localtime().strftime("%Y-%m-%dT%H:%M"), **_map_context(),
+    })
+
+
+@login_required
+def theft_track_json(request, pk):
+    """JSON for the tracking page: last position and today's trail (polled)."""
+    theft = get_object_or_404(Theft.objects.visible_to(request.user).select_related("vehicle__device"), pk=pk)
+    device = theft.vehicle.device
+    if device is None:
+        return JsonResponse({"last": None, "points": []})
+    start = timezone.make_aware(dt.datetime.combine(timezone.localdate(), dt.time.min))
+    return JsonResponse({
+        "last": _live_row(theft.vehicle, device) if device.latitude is not None else None,
+        "points": selectors.trail_points(device, start, timezone.now()),
+    })
+
+
+@login_required
+@require_POST
+def recovery_view(request, pk):
+    theft = get_object_or_404(Theft.objects.visible_to(request.user), pk=pk)
+    post = request.POST
+    try:
+        officer = None
+        if (post.get("recovered_by") or "").isdigit():
+            officer = User.objects.filter(station_id=theft.station_id, pk=int(post["recovered_by"])).first()
+        services.recovery_record(
+            actor=request.user, theft=theft, place=post.get("place", ""), condition=post.get("condition", ""),
+            recovered_at=_datetime(post.get("recovered_at", ""), _("追回时间")), recovered_by=officer,
+            note=post.get("note", ""), latitude=_float(post.get("latitude")), longitude=_float(post.get("longitude")),
+        )
+        messages.success(request, _("已登记追回"))
+    except PermissionDenied as exc:
+        return _forbidden(request, str(exc))
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    return redirect(theft)
+
+
+@login_required
+@require_POST
+def claim_view(request, pk):
+    theft = get_object_or_404(Theft.objects.visible_to(request.user), pk=pk)
+    try:
+        claim = services.claim_approve(actor=request.user, theft=theft)
+        messages.success(request, _("已办理理赔:%(amount)s元") % {"amount": claim.amount})
+    except PermissionDenied as exc:
+        return _forbidden(request, str(exc))
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    return redirect(theft)
+
+
+@login_required
+@require_POST
+def claim_pay_view(request, pk):
+    claim = get_object_or_404(InsuranceClaim.objects.visible_to(request.user).select_related("theft"), pk=pk)
+    try:
+        services.claim_pay(actor=request.user, claim=claim, paid_at=_datetime(request.POST.get("paid_at", ""), _("赔付时间")))
+        messages.success(request, _("已登记赔付"))
+    except PermissionDenied as exc:
+        return _forbidden(request, str(exc))
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    return redirect(claim.theft)
+
+
+# ----------------------------------------------------------------------------- devices and the install desk
+
+
+def _may_accept(user) -> bool:
+    return has_role(user, STATION_ROLES | {"community_officer", "auxiliary"}) and user.station_id is not None
+
+
+@login_required
+def device_pending(request):
+    """Unknown trackers that connected: an officer accepts them into the station (then installs them)."""
+    from fengqiao.tracking.models import Device
+
+    devices = Device.objects.pending().filter(station__isnull=True).order_by("-last_seen_at", "-pk")[:200]
+    return render(request, "vehicles/devices_pending.html", {"devices": devices, "can_accept": _may_accept(request.user)})
+
+
+@login_required
+@require_POST
+def device_accept_view(request, pk):
+    from fengqiao.tracking.models import Device
+    from fengqiao.tracking.services import device_accept
+
+    if not _may_accept(request.user):
+        return _forbidden(request, _("您的角色无权接收设备"))
+    device = get_object_or_404(Device.objects.pending().filter(station__isnull=True), pk=pk)
+    try:
+        device_accept(actor=request.user, device=device, station=request.user.station)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+        return redirect("vehicles:device_pending")
+    messages.success(request, _("设备%(id)s已接收,请在安装登记中绑定车辆") % {"id": device.identifier})
+    return redirect(reverse("vehicles:install") + f"?imei={device.identifier}&protocol={device.protocol}")
+
+
+def _owner_lookup(user, text: str):
+    text = (text or "").strip().upper()
+    if not text:
+        raise ValidationError({"owner": [_("请填写车主身份证号或手机号")]})
+    people = Person.objects.visible_to(user)
+    matches = list(people.filter(id_number=text)[:2]) or list(people.filter(phone=text)[:2])
+    if not matches:
+        raise ValidationError({"owner": [_("本所实有人口中没有该车主,请先登记人口")]})
+    if len(matches) > 1:
+        raise ValidationError({"owner": [_("该手机号对应多人,请改用身份证号")]})
+    return matches[0]
+
+
+@login_required
+def install_desk(request):
+    """安装登记: register the vehicle (or pick a registered one) and fit the tracker, in one step."""
+    user = request.user
+    context = {"kinds": VehicleKind.choices, "protocols": TrackerProtocol.choices, "post": request.POST or request.GET}
+    vehicle = None
+    if (request.GET.get("vehicle") or "").isdigit():
+        vehicle = Vehicle.objects.visible_to(user).filter(pk=int(request.GET["vehicle"])).first()
+    context["vehicle"] = vehicle
+    if request.method == "POST":
+        post = request.POST
+        try:
+            with transaction.atomic():
+                if (post.get("vehicle") or "").isdigit():
+                    vehicle = get_object_or_404(Vehicle.objects.visible_to(user), pk=int(post["vehicle"]))
+                else:
+                    purchased = (post.get("purchased_on") or "").strip()
+                    try:
+                        purchased_on = dt.date.fromisoformat(purchased) if purchased else None
+                    except ValueError:
+                        raise ValidationError({"purchased_on": [_("购车日期格式不正确")]}) from None
+                    vehicle = services.vehicle_register(
+                        actor=user, owner=_owner_lookup(user, post.get("owner", "")), plate=post.get("plate", ""),
+                        kind=post.get("kind", ""), brand=post.get("brand", ""), colour=post.get("colour", ""),
+                        frame_number=post.get("frame_number", ""), purchased_on=purchased_on,
+                    )
+                services.tracker_install(
+                    actor=user, vehicle=vehicle, imei=post.get("imei", ""), protocol=post.get("protocol", ""),
+                    sim=post.get("sim", ""), install_point=post.get("install_point", ""),
+                )
+        except PermissionDenied as exc:
+            return _forbidden(request, str(exc))
+        except ValidationError as exc:
+            context["error"] = _error_text(exc)
+            return render(request, "vehicles/install.html", context, status=400)
+        messages.success(request, _("已为%(plate)s安装定位器") % {"plate": vehicle.plate})
+        return redirect(vehicle)
+    return render(request, "vehicles/install.html", context)
+
+
+# ----------------------------------------------------------------------------- figures
+
+
+@login_required
+def figures(request):
+    rows = selectors.figures_by_year(request.user)
+    chart = {
+        "years": [str(r["year"]) for r in rows],
+        "series": [
+            {"name": _("安装(摩托车)"), "data": [r["installed_motorcycle"] for r in rows], "axis": 0},
+            {"name": _("安装(电动轻便摩托车)"), "data": [r["installed_e_motorcycle"] for r in rows], "axis": 0},
+            {"name": _("被盗"), "data": [r["thefts"] for r in rows], "axis": 1},
+            {"name": _("追回(摩托车)"), "data": [r["recovered_motorcycle"] for r in rows], "axis": 1},
+            {"name": _("追回(电动轻便摩托车)"), "data": [r["recovered_e_motorcycle"] for r in rows], "axis": 1},
+            {"name": _("赔付(元)"), "data": [r["paid"] for r in rows], "axis": 2},
+        ],
+        "axes": [_("安装(辆)"), _("被盗/追回(辆)"), _("赔付(元)")],
+    }
+    return render(request, "vehicles/figures.html", {
+        "rows": rows, "chart": chart, "counts": selectors.fleet_counts(request.user),
+    })
