@@ -94,7 +94,8 @@ class Incident(ChangeLogged):
         "registry.Community", on_delete=models.PROTECT, null=True, blank=True, related_name="incidents",
         verbose_name=_("社区/村"),
     )
-    reference = models.CharField(_("警情编号"), max_length=30, unique=True)
+    # JQ-2026-000123 counts per station and year: unique within the station.
+    reference = models.CharField(_("警情编号"), max_length=30)
     submission_id = models.UUIDField(_("提交标识"), unique=True, null=True, blank=True, editable=False)
     source = models.CharField(_("来源"), max_length=20, choices=Source.choices, default=Source.CALL_110)
     urgency = models.CharField(_("紧急程度"), max_length=20, choices=Urgency.choices, default=Urgency.NORMAL)
@@ -140,6 +141,9 @@ class Incident(ChangeLogged):
         verbose_name = _("警情")
         verbose_name_plural = _("警情")
         ordering = ["-received_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["station", "reference"], name="incident_reference_unique_in_station"),
+        ]
         indexes = [
             models.Index(fields=["station", "-received_at"], name="incident_station_recv_idx"),
             models.Index(fields=["station", "status"], name="incident_station_status_idx"),
