@@ -1,0 +1,83 @@
+"""Bad fixes, judged as the careful servers do (pure functions, no I/O).
+
+- duplicates (the same device and fix time again, e.g. a resend after a lost acknowledgement): dropped,
+  still acknowledged;
+- zero coordinates, times in the future, fixes the device itself marks invalid, impossible jumps:
+  stored as invalid (left out of trails, never the latest), with the reason in attributes["filtered"];
+- out-of-order and buffered (re-uploaded) fixes: stored, valid, but `outdated` (never the latest).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import deque
+from dataclasses import dataclass, field
+
+from fengqiao.gateway.messages import Fix
+
+MAX_FUTURE = dt.timedelta(minutes=10)
+MAX_SPEED_KMH = 250.0  # faster than any motorcycle: a jump
+JUMPS_TO_ACCEPT = (
+    3  # after this many jumps in a row the device has really moved (e.g. carried on a truck)
+)
+
+
+@dataclass(slots=True)
+class Track:
+    """What we remember of a device between fixes: its latest accepted fix and recent fix times."""
+
+    last_time: dt.datetime | None = None
+    last_lat: float | None = None
+    last_lon: float | None = None
+    recent: deque = field(default_factory=lambda: deque(maxlen=64))
+    jumps: int = 0
+
+
+@dataclass(slots=True)
+class Verdict:
+    store: bool
+    valid: bool
+    outdated: bool
+    reason: str = ""
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp = p2 - p1
+    dl = math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 12742.0 * math.asin(min(1.0, math.sqrt(a)))
+
+
+def judge(
+    fix: Fix, track: Track, now: dt.datetime, *, max_speed_kmh: float = MAX_SPEED_KMH
+) -> Verdict:
+    """Decide how to store `fix`; updates `track` when the fix becomes the device's latest."""
+    if fix.time in track.recent:
+        return Verdict(store=False, valid=False, outdated=True, reason="duplicate")
+    track.recent.append(fix.time)
+    if fix.latitude == 0.0 and fix.longitude == 0.0:
+        return Verdict(True, False, True, "zero")
+    if not (-90.0 <= fix.latitude <= 90.0 and -180.0 <= fix.longitude <= 180.0):
+        return Verdict(True, False, True, "range")
+    if fix.time > now + MAX_FUTURE:
+        return Verdict(True, False, True, "future")
+    if not fix.valid:
+        return Verdict(True, False, True, "no_gps")
+    if track.last_time is not None and fix.time <= track.last_time:
+        return Verdict(True, True, True, "buffered" if fix.buffered else "out_of_order")
+    if track.last_time is not None and track.last_lat is not None:
+        hours = (fix.time - track.last_time).total_seconds() / 3600.0
+        km = distance_km(track.last_lat, track.last_lon, fix.latitude, fix.longitude)
+        if km > 0.5 and km / max(hours, 1 / 3600.0) > max_speed_kmh:
+            track.jumps += 1
+            if track.jumps < JUMPS_TO_ACCEPT:
+                return Verdict(True, False, True, "jump")
+    if fix.buffered:
+        return Verdict(True, True, True, "buffered")
+    track.jumps = 0
+    track.last_time = fix.time
+    track.last_lat = fix.latitude
+    track.last_lon = fix.longitude
+    return Verdict(True, True, False)

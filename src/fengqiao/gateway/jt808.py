@@ -1,0 +1,442 @@
+"""JT/T 808 (2013 and 2019 headers): framing, decoding, replies and the frames we send.
+
+Frame: 0x7E | header, body, XOR check | 0x7E, with 0x7E → 7D 02 and 0x7D → 7D 01 inside.
+Header: message id (2), properties (2: body length in bits 0-9, encryption 10-12, sub-package 13,
+2019 version flag 14), [2019: protocol version (1)], terminal number BCD (6; 2019: 10), serial (2),
+[sub-package total and index (2 + 2)].
+Times are BCD YYMMDDhhmmss in Beijing time (UTC+8) as the standard says; converted to UTC here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import struct
+from functools import reduce
+from operator import xor
+
+from fengqiao.gateway.messages import DecodeError, Fix, Message
+
+PROTOCOL = "jt808"
+BEIJING = dt.timedelta(hours=8)
+
+TERMINAL_RESPONSE = 0x0001
+HEARTBEAT = 0x0002
+REGISTER = 0x0100
+LOGOUT = 0x0003
+AUTH = 0x0102
+LOCATION = 0x0200
+BATCH = 0x0704
+PLATFORM_RESPONSE = 0x8001
+REGISTER_RESPONSE = 0x8100
+TERMINAL_CONTROL = 0x8105
+
+MAX_FRAME = 2048
+
+# Alarm flag bits (JT/T 808 table 24) → our device alarm kinds.
+_ALARM_BITS = {
+    0: "sos",
+    1: "overspeed",
+    7: "low_battery",
+    8: "power_cut",
+    20: "geofence",
+    21: "geofence",
+    28: "other",  # illegal displacement
+    29: "vibration",  # collision / rollover warning
+}
+_H2013 = struct.Struct(">HH6sH")
+_H2019 = struct.Struct(">HHB10sH")
+_LOC = struct.Struct(">IIIIHHH6s")
+
+
+def escape(data: bytes) -> bytes:
+    return data.replace(b"\x7d", b"\x7d\x01").replace(b"\x7e", b"\x7d\x02")
+
+
+def unescape(data: bytes) -> bytes:
+    if b"\x7d" not in data:
+        return data
+    out = bytearray()
+    i = 0
+    n = len(data)
+    while i < n:
+        b = data[i]
+        if b == 0x7D:
+            if i + 1 >= n or data[i + 1] not in (1, 2):
+                raise DecodeError("bad 0x7D escape")
+            out.append(0x7D if data[i + 1] == 1 else 0x7E)
+            i += 2
+        else:
+            out.append(b)
+            i += 1
+    return bytes(out)
+
+
+def checksum(data: bytes) -> int:
+    return reduce(xor, data, 0)
+
+
+def _bcd_time(raw: bytes) -> dt.datetime:
+    digits = raw.hex()
+    if not digits.isdigit():
+        raise DecodeError(f"time is not BCD: {digits}")
+    try:
+        local = dt.datetime(
+            2000 + int(digits[0:2]),
+            int(digits[2:4]),
+            int(digits[4:6]),
+            int(digits[6:8]),
+            int(digits[8:10]),
+            int(digits[10:12]),
+            tzinfo=dt.UTC,
+        )
+    except ValueError as exc:
+        raise DecodeError(f"bad date/time {digits}") from exc
+    return local - BEIJING
+
+
+def _terminal_number(raw: bytes) -> str:
+    digits = raw.hex()
+    if not digits.isdigit():
+        raise DecodeError("terminal number is not BCD")
+    stripped = digits.lstrip("0")
+    return stripped[-20:] if stripped else "0"
+
+
+def _location(body: bytes, *, buffered: bool = False) -> Fix:
+    if len(body) < _LOC.size:
+        raise DecodeError(f"location body too short ({len(body)} bytes)")
+    alarm, status, lat, lon, altitude, speed, course, raw_time = _LOC.unpack_from(body)
+    latitude = lat / 1_000_000.0
+    longitude = lon / 1_000_000.0
+    if status & 0x04:
+        latitude = -latitude
+    if status & 0x08:
+        longitude = -longitude
+    attributes: dict = {
+        "ignition": bool(status & 0x01),
+        "altitude": altitude,
+        "relay_cut": bool(status & 0x0400) or bool(status & 0x0800),
+    }
+    alarms = [kind for bit, kind in _ALARM_BITS.items() if alarm & (1 << bit)]
+    if alarm and not alarms:
+        alarms.append("other")
+    alarms = list(dict.fromkeys(alarms))
+    if alarm:
+        attributes["alarm_flags"] = alarm
+    # Extra items: id (1), length (1), value.
+    i = _LOC.size
+    n = len(body)
+    while i + 2 <= n:
+        item, length = body[i], body[i + 1]
+        value = body[i + 2 : i + 2 + length]
+        if len(value) < length:
+            break
+        if item == 0x01 and length == 4:
+            attributes["odometer_km"] = struct.unpack(">I", value)[0] / 10.0
+        elif item == 0x30 and length == 1:
+            attributes["signal"] = value[0]
+        elif item == 0x31 and length == 1:
+            attributes["satellites"] = value[0]
+        elif item == 0x2A and length == 2:
+            attributes["io_status"] = struct.unpack(">H", value)[0]
+        elif item == 0x2B and length == 4:
+            attributes["analog"] = struct.unpack(">I", value)[0]
+        i += 2 + length
+    return Fix(
+        time=_bcd_time(raw_time),
+        latitude=latitude,
+        longitude=longitude,
+        speed_kmh=speed / 10.0,
+        course=float(course),
+        valid=bool(status & 0x02),
+        buffered=buffered,
+        alarms=alarms,
+        attributes=attributes,
+    )
+
+
+class Header:
+    __slots__ = ("message_id", "properties", "version", "phone", "serial", "v2019", "size")
+
+    def __init__(self, message_id, properties, version, phone, serial, v2019, size):
+        self.message_id = message_id
+        self.properties = properties
+        self.version = version
+        self.phone = phone
+        self.serial = serial
+        self.v2019 = v2019
+        self.size = size
+
+
+def parse_header(data: bytes) -> Header:
+    if len(data) < 4:
+        raise DecodeError("header too short")
+    message_id, properties = struct.unpack_from(">HH", data)
+    v2019 = bool(properties & 0x4000)
+    if v2019:
+        if len(data) < _H2019.size:
+            raise DecodeError("2019 header too short")
+        _, _, version, phone, serial = _H2019.unpack_from(data)
+        size = _H2019.size
+    else:
+        if len(data) < _H2013.size:
+            raise DecodeError("header too short")
+        _, _, phone, serial = _H2013.unpack_from(data)
+        version = 0
+        size = _H2013.size
+    if properties & 0x2000:
+        size += 4
+    return Header(message_id, properties, version, phone, serial, v2019, size)
+
+
+def encode(
+    message_id: int,
+    body: bytes,
+    *,
+    phone: bytes,
+    serial: int,
+    v2019: bool = False,
+    version: int = 1,
+) -> bytes:
+    """Build an escaped frame. `phone` is the raw BCD terminal number (6 bytes, 10 for 2019)."""
+    properties = len(body) & 0x03FF
+    if v2019:
+        properties |= 0x4000
+        header = _H2019.pack(
+            message_id, properties, version, phone.rjust(10, b"\x00"), serial & 0xFFFF
+        )
+    else:
+        header = _H2013.pack(message_id, properties, phone[-6:].rjust(6, b"\x00"), serial & 0xFFFF)
+    payload = header + body
+    return b"\x7e" + escape(payload + bytes([checksum(payload)])) + b"\x7e"
+
+
+def phone_bcd(number: str, *, v2019: bool = False) -> bytes:
+    width = 20 if v2019 else 12
+    return bytes.fromhex(number.rjust(width, "0")[-width:])
+
+
+class Jt808Decoder:
+    """Splits the TCP stream at 0x7E, unescapes, checks the XOR and decodes; replies with the same header kind."""
+
+    protocol = PROTOCOL
+
+    def __init__(self, *, auth_code: str = ""):
+        self.buffer = bytearray()
+        self.device_id: str | None = None
+        self.auth_code = auth_code
+        self.reply_serial = 0
+        self.last_header: Header | None = None
+
+    def register_reply(self, raw: bytes, auth_code: str) -> bytes:
+        """0x8100 for a register frame: result 0 and the auth code the terminal must present in 0x0102."""
+        header = parse_header(unescape(raw[1:-1]))
+        return self._reply(
+            header,
+            REGISTER_RESPONSE,
+            struct.pack(">HB", header.serial, 0) + auth_code.encode("ascii"),
+        )
+
+    def general_reply_for(self, raw: bytes, *, result: int = 0) -> bytes:
+        return self.general_reply(parse_header(unescape(raw[1:-1])), result)
+
+    def command(self, message_id: int, body: bytes) -> tuple[int, bytes]:
+        """A platform message to the terminal (header as its last frame); returns (serial, frame)."""
+        if self.last_header is None:
+            raise DecodeError("no terminal header seen yet")
+        frame = self._reply(self.last_header, message_id, body)
+        return self.reply_serial, frame
+
+    def _reply(self, header: Header, message_id: int, body: bytes) -> bytes:
+        self.reply_serial = (self.reply_serial + 1) & 0xFFFF
+        return encode(
+            message_id,
+            body,
+            phone=header.phone,
+            serial=self.reply_serial,
+            v2019=header.v2019,
+            version=header.version,
+        )
+
+    def general_reply(self, header: Header, result: int = 0) -> bytes:
+        return self._reply(
+            header, PLATFORM_RESPONSE, struct.pack(">HHB", header.serial, header.message_id, result)
+        )
+
+    def feed(self, data: bytes) -> list[Message | DecodeError]:
+        buf = self.buffer
+        buf += data
+        out: list[Message | DecodeError] = []
+        while True:
+            start = buf.find(b"\x7e")
+            if start < 0:
+                if buf:
+                    out.append(DecodeError(f"garbage: {len(buf)} bytes skipped"))
+                    buf.clear()
+                break
+            if start > 0:
+                out.append(DecodeError(f"garbage: {start} bytes skipped"))
+                del buf[:start]
+            end = buf.find(b"\x7e", 1)
+            if end < 0:
+                if len(buf) > MAX_FRAME:
+                    out.append(DecodeError(f"frame longer than {MAX_FRAME} bytes"))
+                    buf.clear()
+                break
+            if end == 1:  # 7E7E: the end of one frame directly followed by the start of the next
+                del buf[:1]
+                continue
+            raw = bytes(buf[: end + 1])
+            del buf[: end + 1]
+            try:
+                out.append(self.decode_frame(raw))
+            except DecodeError as exc:
+                out.append(exc)
+            except (IndexError, struct.error, ValueError) as exc:
+                out.append(DecodeError(f"malformed content: {exc}"))
+        return out
+
+    def decode_frame(self, raw: bytes) -> Message:
+        payload = unescape(raw[1:-1])
+        if len(payload) < 13:
+            raise DecodeError("frame too short")
+        if checksum(payload[:-1]) != payload[-1]:
+            raise DecodeError(
+                f"XOR check mismatch: frame says {payload[-1]:02x}, computed {checksum(payload[:-1]):02x}"
+            )
+        data = payload[:-1]
+        header = parse_header(data)
+        message_id, properties, phone, serial, v2019 = (
+            header.message_id,
+            header.properties,
+            header.phone,
+            header.serial,
+            header.v2019,
+        )
+        length = properties & 0x03FF
+        body = data[header.size :]
+        if len(body) != length:
+            raise DecodeError(f"body length {len(body)} does not match header {length}")
+        if properties & 0x1C00:
+            raise DecodeError("encrypted bodies are not supported")
+        self.last_header = header
+        device_id = _terminal_number(phone)
+        message = Message(
+            protocol=PROTOCOL, type="ignored", device_id=device_id, serial=serial, raw=raw
+        )
+        message.attributes["message_id"] = f"0x{message_id:04x}"
+        if v2019:
+            message.attributes["version"] = 2019
+        self.device_id = device_id
+
+        if message_id == REGISTER:
+            message.type = "register"
+            message.ack = self._reply(
+                header,
+                REGISTER_RESPONSE,
+                struct.pack(">HB", serial, 0) + self.auth_code.encode("ascii"),
+            )
+        elif message_id == AUTH:
+            message.type = "auth"
+            code = body[1 : 1 + body[0]] if v2019 and body else body
+            message.attributes["auth_code"] = (
+                bytes(code).split(b"\x00")[0].decode("ascii", "replace")
+            )
+            message.ack = self.general_reply(header)
+        elif message_id == HEARTBEAT:
+            message.type = "heartbeat"
+            message.ack = self.general_reply(header)
+        elif message_id == LOGOUT:
+            message.type = "logout"
+            message.ack = self.general_reply(header)
+        elif message_id == LOCATION:
+            fix = _location(body)
+            message.type = "alarm" if fix.alarms else "position"
+            message.fixes.append(fix)
+            message.ack = self.general_reply(header)
+        elif message_id == BATCH:
+            if len(body) < 3:
+                raise DecodeError("batch too short")
+            count, kind = struct.unpack_from(">HB", body)
+            buffered = kind == 1
+            i = 3
+            for _ in range(count):
+                if i + 2 > len(body):
+                    raise DecodeError("batch shorter than its count")
+                size = struct.unpack_from(">H", body, i)[0]
+                item = body[i + 2 : i + 2 + size]
+                if len(item) < size:
+                    raise DecodeError("batch item truncated")
+                message.fixes.append(_location(item, buffered=buffered))
+                i += 2 + size
+            message.type = "batch"
+            message.attributes["buffered"] = buffered
+            message.ack = self.general_reply(header)
+        elif message_id == TERMINAL_RESPONSE:
+            if len(body) >= 5:
+                reply_serial, reply_id, result = struct.unpack_from(">HHB", body)
+                message.type = "response"
+                message.attributes.update(
+                    reply_serial=reply_serial, reply_id=f"0x{reply_id:04x}", result=result
+                )
+        else:
+            message.ack = self.general_reply(header)
+        return message
+
+
+# ---- frames a terminal sends (the simulator and tests) and the commands we send ----
+
+
+def location_body(
+    fix: Fix, *, alarm: int = 0, mileage_km: float | None = None, signal: int | None = None
+) -> bytes:
+    status = 0x01 | (0x02 if fix.valid else 0)
+    if fix.latitude < 0:
+        status |= 0x04
+    if fix.longitude < 0:
+        status |= 0x08
+    local = fix.time.astimezone(dt.UTC) + BEIJING
+    body = _LOC.pack(
+        alarm,
+        status,
+        round(abs(fix.latitude) * 1_000_000),
+        round(abs(fix.longitude) * 1_000_000),
+        0,
+        int(fix.speed_kmh * 10),
+        int(fix.course),
+        bytes.fromhex(local.strftime("%y%m%d%H%M%S")),
+    )
+    if mileage_km is not None:
+        body += b"\x01\x04" + struct.pack(">I", int(mileage_km * 10))
+    if signal is not None:
+        body += bytes([0x30, 1, signal])
+    return body
+
+
+def register_body(*, plate: str = "") -> bytes:
+    # province, city, manufacturer (5), model (20), terminal id (7), plate colour, plate
+    return (
+        struct.pack(">HH", 51, 1123)
+        + b"FQSIM"
+        + b"FQ-808".ljust(20, b"\x00")
+        + b"0000001"
+        + b"\x02"
+        + plate.encode("gbk")
+    )
+
+
+def batch_body(fixes: list[Fix], *, buffered: bool) -> bytes:
+    body = struct.pack(">HB", len(fixes), 1 if buffered else 0)
+    for fix in fixes:
+        item = location_body(fix)
+        body += struct.pack(">H", len(item)) + item
+    return body
+
+
+def terminal_control_body(kind: str) -> bytes:
+    """0x8105 terminal control: the vendor command words 0x64 (cut oil/power) and 0x65 (restore)."""
+    return bytes([{"engine_cut": 0x64, "engine_restore": 0x65}[kind]])
+
+
+def terminal_response_body(reply_serial: int, reply_id: int, result: int = 0) -> bytes:
+    return struct.pack(">HHB", reply_serial, reply_id, result)

@@ -1,0 +1,741 @@
+"""The asyncio servers: GT06 and JT/T 808 over TCP, OsmAnd over HTTP. No Django here.
+
+One `Gateway` per process. Each TCP connection is a `TrackerSession`: it decodes the byte stream,
+resolves the device (unknown devices are registered as pending by the store), judges every fix
+(filters.py), hands the records to the writer thread and writes the acknowledgement only once the
+records are committed. Bad input is counted and logged; a session that keeps sending it, floods, or
+goes silent (half-open) is closed; nothing it does reaches another session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import logging
+import os
+import socket
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from functools import partial
+from urllib.parse import parse_qsl, urlsplit
+
+from fengqiao.gateway import filters, gt06, jt808
+from fengqiao.gateway.messages import DecodeError, Fix, Message
+from fengqiao.gateway.store import Committer, DeviceState, utcnow
+
+log = logging.getLogger("fengqiao.gateway")
+
+
+@dataclass
+class Limits:
+    """Per-session limits (env vars in docs/gateway.md)."""
+
+    max_errors: int = 10  # decode errors before the session is closed
+    idle_seconds: float = 600.0  # no byte for this long: half-open, closed
+    rate: float = 100.0  # messages a second, sustained
+    burst: float = 1000.0  # messages in a burst (a device emptying its buffer)
+    max_unacked: int = 5000  # records waiting for commit before reading pauses
+    max_connections: int = 20000  # per process (the descriptor limit)
+
+
+@dataclass
+class Config:
+    host: str = "0.0.0.0"  # noqa: S104 - devices connect from the mobile network
+    gt06_port: int | None = 5023
+    jt808_port: int | None = 5015
+    osmand_port: int | None = 5055
+    reuse_port: bool = False
+    command_poll_seconds: float = 2.0
+    limits: Limits = field(default_factory=Limits)
+
+
+class Stats(dict):
+    def inc(self, key: str, n: int = 1) -> None:
+        self[key] = self.get(key, 0) + n
+
+
+class TrackerSession(asyncio.Protocol):
+    """One device connection (GT06 or JT/T 808)."""
+
+    def __init__(self, gateway: Gateway, protocol: str):
+        self.gateway = gateway
+        self.protocol = protocol
+        self.decoder = gt06.Gt06Decoder() if protocol == "gt06" else jt808.Jt808Decoder()
+        self.transport: asyncio.Transport | None = None
+        self.remote = ""
+        self.device: DeviceState | None = None
+        self.inbox: deque[Message] = deque()
+        self.waiting = False
+        self.closed = False
+        self.errors = 0
+        self.unacked = 0
+        self.paused = False
+        self.tokens = gateway.config.limits.burst
+        self.last_refill = time.monotonic()
+        self.last_rx = self.last_refill
+        self.serial = 0
+        self.zone_from_login = False
+
+    # -- asyncio callbacks --
+    def connection_made(self, transport):
+        self.transport = transport
+        peer = transport.get_extra_info("peername")
+        self.remote = f"{peer[0]}:{peer[1]}" if peer else ""
+        gw = self.gateway
+        if len(gw.sessions) >= gw.config.limits.max_connections:
+            gw.stats.inc("connections_refused")
+            log.warning("gateway: connection limit reached, refusing %s", self.remote)
+            transport.abort()
+            self.closed = True
+            return
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            try:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+            except OSError:
+                pass
+        gw.sessions.add(self)
+        gw.stats.inc("connections")
+
+    def connection_lost(self, exc):
+        self.closed = True
+        gw = self.gateway
+        gw.sessions.discard(self)
+        if self.device is not None and gw.by_device.get(self.device.pk) is self:
+            del gw.by_device[self.device.pk]
+
+    def data_received(self, data: bytes):
+        if self.closed:
+            return
+        now = time.monotonic()
+        self.last_rx = now
+        limits = self.gateway.config.limits
+        items = self.decoder.feed(data)
+        if not items:
+            return
+        # Token bucket: a flooding device is paused, then closed if it goes on.
+        self.tokens = min(limits.burst, self.tokens + (now - self.last_refill) * limits.rate)
+        self.last_refill = now
+        self.tokens -= len(items)
+        if self.tokens < -limits.burst:
+            self.close("flooding", counter="closed_flooding")
+            return
+        if self.tokens < 0 and not self.paused:
+            self.gateway.stats.inc("throttled")
+            log.info("gateway: throttling %s %s (%s)", self.protocol, self._who(), self.remote)
+            self._pause()
+            self.gateway.loop.call_later(-self.tokens / limits.rate, self._resume_after_throttle)
+        for item in items:
+            if isinstance(item, DecodeError):
+                self.bad(str(item))
+                if self.closed:
+                    return
+            else:
+                self.inbox.append(item)
+        self.drain()
+
+    # -- processing --
+    def _who(self) -> str:
+        return self.device.identifier if self.device else (self.decoder.device_id or "?")
+
+    def bad(self, reason: str) -> None:
+        self.errors += 1
+        self.gateway.stats.inc("decode_errors")
+        log.info(
+            "gateway: bad input from %s %s (%s): %s",
+            self.protocol,
+            self._who(),
+            self.remote,
+            reason,
+        )
+        if self.errors >= self.gateway.config.limits.max_errors:
+            self.close("too many bad frames", counter="closed_bad_input")
+
+    def close(self, reason: str, *, counter: str) -> None:
+        if self.closed:
+            return
+        self.gateway.stats.inc(counter)
+        log.warning(
+            "gateway: closing %s %s (%s): %s", self.protocol, self._who(), self.remote, reason
+        )
+        self.closed = True
+        self.inbox.clear()
+        if self.transport is not None:
+            self.transport.abort()
+
+    def drain(self) -> None:
+        while self.inbox and not self.waiting and not self.closed:
+            message = self.inbox[0]
+            identifier = message.device_id
+            if identifier is None:
+                self.inbox.popleft()
+                self.bad(f"{message.type} before login")
+                continue
+            if self.device is None or self.device.identifier != identifier:
+                self._resolve(identifier, message)
+                return
+            self.inbox.popleft()
+            self.handle(message)
+
+    def _resolve(self, identifier: str, message: Message) -> None:
+        self.waiting = True
+        gw = self.gateway
+        cached = gw.devices.get((self.protocol, identifier))
+        if cached is not None:
+            self._resolved(cached)
+            return
+        auth_code = message.attributes.get("auth_code", "") if message.type == "auth" else ""
+        future = gw.committer.call(_lookup, self.protocol, identifier, self.remote, auth_code)
+        future.add_done_callback(self._lookup_done)
+
+    def _lookup_done(self, future) -> None:
+        if future.cancelled() or future.exception() is not None:
+            self.waiting = False
+            self.close("device look-up failed", counter="closed_store_error")
+            return
+        device = future.result()
+        if device is None:
+            self.waiting = False
+            self.close("device disabled", counter="closed_disabled")
+            return
+        self.gateway.devices[(self.protocol, device.identifier)] = device
+        self._resolved(device)
+
+    def _resolved(self, device: DeviceState) -> None:
+        self.waiting = False
+        if self.closed:
+            return
+        if device.status == "disabled":
+            self.close("device disabled", counter="closed_disabled")
+            return
+        self.device = device
+        gw = self.gateway
+        previous = gw.by_device.get(device.pk)
+        if previous is not None and previous is not self and not previous.closed:
+            previous.close("device reconnected on a new connection", counter="closed_replaced")
+        gw.by_device[device.pk] = self
+        if self.protocol == "jt808":
+            self.decoder.auth_code = device.auth_code
+        self.drain()
+
+    def handle(self, message: Message) -> None:
+        gw = self.gateway
+        device = self.device
+        gw.stats.inc("messages")
+        now = utcnow()
+        gw.committer.touch(device.pk, last_seen_at=now, remote_address=self.remote)
+        kind = message.type
+        ack = message.ack
+        if kind == "login":
+            self.zone_from_login = "utc_offset_minutes" in message.attributes
+            gw.stats.inc("logins")
+        elif kind == "register":
+            ack = self.decoder.register_reply(message.raw, device.auth_code)
+        elif kind == "auth":
+            presented = message.attributes.get("auth_code", "")
+            if device.auth_code and presented != device.auth_code:
+                gw.stats.inc("auth_failures")
+                log.info("gateway: JT/T 808 %s presented a wrong auth code", device.identifier)
+                ack = self.decoder.general_reply_for(message.raw, result=1)
+        elif kind == "response":
+            gw.committer.call(_command_response, device.pk, message.attributes)
+        if kind in ("status", "heartbeat"):
+            flags = _flags(message.attributes)
+            if flags:
+                gw.committer.touch(device.pk, **flags)
+        records = []
+        if message.fixes:
+            extra = (
+                0
+                if (self.protocol != "gt06" or self.zone_from_login)
+                else device.utc_offset_minutes
+            )
+            raw = message.raw if (message.alarms or any(f.alarms for f in message.fixes)) else None
+            for fix in message.fixes:
+                if extra:
+                    fix.time -= dt.timedelta(minutes=extra)
+                verdict = filters.judge(fix, device.track, now)
+                if not verdict.store:
+                    gw.stats.inc("duplicates")
+                    continue
+                attributes = fix.attributes
+                if verdict.reason:
+                    attributes["filtered"] = verdict.reason
+                    gw.stats.inc(f"filtered_{verdict.reason}")
+                records.append(
+                    (
+                        device.pk,
+                        device.identifier,
+                        fix.time,
+                        now,
+                        fix.latitude,
+                        fix.longitude,
+                        fix.speed_kmh,
+                        fix.course,
+                        verdict.valid,
+                        fix.buffered,
+                        verdict.outdated,
+                        attributes,
+                        fix.alarms,
+                        raw,
+                    )
+                )
+                flags = _flags(attributes)
+                if flags:
+                    gw.committer.touch(device.pk, **flags)
+        if message.alarms:
+            records.append(
+                (
+                    device.pk,
+                    device.identifier,
+                    now,
+                    now,
+                    None,
+                    None,
+                    0.0,
+                    0.0,
+                    False,
+                    False,
+                    True,
+                    {},
+                    message.alarms,
+                    message.raw,
+                )
+            )
+        if not ack and not records:
+            return
+        self.unacked += len(records)
+        gw.stats.inc("received_positions", sum(1 for r in records if r[4] is not None))
+        submitted = time.monotonic()
+        gw.committer.submit(
+            records, partial(self._committed, ack=ack, count=len(records), submitted=submitted)
+        )
+        if self.unacked > gw.config.limits.max_unacked and not self.paused:
+            self._pause()
+
+    def _committed(self, ok: bool, *, ack: bytes, count: int, submitted: float) -> None:
+        self.unacked -= count
+        gw = self.gateway
+        if not ok:
+            # Not stored: no acknowledgement, the device resends. Close so it reconnects and does so now.
+            self.close("storage failed", counter="closed_store_error")
+            return
+        if ack and not self.closed:
+            self.transport.write(ack)
+            gw.stats.inc("acks")
+            gw.ack_latency.append(time.monotonic() - submitted)
+        if self.paused and self.unacked < gw.config.limits.max_unacked // 2 and self.tokens >= 0:
+            self._resume()
+
+    def _pause(self) -> None:
+        if not self.paused and not self.closed:
+            self.paused = True
+            self.transport.pause_reading()
+
+    def _resume(self) -> None:
+        if self.paused and not self.closed:
+            self.paused = False
+            self.transport.resume_reading()
+
+    def _resume_after_throttle(self) -> None:
+        if self.unacked < self.gateway.config.limits.max_unacked:
+            self._resume()
+
+    def next_serial(self) -> int:
+        self.serial = (self.serial + 1) & 0xFFFF
+        return self.serial
+
+    def prepare_command(self, command_id: int, kind: str) -> tuple[int, bytes]:
+        """The frame for a queued command and its serial (GT06 0x80 Relay text; JT/T 808 0x8105)."""
+        if self.protocol == "gt06":
+            serial = self.next_serial()
+            return serial, gt06.command_frame(
+                gt06.COMMAND_TEXT[kind], serial, server_flag=command_id
+            )
+        return self.decoder.command(jt808.TERMINAL_CONTROL, jt808.terminal_control_body(kind))
+
+
+def _flags(attributes: dict) -> dict:
+    out = {}
+    if attributes.get("battery_percent") is not None:
+        out["battery_percent"] = attributes["battery_percent"]
+    if "ignition" in attributes:
+        out["ignition"] = attributes["ignition"]
+    if "charging" in attributes:
+        out["charging"] = attributes["charging"]
+    return out
+
+
+def _lookup(store, protocol, identifier, remote, auth_code):
+    return store.lookup(protocol, identifier, remote, auth_code=auth_code)
+
+
+def _command_response(store, device_pk, attributes):
+    if "server_flag" in attributes:
+        return store.command_response(
+            device_pk, command_id=attributes["server_flag"], text=attributes.get("text", "")
+        )
+    if attributes.get("reply_id") == "0x8105":
+        return store.command_response(
+            device_pk,
+            serial=attributes.get("reply_serial"),
+            ok=attributes.get("result") == 0,
+            text=f"result={attributes.get('result')}",
+        )
+    return None
+
+
+# ---- OsmAnd (phones): HTTP GET/POST with id, lat, lon, timestamp, speed (knots), bearing, altitude, batt ----
+
+
+class OsmAndSession(asyncio.Protocol):
+    MAX_REQUEST = 16384
+
+    def __init__(self, gateway: Gateway):
+        self.gateway = gateway
+        self.buffer = bytearray()
+        self.transport = None
+        self.remote = ""
+        self.closed = False
+        self.busy = False
+        self.last_rx = time.monotonic()
+        self.device = None
+
+    def connection_made(self, transport):
+        self.transport = transport
+        peer = transport.get_extra_info("peername")
+        self.remote = f"{peer[0]}:{peer[1]}" if peer else ""
+        self.gateway.sessions.add(self)
+
+    def connection_lost(self, exc):
+        self.closed = True
+        self.gateway.sessions.discard(self)
+
+    def close(self, reason: str, *, counter: str) -> None:
+        if not self.closed:
+            self.gateway.stats.inc(counter)
+            log.warning("gateway: closing osmand %s: %s", self.remote, reason)
+            self.closed = True
+            self.transport.abort()
+
+    def data_received(self, data: bytes):
+        self.last_rx = time.monotonic()
+        self.buffer += data
+        if len(self.buffer) > self.MAX_REQUEST:
+            self._respond(413, "request too large", close=True)
+            return
+        self._next()
+
+    def _next(self) -> None:
+        if self.busy or self.closed:
+            return
+        end = self.buffer.find(b"\r\n\r\n")
+        if end < 0:
+            return
+        head = bytes(self.buffer[:end]).decode("latin-1")
+        lines = head.split("\r\n")
+        try:
+            method, target, _version = lines[0].split(" ", 2)
+        except ValueError:
+            self.gateway.stats.inc("decode_errors")
+            self._respond(400, "bad request line", close=True)
+            return
+        headers = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        try:
+            length = int(headers.get("content-length", "0") or 0)
+        except ValueError:
+            self._respond(400, "bad content-length", close=True)
+            return
+        if len(self.buffer) < end + 4 + length:
+            return
+        body = bytes(self.buffer[end + 4 : end + 4 + length])
+        del self.buffer[: end + 4 + length]
+        self.keep_alive = headers.get("connection", "").lower() != "close"
+        url = urlsplit(target)
+        if url.path == "/status" and method == "GET":
+            self._respond(
+                200,
+                json.dumps(self.gateway.status(), ensure_ascii=False),
+                content_type="application/json",
+            )
+            return
+        params = dict(parse_qsl(url.query))
+        if body and "json" not in headers.get("content-type", ""):
+            params.update(parse_qsl(body.decode("utf-8", "replace")))
+        try:
+            identifier, fix = parse_osmand(params, utcnow())
+        except DecodeError as exc:
+            self.gateway.stats.inc("decode_errors")
+            log.info("gateway: bad OsmAnd request from %s: %s", self.remote, exc)
+            self._respond(400, str(exc))
+            return
+        self.busy = True
+        future = self.gateway.committer.call(_lookup, "osmand", identifier, self.remote, "")
+        future.add_done_callback(lambda f: self._store(f, fix))
+
+    def _store(self, future, fix: Fix) -> None:
+        if future.exception() is not None or future.result() is None:
+            self.busy = False
+            self._respond(403, "device not accepted")
+            return
+        device = future.result()
+        gw = self.gateway
+        cached = gw.devices.setdefault(("osmand", device.identifier), device)
+        now = utcnow()
+        gw.committer.touch(cached.pk, last_seen_at=now, remote_address=self.remote)
+        verdict = filters.judge(fix, cached.track, now)
+        records = []
+        if verdict.store:
+            if verdict.reason:
+                fix.attributes["filtered"] = verdict.reason
+            records.append(
+                (
+                    cached.pk,
+                    cached.identifier,
+                    fix.time,
+                    now,
+                    fix.latitude,
+                    fix.longitude,
+                    fix.speed_kmh,
+                    fix.course,
+                    verdict.valid,
+                    fix.buffered,
+                    verdict.outdated,
+                    fix.attributes,
+                    [],
+                    None,
+                )
+            )
+        gw.stats.inc("messages")
+        gw.stats.inc("received_positions", len(records))
+        gw.committer.submit(records, self._committed)
+
+    def _committed(self, ok: bool) -> None:
+        self.busy = False
+        if ok:
+            self.gateway.stats.inc("acks")
+            self._respond(200, "")
+        else:
+            self._respond(503, "storage failed", close=True)
+        self._next()
+
+    def _respond(
+        self, status: int, text: str, *, close: bool = False, content_type: str = "text/plain"
+    ) -> None:
+        if self.closed:
+            return
+        reason = {
+            200: "OK",
+            400: "Bad Request",
+            403: "Forbidden",
+            413: "Payload Too Large",
+            503: "Service Unavailable",
+        }
+        body = text.encode("utf-8")
+        close = close or not getattr(self, "keep_alive", True)
+        head = (
+            f"HTTP/1.1 {status} {reason.get(status, '')}\r\nContent-Type: {content_type}; charset=utf-8\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: {'close' if close else 'keep-alive'}\r\n\r\n"
+        )
+        self.transport.write(head.encode("ascii") + body)
+        if close:
+            self.closed = True
+            self.transport.close()
+
+
+def parse_osmand(params: dict, now: dt.datetime) -> tuple[str, Fix]:
+    """The OsmAnd/Traccar-client query: id, lat, lon, timestamp (epoch s/ms or ISO 8601), speed in knots."""
+    identifier = (params.get("id") or params.get("deviceid") or "").strip()
+    if not identifier or len(identifier) > 20 or not identifier.isascii():
+        raise DecodeError("missing or bad id")
+    try:
+        latitude = float(params["lat"])
+        longitude = float(params["lon"])
+    except (KeyError, ValueError) as exc:
+        raise DecodeError("missing or bad lat/lon") from exc
+    stamp = params.get("timestamp", "")
+    try:
+        if not stamp:
+            time_ = now
+        elif stamp.replace(".", "", 1).isdigit():
+            seconds = float(stamp)
+            time_ = dt.datetime.fromtimestamp(seconds / 1000 if seconds > 1e11 else seconds, dt.UTC)
+        else:
+            time_ = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+            if time_.tzinfo is None:
+                time_ = time_.replace(tzinfo=dt.UTC)
+            time_ = time_.astimezone(dt.UTC)
+    except (ValueError, OverflowError, OSError) as exc:
+        raise DecodeError("bad timestamp") from exc
+
+    def number(name, default=0.0):
+        try:
+            return float(params.get(name, default) or default)
+        except ValueError:
+            return default
+
+    attributes = {}
+    if "batt" in params:
+        attributes["battery_percent"] = int(number("batt"))
+    if "accuracy" in params:
+        attributes["accuracy_m"] = number("accuracy")
+    valid = params.get("valid", "true").lower() not in ("false", "0")
+    return identifier, Fix(
+        time=time_,
+        latitude=latitude,
+        longitude=longitude,
+        speed_kmh=number("speed") * 1.852,
+        course=number("bearing", number("heading")),
+        valid=valid,
+        attributes=attributes,
+    )
+
+
+# ---- the process ----
+
+
+class Gateway:
+    def __init__(self, config: Config, store_factory, *, loop=None):
+        self.config = config
+        self.store_factory = store_factory
+        self.loop = loop
+        self.stats = Stats()
+        self.sessions: set = set()
+        self.by_device: dict[int, TrackerSession] = {}
+        self.devices: dict[tuple[str, str], DeviceState] = {}
+        self.servers: list[asyncio.AbstractServer] = []
+        self.tasks: list[asyncio.Task] = []
+        self.ack_latency: deque[float] = deque(maxlen=200_000)
+        self.committer: Committer | None = None
+        self.started = time.time()
+
+    async def start(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.committer = Committer(self.store_factory, self.loop, stats=self.stats)
+        await self.loop.run_in_executor(None, self.committer.start)
+        cfg = self.config
+        reuse = cfg.reuse_port and hasattr(socket, "SO_REUSEPORT")
+        if cfg.gt06_port is not None:
+            self.servers.append(
+                await self.loop.create_server(
+                    lambda: TrackerSession(self, "gt06"),
+                    cfg.host,
+                    cfg.gt06_port,
+                    reuse_port=reuse,
+                    backlog=4096,
+                )
+            )
+        if cfg.jt808_port is not None:
+            self.servers.append(
+                await self.loop.create_server(
+                    lambda: TrackerSession(self, "jt808"),
+                    cfg.host,
+                    cfg.jt808_port,
+                    reuse_port=reuse,
+                    backlog=4096,
+                )
+            )
+        if cfg.osmand_port is not None:
+            self.servers.append(
+                await self.loop.create_server(
+                    lambda: OsmAndSession(self),
+                    cfg.host,
+                    cfg.osmand_port,
+                    reuse_port=reuse,
+                    backlog=1024,
+                )
+            )
+        self.tasks.append(self.loop.create_task(self._sweep()))
+        self.tasks.append(self.loop.create_task(self._commands()))
+
+    def ports(self) -> dict[str, int]:
+        names = [
+            n
+            for n, p in (
+                ("gt06", self.config.gt06_port),
+                ("jt808", self.config.jt808_port),
+                ("osmand", self.config.osmand_port),
+            )
+            if p is not None
+        ]
+        return {
+            name: server.sockets[0].getsockname()[1]
+            for name, server in zip(names, self.servers, strict=True)
+        }
+
+    async def stop(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+        for server in self.servers:
+            server.close()
+        for session in list(self.sessions):
+            if session.transport is not None:
+                session.transport.abort()
+        for server in self.servers:
+            try:
+                await asyncio.wait_for(server.wait_closed(), 5)
+            except TimeoutError:
+                pass
+        await asyncio.sleep(0)
+        if self.committer is not None:
+            await self.loop.run_in_executor(None, self.committer.stop)
+
+    def status(self) -> dict:
+        latencies = sorted(self.ack_latency)
+
+        def pct(p):
+            return (
+                round(latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000, 1)
+                if latencies
+                else None
+            )
+
+        return {
+            "pid": os.getpid(),
+            "uptime_s": round(time.time() - self.started),
+            "connections_open": len(self.sessions),
+            "devices_online": len(self.by_device),
+            "ack_ms_p50": pct(0.50),
+            "ack_ms_p99": pct(0.99),
+            **self.stats,
+        }
+
+    async def _sweep(self) -> None:
+        """Close half-open connections (silent longer than the idle limit); log the counters each minute."""
+        last_log = time.monotonic()
+        while True:
+            await asyncio.sleep(min(10.0, self.config.limits.idle_seconds / 2))
+            now = time.monotonic()
+            for session in list(self.sessions):
+                if now - session.last_rx > self.config.limits.idle_seconds:
+                    session.close("silent (half-open connection)", counter="closed_idle")
+            if now - last_log >= 60:
+                last_log = now
+                log.info("gateway status %s", json.dumps(self.status(), ensure_ascii=False))
+
+    async def _commands(self) -> None:
+        """Send queued commands to devices connected to this process (claimed so only one process sends)."""
+        while True:
+            await asyncio.sleep(self.config.command_poll_seconds)
+            try:
+                queued = await self.committer.call(lambda store: store.queued_commands())
+            except Exception:  # noqa: BLE001
+                log.exception("gateway: reading queued commands failed")
+                continue
+            for command_id, device_pk, kind in queued or []:
+                session = self.by_device.get(device_pk)
+                if session is None or session.closed:
+                    continue
+                serial, data = session.prepare_command(command_id, kind)
+                claimed = await self.committer.call(
+                    lambda store, c=command_id, s=serial: store.command_claim(c, s)
+                )
+                if claimed and not session.closed:
+                    session.transport.write(data)
+                    self.stats.inc("commands_sent")
+                    log.info("gateway: sent %s to %s", kind, session.device.identifier)

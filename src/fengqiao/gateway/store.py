@@ -1,0 +1,232 @@
+"""The interface between the asyncio server and the database, and the thread that owns the database.
+
+The server never touches the database from the event loop. A single writer thread (`Committer`) owns
+the store and performs, in order: device look-ups and other calls, and group commits — every record
+waiting when the thread comes round is written in one transaction, and only after COMMIT returns are
+the waiting acknowledgements released to the event loop (so an acknowledged position is on disk).
+The store itself (fengqiao.tracking.store) is Django code; this module imports nothing from Django.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from fengqiao.gateway.filters import Track
+
+log = logging.getLogger("fengqiao.gateway")
+
+# A record is a tuple (cheap to build at 20,000 a second):
+# 0 device_pk, 1 identifier, 2 fixed_at, 3 received_at, 4 latitude (None: alarm without a fix), 5 longitude,
+# 6 speed_kmh, 7 course, 8 valid, 9 buffered, 10 outdated, 11 attributes (dict), 12 alarms (list), 13 raw (bytes)
+Record = tuple
+
+
+@dataclass(slots=True)
+class DeviceState:
+    pk: int
+    identifier: str
+    protocol: str
+    status: str
+    utc_offset_minutes: int = 0
+    auth_code: str = ""
+    track: Track = field(default_factory=Track)
+
+
+class Store(Protocol):
+    def lookup(
+        self, protocol: str, identifier: str, remote: str, *, auth_code: str = ""
+    ) -> DeviceState | None: ...
+
+    def write(self, records: list[Record], touches: dict[int, dict]) -> None: ...
+
+    def after_store(self, records: list[Record]) -> None: ...
+
+    def queued_commands(self) -> list[tuple[int, int, str]]: ...
+
+    def command_claim(self, command_id: int, serial: int) -> bool: ...
+
+    def command_response(
+        self, device_pk: int, *, command_id=None, serial=None, text: str = "", ok: bool = True
+    ): ...
+
+    def close(self) -> None: ...
+
+
+class _Call:
+    __slots__ = ("fn", "args", "kwargs", "done")
+
+    def __init__(self, fn, args, kwargs, done):
+        self.fn, self.args, self.kwargs, self.done = fn, args, kwargs, done
+
+
+class Committer:
+    """The writer thread. `submit` and `call` are for the event-loop thread; results come back on it."""
+
+    def __init__(
+        self, store_factory: Callable[[], Store], loop, *, max_batch: int = 20000, stats=None
+    ):
+        self.store_factory = store_factory
+        self.loop = loop
+        self.max_batch = max_batch
+        self.stats = stats if stats is not None else {}
+        self.queue: queue.SimpleQueue = queue.SimpleQueue()
+        self.hooks: queue.Queue = queue.Queue(maxsize=1000)
+        self.touches: dict[int, dict] = {}
+        self.lock = threading.Lock()
+        self.thread = threading.Thread(target=self._run, name="gateway-writer", daemon=True)
+        self.hook_thread = threading.Thread(
+            target=self._run_hooks, name="gateway-hooks", daemon=True
+        )
+        self.store: Store | None = None
+        self.ready = threading.Event()
+        self.failed: BaseException | None = None
+        self.commit_seconds: list[float] = []
+
+    def start(self) -> None:
+        self.thread.start()
+        self.hook_thread.start()
+        self.ready.wait(30)
+        if self.failed:
+            raise self.failed
+
+    def stop(self) -> None:
+        self.queue.put(None)
+        self.thread.join(30)
+        self.hooks.put(None)
+        self.hook_thread.join(10)
+
+    # -- event-loop side --
+    def submit(self, records: list[Record], done: Callable[[bool], None]) -> None:
+        """Write the records in the next group commit; `done(ok)` runs on the loop after COMMIT."""
+        self.queue.put((records, done))
+
+    def touch(self, device_pk: int, **values) -> None:
+        """Last message time and device flags, written with the next batch (latest value wins)."""
+        with self.lock:
+            current = self.touches.get(device_pk)
+            if current is None:
+                self.touches[device_pk] = values
+            else:
+                current.update(values)
+
+    def call(self, fn: Callable, *args, **kwargs):
+        """Run fn(store, *args) in the writer thread; returns an asyncio future for the result."""
+        future = self.loop.create_future()
+        self.queue.put(_Call(fn, args, kwargs, future))
+        return future
+
+    # -- writer thread --
+    def _resolve(self, future, result=None, error=None):
+        if future.cancelled():
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)
+
+    def _run(self) -> None:
+        try:
+            self.store = self.store_factory()
+        except BaseException as exc:  # noqa: BLE001 - reported to start()
+            self.failed = exc
+            self.ready.set()
+            return
+        self.ready.set()
+        stop = False
+        while not stop:
+            job = self.queue.get()
+            jobs = [job]
+            # Collect whatever else is already waiting (that is the group in group commit).
+            while len(jobs) < self.max_batch:
+                try:
+                    jobs.append(self.queue.get_nowait())
+                except queue.Empty:
+                    break
+            batch: list[Record] = []
+            callbacks = []
+            for item in jobs:
+                if item is None:
+                    stop = True
+                elif isinstance(item, _Call):
+                    try:
+                        result = item.fn(self.store, *item.args, **item.kwargs)
+                        self.loop.call_soon_threadsafe(self._resolve, item.done, result)
+                    except Exception as exc:  # noqa: BLE001 - handed to the caller
+                        log.exception(
+                            "gateway store call %s failed", getattr(item.fn, "__name__", item.fn)
+                        )
+                        self.loop.call_soon_threadsafe(self._resolve, item.done, None, exc)
+                else:
+                    batch.extend(item[0])
+                    callbacks.append(item[1])
+            with self.lock:
+                touches, self.touches = self.touches, {}
+            if not callbacks and not touches:
+                continue
+            ok = self._write(batch, touches)
+            if callbacks:
+                self.loop.call_soon_threadsafe(_run_callbacks, callbacks, ok)
+            if ok and batch:
+                try:
+                    self.hooks.put_nowait(batch)
+                except queue.Full:
+                    self.stats["hook_batches_dropped"] = (
+                        self.stats.get("hook_batches_dropped", 0) + 1
+                    )
+        try:
+            self.store.close()
+        except Exception:  # noqa: BLE001
+            log.exception("closing the gateway store failed")
+
+    def _write(self, batch: list[Record], touches: dict) -> bool:
+        started = time.perf_counter()
+        for attempt in range(3):
+            try:
+                self.store.write(batch, touches)
+                break
+            except Exception:  # noqa: BLE001 - the devices will resend; never crash ingestion
+                log.exception(
+                    "gateway batch of %d records failed (attempt %d)", len(batch), attempt + 1
+                )
+                self.stats["write_errors"] = self.stats.get("write_errors", 0) + 1
+                time.sleep(0.2 * (attempt + 1))
+        else:
+            return False
+        elapsed = time.perf_counter() - started
+        self.commit_seconds.append(elapsed)
+        if len(self.commit_seconds) > 1000:
+            del self.commit_seconds[:500]
+        self.stats["commits"] = self.stats.get("commits", 0) + 1
+        self.stats["positions_stored"] = self.stats.get("positions_stored", 0) + sum(
+            1 for r in batch if r[4] is not None
+        )
+        return True
+
+    def _run_hooks(self) -> None:
+        while True:
+            batch = self.hooks.get()
+            if batch is None:
+                return
+            try:
+                self.store.after_store(batch)
+            except Exception:  # noqa: BLE001
+                log.exception("gateway hooks failed")
+
+
+def _run_callbacks(callbacks, ok: bool) -> None:
+    for callback in callbacks:
+        try:
+            callback(ok)
+        except Exception:  # noqa: BLE001
+            log.exception("acknowledgement callback failed")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)

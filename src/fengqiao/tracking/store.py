@@ -1,0 +1,380 @@
+"""The gateway's store: the Django side of `fengqiao.gateway.store.Store`, used only by the writer thread.
+
+Positions go in with one statement per batch (SQLite executemany; PostgreSQL COPY into the day
+partitions), device rows get their latest in-order fix and last message time, device alarms are linked
+to their position; then one COMMIT. The acknowledgement goes to the device only after it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import secrets
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from fengqiao import env
+from fengqiao.gateway.filters import Track
+from fengqiao.gateway.store import DeviceState, Record
+from fengqiao.tracking import hooks, partitions
+from fengqiao.tracking.choices import CommandStatus, DeviceStatus
+from fengqiao.tracking.models import Device, DeviceCommand, Position
+
+log = logging.getLogger("fengqiao.gateway")
+
+_INSERT = (
+    "INSERT INTO tracking_position (device_id, fixed_at, received_at, latitude, longitude, speed_kmh, course, "
+    "valid, buffered, outdated, attributes) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+)
+_INSERT_SQLITE = _INSERT.replace("%s", "?")
+_COPY = (
+    "COPY tracking_position (device_id, fixed_at, received_at, latitude, longitude, speed_kmh, course, "
+    "valid, buffered, outdated, attributes) FROM STDIN"
+)
+_ALARM_SQLITE = "INSERT INTO tracking_devicealarm (device_id, at, received_at, kind, position_id, raw) VALUES (?, ?, ?, ?, ?, ?)"
+_LATEST_SQLITE = (
+    "UPDATE tracking_device SET last_fix_at = ?, latitude = ?, longitude = ?, speed_kmh = ?, course = ? "
+    "WHERE id = ? AND (last_fix_at IS NULL OR last_fix_at < ?)"
+)
+_TOUCH_SQLITE = (
+    "UPDATE tracking_device SET last_seen_at = ?, remote_address = COALESCE(?, remote_address), "
+    "battery_percent = COALESCE(?, battery_percent), ignition = COALESCE(?, ignition), charging = COALESCE(?, charging) "
+    "WHERE id = ?"
+)
+_LATEST_PG = (
+    "UPDATE tracking_device d SET last_fix_at = u.t, latitude = u.lat, longitude = u.lon, speed_kmh = u.s, course = u.c "
+    "FROM unnest(%s::bigint[], %s::timestamptz[], %s::float8[], %s::float8[], %s::float8[], %s::float8[]) "
+    "AS u(id, t, lat, lon, s, c) WHERE d.id = u.id AND (d.last_fix_at IS NULL OR d.last_fix_at < u.t)"
+)
+_TOUCH_PG = (
+    "UPDATE tracking_device d SET last_seen_at = u.t, remote_address = COALESCE(u.r, d.remote_address), "
+    "battery_percent = COALESCE(u.b, d.battery_percent), ignition = COALESCE(u.i, d.ignition), "
+    "charging = COALESCE(u.ch, d.charging) "
+    "FROM unnest(%s::bigint[], %s::timestamptz[], %s::text[], %s::smallint[], %s::bool[], %s::bool[]) "
+    "AS u(id, t, r, b, i, ch) WHERE d.id = u.id"
+)
+
+
+def _sqlite_time(value: dt.datetime) -> str:
+    """Django's SQLite format: naive UTC, 'YYYY-MM-DD HH:MM:SS[.ffffff]'."""
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+    return value.isoformat(" ")
+
+
+class DjangoStore:
+    def __init__(self):
+        connection.ensure_connection()
+        self.vendor = connection.vendor
+        if self.vendor == "sqlite":
+            synchronous = env.string("GATEWAY_SQLITE_SYNCHRONOUS", "FULL").upper()
+            if synchronous not in {"FULL", "NORMAL", "EXTRA"}:
+                raise env.ImproperEnv("GATEWAY_SQLITE_SYNCHRONOUS must be FULL, NORMAL or EXTRA")
+            with connection.cursor() as cursor:
+                cursor.execute(f"PRAGMA synchronous={synchronous}")
+        self.maintain()
+
+    # -- devices --
+    def lookup(
+        self, protocol: str, identifier: str, remote: str, *, auth_code: str = ""
+    ) -> DeviceState | None:
+        identifier = identifier[:20]
+        device = Device.objects.filter(identifier=identifier).first()
+        if device is None:
+            device = Device.objects.create(
+                identifier=identifier,
+                protocol=protocol,
+                status=DeviceStatus.PENDING,
+                auth_code=auth_code or secrets.token_hex(4).upper(),
+                remote_address=remote[:64],
+                last_seen_at=timezone.now(),
+            )
+            log.info(
+                "gateway: unknown %s device %s from %s held as a pending registration",
+                protocol,
+                identifier,
+                remote,
+            )
+        if device.status == DeviceStatus.DISABLED:
+            log.info("gateway: disabled device %s refused", identifier)
+            return None
+        changes = {}
+        if device.protocol != protocol:
+            changes["protocol"] = protocol
+        if protocol == "jt808" and not device.auth_code:
+            changes["auth_code"] = auth_code or secrets.token_hex(4).upper()
+        if changes:
+            Device.objects.filter(pk=device.pk).update(**changes)
+            for key, value in changes.items():
+                setattr(device, key, value)
+        track = Track(
+            last_time=device.last_fix_at, last_lat=device.latitude, last_lon=device.longitude
+        )
+        recent = (
+            Position.objects.filter(device_id=device.pk)
+            .order_by("-fixed_at")
+            .values_list("fixed_at", flat=True)[:64]
+        )
+        track.recent.extend(reversed(list(recent)))
+        return DeviceState(
+            pk=device.pk,
+            identifier=device.identifier,
+            protocol=protocol,
+            status=device.status,
+            utc_offset_minutes=device.utc_offset_minutes,
+            auth_code=device.auth_code,
+            track=track,
+        )
+
+    # -- the group commit --
+    def write(self, records: list[Record], touches: dict[int, dict]) -> None:
+        positions = [r for r in records if r[4] is not None]
+        plain = [r for r in positions if not r[12]]
+        alarmed = [r for r in positions if r[12]]
+        alarm_only = [r for r in records if r[4] is None]
+        latest: dict[int, Record] = {}
+        for r in positions:
+            if not r[10]:
+                best = latest.get(r[0])
+                if best is None or r[2] > best[2]:
+                    latest[r[0]] = r
+        now = timezone.now()
+        with transaction.atomic():
+            if self.vendor == "postgresql":
+                self._write_pg(plain, alarmed, alarm_only, latest, touches, now)
+            else:
+                self._write_sqlite(plain, alarmed, alarm_only, latest, touches, now)
+
+    def _write_sqlite(self, plain, alarmed, alarm_only, latest, touches, now) -> None:
+        raw = connection.connection
+        t = _sqlite_time
+        if plain:
+            raw.executemany(
+                _INSERT_SQLITE,
+                [
+                    (
+                        r[0],
+                        t(r[2]),
+                        t(r[3]),
+                        r[4],
+                        r[5],
+                        r[6],
+                        r[7],
+                        r[8],
+                        r[9],
+                        r[10],
+                        json.dumps(r[11]),
+                    )
+                    for r in plain
+                ],
+            )
+        alarm_rows = []
+        for r in alarmed:
+            cursor = raw.execute(
+                _INSERT_SQLITE,
+                (
+                    r[0],
+                    t(r[2]),
+                    t(r[3]),
+                    r[4],
+                    r[5],
+                    r[6],
+                    r[7],
+                    r[8],
+                    r[9],
+                    r[10],
+                    json.dumps(r[11]),
+                ),
+            )
+            for kind in r[12]:
+                alarm_rows.append(
+                    (r[0], t(r[2]), t(now), kind, cursor.lastrowid, (r[13] or b"").hex())
+                )
+        for r in alarm_only:
+            for kind in r[12]:
+                alarm_rows.append((r[0], t(r[2]), t(now), kind, None, (r[13] or b"").hex()))
+        if alarm_rows:
+            raw.executemany(_ALARM_SQLITE, alarm_rows)
+        if latest:
+            raw.executemany(
+                _LATEST_SQLITE,
+                [(t(r[2]), r[4], r[5], r[6], r[7], pk, t(r[2])) for pk, r in latest.items()],
+            )
+        if touches:
+            raw.executemany(
+                _TOUCH_SQLITE,
+                [
+                    (
+                        t(v.get("last_seen_at", now)),
+                        v.get("remote_address"),
+                        v.get("battery_percent"),
+                        v.get("ignition"),
+                        v.get("charging"),
+                        pk,
+                    )
+                    for pk, v in touches.items()
+                ],
+            )
+
+    def _write_pg(self, plain, alarmed, alarm_only, latest, touches, now) -> None:
+        raw = connection.connection
+        with raw.cursor() as cursor:
+            if plain:
+                with cursor.copy(_COPY) as copy:
+                    for r in plain:
+                        copy.write_row(
+                            (
+                                r[0],
+                                r[2],
+                                r[3],
+                                r[4],
+                                r[5],
+                                r[6],
+                                r[7],
+                                r[8],
+                                r[9],
+                                r[10],
+                                json.dumps(r[11]),
+                            )
+                        )
+            alarm_rows = []
+            for r in alarmed:
+                cursor.execute(
+                    _INSERT + " RETURNING id",
+                    (
+                        r[0],
+                        r[2],
+                        r[3],
+                        r[4],
+                        r[5],
+                        r[6],
+                        r[7],
+                        r[8],
+                        r[9],
+                        r[10],
+                        json.dumps(r[11]),
+                    ),
+                )
+                position_id = cursor.fetchone()[0]
+                for kind in r[12]:
+                    alarm_rows.append((r[0], r[2], now, kind, position_id, (r[13] or b"").hex()))
+            for r in alarm_only:
+                for kind in r[12]:
+                    alarm_rows.append((r[0], r[2], now, kind, None, (r[13] or b"").hex()))
+            if alarm_rows:
+                cursor.executemany(
+                    "INSERT INTO tracking_devicealarm (device_id, at, received_at, kind, position_id, raw) "
+                    "VALUES (%s, %s, %s, %s, %s, %s)",
+                    alarm_rows,
+                )
+            if latest:
+                rows = list(latest.items())
+                cursor.execute(
+                    _LATEST_PG,
+                    (
+                        [pk for pk, _ in rows],
+                        [r[2] for _, r in rows],
+                        [r[4] for _, r in rows],
+                        [r[5] for _, r in rows],
+                        [r[6] for _, r in rows],
+                        [r[7] for _, r in rows],
+                    ),
+                )
+            if touches:
+                rows = list(touches.items())
+                cursor.execute(
+                    _TOUCH_PG,
+                    (
+                        [pk for pk, _ in rows],
+                        [v.get("last_seen_at", now) for _, v in rows],
+                        [v.get("remote_address") for _, v in rows],
+                        [v.get("battery_percent") for _, v in rows],
+                        [v.get("ignition") for _, v in rows],
+                        [v.get("charging") for _, v in rows],
+                    ),
+                )
+
+    def after_store(self, records: list[Record]) -> None:
+        positions = []
+        alarms = []
+        for r in records:
+            if r[4] is not None:
+                positions.append(
+                    {
+                        "device_id": r[0],
+                        "identifier": r[1],
+                        "fixed_at": r[2],
+                        "latitude": r[4],
+                        "longitude": r[5],
+                        "speed_kmh": r[6],
+                        "course": r[7],
+                        "valid": r[8],
+                        "buffered": r[9],
+                        "outdated": r[10],
+                        "attributes": r[11],
+                    }
+                )
+            for kind in r[12]:
+                alarms.append(
+                    {
+                        "device_id": r[0],
+                        "identifier": r[1],
+                        "kind": kind,
+                        "at": r[2],
+                        "fixed_at": r[2] if r[4] is not None else None,
+                        "latitude": r[4],
+                        "longitude": r[5],
+                        "speed_kmh": r[6],
+                        "valid": r[8],
+                    }
+                )
+        hooks.run_after_store(positions, alarms)
+
+    # -- commands --
+    def queued_commands(self) -> list[tuple[int, int, str]]:
+        return list(
+            DeviceCommand.objects.filter(status=CommandStatus.QUEUED)
+            .order_by("id")
+            .values_list("id", "device_id", "kind")[:1000]
+        )
+
+    def command_claim(self, command_id: int, serial: int) -> bool:
+        return (
+            DeviceCommand.objects.filter(pk=command_id, status=CommandStatus.QUEUED).update(
+                status=CommandStatus.SENT, sent_at=timezone.now(), serial=serial
+            )
+            == 1
+        )
+
+    def command_response(
+        self, device_pk: int, *, command_id=None, serial=None, text: str = "", ok: bool = True
+    ):
+        commands = DeviceCommand.objects.filter(device_id=device_pk, status=CommandStatus.SENT)
+        if command_id:
+            commands = commands.filter(pk=command_id)
+        elif serial is not None:
+            commands = commands.filter(serial=serial)
+        else:
+            commands = commands.order_by("-sent_at")[:1]
+            commands = DeviceCommand.objects.filter(
+                pk__in=list(commands.values_list("pk", flat=True))
+            )
+        return commands.update(
+            status=CommandStatus.ACKNOWLEDGED if ok else CommandStatus.FAILED,
+            acknowledged_at=timezone.now(),
+            response=text[:2000],
+        )
+
+    # -- upkeep --
+    def maintain(self) -> None:
+        """Prepare the day partitions around today (PostgreSQL)."""
+        if self.vendor == "postgresql":
+            today = timezone.now().date()
+            partitions.ensure_days(
+                connection, today - dt.timedelta(days=1), today + dt.timedelta(days=2)
+            )
+
+    def close(self) -> None:
+        connection.close()
