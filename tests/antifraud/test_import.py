@@ -1,0 +1,94 @@
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from fengqiao.antifraud import importing
+from fengqiao.antifraud.models import Warning, WarningImport
+from tests.antifraud.factories import upload as make_upload
+from tests.antifraud.factories import xlsx_bytes
+
+pytestmark = pytest.mark.usefixtures("frozen")
+
+GOOD = ("ZX-1", "王芳", "13900001111", "", "西街12号", "高", "刷单返利", "2026-03-02 09:50", "")
+NO_CONTACT = ("ZX-2", "张三", "", "", "", "中", "刷单返利", "2026-03-02 09:40", "")
+BAD_TIME = ("ZX-3", "李四", "13900003333", "", "", "低", "婚恋交友", "2026-02-30 09:00", "")
+BAD_TYPE = ("ZX-4", "赵六", "13900004444", "", "", "低", "算命", "2026-03-02 09:00", "")
+
+
+def test_dry_run_lists_each_bad_row_and_writes_nothing(alice, bob, resident):
+    job = importing.import_upload(
+        actor=alice, upload=make_upload(xlsx_bytes([GOOD, NO_CONTACT, BAD_TIME, BAD_TYPE]))
+    )
+    assert (job.total_rows, job.valid_count, job.invalid_count) == (4, 1, 3)
+    problems = {e["row"]: e for e in job.errors}
+    assert "手机号或身份证号" in problems[3]["problem"]
+    assert "不存在" in problems[4]["problem"] and problems[4]["column"] == "接收时间"
+    assert "诈骗类型" in problems[5]["problem"] and problems[5]["value"] == "算命"
+    assert Warning.objects.count() == 0
+
+
+def test_commit_all_is_refused_while_rows_have_problems(alice, bob, resident):
+    job = importing.import_upload(actor=alice, upload=make_upload(xlsx_bytes([GOOD, BAD_TIME])))
+    with pytest.raises(ValidationError, match="有1行存在问题"):
+        importing.import_commit(actor=alice, job=job)
+    job.refresh_from_db()
+    assert job.status == "checked" and Warning.objects.count() == 0
+
+
+def test_commit_valid_rows_matches_and_assigns(alice, bob, resident):
+    job = importing.import_upload(actor=alice, upload=make_upload(xlsx_bytes([GOOD, BAD_TIME])))
+    job = importing.import_commit(actor=alice, job=job, valid_only=True)
+    w = Warning.objects.get()
+    assert (
+        w.source == "import"
+        and w.external_id == "ZX-1"
+        and w.officer == bob
+        and w.person == resident
+    )
+    assert job.created_count == 1 and job.status == "done"
+    with pytest.raises(ValidationError, match="已经导入"):
+        importing.import_commit(actor=alice, job=job, valid_only=True)
+
+
+def test_duplicate_rows_in_one_file_merge(alice, bob, resident):
+    second = ("ZX-9", "王芳", "13900001111", "", "", "低", "刷单返利", "2026-03-02 09:55", "")
+    job = importing.import_upload(actor=alice, upload=make_upload(xlsx_bytes([GOOD, second])))
+    job = importing.import_commit(actor=alice, job=job)
+    assert (job.created_count, job.merged_count) == (1, 1)
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "message"),
+    [
+        (b"not a zip", "预警.xlsx", "不是有效的 Excel"),
+        (b"", "预警.xlsx", "空的"),
+        (b"a,b\n1,2\n", "预警.doc", "不支持的文件类型"),
+        ("姓名,手机号\n张三,13800000000\n".encode(), "预警.csv", "缺少必填列"),
+        ("指令编号,姓名,手机号,风险等级,诈骗类型,接收时间\n".encode(), "预警.csv", "没有数据行"),
+    ],
+)
+def test_malformed_files_are_refused_with_a_message(alice, data, name, message):
+    with pytest.raises(ValidationError, match=message):
+        importing.import_upload(actor=alice, upload=make_upload(data, name))
+    assert WarningImport.objects.count() == 0
+
+
+def test_csv_in_gbk_is_read(alice, bob, resident):
+    text = "姓名,手机号,风险等级,诈骗类型,接收时间\n王芳,13900001111,高,刷单返利,2026-03-02 09:50\n"
+    job = importing.import_upload(
+        actor=alice, upload=make_upload(text.encode("gb18030"), "预警.csv")
+    )
+    assert job.valid_count == 1 and not job.errors
+
+
+def test_community_officer_may_not_import(bob):
+    with pytest.raises(PermissionDenied):
+        importing.import_upload(actor=bob, upload=make_upload(xlsx_bytes([GOOD])))
+
+
+def test_template_has_the_columns():
+    import io
+
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(importing.template_workbook())).active
+    assert [c.value for c in sheet[1]][:2] == ["指令编号", "姓名(必填)"]
