@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django.db.models import Q
 from django.utils import timezone
 
 from fengqiao.incidents.models import Incident, IncidentCategory
-from fengqiao.incidents.selectors import unfiled_filter
+from fengqiao.incidents.selectors import unfiled_ids
+from fengqiao.registry.rules import InvalidPhone, normalise_phone
+
+REFERENCE = re.compile(r"^[A-Za-z]{2}-\d{4}-\d{1,6}$")
 
 
 def _date(value):
@@ -36,7 +40,9 @@ def filter_incidents(queryset, params, now=None):
         )
     category = _int(params.get("category"))
     if category:
-        queryset = queryset.filter(Q(category_id=category) | Q(category__parent_id=category))
+        # the category and its sub-categories, as a list of ids (an OR over a join would scan every incident)
+        ids = list(IncidentCategory.objects.filter(Q(pk=category) | Q(parent_id=category)).values_list("pk", flat=True))
+        queryset = queryset.filter(category_id__in=ids)
     status = params.get("status")
     if status:
         queryset = queryset.filter(status=status)
@@ -49,13 +55,26 @@ def filter_incidents(queryset, params, now=None):
     if params.get("unfiled") in ("1", "true", "on"):
         queryset = queryset.filter(
             Q(category__requires_case=True) | Q(category__parent__requires_case=True), case_reference=""
-        ).filter(unfiled_filter(now))
+        ).filter(pk__in=unfiled_ids(now))
     q = (params.get("q") or "").strip()
     if q:
-        queryset = queryset.filter(
-            Q(reference__icontains=q) | Q(caller_phone__contains=q) | Q(location__icontains=q)
-        )
+        queryset = queryset.filter(_search(q))
     return queryset.distinct() if officer else queryset
+
+
+def _search(q: str) -> Q:
+    """A whole phone number or reference number is looked up exactly (indexed); anything else by fragment."""
+    if REFERENCE.match(q):
+        kind, year, number = q.upper().split("-")
+        return Q(reference=f"{kind}-{year}-{int(number):06d}")
+    if q.isdigit() and len(q) >= 7:
+        try:
+            phone = normalise_phone(q)
+        except InvalidPhone:
+            phone = ""
+        if phone:
+            return Q(caller_phone=phone)
+    return Q(reference__icontains=q) | Q(caller_phone__contains=q) | Q(location__icontains=q)
 
 
 def top_categories():
