@@ -16,6 +16,8 @@ from fengqiao.core.rules import DEFAULT_WARNING_FRACTIONS, TZ
 # The clocks that are supervision thresholds rather than deadlines of the case itself: when they
 # run out the red line is 查打不严 (an unexecuted penalty), not 办理超期.
 LAX_CLOCK_KINDS = frozenset({"penalty_execution"})
+# Likewise a refusal to file whose notice is late is 有案不立 (DOMAIN.md §1), not 办理超期.
+UNFILED_CLOCK_KINDS = frozenset({"non_filing_notice"})
 INACTIVITY_RULE_KIND = "case_inactivity"
 DEFAULT_INACTIVITY_DAYS = 15
 

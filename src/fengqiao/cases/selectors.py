@@ -101,7 +101,7 @@ def detect(station, now: dt.datetime) -> list[Detection]:
     late_notices = Clock.objects.filter(
         station=station,
         content_type=case_ct,
-        kind="non_filing_notice",
+        kind__in=rules.UNFILED_CLOCK_KINDS,
         stopped_at__isnull=True,
         state__in=UNFINISHED,
         due_at__lte=now,
@@ -123,7 +123,7 @@ def detect(station, now: dt.datetime) -> list[Detection]:
             station=station, content_type__in=[case_ct, measure_ct], stopped_at__isnull=True
         )
         .filter(Q(state=ClockState.BREACHED) | Q(state=ClockState.RUNNING, due_at__lte=now))
-        .exclude(kind__in=rules.LAX_CLOCK_KINDS)
+        .exclude(kind__in=rules.LAX_CLOCK_KINDS | rules.UNFILED_CLOCK_KINDS)
         .select_related("rule")
     )
     measure_case = dict(
@@ -154,7 +154,7 @@ def detect(station, now: dt.datetime) -> list[Detection]:
         )
     # 查打不严 (1): a filed case with no investigative action for N days (appraisal waiting excepted).
     limit = inactivity_days(now)
-    since = now - dt.timedelta(days=limit + 1)
+    since = now - dt.timedelta(days=limit)
     for case in Case.objects.filter(
         station=station, status=CaseStatus.HANDLING, in_appraisal=False, last_action_at__lt=since
     ).select_related("lead_officer", "unit"):
