@@ -1,0 +1,53 @@
+import datetime as dt
+
+from fengqiao.gateway.filters import Track, judge
+from fengqiao.gateway.messages import Fix
+
+NOW = dt.datetime(2026, 11, 28, 12, 0, tzinfo=dt.UTC)
+
+
+def fix(seconds=0, lat=29.209, lon=103.947, **kw):
+    return Fix(time=NOW + dt.timedelta(seconds=seconds), latitude=lat, longitude=lon, **kw)
+
+
+def test_in_order_fix_becomes_latest():
+    track = Track()
+    verdict = judge(fix(), track, NOW)
+    assert (verdict.store, verdict.valid, verdict.outdated) == (True, True, False)
+    assert track.last_time == NOW
+
+
+def test_duplicate_is_dropped():
+    track = Track()
+    judge(fix(), track, NOW)
+    assert not judge(fix(), track, NOW).store
+
+
+def test_zero_coordinates_and_future_are_invalid():
+    assert judge(fix(lat=0.0, lon=0.0), Track(), NOW).reason == "zero"
+    future = judge(fix(seconds=3600), Track(), NOW)
+    assert (future.valid, future.outdated, future.reason) == (False, True, "future")
+
+
+def test_out_of_order_and_buffered_are_stored_but_not_latest():
+    track = Track()
+    judge(fix(60), track, NOW + dt.timedelta(minutes=2))
+    late = judge(fix(30), track, NOW + dt.timedelta(minutes=2))
+    assert (late.store, late.valid, late.outdated) == (True, True, True)
+    buffered = judge(fix(90, buffered=True), track, NOW + dt.timedelta(minutes=2))
+    assert buffered.outdated
+    assert track.last_time == NOW + dt.timedelta(seconds=60)
+
+
+def test_impossible_jump_is_invalid_until_the_device_really_moved():
+    track = Track()
+    judge(fix(0), track, NOW)
+    # 30 km in 10 seconds
+    far = [judge(fix(10 * i, lat=29.5), track, NOW + dt.timedelta(minutes=5)) for i in (1, 2, 3)]
+    assert [v.reason for v in far] == ["jump", "jump", ""]
+    assert far[2].outdated is False
+
+
+def test_device_invalid_flag_is_kept_out_of_latest():
+    verdict = judge(fix(valid=False), Track(), NOW)
+    assert (verdict.valid, verdict.outdated) == (False, True)
