@@ -37,3 +37,11 @@ def register(neighbour_type, community_a):
         )
 
     return _register
+
+
+@pytest.fixture
+def charlie_web(charlie, login):
+    """charlie in a client of his own (the shared *_client fixtures reuse one client)."""
+    from django.test import Client
+
+    return login(Client(), charlie)

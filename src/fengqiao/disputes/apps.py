@@ -8,9 +8,15 @@ class DisputesConfig(AppConfig):
 
     def ready(self):
         from fengqiao.core import workqueue
-        from fengqiao.disputes.selectors import my_disputes_needing_action
+        from fengqiao.disputes.selectors import (
+            my_disputes_needing_action,
+            my_due_terms,
+            my_screening_calls,
+        )
 
         workqueue.register("dispute", my_disputes_needing_action)
+        workqueue.register("dispute_term", my_due_terms)
+        workqueue.register("dispute_screening", my_screening_calls)
 
         from django.db.models.signals import post_save
 

@@ -53,6 +53,8 @@ class EventKind(models.TextChoices):
     MEASURE_DONE = "measure_done", _("措施完成")
     CLOSED = "closed", _("结案")
     INCIDENT_LINKED = "incident_linked", _("关联警情")
+    TERM_CHECKED = "term_checked", _("履行回访")
+    PARTY_CHANGED = "party_changed", _("当事人变更")
 
 
 class LinkHow(models.TextChoices):
@@ -63,6 +65,29 @@ class LinkHow(models.TextChoices):
     MANUAL = "manual", _("手工关联")
 
 
+class AgreementForm(models.TextChoices):
+    WRITTEN = "written", _("书面协议")
+    ORAL = "oral", _("口头协议")
+
+
+class TermStatus(models.TextChoices):
+    PENDING = "pending", _("待履行")
+    PERFORMED = "performed", _("已履行")
+    PARTLY = "partly", _("部分履行")
+    NOT_PERFORMED = "not_performed", _("未履行")
+
+
+CHECK_RESULTS = (TermStatus.PERFORMED, TermStatus.PARTLY, TermStatus.NOT_PERFORMED)
+
+
+class CallAnswer(models.TextChoices):
+    NO_ISSUE = "no_issue", _("无异常")
+    REPORTED = "reported", _("有情况")
+    UNREACHABLE = "unreachable", _("未接通")
+    MISSED = "missed", _("漏报(当日未联系)")
+
+
+JUDICIAL_CONFIRMATION_CLOCK = "judicial_confirmation"
 FIRST_SESSION_CLOCK = "dispute_first_session"
 
 

@@ -15,6 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from fengqiao.core.audit import ChangeLogged
 from fengqiao.core.scoping import ScopedQuerySet
 from fengqiao.disputes.choices import (
+    AgreementForm,
+    CallAnswer,
     EventKind,
     Level,
     LinkHow,
@@ -22,6 +24,7 @@ from fengqiao.disputes.choices import (
     SessionOutcome,
     Source,
     Status,
+    TermStatus,
     TriggerKind,
 )
 
@@ -167,6 +170,9 @@ class Dispute(ChangeLogged):
         related_name="+",
         verbose_name=_("登记人"),
     )
+    settled_at = models.DateTimeField(_("达成协议时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True)
+    close_reason = models.CharField(_("结案理由"), max_length=300, blank=True)
 
     objects = DisputeQuerySet.as_manager()
 
@@ -174,7 +180,12 @@ class Dispute(ChangeLogged):
         verbose_name = _("矛盾纠纷")
         verbose_name_plural = _("矛盾纠纷")
         ordering = ["-registered_at", "-id"]
-        indexes = [models.Index(fields=["station", "level", "status"])]
+        indexes = [
+            models.Index(fields=["station", "level", "status"]),
+            models.Index(fields=["station", "registered_at"], name="dispute_station_reg_idx"),
+            models.Index(fields=["station", "closed_at"], name="dispute_station_closed_idx"),
+            models.Index(fields=["station", "settled_at"], name="dispute_station_settled_idx"),
+        ]
 
     def __str__(self):
         return self.reference
@@ -364,3 +375,179 @@ class MediationSession(ChangeLogged):
     @property
     def station_id(self):
         return self.dispute.station_id
+
+
+class Agreement(ChangeLogged):
+    """调解协议: written (a printable 调解协议书) or oral (recorded content and effective date).
+
+    Every party's signature (written) or confirmation (oral) is recorded in `signed_parties`."""
+
+    dispute = models.OneToOneField(
+        Dispute, on_delete=models.CASCADE, related_name="agreement", verbose_name=_("纠纷")
+    )
+    form = models.CharField(
+        _("协议形式"), max_length=10, choices=AgreementForm.choices, default=AgreementForm.WRITTEN
+    )
+    session = models.ForeignKey(
+        MediationSession,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("调解记录"),
+    )
+    channel = models.ForeignKey(
+        MediationChannel,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="agreements",
+        verbose_name=_("调解渠道"),
+    )
+    mediator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("主持调解员"),
+    )
+    other_mediators = models.CharField(_("其他调解人"), max_length=200, blank=True)
+    facts = models.TextField(_("纠纷事实"), blank=True)
+    issues = models.TextField(_("争议事项"), blank=True)
+    oral_content = models.TextField(_("口头协议内容"), blank=True)
+    reached_on = models.DateField(_("达成日期"))
+    effective_date = models.DateField(_("生效日期"))
+    signed_parties = models.ManyToManyField(
+        DisputeParty, blank=True, related_name="+", verbose_name=_("已签字当事人")
+    )
+    confirmation_done_at = models.DateTimeField(_("司法确认提醒处理时间"), null=True, blank=True)
+    confirmation_applied = models.BooleanField(_("已申请司法确认"), default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("录入时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("调解协议")
+        verbose_name_plural = _("调解协议")
+
+    def __str__(self):
+        return f"{self.dispute.reference} {self.get_form_display()}"
+
+    def get_absolute_url(self):
+        return reverse("disputes:dispute_detail", args=[self.dispute_id]) + "#agreement"
+
+    @property
+    def station_id(self):
+        return self.dispute.station_id
+
+
+class AgreementTerm(ChangeLogged):
+    """One term of an agreement: who does what, how and by when — a fulfilment item."""
+
+    agreement = models.ForeignKey(
+        Agreement, on_delete=models.CASCADE, related_name="terms", verbose_name=_("调解协议")
+    )
+    obligor = models.ForeignKey(
+        DisputeParty,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("履行人"),
+    )
+    what = models.CharField(_("协议内容"), max_length=300)
+    how = models.CharField(_("履行方式"), max_length=200, blank=True)
+    due_date = models.DateField(_("履行期限"))
+    status = models.CharField(
+        _("履行情况"), max_length=20, choices=TermStatus.choices, default=TermStatus.PENDING
+    )
+    checked_at = models.DateTimeField(_("回访时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("协议条款")
+        verbose_name_plural = _("协议条款")
+        ordering = ["due_date", "id"]
+        indexes = [models.Index(fields=["status", "due_date"], name="dispute_term_status_due_idx")]
+
+    def __str__(self):
+        return self.what
+
+    @property
+    def station_id(self):
+        return self.agreement.dispute.station_id
+
+
+class FollowUpVisit(ChangeLogged):
+    """A follow-up visit (回访) checking a term: performed, partly or not."""
+
+    term = models.ForeignKey(
+        AgreementTerm, on_delete=models.CASCADE, related_name="visits", verbose_name=_("协议条款")
+    )
+    visited_at = models.DateTimeField(_("回访时间"))
+    visited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("回访人"),
+    )
+    result = models.CharField(_("履行情况"), max_length=20, choices=TermStatus.choices)
+    note = models.CharField(_("回访情况"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("履行回访")
+        verbose_name_plural = _("履行回访")
+        ordering = ["visited_at", "id"]
+
+    @property
+    def station_id(self):
+        return self.term.agreement.dispute.station_id
+
+
+class ScreeningCall(ChangeLogged):
+    """One day's call to a liaison point (排查联络点). "无异常" counts as a report; a point not called by
+    the end of the day gets a `missed` row (the evening job)."""
+
+    station = models.ForeignKey("accounts.Station", on_delete=models.PROTECT, related_name="+")
+    community = models.ForeignKey(
+        "registry.Community", on_delete=models.PROTECT, related_name="+", verbose_name=_("社区/村")
+    )
+    point = models.ForeignKey(
+        "registry.LiaisonPoint",
+        on_delete=models.CASCADE,
+        related_name="screening_calls",
+        verbose_name=_("联络点"),
+    )
+    day = models.DateField(_("日期"))
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("社区民警"),
+    )
+    answer = models.CharField(_("情况"), max_length=20, choices=CallAnswer.choices)
+    note = models.CharField(_("说明"), max_length=300, blank=True)
+    called_at = models.DateTimeField(_("联系时间"), null=True, blank=True)
+    dispute = models.ForeignKey(
+        Dispute,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("登记纠纷"),
+    )
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("排查联络记录")
+        verbose_name_plural = _("排查联络记录")
+        ordering = ["-day", "point_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["point", "day"], name="screening_call_point_day_unique")
+        ]
+        indexes = [models.Index(fields=["station", "day"], name="screening_station_day_idx")]

@@ -91,3 +91,52 @@ def max_within_window(times, window) -> int:
             start += 1
         best = max(best, end - start + 1)
     return best
+
+
+def ratio(numerator: int, denominator: int) -> float | None:
+    """numerator / denominator, or None when there is nothing to measure (never divides by zero)."""
+    if denominator <= 0:
+        return None
+    if numerator < 0 or numerator > denominator:
+        raise ValueError("numerator must be between 0 and denominator")
+    return numerator / denominator
+
+
+def success_rate(agreements: int, closed_mediations: int) -> float | None:
+    """调解成功率: agreements reached / mediations that ended (agreed, or closed without agreement)."""
+    return ratio(agreements, closed_mediations)
+
+
+def fulfilment_rate(performed_terms: int, due_terms: int) -> float | None:
+    """履行率: agreement terms performed / terms whose due date has come."""
+    return ratio(performed_terms, due_terms)
+
+
+def average_days(durations) -> float | None:
+    """The mean of durations (timedelta) in days, or None when there are none."""
+    durations = list(durations)
+    if not durations:
+        return None
+    return sum(d.total_seconds() for d in durations) / len(durations) / 86400
+
+
+def percent(value: float | None, digits: int = 1) -> str:
+    """0.9912 -> '99.1%'; None -> '—'."""
+    if value is None:
+        return "—"
+    return f"{value * 100:.{digits}f}%"
+
+
+def week_bounds(day):
+    """The Monday and Sunday of the week containing `day`."""
+    import datetime as _dt
+
+    monday = day - _dt.timedelta(days=day.weekday())
+    return monday, monday + _dt.timedelta(days=6)
+
+
+def is_later_offence(
+    dispute_registered_at, incident_received_at, incident_is_offence: bool
+) -> bool:
+    """民转刑: a 刑事 or 治安 incident received after the dispute was registered."""
+    return bool(incident_is_offence) and incident_received_at > dispute_registered_at

@@ -530,3 +530,375 @@ def trigger_save(*, actor, trigger=None, **data) -> WarningTrigger:
             setattr(trigger, key, value)
         trigger.save()
     return trigger
+
+
+# ---------------------------------------------------------------- agreements and fulfilment
+
+
+def parties_officer(dispute):
+    """The officer the parties belong to: the file's owner, else the community's first officer."""
+    if dispute.owner_id:
+        return dispute.owner
+    if dispute.community_id:
+        return dispute.community.officers.filter(is_active=True).order_by("pk").first()
+    return None
+
+
+def agreement_record(
+    *,
+    actor,
+    dispute,
+    form,
+    reached_on,
+    effective_date=None,
+    terms=(),
+    signed_parties=(),
+    facts="",
+    issues="",
+    oral_content="",
+    mediator=None,
+    other_mediators="",
+    session=None,
+):
+    """Record the mediation agreement (written 调解协议书 or oral).
+
+    terms: dicts with what, how, due_date, obligor (a DisputeParty of this dispute). Refused: a party
+    whose signature (written) or confirmation (oral) is not recorded, a term without a due date, an
+    oral agreement without its content. Terms become fulfilment items; the 30-day 司法确认 window starts
+    at the effective date (a clock and a notification to the parties' officer).
+    """
+    from fengqiao.disputes.choices import JUDICIAL_CONFIRMATION_CLOCK, AgreementForm
+    from fengqiao.disputes.models import Agreement, AgreementTerm
+
+    _require_edit(actor, dispute)
+    form = AgreementForm(form)
+    effective_date = effective_date or reached_on
+    if reached_on is None:
+        raise ValidationError({"reached_on": "请填写达成协议日期"})
+    if Agreement.objects.filter(dispute=dispute).exists():
+        raise ValidationError("该纠纷已录入调解协议")
+    if dispute.status == Status.CLOSED:
+        raise ValidationError("已结案的纠纷不能录入协议")
+    parties = list(dispute.parties.all())
+    party_ids = {p.pk for p in parties}
+    signed = {p.pk for p in signed_parties}
+    if not signed <= party_ids:
+        raise ValidationError({"signed_parties": "签字人须为本纠纷当事人"})
+    unsigned = [p.name for p in parties if p.pk not in signed]
+    if unsigned:
+        what = "签字" if form == AgreementForm.WRITTEN else "确认"
+        raise ValidationError(
+            {
+                "signed_parties": f"当事人未{what}:{'、'.join(unsigned)}。协议须记录全部当事人{what}。"
+            }
+        )
+    if form == AgreementForm.ORAL and not (oral_content or "").strip():
+        raise ValidationError({"oral_content": "口头协议须记录协议内容"})
+    if form == AgreementForm.WRITTEN and not terms:
+        raise ValidationError({"terms": "书面协议至少一项协议内容(履行方式和期限)"})
+    clean_terms = []
+    for i, t in enumerate(terms, start=1):
+        what = (t.get("what") or "").strip()
+        if not what:
+            raise ValidationError({"terms": f"第{i}项协议内容为空"})
+        if t.get("due_date") is None:
+            raise ValidationError(
+                {"terms": f"第{i}项“{what}”没有履行期限。每项协议内容须写明履行期限。"}
+            )
+        obligor = t.get("obligor")
+        if obligor is not None and obligor.pk not in party_ids:
+            raise ValidationError({"terms": f"第{i}项的履行人须为本纠纷当事人"})
+        clean_terms.append(
+            {
+                "what": what[:300],
+                "how": (t.get("how") or "").strip()[:200],
+                "due_date": t["due_date"],
+                "obligor": obligor,
+            }
+        )
+    if mediator is not None and mediator.station_id != dispute.station_id:
+        raise ValidationError({"mediator": "主持调解员须为本所人员"})
+    with transaction.atomic():
+        dispute = Dispute.objects.select_for_update().get(pk=dispute.pk)
+        agreement = Agreement.objects.create(
+            dispute=dispute,
+            form=form,
+            session=session,
+            channel=dispute.channel,
+            mediator=mediator,
+            other_mediators=(other_mediators or "").strip()[:200],
+            facts=(facts or "").strip(),
+            issues=(issues or "").strip(),
+            oral_content=(oral_content or "").strip(),
+            reached_on=reached_on,
+            effective_date=effective_date,
+            created_by=actor,
+        )
+        agreement.signed_parties.set(signed)
+        for t in clean_terms:
+            AgreementTerm.objects.create(agreement=agreement, **t)
+        now = timezone.now()
+        settled = (
+            now
+            if reached_on >= timezone.localdate(now)
+            else timezone.make_aware(dt.datetime.combine(reached_on, dt.time(12)))
+        )
+        dispute.settled_at = max(settled, dispute.registered_at)
+        dispute.status = Status.PERFORMING if clean_terms else Status.AGREED
+        dispute.save(update_fields=["settled_at", "status"])
+        _event(
+            dispute,
+            EventKind.AGREEMENT,
+            actor,
+            form=form.value,
+            terms=len(clean_terms),
+            effective_date=effective_date.isoformat(),
+        )
+        for clock in clocks_for(dispute).filter(stopped_at__isnull=True, kind="mediation_period"):
+            clock_stop(actor=actor, clock=clock)
+        officer = parties_officer(dispute)
+        started = timezone.make_aware(dt.datetime.combine(effective_date, dt.time(0)))
+        clock_start(
+            obj=agreement,
+            kind=JUDICIAL_CONFIRMATION_CLOCK,
+            actor=actor,
+            assignee=officer,
+            station=dispute.station,
+            started_at=started,
+            title=f"{dispute.reference} 司法确认申请期限",
+        )
+        if officer is not None:
+            from fengqiao.notifications.services import notification_send
+
+            deadline = effective_date + dt.timedelta(days=30)
+            notification_send(
+                recipients=[officer],
+                kind="dispute_judicial_confirmation",
+                title=f"{dispute.reference} 调解协议已生效,请提醒当事人司法确认",
+                body=f"双方当事人可自协议生效之日({effective_date:%Y-%m-%d})起三十日内(至{deadline:%Y-%m-%d})"
+                "共同向人民法院申请司法确认。",
+                obj=dispute,
+                dedupe_key=f"dispute-jc-{agreement.pk}",
+            )
+    return agreement
+
+
+def agreement_confirmation_done(*, actor, agreement, applied: bool):
+    """The officer has told the parties about 司法确认 (and whether they applied): the reminder stops."""
+    _require_edit(actor, agreement.dispute)
+    if agreement.confirmation_done_at:
+        raise ValidationError("司法确认提醒已处理")
+    with transaction.atomic():
+        agreement.confirmation_done_at = timezone.now()
+        agreement.confirmation_applied = bool(applied)
+        agreement.save(update_fields=["confirmation_done_at", "confirmation_applied"])
+        _stop_confirmation_clock(actor, agreement)
+    return agreement
+
+
+def _stop_confirmation_clock(actor, agreement):
+    from fengqiao.disputes.choices import JUDICIAL_CONFIRMATION_CLOCK
+
+    for clock in clocks_for(agreement).filter(
+        kind=JUDICIAL_CONFIRMATION_CLOCK, stopped_at__isnull=True
+    ):
+        clock_stop(actor=actor, clock=clock)
+
+
+def term_check(*, actor, term, result, note="", at: dt.datetime | None = None):
+    """Follow-up visit on a term: performed, partly or not. The visit is kept; the term takes the result."""
+    from fengqiao.disputes.choices import CHECK_RESULTS, TermStatus
+    from fengqiao.disputes.models import FollowUpVisit
+
+    dispute = term.agreement.dispute
+    _require_edit(actor, dispute)
+    if result not in [r.value for r in CHECK_RESULTS]:
+        raise ValidationError({"result": "请选择履行情况(已履行、部分履行、未履行)"})
+    if term.status == TermStatus.PERFORMED:
+        raise ValidationError("该项已履行完毕")
+    if dispute.status == Status.CLOSED:
+        raise ValidationError("已结案")
+    at = at or timezone.now()
+    with transaction.atomic():
+        visit = FollowUpVisit.objects.create(
+            term=term,
+            visited_at=at,
+            visited_by=actor,
+            result=result,
+            note=(note or "").strip()[:300],
+        )
+        term.status = result
+        term.checked_at = at
+        term.save(update_fields=["status", "checked_at"])
+        _event(dispute, EventKind.TERM_CHECKED, actor, term=term.pk, what=term.what, result=result)
+    return visit
+
+
+def dispute_close(*, actor, dispute, reason=""):
+    """Close the file. Without a reason only when every agreement term is performed (or the agreement
+    has none); otherwise — no agreement, a term not performed — a written reason is required."""
+    from fengqiao.disputes.choices import TermStatus
+
+    _require_edit(actor, dispute)
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        dispute = Dispute.objects.select_for_update().get(pk=dispute.pk)
+        if dispute.status == Status.CLOSED:
+            raise ValidationError("该纠纷已结案")
+        agreement = getattr(dispute, "agreement", None)
+        unsettled = list(agreement.terms.exclude(status=TermStatus.PERFORMED)) if agreement else []
+        if not reason:
+            if agreement is None:
+                raise ValidationError({"reason": "未达成协议的纠纷结案须填写理由"})
+            if unsettled:
+                names = "、".join(t.what for t in unsettled)
+                raise ValidationError({"reason": f"尚有协议内容未履行完毕({names}),结案须填写理由"})
+        dispute.status = Status.CLOSED
+        dispute.closed_at = timezone.now()
+        dispute.close_reason = reason[:300]
+        dispute.save(update_fields=["status", "closed_at", "close_reason"])
+        for clock in clocks_for(dispute).filter(stopped_at__isnull=True):
+            clock_stop(actor=actor, clock=clock)
+        if agreement is not None:
+            _stop_confirmation_clock(actor, agreement)
+        _event(dispute, EventKind.CLOSED, actor, reason=reason, unsettled=len(unsettled))
+    return dispute
+
+
+def dispute_party_update(*, actor, party, **data):
+    """Change a party's details (name, ID number, phone, role, high-risk flag)."""
+    _require_edit(actor, party.dispute)
+    data = {
+        k: v for k, v in data.items() if k in ("name", "id_number", "phone", "role", "high_risk")
+    }
+    if "name" in data and not (data["name"] or "").strip():
+        raise ValidationError({"name": "当事人姓名必填"})
+    if "phone" in data:
+        from fengqiao.registry.rules import InvalidPhone, normalise_phone
+
+        try:
+            data["phone"] = normalise_phone(data["phone"] or "")
+        except InvalidPhone as exc:
+            raise ValidationError({"phone": str(exc)}) from None
+    with transaction.atomic():
+        for key, value in data.items():
+            setattr(party, key, value.strip() if isinstance(value, str) else value)
+        party.save()
+        _event(party.dispute, EventKind.PARTY_CHANGED, actor, party=party.name, action="updated")
+        refresh_suggestion(party.dispute)
+    return party
+
+
+def dispute_party_remove(*, actor, party):
+    """Remove a party entered by mistake: refused when it is the last one or has signed an agreement."""
+    from fengqiao.disputes.models import Agreement
+
+    dispute = party.dispute
+    _require_edit(actor, dispute)
+    if dispute.parties.count() <= 1:
+        raise ValidationError("至少保留一名当事人")
+    if Agreement.objects.filter(dispute=dispute, signed_parties=party).exists():
+        raise ValidationError("该当事人已在调解协议上签字,不能删除")
+    with transaction.atomic():
+        name = party.name
+        party.delete()
+        _event(dispute, EventKind.PARTY_CHANGED, actor, party=name, action="removed")
+        refresh_suggestion(dispute)
+
+
+# ---------------------------------------------------------------- daily screening
+
+
+def screening_record(*, actor, point, answer, note="", day: dt.date | None = None):
+    """Record today's call to a liaison point in one click. 无异常 counts as a report. A second answer the
+    same day replaces the first (a `missed` flag is replaced by a late call)."""
+    from fengqiao.disputes.choices import CallAnswer
+    from fengqiao.disputes.models import ScreeningCall
+
+    answer = CallAnswer(answer)
+    if answer == CallAnswer.MISSED:
+        raise ValidationError({"answer": "漏报由系统在当日结束时标记"})
+    if point.station_id != actor.station_id and not actor.is_superuser:
+        raise PermissionDenied("只能联系本所的联络点")
+    if not (
+        actor.is_superuser
+        or actor.is_leader
+        or point.community_id in editable_community_ids(actor)
+        or point.community.officers.filter(pk=actor.pk).exists()
+    ):
+        raise PermissionDenied("只有该社区的社区民警可以记录")
+    if answer == CallAnswer.REPORTED and not (note or "").strip():
+        raise ValidationError({"note": "有情况时请简要说明"})
+    day = day or timezone.localdate()
+    with transaction.atomic():
+        call, _created = ScreeningCall.objects.update_or_create(
+            point=point,
+            day=day,
+            defaults={
+                "station_id": point.station_id,
+                "community_id": point.community_id,
+                "officer": actor,
+                "answer": answer,
+                "note": (note or "").strip()[:300],
+                "called_at": timezone.now(),
+            },
+        )
+    return call
+
+
+def screening_flag_missed(*, day: dt.date, station=None) -> int:
+    """End of day: every active liaison point with no call that day gets a `missed` row. Idempotent."""
+    from fengqiao.disputes.choices import CallAnswer
+    from fengqiao.disputes.models import ScreeningCall
+    from fengqiao.registry.models import LiaisonPoint
+
+    points = LiaisonPoint.objects.filter(active=True).exclude(screening_calls__day=day)
+    if station is not None:
+        points = points.filter(station=station)
+    rows = []
+    for point in points.select_related("community").prefetch_related("community__officers"):
+        officers = list(point.community.officers.all())
+        rows.append(
+            ScreeningCall(
+                station_id=point.station_id,
+                community_id=point.community_id,
+                point=point,
+                day=day,
+                officer=officers[0] if officers else None,
+                answer=CallAnswer.MISSED,
+            )
+        )
+    with transaction.atomic():
+        ScreeningCall.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+# ---------------------------------------------------------------- editable tables
+
+
+def can_manage_tables(user) -> bool:
+    """Dispute types and mediation channels: station leaders, administrators and the bureau."""
+    from fengqiao.accounts.roles import LEADER_ROLES, RULE_ADMIN_ROLES, has_role
+
+    return has_role(user, set(RULE_ADMIN_ROLES) | set(LEADER_ROLES))
+
+
+def table_row_save(*, actor, model, row=None, **data):
+    """Create or change a dispute type or a mediation channel (code, name, sort, active[, police])."""
+    if not can_manage_tables(actor):
+        raise PermissionDenied("只有所领导、系统管理员或县局可以修改")
+    code = (data.get("code") or "").strip()
+    name = (data.get("name") or "").strip()
+    if not code or not name:
+        raise ValidationError("代码和名称必填")
+    if model.objects.filter(code=code).exclude(pk=getattr(row, "pk", None)).exists():
+        raise ValidationError({"code": f"代码 {code} 已存在"})
+    with transaction.atomic():
+        row = row or model()
+        row.code, row.name = code[:20], name[:50]
+        row.sort = int(data.get("sort") or 0)
+        row.active = bool(data.get("active", True))
+        if hasattr(row, "is_police_mediation") and "is_police_mediation" in data:
+            row.is_police_mediation = bool(data["is_police_mediation"])
+        row.save()
+    return row

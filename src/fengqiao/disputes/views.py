@@ -219,10 +219,41 @@ def dispute_detail(request, pk):
     for p in parties:
         p.phone_masked = mask_phone(p.phone)
     plan = getattr(dispute, "plan", None)
+    agreement = getattr(dispute, "agreement", None)
+    terms = (
+        list(agreement.terms.select_related("obligor").prefetch_related("visits__visited_by"))
+        if agreement
+        else []
+    )
+    links = list(dispute.incident_links.select_related("incident", "incident__category"))
+    for link in links:
+        link.later_offence = (
+            link.incident.received_at > dispute.registered_at
+            and link.incident.category.requires_case
+        )
+    from fengqiao.disputes.choices import CHECK_RESULTS, AgreementForm
+
+    kept = request.session.pop("agreement_post", {})
+    term_rows = [
+        {
+            "i": i,
+            **{f: kept.get(f"term-{i}-{f}", "") for f in ("what", "obligor", "how", "due_date")},
+        }
+        for i in range(TERM_ROWS)
+    ]
     return render(
         request,
         "disputes/detail.html",
         {
+            "agreement": agreement,
+            "terms": terms,
+            "links": links,
+            "term_rows": term_rows,
+            "kept_signed": [int(x) for x in kept.get("signed", []) if str(x).isdigit()],
+            "check_results": [(r.value, r.label) for r in CHECK_RESULTS],
+            "agreement_forms": AgreementForm.choices,
+            "agreement_post": kept,
+            "today": timezone.localdate(),
             "d": dispute,
             "parties": parties,
             "can_edit": can_edit,
@@ -602,3 +633,476 @@ def _party_rows(context):
         row["person_id"] = person.pk if person else ""
     context["party_list"] = rows
     return context
+
+
+# ---------------------------------------------------------------- agreements and fulfilment
+
+
+def _date(value, field, message):
+    try:
+        return dt.date.fromisoformat((value or "").strip())
+    except ValueError:
+        if (value or "").strip():
+            raise ValidationError({field: message}) from None
+        return None
+
+
+def _terms_from_post(post, dispute):
+    parties = {p.pk: p for p in dispute.parties.all()}
+    terms = []
+    for i in range(TERM_ROWS):
+        what = post.get(f"term-{i}-what", "").strip()
+        if not what:
+            continue
+        obligor_id = post.get(f"term-{i}-obligor", "")
+        terms.append(
+            {
+                "what": what,
+                "how": post.get(f"term-{i}-how", ""),
+                "due_date": _date(post.get(f"term-{i}-due_date"), "terms", _("履行期限格式不正确")),
+                "obligor": parties.get(int(obligor_id)) if obligor_id.isdigit() else None,
+            }
+        )
+    return terms
+
+
+TERM_ROWS = 4
+
+
+@login_required
+@require_POST
+def agreement_create(request, pk):
+    """Record the agreement (written or oral) with its terms and the parties' signatures."""
+    dispute = get_object_or_404(Dispute.objects.visible_to(request.user), pk=pk)
+    post = request.POST
+    try:
+        signed = list(
+            dispute.parties.filter(pk__in=[int(x) for x in post.getlist("signed") if x.isdigit()])
+        )
+        mediator_id = post.get("mediator", "")
+        mediator = (
+            _station_users(request.user).filter(pk=mediator_id).first()
+            if mediator_id.isdigit()
+            else None
+        )
+        reached_on = (
+            _date(post.get("reached_on"), "reached_on", _("日期格式不正确")) or timezone.localdate()
+        )
+        services.agreement_record(
+            actor=request.user,
+            dispute=dispute,
+            form=post.get("form") or "written",
+            reached_on=reached_on,
+            effective_date=_date(post.get("effective_date"), "effective_date", _("日期格式不正确")),
+            terms=_terms_from_post(post, dispute),
+            signed_parties=signed,
+            facts=post.get("facts", ""),
+            issues=post.get("issues", ""),
+            oral_content=post.get("oral_content", ""),
+            mediator=mediator,
+            other_mediators=post.get("other_mediators", ""),
+        )
+        messages.success(request, _("调解协议已录入"))
+    except PermissionDenied as exc:
+        return _forbidden(request, str(exc))
+    except (ValidationError, ValueError) as exc:
+        messages.error(request, _error_text(exc))
+        kept = {k: post.get(k) for k in post if k != "csrfmiddlewaretoken"}
+        kept["signed"] = post.getlist("signed")
+        request.session["agreement_post"] = kept
+    return redirect(f"{dispute.get_absolute_url()}#agreement")
+
+
+@login_required
+def agreement_document(request, pk, fmt):
+    """The 调解协议书 as Word (docx) or PDF."""
+    from django.http import HttpResponse
+
+    from fengqiao.disputes import documents
+    from fengqiao.disputes.models import Agreement
+
+    agreement = get_object_or_404(
+        Agreement.objects.filter(
+            dispute__in=Dispute.objects.visible_to(request.user)
+        ).select_related("dispute", "channel", "mediator"),
+        dispute_id=pk,
+    )
+    if fmt not in ("docx", "pdf"):
+        from django.http import Http404
+
+        raise Http404
+    if fmt == "pdf":
+        body, content_type = documents.agreement_pdf(agreement), "application/pdf"
+    else:
+        body = documents.agreement_docx(agreement)
+        content_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = (
+        f'attachment; filename="{agreement.dispute.reference}-agreement.{fmt}"'
+    )
+    return response
+
+
+@login_required
+@require_POST
+def agreement_confirmation(request, pk):
+    from fengqiao.disputes.models import Agreement
+
+    agreement = get_object_or_404(
+        Agreement.objects.filter(dispute__in=Dispute.objects.visible_to(request.user)),
+        dispute_id=pk,
+    )
+    try:
+        services.agreement_confirmation_done(
+            actor=request.user, agreement=agreement, applied=request.POST.get("applied") == "1"
+        )
+        messages.success(request, _("已保存"))
+    except PermissionDenied as exc:
+        return _forbidden(request, str(exc))
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    return redirect(agreement.dispute)
+
+
+@login_required
+@require_POST
+def term_check_view(request, pk):
+    from fengqiao.disputes.models import AgreementTerm
+
+    term = get_object_or_404(
+        AgreementTerm.objects.filter(
+            agreement__dispute__in=Dispute.objects.visible_to(request.user)
+        ).select_related("agreement__dispute"),
+        pk=pk,
+    )
+    try:
+        services.term_check(
+            actor=request.user,
+            term=term,
+            result=request.POST.get("result", ""),
+            note=request.POST.get("note", ""),
+        )
+        messages.success(request, _("回访已记录"))
+    except PermissionDenied as exc:
+        return _forbidden(request, str(exc))
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    return redirect(f"{term.agreement.dispute.get_absolute_url()}#agreement")
+
+
+@login_required
+@require_POST
+def dispute_close_view(request, pk):
+    dispute = get_object_or_404(Dispute.objects.visible_to(request.user), pk=pk)
+    try:
+        services.dispute_close(
+            actor=request.user, dispute=dispute, reason=request.POST.get("reason", "")
+        )
+        messages.success(request, _("已结案"))
+    except PermissionDenied as exc:
+        return _forbidden(request, str(exc))
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    return redirect(dispute)
+
+
+@login_required
+@require_POST
+def party_edit(request, pk):
+    from fengqiao.disputes.models import DisputeParty
+
+    party = get_object_or_404(
+        DisputeParty.objects.filter(dispute__in=Dispute.objects.visible_to(request.user)), pk=pk
+    )
+    post = request.POST
+    try:
+        if post.get("remove") == "1":
+            services.dispute_party_remove(actor=request.user, party=party)
+            messages.success(request, _("当事人已删除"))
+        else:
+            role = post.get("role") if post.get("role") in PartyRole.values else party.role
+            services.dispute_party_update(
+                actor=request.user,
+                party=party,
+                name=post.get("name", party.name),
+                id_number=post.get("id_number", party.id_number),
+                phone=post.get("phone", party.phone),
+                role=role,
+                high_risk=post.get("high_risk") == "1",
+            )
+            messages.success(request, _("已保存"))
+    except PermissionDenied as exc:
+        return _forbidden(request, str(exc))
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    return redirect(party.dispute)
+
+
+# ---------------------------------------------------------------- daily screening
+
+
+@login_required
+def screening_today(request):
+    """Today's call list: every liaison point of my communities (leaders: pick a community)."""
+    from fengqiao.disputes.choices import CallAnswer
+    from fengqiao.disputes.selectors import todays_call_list
+
+    community = None
+    if request.GET.get("community", "").isdigit():
+        community = get_object_or_404(
+            Community.objects.visible_to(request.user), pk=request.GET["community"]
+        )
+    day = timezone.localdate()
+    rows = todays_call_list(request.user, day, community=community)
+    answers = [(v, label) for v, label in CallAnswer.choices if v != CallAnswer.MISSED]
+    return render(
+        request,
+        "disputes/screening_today.html",
+        {
+            "rows": rows,
+            "day": day,
+            "answers": answers,
+            "community": community,
+            "communities": Community.objects.visible_to(request.user),
+            "done": sum(1 for r in rows if r["call"] and r["call"].answer != CallAnswer.MISSED),
+        },
+    )
+
+
+@login_required
+@require_POST
+def screening_call(request, point_pk):
+    from fengqiao.registry.models import LiaisonPoint
+
+    point = get_object_or_404(
+        LiaisonPoint.objects.visible_to(request.user).select_related("community"), pk=point_pk
+    )
+    try:
+        services.screening_record(
+            actor=request.user,
+            point=point,
+            answer=request.POST.get("answer", ""),
+            note=request.POST.get("note", ""),
+        )
+        messages.success(request, _("已记录:%(point)s") % {"point": point})
+    except PermissionDenied as exc:
+        return _forbidden(request, str(exc))
+    except (ValidationError, ValueError) as exc:
+        messages.error(
+            request, _error_text(exc) if isinstance(exc, ValidationError) else _("请选择联系情况")
+        )
+    back = request.POST.get("next", "")
+    return redirect(back if back.startswith("/disputes/") else "disputes:screening_today")
+
+
+@login_required
+def screening_week(request):
+    """The printable weekly register of a community: new, resolved, open by level, calls."""
+    from fengqiao.disputes import rules
+    from fengqiao.disputes.selectors import officer_communities, weekly_register
+
+    communities = Community.objects.visible_to(request.user)
+    community_id = request.GET.get("community", "")
+    community = None
+    if community_id.isdigit():
+        community = get_object_or_404(communities, pk=community_id)
+    else:
+        community = officer_communities(request.user).first() or communities.first()
+    try:
+        day = dt.date.fromisoformat(request.GET.get("week", ""))
+    except ValueError:
+        day = timezone.localdate()
+    monday, _sunday = rules.week_bounds(day or timezone.localdate())
+    register = weekly_register(request.user, community, monday) if community else None
+    return render(
+        request,
+        "disputes/screening_week.html",
+        {
+            "register": register,
+            "community": community,
+            "communities": communities,
+            "prev": monday - dt.timedelta(days=7),
+            "next": monday + dt.timedelta(days=7),
+        },
+    )
+
+
+# ---------------------------------------------------------------- board, figures, studio
+
+
+@login_required
+def board(request):
+    from fengqiao.disputes.selectors import dispute_board
+
+    data = dispute_board(request.user)
+    chart = {
+        "levels": [str(label) for _v, label in data["levels"]],
+        "communities": [r["name"] for r in data["rows"]],
+        "series": [[r["counts"][lv] for r in data["rows"]] for lv, _l in data["levels"]],
+    }
+    return render(request, "disputes/board.html", {"board": data, "chart": chart})
+
+
+def _period_from(params):
+    today = timezone.localdate()
+    try:
+        start = dt.date.fromisoformat(params.get("start", ""))
+    except ValueError:
+        start = today.replace(month=1, day=1)
+    try:
+        end = dt.date.fromisoformat(params.get("end", ""))
+    except ValueError:
+        end = today
+    if end < start:
+        start, end = end, start
+    return start, end
+
+
+def _figures_chart(figures):
+    return {
+        "months": [m["month"] for m in figures["by_month"]],
+        "registered": [m["registered"] for m in figures["by_month"]],
+        "agreements": [m["agreements"] for m in figures["by_month"]],
+        "failed": [m["failed"] for m in figures["by_month"]],
+        "channels": [
+            {"name": str(r["name"]), "value": r["agreements"]} for r in figures["by_channel"]
+        ],
+        "levels": [
+            {"name": str(label), "value": n, "level": lv} for lv, label, n in figures["by_level"]
+        ],
+        "names": {
+            "registered": _("登记"),
+            "agreements": _("达成协议"),
+            "failed": _("调解不成"),
+            "channels": _("调解渠道"),
+        },
+    }
+
+
+@login_required
+def figures(request):
+    from fengqiao.disputes.selectors import dispute_figures, later_offence_disputes
+
+    start, end = _period_from(request.GET)
+    channel = None
+    if request.GET.get("channel", "").isdigit():
+        channel = MediationChannel.objects.filter(pk=request.GET["channel"]).first()
+    data = dispute_figures(request.user, start, end, channel=channel)
+    return render(
+        request,
+        "disputes/figures.html",
+        {
+            "f": data,
+            "chart": _figures_chart(data),
+            "channel": channel,
+            "channels": MediationChannel.objects.all(),
+            "later": later_offence_disputes(request.user, start, end)[:50],
+        },
+    )
+
+
+STUDIO_CODE = "studio"
+
+
+@login_required
+def studio(request):
+    """范贤成金牌调解工作室: its record since its founding (its first dispute)."""
+    from django.db.models import Min
+
+    from fengqiao.disputes.selectors import dispute_figures
+
+    channel = MediationChannel.objects.filter(code=STUDIO_CODE).first()
+    if channel is None:
+        return render(request, "disputes/studio.html", {"channel": None})
+    first = (
+        Dispute.objects.visible_to(request.user)
+        .filter(channel=channel)
+        .aggregate(m=Min("registered_at"))["m"]
+    )
+    start = timezone.localtime(first).date() if first else timezone.localdate()
+    data = dispute_figures(request.user, start, timezone.localdate(), channel=channel)
+    years: dict = {}
+    for m in data["by_month"]:
+        y = years.setdefault(
+            m["month"][:4], {"year": m["month"][:4], "registered": 0, "agreements": 0, "failed": 0}
+        )
+        for key in ("registered", "agreements", "failed"):
+            y[key] += m[key]
+    chart = {
+        "years": list(years),
+        "agreements": [y["agreements"] for y in years.values()],
+        "failed": [y["failed"] for y in years.values()],
+        "names": {"agreements": _("达成协议"), "failed": _("调解不成")},
+    }
+    recent = (
+        Dispute.objects.visible_to(request.user)
+        .filter(channel=channel)
+        .select_related("dispute_type", "community")
+        .order_by("-registered_at")[:20]
+    )
+    return render(
+        request,
+        "disputes/studio.html",
+        {
+            "channel": channel,
+            "since": start,
+            "f": data,
+            "years": list(years.values()),
+            "chart": chart,
+            "recent": recent,
+        },
+    )
+
+
+# ---------------------------------------------------------------- editable tables
+
+
+TABLES = {"types": (DisputeType, _("纠纷类型")), "channels": (MediationChannel, _("调解渠道"))}
+
+
+@login_required
+def table_edit(request, table, pk=None):
+    """Dispute types and mediation channels: read by all, edited by leaders, administrators and the bureau."""
+    if table not in TABLES:
+        from django.http import Http404
+
+        raise Http404
+    model, title = TABLES[table]
+    can_manage = services.can_manage_tables(request.user)
+    row = get_object_or_404(model, pk=pk) if pk else None
+    error, status = "", 200
+    if request.method == "POST":
+        if not can_manage:
+            return _forbidden(request, _("只有所领导、系统管理员或县局可以修改"))
+        post = request.POST
+        try:
+            services.table_row_save(
+                actor=request.user,
+                model=model,
+                row=row,
+                code=post.get("code", ""),
+                name=post.get("name", ""),
+                sort=post.get("sort", "0") if post.get("sort", "0").isdigit() else 0,
+                active=post.get("active") == "1",
+                is_police_mediation=post.get("is_police_mediation") == "1",
+            )
+        except ValidationError as exc:
+            error, status = _error_text(exc), 400
+        else:
+            messages.success(request, _("已保存"))
+            return redirect("disputes:table_edit", table=table)
+    return render(
+        request,
+        "disputes/table.html",
+        {
+            "rows": model.objects.all(),
+            "row": row,
+            "table": table,
+            "title": title,
+            "can_manage": can_manage,
+            "error": error,
+            "post": request.POST,
+            "is_channels": model is MediationChannel,
+        },
+        status=status,
+    )
