@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from fengqiao.core.models import PersonalDataAccess
@@ -125,3 +126,28 @@ def test_detail_lists_the_callbacks(incident, alice_client, duty, patrol):
     s.incident_close(actor=duty, incident=incident, outcome="mediated", disposition="好")
     body = alice_client.get(reverse("incidents:incident_detail", args=[incident.pk])).content.decode()
     assert 'id="callbacks"' in body and "待回访" in body
+
+
+# ------------------------------------------------------------------ 纠纷 → dispute file
+
+
+def test_dispute_incident_offers_to_open_a_dispute_file(incident, alice_client):
+    body = alice_client.get(reverse("incidents:incident_detail", args=[incident.pk])).content.decode()
+    assert reverse("disputes:dispute_from_incident", args=[incident.pk]) in body
+
+
+def test_other_categories_do_not_offer_a_dispute_file(frozen, make_incident, cat_theft, alice_client):
+    incident = make_incident(category=cat_theft)
+    body = alice_client.get(reverse("incidents:incident_detail", args=[incident.pk])).content.decode()
+    assert "dispute_from_incident" not in body and 'id="open-dispute"' not in body
+
+
+def test_an_existing_dispute_file_is_linked_instead(incident, alice, alice_client):
+    from fengqiao.disputes.services import dispute_from_incident
+
+    try:
+        dispute, _created = dispute_from_incident(actor=alice, incident=incident)
+    except ValidationError:
+        pytest.skip("the disputes app needs a dispute type for this incident")
+    body = alice_client.get(reverse("incidents:incident_detail", args=[incident.pk])).content.decode()
+    assert dispute.reference in body and 'id="open-dispute"' not in body

@@ -201,3 +201,12 @@ def test_community_officer_acts_on_own_community(frozen, make_incident, bob):
     incident = make_incident()
     s.incident_dispatch(actor=bob, incident=incident, officers=[bob])
     assert incident.status == Status.DISPATCHED
+
+
+def test_each_station_counts_its_own_jq_numbers(frozen, make_incident, other_station, cat_dispute):
+    from tests.factories import UserFactory
+
+    first = make_incident()
+    other_duty = UserFactory(username="qx_duty", role="duty_officer", station=other_station)
+    second = s.incident_receive(actor=other_duty, station=other_station, category=cat_dispute, location="清溪街1号")
+    assert first.reference == second.reference == "JQ-2026-000001"

@@ -251,8 +251,8 @@ def _detail_context(request, incident, **extra):
         "victim_form": VictimForm(initial={"victim_local": True}),
         "callbacks": incident.callbacks.select_related("completed_by"),
         "can_reveal": can_reveal(request.user) and bool(incident.caller_phone),
-        "dispute_url": _dispute_url(incident),
     }
+    context.update(_dispute_links(request, incident))
     context.update(extra)
     return context
 
@@ -384,9 +384,23 @@ def category_list(request, pk=None):
     )
 
 
-def _dispute_url(incident):
-    """The disputes app's "open a dispute file from this incident" page, for a 纠纷 incident without one."""
-    return None
+def _dispute_links(request, incident) -> dict:
+    """For a 纠纷 incident: its dispute file (disputes app, `Dispute.source_incident`), or the page that
+    opens one from the incident in one step (for users of a station)."""
+    from django.apps import apps
+    from django.urls import NoReverseMatch
+
+    if not incident.category.is_dispute and not incident.category.top.is_dispute:
+        return {}
+    try:
+        dispute_model = apps.get_model("disputes", "Dispute")
+        open_url = reverse("disputes:dispute_from_incident", args=[incident.pk])
+    except (LookupError, NoReverseMatch):
+        return {}
+    existing = dispute_model.objects.visible_to(request.user).filter(source_incident=incident).first()
+    if existing is not None:
+        return {"dispute": existing}
+    return {"dispute_url": open_url} if request.user.station_id else {}
 
 
 @login_required
