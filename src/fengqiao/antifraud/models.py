@@ -81,7 +81,8 @@ class Warning(ChangeLogged):
     station = models.ForeignKey(
         "accounts.Station", on_delete=models.PROTECT, related_name="+", verbose_name=_("派出所")
     )
-    reference = models.CharField(_("预警编号"), max_length=30, unique=True)
+    # FZ-2026-000123 counts per station and year: unique within the station.
+    reference = models.CharField(_("预警编号"), max_length=30)
     external_id = models.CharField(_("中心指令编号"), max_length=60, blank=True)
     name = models.CharField(_("姓名"), max_length=50)
     phone = models.CharField(_("手机号"), max_length=20, blank=True)
@@ -167,6 +168,9 @@ class Warning(ChangeLogged):
             models.Index(fields=["status", "contact_due_at"], name="fraudwarn_status_due_idx"),
         ]
         constraints = [
+            models.UniqueConstraint(
+                fields=["station", "reference"], name="fraudwarn_reference_unique_in_station"
+            ),
             models.UniqueConstraint(
                 fields=["station", "external_id"],
                 condition=~models.Q(external_id=""),
@@ -264,7 +268,7 @@ class FraudCase(ChangeLogged):
         related_name="fraud_cases",
         verbose_name=_("社区/村"),
     )
-    reference = models.CharField(_("案件登记号"), max_length=30, unique=True)
+    reference = models.CharField(_("案件登记号"), max_length=30)
     occurred_on = models.DateField(_("发案日期"))
     fraud_type = models.ForeignKey(
         FraudType, on_delete=models.PROTECT, related_name="cases", verbose_name=_("诈骗类型")
@@ -309,9 +313,12 @@ class FraudCase(ChangeLogged):
             models.Index(fields=["station", "occurred_on"], name="fraudcase_station_date_idx")
         ]
         constraints = [
+            models.UniqueConstraint(
+                fields=["station", "reference"], name="fraudcase_reference_unique_in_station"
+            ),
             models.CheckConstraint(
                 condition=models.Q(loss__gte=0), name="fraudcase_loss_not_negative"
-            )
+            ),
         ]
 
     def __str__(self):
