@@ -15,6 +15,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -202,8 +203,11 @@ def protected_message(exc: ProtectedError | RestrictedError) -> str:
         getattr(exc, "protected_objects", None) or getattr(exc, "restricted_objects", None) or []
     )
     kinds = sorted({str(o._meta.verbose_name) for o in objs})
-    what = "、".join(kinds) if kinds else "其他记录"
-    return f"该记录仍被{len(objs)}条{what}引用,不能删除;请先处理引用它的记录"
+    what = "、".join(kinds) if kinds else gettext("其他记录")
+    return gettext("该记录仍被%(count)s条%(what)s引用,不能删除;请先处理引用它的记录") % {
+        "count": len(objs),
+        "what": what,
+    }
 
 
 class ApiActorMixin:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -136,7 +137,7 @@ class RuleViewSet(_ServiceErrors, ApiActorMixin, viewsets.ReadOnlyModelViewSet):
             try:
                 qs = qs.effective_on(dt.date.fromisoformat(day))
             except ValueError:
-                raise serializers.ValidationError({"in_force": "日期格式应为 YYYY-MM-DD"}) from None
+                raise serializers.ValidationError({"in_force": _("日期格式应为 YYYY-MM-DD")}) from None
         return qs
 
     @extend_schema(request=RuleRevisionSerializer, responses=RuleSerializer)
@@ -185,7 +186,7 @@ class ClockViewSet(_ServiceErrors, ApiActorMixin, viewsets.ReadOnlyModelViewSet)
     def _workable(self) -> Clock:
         clock = self.get_object()
         if not can_work_on(self.request.user, clock):
-            raise PermissionDenied("只有承办人、单位负责人和所领导可以操作该时限")
+            raise PermissionDenied(_("只有承办人、单位负责人和所领导可以操作该时限"))
         return clock
 
     def _answer(self, clock):

@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fengqiao.accounts.roles import LEADER_ROLES
@@ -62,7 +63,7 @@ def clock_detail(request, pk):
 def _act(request, pk, action):
     clock = _visible_clock(request, pk)
     if not can_work_on(request.user, clock):
-        raise PermissionDenied("只有承办人、单位负责人和所领导可以操作该时限")
+        raise PermissionDenied(_("只有承办人、单位负责人和所领导可以操作该时限"))
     try:
         message = action(clock)
     except ValidationError as exc:
@@ -77,7 +78,7 @@ def _act(request, pk, action):
 def clock_pause(request, pk):
     def action(clock):
         services.clock_pause(actor=request.user, clock=clock, reason=request.POST.get("reason", ""))
-        return "已暂停计时"
+        return _("已暂停计时")
 
     return _act(request, pk, action)
 
@@ -87,7 +88,7 @@ def clock_pause(request, pk):
 def clock_resume(request, pk):
     def action(clock):
         services.clock_resume(actor=request.user, clock=clock)
-        return "已恢复计时,到期时间已顺延"
+        return _("已恢复计时,到期时间已顺延")
 
     return _act(request, pk, action)
 
@@ -102,7 +103,7 @@ def clock_extend(request, pk):
             try:
                 value = int(raw)
             except ValueError:
-                raise ValidationError("延长时长必须是大于0的整数") from None
+                raise ValidationError(_("延长时长必须是大于0的整数")) from None
         services.clock_request_extension(
             actor=request.user,
             clock=clock,
@@ -110,7 +111,7 @@ def clock_extend(request, pk):
             reason=request.POST.get("reason", ""),
             value=value,
         )
-        return "已提交延长申请,等待审批"
+        return _("已提交延长申请,等待审批")
 
     return _act(request, pk, action)
 
@@ -124,10 +125,10 @@ def extension_decide(request, pk):
     try:
         if request.POST.get("decision") == "approve":
             services.clock_approve_extension(actor=request.user, extension=extension, note=note)
-            messages.success(request, "已批准延长")
+            messages.success(request, _("已批准延长"))
         else:
             services.clock_reject_extension(actor=request.user, extension=extension, note=note)
-            messages.success(request, "已不予批准")
+            messages.success(request, _("已不予批准"))
     except ValidationError as exc:
         messages.error(request, ";".join(exc.messages))
     return redirect("core:clock_detail", pk=extension.clock_id)

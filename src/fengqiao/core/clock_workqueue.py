@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from fengqiao.core import workqueue
 from fengqiao.core.choices import ClockState, ExtensionDecision
@@ -53,7 +54,7 @@ def extensions_to_decide(user, now):
                 due_at=clock.due_at,
                 level="orange",
                 kind="clock_extension",
-                kind_label="延长审批",
+                kind_label=_("延长审批"),
                 object=extension,
             )
 

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from fengqiao.core import masking
 from fengqiao.core.audit import history_for
@@ -22,15 +24,15 @@ _MASKED = {
 _SKIPPED = {"updated_at", "name_initials", "full_text"}
 # Fields declared without a Chinese verbose_name.
 _FALLBACK_LABELS = {
-    "station": "派出所",
-    "user": "用户",
-    "community": "社区/村",
-    "person": "人员",
-    "granted by": "授权人",
-    "granted at": "授权时间",
-    "created by": "创建人",
-    "created at": "创建时间",
-    "legal representative person": "法定代表人(登记人员)",
+    "station": gettext_lazy("派出所"),
+    "user": gettext_lazy("用户"),
+    "community": gettext_lazy("社区/村"),
+    "person": gettext_lazy("人员"),
+    "granted by": gettext_lazy("授权人"),
+    "granted at": gettext_lazy("授权时间"),
+    "created by": gettext_lazy("创建人"),
+    "created at": gettext_lazy("创建时间"),
+    "legal representative person": gettext_lazy("法定代表人(登记人员)"),
 }
 
 
@@ -62,12 +64,12 @@ def _display(field, name: str, value) -> str:
         if field.choices:
             return str(dict(field.flatchoices).get(value, value))
         if isinstance(field, models.BooleanField):
-            return "是" if value else "否"
+            return _("是") if value else _("否")
         if isinstance(field, models.ForeignKey):
             target = field.related_model._default_manager.filter(pk=value).first()
             return str(target) if target is not None else f"#{value}"
         if isinstance(field, models.JSONField):
-            return "(已修改)"
+            return _("(已修改)")
     return str(value)
 
 
@@ -79,7 +81,7 @@ def field_changes(change: ObjectChange) -> list[FieldChange]:
             continue
         field = _field(model, name)
         label = str(field.verbose_name) if field is not None else name
-        label = _FALLBACK_LABELS.get(label, label)
+        label = str(_FALLBACK_LABELS.get(label, label))
         if change.action == "create":
             if after in (None, "", [], {}):
                 continue
@@ -91,7 +93,14 @@ def field_changes(change: ObjectChange) -> list[FieldChange]:
     return rows
 
 
-SOURCE_LABELS = {"web": "网页", "api": "接口", "import": "导入", "command": "命令", "job": "定时任务", "system": "系统"}
+SOURCE_LABELS = {
+    "web": gettext_lazy("网页"),
+    "api": gettext_lazy("接口"),
+    "import": gettext_lazy("导入"),
+    "command": gettext_lazy("命令"),
+    "job": gettext_lazy("定时任务"),
+    "system": gettext_lazy("系统"),
+}
 
 
 def with_rows(changes):
@@ -99,7 +108,7 @@ def with_rows(changes):
     changes = list(changes)
     for change in changes:
         change.rows = field_changes(change)
-        change.source_label = SOURCE_LABELS.get(change.source, change.source)
+        change.source_label = str(SOURCE_LABELS.get(change.source, change.source))
     return changes
 
 

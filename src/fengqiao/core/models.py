@@ -72,7 +72,7 @@ class PersonalDataAccess(models.Model):
         indexes = [models.Index(fields=["content_type", "object_id", "-time"]), models.Index(fields=["user", "-time"])]
 
     def __str__(self):
-        return f"{self.user_name} 查看 {self.object_repr}"
+        return _("%(user)s 查看 %(object)s") % {"user": self.user_name, "object": self.object_repr}
 
 
 # Workflow core (time-limit rules, clocks, warnings, reference numbers) lives in its own module.

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from fengqiao.core import services
 from fengqiao.core.forms import ExtensionOptionFormSet, NewRuleForm, RuleForm
@@ -72,7 +73,7 @@ def _options(formset) -> list[dict]:
 @login_required
 def rule_revise(request, pk):
     if not services.can_manage_rules(request.user):
-        raise PermissionDenied("只有系统管理员或所领导可以修改时限规则")
+        raise PermissionDenied(_("只有系统管理员或所领导可以修改时限规则"))
     rule = get_object_or_404(TimeLimitRule, pk=pk)
     if request.method == "POST":
         form = RuleForm(request.POST)
@@ -92,7 +93,8 @@ def rule_revise(request, pk):
             else:
                 messages.success(
                     request,
-                    f"已保存新版本,自{new.effective_from:%Y-%m-%d}起生效;此前开始的时限仍按原版本计算",
+                    _("已保存新版本,自%(date)s起生效;此前开始的时限仍按原版本计算")
+                    % {"date": f"{new.effective_from:%Y-%m-%d}"},
                 )
                 return redirect("core:rule_detail", pk=new.pk)
     else:
@@ -104,7 +106,7 @@ def rule_revise(request, pk):
 @login_required
 def rule_create(request):
     if not services.can_manage_rules(request.user):
-        raise PermissionDenied("只有系统管理员或所领导可以新建时限规则")
+        raise PermissionDenied(_("只有系统管理员或所领导可以新建时限规则"))
     if request.method == "POST":
         form = NewRuleForm(request.POST)
         formset = ExtensionOptionFormSet(request.POST, prefix="ext")
@@ -125,7 +127,7 @@ def rule_create(request):
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
-                messages.success(request, "已新建时限规则")
+                messages.success(request, _("已新建时限规则"))
                 return redirect("core:rule_detail", pk=new.pk)
     else:
         form = NewRuleForm(

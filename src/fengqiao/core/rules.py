@@ -19,6 +19,9 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 from fengqiao.core import calendar as cn_calendar
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -30,7 +33,6 @@ DAYS = "days"
 WORKING_DAYS = "working_days"
 MONTHS = "months"
 UNITS = (MINUTES, HOURS, DAYS, WORKING_DAYS, MONTHS)
-UNIT_LABELS = {MINUTES: "分钟", HOURS: "小时", DAYS: "日", WORKING_DAYS: "个工作日", MONTHS: "个月"}
 
 DEFAULT_WARNING_FRACTIONS = (0.5, 0.8, 1.0)
 
@@ -40,8 +42,18 @@ LEVEL_RED = "red"
 
 
 def describe(value: int, unit: str) -> str:
-    """'30日', '8小时', '3个工作日'."""
-    return f"{value}{UNIT_LABELS.get(unit, unit)}"
+    """'30日', '8小时', '3个工作日' ('30 days', '8 hours', '3 working days' in English)."""
+    if unit == MINUTES:
+        return ngettext("%(n)s分钟", "%(n)s分钟", value) % {"n": value}
+    if unit == HOURS:
+        return ngettext("%(n)s小时", "%(n)s小时", value) % {"n": value}
+    if unit == DAYS:
+        return ngettext("%(n)s日", "%(n)s日", value) % {"n": value}
+    if unit == WORKING_DAYS:
+        return ngettext("%(n)s个工作日", "%(n)s个工作日", value) % {"n": value}
+    if unit == MONTHS:
+        return ngettext("%(n)s个月", "%(n)s个月", value) % {"n": value}
+    return f"{value}{unit}"
 
 
 def end_of_day(day: dt.date) -> dt.datetime:
@@ -129,13 +141,13 @@ def validate_fractions(fractions: Sequence[float]) -> list[float]:
     """Warning fractions: strictly increasing, each in (0, 1], the last one 1 (expiry)."""
     values = [float(f) for f in fractions]
     if not values:
-        raise ValueError("至少需要一个预警点(到期时 100%)")
+        raise ValueError(_("至少需要一个预警点(到期时 100%)"))
     if any(not 0 < f <= 1 for f in values):
-        raise ValueError("预警点必须在 0% 与 100% 之间")
+        raise ValueError(_("预警点必须在 0% 与 100% 之间"))
     if any(b <= a for a, b in zip(values, values[1:], strict=False)):
-        raise ValueError("预警点必须从小到大排列且不重复")
+        raise ValueError(_("预警点必须从小到大排列且不重复"))
     if values[-1] != 1.0:
-        raise ValueError("最后一个预警点必须是 100%(到期)")
+        raise ValueError(_("最后一个预警点必须是 100%(到期)"))
     return values
 
 

@@ -15,6 +15,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from fengqiao.accounts.choices import Role
 from fengqiao.accounts.roles import BUREAU_ROLES, RULE_ADMIN_ROLES
@@ -52,7 +53,7 @@ def can_manage_rules(user) -> bool:
 
 def _require_rule_manager(actor) -> None:
     if actor is not None and not can_manage_rules(actor):
-        raise PermissionDenied("时限规则对全部派出所生效,只有系统管理员或县局可以修改")
+        raise PermissionDenied(_("时限规则对全部派出所生效,只有系统管理员或县局可以修改"))
 
 
 def rules_load_defaults() -> int:
@@ -81,7 +82,8 @@ def rule_in_force(kind: str, at: dt.datetime) -> TimeLimitRule:
     )
     if rule is None:
         raise ValidationError(
-            f"没有{day:%Y-%m-%d}适用的“{kind}”时限规则,请管理员先在时限规则中设置"
+            _("没有%(day)s适用的“%(kind)s”时限规则,请管理员先在时限规则中设置")
+            % {"day": f"{day:%Y-%m-%d}", "kind": kind}
         )
     return rule
 
@@ -102,29 +104,36 @@ def _clean_options(options, cap_value, cap_unit) -> list[dict]:
     for raw in options or []:
         label = str(raw.get("label", "")).strip()
         if not label:
-            raise ValidationError("每种延长方式都要有名称")
+            raise ValidationError(_("每种延长方式都要有名称"))
         key = str(raw.get("key") or "").strip() or uuid.uuid4().hex[:8]
         if key in keys:
-            raise ValidationError(f"延长方式“{label}”的代码重复")
+            raise ValidationError(_("延长方式“%(label)s”的代码重复") % {"label": label})
         keys.add(key)
-        value = _clean_int(raw.get("value"), f"延长方式“{label}”的时长必须是大于0的整数")
+        value = _clean_int(
+            raw.get("value"), _("延长方式“%(label)s”的时长必须是大于0的整数") % {"label": label}
+        )
         unit = raw.get("unit")
         if unit not in TimeUnit.values:
-            raise ValidationError(f"延长方式“{label}”的单位无效")
+            raise ValidationError(_("延长方式“%(label)s”的单位无效") % {"label": label})
         roles = [r for r in raw.get("approver_roles") or [] if r]
         if not roles:
-            raise ValidationError(f"延长方式“{label}”必须指定审批角色")
+            raise ValidationError(_("延长方式“%(label)s”必须指定审批角色") % {"label": label})
         if set(roles) - valid_roles:
-            raise ValidationError(f"延长方式“{label}”的审批角色无效")
+            raise ValidationError(_("延长方式“%(label)s”的审批角色无效") % {"label": label})
         max_times = _clean_int(
-            raw.get("max_times", 1), f"延长方式“{label}”的可用次数必须是大于0的整数"
+            raw.get("max_times", 1),
+            _("延长方式“%(label)s”的可用次数必须是大于0的整数") % {"label": label},
         )
         if cap_value and rules.nominal_hours(value, unit) > rules.nominal_hours(
             cap_value, cap_unit
         ):
             raise ValidationError(
-                f"延长方式“{label}”(延长{rules.describe(value, unit)})超过法定最长延长"
-                f"{rules.describe(cap_value, cap_unit)},未保存"
+                _("延长方式“%(label)s”(延长%(value)s)超过法定最长延长%(cap)s,未保存")
+                % {
+                    "label": label,
+                    "value": rules.describe(value, unit),
+                    "cap": rules.describe(cap_value, cap_unit),
+                }
             )
         cleaned.append(
             {
@@ -137,7 +146,7 @@ def _clean_options(options, cap_value, cap_unit) -> list[dict]:
             }
         )
     if cleaned and not cap_value:
-        raise ValidationError("设置了延长方式,必须填写法定最长延长")
+        raise ValidationError(_("设置了延长方式,必须填写法定最长延长"))
     return cleaned
 
 
@@ -145,16 +154,16 @@ def _clean_rule(data: dict) -> dict:
     data = dict(data)
     data["name"] = str(data.get("name", "")).strip()
     if not data["name"]:
-        raise ValidationError("请填写规则名称")
-    data["limit_value"] = _clean_int(data.get("limit_value"), "期限必须是大于0的整数")
+        raise ValidationError(_("请填写规则名称"))
+    data["limit_value"] = _clean_int(data.get("limit_value"), _("期限必须是大于0的整数"))
     if data.get("limit_unit") not in TimeUnit.values:
-        raise ValidationError("期限单位无效")
+        raise ValidationError(_("期限单位无效"))
     cap_value = data.get("extension_cap_value") or None
     cap_unit = data.get("extension_cap_unit") or ""
     if cap_value is not None:
-        cap_value = _clean_int(cap_value, "法定最长延长必须是大于0的整数")
+        cap_value = _clean_int(cap_value, _("法定最长延长必须是大于0的整数"))
         if cap_unit not in TimeUnit.values:
-            raise ValidationError("法定最长延长的单位无效")
+            raise ValidationError(_("法定最长延长的单位无效"))
     else:
         cap_unit = ""
     data["extension_cap_value"], data["extension_cap_unit"] = cap_value, cap_unit
@@ -170,7 +179,7 @@ def _clean_rule(data: dict) -> dict:
 
 def _check_dates(kind: str, start: dt.date, end: dt.date | None, *, exclude_pk=None) -> None:
     if end is not None and end <= start:
-        raise ValidationError("失效日期必须晚于生效日期")
+        raise ValidationError(_("失效日期必须晚于生效日期"))
     others = TimeLimitRule.objects.select_for_update().filter(kind=kind)
     if exclude_pk:
         others = others.exclude(pk=exclude_pk)
@@ -178,9 +187,10 @@ def _check_dates(kind: str, start: dt.date, end: dt.date | None, *, exclude_pk=N
         other_end = other.effective_to or dt.date.max
         this_end = end or dt.date.max
         if start < other_end and other.effective_from < this_end:
-            until = f"{other.effective_to:%Y-%m-%d}" if other.effective_to else "长期"
+            until = f"{other.effective_to:%Y-%m-%d}" if other.effective_to else _("长期")
             raise ValidationError(
-                f"生效期与该规则的另一版本({other.effective_from:%Y-%m-%d} 至 {until})重叠,未保存"
+                _("生效期与该规则的另一版本(%(start)s 至 %(until)s)重叠,未保存")
+                % {"start": f"{other.effective_from:%Y-%m-%d}", "until": until}
             )
 
 
@@ -198,7 +208,7 @@ def rule_create(
     _require_rule_manager(actor)
     kind = (kind or "").strip()
     if not kind or not kind.replace("_", "").isalnum() or not kind.isascii():
-        raise ValidationError("时钟类型代码只能用英文字母、数字和下划线")
+        raise ValidationError(_("时钟类型代码只能用英文字母、数字和下划线"))
     data = _clean_rule(
         {f: fields.get(f) for f in RULE_FIELDS if f in fields} | {"name": fields.get("name", "")}
     )
@@ -224,14 +234,16 @@ def rule_revise(
     _require_rule_manager(actor)
     old = TimeLimitRule.objects.select_for_update().get(pk=rule.pk)
     if not (note or "").strip():
-        raise ValidationError("请填写修订说明(依据的法律修订或工作规范)")
+        raise ValidationError(_("请填写修订说明(依据的法律修订或工作规范)"))
     if effective_from <= old.effective_from:
         raise ValidationError(
-            f"新版本的生效日期必须晚于原版本的生效日期({old.effective_from:%Y-%m-%d})"
+            _("新版本的生效日期必须晚于原版本的生效日期(%(date)s)")
+            % {"date": f"{old.effective_from:%Y-%m-%d}"}
         )
     if old.effective_to is not None and effective_from >= old.effective_to:
         raise ValidationError(
-            f"原版本已于{old.effective_to:%Y-%m-%d}失效,请选择原版本有效期内的日期或新建版本"
+            _("原版本已于%(date)s失效,请选择原版本有效期内的日期或新建版本")
+            % {"date": f"{old.effective_to:%Y-%m-%d}"}
         )
     effective_to = changes.pop("effective_to", old.effective_to)
     data = {f: getattr(old, f) for f in RULE_FIELDS} | {
@@ -267,7 +279,7 @@ def _require_station(actor, clock: Clock) -> None:
     ):
         return
     if actor.station_id != clock.station_id:
-        raise PermissionDenied("这不是您所在单位的时限")
+        raise PermissionDenied(_("这不是您所在单位的时限"))
 
 
 def _lock(clock: Clock) -> Clock:
@@ -305,10 +317,10 @@ def clock_start(
     """Start a legal time limit on `obj` under the rule version in force at `started_at`."""
     started_at = started_at or timezone.now()
     if timezone.is_naive(started_at):
-        raise ValidationError("起算时间必须带时区")
+        raise ValidationError(_("起算时间必须带时区"))
     station = station or getattr(obj, "station", None)
     if station is None:
-        raise ValidationError("时限必须属于一个派出所")
+        raise ValidationError(_("时限必须属于一个派出所"))
     rule = rule_in_force(kind, started_at)
     if unit is None and assignee is not None:
         unit = assignee.unit
@@ -339,13 +351,13 @@ def clock_pause(*, actor, clock: Clock, reason: str, at: dt.datetime | None = No
     _lock(clock)
     at = at or timezone.now()
     if not clock.rule.pausable:
-        raise ValidationError(f"“{clock.rule.name}”不允许暂停计时")
+        raise ValidationError(_("“%(rule)s”不允许暂停计时") % {"rule": clock.rule.name})
     if clock.state != ClockState.RUNNING:
-        raise ValidationError("只有计时中的时限可以暂停")
+        raise ValidationError(_("只有计时中的时限可以暂停"))
     if not (reason or "").strip():
-        raise ValidationError("请填写暂停计时的原因(如:鉴定)")
+        raise ValidationError(_("请填写暂停计时的原因(如:鉴定)"))
     if at < clock.started_at:
-        raise ValidationError("暂停时间不能早于起算时间")
+        raise ValidationError(_("暂停时间不能早于起算时间"))
     ClockPause.objects.create(clock=clock, started_at=at, reason=reason.strip(), started_by=actor)
     clock.state, clock.paused_at = ClockState.PAUSED, at
     schedule_next_warning(clock)
@@ -360,9 +372,9 @@ def clock_resume(*, actor, clock: Clock, at: dt.datetime | None = None) -> Clock
     _lock(clock)
     at = at or timezone.now()
     if clock.state != ClockState.PAUSED:
-        raise ValidationError("该时限没有暂停")
+        raise ValidationError(_("该时限没有暂停"))
     if at < clock.paused_at:
-        raise ValidationError("恢复时间不能早于暂停时间")
+        raise ValidationError(_("恢复时间不能早于暂停时间"))
     paused = at - clock.paused_at
     pause = clock.pauses.get(ended_at__isnull=True)
     pause.ended_at, pause.ended_by = at, actor
@@ -384,14 +396,22 @@ def _check_extension_allowed(
 ) -> None:
     if rules.nominal_hours(value, unit) > rules.nominal_hours(option["value"], option["unit"]):
         raise ValidationError(
-            f"申请延长{rules.describe(value, unit)},超过“{option['label']}”允许的{rules.describe(option['value'], option['unit'])}"
+            _("申请延长%(value)s,超过“%(label)s”允许的%(allowed)s")
+            % {
+                "value": rules.describe(value, unit),
+                "label": option["label"],
+                "allowed": rules.describe(option["value"], option["unit"]),
+            }
         )
     approved = _approved(clock)
     if exclude_pk:
         approved = approved.exclude(pk=exclude_pk)
     used = approved.filter(option_key=option["key"]).count()
     if used >= option["max_times"]:
-        raise ValidationError(f"“{option['label']}”最多可延长{option['max_times']}次,已用{used}次")
+        raise ValidationError(
+            _("“%(label)s”最多可延长%(max)s次,已用%(used)s次")
+            % {"label": option["label"], "max": option["max_times"], "used": used}
+        )
     rule = clock.rule
     if rule.extension_cap_value:
         total = sum(rules.nominal_hours(e.value, e.unit) for e in approved) + rules.nominal_hours(
@@ -399,7 +419,8 @@ def _check_extension_allowed(
         )
         if total > rules.nominal_hours(rule.extension_cap_value, rule.extension_cap_unit):
             raise ValidationError(
-                f"累计延长将超过法定最长延长{rule.extension_cap_display},不能申请"
+                _("累计延长将超过法定最长延长%(cap)s,不能申请")
+                % {"cap": rule.extension_cap_display}
             )
 
 
@@ -411,17 +432,19 @@ def clock_request_extension(
     _require_station(actor, clock)
     _lock(clock)
     if not clock.is_open:
-        raise ValidationError(f"该时限{clock.get_state_display()},不能申请延长")
+        raise ValidationError(
+            _("该时限%(state)s,不能申请延长") % {"state": clock.get_state_display()}
+        )
     option = clock.rule.option(option_key)
     if option is None:
-        raise ValidationError(f"“{clock.rule.name}”没有这种延长方式")
+        raise ValidationError(_("“%(rule)s”没有这种延长方式") % {"rule": clock.rule.name})
     if not (reason or "").strip():
-        raise ValidationError("请填写申请延长的理由")
+        raise ValidationError(_("请填写申请延长的理由"))
     value = option["value"] if value is None else value
     if not isinstance(value, int) or value <= 0:
-        raise ValidationError("延长时长必须是大于0的整数")
+        raise ValidationError(_("延长时长必须是大于0的整数"))
     if clock.extensions.filter(decision=ExtensionDecision.PENDING).exists():
-        raise ValidationError("已有一份待审批的延长申请")
+        raise ValidationError(_("已有一份待审批的延长申请"))
     _check_extension_allowed(clock, option, value, option["unit"])
     extension = ClockExtension.objects.create(
         clock=clock,
@@ -486,9 +509,12 @@ def _require_approver(actor, extension: ClockExtension) -> dict:
     option = clock.rule.option(extension.option_key) or {}
     roles = option.get("approver_roles") or []
     if actor is None or not actor.is_authenticated:
-        raise PermissionDenied("审批延长必须由有审批权限的人员进行")
+        raise PermissionDenied(_("审批延长必须由有审批权限的人员进行"))
     if not actor.is_superuser and actor.role not in roles:
-        raise PermissionDenied(f"您没有审批“{extension.label}”的权限(需要:{_role_names(roles)})")
+        raise PermissionDenied(
+            _("您没有审批“%(label)s”的权限(需要:%(roles)s)")
+            % {"label": extension.label, "roles": _role_names(roles)}
+        )
     _require_station(actor, clock)
     return option
 
@@ -504,9 +530,11 @@ def clock_approve_extension(*, actor, extension: ClockExtension, note: str = "")
     clock = _lock(extension.clock)
     option = _require_approver(actor, extension)
     if extension.decision != ExtensionDecision.PENDING:
-        raise ValidationError("该申请已经审批过")
+        raise ValidationError(_("该申请已经审批过"))
     if not clock.is_open:
-        raise ValidationError(f"该时限{clock.get_state_display()},不能再延长")
+        raise ValidationError(
+            _("该时限%(state)s,不能再延长") % {"state": clock.get_state_display()}
+        )
     _check_extension_allowed(
         clock, option, extension.value, extension.unit, exclude_pk=extension.pk
     )
@@ -556,9 +584,9 @@ def clock_reject_extension(*, actor, extension: ClockExtension, note: str) -> Cl
     )
     _require_approver(actor, extension)
     if extension.decision != ExtensionDecision.PENDING:
-        raise ValidationError("该申请已经审批过")
+        raise ValidationError(_("该申请已经审批过"))
     if not (note or "").strip():
-        raise ValidationError("请填写不批准的理由")
+        raise ValidationError(_("请填写不批准的理由"))
     extension.decision = ExtensionDecision.REJECTED
     extension.decided_by, extension.decided_at, extension.note = actor, timezone.now(), note.strip()
     extension.save()
@@ -584,7 +612,9 @@ def clock_stop(*, actor, clock: Clock, at: dt.datetime | None = None) -> Clock:
     _lock(clock)
     at = at or timezone.now()
     if clock.state in (ClockState.MET, ClockState.CANCELLED) or clock.stopped_at:
-        raise ValidationError(f"该时限已经结束({clock.get_state_display()})")
+        raise ValidationError(
+            _("该时限已经结束(%(state)s)") % {"state": clock.get_state_display()}
+        )
     _close_open_pause(clock, at, actor)
     if clock.state != ClockState.BREACHED:
         if at <= clock.due_at:
@@ -603,7 +633,9 @@ def clock_cancel(*, actor, clock: Clock, reason: str = "", at: dt.datetime | Non
     _require_station(actor, clock)
     _lock(clock)
     if not clock.is_open:
-        raise ValidationError(f"该时限已经结束({clock.get_state_display()})")
+        raise ValidationError(
+            _("该时限已经结束(%(state)s)") % {"state": clock.get_state_display()}
+        )
     at = at or timezone.now()
     _close_open_pause(clock, at, actor)
     clock.state, clock.stopped_at = ClockState.CANCELLED, at

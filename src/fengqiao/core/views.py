@@ -10,6 +10,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from fengqiao.accounts.models import Station
 from fengqiao.accounts.roles import AUDIT_ROLES, BUREAU_ROLES, has_role
@@ -35,7 +36,7 @@ def home(request):
 def part_pending(request, key):
     part = part_by_key(key)
     if part is None:
-        raise Http404("没有这个模块")
+        raise Http404(_("没有这个模块"))
     return render(request, "core/pending.html", {"part": part})
 
 
@@ -89,16 +90,16 @@ def changelog(request):
     """The auditor's search of the change log and of personal-data views, within their station(s)."""
     user = request.user
     if not has_role(user, AUDIT_ROLES):
-        raise PermissionDenied("只有审计员和所领导可以查看变更记录")
+        raise PermissionDenied(_("只有审计员和所领导可以查看变更记录"))
     tab = "access" if request.GET.get("tab") == "access" else "changes"
     stations = audit_station_ids(user)
     params = {k: request.GET.get(k, "").strip() for k in ("user", "type", "action", "date_from", "date_to", "request_id", "text")}
     errors = []
     date_from, date_to = _parse_date(params["date_from"]), _parse_date(params["date_to"])
     if params["date_from"] and date_from is None or params["date_to"] and date_to is None:
-        errors.append("日期格式应为 年-月-日,如 2026-05-01")
+        errors.append(_("日期格式应为 年-月-日,如 2026-05-01"))
     if date_from and date_to and date_to < date_from:
-        errors.append("结束日期不能早于开始日期")
+        errors.append(_("结束日期不能早于开始日期"))
 
     model = PersonalDataAccess if tab == "access" else ObjectChange
     rows = model.objects.all()

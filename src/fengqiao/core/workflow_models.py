@@ -89,7 +89,11 @@ class TimeLimitRule(ChangeLogged):
         ]
 
     def __str__(self):
-        return f"{self.name}({self.limit_display}, {self.effective_from:%Y-%m-%d}起)"
+        return _("%(name)s(%(limit)s, %(date)s起)") % {
+            "name": self.name,
+            "limit": self.limit_display,
+            "date": f"{self.effective_from:%Y-%m-%d}",
+        }
 
     @property
     def limit_display(self) -> str:
