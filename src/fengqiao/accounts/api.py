@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
 from fengqiao.accounts.roles import TOTP_ROLES
@@ -27,11 +28,11 @@ def token_issue(*, actor, user=None) -> Token:
     if user.pk != actor.pk and not actor.is_superuser:
         from django.core.exceptions import PermissionDenied
 
-        raise PermissionDenied("只能为自己签发接口令牌")
+        raise PermissionDenied(_("只能为自己签发接口令牌"))
     if not user.is_active:
         from django.core.exceptions import ValidationError
 
-        raise ValidationError("该用户已停用,不能签发接口令牌")
+        raise ValidationError(_("该用户已停用,不能签发接口令牌"))
     Token.objects.filter(user=user).delete()
     token = Token.objects.create(user=user)
     log.info("api token issued for %s by %s", user.username, actor.username)
@@ -45,8 +46,8 @@ def token_revoke(*, actor, user=None) -> bool:
     if user.pk != actor.pk and not actor.is_superuser:
         from django.core.exceptions import PermissionDenied
 
-        raise PermissionDenied("只能撤销自己的接口令牌")
-    deleted, _ = Token.objects.filter(user=user).delete()
+        raise PermissionDenied(_("只能撤销自己的接口令牌"))
+    deleted, _count = Token.objects.filter(user=user).delete()
     if deleted:
         log.info("api token revoked for %s by %s", user.username, actor.username)
     return bool(deleted)
@@ -71,7 +72,7 @@ def token_page(request):
             new_key = token_issue(actor=request.user).key
         elif op == "revoke":
             if token_revoke(actor=request.user):
-                messages.success(request, "接口令牌已撤销,使用它的程序将无法再访问")
+                messages.success(request, _("接口令牌已撤销,使用它的程序将无法再访问"))
             return redirect("accounts:api_token")
         else:
             return redirect("accounts:api_token")

@@ -10,6 +10,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from fengqiao.accounts.models import LoginAttempt, User
 
@@ -40,7 +41,7 @@ def login_attempt_record(*, username: str, ip_address: str | None, succeeded: bo
 @transaction.atomic
 def user_create(*, actor, username: str, password: str, full_name: str, role: str, station=None, unit=None, **extra) -> User:
     if User.objects.filter(username__iexact=username).exists():
-        raise ValidationError({"username": f"用户名“{username}”已存在"})
+        raise ValidationError({"username": _("用户名“%(username)s”已存在") % {"username": username}})
     user = User(username=username, full_name=full_name, role=role, station=station, unit=unit, **extra)
     validate_password(password, user)
     user.set_password(password)
@@ -65,7 +66,7 @@ def totp_check(secret: str, code: str) -> bool:
 @transaction.atomic
 def user_enable_totp(*, user: User, secret: str, code: str) -> None:
     if not totp_check(secret, code):
-        raise ValidationError("动态口令不正确,请核对手机上的6位数字后重试")
+        raise ValidationError(_("动态口令不正确,请核对手机上的6位数字后重试"))
     user.totp_secret = secret
     user.totp_enabled = True
     user.save(update_fields=["totp_secret", "totp_enabled"])
@@ -84,14 +85,14 @@ def _require_manager(actor, station) -> None:
         return
     if actor.role in LEADER_ROLES and station is not None and station.pk == actor.station_id:
         return
-    raise PermissionDenied("只有本所领导或系统管理员可以管理本所人员")
+    raise PermissionDenied(_("只有本所领导或系统管理员可以管理本所人员"))
 
 
 @transaction.atomic
 def staff_create(*, actor, username: str, password: str, full_name: str, role: str, station, unit=None, communities=(), **extra) -> User:
     _require_manager(actor, station)
     if unit is not None and unit.station_id != station.pk:
-        raise ValidationError({"unit": "所选单位不属于该派出所"})
+        raise ValidationError({"unit": _("所选单位不属于该派出所")})
     user = user_create(actor=actor, username=username, password=password, full_name=full_name, role=role, station=station, unit=unit, **extra)
     if communities:
         user.communities.set(communities)
@@ -102,9 +103,9 @@ def staff_create(*, actor, username: str, password: str, full_name: str, role: s
 def staff_update(*, actor, user: User, communities=None, **fields) -> User:
     _require_manager(actor, user.station)
     if actor is not None and actor.pk == user.pk and fields.get("is_active") is False:
-        raise ValidationError("不能停用自己的账号")
+        raise ValidationError(_("不能停用自己的账号"))
     if "unit" in fields and fields["unit"] is not None and fields["unit"].station_id != user.station_id:
-        raise ValidationError({"unit": "所选单位不属于该派出所"})
+        raise ValidationError({"unit": _("所选单位不属于该派出所")})
     for name, value in fields.items():
         setattr(user, name, value)
     user.full_clean(exclude=["password"])
@@ -126,7 +127,7 @@ def staff_set_password(*, actor, user: User, password: str) -> None:
 def staff_unlock(*, actor, user: User) -> int:
     """Clear the recent failed logins of a user name, ending a lockout."""
     _require_manager(actor, user.station)
-    deleted, _ = LoginAttempt.objects.filter(username=user.username.lower(), succeeded=False).delete()
+    deleted, _count = LoginAttempt.objects.filter(username=user.username.lower(), succeeded=False).delete()
     return deleted
 
 
@@ -146,16 +147,20 @@ def station_create(*, bureau_name: str, bureau_code: str, name: str, code: str, 
 
     name, code = name.strip(), code.strip()
     if not name or not code:
-        raise ValidationError("派出所名称和代码都必须填写")
+        raise ValidationError(_("派出所名称和代码都必须填写"))
     bureau = Bureau.objects.filter(code=bureau_code).first()
     if bureau is None:
         if not bureau_name.strip():
-            raise ValidationError(f"县局代码 {bureau_code} 不存在,新建时须同时给出县局名称")
+            raise ValidationError(
+                _("县局代码 %(code)s 不存在,新建时须同时给出县局名称") % {"code": bureau_code}
+            )
         bureau = Bureau.objects.create(name=bureau_name.strip(), code=bureau_code)
     if Station.objects.filter(code=code).exists():
-        raise ValidationError(f"派出所代码 {code} 已存在")
+        raise ValidationError(_("派出所代码 %(code)s 已存在") % {"code": code})
     if Station.objects.filter(bureau=bureau, name=name).exists():
-        raise ValidationError(f"{bureau.name}已有名为“{name}”的派出所")
+        raise ValidationError(
+            _("%(bureau)s已有名为“%(name)s”的派出所") % {"bureau": bureau.name, "name": name}
+        )
     station = Station.objects.create(bureau=bureau, name=name, code=code, area_km2=area_km2)
     if with_units:
         for unit_name, kind in DEFAULT_UNITS:

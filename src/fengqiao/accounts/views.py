@@ -8,6 +8,8 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from fengqiao.accounts import services
@@ -25,19 +27,23 @@ def login_view(request):
     form = LoginForm(request.POST or None)
     error = None
     if request.GET.get("idle"):
-        error = "长时间未操作,已自动退出,请重新登录"
+        error = _("长时间未操作,已自动退出,请重新登录")
     if request.method == "POST" and form.is_valid():
         username = form.cleaned_data["username"].strip()
         ip = client_ip(request)
         locked_until = services.login_locked(username=username, ip_address=ip)
         if locked_until:
             minutes = max(1, int((locked_until - timezone.now()).total_seconds() // 60) + 1)
-            error = f"登录失败次数过多,账号已暂时锁定,请{minutes}分钟后再试"
+            error = ngettext(
+                "登录失败次数过多,账号已暂时锁定,请%(n)s分钟后再试",
+                "登录失败次数过多,账号已暂时锁定,请%(n)s分钟后再试",
+                minutes,
+            ) % {"n": minutes}
         else:
             user = authenticate(request, username=username, password=form.cleaned_data["password"])
             services.login_attempt_record(username=username, ip_address=ip, succeeded=user is not None)
             if user is None:
-                error = "用户名或密码不正确"
+                error = _("用户名或密码不正确")
             else:
                 login(request, user)
                 request.session["totp_ok"] = False
@@ -66,7 +72,7 @@ def totp_verify(request):
         if services.totp_check(request.user.totp_secret, form.cleaned_data["code"]):
             request.session["totp_ok"] = True
             return redirect(request.session.pop("after_totp", "/"))
-        error = "动态口令不正确"
+        error = _("动态口令不正确")
     return render(request, "accounts/totp_verify.html", {"form": form, "error": error})
 
 
@@ -84,7 +90,7 @@ def totp_setup(request):
         else:
             request.session.pop("totp_pending", None)
             request.session["totp_ok"] = True
-            messages.success(request, "动态口令已启用,下次登录时需要输入")
+            messages.success(request, _("动态口令已启用,下次登录时需要输入"))
             return redirect("home")
     uri = services.totp_uri(request.user, secret)
     qr = segno.make(uri).svg_data_uri(scale=4)
@@ -102,7 +108,7 @@ def _staff_queryset(user):
         return qs.filter(station__bureau_id=user.bureau_id)
     if user.role in LEADER_ROLES:
         return qs.filter(station_id=user.station_id)
-    raise PermissionDenied("只有所领导或系统管理员可以管理人员")
+    raise PermissionDenied(_("只有所领导或系统管理员可以管理人员"))
 
 
 @login_required
@@ -123,7 +129,7 @@ def staff_create(request):
     _staff_queryset(request.user)
     station = request.user.station
     if station is None:
-        raise PermissionDenied("请以派出所账号新建人员")
+        raise PermissionDenied(_("请以派出所账号新建人员"))
     form = StaffCreateForm(request.POST or None, station=station)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -144,7 +150,7 @@ def staff_create(request):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, f"已新建用户 {user.display_name}")
+            messages.success(request, _("已新建用户 %(name)s") % {"name": user.display_name})
             return redirect("accounts:staff_list")
     return render(request, "accounts/staff_form.html", {"form": form, "creating": True})
 
@@ -172,7 +178,7 @@ def staff_edit(request, pk):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, "已保存")
+            messages.success(request, _("已保存"))
             return redirect("accounts:staff_list")
     return render(request, "accounts/staff_form.html", {"form": form, "target": target, "password_form": password_form})
 
@@ -188,7 +194,7 @@ def staff_password(request, pk):
         except ValidationError as exc:
             messages.error(request, ";".join(exc.messages))
         else:
-            messages.success(request, f"已重置 {target.display_name} 的密码")
+            messages.success(request, _("已重置 %(name)s 的密码") % {"name": target.display_name})
     else:
         messages.error(request, ";".join(e for errs in form.errors.values() for e in errs))
     return redirect("accounts:staff_edit", pk=target.pk)
@@ -199,7 +205,7 @@ def staff_password(request, pk):
 def staff_unlock(request, pk):
     target = get_object_or_404(_staff_queryset(request.user), pk=pk)
     services.staff_unlock(actor=request.user, user=target)
-    messages.success(request, f"已解除 {target.display_name} 的登录锁定")
+    messages.success(request, _("已解除 %(name)s 的登录锁定") % {"name": target.display_name})
     return redirect("accounts:staff_edit", pk=target.pk)
 
 
@@ -213,6 +219,6 @@ def profile(request):
             form.add_error(None, exc)
         else:
             update_session_auth_hash(request, request.user)
-            messages.success(request, "密码已修改")
+            messages.success(request, _("密码已修改"))
             return redirect("accounts:profile")
     return render(request, "accounts/profile.html", {"form": form})
