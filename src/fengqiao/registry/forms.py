@@ -63,9 +63,9 @@ class ServiceModelForm(forms.ModelForm):
             self.fields["community"].queryset = Community.objects.editable_by(user)
         for field in self.fields.values():
             if isinstance(field, forms.ModelChoiceField):
-                field.error_messages["invalid_choice"] = "所选记录不存在或无权选择"
-            field.error_messages.setdefault("required", "此项必填")
-            field.error_messages["required"] = "此项必填"
+                field.error_messages["invalid_choice"] = _("所选记录不存在或无权选择")
+            field.error_messages.setdefault("required", _("此项必填"))
+            field.error_messages["required"] = _("此项必填")
 
     def _post_clean(self):
         pass
@@ -156,7 +156,7 @@ class CommunityForm(ServiceModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, user=user, **kwargs)
-        self.fields["boundary"].error_messages["invalid"] = "边界不是有效的 JSON"
+        self.fields["boundary"].error_messages["invalid"] = _("边界不是有效的 JSON")
         if self.initial.get("boundary") is None:
             self.initial["boundary"] = InvalidJSONInput("")  # an empty box, not the text "null"
 
@@ -168,8 +168,8 @@ class LiaisonPointForm(ServiceModelForm):
 
 
 class CommunityGrantForm(forms.Form):
-    user = forms.ModelChoiceField(label=_("授权给"), queryset=User.objects.none(), error_messages={"required": "请选择人员"})
-    reason = forms.CharField(label=_("原因"), max_length=200, error_messages={"required": "请填写授权原因"})
+    user = forms.ModelChoiceField(label=_("授权给"), queryset=User.objects.none(), error_messages={"required": _("请选择人员")})
+    reason = forms.CharField(label=_("原因"), max_length=200, error_messages={"required": _("请填写授权原因")})
     until = forms.DateTimeField(
         label=_("有效期至"),
         required=False,

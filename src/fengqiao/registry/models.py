@@ -182,7 +182,7 @@ class House(ChangeLogged):
         ordering = ["address__full_text"]
 
     def __str__(self):
-        return self.address.full_text if self.address_id else f"房屋#{self.pk}"
+        return self.address.full_text if self.address_id else _("房屋#%(id)s") % {"id": self.pk}
 
 
 class Person(ChangeLogged):

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
 
 # GB 11643-1999: weights of the first 17 digits, and the check character for sum mod 11.
@@ -38,29 +39,36 @@ def parse_id_number(value: str, *, today: dt.date | None = None) -> IdFacts:
     """Validate an 18-digit resident ID number and return what it encodes. Raises InvalidIdNumber in Chinese."""
     number = normalise_id_number(value)
     if len(number) != 18:
-        raise InvalidIdNumber(f"身份证号应为18位,实际为{len(number)}位")
+        raise InvalidIdNumber(_("身份证号应为18位,实际为%(n)s位") % {"n": len(number)})
     if not _ID_RE.match(number):
-        raise InvalidIdNumber("身份证号前17位应为数字,最后一位为数字或X")
+        raise InvalidIdNumber(_("身份证号前17位应为数字,最后一位为数字或X"))
     try:
         birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError as exc:
-        raise InvalidIdNumber(f"身份证号中的出生日期{number[6:14]}不存在") from exc
+        raise InvalidIdNumber(_("身份证号中的出生日期%(date)s不存在") % {"date": number[6:14]}) from exc
     today = today or dt.date.today()
     if birth > today or birth.year < 1880:
-        raise InvalidIdNumber(f"身份证号中的出生日期{birth.isoformat()}不合理")
+        raise InvalidIdNumber(_("身份证号中的出生日期%(date)s不合理") % {"date": birth.isoformat()})
     expected = id_check_char(number[:17])
     if number[17] != expected:
-        raise InvalidIdNumber(f"身份证号校验位错误(应为{expected})")
+        raise InvalidIdNumber(_("身份证号校验位错误(应为%(char)s)") % {"char": expected})
     return IdFacts(region=number[:6], birth_date=birth, sex="M" if int(number[16]) % 2 else "F")
 
 
-def check_id_consistency(facts: IdFacts, *, birth_date: dt.date | None, sex: str | None) -> list[str]:
+def id_consistency_problems(facts: IdFacts, *, birth_date: dt.date | None, sex: str | None) -> list[tuple[str, str]]:
+    """The (field, message) pairs where the given birth date or sex contradicts the ID number."""
     problems = []
     if birth_date and birth_date != facts.birth_date:
-        problems.append(f"出生日期与身份证号不一致(身份证号为{facts.birth_date.isoformat()})")
+        problems.append(
+            ("birth_date", _("出生日期与身份证号不一致(身份证号为%(date)s)") % {"date": facts.birth_date.isoformat()})
+        )
     if sex and sex != facts.sex:
-        problems.append("性别与身份证号不一致")
+        problems.append(("sex", _("性别与身份证号不一致")))
     return problems
+
+
+def check_id_consistency(facts: IdFacts, *, birth_date: dt.date | None, sex: str | None) -> list[str]:
+    return [message for _field, message in id_consistency_problems(facts, birth_date=birth_date, sex=sex)]
 
 
 _MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
@@ -79,7 +87,7 @@ def normalise_phone(value: str) -> str:
         return ""
     if _MOBILE_RE.match(phone) or _LANDLINE_RE.match(phone):
         return phone
-    raise InvalidPhone("电话号码格式不正确(手机号11位,以1开头;固话如0833-4201234)")
+    raise InvalidPhone(_("电话号码格式不正确(手机号11位,以1开头;固话如0833-4201234)"))
 
 
 # GB 32100-2015 unified social credit code (统一社会信用代码).
@@ -99,12 +107,12 @@ def uscc_check_char(first17: str) -> str:
 def validate_credit_code(value: str) -> str:
     code = (value or "").strip().upper()
     if len(code) != 18:
-        raise InvalidCreditCode(f"统一社会信用代码应为18位,实际为{len(code)}位")
+        raise InvalidCreditCode(_("统一社会信用代码应为18位,实际为%(n)s位") % {"n": len(code)})
     bad = [c for c in code if c not in _USCC_ALPHABET]
     if bad:
-        raise InvalidCreditCode(f"统一社会信用代码含有不允许的字符:{''.join(sorted(set(bad)))}")
+        raise InvalidCreditCode(_("统一社会信用代码含有不允许的字符:%(chars)s") % {"chars": "".join(sorted(set(bad)))})
     if code[17] != uscc_check_char(code[:17]):
-        raise InvalidCreditCode(f"统一社会信用代码校验位错误(应为{uscc_check_char(code[:17])})")
+        raise InvalidCreditCode(_("统一社会信用代码校验位错误(应为%(char)s)") % {"char": uscc_check_char(code[:17])})
     return code
 
 

@@ -14,6 +14,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from fengqiao.accounts.roles import FULL_PERSONAL_DATA_ROLES, LEADER_ROLES, has_role
 from fengqiao.core import context
@@ -94,15 +95,15 @@ REVEALABLE_FIELDS = {"id_number", "phone", "address", "registered_address", "own
 
 def _require_community(actor, community: Community | None) -> Community:
     if community is None:
-        raise ValidationError({"community": "请选择社区/村"})
+        raise ValidationError({"community": _("请选择社区/村")})
     if not Community.objects.editable_by(actor).filter(pk=community.pk).exists():
-        raise PermissionDenied(f"您无权修改“{community.name}”的数据")
+        raise PermissionDenied(_("您无权修改“%(name)s”的数据") % {"name": community.name})
     return community
 
 
 def _require_editable(actor, obj) -> None:
     if not type(obj)._default_manager.editable_by(actor).filter(pk=obj.pk).exists():
-        raise PermissionDenied(f"您无权修改“{obj}”")
+        raise PermissionDenied(_("您无权修改“%(name)s”") % {"name": obj})
 
 
 def _require_visible(actor, obj, field: str):
@@ -110,7 +111,7 @@ def _require_visible(actor, obj, field: str):
     if obj is None:
         return
     if not type(obj)._default_manager.visible_to(actor).filter(pk=obj.pk).exists():
-        raise ValidationError({field: "所选记录不存在或无权查看"})
+        raise ValidationError({field: _("所选记录不存在或无权查看")})
 
 
 def _unknown(fields, allowed):
@@ -169,10 +170,10 @@ def person_validate(person: Person, *, today: dt.date | None = None) -> None:
 
     person.name = (person.name or "").strip()
     if not person.name:
-        add("name", "请填写姓名")
+        add("name", _("请填写姓名"))
     person.id_number = rules.normalise_id_number(person.id_number)
     if not person.id_number:
-        add("id_number", "请填写证件号码")
+        add("id_number", _("请填写证件号码"))
     elif person.id_type == IdType.RESIDENT_ID:
         try:
             facts = rules.parse_id_number(person.id_number, today=today)
@@ -183,14 +184,14 @@ def person_validate(person: Person, *, today: dt.date | None = None) -> None:
                 person.birth_date = facts.birth_date
             if not person.sex:
                 person.sex = facts.sex
-            for problem in rules.check_id_consistency(facts, birth_date=person.birth_date, sex=person.sex):
-                add("birth_date" if problem.startswith("出生") else "sex", problem)
+            for field, problem in rules.id_consistency_problems(facts, birth_date=person.birth_date, sex=person.sex):
+                add(field, problem)
     if not person.birth_date:
-        add("birth_date", "请填写出生日期")
+        add("birth_date", _("请填写出生日期"))
     elif person.birth_date > (today or timezone.localdate()):
-        add("birth_date", "出生日期不能晚于今天")
+        add("birth_date", _("出生日期不能晚于今天"))
     if not person.sex:
-        add("sex", "请选择性别")
+        add("sex", _("请选择性别"))
     try:
         person.phone = rules.normalise_phone(person.phone)
     except rules.InvalidPhone as exc:
@@ -199,16 +200,16 @@ def person_validate(person: Person, *, today: dt.date | None = None) -> None:
     person.nationality = (person.nationality or "").strip() or "中国"
     if person.category == PersonCategory.FLOATING:
         if not person.inflow_date:
-            add("inflow_date", "流动人口须填写流入日期")
+            add("inflow_date", _("流动人口须填写流入日期"))
         if not person.inflow_reason:
-            add("inflow_reason", "流动人口须填写流入原因")
+            add("inflow_reason", _("流动人口须填写流入原因"))
         if person.inflow_date and person.expected_departure and person.expected_departure <= person.inflow_date:
-            add("expected_departure", "预计离开日期应晚于流入日期")
+            add("expected_departure", _("预计离开日期应晚于流入日期"))
     elif person.category == PersonCategory.FOREIGN:
         if person.nationality in ("中国", "中华人民共和国", "CN", "CHN"):
-            add("nationality", "境外人员的国籍不能是中国")
+            add("nationality", _("境外人员的国籍不能是中国"))
         if person.id_type == IdType.RESIDENT_ID:
-            add("id_type", "境外人员应使用护照、通行证或外国人永久居留身份证")
+            add("id_type", _("境外人员应使用护照、通行证或外国人永久居留身份证"))
     if person.house_id and person.address_id is None:
         person.address_id = person.house.address_id
     if errors:
@@ -223,9 +224,14 @@ def _person_duplicate_check(person: Person) -> None:
         return
     if existing.station_id != person.station_id:
         # Another station's resident: say so without showing whom (their data is not ours to see).
-        raise ValidationError({"id_number": "该证件号码已在其他派出所登记,请联系对方核实后迁入"})
+        raise ValidationError({"id_number": _("该证件号码已在其他派出所登记,请联系对方核实后迁入")})
     where = existing.community.name if existing.community_id else ""
-    raise ValidationError({"id_number": f"证件号码已登记:{existing.name}({where},编号{existing.pk}),请勿重复登记"})
+    raise ValidationError(
+        {
+            "id_number": _("证件号码已登记:%(name)s(%(where)s,编号%(id)s),请勿重复登记")
+            % {"name": existing.name, "where": where, "id": existing.pk}
+        }
+    )
 
 
 def _person_links_check(actor, person: Person) -> None:
@@ -260,17 +266,17 @@ def _address_duplicate_check(address: Address) -> None:
     text = address.compose_full_text()
     existing = Address.objects.filter(station_id=address.station_id, full_text=text).exclude(pk=address.pk).first()
     if existing is not None:
-        raise ValidationError({"road": f"该地址已存在:{text}(编号{existing.pk})"})
+        raise ValidationError({"road": _("该地址已存在:%(address)s(编号%(id)s)") % {"address": text, "id": existing.pk}})
 
 
 def _address_validate(address: Address) -> None:
     errors = {}
     if not (address.road or "").strip():
-        errors["road"] = ["请填写组/街路巷/小区"]
+        errors["road"] = [_("请填写组/街路巷/小区")]
     if address.latitude is not None and not -90 <= address.latitude <= 90:
-        errors["latitude"] = ["纬度应在-90到90之间"]
+        errors["latitude"] = [_("纬度应在-90到90之间")]
     if address.longitude is not None and not -180 <= address.longitude <= 180:
-        errors["longitude"] = ["经度应在-180到180之间"]
+        errors["longitude"] = [_("经度应在-180到180之间")]
     if errors:
         raise ValidationError(errors)
 
@@ -311,12 +317,12 @@ def address_update(*, actor, address: Address, **changes) -> Address:
 def _house_validate(actor, house: House) -> None:
     errors = {}
     if house.address_id is None:
-        errors["address"] = ["请选择房屋地址"]
+        errors["address"] = [_("请选择房屋地址")]
     else:
         _require_visible(actor, house.address, "address")
         taken = House.objects.filter(address_id=house.address_id).exclude(pk=house.pk).first()
         if taken is not None:
-            errors["address"] = [f"该地址已登记房屋(编号{taken.pk})"]
+            errors["address"] = [_("该地址已登记房屋(编号%(id)s)") % {"id": taken.pk}]
     _require_visible(actor, house.owner, "owner")
     try:
         house.owner_phone = rules.normalise_phone(house.owner_phone)
@@ -326,7 +332,7 @@ def _house_validate(actor, house: House) -> None:
         house.owner_name = house.owner.name
     this_year = timezone.localdate().year
     if house.built_year and not 1800 <= house.built_year <= this_year:
-        errors["built_year"] = [f"建成年份应在1800到{this_year}之间"]
+        errors["built_year"] = [_("建成年份应在1800到%(year)s之间") % {"year": this_year}]
     if errors:
         raise ValidationError(errors)
 
@@ -348,7 +354,7 @@ def _organisation_validate(actor, org: Organisation) -> None:
     errors = {}
     org.name = (org.name or "").strip()
     if not org.name:
-        errors["name"] = ["请填写单位名称"]
+        errors["name"] = [_("请填写单位名称")]
     if org.credit_code:
         try:
             org.credit_code = rules.validate_credit_code(org.credit_code)
@@ -357,15 +363,15 @@ def _organisation_validate(actor, org: Organisation) -> None:
         else:
             existing = Organisation.objects.filter(credit_code=org.credit_code).exclude(pk=org.pk).first()
             if existing is not None and existing.station_id != org.station_id:
-                errors["credit_code"] = ["该统一社会信用代码已在其他派出所登记"]
+                errors["credit_code"] = [_("该统一社会信用代码已在其他派出所登记")]
             elif existing is not None:
-                errors["credit_code"] = [f"该统一社会信用代码已登记:{existing.name}(编号{existing.pk})"]
+                errors["credit_code"] = [_("该统一社会信用代码已登记:%(name)s(编号%(id)s)") % {"name": existing.name, "id": existing.pk}]
     try:
         org.phone = rules.normalise_phone(org.phone)
     except rules.InvalidPhone as exc:
         errors["phone"] = [str(exc)]
     if org.address_id is None:
-        errors["address"] = ["请选择单位地址"]
+        errors["address"] = [_("请选择单位地址")]
     else:
         _require_visible(actor, org.address, "address")
     _require_visible(actor, org.legal_representative_person, "legal_representative_person")
@@ -396,14 +402,14 @@ _GEOJSON_TYPES = ("Polygon", "MultiPolygon", "Feature", "FeatureCollection")
 def _community_validate(community: Community) -> None:
     community.name = (community.name or "").strip()
     if not community.name:
-        raise ValidationError({"name": "请填写名称"})
+        raise ValidationError({"name": _("请填写名称")})
     clash = Community.objects.filter(station_id=community.station_id, name=community.name).exclude(pk=community.pk).exists()
     if clash:
-        raise ValidationError({"name": f"本所已有名为“{community.name}”的社区/村"})
+        raise ValidationError({"name": _("本所已有名为“%(name)s”的社区/村") % {"name": community.name}})
     if community.boundary is not None and (
         not isinstance(community.boundary, dict) or community.boundary.get("type") not in _GEOJSON_TYPES
     ):
-        raise ValidationError({"boundary": "边界应为GeoJSON的Polygon或MultiPolygon"})
+        raise ValidationError({"boundary": _("边界应为GeoJSON的Polygon或MultiPolygon")})
 
 
 def can_create_community(user) -> bool:
@@ -414,7 +420,7 @@ def can_create_community(user) -> bool:
 @transaction.atomic
 def community_create(*, actor, **data) -> Community:
     if not can_create_community(actor):
-        raise PermissionDenied("只有所领导或系统管理员可以新建社区/村")
+        raise PermissionDenied(_("只有所领导或系统管理员可以新建社区/村"))
     _unknown(data, COMMUNITY_FIELDS)
     community = Community(station_id=actor.station_id)
     _apply(community, data, COMMUNITY_FIELDS)
@@ -438,16 +444,16 @@ def community_update(*, actor, community: Community, **changes) -> Community:
 def community_grant(*, actor, user, community: Community, reason: str, until: dt.datetime | None = None) -> CommunityGrant:
     """A leader lets `user` edit the records of `community` (until a time, or until revoked)."""
     if not has_role(actor, LEADER_ROLES):
-        raise PermissionDenied("只有所领导可以授权")
+        raise PermissionDenied(_("只有所领导可以授权"))
     if not Community.objects.editable_by(actor).filter(pk=community.pk).exists():
-        raise PermissionDenied(f"您无权授权“{community.name}”")
+        raise PermissionDenied(_("您无权授权“%(name)s”") % {"name": community.name})
     if user.station_id != community.station_id:
-        raise ValidationError({"user": "只能授权本所人员"})
+        raise ValidationError({"user": _("只能授权本所人员")})
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": "请填写授权原因"})
+        raise ValidationError({"reason": _("请填写授权原因")})
     if until is not None and until <= timezone.now():
-        raise ValidationError({"until": "有效期应晚于现在"})
+        raise ValidationError({"until": _("有效期应晚于现在")})
     grant = CommunityGrant.objects.filter(user=user, community=community).first() or CommunityGrant(user=user, community=community)
     grant.granted_by = actor
     grant.granted_at = timezone.now()
@@ -460,9 +466,9 @@ def community_grant(*, actor, user, community: Community, reason: str, until: dt
 @transaction.atomic
 def community_grant_revoke(*, actor, grant: CommunityGrant) -> None:
     if not has_role(actor, LEADER_ROLES):
-        raise PermissionDenied("只有所领导可以撤销授权")
+        raise PermissionDenied(_("只有所领导可以撤销授权"))
     if not Community.objects.editable_by(actor).filter(pk=grant.community_id).exists():
-        raise PermissionDenied("您无权撤销该授权")
+        raise PermissionDenied(_("您无权撤销该授权"))
     grant.delete()
 
 
@@ -472,16 +478,16 @@ def community_grant_revoke(*, actor, grant: CommunityGrant) -> None:
 def _liaison_validate(point: LiaisonPoint) -> None:
     errors = {}
     if not (point.name or "").strip():
-        errors["name"] = ["请填写联络点名称"]
+        errors["name"] = [_("请填写联络点名称")]
     if not (point.contact_name or "").strip():
-        errors["contact_name"] = ["请填写联络人"]
+        errors["contact_name"] = [_("请填写联络人")]
     try:
         point.contact_phone = rules.normalise_phone(point.contact_phone)
     except rules.InvalidPhone as exc:
         errors["contact_phone"] = [str(exc)]
     else:
         if not point.contact_phone:
-            errors["contact_phone"] = ["请填写联系电话"]
+            errors["contact_phone"] = [_("请填写联系电话")]
     if errors:
         raise ValidationError(errors)
 
@@ -507,12 +513,12 @@ def can_reveal(user) -> bool:
 def personal_data_reveal(*, actor, obj, fields, purpose: str = "", channel: str = "web") -> PersonalDataAccess:
     """Record that `actor` saw `fields` of `obj` unmasked. Only roles in FULL_PERSONAL_DATA_ROLES may."""
     if not can_reveal(actor):
-        raise PermissionDenied("您的角色无权查看完整个人信息")
+        raise PermissionDenied(_("您的角色无权查看完整个人信息"))
     if not type(obj)._default_manager.visible_to(actor).filter(pk=obj.pk).exists():
-        raise PermissionDenied("您无权查看该记录")
+        raise PermissionDenied(_("您无权查看该记录"))
     fields = [f for f in fields if f in REVEALABLE_FIELDS]
     if not fields:
-        raise ValidationError("没有可显示的个人信息字段")
+        raise ValidationError(_("没有可显示的个人信息字段"))
     current = context.current()
     return PersonalDataAccess.objects.create(
         user=actor,

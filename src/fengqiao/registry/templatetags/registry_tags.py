@@ -1,5 +1,6 @@
 from django import template
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy
 
 register = template.Library()
 
@@ -30,10 +31,16 @@ def mask_address(value):
     return _mask(value)
 
 
-_FIELD_LABELS = {"id_number": "证件号码", "phone": "手机号", "address": "现住地址", "registered_address": "户籍地址", "owner_phone": "房主电话"}
+_FIELD_LABELS = {
+    "id_number": gettext_lazy("证件号码"),
+    "phone": gettext_lazy("手机号"),
+    "address": gettext_lazy("现住地址"),
+    "registered_address": gettext_lazy("户籍地址"),
+    "owner_phone": gettext_lazy("房主电话"),
+}
 
 
 @register.filter
 def field_labels(fields):
     """["id_number", "phone"] -> 证件号码、手机号"""
-    return "、".join(_FIELD_LABELS.get(f, f) for f in fields or [])
+    return "、".join(str(_FIELD_LABELS.get(f, f)) for f in fields or [])
