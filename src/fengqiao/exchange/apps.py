@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ExchangeConfig(AppConfig):
     name = "fengqiao.exchange"
     label = "exchange"
-    verbose_name = "导入导出"
+    verbose_name = _("导入导出")

@@ -20,6 +20,7 @@ from django.core.files.base import File
 from django.db import transaction
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from fengqiao.accounts.roles import KEY_PERSON_ROLES, UNMASKED_EXPORT_ROLES, has_role
 from fengqiao.core import context, masking
@@ -314,7 +315,7 @@ def export_job_run(record_id: int) -> ExportRecord:
         ExportRecord.objects.filter(pk=record.pk).update(
             status=ExportStatus.FAILED,
             finished_at=timezone.now(),
-            summary=f"导出失败({type(exc).__name__}),请重试或联系管理员",
+            summary=gettext("导出失败(%(error)s),请重试或联系管理员") % {"error": type(exc).__name__},
         )
         record.refresh_from_db()
         return record
@@ -324,7 +325,7 @@ def export_job_run(record_id: int) -> ExportRecord:
         row_count=len(exported),
         processed_rows=len(exported),
         finished_at=timezone.now(),
-        summary=f"已导出 {len(exported)} 行",
+        summary=gettext("已导出 %(n)s 行") % {"n": len(exported)},
     )
     record.refresh_from_db()
     return record

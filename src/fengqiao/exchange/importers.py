@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from fengqiao.core.audit import log_bulk
 from fengqiao.exchange import rules as cells
@@ -128,14 +129,19 @@ class Importer:
     def community(self, row: int, values: dict) -> Community | None:
         name = cells.text(values.get("community"))
         if not name:
-            self.error(row, "community", name, "请填写社区/村")
+            self.error(row, "community", name, _("请填写社区/村"))
             return None
         community = self.communities.get(name)
         if community is None:
-            self.error(row, "community", name, f"“{name}”不是本所的社区/村")
+            self.error(row, "community", name, _("“%(name)s”不是本所的社区/村") % {"name": name})
             return None
         if community.pk not in self.editable:
-            self.error(row, "community", name, f"您无权导入“{name}”的数据(只能导入您负责的社区/村)")
+            self.error(
+                row,
+                "community",
+                name,
+                _("您无权导入“%(name)s”的数据(只能导入您负责的社区/村)") % {"name": name},
+            )
             return None
         return community
 
@@ -143,9 +149,9 @@ class Importer:
         parts = {key: self.text(row, values, key) for key in _ADDRESS_PARTS}
         if not parts["road"]:
             if required:
-                self.error(row, "road", "", "请填写街路巷/小区")
+                self.error(row, "road", "", _("请填写街路巷/小区"))
             elif any(parts[k] for k in _ADDRESS_PARTS[1:]):
-                self.error(row, "road", "", "填写了门牌、楼栋或户室时须填写街路巷/小区")
+                self.error(row, "road", "", _("填写了门牌、楼栋或户室时须填写街路巷/小区"))
             return None, None
         if community is None:
             return None, None
@@ -156,7 +162,7 @@ class Importer:
             full_text = Address(community=community, **parts).compose_full_text()
             self._full_texts[cache_key] = full_text
         if len(full_text) > Address._meta.get_field("full_text").max_length:
-            self.error(row, "road", parts["road"], "地址过长")
+            self.error(row, "road", parts["road"], _("地址过长"))
             return None, None
         return (community.pk, full_text), parts
 
@@ -228,7 +234,7 @@ class Importer:
             community_id = plan.obj.community_id
             if community_id not in self.editable:
                 name = next((c.name for c in self.communities.values() if c.pk == community_id), "")
-                self.error(plan.row, "community", name, f"您已无权导入“{name}”的数据")
+                self.error(plan.row, "community", name, _("您已无权导入“%(name)s”的数据") % {"name": name})
             else:
                 good.append(plan)
         return self.check_against_database(good)
@@ -364,12 +370,12 @@ class PersonImporter(Importer):
             and departure <= inflow_date
             and person.category != PersonCategory.FLOATING
         ):
-            self.error(row, "expected_departure", departure, "预计离开日期应晚于流入日期")
+            self.error(row, "expected_departure", departure, _("预计离开日期应晚于流入日期"))
         if person.id_number and "id_number" not in self._row_errors:
             key = (person.id_type, person.id_number)
             first = self.seen_ids.get(key)
             if first is not None:
-                self.error(row, "id_number", person.id_number, f"与第{first}行的证件号码重复")
+                self.error(row, "id_number", person.id_number, _("与第%(row)s行的证件号码重复") % {"row": first})
             else:
                 self.seen_ids[key] = row
         address_key, parts = self.address(row, values, community, required=False)
@@ -386,7 +392,7 @@ class PersonImporter(Importer):
         for plan in plans:
             if (plan.obj.id_type, plan.obj.id_number) in taken:
                 self.error(
-                    plan.row, "id_number", plan.obj.id_number, "该证件号码已登记,请勿重复导入"
+                    plan.row, "id_number", plan.obj.id_number, _("该证件号码已登记,请勿重复导入")
                 )
             else:
                 good.append(plan)
@@ -498,7 +504,12 @@ class HouseImporter(Importer):
         if address_key is not None:
             first = self.seen_addresses.get(address_key[1])
             if first is not None:
-                self.error(row, "road", parts["road"], f"与第{first}行是同一地址({address_key[1]})")
+                self.error(
+                    row,
+                    "road",
+                    parts["road"],
+                    _("与第%(row)s行是同一地址(%(address)s)") % {"row": first, "address": address_key[1]},
+                )
             else:
                 self.seen_addresses[address_key[1]] = row
         return Plan(row=row, obj=house, address_key=address_key, address_parts=parts)
@@ -517,7 +528,8 @@ class HouseImporter(Importer):
                     plan.row,
                     "road",
                     plan.address_parts["road"],
-                    f"该地址已登记房屋({plan.address_key[1]},编号{taken[address_id]})",
+                    _("该地址已登记房屋(%(address)s,编号%(id)s)")
+                    % {"address": plan.address_key[1], "id": taken[address_id]},
                 )
             else:
                 good.append(plan)

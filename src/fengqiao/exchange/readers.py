@@ -13,6 +13,8 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.utils.translation import gettext as _
+
 from fengqiao.exchange.choices import ImportKind
 from fengqiao.exchange.columns import COLUMNS, SHEET_NAMES, Column, header_lookup, normalise_header
 
@@ -47,9 +49,10 @@ def file_type(name: str) -> str:
     if suffix in CSV_SUFFIXES:
         return "csv"
     if suffix == ".xls":
-        raise FileProblem("不支持旧版 .xls 格式,请在 Excel 中“另存为”.xlsx 后再上传")
-    shown = suffix or "(无扩展名)"
-    raise FileProblem(f"不支持的文件类型“{shown}”,请上传 .xlsx 或 .csv 文件")
+        raise FileProblem(_("不支持旧版 .xls 格式,请在 Excel 中“另存为”.xlsx 后再上传"))
+    if not suffix:
+        raise FileProblem(_("不支持的文件类型“(无扩展名)”,请上传 .xlsx 或 .csv 文件"))
+    raise FileProblem(_("不支持的文件类型“%(suffix)s”,请上传 .xlsx 或 .csv 文件") % {"suffix": suffix})
 
 
 def read_table(path, name: str, kind: str, *, max_rows: int) -> Table:
@@ -57,7 +60,7 @@ def read_table(path, name: str, kind: str, *, max_rows: int) -> Table:
     path = Path(path)
     kind_type = file_type(name)
     if path.stat().st_size == 0:
-        raise FileProblem("文件是空的(0 字节),请检查后重新上传")
+        raise FileProblem(_("文件是空的(0 字节),请检查后重新上传"))
     if kind_type == "xlsx":
         sheet, rows = _xlsx_rows(path, kind)
     else:
@@ -70,14 +73,14 @@ def read_table(path, name: str, kind: str, *, max_rows: int) -> Table:
 
 def _xlsx_rows(path: Path, kind: str):
     if not zipfile.is_zipfile(path):
-        raise FileProblem("文件不是有效的 Excel(.xlsx) 文件:可能已损坏,或只是把扩展名改成了 .xlsx")
+        raise FileProblem(_("文件不是有效的 Excel(.xlsx) 文件:可能已损坏,或只是把扩展名改成了 .xlsx"))
     import openpyxl
 
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken package
         raise FileProblem(
-            "文件不是有效的 Excel(.xlsx) 文件:可能已损坏,或只是把扩展名改成了 .xlsx"
+            _("文件不是有效的 Excel(.xlsx) 文件:可能已损坏,或只是把扩展名改成了 .xlsx")
         ) from exc
     sheet = _pick_sheet(workbook, kind)
 
@@ -85,7 +88,9 @@ def _xlsx_rows(path: Path, kind: str):
         try:
             yield from enumerate(sheet.iter_rows(values_only=True), start=1)
         except Exception as exc:
-            raise FileProblem(f"工作表“{sheet.title}”无法读取:文件可能已损坏") from exc
+            raise FileProblem(
+                _("工作表“%(sheet)s”无法读取:文件可能已损坏") % {"sheet": sheet.title}
+            ) from exc
         finally:
             workbook.close()
 
@@ -95,15 +100,22 @@ def _xlsx_rows(path: Path, kind: str):
 def _pick_sheet(workbook, kind: str):
     names = [ws.title.strip() for ws in workbook.worksheets]
     if not names:
-        raise FileProblem("文件中没有工作表")
+        raise FileProblem(_("文件中没有工作表"))
     for wanted in SHEET_NAMES[kind]:
         if wanted in names:
             return workbook.worksheets[names.index(wanted)]
     other = ImportKind.HOUSES if kind == ImportKind.PERSONS else ImportKind.PERSONS
     if names[0] in SHEET_NAMES[other]:
         raise FileProblem(
-            f"第一个工作表名为“{names[0]}”,看来是{ImportKind(other).label}导入表,"
-            f"而您正在导入{ImportKind(kind).label};请选择正确的文件或导入类型"
+            _(
+                "第一个工作表名为“%(sheet)s”,看来是%(other)s导入表,"
+                "而您正在导入%(kind)s;请选择正确的文件或导入类型"
+            )
+            % {
+                "sheet": names[0],
+                "other": ImportKind(other).label,
+                "kind": ImportKind(kind).label,
+            }
         )
     return workbook.worksheets[0]
 
@@ -117,15 +129,15 @@ def _decode(raw: bytes) -> str:
             return raw.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise FileProblem("无法识别 CSV 文件的编码,请保存为 UTF-8 或 GBK 编码")
+    raise FileProblem(_("无法识别 CSV 文件的编码,请保存为 UTF-8 或 GBK 编码"))
 
 
 def _csv_rows(path: Path):
     raw = path.read_bytes()
     if raw.startswith(b"PK\x03\x04"):
-        raise FileProblem("该文件实际是 Excel 文件,请把扩展名改回 .xlsx 再上传")
+        raise FileProblem(_("该文件实际是 Excel 文件,请把扩展名改回 .xlsx 再上传"))
     if b"\x00" in raw[:8192]:
-        raise FileProblem("文件不是 CSV 文本文件(含有二进制内容),请上传 .xlsx 或 .csv 文件")
+        raise FileProblem(_("文件不是 CSV 文本文件(含有二进制内容),请上传 .xlsx 或 .csv 文件"))
     text = _decode(raw)
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
@@ -136,7 +148,9 @@ def _csv_rows(path: Path):
             for values in reader:
                 yield reader.line_num, values
         except csv.Error as exc:
-            raise FileProblem(f"CSV 第{reader.line_num}行格式错误:{exc}") from exc
+            raise FileProblem(
+                _("CSV 第%(row)s行格式错误:%(error)s") % {"row": reader.line_num, "error": exc}
+            ) from exc
 
     return rows()
 
@@ -158,8 +172,9 @@ def _table(kind: str, sheet: str, rows, *, max_rows: int) -> Table:
         if number >= _HEADER_SEARCH_ROWS:
             break
     if header is None:
-        where = f"工作表“{sheet}”" if sheet else "文件"
-        raise FileProblem(f"{where}是空的,没有表头和数据")
+        if sheet:
+            raise FileProblem(_("工作表“%(sheet)s”是空的,没有表头和数据") % {"sheet": sheet})
+        raise FileProblem(_("文件是空的,没有表头和数据"))
     header_number, header_values = header
     positions: list[int] = []
     columns: list[Column] = []
@@ -172,23 +187,32 @@ def _table(kind: str, sheet: str, rows, *, max_rows: int) -> Table:
             ignored.append(str(value).strip())
             continue
         if column in columns:
-            raise FileProblem(f"第{header_number}行:列“{column.title}”出现了两次")
+            raise FileProblem(
+                _("第%(row)s行:列“%(column)s”出现了两次")
+                % {"row": header_number, "column": column.title}
+            )
         columns.append(column)
         positions.append(index)
     missing = [c.title for c in COLUMNS[kind] if c.required and c not in columns]
     if missing:
-        message = (
-            f"第{header_number}行(表头)缺少必填列:{'、'.join(missing)}。请使用导入模板,第一行为列名"
-        )
         other = ImportKind.HOUSES if kind == ImportKind.PERSONS else ImportKind.PERSONS
         other_lookup = header_lookup(other)
+        params = {"row": header_number, "columns": "、".join(missing), "other": ImportKind(other).label}
         if any(
             normalise_header(v) in other_lookup and normalise_header(v) not in lookup
             for v in header_values
             if not _empty(v)
         ):
-            message += f"(这看来是{ImportKind(other).label}的表格)"
-        raise FileProblem(message)
+            raise FileProblem(
+                _(
+                    "第%(row)s行(表头)缺少必填列:%(columns)s。请使用导入模板,第一行为列名"
+                    "(这看来是%(other)s的表格)"
+                )
+                % params
+            )
+        raise FileProblem(
+            _("第%(row)s行(表头)缺少必填列:%(columns)s。请使用导入模板,第一行为列名") % params
+        )
     table = Table(
         kind=kind,
         sheet=sheet,
@@ -201,10 +225,12 @@ def _table(kind: str, sheet: str, rows, *, max_rows: int) -> Table:
         if all(_empty(v) for v in picked):
             continue
         if len(table.rows) >= max_rows:
-            raise FileProblem(f"文件超过 {max_rows:,} 行数据的上限,请拆分后分批导入")
+            raise FileProblem(
+                _("文件超过 %(max)s 行数据的上限,请拆分后分批导入") % {"max": f"{max_rows:,}"}
+            )
         table.rows.append((number, picked))
     if not table.rows:
-        raise FileProblem("文件只有表头,没有数据行")
+        raise FileProblem(_("文件只有表头,没有数据行"))
     return table
 
 

@@ -12,6 +12,7 @@ import functools
 import re
 
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 
 class CellError(ValueError):
@@ -29,7 +30,7 @@ def text(value, *, max_length: int | None = None) -> str:
         value = int(value)
     result = str(value).strip()
     if max_length and len(result) > max_length:
-        raise CellError(f"内容过长(最多{max_length}个字,实际{len(result)}个字)")
+        raise CellError(_("内容过长(最多%(max)s个字,实际%(n)s个字)") % {"max": max_length, "n": len(result)})
     return result
 
 
@@ -44,18 +45,18 @@ def date(value) -> dt.date | None:
     raw = text(value)
     match = _DATE_RE.match(raw) or _COMPACT_DATE_RE.match(raw)
     if not match:
-        raise CellError("日期格式不正确,应如 2023-02-28")
+        raise CellError(_("日期格式不正确,应如 2023-02-28"))
     year, month, day = (int(part) for part in match.groups())
     try:
         return dt.date(year, month, day)
     except ValueError as exc:
-        raise CellError(f"日期 {year}-{month:02d}-{day:02d} 不存在") from exc
+        raise CellError(_("日期 %(date)s 不存在") % {"date": f"{year}-{month:02d}-{day:02d}"}) from exc
 
 
 @functools.cache
 def _labels(choices, language) -> dict[str, str]:
     """Label (in the active language and in Chinese) → key; keys map to themselves."""
-    lookup = {key: key for key, _ in choices.choices}
+    lookup = {key: key for key, _label in choices.choices}
     with translation.override("zh-hans"):
         lookup.update({str(label): key for key, label in choices.choices})
     lookup.update({str(label): key for key, label in choices.choices})
@@ -72,28 +73,28 @@ def choice(value, choices, *, extra: dict[str, str] | None = None) -> str:
         key = extra.get(raw)
     if key is not None:
         return key
-    shown = "/".join(str(label) for _, label in choices.choices)
-    raise CellError(f"“{raw}”不是可选的值({shown})")
+    shown = "/".join(str(label) for _key, label in choices.choices)
+    raise CellError(_("“%(value)s”不是可选的值(%(choices)s)") % {"value": raw, "choices": shown})
 
 
 def integer(value, *, minimum: int | None = None, maximum: int | None = None) -> int | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool):
-        raise CellError("应为整数")
+        raise CellError(_("应为整数"))
     if isinstance(value, float):
         if not value.is_integer():
-            raise CellError("应为整数")
+            raise CellError(_("应为整数"))
         value = int(value)
     if not isinstance(value, int):
         raw = text(value)
         if not re.fullmatch(r"-?\d+", raw):
-            raise CellError("应为整数")
+            raise CellError(_("应为整数"))
         value = int(raw)
     if minimum is not None and value < minimum:
-        raise CellError(f"应不小于{minimum}")
+        raise CellError(_("应不小于%(n)s") % {"n": minimum})
     if maximum is not None and value > maximum:
-        raise CellError(f"应不大于{maximum}")
+        raise CellError(_("应不大于%(n)s") % {"n": maximum})
     return value
 
 
@@ -103,19 +104,19 @@ def number(value, *, max_digits: int, decimal_places: int) -> decimal.Decimal | 
     try:
         result = decimal.Decimal(text(value) if not isinstance(value, float) else repr(value))
     except decimal.InvalidOperation as exc:
-        raise CellError("应为数字,如 89.5") from exc
+        raise CellError(_("应为数字,如 89.5")) from exc
     if not result.is_finite() or result <= 0:
-        raise CellError("应为大于0的数字")
+        raise CellError(_("应为大于0的数字"))
     result = result.quantize(
         decimal.Decimal(1).scaleb(-decimal_places), rounding=decimal.ROUND_HALF_UP
     )
     if len(result.as_tuple().digits) > max_digits:
-        raise CellError("数字过大")
+        raise CellError(_("数字过大"))
     return result
 
 
 def id_text(value) -> str:
     """An ID number must come as text: Excel keeps only 15 significant digits of a number."""
     if isinstance(value, int | float) and not isinstance(value, bool):
-        raise CellError("证件号码被存成了数字,末几位已丢失;请把该列设为“文本”格式后重新填写")
+        raise CellError(_("证件号码被存成了数字,末几位已丢失;请把该列设为“文本”格式后重新填写"))
     return text(value)

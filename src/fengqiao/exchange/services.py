@@ -19,6 +19,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import File
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from fengqiao.accounts.roles import REGISTRY_IMPORT_ROLES, has_role
 from fengqiao.core import context
@@ -37,7 +38,10 @@ def can_import(user) -> bool:
 def limits_text() -> str:
     megabytes = settings.IMPORT_MAX_BYTES / (1024 * 1024)
     size = f"{megabytes:g} MB" if megabytes >= 1 else f"{settings.IMPORT_MAX_BYTES // 1024} KB"
-    return f"文件不超过 {size},不超过 {settings.IMPORT_MAX_ROWS:,} 行数据;格式 .xlsx 或 .csv(UTF-8 或 GBK 编码)"
+    return _("文件不超过 %(size)s,不超过 %(rows)s 行数据;格式 .xlsx 或 .csv(UTF-8 或 GBK 编码)") % {
+        "size": size,
+        "rows": f"{settings.IMPORT_MAX_ROWS:,}",
+    }
 
 
 # ----------------------------------------------------------------------------- upload
@@ -47,22 +51,26 @@ def limits_text() -> str:
 def import_job_create(*, actor, kind: str, upload) -> ImportJob:
     """Store an uploaded file as a new job. Refuses (nothing stored) files of the wrong type or size."""
     if not can_import(actor):
-        raise PermissionDenied("您的角色无权导入数据")
+        raise PermissionDenied(_("您的角色无权导入数据"))
     if kind not in ImportKind.values:
-        raise ValidationError({"kind": "请选择导入类型"})
+        raise ValidationError({"kind": _("请选择导入类型")})
     if upload is None:
-        raise ValidationError({"file": "请选择要上传的文件"})
+        raise ValidationError({"file": _("请选择要上传的文件")})
     name = os.path.basename(upload.name or "")[:200]
     try:
         file_type(name)
     except FileProblem as exc:
         raise ValidationError({"file": str(exc)}) from exc
     if upload.size == 0:
-        raise ValidationError({"file": "文件是空的(0 字节),请检查后重新上传"})
+        raise ValidationError({"file": _("文件是空的(0 字节),请检查后重新上传")})
     if upload.size > settings.IMPORT_MAX_BYTES:
         raise ValidationError(
             {
-                "file": f"文件大小 {upload.size / 1048576:.1f} MB 超过上限 {settings.IMPORT_MAX_BYTES / 1048576:g} MB,请拆分后分批导入"
+                "file": _("文件大小 %(size)s MB 超过上限 %(max)s MB,请拆分后分批导入")
+                % {
+                    "size": f"{upload.size / 1048576:.1f}",
+                    "max": f"{settings.IMPORT_MAX_BYTES / 1048576:g}",
+                }
             }
         )
     job = ImportJob(
@@ -141,14 +149,17 @@ def import_job_validate(job_id: int) -> ImportJob:
         return job
     except Exception:
         logger.exception("import job %s: validation crashed", job.pk)
-        _fail(job, "校验时发生内部错误,未写入任何数据;请联系管理员")
+        _fail(job, _("校验时发生内部错误,未写入任何数据;请联系管理员"))
         return job
     job.status = ImportStatus.VALIDATED
     job.validated_at = timezone.now()
-    job.summary = (
-        f"共 {job.total_rows} 行:正确 {job.valid_count} 行,有错误 {job.invalid_count} 行"
-        + ("" if job.invalid_count else ",可以全部导入")
-    )
+    counts = {"total": job.total_rows, "valid": job.valid_count, "invalid": job.invalid_count}
+    if job.invalid_count:
+        job.summary = _("共 %(total)s 行:正确 %(valid)s 行,有错误 %(invalid)s 行") % counts
+    else:
+        job.summary = (
+            _("共 %(total)s 行:正确 %(valid)s 行,有错误 %(invalid)s 行,可以全部导入") % counts
+        )
     job.save()
     return job
 
@@ -159,24 +170,27 @@ def import_job_validate(job_id: int) -> ImportJob:
 def import_job_commit_start(*, actor, job: ImportJob, mode: str) -> ImportJob:
     """Claim a validated job for committing (exactly once); the caller then runs `import_job_commit`."""
     if job.user_id != actor.pk:
-        raise PermissionDenied("只能导入自己上传的文件")
+        raise PermissionDenied(_("只能导入自己上传的文件"))
     if not can_import(actor):
-        raise PermissionDenied("您的角色无权导入数据")
+        raise PermissionDenied(_("您的角色无权导入数据"))
     if mode not in ImportMode.values:
-        raise ValidationError("请选择导入方式")
+        raise ValidationError(_("请选择导入方式"))
     if job.status != ImportStatus.VALIDATED:
-        raise ValidationError("该文件正在导入或已经导入,不会重复导入")
+        raise ValidationError(_("该文件正在导入或已经导入,不会重复导入"))
     if mode == ImportMode.ALL and job.invalid_count:
         raise ValidationError(
-            f"还有 {job.invalid_count} 行有错误,不能全部导入;请改正后重新上传,或选择“只导入正确的行”"
+            _(
+                "还有 %(n)s 行有错误,不能全部导入;请改正后重新上传,或选择“只导入正确的行”"
+            )
+            % {"n": job.invalid_count}
         )
     if not job.valid_count:
-        raise ValidationError("没有正确的行可以导入")
+        raise ValidationError(_("没有正确的行可以导入"))
     claimed = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.VALIDATED).update(
         status=ImportStatus.COMMITTING, mode=mode, processed_rows=0
     )
     if claimed != 1:
-        raise ValidationError("该文件正在导入或已经导入,不会重复导入")
+        raise ValidationError(_("该文件正在导入或已经导入,不会重复导入"))
     job.refresh_from_db()
     return job
 
@@ -206,11 +220,14 @@ def import_job_commit(job_id: int) -> ImportJob:
             if job.mode == ImportMode.ALL and job.invalid_count:
                 _fail(
                     job,
-                    f"校验之后数据有变化:现有 {job.invalid_count} 行错误,按“全部导入”的要求未导入任何数据",
+                    _(
+                        "校验之后数据有变化:现有 %(n)s 行错误,按“全部导入”的要求未导入任何数据"
+                    )
+                    % {"n": job.invalid_count},
                 )
                 return job
             if not plans:
-                _fail(job, "没有正确的行可以导入,未写入任何数据")
+                _fail(job, _("没有正确的行可以导入,未写入任何数据"))
                 return job
             ImportJob.objects.filter(pk=job.pk).update(processed_rows=0)
             with transaction.atomic():
@@ -220,23 +237,49 @@ def import_job_commit(job_id: int) -> ImportJob:
         return job
     except Exception as exc:
         logger.exception("import job %s: commit failed", job.pk)
-        _fail(job, f"导入失败,未写入任何数据({type(exc).__name__})")
+        _fail(job, _("导入失败,未写入任何数据(%(error)s)") % {"error": type(exc).__name__})
         return job
     job.created_count = counts.get(job.kind, 0)
     job.status = ImportStatus.DONE
     job.finished_at = timezone.now()
     job.processed_rows = job.total_rows
-    extra = []
-    if job.kind == ImportKind.PERSONS and counts.get("houses"):
-        extra.append(f"新建房屋 {counts['houses']} 处")
-    if counts.get("addresses"):
-        extra.append(f"新建标准地址 {counts['addresses']} 个")
-    skipped = f",跳过有错误的 {job.invalid_count} 行" if job.invalid_count else ""
-    job.summary = f"已导入{ImportKind(job.kind).label} {job.created_count} 条{skipped}" + (
-        ";" + ",".join(extra) if extra else ""
-    )
+    job.summary = _import_summary(job, counts)
     job.save()
     return job
+
+
+def _import_summary(job: ImportJob, counts: dict) -> str:
+    """One whole sentence per case (no translated fragments glued together)."""
+    params = {
+        "kind": ImportKind(job.kind).label,
+        "n": job.created_count,
+        "skipped": job.invalid_count,
+        "houses": counts.get("houses", 0) if job.kind == ImportKind.PERSONS else 0,
+        "addresses": counts.get("addresses", 0),
+    }
+    if job.invalid_count:
+        if params["houses"] and params["addresses"]:
+            text = _(
+                "已导入%(kind)s %(n)s 条,跳过有错误的 %(skipped)s 行;"
+                "新建房屋 %(houses)s 处,新建标准地址 %(addresses)s 个"
+            )
+        elif params["houses"]:
+            text = _("已导入%(kind)s %(n)s 条,跳过有错误的 %(skipped)s 行;新建房屋 %(houses)s 处")
+        elif params["addresses"]:
+            text = _(
+                "已导入%(kind)s %(n)s 条,跳过有错误的 %(skipped)s 行;新建标准地址 %(addresses)s 个"
+            )
+        else:
+            text = _("已导入%(kind)s %(n)s 条,跳过有错误的 %(skipped)s 行")
+    elif params["houses"] and params["addresses"]:
+        text = _("已导入%(kind)s %(n)s 条;新建房屋 %(houses)s 处,新建标准地址 %(addresses)s 个")
+    elif params["houses"]:
+        text = _("已导入%(kind)s %(n)s 条;新建房屋 %(houses)s 处")
+    elif params["addresses"]:
+        text = _("已导入%(kind)s %(n)s 条;新建标准地址 %(addresses)s 个")
+    else:
+        text = _("已导入%(kind)s %(n)s 条")
+    return text % params
 
 
 # ----------------------------------------------------------------------------- retention
@@ -268,7 +311,10 @@ def import_files_purge(*, now=None, keep_days: int | None = None) -> int:
             changes |= {
                 "status": ImportStatus.FAILED,
                 "finished_at": now,
-                "summary": f"文件已超过保留期限({keep_days} 天)被删除,未导入;如仍需导入请重新上传",
+                "summary": _(
+                    "文件已超过保留期限(%(days)s 天)被删除,未导入;如仍需导入请重新上传"
+                )
+                % {"days": keep_days},
             }
         # conditional: a job claimed for committing since we read it keeps its status
         ImportJob.objects.filter(pk=job.pk, status=job.status).update(**changes)

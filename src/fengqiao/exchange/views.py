@@ -10,6 +10,8 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fengqiao.exchange import exports, services, tasks
@@ -52,7 +54,7 @@ def _own_job(request, pk) -> ImportJob:
 def import_start(request, kind):
     kind = _import_kind(kind)
     if not services.can_import(request.user):
-        return _forbidden(request, "您的角色无权导入数据")
+        return _forbidden(request, _("您的角色无权导入数据"))
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -63,7 +65,7 @@ def import_start(request, kind):
             for message in exc.messages:
                 form.add_error("file", message)
         else:
-            tasks.validate_import(job.pk)
+            tasks.validate_import(job.pk, translation.get_language())
             return redirect("exchange:job_detail", pk=job.pk)
     return render(
         request,
@@ -128,7 +130,7 @@ def job_commit(request, pk):
     job = _own_job(request, pk)
     form = CommitForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "请选择导入方式")
+        messages.error(request, _("请选择导入方式"))
         return redirect("exchange:job_detail", pk=job.pk)
     try:
         services.import_job_commit_start(
@@ -139,7 +141,7 @@ def job_commit(request, pk):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("exchange:job_detail", pk=job.pk)
-    tasks.commit_import(job.pk)
+    tasks.commit_import(job.pk, translation.get_language())
     return redirect("exchange:job_detail", pk=job.pk)
 
 
@@ -177,7 +179,7 @@ def export(request, kind):
         > settings.EXPORT_INLINE_ROWS
     ):
         record = exports.export_job_start(actor=request.user, kind=kind, params=request.GET)
-        tasks.run_export(record.pk)
+        tasks.run_export(record.pk, translation.get_language())
         return redirect("exchange:export_detail", record.pk)
     output, filename, _record = exports.export_workbook(
         actor=request.user, kind=kind, params=request.GET
