@@ -18,6 +18,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from fengqiao.notifications import channels, rules
 from fengqiao.notifications.choices import DeliveryState, Level, Outcome
@@ -262,7 +263,7 @@ def notification_mark_all_read(*, actor) -> int:
 def quiet_hours_set(*, actor, quiet_from: dt.time | None, quiet_until: dt.time | None) -> None:
     """Set the actor's own quiet hours (both or neither)."""
     if (quiet_from is None) != (quiet_until is None):
-        raise ValueError("免打扰开始和结束时间须同时填写或同时留空")
+        raise ValueError(_("免打扰开始和结束时间须同时填写或同时留空"))
     with transaction.atomic():
         actor.quiet_from, actor.quiet_until = quiet_from, quiet_until
         actor.save(update_fields=["quiet_from", "quiet_until"])

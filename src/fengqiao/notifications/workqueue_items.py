@@ -1,5 +1,7 @@
 """The notifications part's work-queue provider: unread notifications that need action."""
 
+from django.utils.translation import gettext as _
+
 from fengqiao.core import workqueue
 from fengqiao.notifications.choices import Level
 
@@ -24,7 +26,7 @@ def unread_needing_action(user, now):
             due_at=n.created_at,
             level=n.level,
             kind=KIND,
-            kind_label="未读通知",
+            kind_label=_("未读通知"),
             object=n,
         )
         for n in rows
