@@ -15,12 +15,16 @@ def _incident_categories(request):
         (m := request.node.get_closest_marker("django_db")) and m.kwargs.get("transaction")
     ):
         request.getfixturevalue("transactional_db")
-        importlib.import_module("fengqiao.incidents.migrations.0002_categories_and_arrival_rules").load_defaults(apps)
+        importlib.import_module(
+            "fengqiao.incidents.migrations.0002_categories_and_arrival_rules"
+        ).load_defaults(apps)
 
 
 @pytest.fixture
 def owner(community_a):
-    return PersonFactory(community=community_a, station=community_a.station, name="徐明", phone="13900001111")
+    return PersonFactory(
+        community=community_a, station=community_a.station, name="徐明", phone="13900001111"
+    )
 
 
 @pytest.fixture
@@ -37,4 +41,6 @@ def vehicle_b(community_b):
 
 @pytest.fixture
 def commander(station):
-    return UserFactory(username="dora", full_name="指挥员", role=Role.COMMAND, station=station, phone="13700000000")
+    return UserFactory(
+        username="dora", full_name="指挥员", role=Role.COMMAND, station=station, phone="13700000000"
+    )

@@ -44,11 +44,23 @@ def tracked_vehicle(**kwargs) -> Vehicle:
     return vehicle
 
 
-def policy_for(vehicle, *, starts_on=dt.date(2023, 1, 1), ends_on=dt.date(2023, 12, 31), recovery_days=90,
-               table=((0, 3000), (1, 2500), (2, 2000), (3, 1500))) -> InsurancePolicy:
+def policy_for(
+    vehicle,
+    *,
+    starts_on=dt.date(2023, 1, 1),
+    ends_on=dt.date(2023, 12, 31),
+    recovery_days=90,
+    table=((0, 3000), (1, 2500), (2, 2000), (3, 1500)),
+) -> InsurancePolicy:
     policy = InsurancePolicy.objects.create(
-        station=vehicle.station, community=vehicle.community, vehicle=vehicle, insurer="人保财险", number="P-1",
-        starts_on=starts_on, ends_on=ends_on, recovery_days=recovery_days,
+        station=vehicle.station,
+        community=vehicle.community,
+        vehicle=vehicle,
+        insurer="人保财险",
+        number="P-1",
+        starts_on=starts_on,
+        ends_on=ends_on,
+        recovery_days=recovery_days,
     )
     for age, amount in table:
         PayoutRow.objects.create(policy=policy, min_age_years=age, amount=Decimal(amount))

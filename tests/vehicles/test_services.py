@@ -11,7 +11,14 @@ from fengqiao.incidents.models import Incident
 from fengqiao.notifications.models import Notification
 from fengqiao.tracking.models import Device, DeviceCommand
 from fengqiao.vehicles import services
-from fengqiao.vehicles.choices import AlarmKind, AlarmStatus, ClaimStatus, EventKind, TheftStatus, VehicleStatus
+from fengqiao.vehicles.choices import (
+    AlarmKind,
+    AlarmStatus,
+    ClaimStatus,
+    EventKind,
+    TheftStatus,
+    VehicleStatus,
+)
 from fengqiao.vehicles.models import Alarm, Theft, Tracker
 from tests.factories import UserFactory
 from tests.vehicles.factories import VehicleFactory, policy_for
@@ -61,8 +68,9 @@ def test_theft_report_needs_place_and_reporter_and_a_valid_phone(alice, vehicle)
 
 def test_recovery_closes_the_theft_and_clears_the_flag(alice, bob, vehicle):
     theft = report(alice, vehicle)
-    recovery = services.recovery_record(actor=bob, theft=theft, place="清溪镇废品站", condition="damaged",
-                                        note="后视镜损坏")
+    recovery = services.recovery_record(
+        actor=bob, theft=theft, place="清溪镇废品站", condition="damaged", note="后视镜损坏"
+    )
     theft.refresh_from_db()
     vehicle.refresh_from_db()
     assert theft.status == TheftStatus.RECOVERED and recovery.recovered_by == bob
@@ -74,8 +82,13 @@ def test_recovery_closes_the_theft_and_clears_the_flag(alice, bob, vehicle):
 def test_recovery_before_the_report_or_without_condition_is_refused(alice, vehicle):
     theft = report(alice, vehicle)
     with pytest.raises(ValidationError, match="不能早于报案时间"):
-        services.recovery_record(actor=alice, theft=theft, place="x", condition="intact",
-                                 recovered_at=theft.reported_at - dt.timedelta(hours=1))
+        services.recovery_record(
+            actor=alice,
+            theft=theft,
+            place="x",
+            condition="intact",
+            recovered_at=theft.reported_at - dt.timedelta(hours=1),
+        )
     with pytest.raises(ValidationError):
         services.recovery_record(actor=alice, theft=theft, place="x", condition="shiny")
     theft.refresh_from_db()
@@ -128,11 +141,23 @@ def test_claim_roles(bob, alice, vehicle):
 def test_policy_table_rejects_bad_rows(alice, vehicle):
     for bad in ([(0, 100), (0, 200)], [(-1, 100)], []):
         with pytest.raises(ValidationError):
-            services.policy_create(actor=alice, vehicle=vehicle, insurer="人保", starts_on=dt.date(2023, 1, 1),
-                                   ends_on=dt.date(2023, 12, 31), table=bad)
+            services.policy_create(
+                actor=alice,
+                vehicle=vehicle,
+                insurer="人保",
+                starts_on=dt.date(2023, 1, 1),
+                ends_on=dt.date(2023, 12, 31),
+                table=bad,
+            )
     with pytest.raises(ValidationError):
-        services.policy_create(actor=alice, vehicle=vehicle, insurer="人保", starts_on=dt.date(2023, 1, 1),
-                               ends_on=dt.date(2022, 12, 31), table=[(0, 100)])
+        services.policy_create(
+            actor=alice,
+            vehicle=vehicle,
+            insurer="人保",
+            starts_on=dt.date(2023, 1, 1),
+            ends_on=dt.date(2022, 12, 31),
+            table=[(0, 100)],
+        )
 
 
 # ----------------------------------------------------------------------------- arming, install desk, commands
@@ -161,14 +186,21 @@ def test_community_officer_cannot_arm_another_communitys_vehicle(bob, vehicle_b,
 
 
 def test_install_desk_registers_and_accepts_the_device(bob, owner):
-    vehicle = services.vehicle_register(actor=bob, owner=owner, plate=" 川l 88888 ", kind="e_motorcycle", brand="雅迪")
+    vehicle = services.vehicle_register(
+        actor=bob, owner=owner, plate=" 川l 88888 ", kind="e_motorcycle", brand="雅迪"
+    )
     assert vehicle.plate == "川L88888" and vehicle.community_id == owner.community_id
     pending = Device.objects.create(identifier="868120145233604", protocol="gt06", status="pending")
-    tracker = services.tracker_install(actor=bob, vehicle=vehicle, imei="868120145233604", protocol="gt06",
-                                       sim="1440012345678")
+    tracker = services.tracker_install(
+        actor=bob, vehicle=vehicle, imei="868120145233604", protocol="gt06", sim="1440012345678"
+    )
     vehicle.refresh_from_db()
     pending.refresh_from_db()
-    assert vehicle.device_id == pending.pk and pending.status == "active" and pending.station_id == vehicle.station_id
+    assert (
+        vehicle.device_id == pending.pk
+        and pending.status == "active"
+        and pending.station_id == vehicle.station_id
+    )
     assert tracker.installed_by == bob and vehicle.imei == "868120145233604"
     # a new tracker replaces the old one
     services.tracker_install(actor=bob, vehicle=vehicle, imei="013912345678", protocol="jt808")
@@ -191,10 +223,14 @@ def test_install_desk_bad_input(bob, owner, vehicle):
 
 def test_engine_cut_only_for_command_roles_with_a_reason(bob, commander, vehicle):
     with pytest.raises(PermissionDenied):
-        services.engine_command(actor=bob, vehicle=vehicle, kind="engine_cut", reason="车辆被盗,正在追踪")
+        services.engine_command(
+            actor=bob, vehicle=vehicle, kind="engine_cut", reason="车辆被盗,正在追踪"
+        )
     with pytest.raises(ValidationError, match="原因"):
         services.engine_command(actor=commander, vehicle=vehicle, kind="engine_cut", reason="")
-    command = services.engine_command(actor=commander, vehicle=vehicle, kind="engine_cut", reason="车辆被盗,正在追踪")
+    command = services.engine_command(
+        actor=commander, vehicle=vehicle, kind="engine_cut", reason="车辆被盗,正在追踪"
+    )
     assert DeviceCommand.objects.get(pk=command.pk).reason == "车辆被盗,正在追踪"
 
 
@@ -203,25 +239,38 @@ def test_engine_cut_refused_while_the_vehicle_moves_fast(commander, vehicle, set
     Device.objects.filter(pk=vehicle.device_id).update(speed_kmh=45)
     vehicle.refresh_from_db()
     with pytest.raises(ValidationError, match="45公里"):
-        services.engine_command(actor=commander, vehicle=vehicle, kind="engine_cut", reason="车辆被盗,正在追踪")
+        services.engine_command(
+            actor=commander, vehicle=vehicle, kind="engine_cut", reason="车辆被盗,正在追踪"
+        )
     assert not DeviceCommand.objects.exists()
     Device.objects.filter(pk=vehicle.device_id).update(speed_kmh=10)
     vehicle.refresh_from_db()
-    services.engine_command(actor=commander, vehicle=vehicle, kind="engine_cut", reason="车辆被盗,正在追踪")
+    services.engine_command(
+        actor=commander, vehicle=vehicle, kind="engine_cut", reason="车辆被盗,正在追踪"
+    )
 
 
 # ----------------------------------------------------------------------------- alarms
 
 
 def _draft(vehicle, kind=AlarmKind.VIBRATION, at=None):
-    return services.AlarmDraft(vehicle_id=vehicle.pk, station_id=vehicle.station_id, community_id=vehicle.community_id,
-                               kind=kind, at=at or dt.datetime(2026, 3, 1, 2, tzinfo=dt.UTC), latitude=29.2, longitude=103.9)
+    return services.AlarmDraft(
+        vehicle_id=vehicle.pk,
+        station_id=vehicle.station_id,
+        community_id=vehicle.community_id,
+        kind=kind,
+        at=at or dt.datetime(2026, 3, 1, 2, tzinfo=dt.UTC),
+        latitude=29.2,
+        longitude=103.9,
+    )
 
 
 def test_alarm_repeats_within_the_window_only_count(vehicle, settings):
     settings.VEHICLES_ALARM_REPEAT_MINUTES = 30
     first = services.alarms_raise([_draft(vehicle)])
-    again = services.alarms_raise([_draft(vehicle, at=dt.datetime(2026, 3, 1, 2, 10, tzinfo=dt.UTC))])
+    again = services.alarms_raise(
+        [_draft(vehicle, at=dt.datetime(2026, 3, 1, 2, 10, tzinfo=dt.UTC))]
+    )
     assert len(first) == 1 and again == []
     alarm = Alarm.objects.get()
     assert alarm.repeats == 1
@@ -250,13 +299,21 @@ def test_owner_sms_goes_through_the_sms_gateway(vehicle, settings, monkeypatch):
 
     settings.SMS_GATEWAY_URL = "http://sms.invalid/send"
     sent = []
-    monkeypatch.setattr(channels.SmsGatewayChannel, "send",
-                        lambda self, n, address: sent.append((address, n.title)) or channels.SendResult(200))
+    monkeypatch.setattr(
+        channels.SmsGatewayChannel,
+        "send",
+        lambda self, n, address: sent.append((address, n.title)) or channels.SendResult(200),
+    )
     alarm = services.alarms_raise([_draft(vehicle, kind=AlarmKind.POWER_CUT)])[0]
     message = OwnerMessage.objects.get(alarm=alarm)
     assert services.owner_message_attempt(message.pk) is False
     message.refresh_from_db()
-    assert message.status == "sent" and sent[0][0] == "13900001111" and "川L12345" in sent[0][1] and "断电" in sent[0][1]
+    assert (
+        message.status == "sent"
+        and sent[0][0] == "13900001111"
+        and "川L12345" in sent[0][1]
+        and "断电" in sent[0][1]
+    )
 
 
 def test_owner_sms_skipped_without_a_gateway(vehicle, settings):

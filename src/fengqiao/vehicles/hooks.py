@@ -33,15 +33,27 @@ DEVICE_ALARMS = {
 }
 
 _FIELDS = (
-    "pk", "imei", "station_id", "community_id", "armed", "armed_latitude", "armed_longitude",
-    "home_latitude", "home_longitude", "home_radius_m", "outside_fence", "status",
+    "pk",
+    "imei",
+    "station_id",
+    "community_id",
+    "armed",
+    "armed_latitude",
+    "armed_longitude",
+    "home_latitude",
+    "home_longitude",
+    "home_radius_m",
+    "outside_fence",
+    "status",
 )
 
 
 def _judged(position: dict) -> bool:
     if position.get("buffered") or position.get("outdated"):
         return False
-    return rules.usable_fix(position.get("latitude"), position.get("longitude"), valid=bool(position.get("valid", True)))
+    return rules.usable_fix(
+        position.get("latitude"), position.get("longitude"), valid=bool(position.get("valid", True))
+    )
 
 
 def _latest_by_identifier(positions: list[dict]) -> dict[str, dict]:
@@ -57,9 +69,15 @@ def _latest_by_identifier(positions: list[dict]) -> dict[str, dict]:
 
 def _draft(v: dict, kind: str, at, p: dict | None) -> AlarmDraft:
     return AlarmDraft(
-        vehicle_id=v["pk"], station_id=v["station_id"], community_id=v["community_id"], kind=kind, at=at,
-        latitude=p.get("latitude") if p else None, longitude=p.get("longitude") if p else None,
-        speed_kmh=p.get("speed_kmh") if p else None, position_id=(p.get("id") or p.get("position_id")) if p else None,
+        vehicle_id=v["pk"],
+        station_id=v["station_id"],
+        community_id=v["community_id"],
+        kind=kind,
+        at=at,
+        latitude=p.get("latitude") if p else None,
+        longitude=p.get("longitude") if p else None,
+        speed_kmh=p.get("speed_kmh") if p else None,
+        position_id=(p.get("id") or p.get("position_id")) if p else None,
     )
 
 
@@ -82,24 +100,42 @@ def evaluate(positions: list[dict], alarms: list[dict]) -> tuple[list[AlarmDraft
                 continue
             lat, lon = p["latitude"], p["longitude"]
             if v["armed"] and rules.moved_while_armed(
-                anchor_lat=v["armed_latitude"], anchor_lon=v["armed_longitude"], lat=lat, lon=lon,
-                speed_kmh=p.get("speed_kmh"), speed_threshold_kmh=speed, distance_threshold_m=distance,
+                anchor_lat=v["armed_latitude"],
+                anchor_lon=v["armed_longitude"],
+                lat=lat,
+                lon=lon,
+                speed_kmh=p.get("speed_kmh"),
+                speed_threshold_kmh=speed,
+                distance_threshold_m=distance,
             ):
                 drafts.append(_draft(v, AlarmKind.MOVEMENT_WHILE_ARMED, p["fixed_at"], p))
             if v["home_radius_m"]:
-                outside = rules.outside_fence(v["home_latitude"], v["home_longitude"], v["home_radius_m"], lat, lon)
+                outside = rules.outside_fence(
+                    v["home_latitude"], v["home_longitude"], v["home_radius_m"], lat, lon
+                )
                 if outside != v["outside_fence"]:
                     fence[v["pk"]] = outside
                     if outside:
                         drafts.append(_draft(v, AlarmKind.FENCE_EXIT, p["fixed_at"], p))
     mapped = [a for a in alarms if a.get("kind") in DEVICE_ALARMS and a.get("identifier")]
     if mapped:
-        vehicles = {v["imei"]: v for v in Vehicle.objects.filter(imei__in={str(a["identifier"]) for a in mapped}).values(*_FIELDS)}
+        vehicles = {
+            v["imei"]: v
+            for v in Vehicle.objects.filter(imei__in={str(a["identifier"]) for a in mapped}).values(
+                *_FIELDS
+            )
+        }
         for a in mapped:
             v = vehicles.get(str(a["identifier"]))
             if v is not None:
                 at = a.get("at") or a.get("fixed_at")
-                p = a if rules.usable_fix(a.get("latitude"), a.get("longitude"), valid=bool(a.get("valid", True))) else None
+                p = (
+                    a
+                    if rules.usable_fix(
+                        a.get("latitude"), a.get("longitude"), valid=bool(a.get("valid", True))
+                    )
+                    else None
+                )
                 drafts.append(_draft(v, DEVICE_ALARMS[a["kind"]], at, p))
     return drafts, fence
 
@@ -116,5 +152,9 @@ def after_store(positions: list[dict], alarms: list[dict]) -> int:
                 Vehicle.objects.filter(pk__in=ids).update(outside_fence=outside)
         return len(alarms_raise(drafts)) if drafts else 0
     except Exception:  # the positions are stored already; an alarm bug must not stop ingestion
-        log.exception("vehicles.after_store failed for a batch of %s positions, %s alarms", len(positions or []), len(alarms or []))
+        log.exception(
+            "vehicles.after_store failed for a batch of %s positions, %s alarms",
+            len(positions or []),
+            len(alarms or []),
+        )
         return 0

@@ -97,7 +97,11 @@ class Vehicle(ChangeLogged):
     outside_fence = models.BooleanField(_("在围栏外"), default=False)
     imei = models.CharField(_("定位器号"), max_length=20, blank=True, db_index=True)
     device = models.OneToOneField(
-        "tracking.Device", on_delete=models.SET_NULL, null=True, blank=True, related_name="vehicle",
+        "tracking.Device",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="vehicle",
         verbose_name=_("定位设备"),
     )
     registered_at = models.DateTimeField(_("登记时间"), default=timezone.now)

@@ -43,13 +43,22 @@ def trail_points(device, start: dt.datetime, end: dt.datetime) -> list[dict]:
     """The device's trail between start and end, for the map (thinned evenly to MAX_TRAIL_POINTS)."""
     from fengqiao.tracking.services import trail
 
-    rows = list(trail(device, start, end).values_list("fixed_at", "latitude", "longitude", "speed_kmh", "course")[: MAX_TRAIL_POINTS * 20])
+    rows = list(
+        trail(device, start, end).values_list(
+            "fixed_at", "latitude", "longitude", "speed_kmh", "course"
+        )[: MAX_TRAIL_POINTS * 20]
+    )
     rows = [r for r in rows if rules.usable_fix(r[1], r[2])]
     if len(rows) > MAX_TRAIL_POINTS:
         step = len(rows) / MAX_TRAIL_POINTS
         rows = [rows[int(i * step)] for i in range(MAX_TRAIL_POINTS - 1)] + [rows[-1]]
     return [
-        {"t": at.isoformat(), "p": map_point(lat, lon), "v": round(speed or 0, 1), "c": round(course or 0)}
+        {
+            "t": at.isoformat(),
+            "p": map_point(lat, lon),
+            "v": round(speed or 0, 1),
+            "c": round(course or 0),
+        }
         for at, lat, lon, speed, course in rows
     ]
 
@@ -60,7 +69,9 @@ def community_features(user) -> dict:
 
     crs = conf.get("MAP_TILE_CRS")
     features = []
-    for c in Community.objects.visible_to(user).only("id", "name", "boundary", "latitude", "longitude"):
+    for c in Community.objects.visible_to(user).only(
+        "id", "name", "boundary", "latitude", "longitude"
+    ):
         geometry = c.boundary
         if geometry and geometry.get("type") == "Polygon":
             rings = []
@@ -78,27 +89,46 @@ def community_features(user) -> dict:
 
 def figures_by_year(user) -> list[dict]:
     """Per year: trackers installed by vehicle type, thefts, recoveries by type, insurance paid (yuan)."""
-    years: dict[int, dict] = defaultdict(lambda: {
-        "installed_motorcycle": 0, "installed_e_motorcycle": 0, "thefts": 0,
-        "recovered_motorcycle": 0, "recovered_e_motorcycle": 0, "claims": 0, "paid": 0,
-    })
+    years: dict[int, dict] = defaultdict(
+        lambda: {
+            "installed_motorcycle": 0,
+            "installed_e_motorcycle": 0,
+            "thefts": 0,
+            "recovered_motorcycle": 0,
+            "recovered_e_motorcycle": 0,
+            "claims": 0,
+            "paid": 0,
+        }
+    )
     installed = (
-        Tracker.objects.visible_to(user).annotate(year=ExtractYear("installed_at"))
-        .values("year", "vehicle__kind").annotate(n=Count("id"))
+        Tracker.objects.visible_to(user)
+        .annotate(year=ExtractYear("installed_at"))
+        .values("year", "vehicle__kind")
+        .annotate(n=Count("id"))
     )
     for row in installed:
         years[row["year"]][f"installed_{row['vehicle__kind']}"] += row["n"]
-    for row in Theft.objects.visible_to(user).annotate(year=ExtractYear("reported_at")).values("year").annotate(n=Count("id")):
+    for row in (
+        Theft.objects.visible_to(user)
+        .annotate(year=ExtractYear("reported_at"))
+        .values("year")
+        .annotate(n=Count("id"))
+    ):
         years[row["year"]]["thefts"] += row["n"]
     recovered = (
-        Recovery.objects.visible_to(user).annotate(year=ExtractYear("recovered_at"))
-        .values("year", "theft__vehicle__kind").annotate(n=Count("id"))
+        Recovery.objects.visible_to(user)
+        .annotate(year=ExtractYear("recovered_at"))
+        .values("year", "theft__vehicle__kind")
+        .annotate(n=Count("id"))
     )
     for row in recovered:
         years[row["year"]][f"recovered_{row['theft__vehicle__kind']}"] += row["n"]
     paid = (
-        InsuranceClaim.objects.visible_to(user).filter(status=ClaimStatus.PAID).annotate(year=ExtractYear("paid_at"))
-        .values("year").annotate(n=Count("id"), total=Sum("amount"))
+        InsuranceClaim.objects.visible_to(user)
+        .filter(status=ClaimStatus.PAID)
+        .annotate(year=ExtractYear("paid_at"))
+        .values("year")
+        .annotate(n=Count("id"), total=Sum("amount"))
     )
     for row in paid:
         years[row["year"]]["claims"] += row["n"]

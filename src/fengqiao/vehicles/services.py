@@ -64,7 +64,9 @@ THEFT_CATEGORY_CODES = ("XS-DQ",)
 
 
 def _event(vehicle, kind, actor, at=None, **data) -> VehicleEvent:
-    return VehicleEvent.objects.create(vehicle=vehicle, kind=kind, actor=actor, at=at or timezone.now(), data=data)
+    return VehicleEvent.objects.create(
+        vehicle=vehicle, kind=kind, actor=actor, at=at or timezone.now(), data=data
+    )
 
 
 def _require_editable(actor, obj) -> None:
@@ -74,7 +76,9 @@ def _require_editable(actor, obj) -> None:
         raise PermissionDenied("无权处理该车辆(不在本所或不在您负责的社区)")
 
 
-def _when(at, label: str, *, not_before: dt.datetime | None = None, not_before_label: str = "") -> dt.datetime:
+def _when(
+    at, label: str, *, not_before: dt.datetime | None = None, not_before_label: str = ""
+) -> dt.datetime:
     now = timezone.now()
     at = at or now
     if timezone.is_naive(at):
@@ -88,7 +92,9 @@ def _when(at, label: str, *, not_before: dt.datetime | None = None, not_before_l
 
 def _lock(obj):
     fresh = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
-    obj.__dict__.update({f.attname: getattr(fresh, f.attname) for f in type(obj)._meta.concrete_fields})
+    obj.__dict__.update(
+        {f.attname: getattr(fresh, f.attname) for f in type(obj)._meta.concrete_fields}
+    )
     return obj
 
 
@@ -111,13 +117,24 @@ def normalise_imei(value: str) -> str:
 
 @transaction.atomic
 def vehicle_register(
-    *, actor, owner, plate: str, kind: str, brand: str = "", colour: str = "", frame_number: str = "",
-    purchased_on: dt.date | None = None, community=None,
+    *,
+    actor,
+    owner,
+    plate: str,
+    kind: str,
+    brand: str = "",
+    colour: str = "",
+    frame_number: str = "",
+    purchased_on: dt.date | None = None,
+    community=None,
 ) -> Vehicle:
     """Register a vehicle of a registered person (at the install desk)."""
     if owner is None:
         raise ValidationError({"owner": ["请选择车主(实有人口)"]})
-    if actor is not None and not type(owner)._default_manager.visible_to(actor).filter(pk=owner.pk).exists():
+    if (
+        actor is not None
+        and not type(owner)._default_manager.visible_to(actor).filter(pk=owner.pk).exists()
+    ):
         raise PermissionDenied("车主不在本所")
     plate = normalise_plate(plate)
     if kind not in VehicleKind.values:
@@ -128,9 +145,15 @@ def vehicle_register(
         raise ValidationError({"plate": [f"号牌{plate}已登记"]})
     community = community or owner.community
     vehicle = Vehicle(
-        station_id=owner.station_id, community=community, owner=owner, plate=plate, kind=kind,
-        brand=(brand or "").strip()[:50], colour=(colour or "").strip()[:20],
-        frame_number=(frame_number or "").strip().upper()[:40], purchased_on=purchased_on,
+        station_id=owner.station_id,
+        community=community,
+        owner=owner,
+        plate=plate,
+        kind=kind,
+        brand=(brand or "").strip()[:50],
+        colour=(colour or "").strip()[:20],
+        frame_number=(frame_number or "").strip().upper()[:40],
+        purchased_on=purchased_on,
     )
     if actor is not None and not can_act(actor, vehicle.station_id, community.pk):
         raise PermissionDenied("无权为该社区登记车辆")
@@ -148,17 +171,28 @@ def _device_for(imei: str, protocol: str, station_id: int, actor):
 
     device = Device.objects.filter(identifier=imei).first()
     if device is None:
-        device = Device.objects.create(identifier=imei, protocol=protocol, status=DeviceStatus.PENDING)
+        device = Device.objects.create(
+            identifier=imei, protocol=protocol, status=DeviceStatus.PENDING
+        )
     if device.station_id not in (None, station_id) and device.status == DeviceStatus.ACTIVE:
         raise ValidationError({"imei": ["该定位器已在其他派出所使用"]})
     if device.status != DeviceStatus.ACTIVE or device.station_id != station_id:
-        device = tracking_services.device_accept(actor=actor, device=device, station=Station.objects.get(pk=station_id))
+        device = tracking_services.device_accept(
+            actor=actor, device=device, station=Station.objects.get(pk=station_id)
+        )
     return device
 
 
 @transaction.atomic
 def tracker_install(
-    *, actor, vehicle: Vehicle, imei: str, protocol: str, sim: str = "", installed_at=None, install_point: str = "",
+    *,
+    actor,
+    vehicle: Vehicle,
+    imei: str,
+    protocol: str,
+    sim: str = "",
+    installed_at=None,
+    install_point: str = "",
 ) -> Tracker:
     """Install desk: fit a tracker to a vehicle. A previous tracker of the vehicle is marked removed;
     the device is registered (or its pending registration accepted) in tracking and linked."""
@@ -172,16 +206,30 @@ def tracker_install(
         raise ValidationError({"sim": ["SIM卡号应为数字"]})
     installed_at = _when(installed_at, "安装时间")
     other = Vehicle.objects.filter(imei=imei).exclude(pk=vehicle.pk).first() or next(
-        (t.vehicle for t in Tracker.objects.filter(imei=imei, removed_at__isnull=True).exclude(vehicle=vehicle)
-         .select_related("vehicle")[:1]), None)
+        (
+            t.vehicle
+            for t in Tracker.objects.filter(imei=imei, removed_at__isnull=True)
+            .exclude(vehicle=vehicle)
+            .select_related("vehicle")[:1]
+        ),
+        None,
+    )
     if other is not None:
         raise ValidationError({"imei": [f"定位器{imei}已安装在{other.plate}上"]})
-    Tracker.objects.filter(vehicle=vehicle, removed_at__isnull=True).exclude(imei=imei).update(removed_at=installed_at)
+    Tracker.objects.filter(vehicle=vehicle, removed_at__isnull=True).exclude(imei=imei).update(
+        removed_at=installed_at
+    )
     tracker = Tracker.objects.filter(vehicle=vehicle, imei=imei, removed_at__isnull=True).first()
     if tracker is None:
         tracker = Tracker.objects.create(
-            station_id=vehicle.station_id, community_id=vehicle.community_id, vehicle=vehicle, imei=imei,
-            protocol=protocol, sim=sim, installed_at=installed_at, installed_by=actor,
+            station_id=vehicle.station_id,
+            community_id=vehicle.community_id,
+            vehicle=vehicle,
+            imei=imei,
+            protocol=protocol,
+            sim=sim,
+            installed_at=installed_at,
+            installed_by=actor,
             install_point=(install_point or "").strip()[:100],
         )
     vehicle.imei = imei
@@ -244,8 +292,14 @@ def vehicle_set_fence(*, actor, vehicle: Vehicle, latitude, longitude, radius_m)
         vehicle.home_latitude, vehicle.home_longitude, vehicle.home_radius_m = lat, lon, radius
     vehicle.outside_fence = False
     vehicle.save()
-    _event(vehicle, EventKind.FENCE_SET, actor, latitude=vehicle.home_latitude, longitude=vehicle.home_longitude,
-           radius_m=vehicle.home_radius_m)
+    _event(
+        vehicle,
+        EventKind.FENCE_SET,
+        actor,
+        latitude=vehicle.home_latitude,
+        longitude=vehicle.home_longitude,
+        radius_m=vehicle.home_radius_m,
+    )
     return vehicle
 
 
@@ -274,7 +328,14 @@ def engine_command(*, actor, vehicle: Vehicle, kind: str, reason: str):
     from fengqiao.tracking import services as tracking_services
 
     command = tracking_services.command_queue(actor=actor, device=device, kind=kind, reason=reason)
-    _event(vehicle, EventKind.COMMAND, actor, command_kind=kind, reason=reason, command=getattr(command, "pk", None))
+    _event(
+        vehicle,
+        EventKind.COMMAND,
+        actor,
+        command_kind=kind,
+        reason=reason,
+        command=getattr(command, "pk", None),
+    )
     return command
 
 
@@ -308,15 +369,18 @@ def alarms_raise(drafts: list[AlarmDraft]) -> list[Alarm]:
         kinds = {d.kind for d in drafts}
         open_alarms = {
             (a.vehicle_id, a.kind): a
-            for a in Alarm.objects.filter(vehicle_id__in=vehicle_ids, kind__in=kinds, status=AlarmStatus.OPEN)
-            .only("id", "vehicle_id", "kind", "last_at")
+            for a in Alarm.objects.filter(
+                vehicle_id__in=vehicle_ids, kind__in=kinds, status=AlarmStatus.OPEN
+            ).only("id", "vehicle_id", "kind", "last_at")
         }
         fresh: dict[tuple[int, str], Alarm] = {}
         for d in drafts:
             key = (d.vehicle_id, d.kind)
             existing = open_alarms.get(key)
             if existing is not None and d.at - existing.last_at <= repeat:
-                Alarm.objects.filter(pk=existing.pk).update(repeats=F("repeats") + 1, last_at=max(d.at, existing.last_at))
+                Alarm.objects.filter(pk=existing.pk).update(
+                    repeats=F("repeats") + 1, last_at=max(d.at, existing.last_at)
+                )
                 existing.last_at = max(d.at, existing.last_at)
                 continue
             if key in fresh:
@@ -324,8 +388,15 @@ def alarms_raise(drafts: list[AlarmDraft]) -> list[Alarm]:
                 fresh[key].last_at = max(fresh[key].last_at, d.at)
                 continue
             fresh[key] = Alarm(
-                station_id=d.station_id, community_id=d.community_id, vehicle_id=d.vehicle_id, kind=d.kind, at=d.at,
-                last_at=d.at, latitude=d.latitude, longitude=d.longitude, speed_kmh=d.speed_kmh,
+                station_id=d.station_id,
+                community_id=d.community_id,
+                vehicle_id=d.vehicle_id,
+                kind=d.kind,
+                at=d.at,
+                last_at=d.at,
+                latitude=d.latitude,
+                longitude=d.longitude,
+                speed_kmh=d.speed_kmh,
                 position_id=d.position_id,
             )
         created = [alarm for alarm in fresh.values()]
@@ -349,39 +420,58 @@ def _notify(alarms: list[Alarm]) -> None:
     from fengqiao.notifications.services import notification_send
 
     vehicles = {
-        v.pk: v for v in Vehicle.objects.filter(pk__in={a.vehicle_id for a in alarms}).select_related("owner")
+        v.pk: v
+        for v in Vehicle.objects.filter(pk__in={a.vehicle_id for a in alarms}).select_related(
+            "owner"
+        )
     }
     messages = []
     for alarm in alarms:
         vehicle = vehicles[alarm.vehicle_id]
         phone = (vehicle.owner.phone or "").strip()
-        messages.append(OwnerMessage(
-            vehicle=vehicle, alarm=alarm, phone=phone, text=_sms_text(alarm, vehicle.plate),
-            status=MessageStatus.PENDING if phone else MessageStatus.SKIPPED,
-            last_error="" if phone else "车主没有手机号",
-        ))
+        messages.append(
+            OwnerMessage(
+                vehicle=vehicle,
+                alarm=alarm,
+                phone=phone,
+                text=_sms_text(alarm, vehicle.plate),
+                status=MessageStatus.PENDING if phone else MessageStatus.SKIPPED,
+                last_error="" if phone else "车主没有手机号",
+            )
+        )
     OwnerMessage.objects.bulk_create(messages)
     pending = [m.pk for m in messages if m.status == MessageStatus.PENDING and m.pk]
     if not pending:
         pending = list(
-            OwnerMessage.objects.filter(alarm__in=alarms, status=MessageStatus.PENDING).values_list("pk", flat=True)
+            OwnerMessage.objects.filter(alarm__in=alarms, status=MessageStatus.PENDING).values_list(
+                "pk", flat=True
+            )
         )
     if pending:
         transaction.on_commit(lambda: _enqueue_sms(pending), robust=True)
     room = {}
     for alarm in alarms:
         vehicle = vehicles[alarm.vehicle_id]
-        if not rules.tell_command_room(alarm.kind, armed=vehicle.armed, stolen=vehicle.status == VehicleStatus.STOLEN):
+        if not rules.tell_command_room(
+            alarm.kind, armed=vehicle.armed, stolen=vehicle.status == VehicleStatus.STOLEN
+        ):
             continue
         if alarm.station_id not in room:
-            room[alarm.station_id] = list(User.objects.filter(station_id=alarm.station_id, role=Role.COMMAND, is_active=True))
-        theft_like = alarm.kind in rules.COMMAND_ROOM_KINDS or vehicle.status == VehicleStatus.STOLEN
+            room[alarm.station_id] = list(
+                User.objects.filter(station_id=alarm.station_id, role=Role.COMMAND, is_active=True)
+            )
+        theft_like = (
+            alarm.kind in rules.COMMAND_ROOM_KINDS or vehicle.status == VehicleStatus.STOLEN
+        )
         notification_send(
-            recipients=room[alarm.station_id], kind="vehicle_alarm",
+            recipients=room[alarm.station_id],
+            kind="vehicle_alarm",
             title=f"车辆告警:{vehicle.plate} {alarm.get_kind_display()}",
             body=f"{timezone.localtime(alarm.at):%Y-%m-%d %H:%M:%S} {vehicle.get_kind_display()} {vehicle.brand} {vehicle.colour}".strip(),
-            level="red" if theft_like else "orange", urgent=True,
-            url=reverse("vehicles:vehicle_detail", args=[vehicle.pk]), obj=alarm,
+            level="red" if theft_like else "orange",
+            urgent=True,
+            url=reverse("vehicles:vehicle_detail", args=[vehicle.pk]),
+            obj=alarm,
             dedupe_key=f"vehicle-alarm-{alarm.pk}",
         )
 
@@ -404,7 +494,9 @@ def owner_message_attempt(message_id: int, *, max_attempts: int = 3) -> bool:
         return False
     channel = get("sms")
     if not channel.enabled():
-        OwnerMessage.objects.filter(pk=message.pk).update(status=MessageStatus.SKIPPED, last_error="未配置短信网关")
+        OwnerMessage.objects.filter(pk=message.pk).update(
+            status=MessageStatus.SKIPPED, last_error="未配置短信网关"
+        )
         return False
     attempts = message.attempts + 1
     try:
@@ -412,12 +504,18 @@ def owner_message_attempt(message_id: int, *, max_attempts: int = 3) -> bool:
     except ChannelError as exc:
         state = MessageStatus.FAILED if attempts >= max_attempts else MessageStatus.PENDING
         OwnerMessage.objects.filter(pk=message.pk).update(
-            attempts=attempts, status=state, last_error=str(exc)[:300], response_code=exc.response_code,
+            attempts=attempts,
+            status=state,
+            last_error=str(exc)[:300],
+            response_code=exc.response_code,
         )
         log.warning("owner sms %s failed (attempt %s): %s", message.pk, attempts, exc)
         return state == MessageStatus.PENDING
     OwnerMessage.objects.filter(pk=message.pk).update(
-        attempts=attempts, status=MessageStatus.SENT, sent_at=timezone.now(), response_code=result.response_code,
+        attempts=attempts,
+        status=MessageStatus.SENT,
+        sent_at=timezone.now(),
+        response_code=result.response_code,
         last_error="",
     )
     return False
@@ -429,12 +527,27 @@ def offline_sweep(*, now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     cutoff = now - dt.timedelta(hours=conf.get("VEHICLES_OFFLINE_HOURS"))
     rows = list(
-        Vehicle.objects.filter(device__isnull=False, device__status="active", device__last_seen_at__lt=cutoff)
-        .exclude(alarms__kind=AlarmKind.OFFLINE, alarms__status__in=[AlarmStatus.OPEN, AlarmStatus.ACKNOWLEDGED])
-        .values_list("pk", "station_id", "community_id", "device__latitude", "device__longitude")[:5000]
+        Vehicle.objects.filter(
+            device__isnull=False, device__status="active", device__last_seen_at__lt=cutoff
+        )
+        .exclude(
+            alarms__kind=AlarmKind.OFFLINE,
+            alarms__status__in=[AlarmStatus.OPEN, AlarmStatus.ACKNOWLEDGED],
+        )
+        .values_list("pk", "station_id", "community_id", "device__latitude", "device__longitude")[
+            :5000
+        ]
     )
     drafts = [
-        AlarmDraft(vehicle_id=pk, station_id=s, community_id=c, kind=AlarmKind.OFFLINE, at=now, latitude=lat, longitude=lon)
+        AlarmDraft(
+            vehicle_id=pk,
+            station_id=s,
+            community_id=c,
+            kind=AlarmKind.OFFLINE,
+            at=now,
+            latitude=lat,
+            longitude=lon,
+        )
         for pk, s, c, lat, lon in rows
     ]
     return len(alarms_raise(drafts))
@@ -446,7 +559,11 @@ def alarm_acknowledge(*, actor, alarm: Alarm, note: str = "") -> Alarm:
     _lock(alarm)
     if alarm.status != AlarmStatus.OPEN:
         raise ValidationError(f"告警当前为“{alarm.get_status_display()}”,不能确认")
-    alarm.status, alarm.acknowledged_at, alarm.acknowledged_by = AlarmStatus.ACKNOWLEDGED, timezone.now(), actor
+    alarm.status, alarm.acknowledged_at, alarm.acknowledged_by = (
+        AlarmStatus.ACKNOWLEDGED,
+        timezone.now(),
+        actor,
+    )
     if note:
         alarm.note = note.strip()
     alarm.save()
@@ -468,7 +585,12 @@ def alarm_close(*, actor, alarm: Alarm, result: str, note: str = "") -> Alarm:
     now = timezone.now()
     if alarm.status == AlarmStatus.OPEN:
         alarm.acknowledged_at, alarm.acknowledged_by = now, actor
-    alarm.status, alarm.closed_at, alarm.closed_by, alarm.result = AlarmStatus.CLOSED, now, actor, result
+    alarm.status, alarm.closed_at, alarm.closed_by, alarm.result = (
+        AlarmStatus.CLOSED,
+        now,
+        actor,
+        result,
+    )
     alarm.note = "\n".join(x for x in (alarm.note, note) if x)
     alarm.save()
     return alarm
@@ -482,7 +604,9 @@ def theft_category():
 
     category = IncidentCategory.objects.filter(code__in=THEFT_CATEGORY_CODES, active=True).first()
     if category is None:
-        category = IncidentCategory.objects.filter(parent__code="XS", name__contains="盗", active=True).first()
+        category = IncidentCategory.objects.filter(
+            parent__code="XS", name__contains="盗", active=True
+        ).first()
     if category is None:
         category = IncidentCategory.objects.filter(code="XS", active=True).first()
     if category is None:
@@ -492,8 +616,16 @@ def theft_category():
 
 @transaction.atomic
 def theft_report(
-    *, actor, vehicle: Vehicle, place: str, reporter_name: str, reporter_phone: str = "", narrative: str = "",
-    reported_at=None, stolen_at=None, source: str = "walk_in",
+    *,
+    actor,
+    vehicle: Vehicle,
+    place: str,
+    reporter_name: str,
+    reporter_phone: str = "",
+    narrative: str = "",
+    reported_at=None,
+    stolen_at=None,
+    source: str = "walk_in",
 ) -> Theft:
     """报被盗: the vehicle is flagged stolen, an incident (刑事/盗窃) is received and linked, the command
     room is told with a link to the tracking page. The case is opened from the incident by the case room."""
@@ -501,7 +633,10 @@ def theft_report(
 
     _require_editable(actor, vehicle)
     _lock(vehicle)
-    if vehicle.status == VehicleStatus.STOLEN or Theft.objects.filter(vehicle=vehicle, status=TheftStatus.OPEN).exists():
+    if (
+        vehicle.status == VehicleStatus.STOLEN
+        or Theft.objects.filter(vehicle=vehicle, status=TheftStatus.OPEN).exists()
+    ):
         raise ValidationError(f"{vehicle.plate}已登记被盗,正在追查")
     place = (place or "").strip()
     reporter_name = (reporter_name or "").strip()
@@ -520,19 +655,43 @@ def theft_report(
             raise ValidationError({"stolen_at": ["被盗时间不能晚于报案时间"]})
     narrative = (narrative or "").strip()
     incident = incident_receive(
-        actor=actor, station=vehicle.station, category=theft_category(), received_at=reported_at, source=source,
-        caller_name=reporter_name, caller_phone=phone, community=vehicle.community, location=place,
+        actor=actor,
+        station=vehicle.station,
+        category=theft_category(),
+        received_at=reported_at,
+        source=source,
+        caller_name=reporter_name,
+        caller_phone=phone,
+        community=vehicle.community,
+        location=place,
         narrative=f"{vehicle.get_kind_display()}{vehicle.plate}({vehicle.brand} {vehicle.colour})被盗。{narrative}".strip(),
     )
     theft = Theft.objects.create(
-        station_id=vehicle.station_id, community_id=vehicle.community_id, vehicle=vehicle,
-        reference=next_reference("DQ", vehicle.station_id, year=timezone.localtime(reported_at).year),
-        reported_at=reported_at, stolen_at=stolen_at, place=place, reporter_name=reporter_name,
-        reporter_phone=phone, narrative=narrative, incident=incident, recorded_by=actor,
+        station_id=vehicle.station_id,
+        community_id=vehicle.community_id,
+        vehicle=vehicle,
+        reference=next_reference(
+            "DQ", vehicle.station_id, year=timezone.localtime(reported_at).year
+        ),
+        reported_at=reported_at,
+        stolen_at=stolen_at,
+        place=place,
+        reporter_name=reporter_name,
+        reporter_phone=phone,
+        narrative=narrative,
+        incident=incident,
+        recorded_by=actor,
     )
     vehicle.status = VehicleStatus.STOLEN
     vehicle.save()
-    _event(vehicle, EventKind.THEFT_REPORTED, actor, reported_at, theft=theft.reference, incident=incident.reference)
+    _event(
+        vehicle,
+        EventKind.THEFT_REPORTED,
+        actor,
+        reported_at,
+        theft=theft.reference,
+        incident=incident.reference,
+    )
     _tell_patrols(theft, vehicle)
     return theft
 
@@ -545,16 +704,30 @@ def _tell_patrols(theft: Theft, vehicle: Vehicle) -> None:
         station_id=vehicle.station_id, is_active=True, role__in=[Role.COMMAND, Role.DUTY_OFFICER]
     )
     notification_send(
-        recipients=recipients, kind="vehicle_theft", title=f"被盗车辆追查:{vehicle.plate}",
+        recipients=recipients,
+        kind="vehicle_theft",
+        title=f"被盗车辆追查:{vehicle.plate}",
         body=f"{vehicle.get_kind_display()} {vehicle.brand} {vehicle.colour} 被盗于{theft.place}",
-        level="red", urgent=True, url=theft.get_absolute_url(), obj=theft, dedupe_key=f"vehicle-theft-{theft.pk}",
+        level="red",
+        urgent=True,
+        url=theft.get_absolute_url(),
+        obj=theft,
+        dedupe_key=f"vehicle-theft-{theft.pk}",
     )
 
 
 @transaction.atomic
 def recovery_record(
-    *, actor, theft: Theft, place: str, condition: str, recovered_at=None, recovered_by=None, note: str = "",
-    latitude=None, longitude=None,
+    *,
+    actor,
+    theft: Theft,
+    place: str,
+    condition: str,
+    recovered_at=None,
+    recovered_by=None,
+    note: str = "",
+    latitude=None,
+    longitude=None,
 ) -> Recovery:
     """追回: closes the theft and clears the stolen flag."""
     _require_editable(actor, theft)
@@ -566,15 +739,26 @@ def recovery_record(
         raise ValidationError({"place": ["请填写追回地点"]})
     if condition not in RecoveryCondition.values:
         raise ValidationError({"condition": ["请选择车况"]})
-    recovered_at = _when(recovered_at, "追回时间", not_before=theft.reported_at, not_before_label="报案时间")
+    recovered_at = _when(
+        recovered_at, "追回时间", not_before=theft.reported_at, not_before_label="报案时间"
+    )
     recovered_by = recovered_by or actor
     if recovered_by is None or recovered_by.station_id != theft.station_id:
         raise ValidationError({"recovered_by": ["追回民警须为本所人员"]})
-    if (latitude is None) != (longitude is None) or (latitude is not None and not rules.usable_fix(latitude, longitude)):
+    if (latitude is None) != (longitude is None) or (
+        latitude is not None and not rules.usable_fix(latitude, longitude)
+    ):
         raise ValidationError("追回位置坐标不正确")
     recovery = Recovery.objects.create(
-        station_id=theft.station_id, community_id=theft.community_id, theft=theft, recovered_at=recovered_at,
-        place=place, latitude=latitude, longitude=longitude, recovered_by=recovered_by, condition=condition,
+        station_id=theft.station_id,
+        community_id=theft.community_id,
+        theft=theft,
+        recovered_at=recovered_at,
+        place=place,
+        latitude=latitude,
+        longitude=longitude,
+        recovered_by=recovered_by,
+        condition=condition,
         note=(note or "").strip(),
     )
     theft.status = TheftStatus.RECOVERED
@@ -582,15 +766,26 @@ def recovery_record(
     vehicle = _lock(theft.vehicle)
     vehicle.status = VehicleStatus.NORMAL
     vehicle.save()
-    _event(vehicle, EventKind.RECOVERED, actor, recovered_at, theft=theft.reference, condition=condition)
+    _event(
+        vehicle,
+        EventKind.RECOVERED,
+        actor,
+        recovered_at,
+        theft=theft.reference,
+        condition=condition,
+    )
     return recovery
 
 
 def policy_for(theft: Theft) -> InsurancePolicy | None:
     day = timezone.localtime(theft.reported_at).date()
     return (
-        InsurancePolicy.objects.filter(vehicle_id=theft.vehicle_id, starts_on__lte=day, ends_on__gte=day)
-        .prefetch_related("payouts").order_by("-starts_on").first()
+        InsurancePolicy.objects.filter(
+            vehicle_id=theft.vehicle_id, starts_on__lte=day, ends_on__gte=day
+        )
+        .prefetch_related("payouts")
+        .order_by("-starts_on")
+        .first()
     )
 
 
@@ -602,9 +797,12 @@ def claim_quote(theft: Theft, *, now: dt.datetime | None = None) -> dict:
     vehicle = theft.vehicle
     age = rules.vehicle_age_years(vehicle.purchased_on, day) if vehicle.purchased_on else 0
     refusal = rules.claim_refusal(
-        reported_at=theft.reported_at, recovery_days=policy.recovery_days if policy else 0, now=now,
+        reported_at=theft.reported_at,
+        recovery_days=policy.recovery_days if policy else 0,
+        now=now,
         recovered=theft.status == TheftStatus.RECOVERED,
-        policy_starts=policy.starts_on if policy else None, policy_ends=policy.ends_on if policy else None,
+        policy_starts=policy.starts_on if policy else None,
+        policy_ends=policy.ends_on if policy else None,
         theft_date=day,
     )
     if theft.status == TheftStatus.CLAIMED:
@@ -613,7 +811,10 @@ def claim_quote(theft: Theft, *, now: dt.datetime | None = None) -> dict:
         refusal = "车辆没有购车日期,无法按车龄计算赔付"
     amount = rules.payout(age, policy.table()) if policy else Decimal(0)
     return {
-        "policy": policy, "age": age, "amount": amount, "refusal": refusal,
+        "policy": policy,
+        "age": age,
+        "amount": amount,
+        "refusal": refusal,
         "due_at": rules.claim_due_at(theft.reported_at, policy.recovery_days) if policy else None,
     }
 
@@ -631,13 +832,26 @@ def claim_approve(*, actor, theft: Theft, now: dt.datetime | None = None) -> Ins
     if quote["amount"] <= 0:
         raise ValidationError("按保单赔付标准,该车龄不予赔付")
     claim = InsuranceClaim.objects.create(
-        station_id=theft.station_id, community_id=theft.community_id, theft=theft, policy=quote["policy"],
-        vehicle_age_years=quote["age"], amount=quote["amount"], approved_at=now or timezone.now(), approved_by=actor,
+        station_id=theft.station_id,
+        community_id=theft.community_id,
+        theft=theft,
+        policy=quote["policy"],
+        vehicle_age_years=quote["age"],
+        amount=quote["amount"],
+        approved_at=now or timezone.now(),
+        approved_by=actor,
     )
     theft.status = TheftStatus.CLAIMED
     theft.save()
-    _event(theft.vehicle, EventKind.CLAIM_APPROVED, actor, claim.approved_at, theft=theft.reference,
-           amount=str(claim.amount), age=claim.vehicle_age_years)
+    _event(
+        theft.vehicle,
+        EventKind.CLAIM_APPROVED,
+        actor,
+        claim.approved_at,
+        theft=theft.reference,
+        amount=str(claim.amount),
+        age=claim.vehicle_age_years,
+    )
     return claim
 
 
@@ -649,10 +863,14 @@ def claim_pay(*, actor, claim: InsuranceClaim, paid_at=None) -> InsuranceClaim:
     _lock(claim)
     if claim.status == ClaimStatus.PAID:
         raise ValidationError("该理赔已赔付")
-    claim.paid_at = _when(paid_at, "赔付时间", not_before=claim.approved_at, not_before_label="理赔时间")
+    claim.paid_at = _when(
+        paid_at, "赔付时间", not_before=claim.approved_at, not_before_label="理赔时间"
+    )
     claim.status = ClaimStatus.PAID
     claim.save()
-    _event(claim.theft.vehicle, EventKind.CLAIM_PAID, actor, claim.paid_at, amount=str(claim.amount))
+    _event(
+        claim.theft.vehicle, EventKind.CLAIM_PAID, actor, claim.paid_at, amount=str(claim.amount)
+    )
     return claim
 
 
@@ -661,7 +879,14 @@ def claim_pay(*, actor, claim: InsuranceClaim, paid_at=None) -> InsuranceClaim:
 
 @transaction.atomic
 def policy_create(
-    *, actor, vehicle: Vehicle, insurer: str, starts_on: dt.date, ends_on: dt.date, table, number: str = "",
+    *,
+    actor,
+    vehicle: Vehicle,
+    insurer: str,
+    starts_on: dt.date,
+    ends_on: dt.date,
+    table,
+    number: str = "",
     recovery_days: int = 90,
 ) -> InsurancePolicy:
     """A policy with its payout table: [(min_age_years, amount), ...]."""
@@ -684,9 +909,16 @@ def policy_create(
     if not rows:
         raise ValidationError({"table": ["请填写赔付标准"]})
     policy = InsurancePolicy.objects.create(
-        station_id=vehicle.station_id, community_id=vehicle.community_id, vehicle=vehicle, insurer=insurer,
-        number=(number or "").strip()[:40], starts_on=starts_on, ends_on=ends_on, recovery_days=int(recovery_days),
+        station_id=vehicle.station_id,
+        community_id=vehicle.community_id,
+        vehicle=vehicle,
+        insurer=insurer,
+        number=(number or "").strip()[:40],
+        starts_on=starts_on,
+        ends_on=ends_on,
+        recovery_days=int(recovery_days),
     )
-    PayoutRow.objects.bulk_create([PayoutRow(policy=policy, min_age_years=a, amount=m) for a, m in sorted(rows.items())])
+    PayoutRow.objects.bulk_create(
+        [PayoutRow(policy=policy, min_age_years=a, amount=m) for a, m in sorted(rows.items())]
+    )
     return policy
-

@@ -81,7 +81,11 @@ def _float(value):
 
 def _owner_masked(vehicle):
     owner = vehicle.owner
-    return {"name": mask_name(owner.name), "phone": mask_phone(owner.phone), "id": mask_id_number(owner.id_number)}
+    return {
+        "name": mask_name(owner.name),
+        "phone": mask_phone(owner.phone),
+        "id": mask_id_number(owner.id_number),
+    }
 
 
 def _map_context():
@@ -107,10 +111,18 @@ def vehicle_list(request):
     page = Paginator(queryset.order_by("plate"), PAGE_SIZE).get_page(params.get("page"))
     for v in page:
         v.owner_masked = _owner_masked(v)
-    return render(request, "vehicles/list.html", {
-        "page": page, "f": params, "kinds": VehicleKind.choices, "statuses": VehicleStatus.choices,
-        "communities": Community.objects.visible_to(request.user), "counts": selectors.fleet_counts(request.user),
-    })
+    return render(
+        request,
+        "vehicles/list.html",
+        {
+            "page": page,
+            "f": params,
+            "kinds": VehicleKind.choices,
+            "statuses": VehicleStatus.choices,
+            "communities": Community.objects.visible_to(request.user),
+            "counts": selectors.fleet_counts(request.user),
+        },
+    )
 
 
 def _device_state(vehicle):
@@ -120,35 +132,55 @@ def _device_state(vehicle):
     if device is None:
         return None
     return {
-        "device": device, "online": online(device), "last_seen_at": device.last_seen_at,
-        "last_fix_at": device.last_fix_at, "speed": device.speed_kmh, "battery": device.battery_percent,
+        "device": device,
+        "online": online(device),
+        "last_seen_at": device.last_seen_at,
+        "last_fix_at": device.last_fix_at,
+        "speed": device.speed_kmh,
+        "battery": device.battery_percent,
     }
 
 
 @login_required
 def vehicle_detail(request, pk):
     vehicle = get_object_or_404(
-        Vehicle.objects.visible_to(request.user).select_related("owner", "community", "device"), pk=pk
+        Vehicle.objects.visible_to(request.user).select_related("owner", "community", "device"),
+        pk=pk,
     )
     can_edit = Vehicle.objects.editable_by(request.user).filter(pk=pk).exists()
     today = timezone.localdate()
-    return render(request, "vehicles/detail.html", {
-        "v": vehicle, "owner": _owner_masked(vehicle), "can_edit": can_edit,
-        "can_command": can_edit and services.can_command(request.user), "state": _device_state(vehicle),
-        "trackers": vehicle.trackers.select_related("installed_by"),
-        "policies": vehicle.policies.prefetch_related("payouts"),
-        "thefts": vehicle.thefts.select_related("recovery", "claim"),
-        "alarms": vehicle.alarms.all()[:20], "events": vehicle.events.select_related("actor")[:30],
-        "changes": timeline_for(vehicle), "command_kinds": CommandKind.choices,
-        "commands": vehicle.device.commands.order_by("-created_at")[:10] if vehicle.device_id else [],
-        "start": f"{today:%Y-%m-%d}T00:00", "end": f"{today:%Y-%m-%d}T23:59",
-        "max_speed": conf.get("VEHICLES_COMMAND_MAX_SPEED_KMH"), **_map_context(),
-    })
+    return render(
+        request,
+        "vehicles/detail.html",
+        {
+            "v": vehicle,
+            "owner": _owner_masked(vehicle),
+            "can_edit": can_edit,
+            "can_command": can_edit and services.can_command(request.user),
+            "state": _device_state(vehicle),
+            "trackers": vehicle.trackers.select_related("installed_by"),
+            "policies": vehicle.policies.prefetch_related("payouts"),
+            "thefts": vehicle.thefts.select_related("recovery", "claim"),
+            "alarms": vehicle.alarms.all()[:20],
+            "events": vehicle.events.select_related("actor")[:30],
+            "changes": timeline_for(vehicle),
+            "command_kinds": CommandKind.choices,
+            "commands": vehicle.device.commands.order_by("-created_at")[:10]
+            if vehicle.device_id
+            else [],
+            "start": f"{today:%Y-%m-%d}T00:00",
+            "end": f"{today:%Y-%m-%d}T23:59",
+            "max_speed": conf.get("VEHICLES_COMMAND_MAX_SPEED_KMH"),
+            **_map_context(),
+        },
+    )
 
 
 def _acting(request, pk):
     """A visible vehicle (the service refuses one the user may not act on: 403; another station's: 404)."""
-    return get_object_or_404(Vehicle.objects.visible_to(request.user).select_related("device"), pk=pk)
+    return get_object_or_404(
+        Vehicle.objects.visible_to(request.user).select_related("device"), pk=pk
+    )
 
 
 @login_required
@@ -172,8 +204,13 @@ def vehicle_fence_view(request, pk):
     vehicle = _acting(request, pk)
     post = request.POST
     try:
-        services.vehicle_set_fence(actor=request.user, vehicle=vehicle, latitude=post.get("latitude"),
-                                   longitude=post.get("longitude"), radius_m=post.get("radius_m") or None)
+        services.vehicle_set_fence(
+            actor=request.user,
+            vehicle=vehicle,
+            latitude=post.get("latitude"),
+            longitude=post.get("longitude"),
+            radius_m=post.get("radius_m") or None,
+        )
         messages.success(request, _("电子围栏已保存"))
     except PermissionDenied as exc:
         return _forbidden(request, str(exc))
@@ -187,8 +224,12 @@ def vehicle_fence_view(request, pk):
 def vehicle_command_view(request, pk):
     vehicle = _acting(request, pk)
     try:
-        services.engine_command(actor=request.user, vehicle=vehicle, kind=request.POST.get("kind", ""),
-                                reason=request.POST.get("reason", ""))
+        services.engine_command(
+            actor=request.user,
+            vehicle=vehicle,
+            kind=request.POST.get("kind", ""),
+            reason=request.POST.get("reason", ""),
+        )
         messages.success(request, _("指令已排队,设备在线时下发"))
     except PermissionDenied as exc:
         return _forbidden(request, str(exc))
@@ -200,7 +241,9 @@ def vehicle_command_view(request, pk):
 @login_required
 def vehicle_trail(request, pk):
     """JSON: the trail for any period (?start=&end=, local time, at most 31 days)."""
-    vehicle = get_object_or_404(Vehicle.objects.visible_to(request.user).select_related("device"), pk=pk)
+    vehicle = get_object_or_404(
+        Vehicle.objects.visible_to(request.user).select_related("device"), pk=pk
+    )
     try:
         start = _datetime(request.GET.get("start", ""), _("开始时间"))
         end = _datetime(request.GET.get("end", ""), _("结束时间"))
@@ -218,9 +261,14 @@ def vehicle_trail(request, pk):
 
 def _live_row(vehicle, device) -> dict:
     return {
-        "id": vehicle.pk, "plate": vehicle.plate, "kind": vehicle.kind, "stolen": vehicle.status == VehicleStatus.STOLEN,
-        "armed": vehicle.armed, "p": selectors.map_point(device.latitude, device.longitude),
-        "v": device.speed_kmh, "seen": device.last_seen_at.isoformat() if device.last_seen_at else None,
+        "id": vehicle.pk,
+        "plate": vehicle.plate,
+        "kind": vehicle.kind,
+        "stolen": vehicle.status == VehicleStatus.STOLEN,
+        "armed": vehicle.armed,
+        "p": selectors.map_point(device.latitude, device.longitude),
+        "v": device.speed_kmh,
+        "seen": device.last_seen_at.isoformat() if device.last_seen_at else None,
         "fix": device.last_fix_at.isoformat() if device.last_fix_at else None,
         "url": reverse("vehicles:vehicle_detail", args=[vehicle.pk]),
     }
@@ -228,9 +276,14 @@ def _live_row(vehicle, device) -> dict:
 
 @login_required
 def live_map(request):
-    return render(request, "vehicles/live.html", {
-        "communities": Community.objects.visible_to(request.user), **_map_context(),
-    })
+    return render(
+        request,
+        "vehicles/live.html",
+        {
+            "communities": Community.objects.visible_to(request.user),
+            **_map_context(),
+        },
+    )
 
 
 @login_required
@@ -240,7 +293,9 @@ def live_json(request):
     minutes = request.GET.get("minutes", "15")
     minutes = int(minutes) if minutes.isdigit() and 0 < int(minutes) <= 7 * 24 * 60 else 15
     since = timezone.now() - dt.timedelta(minutes=minutes)
-    queryset = Vehicle.objects.visible_to(request.user).filter(device__isnull=False, device__latitude__isnull=False)
+    queryset = Vehicle.objects.visible_to(request.user).filter(
+        device__isnull=False, device__latitude__isnull=False
+    )
     if (request.GET.get("community") or "").isdigit():
         queryset = queryset.filter(community_id=int(request.GET["community"]))
     if request.GET.get("stolen") == "1":
@@ -248,12 +303,28 @@ def live_json(request):
     else:
         from django.db.models import Q
 
-        queryset = queryset.filter(Q(device__last_fix_at__gte=since) | Q(status=VehicleStatus.STOLEN))
-    rows = queryset.select_related("device").only(
-        "id", "plate", "kind", "status", "armed", "device__latitude", "device__longitude", "device__speed_kmh",
-        "device__last_seen_at", "device__last_fix_at",
-    ).order_by("-device__last_fix_at")[:LIVE_LIMIT]
-    return JsonResponse({"vehicles": [_live_row(v, v.device) for v in rows], "at": timezone.now().isoformat()})
+        queryset = queryset.filter(
+            Q(device__last_fix_at__gte=since) | Q(status=VehicleStatus.STOLEN)
+        )
+    rows = (
+        queryset.select_related("device")
+        .only(
+            "id",
+            "plate",
+            "kind",
+            "status",
+            "armed",
+            "device__latitude",
+            "device__longitude",
+            "device__speed_kmh",
+            "device__last_seen_at",
+            "device__last_fix_at",
+        )
+        .order_by("-device__last_fix_at")[:LIVE_LIMIT]
+    )
+    return JsonResponse(
+        {"vehicles": [_live_row(v, v.device) for v in rows], "at": timezone.now().isoformat()}
+    )
 
 
 @login_required
@@ -267,7 +338,9 @@ def communities_json(request):
 @login_required
 def alarm_list(request):
     params = request.GET
-    queryset = Alarm.objects.visible_to(request.user).select_related("vehicle", "acknowledged_by", "closed_by")
+    queryset = Alarm.objects.visible_to(request.user).select_related(
+        "vehicle", "acknowledged_by", "closed_by"
+    )
     status = params.get("status", "active")
     if status == "active":
         queryset = queryset.exclude(status=AlarmStatus.CLOSED)
@@ -278,13 +351,25 @@ def alarm_list(request):
     if params.get("q"):
         queryset = queryset.filter(vehicle__plate__contains=params["q"].strip().upper())
     page = Paginator(queryset.order_by("-at", "-pk"), PAGE_SIZE).get_page(params.get("page"))
-    editable = set(Alarm.objects.editable_by(request.user).filter(pk__in=[a.pk for a in page]).values_list("pk", flat=True))
+    editable = set(
+        Alarm.objects.editable_by(request.user)
+        .filter(pk__in=[a.pk for a in page])
+        .values_list("pk", flat=True)
+    )
     for a in page:
         a.can_edit = a.pk in editable
-    return render(request, "vehicles/alarms.html", {
-        "page": page, "f": params, "status": status, "statuses": AlarmStatus.choices, "kinds": AlarmKind.choices,
-        "results": AlarmResult.choices,
-    })
+    return render(
+        request,
+        "vehicles/alarms.html",
+        {
+            "page": page,
+            "f": params,
+            "status": status,
+            "statuses": AlarmStatus.choices,
+            "kinds": AlarmKind.choices,
+            "results": AlarmResult.choices,
+        },
+    )
 
 
 def _alarm_action(request, pk, action):
@@ -303,7 +388,9 @@ def _alarm_action(request, pk, action):
 @require_POST
 def alarm_acknowledge_view(request, pk):
     def act(alarm):
-        services.alarm_acknowledge(actor=request.user, alarm=alarm, note=request.POST.get("note", ""))
+        services.alarm_acknowledge(
+            actor=request.user, alarm=alarm, note=request.POST.get("note", "")
+        )
         messages.success(request, _("告警已确认"))
 
     return _alarm_action(request, pk, act)
@@ -313,8 +400,12 @@ def alarm_acknowledge_view(request, pk):
 @require_POST
 def alarm_close_view(request, pk):
     def act(alarm):
-        services.alarm_close(actor=request.user, alarm=alarm, result=request.POST.get("result", ""),
-                             note=request.POST.get("note", ""))
+        services.alarm_close(
+            actor=request.user,
+            alarm=alarm,
+            result=request.POST.get("result", ""),
+            note=request.POST.get("note", ""),
+        )
         messages.success(request, _("告警已关闭"))
 
     return _alarm_action(request, pk, act)
@@ -329,29 +420,47 @@ def theft_list(request):
     status = request.GET.get("status", "")
     if status in TheftStatus.values:
         queryset = queryset.filter(status=status)
-    page = Paginator(queryset.order_by("-reported_at", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "vehicles/thefts.html", {"page": page, "status": status, "statuses": TheftStatus.choices})
+    page = Paginator(queryset.order_by("-reported_at", "-pk"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "vehicles/thefts.html",
+        {"page": page, "status": status, "statuses": TheftStatus.choices},
+    )
 
 
 @login_required
 def theft_report_view(request, pk):
-    vehicle = get_object_or_404(Vehicle.objects.visible_to(request.user).select_related("owner"), pk=pk)
+    vehicle = get_object_or_404(
+        Vehicle.objects.visible_to(request.user).select_related("owner"), pk=pk
+    )
     context = {"v": vehicle, "post": request.POST, "owner": _owner_masked(vehicle)}
     if request.method == "POST":
         post = request.POST
         try:
             theft = services.theft_report(
-                actor=request.user, vehicle=vehicle, place=post.get("place", ""),
-                reporter_name=post.get("reporter_name", ""), reporter_phone=post.get("reporter_phone", ""),
-                narrative=post.get("narrative", ""), stolen_at=_datetime(post.get("stolen_at", ""), _("被盗时间")),
+                actor=request.user,
+                vehicle=vehicle,
+                place=post.get("place", ""),
+                reporter_name=post.get("reporter_name", ""),
+                reporter_phone=post.get("reporter_phone", ""),
+                narrative=post.get("narrative", ""),
+                stolen_at=_datetime(post.get("stolen_at", ""), _("被盗时间")),
             )
         except PermissionDenied as exc:
             return _forbidden(request, str(exc))
         except ValidationError as exc:
             context["error"] = _error_text(exc)
             return render(request, "vehicles/theft_form.html", context, status=400)
-        messages.success(request, _("已登记被盗:%(ref)s,关联警情%(incident)s") % {
-            "ref": theft.reference, "incident": theft.incident.reference if theft.incident else "—"})
+        messages.success(
+            request,
+            _("已登记被盗:%(ref)s,关联警情%(incident)s")
+            % {
+                "ref": theft.reference,
+                "incident": theft.incident.reference if theft.incident else "—",
+            },
+        )
         return redirect(theft)
     return render(request, "vehicles/theft_form.html", context)
 
@@ -360,7 +469,9 @@ def theft_report_view(request, pk):
 def theft_detail(request, pk):
     """The tracking page for patrols: live position, today's trail, last seen; recovery and claim."""
     theft = get_object_or_404(
-        Theft.objects.visible_to(request.user).select_related("vehicle", "vehicle__device", "vehicle__owner", "incident"),
+        Theft.objects.visible_to(request.user).select_related(
+            "vehicle", "vehicle__device", "vehicle__owner", "incident"
+        ),
         pk=pk,
     )
     vehicle = theft.vehicle
@@ -368,28 +479,46 @@ def theft_detail(request, pk):
     recovery = getattr(theft, "recovery", None)
     claim = getattr(theft, "claim", None)
     quote = services.claim_quote(theft) if theft.status == TheftStatus.OPEN else None
-    return render(request, "vehicles/theft_detail.html", {
-        "t": theft, "v": vehicle, "owner": _owner_masked(vehicle), "can_edit": can_edit,
-        "state": _device_state(vehicle), "recovery": recovery, "claim": claim, "quote": quote,
-        "can_claim": can_edit and has_role(request.user, services.CLAIM_ROLES),
-        "conditions": RecoveryCondition.choices, "changes": timeline_for(theft),
-        "officers": User.objects.filter(station_id=theft.station_id, is_active=True).order_by("full_name"),
-        "now": timezone.localtime().strftime("%Y-%m-%dT%H:%M"), **_map_context(),
-    })
+    return render(
+        request,
+        "vehicles/theft_detail.html",
+        {
+            "t": theft,
+            "v": vehicle,
+            "owner": _owner_masked(vehicle),
+            "can_edit": can_edit,
+            "state": _device_state(vehicle),
+            "recovery": recovery,
+            "claim": claim,
+            "quote": quote,
+            "can_claim": can_edit and has_role(request.user, services.CLAIM_ROLES),
+            "conditions": RecoveryCondition.choices,
+            "changes": timeline_for(theft),
+            "officers": User.objects.filter(station_id=theft.station_id, is_active=True).order_by(
+                "full_name"
+            ),
+            "now": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+            **_map_context(),
+        },
+    )
 
 
 @login_required
 def theft_track_json(request, pk):
     """JSON for the tracking page: last position and today's trail (polled)."""
-    theft = get_object_or_404(Theft.objects.visible_to(request.user).select_related("vehicle__device"), pk=pk)
+    theft = get_object_or_404(
+        Theft.objects.visible_to(request.user).select_related("vehicle__device"), pk=pk
+    )
     device = theft.vehicle.device
     if device is None:
         return JsonResponse({"last": None, "points": []})
     start = timezone.make_aware(dt.datetime.combine(timezone.localdate(), dt.time.min))
-    return JsonResponse({
-        "last": _live_row(theft.vehicle, device) if device.latitude is not None else None,
-        "points": selectors.trail_points(device, start, timezone.now()),
-    })
+    return JsonResponse(
+        {
+            "last": _live_row(theft.vehicle, device) if device.latitude is not None else None,
+            "points": selectors.trail_points(device, start, timezone.now()),
+        }
+    )
 
 
 @login_required
@@ -400,11 +529,19 @@ def recovery_view(request, pk):
     try:
         officer = None
         if (post.get("recovered_by") or "").isdigit():
-            officer = User.objects.filter(station_id=theft.station_id, pk=int(post["recovered_by"])).first()
+            officer = User.objects.filter(
+                station_id=theft.station_id, pk=int(post["recovered_by"])
+            ).first()
         services.recovery_record(
-            actor=request.user, theft=theft, place=post.get("place", ""), condition=post.get("condition", ""),
-            recovered_at=_datetime(post.get("recovered_at", ""), _("追回时间")), recovered_by=officer,
-            note=post.get("note", ""), latitude=_float(post.get("latitude")), longitude=_float(post.get("longitude")),
+            actor=request.user,
+            theft=theft,
+            place=post.get("place", ""),
+            condition=post.get("condition", ""),
+            recovered_at=_datetime(post.get("recovered_at", ""), _("追回时间")),
+            recovered_by=officer,
+            note=post.get("note", ""),
+            latitude=_float(post.get("latitude")),
+            longitude=_float(post.get("longitude")),
         )
         messages.success(request, _("已登记追回"))
     except PermissionDenied as exc:
@@ -431,9 +568,15 @@ def claim_view(request, pk):
 @login_required
 @require_POST
 def claim_pay_view(request, pk):
-    claim = get_object_or_404(InsuranceClaim.objects.visible_to(request.user).select_related("theft"), pk=pk)
+    claim = get_object_or_404(
+        InsuranceClaim.objects.visible_to(request.user).select_related("theft"), pk=pk
+    )
     try:
-        services.claim_pay(actor=request.user, claim=claim, paid_at=_datetime(request.POST.get("paid_at", ""), _("赔付时间")))
+        services.claim_pay(
+            actor=request.user,
+            claim=claim,
+            paid_at=_datetime(request.POST.get("paid_at", ""), _("赔付时间")),
+        )
         messages.success(request, _("已登记赔付"))
     except PermissionDenied as exc:
         return _forbidden(request, str(exc))
@@ -446,7 +589,10 @@ def claim_pay_view(request, pk):
 
 
 def _may_accept(user) -> bool:
-    return has_role(user, STATION_ROLES | {"community_officer", "auxiliary"}) and user.station_id is not None
+    return (
+        has_role(user, STATION_ROLES | {"community_officer", "auxiliary"})
+        and user.station_id is not None
+    )
 
 
 @login_required
@@ -454,8 +600,14 @@ def device_pending(request):
     """Unknown trackers that connected: an officer accepts them into the station (then installs them)."""
     from fengqiao.tracking.models import Device
 
-    devices = Device.objects.pending().filter(station__isnull=True).order_by("-last_seen_at", "-pk")[:200]
-    return render(request, "vehicles/devices_pending.html", {"devices": devices, "can_accept": _may_accept(request.user)})
+    devices = (
+        Device.objects.pending().filter(station__isnull=True).order_by("-last_seen_at", "-pk")[:200]
+    )
+    return render(
+        request,
+        "vehicles/devices_pending.html",
+        {"devices": devices, "can_accept": _may_accept(request.user)},
+    )
 
 
 @login_required
@@ -472,8 +624,12 @@ def device_accept_view(request, pk):
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
         return redirect("vehicles:device_pending")
-    messages.success(request, _("设备%(id)s已接收,请在安装登记中绑定车辆") % {"id": device.identifier})
-    return redirect(reverse("vehicles:install") + f"?imei={device.identifier}&protocol={device.protocol}")
+    messages.success(
+        request, _("设备%(id)s已接收,请在安装登记中绑定车辆") % {"id": device.identifier}
+    )
+    return redirect(
+        reverse("vehicles:install") + f"?imei={device.identifier}&protocol={device.protocol}"
+    )
 
 
 def _owner_lookup(user, text: str):
@@ -493,7 +649,11 @@ def _owner_lookup(user, text: str):
 def install_desk(request):
     """安装登记: register the vehicle (or pick a registered one) and fit the tracker, in one step."""
     user = request.user
-    context = {"kinds": VehicleKind.choices, "protocols": TrackerProtocol.choices, "post": request.POST or request.GET}
+    context = {
+        "kinds": VehicleKind.choices,
+        "protocols": TrackerProtocol.choices,
+        "post": request.POST or request.GET,
+    }
     vehicle = None
     if (request.GET.get("vehicle") or "").isdigit():
         vehicle = Vehicle.objects.visible_to(user).filter(pk=int(request.GET["vehicle"])).first()
@@ -503,7 +663,9 @@ def install_desk(request):
         try:
             with transaction.atomic():
                 if (post.get("vehicle") or "").isdigit():
-                    vehicle = get_object_or_404(Vehicle.objects.visible_to(user), pk=int(post["vehicle"]))
+                    vehicle = get_object_or_404(
+                        Vehicle.objects.visible_to(user), pk=int(post["vehicle"])
+                    )
                 else:
                     purchased = (post.get("purchased_on") or "").strip()
                     try:
@@ -511,13 +673,22 @@ def install_desk(request):
                     except ValueError:
                         raise ValidationError({"purchased_on": [_("购车日期格式不正确")]}) from None
                     vehicle = services.vehicle_register(
-                        actor=user, owner=_owner_lookup(user, post.get("owner", "")), plate=post.get("plate", ""),
-                        kind=post.get("kind", ""), brand=post.get("brand", ""), colour=post.get("colour", ""),
-                        frame_number=post.get("frame_number", ""), purchased_on=purchased_on,
+                        actor=user,
+                        owner=_owner_lookup(user, post.get("owner", "")),
+                        plate=post.get("plate", ""),
+                        kind=post.get("kind", ""),
+                        brand=post.get("brand", ""),
+                        colour=post.get("colour", ""),
+                        frame_number=post.get("frame_number", ""),
+                        purchased_on=purchased_on,
                     )
                 services.tracker_install(
-                    actor=user, vehicle=vehicle, imei=post.get("imei", ""), protocol=post.get("protocol", ""),
-                    sim=post.get("sim", ""), install_point=post.get("install_point", ""),
+                    actor=user,
+                    vehicle=vehicle,
+                    imei=post.get("imei", ""),
+                    protocol=post.get("protocol", ""),
+                    sim=post.get("sim", ""),
+                    install_point=post.get("install_point", ""),
                 )
         except PermissionDenied as exc:
             return _forbidden(request, str(exc))
@@ -538,15 +709,37 @@ def figures(request):
     chart = {
         "years": [str(r["year"]) for r in rows],
         "series": [
-            {"name": _("安装(摩托车)"), "data": [r["installed_motorcycle"] for r in rows], "axis": 0},
-            {"name": _("安装(电动轻便摩托车)"), "data": [r["installed_e_motorcycle"] for r in rows], "axis": 0},
+            {
+                "name": _("安装(摩托车)"),
+                "data": [r["installed_motorcycle"] for r in rows],
+                "axis": 0,
+            },
+            {
+                "name": _("安装(电动轻便摩托车)"),
+                "data": [r["installed_e_motorcycle"] for r in rows],
+                "axis": 0,
+            },
             {"name": _("被盗"), "data": [r["thefts"] for r in rows], "axis": 1},
-            {"name": _("追回(摩托车)"), "data": [r["recovered_motorcycle"] for r in rows], "axis": 1},
-            {"name": _("追回(电动轻便摩托车)"), "data": [r["recovered_e_motorcycle"] for r in rows], "axis": 1},
+            {
+                "name": _("追回(摩托车)"),
+                "data": [r["recovered_motorcycle"] for r in rows],
+                "axis": 1,
+            },
+            {
+                "name": _("追回(电动轻便摩托车)"),
+                "data": [r["recovered_e_motorcycle"] for r in rows],
+                "axis": 1,
+            },
             {"name": _("赔付(元)"), "data": [r["paid"] for r in rows], "axis": 2},
         ],
         "axes": [_("安装(辆)"), _("被盗/追回(辆)"), _("赔付(元)")],
     }
-    return render(request, "vehicles/figures.html", {
-        "rows": rows, "chart": chart, "counts": selectors.fleet_counts(request.user),
-    })
+    return render(
+        request,
+        "vehicles/figures.html",
+        {
+            "rows": rows,
+            "chart": chart,
+            "counts": selectors.fleet_counts(request.user),
+        },
+    )

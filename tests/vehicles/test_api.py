@@ -1,0 +1,174 @@
+"""/api/vehicles/: scoping (alice / bob / charlie), arm/disarm for an owner app, commands, alarms, thefts."""
+
+import datetime as dt
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from fengqiao.tracking.models import Device, DeviceCommand, Position
+from fengqiao.vehicles import services
+from fengqiao.vehicles.choices import AlarmKind
+from fengqiao.vehicles.models import Alarm, Theft
+
+pytestmark = pytest.mark.django_db
+API = "/api/vehicles/"
+
+
+@pytest.fixture
+def as_user(login):
+    return lambda user: login(Client(), user)
+
+
+def alarm_of(vehicle):
+    return services.alarms_raise(
+        [
+            services.AlarmDraft(
+                vehicle_id=vehicle.pk,
+                station_id=vehicle.station_id,
+                community_id=vehicle.community_id,
+                kind=AlarmKind.VIBRATION,
+                at=timezone.now(),
+            )
+        ]
+    )[0]
+
+
+def test_list_is_station_scoped_and_masks_owners(alice, charlie, as_user, vehicle, vehicle_b):
+    data = as_user(alice).get(API).json()
+    assert {v["plate"] for v in data["results"]} == {"川L12345", "川L54321"}
+    row = next(v for v in data["results"] if v["plate"] == "川L12345")
+    assert row["owner_phone"] == "139****1111" and row["owner_name"] != "徐明"
+    assert as_user(charlie).get(API).json()["results"] == []
+    assert as_user(charlie).get(f"{API}{vehicle.pk}/").status_code == 404
+
+
+def test_search_filter(alice_client, vehicle, vehicle_b):
+    assert [v["plate"] for v in alice_client.get(API, {"q": "54321"}).json()["results"]] == [
+        "川L54321"
+    ]
+
+
+def test_arm_and_disarm(bob_client, vehicle):
+    assert bob_client.post(f"{API}{vehicle.pk}/arm/").json()["armed"] is True
+    assert bob_client.post(f"{API}{vehicle.pk}/arm/").status_code == 400
+    assert bob_client.post(f"{API}{vehicle.pk}/disarm/").json()["armed"] is False
+    assert vehicle.events.filter(data__channel="api").count() == 2
+
+
+def test_arm_outside_scope(bob, charlie, as_user, vehicle, vehicle_b):
+    assert as_user(bob).post(f"{API}{vehicle_b.pk}/arm/").status_code == 403
+    assert as_user(charlie).post(f"{API}{vehicle.pk}/arm/").status_code == 404
+
+
+def test_unknown_fields_are_refused(bob_client, vehicle):
+    response = bob_client.post(
+        f"{API}{vehicle.pk}/fence/",
+        {"latitude": 29.2, "longitude": 103.9, "radius_m": 300, "colour": "蓝"},
+        content_type="application/json",
+    )
+    assert response.status_code == 400 and "colour" in response.json()
+
+
+def test_fence_and_bad_fence(bob_client, vehicle):
+    body = {"latitude": 29.2, "longitude": 103.9, "radius_m": 300}
+    assert (
+        bob_client.post(f"{API}{vehicle.pk}/fence/", body, content_type="application/json").json()[
+            "home_radius_m"
+        ]
+        == 300
+    )
+    bad = bob_client.post(
+        f"{API}{vehicle.pk}/fence/", {**body, "radius_m": 5}, content_type="application/json"
+    )
+    assert bad.status_code == 400
+
+
+def test_engine_command_roles_reason_and_speed(bob, commander, as_user, vehicle, settings):
+    body = {"kind": "engine_cut", "reason": "车辆被盗正在追踪"}
+    assert (
+        as_user(bob)
+        .post(f"{API}{vehicle.pk}/command/", body, content_type="application/json")
+        .status_code
+        == 403
+    )
+    client = as_user(commander)
+    assert (
+        client.post(
+            f"{API}{vehicle.pk}/command/", {"kind": "engine_cut"}, content_type="application/json"
+        ).status_code
+        == 400
+    )
+    settings.VEHICLES_COMMAND_MAX_SPEED_KMH = 20
+    Device.objects.filter(pk=vehicle.device_id).update(speed_kmh=60)
+    response = client.post(f"{API}{vehicle.pk}/command/", body, content_type="application/json")
+    assert response.status_code == 400 and "60公里" in str(response.json())
+    Device.objects.filter(pk=vehicle.device_id).update(speed_kmh=0)
+    assert (
+        client.post(
+            f"{API}{vehicle.pk}/command/", body, content_type="application/json"
+        ).status_code
+        == 202
+    )
+    assert DeviceCommand.objects.count() == 1
+
+
+def test_trail(alice_client, vehicle):
+    now = timezone.now()
+    Position.objects.create(
+        device=vehicle.device,
+        fixed_at=now - dt.timedelta(minutes=5),
+        received_at=now,
+        latitude=29.2,
+        longitude=103.9,
+    )
+    assert len(alice_client.get(f"{API}{vehicle.pk}/trail/").json()) == 1
+    assert alice_client.get(f"{API}{vehicle.pk}/trail/", {"start": "nonsense"}).status_code == 400
+
+
+def test_alarms_acknowledge_and_close(bob, charlie, as_user, vehicle, vehicle_b):
+    mine, other = alarm_of(vehicle), alarm_of(vehicle_b)
+    client = as_user(bob)
+    assert {a["id"] for a in client.get(f"{API}alarms/").json()["results"]} == {mine.pk, other.pk}
+    assert client.post(f"{API}alarms/{mine.pk}/acknowledge/").json()["status"] == "acknowledged"
+    assert client.post(f"{API}alarms/{mine.pk}/close/", {"result": "nope"}).status_code == 400
+    assert (
+        client.post(f"{API}alarms/{mine.pk}/close/", {"result": "false_alarm"}).json()["status"]
+        == "closed"
+    )
+    assert (
+        client.post(f"{API}alarms/{other.pk}/close/", {"result": "false_alarm"}).status_code == 403
+    )
+    assert as_user(charlie).get(f"{API}alarms/{mine.pk}/").status_code == 404
+    assert Alarm.objects.get(pk=other.pk).status == "open"
+
+
+def test_theft_report_and_recovery(alice, charlie, as_user, vehicle):
+    client = as_user(alice)
+    response = client.post(f"{API}{vehicle.pk}/theft/", {"place": "西街", "reporter_name": "徐明"})
+    assert response.status_code == 201 and response.json()["incident_reference"].startswith("JQ-")
+    theft = Theft.objects.get()
+    assert (
+        as_user(charlie)
+        .post(f"{API}thefts/{theft.pk}/recovery/", {"place": "x", "condition": "intact"})
+        .status_code
+        == 404
+    )
+    assert (
+        client.post(
+            f"{API}thefts/{theft.pk}/recovery/", {"place": "x", "condition": "shiny"}
+        ).status_code
+        == 400
+    )
+    assert (
+        client.post(
+            f"{API}thefts/{theft.pk}/recovery/", {"place": "清溪", "condition": "intact"}
+        ).json()["status"]
+        == "recovered"
+    )
+    assert client.post(f"{API}thefts/{theft.pk}/claim/").status_code == 400
+
+
+def test_vehicle_history(alice_client, vehicle):
+    alice_client.post(f"{API}{vehicle.pk}/arm/")
+    assert alice_client.get(f"{API}{vehicle.pk}/history/").json()["count"] >= 2
