@@ -36,18 +36,24 @@ def main() -> None:
         samples = []
         for _ in range(RUNS):
             started = time.perf_counter()
-            rows = selectors.satisfaction_rows(leader, group=group, start=start, end=end, weight=weight)
+            rows = selectors.satisfaction_rows(
+                leader, group=group, start=start, end=end, weight=weight
+            )
             total = selectors.satisfaction_total(rows, weight)
             samples.append((time.perf_counter() - started) * 1000)
         timings[group] = samples
-        print(f"  by {group:<8} {len(rows):4d} rows  median {median(samples):6.1f} ms  max {max(samples):6.1f} ms"
-              f"  rate {total['rate']}% of {total['valid']} valid callbacks")
+        print(
+            f"  by {group:<8} {len(rows):4d} rows  median {median(samples):6.1f} ms  max {max(samples):6.1f} ms"
+            f"  rate {total['rate']}% of {total['valid']} valid callbacks"
+        )
     client = client_for(station, "station_leader")
     url = reverse("incidents:callback_figures")
     client.get(url, {"group": "month"})
     started = time.perf_counter()
     assert client.get(url, {"group": "month", "from": str(start.date())}).status_code == 200
-    print(f"  figures page (by month, three years): {(time.perf_counter() - started) * 1000:.1f} ms")
+    print(
+        f"  figures page (by month, three years): {(time.perf_counter() - started) * 1000:.1f} ms"
+    )
     report(NAME, max(timings["month"]), "ms", TARGET_MS)
 
 

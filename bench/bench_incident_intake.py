@@ -49,8 +49,10 @@ def ensure_incidents():
         print(f"loaded in {time.perf_counter() - started:.0f} s", flush=True)
     count = Incident.objects.filter(station=station).count()
     if count < MIN_INCIDENTS:
-        print(f"the bench database holds a smaller demo ({count} incidents); use an empty BENCH_DATABASE_URL",
-              file=sys.stderr)
+        print(
+            f"the bench database holds a smaller demo ({count} incidents); use an empty BENCH_DATABASE_URL",
+            file=sys.stderr,
+        )
         sys.exit(2)
     return station
 
@@ -90,16 +92,32 @@ def main() -> None:
     client = client_for(station, "duty_officer")
     url = reverse("incidents:incident_create")
     rng = random.Random(2026)
-    categories = list(IncidentCategory.objects.filter(parent__isnull=False, active=True).values_list("pk", flat=True))
-    phones = list(Person.objects.filter(station=station).exclude(phone="").values_list("phone", flat=True)[:2000])
+    categories = list(
+        IncidentCategory.objects.filter(parent__isnull=False, active=True).values_list(
+            "pk", flat=True
+        )
+    )
+    phones = list(
+        Person.objects.filter(station=station)
+        .exclude(phone="")
+        .values_list("phone", flat=True)[:2000]
+    )
     client.get(url)
     samples = []
     for i in range(REQUESTS + 10):
-        phone = rng.choice(phones) if i % 3 == 0 else f"1{rng.choice('3589')}{rng.randrange(10**9):09d}"
+        phone = (
+            rng.choice(phones) if i % 3 == 0 else f"1{rng.choice('3589')}{rng.randrange(10**9):09d}"
+        )
         data = {
-            "submission_id": str(uuid.uuid4()), "caller_phone": phone, "caller_name": "测试",
-            "category": rng.choice(categories), "urgency": "normal", "source": "110", "area_type": "urban",
-            "location": f"玉津镇新民路{rng.randint(1, 300)}号", "narrative": "基准测试警情",
+            "submission_id": str(uuid.uuid4()),
+            "caller_phone": phone,
+            "caller_name": "测试",
+            "category": rng.choice(categories),
+            "urgency": "normal",
+            "source": "110",
+            "area_type": "urban",
+            "location": f"玉津镇新民路{rng.randint(1, 300)}号",
+            "narrative": "基准测试警情",
         }
         started = time.perf_counter()
         response = client.post(url, data)
@@ -107,7 +125,9 @@ def main() -> None:
         assert response.status_code == 302, (response.status_code, response.content[:500])
         if i >= 10:  # the first ten warm up
             samples.append(ms)
-    print(f"{len(samples)} intake POSTs as a duty officer: median {median(samples):.1f} ms, max {max(samples):.1f} ms")
+    print(
+        f"{len(samples)} intake POSTs as a duty officer: median {median(samples):.1f} ms, max {max(samples):.1f} ms"
+    )
     report(NAME, p95(samples), "ms", TARGET_MS)
 
 

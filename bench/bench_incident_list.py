@@ -30,20 +30,46 @@ def plan(station, rng: random.Random) -> list[tuple[str, dict]]:
     tops = list(IncidentCategory.objects.filter(parent__isnull=True).values_list("pk", flat=True))
     communities = list(Community.objects.filter(station=station).values_list("pk", flat=True))
     officers = list(
-        User.objects.filter(station=station, incident_assignments__isnull=False).distinct().values_list("pk", flat=True)
+        User.objects.filter(station=station, incident_assignments__isnull=False)
+        .distinct()
+        .values_list("pk", flat=True)
     )
-    phones = list(Incident.objects.filter(station=station).exclude(caller_phone="").values_list("caller_phone", flat=True)[:500])
+    phones = list(
+        Incident.objects.filter(station=station)
+        .exclude(caller_phone="")
+        .values_list("caller_phone", flat=True)[:500]
+    )
     result = []
     for _i in range(REQUESTS_PER_KIND):
         day = today - dt.timedelta(days=rng.randint(0, 3 * 365 - 40))
         result += [
             ("none", {}),
             ("week", {"from": str(day), "to": str(day + dt.timedelta(days=7))}),
-            ("month+category", {"from": str(day), "to": str(day + dt.timedelta(days=31)), "category": rng.choice(tops)}),
-            ("year+status", {"from": str(today - dt.timedelta(days=365)), "status": rng.choice(["closed", "received"])}),
+            (
+                "month+category",
+                {
+                    "from": str(day),
+                    "to": str(day + dt.timedelta(days=31)),
+                    "category": rng.choice(tops),
+                },
+            ),
+            (
+                "year+status",
+                {
+                    "from": str(today - dt.timedelta(days=365)),
+                    "status": rng.choice(["closed", "received"]),
+                },
+            ),
             ("community", {"community": rng.choice(communities)}),
             ("officer", {"officer": rng.choice(officers)}),
-            ("officer+month", {"officer": rng.choice(officers), "from": str(day), "to": str(day + dt.timedelta(days=31))}),
+            (
+                "officer+month",
+                {
+                    "officer": rng.choice(officers),
+                    "from": str(day),
+                    "to": str(day + dt.timedelta(days=31)),
+                },
+            ),
             ("unfiled", {"unfiled": "1"}),
             ("phone", {"q": rng.choice(phones)}),
             ("page", {"page": rng.randint(2, 50)}),
@@ -72,7 +98,9 @@ def main() -> None:
         by_kind.setdefault(kind, []).append(ms)
     print(f"{len(samples)} GETs of {url} as the station leader")
     for kind, values in sorted(by_kind.items()):
-        print(f"  {kind:<15} median {median(values):6.1f} ms  p95 {p95(values):6.1f} ms  max {max(values):6.1f} ms")
+        print(
+            f"  {kind:<15} median {median(values):6.1f} ms  p95 {p95(values):6.1f} ms  max {max(values):6.1f} ms"
+        )
     report(NAME, p95(samples), "ms", TARGET_MS)
 
 

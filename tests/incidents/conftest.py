@@ -26,7 +26,9 @@ def duty(station):
 
 @pytest.fixture
 def patrol(station):
-    return UserFactory(username="patrol", full_name="巡逻员", role=Role.CASE_OFFICER, station=station)
+    return UserFactory(
+        username="patrol", full_name="巡逻员", role=Role.CASE_OFFICER, station=station
+    )
 
 
 @pytest.fixture
@@ -48,8 +50,14 @@ def cat_fight(db):
 def make_incident(station, duty, cat_dispute, community_a):
     def make(**kwargs):
         data = dict(
-            actor=duty, station=station, category=cat_dispute, caller_name="张三", caller_phone="13812345678",
-            location="西街12号", community=community_a, narrative="邻居吵架",
+            actor=duty,
+            station=station,
+            category=cat_dispute,
+            caller_name="张三",
+            caller_phone="13812345678",
+            location="西街12号",
+            community=community_a,
+            narrative="邻居吵架",
         )
         data.update(kwargs)
         return incident_receive(**data)

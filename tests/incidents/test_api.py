@@ -43,8 +43,12 @@ def test_filter_by_status_and_search(incident, make_incident, alice):
 
 
 def test_intake_creates_and_is_idempotent(frozen, alice, cat_dispute):
-    body = {"submission_id": str(uuid.uuid4()), "category": cat_dispute.pk, "caller_phone": "13812345678",
-            "location": "西街1号"}
+    body = {
+        "submission_id": str(uuid.uuid4()),
+        "category": cat_dispute.pk,
+        "caller_phone": "13812345678",
+        "location": "西街1号",
+    }
     first = api(alice).post(BASE, body, format="json")
     second = api(alice).post(BASE, body, format="json")
     assert first.status_code == 201 and second.status_code == 201
@@ -53,26 +57,34 @@ def test_intake_creates_and_is_idempotent(frozen, alice, cat_dispute):
 
 
 def test_intake_with_bad_phone_is_400(frozen, alice, cat_dispute):
-    response = api(alice).post(BASE, {"category": cat_dispute.pk, "caller_phone": "1", "location": "x"}, format="json")
+    response = api(alice).post(
+        BASE, {"category": cat_dispute.pk, "caller_phone": "1", "location": "x"}, format="json"
+    )
     assert response.status_code == 400
     assert not Incident.objects.exists()
 
 
 def test_intake_rejects_unknown_fields(frozen, alice, cat_dispute):
-    response = api(alice).post(BASE, {"category": cat_dispute.pk, "location": "x", "status": "closed"}, format="json")
+    response = api(alice).post(
+        BASE, {"category": cat_dispute.pk, "location": "x", "status": "closed"}, format="json"
+    )
     assert response.status_code == 400
 
 
 def test_full_walk_through_the_actions(incident, alice, patrol):
     client = api(alice)
     url = f"{BASE}{incident.pk}/"
-    assert client.post(url + "dispatch/", {"officers": [patrol.pk]}, format="json").status_code == 200
+    assert (
+        client.post(url + "dispatch/", {"officers": [patrol.pk]}, format="json").status_code == 200
+    )
     assert client.post(url + "arrive/", {}, format="json").status_code == 200
     assert client.post(url + "handle/", {"note": "劝解"}, format="json").status_code == 200
     assert client.post(url + "report/", {}, format="json").status_code == 200
     refused = client.post(url + "close/", {"outcome": "mediated"}, format="json")
     assert refused.status_code == 400 and "处置情况" in str(refused.json())
-    closed = client.post(url + "close/", {"outcome": "mediated", "disposition": "调解成功"}, format="json")
+    closed = client.post(
+        url + "close/", {"outcome": "mediated", "disposition": "调解成功"}, format="json"
+    )
     assert closed.status_code == 200 and closed.json()["status"] == "closed"
 
 
@@ -90,10 +102,15 @@ def test_action_matrix(frozen, make_incident, community_b, alice, bob, charlie, 
 
 
 def test_dispatch_refuses_officer_of_another_station(incident, alice, charlie):
-    response = api(alice).post(f"{BASE}{incident.pk}/dispatch/", {"officers": [charlie.pk]}, format="json")
+    response = api(alice).post(
+        f"{BASE}{incident.pk}/dispatch/", {"officers": [charlie.pk]}, format="json"
+    )
     assert response.status_code == 400
 
 
 def test_updates_and_deletes_are_not_allowed(incident, alice):
-    assert api(alice).patch(f"{BASE}{incident.pk}/", {"narrative": "x"}, format="json").status_code == 405
+    assert (
+        api(alice).patch(f"{BASE}{incident.pk}/", {"narrative": "x"}, format="json").status_code
+        == 405
+    )
     assert api(alice).delete(f"{BASE}{incident.pk}/").status_code == 405

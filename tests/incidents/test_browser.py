@@ -17,7 +17,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def defaults(db):
     # transaction=True tests flush the data-migration rows: load them again
     rules_load_defaults()
-    importlib.import_module("fengqiao.incidents.migrations.0002_categories_and_arrival_rules").load_defaults(apps)
+    importlib.import_module(
+        "fengqiao.incidents.migrations.0002_categories_and_arrival_rules"
+    ).load_defaults(apps)
 
 
 def csp_violations(page):
@@ -25,7 +27,9 @@ def csp_violations(page):
 
 
 def test_intake_dispatch_arrive_handle_close(page, live_server, alice, bob, community_a, defaults):
-    address = AddressFactory(station=community_a.station, community=community_a, road="西街", doorplate="18")
+    address = AddressFactory(
+        station=community_a.station, community=community_a, road="西街", doorplate="18"
+    )
     browser_login(page, live_server, alice)
     page.click("nav#sidenav >> text=警情")
     page.click("a:has-text('接警登记')")
@@ -60,7 +64,9 @@ def test_intake_dispatch_arrive_handle_close(page, live_server, alice, bob, comm
     assert not csp_violations(page)
 
 
-def test_intake_dispatch_close_then_callback_with_figures_and_map(page, live_server, alice, bob, community_a, defaults):
+def test_intake_dispatch_close_then_callback_with_figures_and_map(
+    page, live_server, alice, bob, community_a, defaults
+):
     from fengqiao.incidents.models import Callback, Rectification
 
     community_a.latitude, community_a.longitude = 29.21, 103.95

@@ -33,7 +33,9 @@ def unit(station):
 
 @pytest.fixture
 def officer(station, unit):
-    return UserFactory(username="officer", full_name="处警员", role=Role.CASE_OFFICER, station=station, unit=unit)
+    return UserFactory(
+        username="officer", full_name="处警员", role=Role.CASE_OFFICER, station=station, unit=unit
+    )
 
 
 @pytest.fixture
@@ -43,7 +45,9 @@ def aux(station):
 
 @pytest.fixture
 def inspector(station):
-    return UserFactory(username="inspector", full_name="督察员", role=Role.INSPECTOR, station=station)
+    return UserFactory(
+        username="inspector", full_name="督察员", role=Role.INSPECTOR, station=station
+    )
 
 
 def close(incident, actor, officer, outcome="mediated"):
@@ -51,7 +55,9 @@ def close(incident, actor, officer, outcome="mediated"):
     s.incident_arrive(actor=actor, incident=incident, at=NOW - 47 * M)
     s.incident_handle(actor=actor, incident=incident, at=NOW - 30 * M)
     s.incident_report(actor=actor, incident=incident, at=NOW - 20 * M)
-    s.incident_close(actor=actor, incident=incident, outcome=outcome, disposition="已处理", at=NOW - 10 * M)
+    s.incident_close(
+        actor=actor, incident=incident, outcome=outcome, disposition="已处理", at=NOW - 10 * M
+    )
     return incident
 
 
@@ -68,7 +74,9 @@ def callback(closed):
 # ------------------------------------------------------------------ who enters the queue
 
 
-def test_closing_a_valid_incident_queues_the_caller_with_a_3_working_day_clock(callback, closed, unit, officer):
+def test_closing_a_valid_incident_queues_the_caller_with_a_3_working_day_clock(
+    callback, closed, unit, officer
+):
     assert callback.target == "caller" and callback.phone == "13812345678"
     assert callback.unit == unit and callback.officer == officer
     clock = clocks_for(callback).get()
@@ -78,9 +86,15 @@ def test_closing_a_valid_incident_queues_the_caller_with_a_3_working_day_clock(c
     assert callback.due_at.astimezone(SH).date() == dt.date(2026, 3, 9)
 
 
-def test_a_registered_local_caller_gets_3_working_days(frozen, make_incident, duty, officer, community_a, station):
+def test_a_registered_local_caller_gets_3_working_days(
+    frozen, make_incident, duty, officer, community_a, station
+):
     person = PersonFactory(community=community_a, phone="13912345678")
-    incident = close(make_incident(received_at=NOW - 60 * M, caller_phone="13912345678", caller_person=person), duty, officer)
+    incident = close(
+        make_incident(received_at=NOW - 60 * M, caller_phone="13912345678", caller_person=person),
+        duty,
+        officer,
+    )
     callback = incident.callbacks.get()
     assert callback.is_local
     assert clocks_for(callback).get().kind == "callback_local"
@@ -88,15 +102,26 @@ def test_a_registered_local_caller_gets_3_working_days(frozen, make_incident, du
 
 
 def test_invalid_incident_or_no_phone_is_not_called_back(frozen, make_incident, duty, officer):
-    assert not close(make_incident(received_at=NOW - 60 * M), duty, officer, outcome="invalid").callbacks.exists()
-    assert not close(make_incident(received_at=NOW - 60 * M, caller_phone=""), duty, officer).callbacks.exists()
+    assert not close(
+        make_incident(received_at=NOW - 60 * M), duty, officer, outcome="invalid"
+    ).callbacks.exists()
+    assert not close(
+        make_incident(received_at=NOW - 60 * M, caller_phone=""), duty, officer
+    ).callbacks.exists()
 
 
-def test_victims_of_a_criminal_incident_are_called_back(frozen, make_incident, duty, officer, cat_theft):
+def test_victims_of_a_criminal_incident_are_called_back(
+    frozen, make_incident, duty, officer, cat_theft
+):
     incident = make_incident(category=cat_theft, received_at=NOW - 60 * M)
-    s.incident_add_victim(actor=duty, incident=incident, name="李四", phone="13700001111", is_local=False)
+    s.incident_add_victim(
+        actor=duty, incident=incident, name="李四", phone="13700001111", is_local=False
+    )
     close(incident, duty, officer, outcome="case_filed")
-    assert sorted(incident.callbacks.values_list("target", "name")) == [("caller", "张三"), ("victim", "李四")]
+    assert sorted(incident.callbacks.values_list("target", "name")) == [
+        ("caller", "张三"),
+        ("victim", "李四"),
+    ]
     # a victim registered after closure enters the queue at once
     s.incident_add_victim(actor=duty, incident=incident, name="王五", phone="13700002222")
     assert incident.callbacks.filter(target="victim").count() == 2
@@ -104,7 +129,9 @@ def test_victims_of_a_criminal_incident_are_called_back(frozen, make_incident, d
 
 def test_victims_only_for_criminal_and_public_order_incidents(frozen, make_incident, duty):
     with pytest.raises(ValidationError, match="只有刑事、治安警情"):
-        s.incident_add_victim(actor=duty, incident=make_incident(), name="李四", phone="13700001111")
+        s.incident_add_victim(
+            actor=duty, incident=make_incident(), name="李四", phone="13700001111"
+        )
 
 
 def test_victim_with_impossible_phone_is_refused(frozen, make_incident, duty, cat_fight):
@@ -127,7 +154,11 @@ def test_unreached_attempts_are_kept_until_the_limit_then_unreachable(callback, 
     settings.CALLBACK_MAX_ATTEMPTS = 2
     s.callback_record(actor=aux, callback=callback, reached=False, note="无人接听")
     callback.refresh_from_db()
-    assert callback.status == CallbackStatus.PENDING and callback.attempts == 1 and callback.assignee == aux
+    assert (
+        callback.status == CallbackStatus.PENDING
+        and callback.attempts == 1
+        and callback.assignee == aux
+    )
     s.callback_record(actor=aux, callback=callback, reached=False)
     callback.refresh_from_db()
     assert callback.status == CallbackStatus.UNREACHABLE
@@ -138,7 +169,9 @@ def test_unreached_attempts_are_kept_until_the_limit_then_unreachable(callback, 
 
 
 def test_satisfied_callback_stops_its_clock(callback, aux, closed):
-    s.callback_record(actor=aux, callback=callback, reached=True, rating="satisfied", note="群众表示感谢")
+    s.callback_record(
+        actor=aux, callback=callback, reached=True, rating="satisfied", note="群众表示感谢"
+    )
     callback.refresh_from_db()
     assert callback.status == CallbackStatus.DONE and callback.completed_by == aux
     assert clocks_for(callback).get().state == ClockState.MET
@@ -150,16 +183,22 @@ def test_reached_needs_a_rating_and_unsatisfied_needs_a_reason(callback, aux):
     with pytest.raises(ValidationError, match="须选择满意度"):
         s.callback_record(actor=aux, callback=callback, reached=True, rating="")
     with pytest.raises(ValidationError, match="不满意须填写原因"):
-        s.callback_record(actor=aux, callback=callback, reached=True, rating="unsatisfied", reason=" ")
+        s.callback_record(
+            actor=aux, callback=callback, reached=True, rating="unsatisfied", reason=" "
+        )
     callback.refresh_from_db()
     assert callback.status == CallbackStatus.PENDING and callback.attempts == 0
     assert not CallbackAttempt.objects.exists()
 
 
-def test_unsatisfied_opens_a_rectification_for_the_unit_due_in_5_working_days(callback, aux, unit, officer):
+def test_unsatisfied_opens_a_rectification_for_the_unit_due_in_5_working_days(
+    callback, aux, unit, officer
+):
     unit.leader = officer
     unit.save()
-    s.callback_record(actor=aux, callback=callback, reached=True, rating="unsatisfied", reason="出警慢")
+    s.callback_record(
+        actor=aux, callback=callback, reached=True, rating="unsatisfied", reason="出警慢"
+    )
     rectification = Rectification.objects.get()
     assert rectification.unit == unit and rectification.status == RectificationStatus.OPEN
     assert clocks_for(rectification).get().kind == "rectification"
@@ -167,8 +206,12 @@ def test_unsatisfied_opens_a_rectification_for_the_unit_due_in_5_working_days(ca
     assert Notification.objects.filter(recipient=officer, kind="callback_rectification").exists()
 
 
-def test_rectification_is_closed_by_the_unit_with_what_was_done(callback, aux, officer, bob, frozen):
-    s.callback_record(actor=aux, callback=callback, reached=True, rating="unsatisfied", reason="出警慢")
+def test_rectification_is_closed_by_the_unit_with_what_was_done(
+    callback, aux, officer, bob, frozen
+):
+    s.callback_record(
+        actor=aux, callback=callback, reached=True, rating="unsatisfied", reason="出警慢"
+    )
     rectification = Rectification.objects.get()
     with pytest.raises(PermissionDenied):
         s.rectification_close(actor=bob, rectification=rectification, action="已整改")
@@ -182,15 +225,23 @@ def test_rectification_is_closed_by_the_unit_with_what_was_done(callback, aux, o
 
 
 def test_complaint_about_an_officer_goes_to_the_inspectors(callback, aux, inspector, officer):
-    s.callback_record(actor=aux, callback=callback, reached=True, rating="unsatisfied", reason="态度差",
-                      complaint_officer=officer)
+    s.callback_record(
+        actor=aux,
+        callback=callback,
+        reached=True,
+        rating="unsatisfied",
+        reason="态度差",
+        complaint_officer=officer,
+    )
     note = Notification.objects.get(recipient=inspector, kind="callback_complaint")
     assert officer.full_name in note.title
 
 
 def test_complaint_needs_an_unsatisfied_rating(callback, aux, officer):
     with pytest.raises(ValidationError, match="不满意"):
-        s.callback_record(actor=aux, callback=callback, reached=True, rating="basic", complaint_officer=officer)
+        s.callback_record(
+            actor=aux, callback=callback, reached=True, rating="basic", complaint_officer=officer
+        )
 
 
 def test_only_callback_roles_of_the_station_call_back(callback, bob, charlie):
@@ -226,7 +277,9 @@ def test_work_queue_shows_my_callbacks_and_rectifications(callback, aux, officer
     s.callback_record(actor=aux, callback=callback, reached=False)
     assert [i.kind for i in items_for(aux, NOW) if i.kind == "callback"] == ["callback"]
     s.callback_record(actor=aux, callback=callback, reached=True, rating="unsatisfied", reason="慢")
-    assert [i.kind for i in items_for(officer, NOW) if i.kind == "rectification"] == ["rectification"]
+    assert [i.kind for i in items_for(officer, NOW) if i.kind == "rectification"] == [
+        "rectification"
+    ]
 
 
 def test_figures_by_month_unit_and_officer(frozen, make_incident, duty, officer, aux, alice, unit):
@@ -238,23 +291,33 @@ def test_figures_by_month_unit_and_officer(frozen, make_incident, duty, officer,
     rows = satisfaction_rows(alice, group="month", start=start, end=end, weight=0.5)
     assert [(r["label"], r["valid"]) for r in rows] == [("2026-03", 9)]
     assert rows[0]["rate"] == pytest.approx(round((6 + 1) / 9 * 100, 2))
-    assert satisfaction_rows(alice, group="unit", start=start, end=end, weight=0.5)[0]["label"] == unit.name
-    assert satisfaction_rows(alice, group="officer", start=start, end=end, weight=1.0)[0]["rate"] == pytest.approx(
-        round(8 / 9 * 100, 2)
+    assert (
+        satisfaction_rows(alice, group="unit", start=start, end=end, weight=0.5)[0]["label"]
+        == unit.name
     )
+    assert satisfaction_rows(alice, group="officer", start=start, end=end, weight=1.0)[0][
+        "rate"
+    ] == pytest.approx(round(8 / 9 * 100, 2))
     assert satisfaction_total(rows, 0.5)["valid"] == 9
 
 
 def test_figures_do_not_count_unreachable(callback, aux, alice, settings):
     settings.CALLBACK_MAX_ATTEMPTS = 1
     s.callback_record(actor=aux, callback=callback, reached=False)
-    rows = satisfaction_rows(alice, group="day", start=NOW - dt.timedelta(days=1), end=NOW + M, weight=0.5)
+    rows = satisfaction_rows(
+        alice, group="day", start=NOW - dt.timedelta(days=1), end=NOW + M, weight=0.5
+    )
     assert rows[0]["valid"] == 0 and rows[0]["unreachable"] == 1 and rows[0]["rate"] is None
 
 
 def test_figures_of_another_station_are_not_visible(callback, aux, charlie):
     s.callback_record(actor=aux, callback=callback, reached=True, rating="satisfied")
-    assert satisfaction_rows(charlie, group="month", start=NOW - dt.timedelta(days=1), end=NOW + M, weight=0.5) == []
+    assert (
+        satisfaction_rows(
+            charlie, group="month", start=NOW - dt.timedelta(days=1), end=NOW + M, weight=0.5
+        )
+        == []
+    )
 
 
 # ------------------------------------------------------------------ pages
@@ -267,27 +330,41 @@ def test_queue_and_detail_pages_matrix(callback, alice_client, client, login, ch
     client.logout()
     login(client, charlie)
     assert client.get(reverse("incidents:callback_detail", args=[callback.pk])).status_code == 404
-    assert callback.incident.reference not in client.get(reverse("incidents:callback_list")).content.decode()
+    assert (
+        callback.incident.reference
+        not in client.get(reverse("incidents:callback_list")).content.decode()
+    )
     client.logout()
     login(client, bob)  # a community officer reads but does not make callbacks
-    assert client.post(reverse("incidents:callback_detail", args=[callback.pk]), {"reached": "0"}).status_code == 403
+    assert (
+        client.post(
+            reverse("incidents:callback_detail", args=[callback.pk]), {"reached": "0"}
+        ).status_code
+        == 403
+    )
 
 
 def test_callback_form_unsatisfied_without_reason_keeps_the_input(callback, client, login, aux):
     login(client, aux)
     url = reverse("incidents:callback_detail", args=[callback.pk])
-    response = client.post(url, {"reached": "1", "rating": "unsatisfied", "reason": "", "note": "回访记录ABC"})
+    response = client.post(
+        url, {"reached": "1", "rating": "unsatisfied", "reason": "", "note": "回访记录ABC"}
+    )
     assert response.status_code == 400
     body = response.content.decode()
     assert "不满意须填写原因" in body and "回访记录ABC" in body
-    response = client.post(url, {"reached": "1", "rating": "unsatisfied", "reason": "出警慢", "note": ""})
+    response = client.post(
+        url, {"reached": "1", "rating": "unsatisfied", "reason": "出警慢", "note": ""}
+    )
     assert response.status_code == 302
     assert Callback.objects.get().rating == "unsatisfied"
 
 
 def test_callback_form_records_a_missed_call(callback, client, login, aux):
     login(client, aux)
-    response = client.post(reverse("incidents:callback_detail", args=[callback.pk]), {"reached": "0"}, follow=True)
+    response = client.post(
+        reverse("incidents:callback_detail", args=[callback.pk]), {"reached": "0"}, follow=True
+    )
     assert "已记录未接通" in response.content.decode()
 
 
@@ -303,8 +380,14 @@ def test_rectification_page_closes_it(callback, aux, client, login, officer):
 
 
 def test_inspection_list_for_inspectors_only(callback, aux, officer, inspector, client, login, bob):
-    s.callback_record(actor=aux, callback=callback, reached=True, rating="unsatisfied", reason="态度差",
-                      complaint_officer=officer)
+    s.callback_record(
+        actor=aux,
+        callback=callback,
+        reached=True,
+        rating="unsatisfied",
+        reason="态度差",
+        complaint_officer=officer,
+    )
     login(client, inspector)
     page = client.get(reverse("incidents:inspection_list"))
     assert page.status_code == 200 and officer.full_name in page.content.decode()
@@ -343,10 +426,15 @@ def test_bad_weight_setting_fails_the_system_check(settings):
 def test_victim_form_on_the_detail_page(frozen, make_incident, cat_theft, alice_client):
     incident = make_incident(category=cat_theft)
     url = reverse("incidents:incident_action", args=[incident.pk, "add_victim"])
-    response = alice_client.post(url, {"victim_name": "李四", "victim_phone": "123", "victim_local": "on"})
+    response = alice_client.post(
+        url, {"victim_name": "李四", "victim_phone": "123", "victim_local": "on"}
+    )
     assert response.status_code == 400 and "电话号码格式不正确" in response.content.decode()
     assert "李四" in response.content.decode()  # what was typed is kept
-    assert alice_client.post(url, {"victim_name": "李四", "victim_phone": "13700001111"}).status_code == 302
+    assert (
+        alice_client.post(url, {"victim_name": "李四", "victim_phone": "13700001111"}).status_code
+        == 302
+    )
     assert incident.victims.get().is_local is False
 
 

@@ -13,8 +13,9 @@ from tests.factories import PersonFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_demo_writes_history_open_work_and_callbacks(station, community_a, community_b, alice, bob, duty, patrol,
-                                                     cat_dispute):
+def test_demo_writes_history_open_work_and_callbacks(
+    station, community_a, community_b, alice, bob, duty, patrol, cat_dispute
+):
     PersonFactory(community=community_a, phone="13911112222")
     counts = demo.load(scale=10, seed=7, log=lambda line: None)
     assert counts["incidents"] == 4_800  # 16,000 a year × 3 ÷ 10
@@ -25,7 +26,12 @@ def test_demo_writes_history_open_work_and_callbacks(station, community_a, commu
     assert 94.5 < rate < 98.0
     pending = Callback.objects.filter(status="pending")
     assert pending.exists()
-    assert Clock.objects.filter(kind__startswith="callback_", object_id__in=pending.values("pk")).count() == pending.count()
+    assert (
+        Clock.objects.filter(
+            kind__startswith="callback_", object_id__in=pending.values("pk")
+        ).count()
+        == pending.count()
+    )
     # a new call after the demo takes the next free number
     new = incident_receive(actor=duty, station=station, category=cat_dispute, location="西街1号")
     assert Incident.objects.filter(station=station, reference=new.reference).count() == 1

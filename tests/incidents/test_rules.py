@@ -31,7 +31,10 @@ def test_rate_refuses_impossible_counts():
 
 
 @given(
-    st.integers(0, 10_000), st.integers(0, 10_000), st.integers(0, 10_000), st.floats(0, 1, allow_nan=False)
+    st.integers(0, 10_000),
+    st.integers(0, 10_000),
+    st.integers(0, 10_000),
+    st.floats(0, 1, allow_nan=False),
 )
 def test_rate_lies_between_the_strict_and_the_lenient_count(satisfied, basic, unsatisfied, weight):
     valid = satisfied + basic + unsatisfied
@@ -48,11 +51,15 @@ def test_rate_lies_between_the_strict_and_the_lenient_count(satisfied, basic, un
 @given(st.integers(1, 1000), st.integers(0, 1000), st.integers(0, 1000))
 def test_rate_grows_with_weight(satisfied, basic, unsatisfied):
     valid = satisfied + basic + unsatisfied
-    assert rules.satisfaction_rate(satisfied, basic, valid, 0.2) <= rules.satisfaction_rate(satisfied, basic, valid, 0.8)
+    assert rules.satisfaction_rate(satisfied, basic, valid, 0.2) <= rules.satisfaction_rate(
+        satisfied, basic, valid, 0.8
+    )
 
 
 def test_tally_rate_counts_valid_as_the_three_ratings():
-    assert rules.tally_rate(rules.Tally(satisfied=3, basic=2, unsatisfied=1)) == pytest.approx(4 / 6 * 100)
+    assert rules.tally_rate(rules.Tally(satisfied=3, basic=2, unsatisfied=1)) == pytest.approx(
+        4 / 6 * 100
+    )
 
 
 @given(st.floats(0, 1, allow_nan=False))

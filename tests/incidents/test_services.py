@@ -65,12 +65,19 @@ def test_double_submitted_intake_returns_the_first_incident(frozen, make_inciden
 def test_full_walk_closes_with_outcome_and_all_step_times(frozen, make_incident, duty, patrol):
     incident = make_incident(received_at=NOW - 60 * M)
     _walk_to_reported(incident, duty, patrol)
-    s.incident_close(actor=duty, incident=incident, outcome="mediated", disposition="双方和解", at=NOW)
+    s.incident_close(
+        actor=duty, incident=incident, outcome="mediated", disposition="双方和解", at=NOW
+    )
     incident.refresh_from_db()
     assert incident.status == Status.CLOSED
     assert all(t for _, t in incident.steps())
     assert list(incident.events.values_list("kind", flat=True)) == [
-        "received", "dispatched", "arrived", "handled", "reported", "closed",
+        "received",
+        "dispatched",
+        "arrived",
+        "handled",
+        "reported",
+        "closed",
     ]
     assert incident.lead_officer == patrol
 
@@ -93,7 +100,9 @@ def test_transition_from_the_wrong_state_is_refused(frozen, make_incident, duty)
         s.incident_close(actor=duty, incident=incident, outcome="other", disposition="x")
 
 
-def test_arrival_before_dispatch_is_refused_and_nothing_changes(frozen, make_incident, duty, patrol):
+def test_arrival_before_dispatch_is_refused_and_nothing_changes(
+    frozen, make_incident, duty, patrol
+):
     incident = make_incident(received_at=NOW - 60 * M)
     s.incident_dispatch(actor=duty, incident=incident, officers=[patrol], at=NOW - 30 * M)
     with pytest.raises(ValidationError, match="到场时间不能早于派警时间"):
@@ -123,7 +132,9 @@ def test_dispatch_starts_the_arrival_clock_by_area(frozen, make_incident, duty, 
     assert clock.assignee == patrol
 
 
-def test_missed_arrival_warns_via_the_sweeper_and_flags_overdue(frozen, make_incident, duty, patrol):
+def test_missed_arrival_warns_via_the_sweeper_and_flags_overdue(
+    frozen, make_incident, duty, patrol
+):
     incident = make_incident()
     s.incident_dispatch(actor=duty, incident=incident, officers=[patrol])
     frozen.shift(dt.timedelta(minutes=6))
@@ -140,7 +151,9 @@ def test_arrival_in_time_meets_the_clock(frozen, make_incident, duty, patrol):
     frozen.shift(dt.timedelta(minutes=3))
     s.incident_arrive(actor=duty, incident=incident)
     assert clocks_for(incident)[0].state == ClockState.MET
-    assert not Incident.objects.filter(arrival_overdue_filter(NOW + 10 * M), pk=incident.pk).exists()
+    assert not Incident.objects.filter(
+        arrival_overdue_filter(NOW + 10 * M), pk=incident.pk
+    ).exists()
 
 
 def test_criminal_incident_starts_filing_review_clock(frozen, make_incident, cat_theft):
@@ -149,7 +162,9 @@ def test_criminal_incident_starts_filing_review_clock(frozen, make_incident, cat
     assert clock.kind == "criminal_filing_review"
 
 
-def test_unfiled_flag_when_review_clock_breached_without_case(frozen, make_incident, cat_fight, alice):
+def test_unfiled_flag_when_review_clock_breached_without_case(
+    frozen, make_incident, cat_fight, alice
+):
     incident = make_incident(category=cat_fight)
     assert not unfiled_incidents(alice, NOW).exists()
     later = NOW + dt.timedelta(hours=25)
@@ -208,5 +223,7 @@ def test_each_station_counts_its_own_jq_numbers(frozen, make_incident, other_sta
 
     first = make_incident()
     other_duty = UserFactory(username="qx_duty", role="duty_officer", station=other_station)
-    second = s.incident_receive(actor=other_duty, station=other_station, category=cat_dispute, location="清溪街1号")
+    second = s.incident_receive(
+        actor=other_duty, station=other_station, category=cat_dispute, location="清溪街1号"
+    )
     assert first.reference == second.reference == "JQ-2026-000001"

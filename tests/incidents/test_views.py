@@ -22,9 +22,15 @@ def incident(frozen, make_incident):
 
 def _intake(client, cat, **extra):
     data = {
-        "submission_id": str(uuid.uuid4()), "caller_phone": "13812345678", "caller_name": "张三",
-        "category": cat.pk, "urgency": "normal", "source": "110", "area_type": "urban",
-        "location": "西街12号", "narrative": "吵架",
+        "submission_id": str(uuid.uuid4()),
+        "caller_phone": "13812345678",
+        "caller_name": "张三",
+        "category": cat.pk,
+        "urgency": "normal",
+        "source": "110",
+        "area_type": "urban",
+        "location": "西街12号",
+        "narrative": "吵架",
     }
     data.update(extra)
     return client.post(reverse("incidents:incident_create"), data)
@@ -57,14 +63,20 @@ def test_intake_form_has_autofocus_and_one_time_token(alice_client):
 
 
 def test_phone_lookup_shows_earlier_incidents(incident, alice_client):
-    html = alice_client.get(reverse("incidents:lookup_phone"), {"caller_phone": "13812345678"}).content.decode()
+    html = alice_client.get(
+        reverse("incidents:lookup_phone"), {"caller_phone": "13812345678"}
+    ).content.decode()
     assert incident.reference in html
 
 
-def test_address_lookup_shows_repeat_incidents(frozen, make_incident, alice_client, station, community_a):
+def test_address_lookup_shows_repeat_incidents(
+    frozen, make_incident, alice_client, station, community_a
+):
     address = AddressFactory(station=station, community=community_a, road="西街")
     earlier = make_incident(address=address)
-    html = alice_client.get(reverse("incidents:lookup_address"), {"address_q": "西街"}).content.decode()
+    html = alice_client.get(
+        reverse("incidents:lookup_address"), {"address_q": "西街"}
+    ).content.decode()
     assert f'data-pick-address="{address.pk}"' in html and earlier.reference in html
 
 
@@ -76,21 +88,31 @@ def test_list_masks_phones(incident, alice_client):
 def test_list_filters_by_status(incident, make_incident, alice_client, duty, patrol):
     other = make_incident()
     s.incident_dispatch(actor=duty, incident=other, officers=[patrol])
-    html = alice_client.get(reverse("incidents:incident_list"), {"status": "dispatched"}).content.decode()
+    html = alice_client.get(
+        reverse("incidents:incident_list"), {"status": "dispatched"}
+    ).content.decode()
     assert other.reference in html and incident.reference not in html
 
 
-def test_list_unfiled_filter_shows_red_badge(frozen, make_incident, alice, client, login, cat_fight):
+def test_list_unfiled_filter_shows_red_badge(
+    frozen, make_incident, alice, client, login, cat_fight
+):
     fight = make_incident(category=cat_fight)
     plain = make_incident()
     frozen.shift(dt.timedelta(hours=25))
-    html = login(client, alice).get(reverse("incidents:incident_list"), {"unfiled": "1"}).content.decode()
+    html = (
+        login(client, alice)
+        .get(reverse("incidents:incident_list"), {"unfiled": "1"})
+        .content.decode()
+    )
     assert fight.reference in html and plain.reference not in html and "badge-red" in html
 
 
 def test_list_search_by_reference(incident, make_incident, alice_client):
     other = make_incident()
-    html = alice_client.get(reverse("incidents:incident_list"), {"q": incident.reference}).content.decode()
+    html = alice_client.get(
+        reverse("incidents:incident_list"), {"q": incident.reference}
+    ).content.decode()
     assert incident.reference in html and other.reference not in html
 
 
@@ -119,11 +141,19 @@ def test_export_is_unmasked_for_leaders(incident, alice_client):
 
 
 def test_matrix_list(incident, alice_client, bob, charlie, login, client):
-    assert incident.reference in alice_client.get(reverse("incidents:incident_list")).content.decode()
+    assert (
+        incident.reference in alice_client.get(reverse("incidents:incident_list")).content.decode()
+    )
     client.logout()
-    assert incident.reference in login(client, bob).get(reverse("incidents:incident_list")).content.decode()
+    assert (
+        incident.reference
+        in login(client, bob).get(reverse("incidents:incident_list")).content.decode()
+    )
     client.logout()
-    assert incident.reference not in login(client, charlie).get(reverse("incidents:incident_list")).content.decode()
+    assert (
+        incident.reference
+        not in login(client, charlie).get(reverse("incidents:incident_list")).content.decode()
+    )
 
 
 def test_matrix_detail(incident, alice_client, bob, charlie, login, client):
@@ -155,7 +185,9 @@ def test_detail_action_error_is_shown_and_nothing_changes(incident, alice_client
     s.incident_arrive(actor=duty, incident=incident)
     s.incident_handle(actor=duty, incident=incident)
     s.incident_report(actor=duty, incident=incident)
-    response = alice_client.post(reverse("incidents:incident_action", args=[incident.pk, "close"]), {"outcome": "mediated"})
+    response = alice_client.post(
+        reverse("incidents:incident_action", args=[incident.pk, "close"]), {"outcome": "mediated"}
+    )
     assert response.status_code == 400 and "处置情况" in response.content.decode()
     incident.refresh_from_db()
     assert incident.status == Status.REPORTED

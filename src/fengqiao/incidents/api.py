@@ -42,10 +42,33 @@ class IncidentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Incident
         fields = [
-            "id", "reference", "station", "community", "source", "urgency", "category", "category_name",
-            "caller_name", "caller_phone", "caller_person", "address", "location", "narrative", "area_type",
-            "status", "received_at", "dispatched_at", "arrived_at", "handled_at", "reported_at", "closed_at",
-            "outcome", "disposition", "assigned_unit", "assignments", "case_reference",
+            "id",
+            "reference",
+            "station",
+            "community",
+            "source",
+            "urgency",
+            "category",
+            "category_name",
+            "caller_name",
+            "caller_phone",
+            "caller_person",
+            "address",
+            "location",
+            "narrative",
+            "area_type",
+            "status",
+            "received_at",
+            "dispatched_at",
+            "arrived_at",
+            "handled_at",
+            "reported_at",
+            "closed_at",
+            "outcome",
+            "disposition",
+            "assigned_unit",
+            "assignments",
+            "case_reference",
         ]
         read_only_fields = fields
 
@@ -54,8 +77,12 @@ class IncidentSerializer(serializers.ModelSerializer):
 
 
 class IntakeSerializer(StrictFieldsMixin, serializers.Serializer):
-    submission_id = serializers.UUIDField(required=False, help_text=_("一次性提交标识:重复提交返回第一次的警情"))
-    category = serializers.PrimaryKeyRelatedField(queryset=IncidentCategory.objects.filter(active=True))
+    submission_id = serializers.UUIDField(
+        required=False, help_text=_("一次性提交标识:重复提交返回第一次的警情")
+    )
+    category = serializers.PrimaryKeyRelatedField(
+        queryset=IncidentCategory.objects.filter(active=True)
+    )
     source = serializers.ChoiceField(choices=Source.choices, default=Source.CALL_110)
     urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.NORMAL)
     area_type = serializers.ChoiceField(choices=AreaType.choices, default=AreaType.URBAN)
@@ -135,7 +162,10 @@ ERRORS = {
 
 def _step(summary, request=None):
     return extend_schema(
-        tags=TAGS, summary=summary, request=request or AtSerializer, responses={200: IncidentSerializer, **ERRORS}
+        tags=TAGS,
+        summary=summary,
+        request=request or AtSerializer,
+        responses={200: IncidentSerializer, **ERRORS},
     )
 
 
@@ -143,7 +173,9 @@ def _step(summary, request=None):
     list=extend_schema(tags=TAGS, summary=_("警情列表"), description=SCOPE),
     retrieve=extend_schema(tags=TAGS, summary=_("警情详情"), description=SCOPE),
     create=extend_schema(
-        tags=TAGS, summary=_("接警登记"), request=IntakeSerializer,
+        tags=TAGS,
+        summary=_("接警登记"),
+        request=IntakeSerializer,
         responses={201: IncidentSerializer, 400: ERRORS[400]},
         description=_("带相同`submission_id`的重复提交返回第一次登记的警情。"),
     ),
@@ -168,11 +200,15 @@ class IncidentViewSet(ScopedModelViewSet):
             raise PermissionDenied(_("只有派出所民警可以接警"))
         serializer = IntakeSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
-        incident = services.incident_receive(actor=user, station=user.station, **serializer.validated_data)
+        incident = services.incident_receive(
+            actor=user, station=user.station, **serializer.validated_data
+        )
         return Response(self._out(incident), status=status.HTTP_201_CREATED)
 
     def _out(self, incident):
-        return IncidentSerializer(self.get_queryset().get(pk=incident.pk), context=self.get_serializer_context()).data
+        return IncidentSerializer(
+            self.get_queryset().get(pk=incident.pk), context=self.get_serializer_context()
+        ).data
 
     def _run(self, request, serializer_class, fn, **fixed):
         incident = self.get_object()
@@ -188,14 +224,19 @@ class IncidentViewSet(ScopedModelViewSet):
         serializer = DispatchSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        people = {u.pk: u for u in User.objects.filter(station_id=incident.station_id, pk__in=data["officers"])}
+        people = {
+            u.pk: u
+            for u in User.objects.filter(station_id=incident.station_id, pk__in=data["officers"])
+        }
         if len(people) != len(set(data["officers"])):
             from django.core.exceptions import ValidationError
 
             raise ValidationError({"officers": ["只能指派本所民警"]})
         officers = [people[pk] for pk in dict.fromkeys(data["officers"])]
         lead = people.get(data.get("lead")) if data.get("lead") else None
-        services.incident_dispatch(actor=request.user, incident=incident, officers=officers, lead=lead, at=data.get("at"))
+        services.incident_dispatch(
+            actor=request.user, incident=incident, officers=officers, lead=lead, at=data.get("at")
+        )
         return Response(self._out(incident))
 
     @_step(_("到场"))
@@ -204,7 +245,9 @@ class IncidentViewSet(ScopedModelViewSet):
         incident = self.get_object()
         serializer = AtSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.incident_arrive(actor=request.user, incident=incident, at=serializer.validated_data.get("at"))
+        services.incident_arrive(
+            actor=request.user, incident=incident, at=serializer.validated_data.get("at")
+        )
         return Response(self._out(incident))
 
     @_step(_("处置"))
@@ -224,8 +267,13 @@ class IncidentViewSet(ScopedModelViewSet):
         serializer = CloseSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         d = serializer.validated_data
-        services.incident_close(actor=request.user, incident=incident, outcome=d.get("outcome", ""),
-                                disposition=d.get("disposition", ""), at=d.get("at"))
+        services.incident_close(
+            actor=request.user,
+            incident=incident,
+            outcome=d.get("outcome", ""),
+            disposition=d.get("disposition", ""),
+            at=d.get("at"),
+        )
         return Response(self._out(incident))
 
     @_step(_("重新打开"), ReasonSerializer)

@@ -53,16 +53,27 @@ def callback_list(request):
     return render(
         request,
         "incidents/callbacks.html",
-        {"page": page, "show": show, "rectifications": rectifications, "now": now,
-         "can_call_back": services.can_call_back(request.user)},
+        {
+            "page": page,
+            "show": show,
+            "rectifications": rectifications,
+            "now": now,
+            "can_call_back": services.can_call_back(request.user),
+        },
     )
 
 
 def _callback(request, pk):
     return get_object_or_404(
         Callback.objects.visible_to(request.user).select_related(
-            "incident", "incident__category", "incident__category__parent", "unit", "officer", "assignee",
-            "complaint_officer", "completed_by",
+            "incident",
+            "incident__category",
+            "incident__category__parent",
+            "unit",
+            "officer",
+            "assignee",
+            "complaint_officer",
+            "completed_by",
         ),
         pk=pk,
     )
@@ -88,7 +99,9 @@ def _callback_context(request, callback, form=None, **extra):
 def callback_detail(request, pk):
     callback = _callback(request, pk)
     if request.method != "POST":
-        return render(request, "incidents/callback_detail.html", _callback_context(request, callback))
+        return render(
+            request, "incidents/callback_detail.html", _callback_context(request, callback)
+        )
     if not services.can_call_back(request.user):
         return _forbidden(request, _("只有值班民警、指挥室、所领导和辅警可以回访"))
     form = CallbackForm(request.POST, station=callback.station)
@@ -97,8 +110,13 @@ def callback_detail(request, pk):
         d = form.cleaned_data
         try:
             services.callback_record(
-                actor=request.user, callback=callback, reached=d["reached"], rating=d["rating"], reason=d["reason"],
-                note=d["note"], complaint_officer=d["complaint_officer"],
+                actor=request.user,
+                callback=callback,
+                reached=d["reached"],
+                rating=d["rating"],
+                reason=d["reason"],
+                note=d["note"],
+                complaint_officer=d["complaint_officer"],
             )
         except PermissionDenied as exc:
             return _forbidden(request, str(exc))
@@ -115,7 +133,9 @@ def callback_detail(request, pk):
         error = _("请检查填写的内容")
     callback = _callback(request, pk)
     return render(
-        request, "incidents/callback_detail.html", _callback_context(request, callback, form=form, error=error),
+        request,
+        "incidents/callback_detail.html",
+        _callback_context(request, callback, form=form, error=error),
         status=400,
     )
 
@@ -134,7 +154,9 @@ def rectification_detail(request, pk):
         form.is_valid()
         try:
             services.rectification_close(
-                actor=request.user, rectification=rectification, action=form.cleaned_data.get("action", "")
+                actor=request.user,
+                rectification=rectification,
+                action=form.cleaned_data.get("action", ""),
             )
         except PermissionDenied as exc:
             return _forbidden(request, str(exc))
@@ -201,7 +223,9 @@ def callback_figures(request):
     start = dt.datetime.combine(start_day, dt.time.min, tzinfo=tz)
     end = dt.datetime.combine(end_day + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
     weight = conf.basic_weight()
-    rows = selectors.satisfaction_rows(request.user, group=group, start=start, end=end, weight=weight)
+    rows = selectors.satisfaction_rows(
+        request.user, group=group, start=start, end=end, weight=weight
+    )
     total = selectors.satisfaction_total(rows, weight)
     chart = {
         "labels": [r["label"] for r in rows],
@@ -215,10 +239,19 @@ def callback_figures(request):
         request,
         "incidents/figures.html",
         {
-            "rows": rows, "total": total, "group": group, "groups": [
-                ("day", _("按日")), ("week", _("按周")), ("month", _("按月")), ("unit", _("按单位")),
+            "rows": rows,
+            "total": total,
+            "group": group,
+            "groups": [
+                ("day", _("按日")),
+                ("week", _("按周")),
+                ("month", _("按月")),
+                ("unit", _("按单位")),
                 ("officer", _("按民警")),
             ],
-            "from": start_day, "to": end_day, "weight": weight, "chart": chart,
+            "from": start_day,
+            "to": end_day,
+            "weight": weight,
+            "chart": chart,
         },
     )

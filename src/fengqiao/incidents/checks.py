@@ -10,6 +10,11 @@ def callback_weight_check(app_configs, **kwargs):
     try:
         basic_weight()
     except ValueError as exc:
-        return [Error(str(exc), hint="Set CALLBACK_BASIC_WEIGHT to a number between 0 and 1 (default 0.5).",
-                      id="incidents.E001")]
+        return [
+            Error(
+                str(exc),
+                hint="Set CALLBACK_BASIC_WEIGHT to a number between 0 and 1 (default 0.5).",
+                id="incidents.E001",
+            )
+        ]
     return []

@@ -25,7 +25,13 @@ class Status(models.TextChoices):
     CLOSED = "closed", _("结警")
 
 
-OPEN_STATUSES = (Status.RECEIVED, Status.DISPATCHED, Status.ARRIVED, Status.HANDLED, Status.REPORTED)
+OPEN_STATUSES = (
+    Status.RECEIVED,
+    Status.DISPATCHED,
+    Status.ARRIVED,
+    Status.HANDLED,
+    Status.REPORTED,
+)
 
 
 class AreaType(models.TextChoices):

@@ -33,15 +33,23 @@ def filter_incidents(queryset, params, now=None):
     now = now or timezone.now()
     start, end = _date(params.get("from")), _date(params.get("to"))
     if start:
-        queryset = queryset.filter(received_at__gte=timezone.make_aware(dt.datetime.combine(start, dt.time.min)))
+        queryset = queryset.filter(
+            received_at__gte=timezone.make_aware(dt.datetime.combine(start, dt.time.min))
+        )
     if end:
         queryset = queryset.filter(
-            received_at__lt=timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min))
+            received_at__lt=timezone.make_aware(
+                dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min)
+            )
         )
     category = _int(params.get("category"))
     if category:
         # the category and its sub-categories, as a list of ids (an OR over a join would scan every incident)
-        ids = list(IncidentCategory.objects.filter(Q(pk=category) | Q(parent_id=category)).values_list("pk", flat=True))
+        ids = list(
+            IncidentCategory.objects.filter(Q(pk=category) | Q(parent_id=category)).values_list(
+                "pk", flat=True
+            )
+        )
         queryset = queryset.filter(category_id__in=ids)
     status = params.get("status")
     if status:
@@ -54,7 +62,8 @@ def filter_incidents(queryset, params, now=None):
         queryset = queryset.filter(assignments__officer_id=officer)
     if params.get("unfiled") in ("1", "true", "on"):
         queryset = queryset.filter(
-            Q(category__requires_case=True) | Q(category__parent__requires_case=True), case_reference=""
+            Q(category__requires_case=True) | Q(category__parent__requires_case=True),
+            case_reference="",
         ).filter(pk__in=unfiled_ids(now))
     q = (params.get("q") or "").strip()
     if q:

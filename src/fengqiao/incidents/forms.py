@@ -9,14 +9,20 @@ class IntakeForm(forms.Form):
     submission_id = forms.UUIDField(widget=forms.HiddenInput)
     caller_phone = forms.CharField(label=_("报警电话"), max_length=20, required=False)
     caller_name = forms.CharField(label=_("报警人"), max_length=50, required=False)
-    category = forms.ModelChoiceField(label=_("类别"), queryset=IncidentCategory.objects.filter(active=True))
-    urgency = forms.ChoiceField(label=_("紧急程度"), choices=Urgency.choices, initial=Urgency.NORMAL)
+    category = forms.ModelChoiceField(
+        label=_("类别"), queryset=IncidentCategory.objects.filter(active=True)
+    )
+    urgency = forms.ChoiceField(
+        label=_("紧急程度"), choices=Urgency.choices, initial=Urgency.NORMAL
+    )
     source = forms.ChoiceField(label=_("来源"), choices=Source.choices, initial=Source.CALL_110)
     area_type = forms.ChoiceField(label=_("区域"), choices=AreaType.choices, initial=AreaType.URBAN)
     address_q = forms.CharField(label=_("标准地址"), max_length=100, required=False)
     address = forms.IntegerField(required=False, widget=forms.HiddenInput)
     location = forms.CharField(label=_("发生地点"), max_length=200, required=False)
-    narrative = forms.CharField(label=_("简要警情"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    narrative = forms.CharField(
+        label=_("简要警情"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class DispatchForm(forms.Form):
@@ -35,31 +41,53 @@ class DispatchForm(forms.Form):
 
 
 class CloseForm(forms.Form):
-    outcome = forms.ChoiceField(label=_("处置结果"), choices=[("", "—")] + list(Outcome.choices), required=False)
-    disposition = forms.CharField(label=_("处置情况"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    outcome = forms.ChoiceField(
+        label=_("处置结果"), choices=[("", "—")] + list(Outcome.choices), required=False
+    )
+    disposition = forms.CharField(
+        label=_("处置情况"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class HandoverForm(forms.Form):
     shift_to = forms.ModelChoiceField(label=_("接班人"), queryset=None)
-    note = forms.CharField(label=_("备注"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("备注"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args, station=None, **kwargs):
         super().__init__(*args, **kwargs)
         from fengqiao.accounts.models import User
 
-        self.fields["shift_to"].queryset = User.objects.filter(station=station, is_active=True).order_by("full_name")
+        self.fields["shift_to"].queryset = User.objects.filter(
+            station=station, is_active=True
+        ).order_by("full_name")
         self.fields["shift_to"].label_from_instance = lambda u: u.full_name or u.username
 
 
 class CategoryForm(forms.ModelForm):
     case_review_kind = forms.ChoiceField(
-        label=_("审查时限类型"), required=False,
-        choices=[("", "—"), ("admin_intake_review", _("行政案件受案审查")), ("criminal_filing_review", _("刑事立案审查"))],
+        label=_("审查时限类型"),
+        required=False,
+        choices=[
+            ("", "—"),
+            ("admin_intake_review", _("行政案件受案审查")),
+            ("criminal_filing_review", _("刑事立案审查")),
+        ],
     )
 
     class Meta:
         model = IncidentCategory
-        fields = ["code", "name", "parent", "active", "requires_case", "case_review_kind", "is_dispute", "sort"]
+        fields = [
+            "code",
+            "name",
+            "parent",
+            "active",
+            "requires_case",
+            "case_review_kind",
+            "is_dispute",
+            "sort",
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -75,23 +103,36 @@ class VictimForm(forms.Form):
 
 class CallbackForm(forms.Form):
     reached = forms.TypedChoiceField(
-        label=_("是否接通"), choices=[("1", _("接通")), ("0", _("未接通"))], coerce=lambda v: v == "1",
-        widget=forms.RadioSelect, initial="1",
+        label=_("是否接通"),
+        choices=[("1", _("接通")), ("0", _("未接通"))],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
+        initial="1",
     )
-    rating = forms.ChoiceField(label=_("满意度"), choices=[("", "—"), *Rating.choices], required=False)
-    reason = forms.CharField(label=_("不满意原因"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    note = forms.CharField(label=_("备注"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    complaint_officer = forms.ModelChoiceField(label=_("投诉民警(转督察)"), queryset=None, required=False)
+    rating = forms.ChoiceField(
+        label=_("满意度"), choices=[("", "—"), *Rating.choices], required=False
+    )
+    reason = forms.CharField(
+        label=_("不满意原因"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    note = forms.CharField(
+        label=_("备注"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    complaint_officer = forms.ModelChoiceField(
+        label=_("投诉民警(转督察)"), queryset=None, required=False
+    )
 
     def __init__(self, *args, station=None, **kwargs):
         super().__init__(*args, **kwargs)
         from fengqiao.accounts.models import User
 
-        self.fields["complaint_officer"].queryset = User.objects.filter(station=station, is_active=True).order_by(
-            "full_name"
-        )
+        self.fields["complaint_officer"].queryset = User.objects.filter(
+            station=station, is_active=True
+        ).order_by("full_name")
         self.fields["complaint_officer"].label_from_instance = lambda u: u.full_name or u.username
 
 
 class RectificationForm(forms.Form):
-    action = forms.CharField(label=_("整改情况"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    action = forms.CharField(
+        label=_("整改情况"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )

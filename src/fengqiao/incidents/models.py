@@ -41,7 +41,12 @@ class IncidentCategory(ChangeLogged):
     code = models.CharField(_("代码"), max_length=20, unique=True)
     name = models.CharField(_("名称"), max_length=50)
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("上级类别")
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("上级类别"),
     )
     active = models.BooleanField(_("启用"), default=True)
     requires_case = models.BooleanField(_("应当受案/立案审查"), default=False)
@@ -81,7 +86,8 @@ class IncidentQuerySet(ScopedQuerySet):
         from fengqiao.core.scoping import editable_community_ids
 
         return visible.filter(
-            models.Q(assignments__officer=user) | models.Q(community_id__in=editable_community_ids(user))
+            models.Q(assignments__officer=user)
+            | models.Q(community_id__in=editable_community_ids(user))
         ).distinct()
 
     def open(self):
@@ -89,31 +95,57 @@ class IncidentQuerySet(ScopedQuerySet):
 
 
 class Incident(ChangeLogged):
-    station = models.ForeignKey("accounts.Station", on_delete=models.PROTECT, related_name="+", verbose_name=_("派出所"))
+    station = models.ForeignKey(
+        "accounts.Station", on_delete=models.PROTECT, related_name="+", verbose_name=_("派出所")
+    )
     community = models.ForeignKey(
-        "registry.Community", on_delete=models.PROTECT, null=True, blank=True, related_name="incidents",
+        "registry.Community",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="incidents",
         verbose_name=_("社区/村"),
     )
     # JQ-2026-000123 counts per station and year: unique within the station.
     reference = models.CharField(_("警情编号"), max_length=30)
-    submission_id = models.UUIDField(_("提交标识"), unique=True, null=True, blank=True, editable=False)
-    source = models.CharField(_("来源"), max_length=20, choices=Source.choices, default=Source.CALL_110)
-    urgency = models.CharField(_("紧急程度"), max_length=20, choices=Urgency.choices, default=Urgency.NORMAL)
-    category = models.ForeignKey(IncidentCategory, on_delete=models.PROTECT, related_name="incidents", verbose_name=_("类别"))
+    submission_id = models.UUIDField(
+        _("提交标识"), unique=True, null=True, blank=True, editable=False
+    )
+    source = models.CharField(
+        _("来源"), max_length=20, choices=Source.choices, default=Source.CALL_110
+    )
+    urgency = models.CharField(
+        _("紧急程度"), max_length=20, choices=Urgency.choices, default=Urgency.NORMAL
+    )
+    category = models.ForeignKey(
+        IncidentCategory, on_delete=models.PROTECT, related_name="incidents", verbose_name=_("类别")
+    )
     caller_name = models.CharField(_("报警人"), max_length=50, blank=True)
     caller_phone = models.CharField(_("报警电话"), max_length=20, blank=True)
     caller_person = models.ForeignKey(
-        "registry.Person", on_delete=models.SET_NULL, null=True, blank=True, related_name="incidents",
+        "registry.Person",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="incidents",
         verbose_name=_("报警人(人口库)"),
     )
     address = models.ForeignKey(
-        "registry.Address", on_delete=models.SET_NULL, null=True, blank=True, related_name="incidents",
+        "registry.Address",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="incidents",
         verbose_name=_("标准地址"),
     )
     location = models.CharField(_("发生地点"), max_length=200, blank=True)
     narrative = models.TextField(_("简要警情"), blank=True)
-    area_type = models.CharField(_("区域"), max_length=20, choices=AreaType.choices, default=AreaType.URBAN)
-    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.RECEIVED)
+    area_type = models.CharField(
+        _("区域"), max_length=20, choices=AreaType.choices, default=AreaType.URBAN
+    )
+    status = models.CharField(
+        _("状态"), max_length=20, choices=Status.choices, default=Status.RECEIVED
+    )
     received_at = models.DateTimeField(_("接警时间"))
     dispatched_at = models.DateTimeField(_("派警时间"), null=True, blank=True)
     arrived_at = models.DateTimeField(_("到场时间"), null=True, blank=True)
@@ -123,15 +155,26 @@ class Incident(ChangeLogged):
     outcome = models.CharField(_("处置结果"), max_length=20, choices=Outcome.choices, blank=True)
     disposition = models.TextField(_("处置情况"), blank=True)
     assigned_unit = models.ForeignKey(
-        "accounts.Unit", on_delete=models.SET_NULL, null=True, blank=True, related_name="incidents",
+        "accounts.Unit",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="incidents",
         verbose_name=_("处警单位"),
     )
     officers = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, through="IncidentAssignment", related_name="incidents", verbose_name=_("处警民警")
+        settings.AUTH_USER_MODEL,
+        through="IncidentAssignment",
+        related_name="incidents",
+        verbose_name=_("处警民警"),
     )
     case_reference = models.CharField(_("关联案件编号"), max_length=40, blank=True)
     received_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("接警人"),
     )
 
@@ -142,7 +185,9 @@ class Incident(ChangeLogged):
         verbose_name_plural = _("警情")
         ordering = ["-received_at", "-pk"]
         constraints = [
-            models.UniqueConstraint(fields=["station", "reference"], name="incident_reference_unique_in_station"),
+            models.UniqueConstraint(
+                fields=["station", "reference"], name="incident_reference_unique_in_station"
+            ),
         ]
         indexes = [
             models.Index(fields=["station", "-received_at"], name="incident_station_recv_idx"),
@@ -183,14 +228,22 @@ class Incident(ChangeLogged):
 
 class IncidentAssignment(ChangeLogged):
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="assignments")
-    officer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="incident_assignments")
-    role = models.CharField(_("分工"), max_length=10, choices=AssignmentRole.choices, default=AssignmentRole.ASSIST)
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="incident_assignments"
+    )
+    role = models.CharField(
+        _("分工"), max_length=10, choices=AssignmentRole.choices, default=AssignmentRole.ASSIST
+    )
     assigned_at = models.DateTimeField(_("指派时间"))
 
     class Meta:
         verbose_name = _("处警民警")
         verbose_name_plural = _("处警民警")
-        constraints = [models.UniqueConstraint(fields=["incident", "officer"], name="incident_assignment_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incident", "officer"], name="incident_assignment_unique"
+            )
+        ]
 
 
 class IncidentEvent(models.Model):
@@ -198,7 +251,9 @@ class IncidentEvent(models.Model):
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("类型"), max_length=30, choices=EventKind.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     at = models.DateTimeField(_("时间"))
     data = models.JSONField(_("内容"), default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -215,9 +270,24 @@ class HandoverRecord(ChangeLogged):
     """警情日清零: one duty shift handed to the next, with the open incidents counted."""
 
     station = models.ForeignKey("accounts.Station", on_delete=models.PROTECT, related_name="+")
-    shift_from = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("交班人"))
-    shift_to = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("接班人"))
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("操作人"))
+    shift_from = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("交班人"),
+    )
+    shift_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("接班人"),
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("操作人"),
+    )
     at = models.DateTimeField(_("交班时间"))
     open_count = models.PositiveIntegerField(_("未结警情数"))
     note = models.TextField(_("备注"), blank=True)
@@ -237,7 +307,11 @@ class IncidentVictim(ChangeLogged):
     name = models.CharField(_("姓名"), max_length=50)
     phone = models.CharField(_("联系电话"), max_length=20)
     person = models.ForeignKey(
-        "registry.Person", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        "registry.Person",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("人口库"),
     )
     is_local = models.BooleanField(_("本地群众"), default=True)
@@ -245,7 +319,11 @@ class IncidentVictim(ChangeLogged):
     class Meta:
         verbose_name = _("受害人")
         verbose_name_plural = _("受害人")
-        constraints = [models.UniqueConstraint(fields=["incident", "phone"], name="incident_victim_phone_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incident", "phone"], name="incident_victim_phone_unique"
+            )
+        ]
 
     def __str__(self):
         return self.name
@@ -261,23 +339,42 @@ class CallbackQuerySet(ScopedQuerySet):
 class Callback(ChangeLogged):
     """One person to call back about one incident (回访), with its due time and result."""
 
-    station = models.ForeignKey("accounts.Station", on_delete=models.PROTECT, related_name="+", verbose_name=_("派出所"))
-    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="callbacks", verbose_name=_("警情"))
+    station = models.ForeignKey(
+        "accounts.Station", on_delete=models.PROTECT, related_name="+", verbose_name=_("派出所")
+    )
+    incident = models.ForeignKey(
+        Incident, on_delete=models.CASCADE, related_name="callbacks", verbose_name=_("警情")
+    )
     target = models.CharField(_("回访对象"), max_length=10, choices=CallbackTarget.choices)
     name = models.CharField(_("姓名"), max_length=50, blank=True)
     phone = models.CharField(_("联系电话"), max_length=20)
     is_local = models.BooleanField(_("本地群众"), default=True)
     unit = models.ForeignKey(
-        "accounts.Unit", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("责任单位")
+        "accounts.Unit",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("责任单位"),
     )
     officer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("主办民警"),
     )
-    status = models.CharField(_("状态"), max_length=20, choices=CallbackStatus.choices, default=CallbackStatus.PENDING)
+    status = models.CharField(
+        _("状态"), max_length=20, choices=CallbackStatus.choices, default=CallbackStatus.PENDING
+    )
     due_at = models.DateTimeField(_("回访期限"))
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("回访人"),
     )
     attempts = models.PositiveSmallIntegerField(_("拨打次数"), default=0)
@@ -285,12 +382,20 @@ class Callback(ChangeLogged):
     reason = models.TextField(_("不满意原因"), blank=True)
     note = models.TextField(_("备注"), blank=True)
     complaint_officer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("被投诉民警"),
     )
     completed_at = models.DateTimeField(_("回访时间"), null=True, blank=True)
     completed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("完成人"),
     )
 
@@ -301,9 +406,12 @@ class Callback(ChangeLogged):
         verbose_name_plural = _("回访")
         ordering = ["due_at", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["incident", "target", "phone"], name="callback_unique_person"),
+            models.UniqueConstraint(
+                fields=["incident", "target", "phone"], name="callback_unique_person"
+            ),
             models.CheckConstraint(
-                condition=~models.Q(status="done") | ~models.Q(rating=""), name="callback_done_has_rating"
+                condition=~models.Q(status="done") | ~models.Q(rating=""),
+                name="callback_done_has_rating",
             ),
         ]
         indexes = [
@@ -323,7 +431,9 @@ class CallbackAttempt(models.Model):
 
     callback = models.ForeignKey(Callback, on_delete=models.CASCADE, related_name="attempt_log")
     at = models.DateTimeField(_("拨打时间"))
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     reached = models.BooleanField(_("接通"))
     note = models.CharField(_("说明"), max_length=200, blank=True)
 
@@ -337,21 +447,37 @@ class CallbackAttempt(models.Model):
 class Rectification(ChangeLogged):
     """整改: an 不满意 callback makes the responsible unit put it right within the time limit."""
 
-    station = models.ForeignKey("accounts.Station", on_delete=models.PROTECT, related_name="+", verbose_name=_("派出所"))
-    callback = models.OneToOneField(Callback, on_delete=models.CASCADE, related_name="rectification")
+    station = models.ForeignKey(
+        "accounts.Station", on_delete=models.PROTECT, related_name="+", verbose_name=_("派出所")
+    )
+    callback = models.OneToOneField(
+        Callback, on_delete=models.CASCADE, related_name="rectification"
+    )
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="rectifications")
     unit = models.ForeignKey(
-        "accounts.Unit", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("责任单位")
+        "accounts.Unit",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("责任单位"),
     )
     status = models.CharField(
-        _("状态"), max_length=10, choices=RectificationStatus.choices, default=RectificationStatus.OPEN
+        _("状态"),
+        max_length=10,
+        choices=RectificationStatus.choices,
+        default=RectificationStatus.OPEN,
     )
     opened_at = models.DateTimeField(_("开始时间"))
     due_at = models.DateTimeField(_("整改期限"))
     action = models.TextField(_("整改情况"), blank=True)
     closed_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("完成人"),
     )
 
@@ -361,7 +487,9 @@ class Rectification(ChangeLogged):
         verbose_name = _("整改")
         verbose_name_plural = _("整改")
         ordering = ["due_at", "pk"]
-        indexes = [models.Index(fields=["station", "status", "due_at"], name="rectification_due_idx")]
+        indexes = [
+            models.Index(fields=["station", "status", "due_at"], name="rectification_due_idx")
+        ]
 
     def __str__(self):
         return f"{self.incident.reference} 整改"

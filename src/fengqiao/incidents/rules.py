@@ -19,7 +19,9 @@ def parse_weight(text) -> float:
     try:
         value = float(str(text).strip())
     except (TypeError, ValueError):
-        raise ValueError(f"CALLBACK_BASIC_WEIGHT={text!r} is not a number between 0 and 1") from None
+        raise ValueError(
+            f"CALLBACK_BASIC_WEIGHT={text!r} is not a number between 0 and 1"
+        ) from None
     if not 0.0 <= value <= 1.0:
         raise ValueError(f"CALLBACK_BASIC_WEIGHT={text!r} is not a number between 0 and 1")
     return value
@@ -60,7 +62,9 @@ class Tally:
         return self.satisfied + self.basic + self.unsatisfied
 
 
-def satisfaction_rate(satisfied: int, basic: int, valid: int, weight: float = DEFAULT_BASIC_WEIGHT) -> float | None:
+def satisfaction_rate(
+    satisfied: int, basic: int, valid: int, weight: float = DEFAULT_BASIC_WEIGHT
+) -> float | None:
     """(满意 + w × 基本满意) / valid callbacks, as a percentage; None when there is no valid callback.
 
     `valid` counts the callbacks that reached someone and got a rating (满意 + 基本满意 + 不满意).

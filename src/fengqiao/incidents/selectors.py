@@ -30,7 +30,9 @@ def _clock_exists(kinds, **filters):
 
 def unfiled_filter(now: dt.datetime):
     """有案不立: 刑事/治安 incident whose review time limit has passed and no case is linked."""
-    return _clock_exists(CASE_REVIEW_KINDS, due_at__lte=now, state__in=[ClockState.RUNNING, ClockState.BREACHED])
+    return _clock_exists(
+        CASE_REVIEW_KINDS, due_at__lte=now, state__in=[ClockState.RUNNING, ClockState.BREACHED]
+    )
 
 
 def unfiled_ids(now: dt.datetime):
@@ -46,7 +48,10 @@ def unfiled_ids(now: dt.datetime):
 def unfiled_incidents(user, now: dt.datetime):
     return (
         Incident.objects.visible_to(user)
-        .filter(Q(category__requires_case=True) | Q(category__parent__requires_case=True), case_reference="")
+        .filter(
+            Q(category__requires_case=True) | Q(category__parent__requires_case=True),
+            case_reference="",
+        )
         .filter(unfiled_filter(now))
     )
 
@@ -62,7 +67,9 @@ def arrival_overdue_filter(now: dt.datetime):
 def arrival_clock(incident):
     ct = ContentType.objects.get_for_model(Incident)
     return (
-        Clock.objects.filter(content_type=ct, object_id=incident.pk, kind__in=list(ARRIVAL_CLOCK_KIND.values()))
+        Clock.objects.filter(
+            content_type=ct, object_id=incident.pk, kind__in=list(ARRIVAL_CLOCK_KIND.values())
+        )
         .order_by("-started_at")
         .first()
     )
@@ -73,13 +80,19 @@ def my_open_incidents_items(user, now):
 
     ct = ContentType.objects.get_for_model(Incident)
     incidents = list(
-        Incident.objects.visible_to(user).open().filter(assignments__officer=user).select_related("category").distinct()
+        Incident.objects.visible_to(user)
+        .open()
+        .filter(assignments__officer=user)
+        .select_related("category")
+        .distinct()
     )
     if not incidents:
         return []
     due = {}
     for clock in Clock.objects.filter(
-        content_type=ct, object_id__in=[i.pk for i in incidents], state__in=[ClockState.RUNNING, ClockState.BREACHED],
+        content_type=ct,
+        object_id__in=[i.pk for i in incidents],
+        state__in=[ClockState.RUNNING, ClockState.BREACHED],
         stopped_at__isnull=True,
     ):
         current = due.get(clock.object_id)
@@ -113,8 +126,12 @@ def callback_queue(user, now: dt.datetime, *, show: str = ""):
     """
     from fengqiao.incidents.models import Callback
 
-    queryset = Callback.objects.visible_to(user).open().select_related(
-        "incident", "incident__category", "incident__category__parent", "unit", "assignee"
+    queryset = (
+        Callback.objects.visible_to(user)
+        .open()
+        .select_related(
+            "incident", "incident__category", "incident__category__parent", "unit", "assignee"
+        )
     )
     if show == "overdue":
         queryset = queryset.filter(due_at__lte=now)
@@ -135,7 +152,11 @@ def my_callback_items(user, now):
         return []
     pending = Callback.objects.visible_to(user).open().select_related("incident")
     mine = list(pending.filter(assignee=user)[:20])
-    soon = list(pending.filter(assignee__isnull=True, due_at__lte=now + dt.timedelta(days=1)).order_by("due_at")[:20])
+    soon = list(
+        pending.filter(assignee__isnull=True, due_at__lte=now + dt.timedelta(days=1)).order_by(
+            "due_at"
+        )[:20]
+    )
     items = []
     for callback in mine + soon:
         items.append(
@@ -159,7 +180,11 @@ def my_rectification_items(user, now):
     from fengqiao.incidents.choices import RectificationStatus
     from fengqiao.incidents.models import Rectification
 
-    queryset = Rectification.objects.visible_to(user).filter(status=RectificationStatus.OPEN).select_related("incident")
+    queryset = (
+        Rectification.objects.visible_to(user)
+        .filter(status=RectificationStatus.OPEN)
+        .select_related("incident")
+    )
     if not (user.is_superuser or user.role == Role.STATION_LEADER):
         queryset = queryset.filter(unit__leader=user)
     return [
@@ -194,7 +219,9 @@ def satisfaction_rows(user, *, group: str, start: dt.datetime, end: dt.datetime,
     from fengqiao.incidents.rules import satisfaction_rate
 
     base = Callback.objects.visible_to(user).filter(
-        status__in=[CallbackStatus.DONE, CallbackStatus.UNREACHABLE], completed_at__gte=start, completed_at__lt=end
+        status__in=[CallbackStatus.DONE, CallbackStatus.UNREACHABLE],
+        completed_at__gte=start,
+        completed_at__lt=end,
     )
     counts = {
         "satisfied": Count("pk", filter=Q(rating=Rating.SATISFIED)),
@@ -204,7 +231,9 @@ def satisfaction_rows(user, *, group: str, start: dt.datetime, end: dt.datetime,
     }
     tz = timezone.get_current_timezone()
     if group in PERIODS:
-        trunc = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}[group]("completed_at", tzinfo=tz)
+        trunc = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}[group](
+            "completed_at", tzinfo=tz
+        )
         rows = base.annotate(key=trunc).values("key").annotate(**counts).order_by("key")
         label = {"day": "%Y-%m-%d", "week": "%Y-%m-%d", "month": "%Y-%m"}[group]
 
@@ -217,7 +246,11 @@ def satisfaction_rows(user, *, group: str, start: dt.datetime, end: dt.datetime,
         def name(row):
             return row["unit__name"] or gettext("(未指定单位)")
     elif group == "officer":
-        rows = base.values("officer_id", "officer__full_name").annotate(**counts).order_by("officer__full_name")
+        rows = (
+            base.values("officer_id", "officer__full_name")
+            .annotate(**counts)
+            .order_by("officer__full_name")
+        )
 
         def name(row):
             return row["officer__full_name"] or gettext("(未指派)")
@@ -244,7 +277,10 @@ def satisfaction_rows(user, *, group: str, start: dt.datetime, end: dt.datetime,
 def satisfaction_total(rows, weight: float) -> dict:
     from fengqiao.incidents.rules import satisfaction_rate
 
-    total = {k: sum(r[k] for r in rows) for k in ("satisfied", "basic", "unsatisfied", "valid", "unreachable")}
+    total = {
+        k: sum(r[k] for r in rows)
+        for k in ("satisfied", "basic", "unsatisfied", "valid", "unreachable")
+    }
     rate = satisfaction_rate(total["satisfied"], total["basic"], total["valid"], weight)
     total["rate"] = None if rate is None else round(rate, 2)
     return total

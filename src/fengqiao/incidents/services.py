@@ -60,9 +60,7 @@ def _when(at, *, previous: dt.datetime | None, previous_label: str, label: str) 
 
 def _require_state(incident: Incident, expected, action: str) -> None:
     if incident.status != expected:
-        raise ValidationError(
-            f"警情当前为“{incident.get_status_display()}”,不能{action}"
-        )
+        raise ValidationError(f"警情当前为“{incident.get_status_display()}”,不能{action}")
 
 
 def _require_editable(actor, incident: Incident) -> None:
@@ -74,7 +72,9 @@ def _require_editable(actor, incident: Incident) -> None:
 
 def _lock(incident: Incident) -> Incident:
     fresh = Incident.objects.select_for_update().get(pk=incident.pk)
-    incident.__dict__.update({f.attname: getattr(fresh, f.attname) for f in Incident._meta.concrete_fields})
+    incident.__dict__.update(
+        {f.attname: getattr(fresh, f.attname) for f in Incident._meta.concrete_fields}
+    )
     return incident
 
 
@@ -85,8 +85,11 @@ def _event(incident, kind, actor, at, **data) -> IncidentEvent:
 def _unfinished_clocks(incident, kinds):
     """Running, paused, or breached but not yet stopped (a late finish still records its time)."""
     return [
-        c for c in clocks_for(incident)
-        if c.kind in kinds and c.stopped_at is None and c.state in (ClockState.RUNNING, ClockState.PAUSED, ClockState.BREACHED)
+        c
+        for c in clocks_for(incident)
+        if c.kind in kinds
+        and c.stopped_at is None
+        and c.state in (ClockState.RUNNING, ClockState.PAUSED, ClockState.BREACHED)
     ]
 
 
@@ -147,8 +150,13 @@ def incident_receive(
             _event(incident, EventKind.RECEIVED, actor, received_at)
             top = category.top
             if top.requires_case and top.case_review_kind:
-                clock_start(obj=incident, kind=top.case_review_kind, actor=actor, started_at=received_at,
-                            title=f"{incident.reference} {top.name}受案/立案审查")
+                clock_start(
+                    obj=incident,
+                    kind=top.case_review_kind,
+                    actor=actor,
+                    started_at=received_at,
+                    title=f"{incident.reference} {top.name}受案/立案审查",
+                )
     except IntegrityError:
         if submission_id:
             existing = Incident.objects.filter(submission_id=submission_id).first()
@@ -159,7 +167,9 @@ def incident_receive(
 
 
 @transaction.atomic
-def incident_dispatch(*, actor, incident: Incident, officers, lead=None, unit=None, at=None) -> Incident:
+def incident_dispatch(
+    *, actor, incident: Incident, officers, lead=None, unit=None, at=None
+) -> Incident:
     """派警: assign a unit and officers (the first, or `lead`, leads) and start the arrival clock."""
     _require_editable(actor, incident)
     _lock(incident)
@@ -176,13 +186,28 @@ def incident_dispatch(*, actor, incident: Incident, officers, lead=None, unit=No
     incident.save()
     for officer in officers:
         IncidentAssignment.objects.create(
-            incident=incident, officer=officer, assigned_at=at,
+            incident=incident,
+            officer=officer,
+            assigned_at=at,
             role=AssignmentRole.LEAD if officer.pk == lead.pk else AssignmentRole.ASSIST,
         )
-    clock_start(obj=incident, kind=ARRIVAL_CLOCK_KIND[incident.area_type], actor=actor, assignee=lead,
-                started_at=at, title=f"{incident.reference} 到场")
-    _event(incident, EventKind.DISPATCHED, actor, at, officers=[o.pk for o in officers], lead=lead.pk,
-           unit=incident.assigned_unit_id)
+    clock_start(
+        obj=incident,
+        kind=ARRIVAL_CLOCK_KIND[incident.area_type],
+        actor=actor,
+        assignee=lead,
+        started_at=at,
+        title=f"{incident.reference} 到场",
+    )
+    _event(
+        incident,
+        EventKind.DISPATCHED,
+        actor,
+        at,
+        officers=[o.pk for o in officers],
+        lead=lead.pk,
+        unit=incident.assigned_unit_id,
+    )
     return incident
 
 
@@ -228,7 +253,9 @@ def incident_report(*, actor, incident: Incident, note: str = "", at=None) -> In
 
 
 @transaction.atomic
-def incident_close(*, actor, incident: Incident, outcome: str, disposition: str, at=None) -> Incident:
+def incident_close(
+    *, actor, incident: Incident, outcome: str, disposition: str, at=None
+) -> Incident:
     """结警: requires an outcome code and a disposition note."""
     _require_editable(actor, incident)
     _lock(incident)
@@ -256,7 +283,12 @@ def incident_reopen(*, actor, incident: Incident, reason: str, at=None) -> Incid
         raise ValidationError("重新打开须填写原因")
     at = _when(at, previous=incident.closed_at, previous_label="结警", label="重新打开")
     previous = {"outcome": incident.outcome, "disposition": incident.disposition}
-    incident.status, incident.closed_at, incident.outcome, incident.disposition = Status.REPORTED, None, "", ""
+    incident.status, incident.closed_at, incident.outcome, incident.disposition = (
+        Status.REPORTED,
+        None,
+        "",
+        "",
+    )
     incident.save()
     _event(incident, EventKind.REOPENED, actor, at, reason=reason.strip(), **previous)
     return incident
@@ -297,16 +329,32 @@ def handover_record(*, actor, shift_to, note: str = "", at=None) -> HandoverReco
     station = actor.station
     unassigned = list(unassigned_open(station).values_list("reference", flat=True))
     if unassigned:
-        raise ValidationError(f"还有{len(unassigned)}起未结警情未指派民警({'、'.join(unassigned[:5])}),不能交班")
+        raise ValidationError(
+            f"还有{len(unassigned)}起未结警情未指派民警({'、'.join(unassigned[:5])}),不能交班"
+        )
     return HandoverRecord.objects.create(
-        station=station, shift_from=actor, shift_to=shift_to, by=actor, at=at or timezone.now(),
-        open_count=Incident.objects.filter(station=station).open().count(), note=(note or "").strip(),
+        station=station,
+        shift_from=actor,
+        shift_to=shift_to,
+        by=actor,
+        at=at or timezone.now(),
+        open_count=Incident.objects.filter(station=station).open().count(),
+        note=(note or "").strip(),
     )
 
 
 # ---------------------------------------------------------------- categories (installation-wide)
 
-CATEGORY_FIELDS = ("code", "name", "parent", "active", "requires_case", "case_review_kind", "is_dispute", "sort")
+CATEGORY_FIELDS = (
+    "code",
+    "name",
+    "parent",
+    "active",
+    "requires_case",
+    "case_review_kind",
+    "is_dispute",
+    "sort",
+)
 
 
 def can_manage_categories(user) -> bool:
@@ -330,10 +378,14 @@ def _clean_category(data: dict, instance=None) -> dict:
     if clash.exists():
         raise ValidationError(f"类别代码“{data['code']}”已存在")
     parent = data.get("parent")
-    if parent is not None and (parent.parent_id is not None or (instance is not None and parent.pk == instance.pk)):
+    if parent is not None and (
+        parent.parent_id is not None or (instance is not None and parent.pk == instance.pk)
+    ):
         raise ValidationError("上级类别必须是一级类别")
     if data.get("requires_case") and data.get("case_review_kind") not in CASE_REVIEW_KINDS:
-        raise ValidationError("应当受案/立案审查的类别须选择审查时限类型(admin_intake_review 或 criminal_filing_review)")
+        raise ValidationError(
+            "应当受案/立案审查的类别须选择审查时限类型(admin_intake_review 或 criminal_filing_review)"
+        )
     if not data.get("requires_case"):
         data["case_review_kind"] = ""
     return data
@@ -365,21 +417,40 @@ CALLBACK_ROLES = DUTY_ROLES | {Role.AUXILIARY}
 
 
 def can_call_back(user) -> bool:
-    return bool(user and user.is_authenticated and user.station_id and (user.is_superuser or user.role in CALLBACK_ROLES))
+    return bool(
+        user
+        and user.is_authenticated
+        and user.station_id
+        and (user.is_superuser or user.role in CALLBACK_ROLES)
+    )
 
 
-def _callback_start(*, incident: Incident, target: str, name: str, phone: str, is_local: bool, actor, at) -> Callback | None:
+def _callback_start(
+    *, incident: Incident, target: str, name: str, phone: str, is_local: bool, actor, at
+) -> Callback | None:
     """Put one person in the callback queue (once per incident, target and phone) with its clock."""
     if Callback.objects.filter(incident=incident, target=target, phone=phone).exists():
         return None
     callback = Callback(
-        station_id=incident.station_id, incident=incident, target=target, name=name, phone=phone, is_local=is_local,
-        unit_id=incident.assigned_unit_id, officer=incident.lead_officer, due_at=at,
+        station_id=incident.station_id,
+        incident=incident,
+        target=target,
+        name=name,
+        phone=phone,
+        is_local=is_local,
+        unit_id=incident.assigned_unit_id,
+        officer=incident.lead_officer,
+        due_at=at,
     )
     callback.save()
     clock = clock_start(
-        obj=callback, kind=rules.callback_kind(is_local=is_local), actor=actor, station=incident.station,
-        unit=incident.assigned_unit, started_at=at, title=f"{incident.reference} 回访{name}",
+        obj=callback,
+        kind=rules.callback_kind(is_local=is_local),
+        actor=actor,
+        station=incident.station,
+        unit=incident.assigned_unit,
+        started_at=at,
+        title=f"{incident.reference} 回访{name}",
     )
     callback.due_at = clock.due_at
     callback.save(update_fields=["due_at"])
@@ -392,16 +463,26 @@ def callbacks_for_closed(incident: Incident, *, actor, at) -> list[Callback]:
     if not rules.caller_needs_callback(outcome=incident.outcome, phone=incident.caller_phone):
         return created
     callback = _callback_start(
-        incident=incident, target=CallbackTarget.CALLER, name=incident.caller_name, phone=incident.caller_phone,
-        is_local=incident.caller_person_id is not None, actor=actor, at=at,
+        incident=incident,
+        target=CallbackTarget.CALLER,
+        name=incident.caller_name,
+        phone=incident.caller_phone,
+        is_local=incident.caller_person_id is not None,
+        actor=actor,
+        at=at,
     )
     if callback:
         created.append(callback)
     if rules.victims_called_back(requires_case=incident.category.top.requires_case):
         for victim in incident.victims.all():
             callback = _callback_start(
-                incident=incident, target=CallbackTarget.VICTIM, name=victim.name, phone=victim.phone,
-                is_local=victim.is_local, actor=actor, at=at,
+                incident=incident,
+                target=CallbackTarget.VICTIM,
+                name=victim.name,
+                phone=victim.phone,
+                is_local=victim.is_local,
+                actor=actor,
+                at=at,
             )
             if callback:
                 created.append(callback)
@@ -409,7 +490,9 @@ def callbacks_for_closed(incident: Incident, *, actor, at) -> list[Callback]:
 
 
 @transaction.atomic
-def incident_add_victim(*, actor, incident: Incident, name: str, phone: str, is_local=None, at=None) -> IncidentVictim:
+def incident_add_victim(
+    *, actor, incident: Incident, name: str, phone: str, is_local=None, at=None
+) -> IncidentVictim:
     """登记受害人 of a 刑事/治安 incident; once the incident is closed the victim enters the callback queue."""
     from fengqiao.registry.models import Person
 
@@ -432,11 +515,20 @@ def incident_add_victim(*, actor, incident: Incident, name: str, phone: str, is_
     if is_local is None:
         is_local = person is not None
     at = at or timezone.now()
-    victim = IncidentVictim.objects.create(incident=incident, name=name, phone=phone, person=person, is_local=is_local)
+    victim = IncidentVictim.objects.create(
+        incident=incident, name=name, phone=phone, person=person, is_local=is_local
+    )
     _event(incident, EventKind.VICTIM_ADDED, actor, at, name=name)
     if incident.status == Status.CLOSED and incident.outcome != Outcome.INVALID:
-        _callback_start(incident=incident, target=CallbackTarget.VICTIM, name=name, phone=phone, is_local=is_local,
-                        actor=actor, at=at)
+        _callback_start(
+            incident=incident,
+            target=CallbackTarget.VICTIM,
+            name=name,
+            phone=phone,
+            is_local=is_local,
+            actor=actor,
+            at=at,
+        )
     return victim
 
 
@@ -451,7 +543,11 @@ def _require_caller(actor, callback: Callback) -> None:
 
 def _stop_clocks(obj, actor, at) -> None:
     for clock in clocks_for(obj):
-        if clock.stopped_at is None and clock.state in (ClockState.RUNNING, ClockState.PAUSED, ClockState.BREACHED):
+        if clock.stopped_at is None and clock.state in (
+            ClockState.RUNNING,
+            ClockState.PAUSED,
+            ClockState.BREACHED,
+        ):
             clock_stop(actor=actor, clock=clock, at=at)
 
 
@@ -462,15 +558,25 @@ def inspectors_for(station):
     from fengqiao.accounts.models import User
 
     return list(
-        User.objects.filter(Q(station=station) | Q(station__isnull=True, bureau_id=station.bureau_id),
-                            role=Role.INSPECTOR, is_active=True).order_by("pk")
+        User.objects.filter(
+            Q(station=station) | Q(station__isnull=True, bureau_id=station.bureau_id),
+            role=Role.INSPECTOR,
+            is_active=True,
+        ).order_by("pk")
     )
 
 
 @transaction.atomic
 def callback_record(
-    *, actor, callback: Callback, reached: bool, rating: str = "", reason: str = "", note: str = "",
-    complaint_officer=None, at=None,
+    *,
+    actor,
+    callback: Callback,
+    reached: bool,
+    rating: str = "",
+    reason: str = "",
+    note: str = "",
+    complaint_officer=None,
+    at=None,
 ) -> Callback:
     """Record one call. Not reached: the attempt is kept and, after the configured number of attempts,
     the callback ends as 未联系上. Reached: a rating is required (and a reason when 不满意); 不满意 opens a
@@ -491,14 +597,26 @@ def callback_record(
     if callback.assignee_id is None and actor is not None:
         callback.assignee = actor
     if not reached:
-        CallbackAttempt.objects.create(callback=callback, at=at, by=actor, reached=False, note=note[:200])
+        CallbackAttempt.objects.create(
+            callback=callback, at=at, by=actor, reached=False, note=note[:200]
+        )
         callback.attempts += 1
         if rules.attempts_exhausted(callback.attempts, conf.max_attempts()):
-            callback.status, callback.completed_at, callback.completed_by = CallbackStatus.UNREACHABLE, at, actor
+            callback.status, callback.completed_at, callback.completed_by = (
+                CallbackStatus.UNREACHABLE,
+                at,
+                actor,
+            )
             callback.note = note
             _stop_clocks(callback, actor, at)
-            _event(callback.incident, EventKind.CALLBACK_UNREACHABLE, actor, at, name=callback.name,
-                   attempts=callback.attempts)
+            _event(
+                callback.incident,
+                EventKind.CALLBACK_UNREACHABLE,
+                actor,
+                at,
+                name=callback.name,
+                attempts=callback.attempts,
+            )
         callback.save()
         return callback
     if rating not in Rating.values:
@@ -511,15 +629,30 @@ def callback_record(
             raise ValidationError("投诉民警时满意度应为“不满意”")
         if complaint_officer.station_id != callback.station_id:
             raise ValidationError("被投诉民警须为本所民警")
-    CallbackAttempt.objects.create(callback=callback, at=at, by=actor, reached=True, note=note[:200])
+    CallbackAttempt.objects.create(
+        callback=callback, at=at, by=actor, reached=True, note=note[:200]
+    )
     callback.attempts += 1
-    callback.status, callback.rating, callback.reason, callback.note = CallbackStatus.DONE, rating, reason, note
+    callback.status, callback.rating, callback.reason, callback.note = (
+        CallbackStatus.DONE,
+        rating,
+        reason,
+        note,
+    )
     callback.complaint_officer = complaint_officer
     callback.completed_at, callback.completed_by = at, actor
     callback.save()
     _stop_clocks(callback, actor, at)
-    _event(callback.incident, EventKind.CALLBACK_DONE, actor, at, name=callback.name, rating=rating,
-           reason=reason, note=note)
+    _event(
+        callback.incident,
+        EventKind.CALLBACK_DONE,
+        actor,
+        at,
+        name=callback.name,
+        rating=rating,
+        reason=reason,
+        note=note,
+    )
     if rating == Rating.UNSATISFIED:
         _rectification_open(callback, actor=actor, at=at)
     if complaint_officer is not None:
@@ -533,20 +666,36 @@ def _rectification_open(callback: Callback, *, actor, at) -> Rectification:
     incident = callback.incident
     unit = callback.unit or incident.assigned_unit
     rectification = Rectification(
-        station_id=callback.station_id, callback=callback, incident=incident, unit=unit, opened_at=at, due_at=at,
+        station_id=callback.station_id,
+        callback=callback,
+        incident=incident,
+        unit=unit,
+        opened_at=at,
+        due_at=at,
     )
     rectification.save()
-    clock = clock_start(obj=rectification, kind=rules.RECTIFICATION, actor=actor, station=incident.station, unit=unit,
-                        started_at=at, title=f"{incident.reference} 不满意整改")
+    clock = clock_start(
+        obj=rectification,
+        kind=rules.RECTIFICATION,
+        actor=actor,
+        station=incident.station,
+        unit=unit,
+        started_at=at,
+        title=f"{incident.reference} 不满意整改",
+    )
     rectification.due_at = clock.due_at
     rectification.save(update_fields=["due_at"])
     recipients = [u for u in [unit.leader if unit else None] if u is not None and u.is_active]
     if recipients:
         notification_send(
-            recipients=recipients, kind="callback_rectification", level="yellow",
+            recipients=recipients,
+            kind="callback_rectification",
+            level="yellow",
             title=f"回访不满意,请整改:{incident.reference}",
             body=f"原因:{callback.reason}。整改期限:{timezone.localtime(rectification.due_at):%Y-%m-%d %H:%M}",
-            url=rectification.get_absolute_url(), obj=rectification, dedupe_key=f"rectification:{rectification.pk}",
+            url=rectification.get_absolute_url(),
+            obj=rectification,
+            dedupe_key=f"rectification:{rectification.pk}",
         )
     return rectification
 
@@ -558,9 +707,13 @@ def _complaint_notify(callback: Callback) -> None:
     if recipients:
         officer = callback.complaint_officer
         notification_send(
-            recipients=recipients, kind="callback_complaint", level="orange",
+            recipients=recipients,
+            kind="callback_complaint",
+            level="orange",
             title=f"回访投诉民警:{officer.display_name}({callback.incident.reference})",
-            body=f"原因:{callback.reason}", url=callback.get_absolute_url(), obj=callback,
+            body=f"原因:{callback.reason}",
+            url=callback.get_absolute_url(),
+            obj=callback,
             dedupe_key=f"callback-complaint:{callback.pk}",
         )
 
@@ -576,7 +729,9 @@ def can_rectify(user, rectification: Rectification) -> bool:
 
 
 @transaction.atomic
-def rectification_close(*, actor, rectification: Rectification, action: str, at=None) -> Rectification:
+def rectification_close(
+    *, actor, rectification: Rectification, action: str, at=None
+) -> Rectification:
     """Record what the unit did and close the rectification (its clock stops: met or late)."""
     if actor is not None and not can_rectify(actor, rectification):
         raise PermissionDenied("只有责任单位民警和所领导可以登记整改")
@@ -615,8 +770,14 @@ def caller_phone_reveal(*, actor, incident: Incident, purpose: str = "", channel
         raise PermissionDenied("您无权查看该记录")
     current = context.current()
     return PersonalDataAccess.objects.create(
-        user=actor, user_name=actor.display_name, station_id=incident.station_id,
-        content_type=ContentType.objects.get_for_model(Incident), object_id=incident.pk,
-        object_repr=str(incident)[:200], fields=["caller_phone"], purpose=(purpose or "")[:200], channel=channel,
+        user=actor,
+        user_name=actor.display_name,
+        station_id=incident.station_id,
+        content_type=ContentType.objects.get_for_model(Incident),
+        object_id=incident.pk,
+        object_repr=str(incident)[:200],
+        fields=["caller_phone"],
+        purpose=(purpose or "")[:200],
+        channel=channel,
         request_id=current.request_id if current else "",
     )

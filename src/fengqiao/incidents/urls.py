@@ -16,7 +16,9 @@ urlpatterns = [
     path("callbacks/figures/", callback_views.callback_figures, name="callback_figures"),
     path("callbacks/inspection/", callback_views.inspection_list, name="inspection_list"),
     path("callbacks/<int:pk>/", callback_views.callback_detail, name="callback_detail"),
-    path("rectifications/<int:pk>/", callback_views.rectification_detail, name="rectification_detail"),
+    path(
+        "rectifications/<int:pk>/", callback_views.rectification_detail, name="rectification_detail"
+    ),
     path("<int:pk>/", views.incident_detail, name="incident_detail"),
     path("<int:pk>/reveal-phone/", views.caller_phone_reveal, name="caller_phone_reveal"),
     path("<int:pk>/<slug:action>/", views.incident_action, name="incident_action"),

@@ -59,7 +59,9 @@ def _step_time(post):
 
 def _list_queryset(request):
     now = timezone.now()
-    queryset = Incident.objects.visible_to(request.user).select_related("category", "category__parent", "community")
+    queryset = Incident.objects.visible_to(request.user).select_related(
+        "category", "category__parent", "community"
+    )
     queryset = filter_incidents(queryset, request.GET, now)
     return queryset.annotate(unfiled=unfiled_filter(now), overdue=arrival_overdue_filter(now))
 
@@ -69,7 +71,9 @@ def incident_list(request):
     queryset = _list_queryset(request)
     if request.GET.get("export") == "xlsx":
         return _export(request, queryset)
-    page = Paginator(queryset.order_by("-received_at", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(queryset.order_by("-received_at", "-pk"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     for incident in page:
         incident.phone_masked = mask_phone(incident.caller_phone)
     params = request.GET.copy()
@@ -83,7 +87,9 @@ def incident_list(request):
             "categories": top_categories(),
             "statuses": Status.choices,
             "communities": Community.objects.visible_to(request.user).order_by("name"),
-            "officers": User.objects.filter(station_id=request.user.station_id, is_active=True).order_by("full_name"),
+            "officers": User.objects.filter(
+                station_id=request.user.station_id, is_active=True
+            ).order_by("full_name"),
             "f": request.GET,
             "export_query": params.urlencode(),
             "can_create": request.user.station_id is not None,
@@ -97,20 +103,41 @@ def _export(request, queryset):
     masked = not has_role(request.user, UNMASKED_EXPORT_ROLES)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("警情"))
-    sheet.append([_("警情编号"), _("接警时间"), _("类别"), _("状态"), _("社区/村"), _("报警人"), _("报警电话"),
-                  _("发生地点"), _("处置结果"), _("有案不立")])
+    sheet.append(
+        [
+            _("警情编号"),
+            _("接警时间"),
+            _("类别"),
+            _("状态"),
+            _("社区/村"),
+            _("报警人"),
+            _("报警电话"),
+            _("发生地点"),
+            _("处置结果"),
+            _("有案不立"),
+        ]
+    )
     for i in queryset.order_by("-received_at", "-pk").iterator(chunk_size=2000):
-        sheet.append([
-            i.reference, timezone.localtime(i.received_at).replace(tzinfo=None), str(i.category),
-            i.get_status_display(), i.community.name if i.community_id else "",
-            ("*" + i.caller_name[1:] if masked and i.caller_name else i.caller_name),
-            mask_phone(i.caller_phone) if masked else i.caller_phone,
-            i.location, i.get_outcome_display(), _("是") if i.unfiled else "",
-        ])
+        sheet.append(
+            [
+                i.reference,
+                timezone.localtime(i.received_at).replace(tzinfo=None),
+                str(i.category),
+                i.get_status_display(),
+                i.community.name if i.community_id else "",
+                ("*" + i.caller_name[1:] if masked and i.caller_name else i.caller_name),
+                mask_phone(i.caller_phone) if masked else i.caller_phone,
+                i.location,
+                i.get_outcome_display(),
+                _("是") if i.unfiled else "",
+            ]
+        )
     output = tempfile.TemporaryFile()
     workbook.save(output)
     output.seek(0)
-    return FileResponse(output, as_attachment=True, filename=f"警情_{timezone.localtime():%Y%m%d_%H%M}.xlsx")
+    return FileResponse(
+        output, as_attachment=True, filename=f"警情_{timezone.localtime():%Y%m%d_%H%M}.xlsx"
+    )
 
 
 def _address(request, pk):
@@ -138,10 +165,19 @@ def incident_create(request):
                 person = Person.objects.visible_to(user).filter(phone=phone).first()
             try:
                 incident = services.incident_receive(
-                    actor=user, station=user.station, category=d["category"], submission_id=d["submission_id"],
-                    source=d["source"], urgency=d["urgency"], caller_name=d["caller_name"],
-                    caller_phone=d["caller_phone"], caller_person=person, address=address,
-                    location=d["location"], narrative=d["narrative"], area_type=d["area_type"],
+                    actor=user,
+                    station=user.station,
+                    category=d["category"],
+                    submission_id=d["submission_id"],
+                    source=d["source"],
+                    urgency=d["urgency"],
+                    caller_name=d["caller_name"],
+                    caller_phone=d["caller_phone"],
+                    caller_person=person,
+                    address=address,
+                    location=d["location"],
+                    narrative=d["narrative"],
+                    area_type=d["area_type"],
                 )
             except ValidationError as exc:
                 form.add_error(None, _error_text(exc))
@@ -164,10 +200,21 @@ def lookup_phone(request):
     incidents, person = [], None
     if phone:
         incidents = list(
-            Incident.objects.visible_to(request.user).filter(caller_phone=phone).select_related("category")[:10]
+            Incident.objects.visible_to(request.user)
+            .filter(caller_phone=phone)
+            .select_related("category")[:10]
         )
-        person = Person.objects.visible_to(request.user).filter(phone=phone).select_related("community").first()
-    return render(request, "incidents/_phone_lookup.html", {"incidents": incidents, "person": person, "phone": phone})
+        person = (
+            Person.objects.visible_to(request.user)
+            .filter(phone=phone)
+            .select_related("community")
+            .first()
+        )
+    return render(
+        request,
+        "incidents/_phone_lookup.html",
+        {"incidents": incidents, "person": person, "phone": phone},
+    )
 
 
 @login_required
@@ -177,11 +224,17 @@ def lookup_address(request):
     rows = []
     if len(text) >= 2:
         since = timezone.now() - dt.timedelta(days=REPEAT_DAYS)
-        addresses = list(address_search(Address.objects.visible_to(request.user), text).select_related("community")[:8])
+        addresses = list(
+            address_search(Address.objects.visible_to(request.user), text).select_related(
+                "community"
+            )[:8]
+        )
         recent = {}
-        for i in Incident.objects.visible_to(request.user).filter(
-            address__in=addresses, received_at__gte=since
-        ).select_related("category"):
+        for i in (
+            Incident.objects.visible_to(request.user)
+            .filter(address__in=addresses, received_at__gte=since)
+            .select_related("category")
+        ):
             recent.setdefault(i.address_id, []).append(i)
         rows = [(a, recent.get(a.pk, [])) for a in addresses]
     return render(request, "incidents/_address_lookup.html", {"rows": rows, "text": text})
@@ -190,7 +243,13 @@ def lookup_address(request):
 def _detail(request, pk):
     return get_object_or_404(
         Incident.objects.visible_to(request.user).select_related(
-            "category", "category__parent", "community", "address", "caller_person", "assigned_unit", "station",
+            "category",
+            "category__parent",
+            "community",
+            "address",
+            "caller_person",
+            "assigned_unit",
+            "station",
             "received_by",
         ),
         pk=pk,
@@ -205,9 +264,13 @@ def _masked_timeline(incident):
     changes = timeline_for(incident)
     for change in changes:
         change.rows = [
-            replace(row, before=mask_phone(row.before) if row.before not in ("", "—") else row.before,
-                    after=mask_phone(row.after) if row.after not in ("", "—") else row.after)
-            if row.label == label else row
+            replace(
+                row,
+                before=mask_phone(row.before) if row.before not in ("", "—") else row.before,
+                after=mask_phone(row.after) if row.after not in ("", "—") else row.after,
+            )
+            if row.label == label
+            else row
             for row in change.rows
         ]
     return changes
@@ -242,8 +305,12 @@ def _detail_context(request, incident, **extra):
         "events": incident.events.select_related("actor"),
         "changes": _masked_timeline(incident),
         "clocks": clocks_for(incident),
-        "overdue": Incident.objects.filter(pk=incident.pk).filter(arrival_overdue_filter(now)).exists(),
-        "unfiled": Incident.objects.filter(pk=incident.pk, case_reference="").filter(unfiled_filter(now)).exists(),
+        "overdue": Incident.objects.filter(pk=incident.pk)
+        .filter(arrival_overdue_filter(now))
+        .exists(),
+        "unfiled": Incident.objects.filter(pk=incident.pk, case_reference="")
+        .filter(unfiled_filter(now))
+        .exists(),
         "needs_case": incident.category.top.requires_case and not incident.case_reference,
         "dispatch_form": DispatchForm(station=incident.station) if action == "dispatch" else None,
         "close_form": CloseForm() if action == "close" else None,
@@ -279,26 +346,38 @@ def incident_action(request, pk, action):
             services.incident_arrive(actor=user, incident=incident, at=_step_time(post))
         elif action == "handle":
             extra.update(at=post.get("at", ""), note=post.get("note", ""))
-            services.incident_handle(actor=user, incident=incident, note=post.get("note", ""), at=_step_time(post))
+            services.incident_handle(
+                actor=user, incident=incident, note=post.get("note", ""), at=_step_time(post)
+            )
         elif action == "report":
             extra.update(at=post.get("at", ""), note=post.get("note", ""))
-            services.incident_report(actor=user, incident=incident, note=post.get("note", ""), at=_step_time(post))
+            services.incident_report(
+                actor=user, incident=incident, note=post.get("note", ""), at=_step_time(post)
+            )
         elif action == "close":
             extra.update(close_form=CloseForm(post), at=post.get("at", ""))
             services.incident_close(
-                actor=user, incident=incident, outcome=post.get("outcome", ""), disposition=post.get("disposition", ""),
+                actor=user,
+                incident=incident,
+                outcome=post.get("outcome", ""),
+                disposition=post.get("disposition", ""),
                 at=_step_time(post),
             )
         elif action == "add_victim":
             extra["victim_form"] = VictimForm(post)
             services.incident_add_victim(
-                actor=user, incident=incident, name=post.get("victim_name", ""), phone=post.get("victim_phone", ""),
+                actor=user,
+                incident=incident,
+                name=post.get("victim_name", ""),
+                phone=post.get("victim_phone", ""),
                 is_local=bool(post.get("victim_local")),
             )
         elif action == "reopen":
             services.incident_reopen(actor=user, incident=incident, reason=post.get("reason", ""))
         elif action == "link_case":
-            services.incident_link_case(actor=user, incident=incident, case_reference=post.get("case_reference", ""))
+            services.incident_link_case(
+                actor=user, incident=incident, case_reference=post.get("case_reference", "")
+            )
         else:
             return _forbidden(request, _("未知操作"))
     except PermissionDenied:
@@ -324,15 +403,21 @@ def handover(request):
             return _forbidden(request, _("只有值班民警、指挥室和所领导可以交班"))
         if form.is_valid():
             try:
-                services.handover_record(actor=user, shift_to=form.cleaned_data["shift_to"], note=form.cleaned_data["note"])
+                services.handover_record(
+                    actor=user,
+                    shift_to=form.cleaned_data["shift_to"],
+                    note=form.cleaned_data["note"],
+                )
             except ValidationError as exc:
                 error = _error_text(exc)
             else:
                 messages.success(request, _("已交班"))
                 return redirect("incidents:handover")
     open_incidents = (
-        Incident.objects.visible_to(user).filter(station=station, status__in=OPEN_STATUSES)
-        .select_related("category", "category__parent", "community").prefetch_related("assignments__officer")
+        Incident.objects.visible_to(user)
+        .filter(station=station, status__in=OPEN_STATUSES)
+        .select_related("category", "category__parent", "community")
+        .prefetch_related("assignments__officer")
         .order_by("received_at")
     )
     return render(
@@ -342,7 +427,9 @@ def handover(request):
             "open_incidents": open_incidents,
             "form": form,
             "error": error,
-            "records": HandoverRecord.objects.visible_to(user).select_related("shift_from", "shift_to")[:20],
+            "records": HandoverRecord.objects.visible_to(user).select_related(
+                "shift_from", "shift_to"
+            )[:20],
             "can_hand_over": has_role(user, DUTY_ROLES),
         },
         status=400 if error else 200,
@@ -378,8 +465,15 @@ def category_list(request, pk=None):
             status = 400
     categories = IncidentCategory.objects.select_related("parent").order_by("sort", "code")
     return render(
-        request, "incidents/categories.html",
-        {"categories": categories, "form": form, "instance": instance, "error": error, "can_manage": can_manage},
+        request,
+        "incidents/categories.html",
+        {
+            "categories": categories,
+            "form": form,
+            "instance": instance,
+            "error": error,
+            "can_manage": can_manage,
+        },
         status=status,
     )
 
@@ -397,7 +491,9 @@ def _dispute_links(request, incident) -> dict:
         open_url = reverse("disputes:dispute_from_incident", args=[incident.pk])
     except (LookupError, NoReverseMatch):
         return {}
-    existing = dispute_model.objects.visible_to(request.user).filter(source_incident=incident).first()
+    existing = (
+        dispute_model.objects.visible_to(request.user).filter(source_incident=incident).first()
+    )
     if existing is not None:
         return {"dispute": existing}
     return {"dispute_url": open_url} if request.user.station_id else {}
@@ -410,7 +506,9 @@ def caller_phone_reveal(request, pk):
         return HttpResponseNotAllowed(["POST"])
     incident = _detail(request, pk)
     try:
-        services.caller_phone_reveal(actor=request.user, incident=incident, purpose=request.POST.get("purpose", ""))
+        services.caller_phone_reveal(
+            actor=request.user, incident=incident, purpose=request.POST.get("purpose", "")
+        )
     except PermissionDenied as exc:
         return _forbidden(request, str(exc))
     context = {"incident": incident, "phone": incident.caller_phone, "revealed": True}
@@ -439,34 +537,62 @@ def incident_map(request):
         queryset = queryset.filter(Q(category_id=category) | Q(category__parent_id=category))
     from django.db.models import Count
 
-    counts = dict(queryset.values_list("community_id").annotate(n=Count("pk")).values_list("community_id", "n"))
+    counts = dict(
+        queryset.values_list("community_id")
+        .annotate(n=Count("pk"))
+        .values_list("community_id", "n")
+    )
     features, rows = [], []
     for community in Community.objects.visible_to(request.user).order_by("name"):
         n = counts.get(community.pk, 0)
         rows.append((community, n))
         props = {
-            "id": community.pk, "name": community.name, "count": n,
+            "id": community.pk,
+            "name": community.name,
+            "count": n,
             "url": f"{reverse('incidents:incident_list')}?community={community.pk}",
         }
         boundary = community.boundary
         if isinstance(boundary, dict):
             geometry = boundary.get("geometry") if boundary.get("type") == "Feature" else boundary
             if geometry and geometry.get("type") in ("Polygon", "MultiPolygon"):
-                features.append({"type": "Feature", "geometry": geometry, "properties": {**props, "role": "boundary"}})
+                features.append(
+                    {
+                        "type": "Feature",
+                        "geometry": geometry,
+                        "properties": {**props, "role": "boundary"},
+                    }
+                )
         if community.latitude is not None and community.longitude is not None:
-            features.append({
-                "type": "Feature", "geometry": {"type": "Point", "coordinates": [community.longitude, community.latitude]},
-                "properties": {**props, "role": "centre"},
-            })
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": {
+                        "type": "Point",
+                        "coordinates": [community.longitude, community.latitude],
+                    },
+                    "properties": {**props, "role": "centre"},
+                }
+            )
     rows.sort(key=lambda r: -r[1])
     station = request.user.station
     return render(
         request,
         "incidents/map.html",
         {
-            "geojson": {"type": "FeatureCollection", "features": features, "max": max(counts.values(), default=0)},
-            "rows": rows, "days": days, "since": today - dt.timedelta(days=days), "categories": top_categories(),
-            "category": category, "unplaced": counts.get(None, 0),
-            "centre": (station.latitude, station.longitude) if station and station.latitude else (29.21, 103.95),
+            "geojson": {
+                "type": "FeatureCollection",
+                "features": features,
+                "max": max(counts.values(), default=0),
+            },
+            "rows": rows,
+            "days": days,
+            "since": today - dt.timedelta(days=days),
+            "categories": top_categories(),
+            "category": category,
+            "unplaced": counts.get(None, 0),
+            "centre": (station.latitude, station.longitude)
+            if station and station.latitude
+            else (29.21, 103.95),
         },
     )
