@@ -230,6 +230,7 @@ async def run(
     per_send: int = 1,
     keep_latency: bool = True,
     connect_rate: float = 2000.0,
+    identifiers: list[str] | None = None,
     log=print,
 ) -> Totals:
     """Run `devices` simulated trackers against host:port; returns the totals after `duration` seconds
@@ -240,7 +241,11 @@ async def run(
     sims: list[Device] = []
     for i in range(devices):
         index = start_index + i
-        ident = identifier(protocol, index, base)
+        ident = (
+            identifiers[i]
+            if identifiers and i < len(identifiers)
+            else identifier(protocol, index, base)
+        )
         source = f"127.0.0.{source_base + index // per_source}" if host.startswith("127.") else None
         route = make_route(random.Random(rng.random()))
         try:

@@ -1,4 +1,6 @@
-"""`fengqiao rundemo`: the web app (gunicorn, as `fengqiao serve`) and the Huey consumer together.
+"""`fengqiao rundemo`: the web app (gunicorn, as `fengqiao serve`) and the Huey consumer together,
+plus the tracker gateway (`fengqiao gateway`, on 127.0.0.1) and a small simulation of trackers
+(DEMO_SIMULATED_DEVICES, default 50; 0 turns it off) so the live map moves.
 
 Both run as child processes; the command prints the address and the demo logins, forwards Ctrl-C
 and SIGTERM to both, and when either child ends it stops the other and exits with that child's code.
@@ -100,10 +102,18 @@ def wait_for_port(host: str, port: int, *, timeout: float, alive) -> bool:
 
 def demo_commands() -> dict[str, list[str]]:
     python = sys.executable
-    return {
+    commands = {
         "web": [python, "-m", "fengqiao.cli", "serve"],
         "jobs": [python, "-m", "fengqiao.cli", "run_huey", "--workers", "2", "--quiet"],
+        "gateway": [python, "-m", "fengqiao.cli", "gateway", "serve", "--host", "127.0.0.1"],
     }
+    devices = int(os.environ.get("DEMO_SIMULATED_DEVICES", "50") or 0)
+    if devices > 0:
+        commands["simulation"] = [
+            python, "-m", "fengqiao.cli", "gateway", "simulate", "--devices", str(devices),
+            "--interval", "10", "--protocol", "gt06", "--existing", "--wait", "60",
+        ]  # fmt: skip
+    return commands
 
 
 class Command(BaseCommand):

@@ -132,6 +132,17 @@ class Command(BaseCommand):
             "--processes", type=int, default=None, help="default: one per 15,000 devices"
         )
         m.add_argument("--seed", type=int, default=7)
+        m.add_argument(
+            "--existing",
+            action="store_true",
+            help="play the accepted devices of this protocol already in the database (so the live map moves)",
+        )
+        m.add_argument(
+            "--wait",
+            type=float,
+            default=0,
+            help="wait up to this many seconds for the gateway port",
+        )
         p = sub.add_parser("purge", help="purge positions older than the retention now")
         p.add_argument("--days", type=int, default=None)
 
@@ -233,6 +244,23 @@ class Command(BaseCommand):
             "duration": options["duration"],
             "seed": options["seed"],
         }
+        if options["existing"]:
+            from fengqiao.tracking.choices import DeviceStatus
+            from fengqiao.tracking.models import Device
+
+            kwargs["identifiers"] = list(
+                Device.objects.filter(protocol=protocol, status=DeviceStatus.ACTIVE)
+                .order_by("identifier")
+                .values_list("identifier", flat=True)[:devices]
+            )
+            self.stdout.write(f"使用数据库中 {len(kwargs['identifiers'])} 台已接收的设备号")
+        if options["wait"]:
+            from fengqiao.core.management.commands.rundemo import wait_for_port
+
+            if not wait_for_port(
+                options["host"], port, timeout=options["wait"], alive=lambda: True
+            ):
+                raise CommandError(f"网关端口 {options['host']}:{port} 未就绪")
         processes = options["processes"] or max(1, -(-devices // 15000))
         started = time.monotonic()
         self.stdout.write(
