@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from fengqiao.core import masking
 from fengqiao.core.audit import history_for
@@ -27,7 +27,7 @@ _FALLBACK_LABELS = {
     "station": gettext_lazy("派出所"),
     "user": gettext_lazy("用户"),
     "community": gettext_lazy("社区/村"),
-    "person": gettext_lazy("人员"),
+    "person": pgettext_lazy("registered person", "人员"),
     "granted by": gettext_lazy("授权人"),
     "granted at": gettext_lazy("授权时间"),
     "created by": gettext_lazy("创建人"),
