@@ -73,3 +73,22 @@ def test_duplicate_community_name_in_english(alice, community_a):
     assert caught.value.message_dict["name"] == [
         f"The station already has a community/village named “{community_a.name}”"
     ]
+
+
+@pytest.mark.django_db
+def test_api_refusal_follows_accept_language(bob, community_b):
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    from tests.registry.test_api import create_payload
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=bob).key}")
+    payload = create_payload("persons", community_b)
+    response = client.post(
+        "/api/registry/persons/", payload, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 403
+    assert response.json()["detail"] == "You may not change the data of “东街社区”"
+    response = client.post("/api/registry/persons/", payload, format="json")
+    assert response.json()["detail"] == "您无权修改“东街社区”的数据"
