@@ -114,3 +114,47 @@ def test_updates_and_deletes_are_not_allowed(incident, alice):
         == 405
     )
     assert api(alice).delete(f"{BASE}{incident.pk}/").status_code == 405
+
+
+# ------------------------------------------------------------------ callbacks
+
+
+@pytest.fixture
+def closed_incident(incident, alice, patrol):
+    from fengqiao.incidents import services as s
+
+    s.incident_dispatch(actor=alice, incident=incident, officers=[patrol])
+    s.incident_arrive(actor=alice, incident=incident)
+    s.incident_handle(actor=alice, incident=incident)
+    s.incident_report(actor=alice, incident=incident)
+    s.incident_close(actor=alice, incident=incident, outcome="mediated", disposition="好")
+    return incident
+
+
+def test_callbacks_are_listed_masked_and_scoped(closed_incident, alice, charlie):
+    rows = api(alice).get("/api/incidents/callbacks/").json()["results"]
+    assert [r["phone"] for r in rows] == ["138****5678"]
+    assert api(charlie).get("/api/incidents/callbacks/").json()["results"] == []
+    assert api(charlie).get(f"/api/incidents/callbacks/{rows[0]['id']}/").status_code == 404
+
+
+def test_callback_record_through_the_api(closed_incident, alice, bob):
+    pk = closed_incident.callbacks.get().pk
+    url = f"/api/incidents/callbacks/{pk}/record/"
+    assert api(bob).post(url, {"reached": False}, format="json").status_code == 403
+    response = api(alice).post(url, {"reached": True, "rating": "unsatisfied"}, format="json")
+    assert response.status_code == 400 and "不满意须填写原因" in str(response.json())
+    response = api(alice).post(url, {"reached": True, "rating": "satisfied"}, format="json")
+    assert response.status_code == 200 and response.json()["status"] == "done"
+    assert api(alice).post("/api/incidents/callbacks/", {}, format="json").status_code == 405
+
+
+def test_victims_through_the_api(frozen, make_incident, cat_theft, alice):
+    incident = make_incident(category=cat_theft)
+    url = f"/api/incidents/{incident.pk}/victims/"
+    assert api(alice).post(url, {"name": "李四", "phone": "123"}, format="json").status_code == 400
+    assert (
+        api(alice).post(url, {"name": "李四", "phone": "13700001111"}, format="json").status_code
+        == 200
+    )
+    assert incident.victims.count() == 1

@@ -6,6 +6,8 @@ incidents in `Incident.objects.editable_by(user)` (403 otherwise). Phones are al
 
 from __future__ import annotations
 
+import datetime as dt
+
 import django_filters
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -20,9 +22,18 @@ from fengqiao.accounts.models import User
 from fengqiao.core.api import ScopedModelViewSet, ScopedPrimaryKeyRelatedField, StrictFieldsMixin
 from fengqiao.core.masking import mask_phone
 from fengqiao.incidents import services
-from fengqiao.incidents.choices import AreaType, AssignmentRole, Outcome, Source, Status, Urgency
+from fengqiao.incidents.choices import (
+    AreaType,
+    AssignmentRole,
+    CallbackStatus,
+    Outcome,
+    Rating,
+    Source,
+    Status,
+    Urgency,
+)
 from fengqiao.incidents.filters import filter_incidents
-from fengqiao.incidents.models import Incident, IncidentCategory
+from fengqiao.incidents.models import Callback, Incident, IncidentCategory
 from fengqiao.registry.models import Address, Community
 
 # ---------------------------------------------------------------- serializers
@@ -106,7 +117,7 @@ class DispatchSerializer(StrictFieldsMixin, serializers.Serializer):
     at = serializers.DateTimeField(required=False)
 
 
-class CloseSerializer(StrictFieldsMixin, serializers.Serializer):
+class IncidentCloseSerializer(StrictFieldsMixin, serializers.Serializer):
     outcome = serializers.ChoiceField(choices=Outcome.choices, required=False, allow_blank=True)
     disposition = serializers.CharField(required=False, allow_blank=True)
     at = serializers.DateTimeField(required=False)
@@ -114,6 +125,12 @@ class CloseSerializer(StrictFieldsMixin, serializers.Serializer):
 
 class ReasonSerializer(StrictFieldsMixin, serializers.Serializer):
     reason = serializers.CharField(allow_blank=True)
+
+
+class VictimSerializer(StrictFieldsMixin, serializers.Serializer):
+    name = serializers.CharField(max_length=50)
+    phone = serializers.CharField(max_length=20)
+    is_local = serializers.BooleanField(required=False, allow_null=True, default=None)
 
 
 class CaseLinkSerializer(StrictFieldsMixin, serializers.Serializer):
@@ -260,11 +277,11 @@ class IncidentViewSet(ScopedModelViewSet):
     def report(self, request, pk=None):
         return self._run(request, AtSerializer, services.incident_report)
 
-    @_step(_("结警(须处置结果和处置情况)"), CloseSerializer)
+    @_step(_("结警(须处置结果和处置情况)"), IncidentCloseSerializer)
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
         incident = self.get_object()
-        serializer = CloseSerializer(data=request.data)
+        serializer = IncidentCloseSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         d = serializer.validated_data
         services.incident_close(
@@ -281,14 +298,159 @@ class IncidentViewSet(ScopedModelViewSet):
     def reopen(self, request, pk=None):
         return self._run(request, ReasonSerializer, services.incident_reopen)
 
+    @_step(_("登记受害人(刑事、治安;结警后进入回访)"), VictimSerializer)
+    @action(detail=True, methods=["post"])
+    def victims(self, request, pk=None):
+        return self._run(request, VictimSerializer, services.incident_add_victim)
+
     @_step(_("关联受案/立案编号(停止审查时限)"), CaseLinkSerializer)
     @action(detail=True, methods=["post"])
     def link_case(self, request, pk=None):
         return self._run(request, CaseLinkSerializer, services.incident_link_case)
 
 
+# ---------------------------------------------------------------- callbacks (回访)
+
+
+class CallbackSerializer(serializers.ModelSerializer):
+    phone = serializers.SerializerMethodField(help_text=_("联系电话(脱敏)"))
+    incident_reference = serializers.CharField(source="incident.reference", read_only=True)
+
+    class Meta:
+        model = Callback
+        fields = [
+            "id",
+            "incident",
+            "incident_reference",
+            "target",
+            "name",
+            "phone",
+            "is_local",
+            "unit",
+            "officer",
+            "status",
+            "due_at",
+            "assignee",
+            "attempts",
+            "rating",
+            "reason",
+            "note",
+            "complaint_officer",
+            "completed_at",
+            "completed_by",
+        ]
+        read_only_fields = fields
+
+    def get_phone(self, obj) -> str:
+        return mask_phone(obj.phone)
+
+
+class CallbackRecordSerializer(StrictFieldsMixin, serializers.Serializer):
+    reached = serializers.BooleanField(help_text=_("是否接通"))
+    rating = serializers.ChoiceField(choices=Rating.choices, required=False, allow_blank=True)
+    reason = serializers.CharField(required=False, allow_blank=True, help_text=_("不满意时必填"))
+    note = serializers.CharField(required=False, allow_blank=True)
+    complaint_officer = serializers.IntegerField(
+        required=False, allow_null=True, help_text=_("被投诉民警编号(转督察)")
+    )
+    at = serializers.DateTimeField(required=False)
+
+
+class CallbackFilterSet(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(label=_("状态"), choices=CallbackStatus.choices)
+    show = django_filters.ChoiceFilter(
+        label=_("显示"),
+        method="by_show",
+        choices=[("due", _("一天内到期")), ("overdue", _("已超期")), ("mine", _("我的"))],
+    )
+    incident = django_filters.NumberFilter(label=_("警情"), field_name="incident_id")
+
+    class Meta:
+        model = Callback
+        fields = ["status", "incident"]
+
+    def by_show(self, queryset, name, value):
+        from django.utils import timezone
+
+        now = timezone.now()
+        if value == "overdue":
+            return queryset.filter(status=CallbackStatus.PENDING, due_at__lte=now)
+        if value == "due":
+            return queryset.filter(
+                status=CallbackStatus.PENDING,
+                due_at__gt=now,
+                due_at__lte=now + dt.timedelta(days=1),
+            )
+        if value == "mine":
+            return queryset.filter(status=CallbackStatus.PENDING, assignee=self.request.user)
+        return queryset
+
+
+CALLBACK_TAGS = ["警情回访"]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        tags=CALLBACK_TAGS, summary=_("回访列表"), description=_("本所的回访(县局:本局);电话脱敏。")
+    ),
+    retrieve=extend_schema(tags=CALLBACK_TAGS, summary=_("回访详情")),
+    history=extend_schema(tags=CALLBACK_TAGS),
+)
+class CallbackViewSet(ScopedModelViewSet):
+    """回访:结警后报警人(及刑事、治安警情的受害人)进入回访队列。"""
+
+    model = Callback
+    serializer_class = CallbackSerializer
+    filterset_class = CallbackFilterSet
+    ordering_fields = ["due_at", "completed_at", "id"]
+    ordering = ["due_at", "id"]
+    select_related = ("incident",)
+    http_method_names = ["get", "post", "head", "options"]
+    write_roles = frozenset(services.CALLBACK_ROLES)
+    open_actions = ("record",)
+
+    def create(self, request, *args, **kwargs):
+        from rest_framework.exceptions import MethodNotAllowed
+
+        raise MethodNotAllowed("POST", detail=_("回访由结警自动生成"))
+
+    @extend_schema(
+        tags=CALLBACK_TAGS,
+        summary=_("登记一次回访(未接通记一次拨打;接通须满意度,不满意须原因)"),
+        request=CallbackRecordSerializer,
+        responses={200: CallbackSerializer, 400: ERRORS[400], 403: ERRORS[403]},
+    )
+    @action(detail=True, methods=["post"])
+    def record(self, request, pk=None):
+        callback = self.get_object()
+        serializer = CallbackRecordSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        d = dict(serializer.validated_data)
+        officer = None
+        if d.get("complaint_officer"):
+            officer = User.objects.filter(
+                pk=d["complaint_officer"], station_id=callback.station_id
+            ).first()
+            if officer is None:
+                from django.core.exceptions import ValidationError
+
+                raise ValidationError({"complaint_officer": ["被投诉民警须为本所民警"]})
+        services.callback_record(
+            actor=request.user,
+            callback=callback,
+            reached=d["reached"],
+            rating=d.get("rating", ""),
+            reason=d.get("reason", ""),
+            note=d.get("note", ""),
+            complaint_officer=officer,
+            at=d.get("at"),
+        )
+        return Response(CallbackSerializer(self.get_queryset().get(pk=callback.pk)).data)
+
+
 app_name = "incidents-api"
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
+router.register("callbacks", CallbackViewSet, basename="callback")
 router.register("", IncidentViewSet, basename="incident")
 urlpatterns = router.urls
