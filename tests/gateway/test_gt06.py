@@ -235,3 +235,11 @@ def test_position_frame_round_trip(lat, lon, speed, course):
     assert abs(got.longitude - lon) < 1e-6
     assert got.speed_kmh == speed
     assert got.course == course
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=100))
+def test_fast_crc_matches_the_bitwise_definition(data):
+    from fengqiao.gateway.crc import crc16_x25_reference
+
+    assert crc16_x25(data) == crc16_x25_reference(data)

@@ -1,24 +1,26 @@
-"""CRC-16/X-25 (GT06 frames): poly 0x1021 reflected (0x8408), init 0xFFFF, final xor 0xFFFF."""
+"""CRC-16/X-25 (GT06 frames): poly 0x1021 reflected (0x8408), init 0xFFFF, final xor 0xFFFF.
+
+Computed with the C routine `binascii.crc_hqx` (the same polynomial, not reflected): reflecting every
+input byte and the result gives the reflected CRC, about ten times faster than a Python loop.
+"""
 
 from __future__ import annotations
 
+import binascii
 
-def _table() -> list[int]:
-    table = []
-    for byte in range(256):
-        crc = byte
-        for _ in range(8):
-            crc = (crc >> 1) ^ 0x8408 if crc & 1 else crc >> 1
-        table.append(crc)
-    return table
-
-
-_TABLE = _table()
+_REVERSE = bytes(int(f"{b:08b}"[::-1], 2) for b in range(256))
 
 
 def crc16_x25(data: bytes | bytearray | memoryview) -> int:
+    crc = binascii.crc_hqx(bytes(data).translate(_REVERSE), 0xFFFF)
+    return ((_REVERSE[crc & 0xFF] << 8) | _REVERSE[crc >> 8]) ^ 0xFFFF
+
+
+def crc16_x25_reference(data: bytes) -> int:
+    """The bitwise definition (for tests)."""
     crc = 0xFFFF
-    table = _TABLE
     for byte in data:
-        crc = (crc >> 8) ^ table[(crc ^ byte) & 0xFF]
+        crc ^= byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0x8408 if crc & 1 else crc >> 1
     return crc ^ 0xFFFF

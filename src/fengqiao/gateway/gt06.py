@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import struct
+from functools import lru_cache
 
 from fengqiao.gateway.crc import crc16_x25
 from fengqiao.gateway.messages import DecodeError, Fix, Message
@@ -65,6 +66,7 @@ def frame(protocol: int, content: bytes, serial: int, *, extended: bool = False)
     return head[:2] + body + _U16.pack(crc16_x25(body)) + b"\r\n"
 
 
+@lru_cache(maxsize=65536)
 def ack(protocol: int, serial: int, *, extended: bool = False) -> bytes:
     """The acknowledgement devices expect: the protocol number and serial echoed."""
     return frame(protocol, b"", serial, extended=extended)

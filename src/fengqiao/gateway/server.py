@@ -77,6 +77,9 @@ class TrackerSession(asyncio.Protocol):
         self.last_rx = self.last_refill
         self.serial = 0
         self.zone_from_login = False
+        self.batch_records: list = []
+        self.batch_ack = bytearray()
+        self.batch_flags: dict = {}
 
     # -- asyncio callbacks --
     def connection_made(self, transport):
@@ -166,6 +169,8 @@ class TrackerSession(asyncio.Protocol):
             self.transport.abort()
 
     def drain(self) -> None:
+        """Handle decoded messages in order; the records and acknowledgements of one read go to the
+        writer together (one queue item, one write of all acknowledgements after the commit)."""
         while self.inbox and not self.waiting and not self.closed:
             message = self.inbox[0]
             identifier = message.device_id
@@ -174,18 +179,41 @@ class TrackerSession(asyncio.Protocol):
                 self.bad(f"{message.type} before login")
                 continue
             if self.device is None or self.device.identifier != identifier:
+                self._flush()
                 self._resolve(identifier, message)
                 return
             self.inbox.popleft()
             self.handle(message)
+        self._flush()
+
+    def _flush(self) -> None:
+        records, ack = self.batch_records, self.batch_ack
+        if not records and not ack:
+            return
+        self.batch_records, self.batch_ack = [], bytearray()
+        gw = self.gateway
+        if self.device is not None:
+            gw.committer.touch(
+                self.device.pk,
+                last_seen_at=utcnow(),
+                remote_address=self.remote,
+                **self.batch_flags,
+            )
+            self.batch_flags = {}
+        self.unacked += len(records)
+        gw.stats.inc("received_positions", sum(1 for r in records if r[4] is not None))
+        gw.committer.submit(
+            records,
+            partial(
+                self._committed, ack=bytes(ack), count=len(records), submitted=time.monotonic()
+            ),
+        )
+        if self.unacked > gw.config.limits.max_unacked and not self.paused:
+            self._pause()
 
     def _resolve(self, identifier: str, message: Message) -> None:
         self.waiting = True
         gw = self.gateway
-        cached = gw.devices.get((self.protocol, identifier))
-        if cached is not None:
-            self._resolved(cached)
-            return
         auth_code = message.attributes.get("auth_code", "") if message.type == "auth" else ""
         future = gw.committer.call(_lookup, self.protocol, identifier, self.remote, auth_code)
         future.add_done_callback(self._lookup_done)
@@ -200,7 +228,9 @@ class TrackerSession(asyncio.Protocol):
             self.waiting = False
             self.close("device disabled", counter="closed_disabled")
             return
-        self.gateway.devices[(self.protocol, device.identifier)] = device
+        # The fix history (last fix, recent fix times) outlives a connection: a resend after a reconnect
+        # is still recognised as a duplicate.
+        device.track = self.gateway.tracks.setdefault(device.pk, device.track)
         self._resolved(device)
 
     def _resolved(self, device: DeviceState) -> None:
@@ -225,7 +255,6 @@ class TrackerSession(asyncio.Protocol):
         device = self.device
         gw.stats.inc("messages")
         now = utcnow()
-        gw.committer.touch(device.pk, last_seen_at=now, remote_address=self.remote)
         kind = message.type
         ack = message.ack
         if kind == "login":
@@ -242,10 +271,8 @@ class TrackerSession(asyncio.Protocol):
         elif kind == "response":
             gw.committer.call(_command_response, device.pk, message.attributes)
         if kind in ("status", "heartbeat"):
-            flags = _flags(message.attributes)
-            if flags:
-                gw.committer.touch(device.pk, **flags)
-        records = []
+            self.batch_flags.update(_flags(message.attributes))
+        records = self.batch_records
         if message.fixes:
             extra = (
                 0
@@ -282,9 +309,7 @@ class TrackerSession(asyncio.Protocol):
                         raw,
                     )
                 )
-                flags = _flags(attributes)
-                if flags:
-                    gw.committer.touch(device.pk, **flags)
+                self.batch_flags.update(_flags(attributes))
         if message.alarms:
             records.append(
                 (
@@ -304,16 +329,8 @@ class TrackerSession(asyncio.Protocol):
                     message.raw,
                 )
             )
-        if not ack and not records:
-            return
-        self.unacked += len(records)
-        gw.stats.inc("received_positions", sum(1 for r in records if r[4] is not None))
-        submitted = time.monotonic()
-        gw.committer.submit(
-            records, partial(self._committed, ack=ack, count=len(records), submitted=submitted)
-        )
-        if self.unacked > gw.config.limits.max_unacked and not self.paused:
-            self._pause()
+        if ack:
+            self.batch_ack += ack
 
     def _committed(self, ok: bool, *, ack: bytes, count: int, submitted: float) -> None:
         self.unacked -= count
@@ -388,6 +405,9 @@ def _command_response(store, device_pk, attributes):
 
 
 # ---- OsmAnd (phones): HTTP GET/POST with id, lat, lon, timestamp, speed (knots), bearing, altitude, batt ----
+
+
+OSMAND_DEVICE_TTL = 60.0  # seconds a phone's device row is reused before it is read again
 
 
 class OsmAndSession(asyncio.Protocol):
@@ -475,17 +495,26 @@ class OsmAndSession(asyncio.Protocol):
             self._respond(400, str(exc))
             return
         self.busy = True
+        cached = self.gateway.osmand_devices.get(identifier)
+        if cached is not None and time.monotonic() - cached[0] < OSMAND_DEVICE_TTL:
+            self._store(cached[1], fix)
+            return
         future = self.gateway.committer.call(_lookup, "osmand", identifier, self.remote, "")
-        future.add_done_callback(lambda f: self._store(f, fix))
+        future.add_done_callback(lambda f: self._looked_up(f, fix))
 
-    def _store(self, future, fix: Fix) -> None:
+    def _looked_up(self, future, fix: Fix) -> None:
         if future.exception() is not None or future.result() is None:
             self.busy = False
             self._respond(403, "device not accepted")
             return
         device = future.result()
         gw = self.gateway
-        cached = gw.devices.setdefault(("osmand", device.identifier), device)
+        device.track = gw.tracks.setdefault(device.pk, device.track)
+        gw.osmand_devices[device.identifier] = (time.monotonic(), device)
+        self._store(device, fix)
+
+    def _store(self, cached: DeviceState, fix: Fix) -> None:
+        gw = self.gateway
         now = utcnow()
         gw.committer.touch(cached.pk, last_seen_at=now, remote_address=self.remote)
         verdict = filters.judge(fix, cached.track, now)
@@ -607,7 +636,8 @@ class Gateway:
         self.stats = Stats()
         self.sessions: set = set()
         self.by_device: dict[int, TrackerSession] = {}
-        self.devices: dict[tuple[str, str], DeviceState] = {}
+        self.tracks: dict = {}
+        self.osmand_devices: dict[str, tuple[float, DeviceState]] = {}
         self.servers: list[asyncio.AbstractServer] = []
         self.tasks: list[asyncio.Task] = []
         self.ack_latency: deque[float] = deque(maxlen=200_000)

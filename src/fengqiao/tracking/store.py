@@ -59,6 +59,8 @@ _TOUCH_PG = (
 
 def _sqlite_time(value: dt.datetime) -> str:
     """Django's SQLite format: naive UTC, 'YYYY-MM-DD HH:MM:SS[.ffffff]'."""
+    if value.tzinfo is dt.UTC:
+        return value.isoformat(" ")[:-6]  # the gateway's times are all in UTC: drop "+00:00"
     if value.tzinfo is not None:
         value = value.astimezone(dt.UTC).replace(tzinfo=None)
     return value.isoformat(" ")
