@@ -1,3 +1,5 @@
+import datetime as dt
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
@@ -92,3 +94,49 @@ def test_template_has_the_columns():
 
     sheet = load_workbook(io.BytesIO(importing.template_workbook())).active
     assert [c.value for c in sheet[1]][:2] == ["指令编号", "姓名(必填)"]
+
+
+def test_import_assigns_with_clocks_and_notifies_in_summary(alice, bob, command, resident):
+    from fengqiao.core.services import clocks_for
+    from fengqiao.notifications.models import Notification
+    from tests.antifraud.conftest import NOW
+
+    low = ("ZX-5", "路人", "13700005555", "", "", "低", "其他", "2026-03-02 09:00", "")
+    raise_ = ("ZX-6", "王芳", "13900001111", "", "", "高", "刷单返利", "2026-03-02 09:55", "")
+    first = ("ZX-7", "王芳", "13900001111", "", "", "低", "刷单返利", "2026-03-02 09:30", "")
+    job = importing.import_upload(actor=alice, upload=make_upload(xlsx_bytes([low, raise_, first])))
+    job = importing.import_commit(actor=alice, job=job)
+    assert (job.created_count, job.merged_count) == (2, 1)
+    w = Warning.objects.get(external_id="ZX-7")
+    # the in-file duplicate at 09:55 raised the level: 30 minutes from its receipt
+    assert (
+        w.risk_level == "high"
+        and w.officer == bob
+        and w.contact_due_at.isoformat() == "2026-03-02T02:25:00+00:00"
+    )
+    clock = clocks_for(w).get()
+    assert clock.kind == "fraud_contact_high" and clock.assignee == bob and clock.state == "running"
+    assert Warning.objects.get(external_id="ZX-6").merged_into == w
+    assert Notification.objects.get(recipient=bob).urgent
+    assert Notification.objects.filter(recipient=command, urgent=True).exists()
+    unassigned = Warning.objects.get(external_id="ZX-5")
+    assert unassigned.status == "unassigned" and clocks_for(unassigned).get().assignee is None
+    assert NOW  # frozen clock in force
+
+
+def test_import_row_duplicating_an_open_warning_merges_into_it(alice, bob, resident, shua_dan):
+    from fengqiao.antifraud import services
+    from tests.antifraud.conftest import NOW
+
+    existing = services.warning_receive(
+        actor=None,
+        station=alice.station,
+        fraud_type=shua_dan,
+        name="王芳",
+        phone=resident.phone,
+        risk_level="low",
+        received_at=NOW - dt.timedelta(minutes=20),
+    )
+    job = importing.import_upload(actor=alice, upload=make_upload(xlsx_bytes([GOOD])))
+    job = importing.import_commit(actor=alice, job=job)
+    assert job.merged_count == 1 and Warning.objects.get(external_id="ZX-1").merged_into == existing

@@ -349,18 +349,20 @@ def _warnings(
         steps = [(method, contact)]
         if w.outcome in ("unreachable", "refused") or rng.random() < 0.25:
             steps.append(("visit", contact + (closed - contact) / 2))
-        events += [
-            WarningEvent(warning=w, kind="received", at=w.received_at, data={"source": w.source}),
-            WarningEvent(
-                warning=w, kind="matched", at=w.received_at, data={"method": w.match_method}
-            ),
+        events.append(
             WarningEvent(
                 warning=w,
-                kind="assigned",
+                kind="received",
                 at=w.received_at,
-                data={"officer": officer.pk, "officer_name": officer.display_name},
-            ),
-        ]
+                data={
+                    "source": w.source,
+                    "method": w.match_method,
+                    "community": w.community.name,
+                    "officer": officer.pk,
+                    "officer_name": officer.display_name,
+                },
+            )
+        )
         for kind, at in steps:
             reached = w.outcome not in ("unreachable",)
             checklist = (

@@ -21,15 +21,14 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import File
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from fengqiao.antifraud import rules, services
-from fengqiao.antifraud.choices import WarningSource, WarningStatus
 from fengqiao.antifraud.models import FraudType, WarningImport
 from fengqiao.antifraud.selectors import Matcher
 from fengqiao.exchange.columns import Column, normalise_header
 from fengqiao.exchange.readers import FileProblem, _csv_rows, file_type
-from fengqiao.registry.rules import normalise_id_number, normalise_phone
 
 COLUMNS = (
     Column(
@@ -329,11 +328,61 @@ def import_upload(*, actor, upload, now: dt.datetime | None = None) -> WarningIm
         job.file.delete(save=False)
         raise ValidationError(str(exc)) from None
     checked = check_rows(rows, now=now or timezone.now())
+    _save_rows(job, checked.good)
     job.total_rows, job.valid_count = len(rows), len(checked.good)
     job.invalid_count, job.errors = len(rows) - len(checked.good), checked.errors
     job.summary = f"共{len(rows)}行:正确{job.valid_count}行,有问题{job.invalid_count}行"
     job.save()
     return job
+
+
+def _rows_path(job: WarningImport) -> Path:
+    """The good rows of the dry run (JSON) beside the uploaded file: the commit need not parse the sheet again."""
+    return Path(job.file.path + ".rows.json")
+
+
+def _save_rows(job: WarningImport, good: list[Row]) -> None:
+    import json
+
+    rows = [
+        {
+            **r.clean,
+            "received_at": r.clean["received_at"].isoformat(),
+            "fraud_type": r.clean["fraud_type"].pk,
+        }
+        for r in good
+    ]
+    _rows_path(job).write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+
+
+def _checked_rows(job: WarningImport, now) -> tuple[list[dict], int]:
+    """The dry run's good rows, checked again where things may have changed since (a fraud type switched
+    off). Falls back to reading the file again when the rows file is missing. Returns (rows, problems)."""
+    import json
+
+    path = _rows_path(job)
+    if not path.exists():
+        try:
+            rows = read_rows(job.file.path, job.original_name)
+        except (FileProblem, OSError) as exc:
+            raise ValidationError(f"文件无法再次读取:{exc}") from None
+        checked = check_rows(rows, now=now)
+        return [r.clean for r in checked.good], len(checked.errors)
+    types = {t.pk: t for t in FraudType.objects.filter(active=True)}
+    good, problems = [], job.invalid_count
+    for row in json.loads(path.read_text(encoding="utf-8")):
+        fraud_type = types.get(row["fraud_type"])
+        if fraud_type is None:
+            problems += 1
+            continue
+        good.append(
+            {
+                **row,
+                "fraud_type": fraud_type,
+                "received_at": dt.datetime.fromisoformat(row["received_at"]),
+            }
+        )
+    return good, problems
 
 
 def import_commit(
@@ -350,43 +399,328 @@ def import_commit(
         ).update(status=WarningImport.Status.DONE, finished_at=now)
         if claimed != 1:
             raise ValidationError("该文件已经导入过,或已失效")
-        try:
-            rows = read_rows(job.file.path, job.original_name)
-        except (FileProblem, OSError) as exc:
-            raise ValidationError(f"文件无法再次读取:{exc}") from None
-        checked = check_rows(rows, now=now)
-        if checked.errors and not valid_only:
-            raise ValidationError(
-                f"有{len(checked.errors)}行存在问题,请修改后重新上传,或选择“只导入正确的行”"
-            )
-        good = checked.good
-        matcher = Matcher(actor.station)
-        matcher.prime(
-            id_numbers=[normalise_id_number(r.clean["id_number"]) for r in good],
-            phones=[normalise_phone(r.clean["phone"]) for r in good if r.clean["phone"]],
-            names=[r.clean["name"] for r in good if r.clean["address_text"]],
-        )
-        created = merged = 0
-        for row in good:
-            warning = services.warning_receive(
-                actor=actor,
-                station=actor.station,
-                source=WarningSource.IMPORT,
-                matcher=matcher,
-                now=now,
-                **row.clean,
-            )
-            if warning.status == WarningStatus.MERGED:
-                merged += 1
-            else:
-                created += 1
+        good, problems = _checked_rows(job, now)
+        if problems and not valid_only:
+            raise ValidationError(f"有{problems}行存在问题,请修改后重新上传,或选择“只导入正确的行”")
+        created, merged = receive_many(actor=actor, station=actor.station, rows=good, now=now)
         job.refresh_from_db()
         job.created_count, job.merged_count = created, merged
         job.summary = f"已导入{created + merged}条预警(新建{created}条,合并重复{merged}条)" + (
-            f",跳过有问题的{len(checked.errors)}行" if checked.errors else ""
+            f",跳过有问题的{problems}行" if problems else ""
         )
         job.save(update_fields=["created_count", "merged_count", "summary"])
     return job
+
+
+# ----------------------------------------------------------------------------- many warnings at once
+
+
+def _reserve(kind: str, station, year: int, n: int) -> int:
+    """Reserve n consecutive reference numbers (the counter row locked, as core.refnumbers does for one);
+    returns the first. Call inside the transaction that saves the records."""
+    from django.db.models import F
+
+    from fengqiao.core.workflow_models import ReferenceCounter
+
+    ReferenceCounter.objects.get_or_create(
+        kind=kind, station_id=station.pk, year=year, defaults={"last": 0}
+    )
+    counter = ReferenceCounter.objects.select_for_update().get(
+        kind=kind, station_id=station.pk, year=year
+    )
+    ReferenceCounter.objects.filter(pk=counter.pk).update(last=F("last") + n)
+    return ReferenceCounter.objects.values_list("last", flat=True).get(pk=counter.pk) - n + 1
+
+
+def receive_many(*, actor, station, rows: list[dict], now: dt.datetime) -> tuple[int, int]:
+    """Take many checked warnings in one go (a spreadsheet from the county centre), with the same rules
+    as `services.warning_receive` — same centre number taken once; a warning about a person with an open
+    warning within the merge window merges into it; matched to the registry; assigned to the community's
+    officer; contact clock by level from receipt — written with bulk inserts.
+
+    A row that duplicates a warning already in the database goes through `warning_receive` itself (it
+    may raise that warning's level). Notifications are summed up: one per officer ("N new warnings, M
+    high", urgent when any is high) and one to the command room and leaders for the high and the
+    unassigned ones, instead of one per row.
+    Returns (created, merged)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from fengqiao.antifraud.choices import CONTACT_CLOCK_KIND, LEVEL_RANK, OPEN_STATUSES, EventKind
+    from fengqiao.antifraud.models import Warning, WarningEvent
+    from fengqiao.core import rules as core_rules
+    from fengqiao.core.audit import log_bulk
+    from fengqiao.core.models import ChangeAction
+    from fengqiao.core.refnumbers import format_reference
+    from fengqiao.core.services import rule_in_force, schedule_next_warning
+    from fengqiao.core.workflow_models import Clock
+
+    window = dt.timedelta(hours=services.merge_window_hours())
+    rows = sorted(rows, key=lambda r: r["received_at"])
+    ids = {r["external_id"] for r in rows if r["external_id"]}
+    taken = set()
+    for start in range(0, len(ids), 500):
+        chunk = list(ids)[start : start + 500]
+        taken |= set(
+            Warning.objects.filter(station=station, external_id__in=chunk).values_list(
+                "external_id", flat=True
+            )
+        )
+    rows = [r for r in rows if not r["external_id"] or r["external_id"] not in taken]
+    if not rows:
+        return 0, 0
+    # open warnings in the database that rows of the file may duplicate
+    keys = {r["phone"] for r in rows if r["phone"]} | {
+        r["id_number"] for r in rows if r["id_number"]
+    }
+    in_db = {}
+    earliest = rows[0]["received_at"] - window
+    for w in (
+        Warning.objects.filter(
+            station=station,
+            merged_into__isnull=True,
+            status__in=OPEN_STATUSES,
+            received_at__gte=earliest,
+        )
+        .only("pk", "phone", "id_number", "received_at")
+        .order_by("received_at", "pk")
+    ):
+        for key in (w.phone, w.id_number):
+            if key and key in keys:
+                in_db.setdefault(key, w)
+
+    matcher = Matcher(station)
+    matcher.prime(
+        id_numbers=[r["id_number"] for r in rows if r["id_number"]],
+        phones=[r["phone"] for r in rows if r["phone"]],
+        names=[r["name"] for r in rows if r["address_text"]],
+    )
+    fallback, planned, latest = [], [], {}  # latest: key -> (plan index) of an in-file primary
+    for row in rows:
+        keys_of_row = [k for k in (row["id_number"], row["phone"]) if k]
+        db_hit = next(
+            (
+                in_db[k]
+                for k in keys_of_row
+                if k in in_db
+                and dt.timedelta(0) <= row["received_at"] - in_db[k].received_at <= window
+            ),
+            None,
+        )
+        if db_hit is not None:
+            fallback.append(row)
+            continue
+        primary = next(
+            (
+                latest[k]
+                for k in keys_of_row
+                if k in latest
+                and row["received_at"] - planned[latest[k]]["row"]["received_at"] <= window
+            ),
+            None,
+        )
+        plan = {
+            "row": row,
+            "primary": primary,
+            "level": row["risk_level"],
+            "clock_from": row["received_at"],
+        }
+        if primary is None:
+            match = matcher.match(
+                name=row["name"],
+                phone=row["phone"],
+                id_number=row["id_number"],
+                address_text=row["address_text"],
+            )
+            plan.update(match=match, officer=matcher.officer_for(match.community))
+            for k in keys_of_row:
+                latest[k] = len(planned)
+        else:
+            head = planned[primary]
+            if LEVEL_RANK[row["risk_level"]] > LEVEL_RANK[head["level"]]:
+                head["level"], head["clock_from"] = row["risk_level"], row["received_at"]
+        planned.append(plan)
+
+    by_year = {}
+    for plan in planned:
+        by_year.setdefault(timezone.localtime(plan["row"]["received_at"]).year, []).append(plan)
+    for year, plans in by_year.items():
+        first = _reserve("FZ", station, year, len(plans))
+        for i, plan in enumerate(plans):
+            plan["reference"] = format_reference("FZ", year, first + i)
+
+    rule_cache = {}
+    warnings = []
+    for plan in planned:
+        row = plan["row"]
+        common = dict(
+            station=station,
+            reference=plan["reference"],
+            external_id=row["external_id"],
+            name=row["name"],
+            phone=row["phone"],
+            id_number=row["id_number"],
+            address_text=row["address_text"],
+            risk_level=row["risk_level"],
+            fraud_type=row["fraud_type"],
+            content=row["content"],
+            received_at=row["received_at"],
+            source="import",
+            created_by=actor,
+        )
+        if plan["primary"] is None:
+            match, officer = plan["match"], plan["officer"]
+            common.update(
+                risk_level=plan["level"],
+                person=match.person,
+                community=match.community,
+                match_method=match.method,
+                officer=officer,
+                assigned_at=now if officer else None,
+                status="assigned" if officer else "unassigned",
+            )
+            kind = CONTACT_CLOCK_KIND[plan["level"]]
+            rule_key = (kind, timezone.localtime(plan["clock_from"]).date())
+            if rule_key not in rule_cache:
+                rule_cache[rule_key] = rule_in_force(kind, plan["clock_from"])
+            rule = rule_cache[rule_key]
+            due = core_rules.add_period(
+                plan["clock_from"],
+                rule.limit_value,
+                rule.limit_unit,
+                holiday_rolls=rule.holiday_rolls,
+            )
+            common["contact_due_at"] = due
+            plan["rule"], plan["kind"], plan["due"] = rule, kind, due
+        else:
+            head = planned[plan["primary"]]
+            common.update(
+                status="merged",
+                match_method=head["match"].method,
+                person=head["match"].person,
+                community=head["match"].community,
+                officer=head["officer"],
+                assigned_at=now if head["officer"] else None,
+            )
+        warnings.append(Warning(**common))
+    Warning.objects.bulk_create(
+        [w for w, p in zip(warnings, planned, strict=True) if p["primary"] is None], batch_size=1000
+    )
+    for w, plan in zip(warnings, planned, strict=True):
+        if plan["primary"] is not None:
+            w.merged_into = warnings[plan["primary"]]
+    Warning.objects.bulk_create(
+        [w for w, p in zip(warnings, planned, strict=True) if p["primary"] is not None],
+        batch_size=1000,
+    )
+
+    content_type = ContentType.objects.get_for_model(Warning)
+    clocks, events = [], []
+    for w, plan in zip(warnings, planned, strict=True):
+        if plan["primary"] is not None:
+            head = warnings[plan["primary"]]
+            events.append(
+                WarningEvent(
+                    warning=head,
+                    kind=EventKind.MERGED,
+                    actor=actor,
+                    at=now,
+                    data={"reference": w.reference, "level": w.risk_level},
+                )
+            )
+            continue
+        clock = Clock(
+            content_type=content_type,
+            object_id=w.pk,
+            station=station,
+            assignee=w.officer,
+            unit=w.officer.unit if w.officer else None,
+            kind=plan["kind"],
+            rule=plan["rule"],
+            title=f"{w.reference} 预警联系",
+            started_at=plan["clock_from"],
+            due_at=plan["due"],
+        )
+        schedule_next_warning(clock)
+        clocks.append(clock)
+        events.append(
+            WarningEvent(
+                warning=w,
+                kind=EventKind.RECEIVED,
+                actor=actor,
+                at=w.received_at,
+                data={
+                    "source": "import",
+                    "external_id": w.external_id,
+                    "method": w.match_method,
+                    "community": w.community.name if w.community else "",
+                    "officer": w.officer_id,
+                    "officer_name": w.officer.display_name if w.officer else "",
+                },
+            )
+        )
+    Clock.objects.bulk_create(clocks, batch_size=1000)
+    WarningEvent.objects.bulk_create(events, batch_size=2000)
+    log_bulk(warnings, ChangeAction.CREATE, actor=actor, source="import")
+    log_bulk(clocks, ChangeAction.CREATE, actor=actor, source="import")
+    _notify_many(
+        [w for w, p in zip(warnings, planned, strict=True) if p["primary"] is None], station
+    )
+
+    created = sum(1 for p in planned if p["primary"] is None)
+    merged = len(planned) - created
+    for row in fallback:
+        warning = services.warning_receive(
+            actor=actor, station=station, source="import", matcher=matcher, now=now, **row
+        )
+        if warning.status == "merged":
+            merged += 1
+        else:
+            created += 1
+    return created, merged
+
+
+def _notify_many(warnings, station) -> None:
+    from fengqiao.notifications.services import notification_send
+
+    by_officer = {}
+    for w in warnings:
+        if w.officer_id:
+            by_officer.setdefault(w.officer_id, (w.officer, []))[1].append(w)
+    for officer, items in by_officer.values():
+        high = [w for w in items if w.risk_level == "high"]
+        first_due = min(w.contact_due_at for w in items)
+        notification_send(
+            recipients=[officer],
+            kind="fraud_warning",
+            title=f"新到反诈预警 {len(items)} 条" + (f"(高风险 {len(high)} 条)" if high else ""),
+            body=f"最早联系期限 {timezone.localtime(first_due):%m-%d %H:%M}:"
+            + "、".join(w.name for w in items[:10]),
+            level="red" if high else "orange",
+            url=reverse("antifraud:my_queue"),
+            urgent=bool(high),
+        )
+    high = [w for w in warnings if w.risk_level == "high"]
+    unassigned = [w for w in warnings if not w.officer_id]
+    if high:
+        notification_send(
+            recipients=services._command_room(station),
+            kind="fraud_warning",
+            title=f"导入反诈预警:高风险 {len(high)} 条",
+            body="、".join(w.reference for w in high[:20]),
+            level="red",
+            url=reverse("antifraud:warning_list") + "?level=high&status=open",
+            urgent=True,
+        )
+    if unassigned:
+        notification_send(
+            recipients=services._command_room(station) + services._leaders(station),
+            kind="fraud_warning",
+            title=f"待分派反诈预警 {len(unassigned)} 条(未匹配到社区)",
+            body="、".join(w.reference for w in unassigned[:20]),
+            level="orange",
+            url=reverse("antifraud:warning_list") + "?status=unassigned",
+            urgent=any(w.risk_level == "high" for w in unassigned),
+        )
 
 
 def template_workbook():

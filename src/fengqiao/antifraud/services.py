@@ -332,6 +332,7 @@ def _receive(
     warning.save()
     _start_contact_clock(warning, actor)
     Warning.objects.filter(pk=warning.pk).update(contact_due_at=warning.contact_due_at)
+    # One event for receipt, matching and assignment (they happen in the same minute).
     _event(
         warning,
         EventKind.RECEIVED,
@@ -339,25 +340,11 @@ def _receive(
         cleaned.received_at,
         source=source,
         external_id=external_id,
-    )
-    _event(
-        warning,
-        EventKind.MATCHED,
-        actor,
-        now,
         method=match.method,
-        person=match.person.pk if match.person else None,
         community=match.community.name if match.community else "",
+        officer=officer.pk if officer else None,
+        officer_name=officer.display_name if officer else "",
     )
-    if officer:
-        _event(
-            warning,
-            EventKind.ASSIGNED,
-            actor,
-            now,
-            officer=officer.pk,
-            officer_name=officer.display_name,
-        )
     _notify_new(warning)
     return warning
 
