@@ -86,3 +86,125 @@ def test_api_plan_refuses_responsible_from_other_station(bob_client, bob, charli
         content_type="application/json",
     )
     assert r.status_code == 400 and Dispute.objects.get(pk=d.pk).needs_plan
+
+
+def test_api_mediation_to_performed_agreement(bob_client, bob, register):
+    import datetime as dt
+
+    from fengqiao.disputes.models import MediationChannel
+
+    d = register(bob, owner=bob)
+    studio = MediationChannel.objects.get(code="studio")
+    r = bob_client.post(
+        f"{URL}{d.pk}/accept/", {"channel": studio.pk}, content_type="application/json"
+    )
+    assert r.status_code == 200 and r.json()["status"] == "mediating"
+    r = bob_client.post(
+        f"{URL}{d.pk}/session/",
+        {
+            "held_at": "2026-03-02T10:00:00+08:00",
+            "outcome": "agreed",
+            "mediators": [bob.pk],
+            "law_notes": "讲解相邻关系",
+        },
+        content_type="application/json",
+    )
+    assert r.status_code == 200 and r.json()["status"] == "agreed"
+    parties = [p["id"] for p in r.json()["parties"]]
+    due = (dt.date.today() + dt.timedelta(days=7)).isoformat()
+    bad = bob_client.post(
+        f"{URL}{d.pk}/agreement/",
+        {
+            "form": "written",
+            "reached_on": dt.date.today().isoformat(),
+            "signed_parties": parties,
+            "terms": [{"what": "赔偿500元"}],
+        },
+        content_type="application/json",
+    )
+    assert bad.status_code == 400 and "没有履行期限" in bad.content.decode()
+    unsigned = bob_client.post(
+        f"{URL}{d.pk}/agreement/",
+        {
+            "form": "written",
+            "reached_on": dt.date.today().isoformat(),
+            "signed_parties": parties[:1],
+            "terms": [{"what": "赔偿500元", "due_date": due}],
+        },
+        content_type="application/json",
+    )
+    assert unsigned.status_code == 400 and "未签字" in unsigned.content.decode()
+    r = bob_client.post(
+        f"{URL}{d.pk}/agreement/",
+        {
+            "form": "written",
+            "reached_on": dt.date.today().isoformat(),
+            "signed_parties": parties,
+            "terms": [{"what": "赔偿500元", "due_date": due, "obligor": parties[1]}],
+        },
+        content_type="application/json",
+    )
+    assert r.status_code == 200, r.content
+    term = r.json()["agreement"]["terms"][0]
+    assert (
+        bob_client.post(f"{URL}{d.pk}/close/", {}, content_type="application/json").status_code
+        == 400
+    )
+    r = bob_client.post(
+        f"{URL}{d.pk}/check-term/",
+        {"term": term["id"], "result": "performed"},
+        content_type="application/json",
+    )
+    assert r.json()["agreement"]["terms"][0]["status"] == "performed"
+    r = bob_client.post(f"{URL}{d.pk}/close/", {}, content_type="application/json")
+    assert r.status_code == 200 and r.json()["status"] == "closed"
+
+
+def test_api_from_incident_is_idempotent_and_scoped(
+    bob_client, bob, charlie, login, station, community_a
+):
+    from django.test import Client
+
+    from fengqiao.incidents.models import IncidentCategory
+    from fengqiao.incidents.services import incident_receive
+
+    incident = incident_receive(
+        actor=bob,
+        station=station,
+        category=IncidentCategory.objects.get(code="JF-LL"),
+        caller_name="张三",
+        caller_phone="13812345678",
+        location="西街",
+        community=community_a,
+        narrative="邻居吵架",
+    )
+    first = bob_client.post(
+        f"{URL}from-incident/", {"incident": incident.pk}, content_type="application/json"
+    )
+    again = bob_client.post(
+        f"{URL}from-incident/", {"incident": incident.pk}, content_type="application/json"
+    )
+    assert (
+        first.status_code == 201
+        and again.status_code == 200
+        and first.json()["id"] == again.json()["id"]
+    )
+    assert first.json()["source_incident"] == incident.pk
+    other = login(Client(), charlie).post(
+        f"{URL}from-incident/", {"incident": incident.pk}, content_type="application/json"
+    )
+    assert other.status_code == 404
+
+
+def test_api_charlie_cannot_accept(bob, charlie, login, register):
+    from django.test import Client
+
+    from fengqiao.disputes.models import MediationChannel
+
+    d = register(bob)
+    r = login(Client(), charlie).post(
+        f"{URL}{d.pk}/accept/",
+        {"channel": MediationChannel.objects.first().pk},
+        content_type="application/json",
+    )
+    assert r.status_code == 404

@@ -21,7 +21,16 @@ from fengqiao.accounts.models import User
 from fengqiao.core.api import ScopedModelViewSet, ScopedPrimaryKeyRelatedField, StrictFieldsMixin
 from fengqiao.core.masking import mask_phone
 from fengqiao.disputes import services
-from fengqiao.disputes.choices import Level, PartyRole, Source, Status
+from fengqiao.disputes.choices import (
+    CHECK_RESULTS,
+    AgreementForm,
+    ExcludedOffence,
+    Level,
+    PartyRole,
+    SessionOutcome,
+    Source,
+    Status,
+)
 from fengqiao.disputes.models import Dispute, DisputeParty, DisputeType
 from fengqiao.registry.models import Address, Community
 
@@ -50,6 +59,7 @@ class DisputeSerializer(serializers.ModelSerializer):
     parties = PartySerializer(many=True, read_only=True)
     dispute_type_name = serializers.CharField(source="dispute_type.name", read_only=True)
     needs_plan = serializers.BooleanField(read_only=True, help_text=_("红色纠纷未制定一案一策"))
+    agreement = serializers.SerializerMethodField(help_text=_("调解协议及其条款"))
 
     class Meta:
         model = Dispute
@@ -76,8 +86,36 @@ class DisputeSerializer(serializers.ModelSerializer):
             "registered_at",
             "parties",
             "needs_plan",
+            "source_incident",
+            "channel",
+            "settled_at",
+            "closed_at",
+            "close_reason",
+            "agreement",
         ]
         read_only_fields = fields
+
+    def get_agreement(self, obj) -> dict | None:
+        from fengqiao.disputes.models import Agreement
+
+        agreement = Agreement.objects.filter(dispute=obj).first()
+        if agreement is None:
+            return None
+        return {
+            "form": agreement.form,
+            "reached_on": agreement.reached_on,
+            "effective_date": agreement.effective_date,
+            "terms": [
+                {
+                    "id": t.pk,
+                    "what": t.what,
+                    "how": t.how,
+                    "due_date": t.due_date,
+                    "status": t.status,
+                }
+                for t in agreement.terms.all()
+            ],
+        }
 
 
 class PartyInSerializer(StrictFieldsMixin, serializers.Serializer):
@@ -127,6 +165,68 @@ class MeasureInSerializer(StrictFieldsMixin, serializers.Serializer):
 class PlanSerializer(StrictFieldsMixin, serializers.Serializer):
     summary = serializers.CharField()
     measures = MeasureInSerializer(many=True)
+
+
+class DisputeFromIncidentSerializer(StrictFieldsMixin, serializers.Serializer):
+    incident = serializers.IntegerField()
+
+
+class DisputeAcceptSerializer(StrictFieldsMixin, serializers.Serializer):
+    channel = serializers.IntegerField()
+    excluded_offences = serializers.ListField(
+        child=serializers.ChoiceField(choices=ExcludedOffence.choices), required=False
+    )
+
+
+class DisputeSessionSerializer(StrictFieldsMixin, serializers.Serializer):
+    held_at = serializers.DateTimeField()
+    outcome = serializers.CharField(help_text="agreed | failed | continue")
+    mediators = serializers.ListField(child=serializers.IntegerField(), required=False)
+    place = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    other_mediators = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    attendees = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    law_notes = serializers.CharField(required=False, allow_blank=True)
+    reason_notes = serializers.CharField(required=False, allow_blank=True)
+    feeling_notes = serializers.CharField(required=False, allow_blank=True)
+
+    def validate_outcome(self, value):
+        if value not in SessionOutcome.values:
+            raise serializers.ValidationError(_("请选择调解结果"))
+        return value
+
+
+class DisputeTermInSerializer(StrictFieldsMixin, serializers.Serializer):
+    what = serializers.CharField(max_length=300)
+    how = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    due_date = serializers.DateField(allow_null=True, required=False)
+    obligor = serializers.IntegerField(required=False, allow_null=True)
+
+    def validate(self, attrs):
+        attrs.setdefault("due_date", None)
+        return attrs
+
+
+class DisputeAgreementInSerializer(StrictFieldsMixin, serializers.Serializer):
+    form = serializers.ChoiceField(choices=AgreementForm.choices)
+    reached_on = serializers.DateField()
+    effective_date = serializers.DateField(required=False, allow_null=True)
+    terms = DisputeTermInSerializer(many=True, required=False)
+    signed_parties = serializers.ListField(child=serializers.IntegerField())
+    facts = serializers.CharField(required=False, allow_blank=True)
+    issues = serializers.CharField(required=False, allow_blank=True)
+    oral_content = serializers.CharField(required=False, allow_blank=True)
+    mediator = serializers.IntegerField(required=False, allow_null=True)
+    other_mediators = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+class DisputeTermCheckSerializer(StrictFieldsMixin, serializers.Serializer):
+    term = serializers.IntegerField()
+    result = serializers.ChoiceField(choices=[(r.value, r.label) for r in CHECK_RESULTS])
+    note = serializers.CharField(required=False, allow_blank=True, max_length=300)
+
+
+class DisputeCloseSerializer(StrictFieldsMixin, serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=300)
 
 
 class DisputeFilterSet(django_filters.FilterSet):
@@ -234,6 +334,162 @@ class DisputeViewSet(ScopedModelViewSet):
         measures = [{**m, "responsible": people[m["responsible"]]} for m in data["measures"]]
         services.plan_file(
             actor=request.user, dispute=dispute, summary=data["summary"], measures=measures
+        )
+        return Response(self._out(dispute))
+
+    def _dj_error(self, message):
+        from django.core.exceptions import ValidationError
+
+        return ValidationError(message)
+
+    @extend_schema(
+        tags=TAGS,
+        summary=_("由警情建纠纷档案(幂等)"),
+        request=DisputeFromIncidentSerializer,
+        responses={200: DisputeSerializer, 201: DisputeSerializer, **ERRORS},
+    )
+    @action(detail=False, methods=["post"], url_path="from-incident")
+    def from_incident(self, request):
+        from fengqiao.incidents.models import Incident
+
+        serializer = DisputeFromIncidentSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        incident = (
+            Incident.objects.visible_to(request.user)
+            .filter(pk=serializer.validated_data["incident"])
+            .first()
+        )
+        if incident is None:
+            from rest_framework.exceptions import NotFound
+
+            raise NotFound(_("不存在或不在本所"))
+        if request.user.station_id is None:
+            raise PermissionDenied(_("只能在本所登记纠纷"))
+        dispute, created = services.dispute_from_incident(actor=request.user, incident=incident)
+        return Response(
+            self._out(dispute), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
+
+    @extend_schema(
+        tags=TAGS,
+        summary=_("受理调解(治安调解排除情形)"),
+        request=DisputeAcceptSerializer,
+        responses={200: DisputeSerializer, **ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        from fengqiao.disputes.models import MediationChannel
+
+        dispute = self.get_object()
+        serializer = DisputeAcceptSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        channel = MediationChannel.objects.filter(pk=serializer.validated_data["channel"]).first()
+        if channel is None:
+            raise self._dj_error({"channel": ["调解渠道不存在"]})
+        services.dispute_accept(
+            actor=request.user,
+            dispute=dispute,
+            channel=channel,
+            excluded_offences=serializer.validated_data.get("excluded_offences", []),
+        )
+        return Response(self._out(dispute))
+
+    @extend_schema(
+        tags=TAGS,
+        summary=_("记录调解(法、理、情)"),
+        request=DisputeSessionSerializer,
+        responses={200: DisputeSerializer, **ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def session(self, request, pk=None):
+        dispute = self.get_object()
+        serializer = DisputeSessionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        ids = set(data.pop("mediators", []))
+        mediators = list(User.objects.filter(station_id=dispute.station_id, pk__in=ids))
+        if len(mediators) != len(ids):
+            raise self._dj_error({"mediators": ["调解员须为本所人员"]})
+        services.session_record(actor=request.user, dispute=dispute, mediators=mediators, **data)
+        return Response(self._out(dispute))
+
+    @extend_schema(
+        tags=TAGS,
+        summary=_("录入调解协议"),
+        request=DisputeAgreementInSerializer,
+        responses={200: DisputeSerializer, **ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def agreement(self, request, pk=None):
+        dispute = self.get_object()
+        serializer = DisputeAgreementInSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        parties = {p.pk: p for p in dispute.parties.all()}
+        signed_ids = data.pop("signed_parties", [])
+        if any(i not in parties for i in signed_ids):
+            raise self._dj_error({"signed_parties": ["签字人须为本纠纷当事人"]})
+        terms = []
+        for t in data.pop("terms", []):
+            obligor = t.get("obligor")
+            if obligor is not None and obligor not in parties:
+                raise self._dj_error({"terms": ["履行人须为本纠纷当事人"]})
+            terms.append({**t, "obligor": parties.get(obligor)})
+        mediator_id = data.pop("mediator", None)
+        mediator = None
+        if mediator_id is not None:
+            mediator = User.objects.filter(station_id=dispute.station_id, pk=mediator_id).first()
+            if mediator is None:
+                raise self._dj_error({"mediator": ["主持调解员须为本所人员"]})
+        services.agreement_record(
+            actor=request.user,
+            dispute=dispute,
+            terms=terms,
+            mediator=mediator,
+            signed_parties=[parties[i] for i in signed_ids],
+            **data,
+        )
+        return Response(self._out(dispute))
+
+    @extend_schema(
+        tags=TAGS,
+        summary=_("履行回访"),
+        request=DisputeTermCheckSerializer,
+        responses={200: DisputeSerializer, **ERRORS},
+    )
+    @action(detail=True, methods=["post"], url_path="check-term")
+    def check_term(self, request, pk=None):
+        from fengqiao.disputes.models import AgreementTerm
+
+        dispute = self.get_object()
+        serializer = DisputeTermCheckSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        term = AgreementTerm.objects.filter(
+            agreement__dispute=dispute, pk=serializer.validated_data["term"]
+        ).first()
+        if term is None:
+            raise self._dj_error({"term": ["协议条款不存在"]})
+        services.term_check(
+            actor=request.user,
+            term=term,
+            result=serializer.validated_data["result"],
+            note=serializer.validated_data.get("note", ""),
+        )
+        return Response(self._out(dispute))
+
+    @extend_schema(
+        tags=TAGS,
+        summary=_("结案"),
+        request=DisputeCloseSerializer,
+        responses={200: DisputeSerializer, **ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        dispute = self.get_object()
+        serializer = DisputeCloseSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.dispute_close(
+            actor=request.user, dispute=dispute, reason=serializer.validated_data.get("reason", "")
         )
         return Response(self._out(dispute))
 
