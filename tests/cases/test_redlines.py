@@ -207,3 +207,15 @@ def test_elapsed_fraction_ignores_paused_time():
 def test_idle_counts_beijing_days():
     assert rules.idle_days(at(2026, 3, 1, 23, 0), at(2026, 3, 2, 1, 0)) == 1
     assert not rules.is_idle(None, at(2026, 3, 2), 15)
+
+
+def test_the_station_detector_finds_what_the_incidents_selector_finds(
+    travel, station, alice, theft_incident
+):
+    from fengqiao.cases.selectors import unfiled_for_station
+
+    travel(at(2026, 3, 2, 10, 0))
+    late = theft_incident(at(2026, 2, 20, 9, 0))
+    theft_incident(at(2026, 3, 2, 9, 0))  # within its limit
+    now = at(2026, 3, 2, 10, 0)
+    assert set(unfiled_for_station(station, now)) == set(unfiled_incidents(alice, now)) == {late}

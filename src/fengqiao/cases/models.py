@@ -89,7 +89,7 @@ class Case(ChangeLogged):
         related_name="cases",
         verbose_name=_("社区/村"),
     )
-    reference = models.CharField(_("案件编号"), max_length=30, unique=True)
+    reference = models.CharField(_("案件编号"), max_length=30)
     kind = models.CharField(_("案件类型"), max_length=20, choices=CaseKind.choices)
     offence = models.ForeignKey(
         OffenceType, on_delete=models.PROTECT, related_name="cases", verbose_name=_("案由")
@@ -169,6 +169,10 @@ class Case(ChangeLogged):
             models.Index(fields=["lead_officer", "status"], name="case_lead_status_idx"),
         ]
         constraints = [
+            # numbers count per station (core.refnumbers), so they are unique within a station
+            models.UniqueConstraint(
+                fields=["station", "reference"], name="case_station_reference_unique"
+            ),
             models.CheckConstraint(
                 condition=~Q(lead_officer=models.F("second_officer")),
                 name="case_two_different_officers",
