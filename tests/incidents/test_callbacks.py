@@ -443,3 +443,19 @@ def test_with_time_machine_the_callback_turns_overdue(callback, client, alice):
         client.force_login(alice)
         page = client.get(reverse("incidents:callback_list"), {"show": "overdue"})
     assert callback.incident.reference in page.content.decode()
+
+
+def test_rectification_of_another_station_is_404(callback, aux, client, login, charlie):
+    s.callback_record(actor=aux, callback=callback, reached=True, rating="unsatisfied", reason="慢")
+    login(client, charlie)
+    url = reverse("incidents:rectification_detail", args=[Rectification.objects.get().pk])
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"action": "x"}).status_code == 404
+
+
+def test_callback_changes_are_in_the_change_log(callback, aux):
+    from fengqiao.core.audit import history_for
+
+    s.callback_record(actor=aux, callback=callback, reached=True, rating="basic", note="还行")
+    actions = list(history_for(callback).values_list("action", flat=True))
+    assert "create" in actions and "update" in actions
