@@ -215,7 +215,7 @@ class TrackerSession(asyncio.Protocol):
         self.waiting = True
         gw = self.gateway
         auth_code = message.attributes.get("auth_code", "") if message.type == "auth" else ""
-        future = gw.committer.call(_lookup, self.protocol, identifier, self.remote, auth_code)
+        future = gw.committer.lookup(self.protocol, identifier, self.remote, auth_code)
         future.add_done_callback(self._lookup_done)
 
     def _lookup_done(self, future) -> None:
@@ -385,10 +385,6 @@ def _flags(attributes: dict) -> dict:
     return out
 
 
-def _lookup(store, protocol, identifier, remote, auth_code):
-    return store.lookup(protocol, identifier, remote, auth_code=auth_code)
-
-
 def _command_response(store, device_pk, attributes):
     if "server_flag" in attributes:
         return store.command_response(
@@ -499,7 +495,7 @@ class OsmAndSession(asyncio.Protocol):
         if cached is not None and time.monotonic() - cached[0] < OSMAND_DEVICE_TTL:
             self._store(cached[1], fix)
             return
-        future = self.gateway.committer.call(_lookup, "osmand", identifier, self.remote, "")
+        future = self.gateway.committer.lookup("osmand", identifier, self.remote)
         future.add_done_callback(lambda f: self._looked_up(f, fix))
 
     def _looked_up(self, future, fix: Fix) -> None:

@@ -40,9 +40,11 @@ class DeviceState:
 
 
 class Store(Protocol):
-    def lookup(
-        self, protocol: str, identifier: str, remote: str, *, auth_code: str = ""
-    ) -> DeviceState | None: ...
+    def lookup_many(self, requests: list[tuple[str, str, str, str]]) -> list[DeviceState | None]:
+        """(protocol, identifier, remote address, auth code) → the device, registering unknown ones as
+        pending; None for a disabled device."""
+
+    def maintain(self) -> None: ...
 
     def write(self, records: list[Record], touches: dict[int, dict]) -> None: ...
 
@@ -57,6 +59,13 @@ class Store(Protocol):
     ): ...
 
     def close(self) -> None: ...
+
+
+class _Lookup:
+    __slots__ = ("request", "done")
+
+    def __init__(self, request, done):
+        self.request, self.done = request, done
 
 
 class _Call:
@@ -116,6 +125,12 @@ class Committer:
             else:
                 current.update(values)
 
+    def lookup(self, protocol: str, identifier: str, remote: str, auth_code: str = ""):
+        """The device for a login (batched with the other look-ups waiting); an asyncio future."""
+        future = self.loop.create_future()
+        self.queue.put(_Lookup((protocol, identifier, remote, auth_code), future))
+        return future
+
     def call(self, fn: Callable, *args, **kwargs):
         """Run fn(store, *args) in the writer thread; returns an asyncio future for the result."""
         future = self.loop.create_future()
@@ -151,9 +166,14 @@ class Committer:
                     break
             batch: list[Record] = []
             callbacks = []
+            lookups = [item for item in jobs if isinstance(item, _Lookup)]
+            if lookups:
+                self._lookups(lookups)
             for item in jobs:
                 if item is None:
                     stop = True
+                elif isinstance(item, _Lookup):
+                    continue
                 elif isinstance(item, _Call):
                     try:
                         result = item.fn(self.store, *item.args, **item.kwargs)
@@ -184,6 +204,17 @@ class Committer:
             self.store.close()
         except Exception:  # noqa: BLE001
             log.exception("closing the gateway store failed")
+
+    def _lookups(self, lookups: list[_Lookup]) -> None:
+        try:
+            results = self.store.lookup_many([item.request for item in lookups])
+        except Exception as exc:  # noqa: BLE001 - every waiting session is told
+            log.exception("gateway device look-up of %d devices failed", len(lookups))
+            for item in lookups:
+                self.loop.call_soon_threadsafe(self._resolve, item.done, None, exc)
+            return
+        for item, result in zip(lookups, results, strict=True):
+            self.loop.call_soon_threadsafe(self._resolve, item.done, result)
 
     def _write(self, batch: list[Record], touches: dict) -> bool:
         started = time.perf_counter()

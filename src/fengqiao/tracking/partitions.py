@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 PARENT = "tracking_position"
+LOCK_KEY = 0x74706172  # advisory lock of partition upkeep
 DEFAULT = "tracking_position_default"
 
 CREATE_PARTITIONED = f"""
@@ -73,14 +74,20 @@ def ensure_days(connection, first: dt.date, last: dt.date) -> list[dt.date]:
     partition cannot be attached while the default holds rows of its range)."""
     if not is_partitioned(connection):
         return []
-    have = set(existing_days(connection))
+    from django.db import transaction
+
     created = []
-    day = first
-    while day <= last:
-        if day not in have:
-            _create_day(connection, day)
-            created.append(day)
-        day += dt.timedelta(days=1)
+    with transaction.atomic(using=connection.alias):
+        # Several gateway processes start together: one at a time prepares the partitions.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+        have = set(existing_days(connection))
+        day = first
+        while day <= last:
+            if day not in have:
+                _create_day(connection, day)
+                created.append(day)
+            day += dt.timedelta(days=1)
     return created
 
 

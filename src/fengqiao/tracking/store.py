@@ -16,11 +16,13 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from fengqiao import env
+from fengqiao.core.audit import log_bulk
+from fengqiao.core.models import ChangeAction
 from fengqiao.gateway.filters import Track
 from fengqiao.gateway.store import DeviceState, Record
 from fengqiao.tracking import hooks, partitions
 from fengqiao.tracking.choices import CommandStatus, DeviceStatus
-from fengqiao.tracking.models import Device, DeviceCommand, Position
+from fengqiao.tracking.models import Device, DeviceCommand
 
 log = logging.getLogger("fengqiao.gateway")
 
@@ -79,56 +81,82 @@ class DjangoStore:
         self.maintain()
 
     # -- devices --
-    def lookup(
-        self, protocol: str, identifier: str, remote: str, *, auth_code: str = ""
-    ) -> DeviceState | None:
-        identifier = identifier[:20]
-        device = Device.objects.filter(identifier=identifier).first()
-        if device is None:
-            device = Device.objects.create(
-                identifier=identifier,
-                protocol=protocol,
-                status=DeviceStatus.PENDING,
-                auth_code=auth_code or secrets.token_hex(4).upper(),
-                remote_address=remote[:64],
-                last_seen_at=timezone.now(),
+    def lookup_many(self, requests: list[tuple[str, str, str, str]]) -> list[DeviceState | None]:
+        """Devices for the logins waiting in this round, in one transaction: one query for the known
+        ones, one bulk insert (with change-log entries) for unknown devices, held as pending."""
+        now = timezone.now()
+        wanted = {}
+        for protocol, identifier, remote, auth_code in requests:
+            wanted.setdefault(identifier[:20], (protocol, remote, auth_code))
+        with transaction.atomic():
+            found = {d.identifier: d for d in Device.objects.filter(identifier__in=list(wanted))}
+            new = [
+                Device(
+                    identifier=identifier,
+                    protocol=protocol,
+                    status=DeviceStatus.PENDING,
+                    auth_code=auth_code or secrets.token_hex(4).upper(),
+                    remote_address=remote[:64],
+                    last_seen_at=now,
+                )
+                for identifier, (protocol, remote, auth_code) in wanted.items()
+                if identifier not in found
+            ]
+            if new:
+                Device.objects.bulk_create(new, ignore_conflicts=True)
+                created = list(Device.objects.filter(identifier__in=[d.identifier for d in new]))
+                log_bulk(
+                    [d for d in created if d.identifier not in found],
+                    ChangeAction.CREATE,
+                    source="gateway",
+                )
+                for device in created:
+                    found[device.identifier] = device
+                for device in new:
+                    log.info(
+                        "gateway: unknown %s device %s from %s held as a pending registration",
+                        device.protocol,
+                        device.identifier,
+                        device.remote_address,
+                    )
+            for identifier, (protocol, _, auth_code) in wanted.items():
+                device = found.get(identifier)
+                if device is None:
+                    continue
+                changes = {}
+                if device.protocol != protocol:
+                    changes["protocol"] = protocol
+                if protocol == "jt808" and not device.auth_code:
+                    changes["auth_code"] = auth_code or secrets.token_hex(4).upper()
+                if changes:
+                    Device.objects.filter(pk=device.pk).update(**changes)
+                    for key, value in changes.items():
+                        setattr(device, key, value)
+        results = []
+        for protocol, identifier, _, _ in requests:
+            device = found.get(identifier[:20])
+            if device is None or device.status == DeviceStatus.DISABLED:
+                if device is not None:
+                    log.info("gateway: disabled device %s refused", identifier)
+                results.append(None)
+                continue
+            track = Track(
+                last_time=device.last_fix_at, last_lat=device.latitude, last_lon=device.longitude
             )
-            log.info(
-                "gateway: unknown %s device %s from %s held as a pending registration",
-                protocol,
-                identifier,
-                remote,
+            if device.last_fix_at is not None:
+                track.recent.append(device.last_fix_at)  # a resend of the last fix after a restart
+            results.append(
+                DeviceState(
+                    pk=device.pk,
+                    identifier=device.identifier,
+                    protocol=protocol,
+                    status=device.status,
+                    utc_offset_minutes=device.utc_offset_minutes,
+                    auth_code=device.auth_code,
+                    track=track,
+                )
             )
-        if device.status == DeviceStatus.DISABLED:
-            log.info("gateway: disabled device %s refused", identifier)
-            return None
-        changes = {}
-        if device.protocol != protocol:
-            changes["protocol"] = protocol
-        if protocol == "jt808" and not device.auth_code:
-            changes["auth_code"] = auth_code or secrets.token_hex(4).upper()
-        if changes:
-            Device.objects.filter(pk=device.pk).update(**changes)
-            for key, value in changes.items():
-                setattr(device, key, value)
-        track = Track(
-            last_time=device.last_fix_at, last_lat=device.latitude, last_lon=device.longitude
-        )
-        recent = (
-            Position.objects.filter(device_id=device.pk)
-            .order_by("-fixed_at")
-            .values_list("fixed_at", flat=True)[:64]
-        )
-        track.recent.extend(reversed(list(recent)))
-        return DeviceState(
-            pk=device.pk,
-            identifier=device.identifier,
-            protocol=protocol,
-            status=device.status,
-            utc_offset_minutes=device.utc_offset_minutes,
-            auth_code=device.auth_code,
-            track=track,
-        )
+        return results
 
     # -- the group commit --
     def write(self, records: list[Record], touches: dict[int, dict]) -> None:

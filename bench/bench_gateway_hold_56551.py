@@ -1,0 +1,103 @@
+"""gateway_hold_56551: 56,551 concurrent simulated trackers (the reference station's fleet), each reporting
+every 10 s for 5 minutes over real TCP. Figures: positions lost (sent − stored, target 0), acknowledgement
+p99 (send → acknowledgement at the device, target < 100 ms), gateway CPU and memory.
+
+One process may hold about 20,000 descriptors here, so the gateway runs as several processes sharing the
+ports with SO_REUSEPORT (GATEWAY_HOLD_PROCESSES, default 4) and the devices are simulated by several
+processes from several 127.0.0.x source addresses. Database: GATEWAY_BENCH_HOLD_URL (default PostgreSQL
+postgres://postgres@127.0.0.1:5432/fq_bench_gateway_hold — at this size the deployment is PostgreSQL).
+GATEWAY_HOLD_DEVICES and GATEWAY_HOLD_SECONDS shrink the run while developing.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+NAME = "gateway_hold_56551"
+DEVICES = int(os.environ.get("GATEWAY_HOLD_DEVICES", "56551"))
+SECONDS = float(os.environ.get("GATEWAY_HOLD_SECONDS", "300"))
+INTERVAL = 10.0
+PROCESSES = int(os.environ.get("GATEWAY_HOLD_PROCESSES", "4"))
+SIM_PROCESSES = int(os.environ.get("GATEWAY_HOLD_SIM_PROCESSES", str(max(1, -(-DEVICES // 15000)))))
+TARGET_P99_MS = 100.0
+
+
+def main() -> None:
+    from bench_gateway_peak_postgres import prepare, stored
+    from common import report
+
+    from fengqiao.gateway import loadgen, simulate
+
+    url = os.environ.get(
+        "GATEWAY_BENCH_HOLD_URL", "postgres://postgres@127.0.0.1:5432/fq_bench_gateway_hold"
+    )
+    print(
+        f"{NAME}: {DEVICES:,} devices every {INTERVAL:g} s for {SECONDS:g} s; {PROCESSES} gateway processes, "
+        f"{SIM_PROCESSES} simulator processes; database {url.split('@')[-1]}",
+        flush=True,
+    )
+    prepare(url)
+    gateways = loadgen.start_gateways(
+        url,
+        processes=PROCESSES,
+        extra_env={"GATEWAY_MAX_CONNECTIONS": "19500", "GATEWAY_IDLE_SECONDS": "600"},
+        log=lambda line: print(line, flush=True),
+    )
+    try:
+        cpu_before = gateways.cpu_seconds()
+        started = time.perf_counter()
+        peak_rss = 0.0
+        totals = simulate.run_processes(
+            processes=SIM_PROCESSES,
+            devices=DEVICES,
+            host="127.0.0.1",
+            port=gateways.ports["gt06"],
+            protocol="gt06",
+            interval=INTERVAL,
+            duration=SECONDS,
+            per_source=15000,
+            connect_rate=1500.0,
+        )
+        wall = time.perf_counter() - started
+        cpu = gateways.cpu_seconds() - cpu_before
+        peak_rss = max(peak_rss, gateways.rss_mb())
+        status = gateways.status()
+    finally:
+        gateways.stop()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    count = stored(url)
+    lat = sorted(totals["latencies"])
+    p50 = lat[len(lat) // 2] * 1000 if lat else float("nan")
+    p99 = lat[min(len(lat) - 1, int(0.99 * len(lat)))] * 1000 if lat else float("inf")
+    lost = totals["sent"] - count
+    print(
+        f"connected {totals['connected']:,}/{DEVICES:,} (failed {totals['failed']}), sent {totals['sent']:,}, "
+        f"acknowledged {totals['acked']:,}, stored {count:,}, lost {lost:,}",
+        flush=True,
+    )
+    print(
+        f"ack p50 {p50:.1f} ms, p99 {p99:.1f} ms; gateway CPU {cpu:.0f} s over {wall:.0f} s "
+        f"({cpu / max(wall, 1e-9):.2f} cores), gateway memory {peak_rss:.0f} MB RSS; "
+        f"simulator CPU {children.ru_utime + children.ru_stime:.0f} s",
+        flush=True,
+    )
+    for s in status:
+        print(f"gateway pid {s['pid']}: {s.get('connections_open')} open, refused {s.get('connections_refused', 0)}, "
+              f"server-side ack p99 {s.get('ack_ms_p99')} ms", flush=True)  # fmt: skip
+    complete = totals["connected"] == DEVICES and lost == 0 and totals["sent"] > 0
+    if not complete:
+        print("FAIL: not every device connected or positions were lost", flush=True)
+    report(NAME + "_lost", max(lost, 0) + (DEVICES - totals["connected"]), "positions", 1)
+    report(NAME, p99 if complete else float("inf"), "ms_p99", TARGET_P99_MS)
+
+
+if __name__ == "__main__":
+    main()
