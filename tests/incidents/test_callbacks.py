@@ -459,3 +459,19 @@ def test_callback_changes_are_in_the_change_log(callback, aux):
     s.callback_record(actor=aux, callback=callback, reached=True, rating="basic", note="还行")
     actions = list(history_for(callback).values_list("action", flat=True))
     assert "create" in actions and "update" in actions
+
+
+def test_double_submitted_callback_form_records_once(callback, client, login, aux):
+    login(client, aux)
+    url = reverse("incidents:callback_detail", args=[callback.pk])
+    assert 'name="seen_attempts" value="0"' in client.get(url).content.decode()
+    data = {"reached": "0", "seen_attempts": "0", "note": "无人接听"}
+    assert client.post(url, data).status_code == 302
+    response = client.post(url, data, follow=True)
+    assert "重复提交" in response.content.decode()
+    assert CallbackAttempt.objects.filter(callback=callback).count() == 1
+    data = {"reached": "1", "rating": "satisfied", "seen_attempts": "1"}
+    assert client.post(url, data).status_code == 302
+    assert client.post(url, data).status_code == 302  # the second one changes nothing
+    callback.refresh_from_db()
+    assert callback.status == "done" and callback.attempts == 2

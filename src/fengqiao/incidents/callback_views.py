@@ -87,7 +87,8 @@ def _callback_context(request, callback, form=None, **extra):
         "clocks": clocks_for(callback),
         "can_call_back": services.can_call_back(request.user),
         "max_attempts": conf.max_attempts(),
-        "form": form or CallbackForm(station=callback.station),
+        "form": form
+        or CallbackForm(station=callback.station, initial={"seen_attempts": callback.attempts}),
         "rectification": Rectification.objects.filter(callback=callback).first(),
         "overdue": callback.status == "pending" and callback.due_at <= timezone.now(),
     }
@@ -117,9 +118,13 @@ def callback_detail(request, pk):
                 reason=d["reason"],
                 note=d["note"],
                 complaint_officer=d["complaint_officer"],
+                seen_attempts=d["seen_attempts"],
             )
         except PermissionDenied as exc:
             return _forbidden(request, str(exc))
+        except services.AlreadyRecorded as exc:
+            messages.info(request, _error_text(exc))
+            return redirect(callback)
         except ValidationError as exc:
             error = _error_text(exc)
         else:

@@ -102,6 +102,7 @@ class VictimForm(forms.Form):
 
 
 class CallbackForm(forms.Form):
+    seen_attempts = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
     reached = forms.TypedChoiceField(
         label=_("是否接通"),
         choices=[("1", _("接通")), ("0", _("未接通"))],

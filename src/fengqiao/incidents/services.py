@@ -416,6 +416,10 @@ def category_update(*, actor, category, **data):
 CALLBACK_ROLES = DUTY_ROLES | {Role.AUXILIARY}
 
 
+class AlreadyRecorded(ValidationError):
+    """The same callback form was submitted twice."""
+
+
 def can_call_back(user) -> bool:
     return bool(
         user
@@ -577,15 +581,21 @@ def callback_record(
     note: str = "",
     complaint_officer=None,
     at=None,
+    seen_attempts: int | None = None,
 ) -> Callback:
     """Record one call. Not reached: the attempt is kept and, after the configured number of attempts,
     the callback ends as 未联系上. Reached: a rating is required (and a reason when 不满意); 不满意 opens a
-    rectification, a complaint about an officer goes to 督察."""
+    rectification, a complaint about an officer goes to 督察.
+
+    `seen_attempts` (the form's count when it was shown) makes a double-submitted form harmless: when
+    another attempt was recorded meanwhile, `AlreadyRecorded` is raised and nothing is written."""
     _require_caller(actor, callback)
     Callback.objects.select_for_update().filter(pk=callback.pk).first()
     callback.refresh_from_db()
+    if seen_attempts is not None and seen_attempts != callback.attempts:
+        raise AlreadyRecorded("这次回访已经登记过(重复提交),未重复记录")
     if callback.status != CallbackStatus.PENDING:
-        raise ValidationError(f"该回访已{callback.get_status_display()},不能再次登记")
+        raise ValidationError(f"该回访已结束({callback.get_status_display()}),不能再次登记")
     now = timezone.now()
     at = at or now
     if at > now + FUTURE_TOLERANCE:
