@@ -220,3 +220,18 @@ def test_workqueue_lists_my_open_incidents(incident, duty, patrol):
     assert [i.object.pk for i in items] == [incident.pk]
     assert items[0].due_at == NOW + 5 * M
     assert not [i for i in workqueue.items_for(duty, NOW) if i.kind == "incident"]
+
+
+def test_intake_with_an_impossible_phone_keeps_everything_typed(frozen, alice_client, cat_dispute):
+    response = _intake(
+        alice_client,
+        cat_dispute,
+        caller_phone="12345678901",
+        caller_name="王五",
+        narrative="楼上漏水争执",
+    )
+    body = response.content.decode()
+    assert response.status_code == 200 and "电话号码格式不正确" in body
+    assert 'value="12345678901"' in body and 'value="王五"' in body and "楼上漏水争执" in body
+    assert 'value="西街12号"' in body
+    assert not Incident.objects.exists()
