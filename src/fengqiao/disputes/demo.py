@@ -284,22 +284,25 @@ def _studio_history(station, ctx, rng, now, total) -> int:
     return total
 
 
-def _dispute_incidents(station, n, before):
-    """Dispute incidents of the incidents demo not yet linked to a file (none when it did not run),
-    received since 2023 and at least 20 days ago (so the agreement has been performed by now)."""
-    try:
-        from fengqiao.incidents.models import Incident
-    except ImportError:  # pragma: no cover
-        return []
-    return list(
+def _dispute_incidents(station, n, before, rng):
+    """n dispute incidents of the incidents demo not yet linked to a file (none when it did not run),
+    sampled across the calls received since 2023 and at least 20 days ago (so the agreement has been
+    performed by now)."""
+    from fengqiao.incidents.models import Incident
+
+    ids = list(
         Incident.objects.filter(
             station=station,
             category__is_dispute=True,
             dispute_file__isnull=True,
             received_at__year__gte=2023,
             received_at__lt=before,
-        ).order_by("-received_at")[: n * 3]
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
+    chosen = rng.sample(ids, k=min(n, len(ids)))
+    return list(Incident.objects.filter(pk__in=chosen).order_by("pk"))
 
 
 def _recent(station, ctx, rng, now, total, *, duty: bool) -> int:
@@ -312,7 +315,7 @@ def _recent(station, ctx, rng, now, total, *, duty: bool) -> int:
     refs = _Refs(station)
     start = dt.datetime(2023, 1, 1, tzinfo=now.tzinfo)
     span = (now - dt.timedelta(days=45) - start).total_seconds()
-    incidents = _dispute_incidents(station, total, now - dt.timedelta(days=20)) if duty else []
+    incidents = _dispute_incidents(station, total, now - dt.timedelta(days=20), rng) if duty else []
     rng.shuffle(incidents)
     rows, sessions = [], []
     for _i in range(total):

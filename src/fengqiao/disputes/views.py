@@ -234,6 +234,17 @@ def dispute_detail(request, pk):
     from fengqiao.disputes.choices import CHECK_RESULTS, AgreementForm
 
     kept = request.session.pop("agreement_post", {})
+    plan_kept = request.session.pop("plan_post", {})
+    measure_rows = [
+        {
+            "i": i,
+            **{
+                f: plan_kept.get(f"measure-{i}-{f}", "")
+                for f in ("what", "responsible", "due_date")
+            },
+        }
+        for i in range(MEASURE_ROWS)
+    ]
     term_rows = [
         {
             "i": i,
@@ -264,7 +275,8 @@ def dispute_detail(request, pk):
             "changes": timeline_for(dispute),
             "clocks": clocks_for(dispute),
             "owners": _station_users(request.user),
-            "measure_rows": range(MEASURE_ROWS),
+            "measure_rows": measure_rows,
+            "plan_post": plan_kept,
             "channels": MediationChannel.objects.filter(active=True),
             "excluded": ExcludedOffence.choices,
             "outcomes": SessionOutcome.choices,
@@ -327,6 +339,7 @@ def plan_create(request, pk):
         return _forbidden(request, str(exc))
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
+        request.session["plan_post"] = {k: post.get(k) for k in post if k != "csrfmiddlewaretoken"}
     return redirect(dispute)
 
 
