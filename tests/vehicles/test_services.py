@@ -343,7 +343,21 @@ def test_offline_sweep_raises_one_alarm_per_silent_tracker(vehicle, vehicle_b, s
     Device.objects.filter(pk=vehicle_b.device_id).update(last_seen_at=now - dt.timedelta(hours=2))
     assert services.offline_sweep(now=now) == 1
     assert services.offline_sweep(now=now + dt.timedelta(hours=1)) == 0
-    assert Alarm.objects.get().vehicle == vehicle
+    alarm = Alarm.objects.get()
+    assert alarm.vehicle == vehicle
+    # closing it does not raise it again for the same silence; a new silence does
+    services.alarm_close(actor=None, alarm=alarm, result="device_fault")
+    assert services.offline_sweep(now=now + dt.timedelta(hours=2)) == 0
+    Device.objects.filter(pk=vehicle.device_id).update(last_seen_at=now + dt.timedelta(hours=3))
+    assert (
+        services.offline_sweep(now=now + dt.timedelta(hours=30)) == 2
+    )  # and vehicle_b, silent 32 h by then
+
+
+def test_offline_sweep_ignores_trackers_dead_for_a_month(vehicle):
+    now = dt.datetime(2026, 3, 2, 12, tzinfo=dt.UTC)
+    Device.objects.filter(pk=vehicle.device_id).update(last_seen_at=now - dt.timedelta(days=40))
+    assert services.offline_sweep(now=now) == 0
 
 
 def test_station_roles_may_act_on_every_community(station, vehicle_b):

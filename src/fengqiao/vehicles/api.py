@@ -14,7 +14,12 @@ import django_filters
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -43,6 +48,24 @@ ERRORS = {
     404: OpenApiResponse(description=_("不存在或不在本所")),
 }
 ALL_ROLES = frozenset(Role.values)
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "description": "; ".join(f"{v}: {label}" for v, label in AlarmResult.choices),
+    }
+)
+class AlarmResultField(serializers.CharField):
+    """The alarm's result, described inline (another app's "result" enum has other values)."""
+
+    default_error_messages = {"invalid_choice": _("“{input}”不是有效的处理结果")}
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if value not in AlarmResult.values:
+            self.fail("invalid_choice", input=value)
+        return value
 
 
 class VehicleSerializer(serializers.ModelSerializer):
@@ -156,6 +179,7 @@ class TrailPointSerializer(serializers.Serializer):
 
 class AlarmSerializer(serializers.ModelSerializer):
     plate = serializers.CharField(source="vehicle.plate", read_only=True)
+    result = AlarmResultField(read_only=True, allow_blank=True)
 
     class Meta:
         model = Alarm
@@ -196,7 +220,7 @@ class NoteSerializer(StrictFieldsMixin, serializers.Serializer):
 
 
 class CloseSerializer(StrictFieldsMixin, serializers.Serializer):
-    result = serializers.ChoiceField(choices=AlarmResult.choices)
+    result = AlarmResultField()
     note = serializers.CharField(required=False, allow_blank=True)
 
 

@@ -521,19 +521,27 @@ def owner_message_attempt(message_id: int, *, max_attempts: int = 3) -> bool:
     return False
 
 
+OFFLINE_DEAD_AFTER = dt.timedelta(days=30)
+
+
 def offline_sweep(*, now: dt.datetime | None = None) -> int:
-    """离线过久: vehicles whose device has sent nothing for VEHICLES_OFFLINE_HOURS get one alarm (until
-    the open one is closed). Returns the number raised."""
+    """离线过久: a vehicle whose tracker has sent nothing for VEHICLES_OFFLINE_HOURS gets one alarm per
+    silence (none while an alarm raised since its last message exists). Trackers silent for more than
+    30 days are taken as removed or dead and no longer alarmed. Returns the number raised."""
+    from django.db.models import Exists, OuterRef
+
     now = now or timezone.now()
     cutoff = now - dt.timedelta(hours=conf.get("VEHICLES_OFFLINE_HOURS"))
+    already = Alarm.objects.filter(
+        vehicle_id=OuterRef("pk"), kind=AlarmKind.OFFLINE, at__gte=OuterRef("device__last_seen_at")
+    )
     rows = list(
         Vehicle.objects.filter(
-            device__isnull=False, device__status="active", device__last_seen_at__lt=cutoff
+            device__status="active",
+            device__last_seen_at__lt=cutoff,
+            device__last_seen_at__gte=now - OFFLINE_DEAD_AFTER,
         )
-        .exclude(
-            alarms__kind=AlarmKind.OFFLINE,
-            alarms__status__in=[AlarmStatus.OPEN, AlarmStatus.ACKNOWLEDGED],
-        )
+        .exclude(Exists(already))
         .values_list("pk", "station_id", "community_id", "device__latitude", "device__longitude")[
             :5000
         ]
