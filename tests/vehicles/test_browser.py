@@ -1,0 +1,85 @@
+"""The main path in a real browser: install a tracker at the desk, arm the vehicle, the gateway's hook
+raises 设防时移动, the alarm shows on the alarm page and is acknowledged and closed; the map draws."""
+
+import pytest
+from django.utils import timezone
+
+from fengqiao.vehicles import hooks
+from fengqiao.vehicles.models import Alarm, Vehicle
+from tests.browser import browser_login
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def csp_violations(page):
+    return [e for e in page.csp_errors if "Content Security Policy" in e]
+
+
+def test_install_arm_alarm_acknowledge_close(page, live_server, bob, owner, community_a):
+    community_a.latitude, community_a.longitude = 29.209, 103.947
+    community_a.boundary = {
+        "type": "Polygon",
+        "coordinates": [
+            [
+                [103.94, 29.20],
+                [103.955, 29.20],
+                [103.955, 29.215],
+                [103.94, 29.215],
+                [103.94, 29.20],
+            ]
+        ],
+    }
+    community_a.save()
+    browser_login(page, live_server, bob)
+    page.click("nav#sidenav >> text=行车卫士")
+    page.click("nav.subnav >> text=安装登记")
+    page.fill("input[name=owner]", owner.id_number)
+    page.fill("input[name=plate]", "川L66888")
+    page.select_option("select[name=kind]", "e_motorcycle")
+    page.fill("input[name=brand]", "雅迪")
+    page.fill("input[name=imei]", "868120145233699")
+    page.click("button:has-text('登记安装')")
+    page.wait_for_selector("h1 >> text=川L66888")
+    vehicle = Vehicle.objects.get(plate="川L66888")
+    assert vehicle.device.identifier == "868120145233699"
+    page.wait_for_selector("[data-vehicle-map][data-communities='1']")
+    page.wait_for_selector("[data-vehicle-map][data-points='0']")
+
+    page.click("button:has-text('设防')")
+    page.wait_for_selector("#armed-state >> text=已设防")
+
+    # the gateway stores a batch in which the armed vehicle drives off
+    now = timezone.now()
+    assert (
+        hooks.after_store(
+            [
+                {
+                    "device_id": vehicle.device_id,
+                    "identifier": "868120145233699",
+                    "fixed_at": now,
+                    "latitude": 29.21,
+                    "longitude": 103.95,
+                    "speed_kmh": 25.0,
+                    "valid": True,
+                }
+            ],
+            [],
+        )
+        == 1
+    )
+
+    page.click("nav.subnav >> text=告警")
+    row = page.locator("tr.alarm-row", has_text="川L66888")
+    row.locator("text=设防时移动").wait_for()
+    alarm = Alarm.objects.get()
+    page.click(f"[data-ack='{alarm.pk}']")
+    page.wait_for_selector(f"#alarm-{alarm.pk} .alarm-status >> text=已确认")
+    page.locator(f"#alarm-{alarm.pk} select[name=result]").select_option("owner_confirmed")
+    page.locator(f"#alarm-{alarm.pk} input[name=note]").fill("车主本人骑行,忘记撤防")
+    page.click(f"[data-close='{alarm.pk}']")
+    page.wait_for_selector("text=告警已关闭")
+    alarm.refresh_from_db()
+    assert alarm.status == "closed" and alarm.result == "owner_confirmed"
+    page.goto(f"{live_server.url}/vehicles/live/")
+    page.wait_for_selector("[data-vehicle-map][data-vehicles]")
+    assert csp_violations(page) == []
