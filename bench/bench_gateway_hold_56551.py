@@ -91,7 +91,8 @@ def main() -> None:
     )
     for s in status:
         print(f"gateway pid {s['pid']}: {s.get('connections_open')} open, refused {s.get('connections_refused', 0)}, "
-              f"server-side ack p99 {s.get('ack_ms_p99')} ms", flush=True)  # fmt: skip
+              f"server-side ack p50 {s.get('ack_ms_p50')} p99 {s.get('ack_ms_p99')} ms, "
+              f"commit p50 {s.get('commit_ms_p50')} p99 {s.get('commit_ms_p99')} ms, commits {s.get('commits')}", flush=True)  # fmt: skip
     complete = totals["connected"] == DEVICES and lost == 0 and totals["sent"] > 0
     if not complete:
         print("FAIL: not every device connected or positions were lost", flush=True)

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from fengqiao.core.audit import history_for
 from fengqiao.gateway import gt06, jt808
 from fengqiao.gateway.messages import Fix
 from fengqiao.gateway.server import Limits
@@ -57,6 +58,7 @@ def test_gt06_login_position_alarm_end_to_end(running_gateway):
     assert recv_exact(sock, 10) == gt06.ack(gt06.LOGIN, 1)
     device = Device.objects.get(identifier=IMEI)
     assert device.status == DeviceStatus.PENDING  # unknown device held for an officer to accept
+    assert history_for(device).exists()  # the registration is in the change log
 
     fix = now_fix()
     sock.sendall(gt06.position_frame(fix, 2))

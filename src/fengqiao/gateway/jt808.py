@@ -329,7 +329,11 @@ class Jt808Decoder:
             message.attributes["version"] = 2019
         self.device_id = device_id
 
-        if message_id == REGISTER:
+        if properties & 0x2000:
+            # A sub-package of a long message (multimedia, long batches): acknowledged, not reassembled.
+            message.attributes["subpackage"] = True
+            message.ack = self.general_reply(header)
+        elif message_id == REGISTER:
             message.type = "register"
             message.ack = self._reply(
                 header,

@@ -721,8 +721,19 @@ class Gateway:
                 else None
             )
 
+        commits = sorted(self.committer.commit_seconds) if self.committer else []
+
+        def commit_pct(p):
+            return (
+                round(commits[min(len(commits) - 1, int(p * len(commits)))] * 1000, 1)
+                if commits
+                else None
+            )
+
         return {
             "pid": os.getpid(),
+            "commit_ms_p50": commit_pct(0.5),
+            "commit_ms_p99": commit_pct(0.99),
             "uptime_s": round(time.time() - self.started),
             "connections_open": len(self.sessions),
             "devices_online": len(self.by_device),
