@@ -89,6 +89,15 @@ YEARS = {
     2026: (11, 14, [("motorcycle", 0, 3), ("e_motorcycle", 0, 4)]),
 }
 OPEN_THEFTS = 3
+LABELS = {
+    "vehicles": "车辆",
+    "devices": "定位设备",
+    "policies": "保险单",
+    "thefts": "被盗",
+    "recoveries": "追回",
+    "claims": "理赔",
+    "alarms": "告警",
+}
 PLACES = [
     "菜市场门口",
     "小区车棚",
@@ -346,17 +355,19 @@ def _station(
     if history:
         written.update(_write_thefts(station, thefts, by_index, policy_of, rng, tz))
         written["alarms"] = _write_alarms(station, vehicle_rows, vehicle_ids, rng, scale)
+    # one summary row on the station (as the generator does per community): what the demo wrote
+    summary = "、".join(f"{LABELS[k]} {v}" for k, v in written.items())
     ObjectChange.objects.create(
         user=None,
         user_name="系统(演示数据)",
         source="command",
         action=ChangeAction.CREATE,
-        content_type=ContentType.objects.get_for_model(Vehicle),
-        object_id=vehicle_ids[0] if vehicle_ids else 0,
+        content_type=ContentType.objects.get_for_model(type(station)),
+        object_id=station.pk,
         object_repr=f"{station.name}:行车卫士演示数据",
         station=station,
         before=None,
-        after={"demo": True, **written},
+        after={"demo": True, "行车卫士": summary},
     )
     return written
 

@@ -140,7 +140,7 @@
         var latlngs = drawTrail(el, map, layer, data.points || []);
         if (data.last && data.last.p) {
           L.circleMarker(data.last.p, { radius: 10, color: "#c0392b", fillOpacity: 0.9 }).bindPopup(vehiclePopup(data.last)).addTo(layer);
-          if (first && !latlngs.length) { map.setView(data.last.p, 16); }
+          if (first && !latlngs.length) { el.setAttribute("data-fitted", "1"); map.setView(data.last.p, 16); }
         }
         first = false;
         el.setAttribute("data-points", String((data.points || []).length));
