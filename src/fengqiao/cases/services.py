@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from fengqiao.accounts.choices import Rank, Role
 from fengqiao.accounts.roles import has_role
@@ -115,9 +116,12 @@ def _when(at, *, previous: dt.datetime | None, previous_label: str, label: str) 
     now = timezone.now()
     at = _aware(at) or now
     if at > now + FUTURE_TOLERANCE:
-        raise ValidationError(f"{label}时间不能晚于当前时间")
+        raise ValidationError(_("%(label)s时间不能晚于当前时间") % {"label": label})
     if previous is not None and at < previous:
-        raise ValidationError(f"{label}时间不能早于{previous_label}时间")
+        raise ValidationError(
+            _("%(label)s时间不能早于%(previous)s时间")
+            % {"label": label, "previous": previous_label}
+        )
     return at
 
 
@@ -136,12 +140,12 @@ def _require_editable(actor, case: Case) -> None:
     if actor is None:
         return
     if not can_edit_case(actor, case):
-        raise PermissionDenied("无权办理该案件(只有主办、协办民警,案管室和所领导可以)")
+        raise PermissionDenied(_("无权办理该案件(只有主办、协办民警,案管室和所领导可以)"))
 
 
-def _require_room(actor, message="只有案管室民警或所领导可以进行此项操作") -> None:
+def _require_room(actor, message=None) -> None:
     if actor is not None and not has_role(actor, CASE_ROOM_ROLES):
-        raise PermissionDenied(message)
+        raise PermissionDenied(message or _("只有案管室民警或所领导可以进行此项操作"))
 
 
 def _lock(case: Case) -> Case:
@@ -152,7 +156,10 @@ def _lock(case: Case) -> Case:
 
 def _require_status(case: Case, statuses, action: str) -> None:
     if case.status not in statuses:
-        raise ValidationError(f"案件当前为“{case.get_status_display()}”,不能{action}")
+        raise ValidationError(
+            _("案件当前为“%(status)s”,不能%(action)s")
+            % {"status": case.get_status_display(), "action": action}
+        )
 
 
 def _event(case, kind, actor, at, text="", **data) -> CaseEvent:
@@ -163,9 +170,9 @@ def _event(case, kind, actor, at, text="", **data) -> CaseEvent:
 
 def _officer(case_station_id, user, label: str):
     if user is None:
-        raise ValidationError(f"请选择{label}")
+        raise ValidationError(_("请选择%(label)s") % {"label": label})
     if user.station_id != case_station_id or not user.is_active:
-        raise ValidationError(f"{label}必须是本所在职人员")
+        raise ValidationError(_("%(label)s必须是本所在职人员") % {"label": label})
     return user
 
 
@@ -258,37 +265,38 @@ def case_open(
     """受案登记: a new case, from an incident or walk-in. Starts 受案审查 (24 h) or 立案审查 (3 days) from
     the report; a case from an incident is linked to it there (the incident's 有案不立 clock stops)."""
     if actor is not None and not has_role(actor, OPEN_CASE_ROLES):
-        raise PermissionDenied("您的角色不能受案登记")
+        raise PermissionDenied(_("您的角色不能受案登记"))
     station = station or (
         incident.station if incident is not None else getattr(actor, "station", None)
     )
     if station is None:
-        raise PermissionDenied("只有派出所民警可以受案登记")
+        raise PermissionDenied(_("只有派出所民警可以受案登记"))
     if actor is not None and not actor.is_superuser and actor.station_id != station.pk:
-        raise PermissionDenied("只能在本所受案登记")
+        raise PermissionDenied(_("只能在本所受案登记"))
     if kind not in CaseKind.values:
-        raise ValidationError("请选择案件类型")
+        raise ValidationError(_("请选择案件类型"))
     if offence is None or not offence.active:
-        raise ValidationError("请选择有效的案由")
+        raise ValidationError(_("请选择有效的案由"))
     if offence.kind != kind:
         raise ValidationError(
-            f"案由“{offence.name}”属于{offence.get_kind_display()},与案件类型不符"
+            _("案由“%(offence)s”属于%(kind)s,与案件类型不符")
+            % {"offence": offence.name, "kind": offence.get_kind_display()}
         )
-    title = _text(title, "请填写案件名称")
-    lead = _officer(station.pk, lead_officer, "主办民警")
-    second = _officer(station.pk, second_officer, "协办民警")
+    title = _text(title, _("请填写案件名称"))
+    lead = _officer(station.pk, lead_officer, _("主办民警"))
+    second = _officer(station.pk, second_officer, _("协办民警"))
     if lead.pk == second.pk:
-        raise ValidationError("主办和协办民警必须是两名不同的民警")
+        raise ValidationError(_("主办和协办民警必须是两名不同的民警"))
     if lead.rank != Rank.POLICE or second.rank != Rank.POLICE:
-        raise ValidationError("办案民警必须是两名人民警察(辅警不能主办、协办案件)")
+        raise ValidationError(_("办案民警必须是两名人民警察(辅警不能主办、协办案件)"))
     if incident is not None:
         if incident.station_id != station.pk:
-            raise ValidationError("只能用本所的警情受案")
+            raise ValidationError(_("只能用本所的警情受案"))
         if incident.case_reference:
-            raise ValidationError(f"该警情已关联案件{incident.case_reference}")
+            raise ValidationError(_("该警情已关联案件%(ref)s") % {"ref": incident.case_reference})
         reported_at = reported_at or incident.received_at
         community = community or incident.community
-    reported_at = _when(reported_at, previous=None, previous_label="", label="报案")
+    reported_at = _when(reported_at, previous=None, previous_label="", label=_("报案"))
     case = Case.objects.create(
         station=station,
         community=community,
@@ -342,9 +350,9 @@ def case_accept(*, actor, case: Case, at=None) -> Case:
     _require_editable(actor, case)
     _lock(case)
     if case.kind != CaseKind.ADMINISTRATIVE:
-        raise ValidationError("刑事案件应当立案,不是受理")
-    _require_status(case, (CaseStatus.REVIEW,), "受理")
-    at = _when(at, previous=case.reported_at, previous_label="报案", label="受理")
+        raise ValidationError(_("刑事案件应当立案,不是受理"))
+    _require_status(case, (CaseStatus.REVIEW,), _("受理"))
+    at = _when(at, previous=case.reported_at, previous_label=_("报案"), label=_("受理"))
     _stop(actor, case, case, {REVIEW_CLOCK[case.kind]}, at)
     case.status, case.accepted_at, case.last_action_at = CaseStatus.HANDLING, at, at
     case.save()
@@ -359,9 +367,9 @@ def case_file(*, actor, case: Case, at=None) -> Case:
     _require_editable(actor, case)
     _lock(case)
     if case.kind != CaseKind.CRIMINAL:
-        raise ValidationError("行政案件应当受理,不是立案")
-    _require_status(case, (CaseStatus.REVIEW,), "立案")
-    at = _when(at, previous=case.reported_at, previous_label="报案", label="立案")
+        raise ValidationError(_("行政案件应当受理,不是立案"))
+    _require_status(case, (CaseStatus.REVIEW,), _("立案"))
+    at = _when(at, previous=case.reported_at, previous_label=_("报案"), label=_("立案"))
     _stop(actor, case, case, {REVIEW_CLOCK[case.kind]}, at)
     case.status, case.accepted_at, case.last_action_at = CaseStatus.HANDLING, at, at
     case.save()
@@ -375,10 +383,10 @@ def case_refuse(*, actor, case: Case, reason: str, at=None) -> Case:
     _require_editable(actor, case)
     _lock(case)
     if case.kind != CaseKind.CRIMINAL:
-        raise ValidationError("只有刑事案件可以决定不予立案")
-    _require_status(case, (CaseStatus.REVIEW,), "决定不予立案")
-    reason = _text(reason, "请填写不予立案的理由")
-    at = _when(at, previous=case.reported_at, previous_label="报案", label="不予立案决定")
+        raise ValidationError(_("只有刑事案件可以决定不予立案"))
+    _require_status(case, (CaseStatus.REVIEW,), _("决定不予立案"))
+    reason = _text(reason, _("请填写不予立案的理由"))
+    at = _when(at, previous=case.reported_at, previous_label=_("报案"), label=_("不予立案决定"))
     _stop(actor, case, case, {REVIEW_CLOCK[case.kind]}, at)
     case.status, case.not_filed_at, case.not_filed_reason = CaseStatus.NOT_FILED, at, reason
     case.save()
@@ -391,10 +399,10 @@ def case_refuse(*, actor, case: Case, reason: str, at=None) -> Case:
 def case_serve_notice(*, actor, case: Case, at=None) -> Case:
     _require_editable(actor, case)
     _lock(case)
-    _require_status(case, (CaseStatus.NOT_FILED,), "送达不予立案通知书")
+    _require_status(case, (CaseStatus.NOT_FILED,), _("送达不予立案通知书"))
     if case.notice_served_at:
-        raise ValidationError("不予立案通知书已经送达")
-    at = _when(at, previous=case.not_filed_at, previous_label="不予立案决定", label="送达")
+        raise ValidationError(_("不予立案通知书已经送达"))
+    at = _when(at, previous=case.not_filed_at, previous_label=_("不予立案决定"), label=_("送达"))
     _stop(actor, case, case, {NOTICE_CLOCK}, at)
     case.notice_served_at = at
     case.save()
@@ -419,7 +427,7 @@ def party_add(
     """A victim, suspect, witness or complainant; linked to the registry person with that ID number if one exists."""
     _require_editable(actor, case)
     if role not in PartyRole.values:
-        raise ValidationError("请选择当事人身份")
+        raise ValidationError(_("请选择当事人身份"))
     id_number = (id_number or "").strip().upper()
     if person is None and id_number:
         from fengqiao.registry.models import Person
@@ -429,7 +437,7 @@ def party_add(
         name = name or person.name
         id_number = id_number or person.id_number
         phone = phone or person.phone
-    name = _text(name, "请填写当事人姓名")
+    name = _text(name, _("请填写当事人姓名"))
     party = CaseParty.objects.create(
         case=case,
         role=role,
@@ -454,7 +462,7 @@ def _party_of(case: Case, party) -> CaseParty | None:
     if party is None:
         return None
     if party.case_id != case.pk:
-        raise ValidationError("当事人不属于该案件")
+        raise ValidationError(_("当事人不属于该案件"))
     return party
 
 
@@ -463,10 +471,10 @@ def party_fled(*, actor, party: CaseParty, at=None) -> CaseParty:
     case = party.case
     _require_editable(actor, case)
     if party.role != PartyRole.SUSPECT:
-        raise ValidationError("只有嫌疑人/违法行为人可以登记在逃")
+        raise ValidationError(_("只有嫌疑人/违法行为人可以登记在逃"))
     if party.fled_at:
-        raise ValidationError("已登记在逃")
-    at = _when(at, previous=case.reported_at, previous_label="报案", label="在逃")
+        raise ValidationError(_("已登记在逃"))
+    at = _when(at, previous=case.reported_at, previous_label=_("报案"), label=_("在逃"))
     party.fled_at = at
     party.save()
     _event(case, EventKind.SUSPECT_FLED, actor, at, party=party.pk)
@@ -479,9 +487,9 @@ def party_pursue(*, actor, party: CaseParty, note: str, at=None) -> CaseParty:
     case = party.case
     _require_editable(actor, case)
     if not party.fled_at:
-        raise ValidationError("该当事人没有登记在逃")
-    note = _text(note, "请填写追逃措施")
-    at = _when(at, previous=party.fled_at, previous_label="在逃", label="追逃")
+        raise ValidationError(_("该当事人没有登记在逃"))
+    note = _text(note, _("请填写追逃措施"))
+    at = _when(at, previous=party.fled_at, previous_label=_("在逃"), label=_("追逃"))
     party.pursuit_at, party.pursuit_note = at, note
     party.save()
     CaseAction.objects.create(
@@ -511,17 +519,17 @@ def action_record(
     """One piece of work on the case. 询问/讯问 are done by two officers."""
     _require_editable(actor, case)
     _lock(case)
-    _require_status(case, (CaseStatus.REVIEW, CaseStatus.HANDLING), "登记办案工作")
+    _require_status(case, (CaseStatus.REVIEW, CaseStatus.HANDLING), _("登记办案工作"))
     if kind not in ActionKind.values or kind == ActionKind.PURSUIT:
-        raise ValidationError("请选择办案工作类型")
-    note = _text(note, "请填写工作内容")
-    officer = _officer(case.station_id, officer, "民警")
+        raise ValidationError(_("请选择办案工作类型"))
+    note = _text(note, _("请填写工作内容"))
+    officer = _officer(case.station_id, officer, _("民警"))
     if second_officer is not None:
-        second_officer = _officer(case.station_id, second_officer, "第二名民警")
+        second_officer = _officer(case.station_id, second_officer, _("第二名民警"))
     if kind in TWO_OFFICER_ACTIONS:
         if second_officer is None or second_officer.pk == officer.pk:
-            raise ValidationError("询问/讯问须由两名民警进行,请选择第二名民警")
-    at = _when(at, previous=case.reported_at, previous_label="报案", label="工作")
+            raise ValidationError(_("询问/讯问须由两名民警进行,请选择第二名民警"))
+    at = _when(at, previous=case.reported_at, previous_label=_("报案"), label=_("工作"))
     action = CaseAction.objects.create(
         case=case,
         kind=kind,
@@ -544,11 +552,11 @@ def appraisal_start(*, actor, case: Case, note: str, at=None) -> Case:
     """送鉴定: the 办理期限 stops while the appraisal runs (鉴定期间不计入办理期限)."""
     _require_editable(actor, case)
     _lock(case)
-    _require_status(case, (CaseStatus.HANDLING,), "送鉴定")
+    _require_status(case, (CaseStatus.HANDLING,), _("送鉴定"))
     if case.in_appraisal:
-        raise ValidationError("案件已在鉴定中")
-    note = _text(note, "请填写鉴定事项")
-    at = _when(at, previous=case.accepted_at, previous_label="受理/立案", label="送鉴定")
+        raise ValidationError(_("案件已在鉴定中"))
+    note = _text(note, _("请填写鉴定事项"))
+    at = _when(at, previous=case.accepted_at, previous_label=_("受理/立案"), label=_("送鉴定"))
     for clock in _unfinished(case, {HANDLING_CLOCK}):
         if clock.state == ClockState.RUNNING:
             clock_pause(actor=None, clock=clock, reason=f"鉴定:{note}", at=at)
@@ -572,13 +580,13 @@ def appraisal_end(*, actor, case: Case, note: str = "", at=None) -> Case:
     _require_editable(actor, case)
     _lock(case)
     if not case.in_appraisal:
-        raise ValidationError("案件不在鉴定中")
+        raise ValidationError(_("案件不在鉴定中"))
     last = case.events.filter(kind=EventKind.APPRAISAL_STARTED).order_by("-at").first()
     at = _when(
         at,
         previous=last.at if last else case.accepted_at,
-        previous_label="送鉴定",
-        label="鉴定完成",
+        previous_label=_("送鉴定"),
+        label=_("鉴定完成"),
     )
     for clock in _unfinished(case, {HANDLING_CLOCK}):
         if clock.state == ClockState.PAUSED:
@@ -608,22 +616,28 @@ def measure_start(
     """Take a coercive measure; its legal clock(s) start (刑事拘留: 提请逮捕 3 days, 送看守所 and 通知家属 24 h)."""
     _require_editable(actor, case)
     _lock(case)
-    _require_status(case, (CaseStatus.REVIEW, CaseStatus.HANDLING), "采取强制措施")
+    _require_status(case, (CaseStatus.REVIEW, CaseStatus.HANDLING), _("采取强制措施"))
     if kind not in MeasureKind.values:
-        raise ValidationError("请选择强制措施")
+        raise ValidationError(_("请选择强制措施"))
     if kind in CRIMINAL_ONLY_MEASURES and case.kind != CaseKind.CRIMINAL:
-        raise ValidationError(f"{MeasureKind(kind).label}只适用于刑事案件")
+        raise ValidationError(
+            _("%(measure)s只适用于刑事案件") % {"measure": MeasureKind(kind).label}
+        )
     party = _party_of(case, party)
     if kind in PERSONAL_MEASURES and (party is None or party.role != PartyRole.SUSPECT):
-        raise ValidationError(f"{MeasureKind(kind).label}须选择一名嫌疑人/违法行为人")
+        raise ValidationError(
+            _("%(measure)s须选择一名嫌疑人/违法行为人") % {"measure": MeasureKind(kind).label}
+        )
     if (
         party is not None
         and CoerciveMeasure.objects.filter(
             case=case, party=party, kind=kind, status=MeasureStatus.ACTIVE
         ).exists()
     ):
-        raise ValidationError(f"对该当事人的{MeasureKind(kind).label}尚未解除")
-    at = _when(at, previous=case.reported_at, previous_label="报案", label="强制措施")
+        raise ValidationError(
+            _("对该当事人的%(measure)s尚未解除") % {"measure": MeasureKind(kind).label}
+        )
+    at = _when(at, previous=case.reported_at, previous_label=_("报案"), label=_("强制措施"))
     measure = CoerciveMeasure.objects.create(
         case=case,
         party=party,
@@ -648,14 +662,14 @@ def measure_step(*, actor, measure: CoerciveMeasure, step: str, at=None) -> Coer
     case = measure.case
     _require_editable(actor, case)
     if measure.kind != MeasureKind.CRIMINAL_DETENTION:
-        raise ValidationError("只有刑事拘留需要登记送看守所、通知家属")
+        raise ValidationError(_("只有刑事拘留需要登记送看守所、通知家属"))
     if step not in DetentionStep.values:
-        raise ValidationError("未知的执行环节")
+        raise ValidationError(_("未知的执行环节"))
     field = "custody_at" if step == DetentionStep.CUSTODY else "family_notified_at"
     if getattr(measure, field):
-        raise ValidationError(f"{DetentionStep(step).label}已经登记")
+        raise ValidationError(_("%(step)s已经登记") % {"step": DetentionStep(step).label})
     at = _when(
-        at, previous=measure.started_at, previous_label="拘留", label=DetentionStep(step).label
+        at, previous=measure.started_at, previous_label=_("拘留"), label=DetentionStep(step).label
     )
     setattr(measure, field, at)
     measure.save()
@@ -670,9 +684,9 @@ def measure_end(*, actor, measure: CoerciveMeasure, outcome: str, at=None) -> Co
     case = measure.case
     _require_editable(actor, case)
     if measure.status != MeasureStatus.ACTIVE:
-        raise ValidationError("该强制措施已经解除")
-    outcome = _text(outcome, "请填写解除/变更的结果(如:提请批准逮捕、释放、变更为取保候审)")
-    at = _when(at, previous=measure.started_at, previous_label="开始", label="解除")
+        raise ValidationError(_("该强制措施已经解除"))
+    outcome = _text(outcome, _("请填写解除/变更的结果(如:提请批准逮捕、释放、变更为取保候审)"))
+    at = _when(at, previous=measure.started_at, previous_label=_("开始"), label=_("解除"))
     _stop(actor, measure, case, None, at)
     measure.status, measure.ended_at, measure.outcome = MeasureStatus.ENDED, at, outcome
     measure.save()
@@ -692,10 +706,10 @@ def measure_end(*, actor, measure: CoerciveMeasure, outcome: str, at=None) -> Co
 
 
 def _two_people(station_id, handled_by, checked_by):
-    handled_by = _officer(station_id, handled_by, "经办人")
-    checked_by = _officer(station_id, checked_by, "核对人")
+    handled_by = _officer(station_id, handled_by, _("经办人"))
+    checked_by = _officer(station_id, checked_by, _("核对人"))
     if handled_by.pk == checked_by.pk:
-        raise ValidationError("物品出入库须由两人办理:经办人和核对人不能是同一人")
+        raise ValidationError(_("物品出入库须由两人办理:经办人和核对人不能是同一人"))
     return handled_by, checked_by
 
 
@@ -716,13 +730,13 @@ def item_register(
 ) -> EvidenceItem:
     _require_editable(actor, case)
     _lock(case)
-    _require_status(case, (CaseStatus.REVIEW, CaseStatus.HANDLING), "登记涉案物品")
-    description = _text(description, "请填写物品名称及特征")
-    location = _text(location, "请填写存放位置")
+    _require_status(case, (CaseStatus.REVIEW, CaseStatus.HANDLING), _("登记涉案物品"))
+    description = _text(description, _("请填写物品名称及特征"))
+    location = _text(location, _("请填写存放位置"))
     handled_by, checked_by = _two_people(case.station_id, handled_by, checked_by)
     if measure is not None and measure.case_id != case.pk:
-        raise ValidationError("扣押决定不属于该案件")
-    at = _when(at, previous=case.reported_at, previous_label="报案", label="入库")
+        raise ValidationError(_("扣押决定不属于该案件"))
+    at = _when(at, previous=case.reported_at, previous_label=_("报案"), label=_("入库"))
     number = (case.items.aggregate(n=Max("number"))["n"] or 0) + 1
     item = EvidenceItem.objects.create(
         case=case,
@@ -772,16 +786,17 @@ def item_move(
     _require_editable(actor, case)
     item = EvidenceItem.objects.select_for_update().get(pk=item.pk)
     if kind not in ALLOWED_MOVES:
-        raise ValidationError("请选择出入库类型")
+        raise ValidationError(_("请选择出入库类型"))
     if item.status not in ALLOWED_MOVES[kind]:
         raise ValidationError(
-            f"物品当前“{item.get_status_display()}”,不能{MovementKind(kind).label}"
+            _("物品当前“%(status)s”,不能%(move)s")
+            % {"status": item.get_status_display(), "move": MovementKind(kind).label}
         )
-    location = _text(location, "请填写地点或去向")
+    location = _text(location, _("请填写地点或去向"))
     handled_by, checked_by = _two_people(case.station_id, handled_by, checked_by)
     last = item.movements.order_by("-at").first()
     at = _when(
-        at, previous=last.at if last else None, previous_label="上一次出入库", label="出入库"
+        at, previous=last.at if last else None, previous_label=_("上一次出入库"), label=_("出入库")
     )
     movement = ItemMovement.objects.create(
         item=item,
@@ -812,7 +827,7 @@ def item_move(
 
 def _case_clock(case: Case, clock: Clock) -> Clock:
     if clock.pk not in {c.pk for c in case_clocks(case)}:
-        raise ValidationError("该时限不属于本案件")
+        raise ValidationError(_("该时限不属于本案件"))
     return clock
 
 
@@ -841,7 +856,7 @@ def extension_request(
 def _extension_case(extension: ClockExtension) -> Case:
     case = case_for_clock(extension.clock)
     if case is None:
-        raise ValidationError("该延长申请不属于案件")
+        raise ValidationError(_("该延长申请不属于案件"))
     return case
 
 
@@ -849,7 +864,7 @@ def _extension_case(extension: ClockExtension) -> Case:
 def extension_approve(*, actor, extension: ClockExtension, note: str = "") -> ClockExtension:
     """Approve (the option's approver role, never the requester): the due time moves."""
     if actor is not None and extension.requested_by_id == actor.pk:
-        raise PermissionDenied("不能审批本人提出的延长申请")
+        raise PermissionDenied(_("不能审批本人提出的延长申请"))
     case = _extension_case(extension)
     extension = clock_approve_extension(actor=actor, extension=extension, note=note)
     _event(
@@ -867,7 +882,7 @@ def extension_approve(*, actor, extension: ClockExtension, note: str = "") -> Cl
 @transaction.atomic
 def extension_reject(*, actor, extension: ClockExtension, note: str) -> ClockExtension:
     if actor is not None and extension.requested_by_id == actor.pk:
-        raise PermissionDenied("不能审批本人提出的延长申请")
+        raise PermissionDenied(_("不能审批本人提出的延长申请"))
     case = _extension_case(extension)
     extension = clock_reject_extension(actor=actor, extension=extension, note=note)
     _event(
@@ -897,18 +912,18 @@ def penalty_decide(*, actor, case: Case, penalty_kind: str, text: str, mode: str
     _require_editable(actor, case)
     _lock(case)
     if case.kind != CaseKind.ADMINISTRATIVE:
-        raise ValidationError("刑事案件不作治安处罚决定")
-    _require_status(case, (CaseStatus.HANDLING,), "作出处罚决定")
+        raise ValidationError(_("刑事案件不作治安处罚决定"))
+    _require_status(case, (CaseStatus.HANDLING,), _("作出处罚决定"))
     if case.penalty_decided_at:
-        raise ValidationError("已经作出处罚决定")
+        raise ValidationError(_("已经作出处罚决定"))
     if case.in_appraisal:
-        raise ValidationError("案件仍在鉴定中,鉴定完成后才能作出处罚决定")
+        raise ValidationError(_("案件仍在鉴定中,鉴定完成后才能作出处罚决定"))
     if penalty_kind not in PenaltyKind.values:
-        raise ValidationError("请选择处罚种类")
+        raise ValidationError(_("请选择处罚种类"))
     if mode not in ServiceMode.values:
-        raise ValidationError("请选择送达方式")
-    text = _text(text, "请填写处罚内容")
-    at = _when(at, previous=case.accepted_at, previous_label="受理", label="处罚决定")
+        raise ValidationError(_("请选择送达方式"))
+    text = _text(text, _("请填写处罚内容"))
+    at = _when(at, previous=case.accepted_at, previous_label=_("受理"), label=_("处罚决定"))
     _stop(actor, case, case, {HANDLING_CLOCK}, at)
     case.penalty_kind, case.penalty_text, case.penalty_mode, case.penalty_decided_at = (
         penalty_kind,
@@ -940,10 +955,12 @@ def penalty_serve(*, actor, case: Case, at=None) -> Case:
     _require_editable(actor, case)
     _lock(case)
     if not case.penalty_decided_at:
-        raise ValidationError("尚未作出处罚决定")
+        raise ValidationError(_("尚未作出处罚决定"))
     if case.penalty_served_at:
-        raise ValidationError("处罚决定已经送达/备案")
-    at = _when(at, previous=case.penalty_decided_at, previous_label="处罚决定", label="送达/备案")
+        raise ValidationError(_("处罚决定已经送达/备案"))
+    at = _when(
+        at, previous=case.penalty_decided_at, previous_label=_("处罚决定"), label=_("送达/备案")
+    )
     _stop(actor, case, case, set(SERVICE_CLOCK.values()), at)
     case.penalty_served_at = at
     case.save()
@@ -958,10 +975,10 @@ def penalty_execute(*, actor, case: Case, note: str = "", at=None) -> Case:
     _require_editable(actor, case)
     _lock(case)
     if not case.needs_execution:
-        raise ValidationError("没有待执行的处罚")
+        raise ValidationError(_("没有待执行的处罚"))
     if not case.penalty_served_at:
-        raise ValidationError("处罚决定尚未送达")
-    at = _when(at, previous=case.penalty_served_at, previous_label="送达", label="执行")
+        raise ValidationError(_("处罚决定尚未送达"))
+    at = _when(at, previous=case.penalty_served_at, previous_label=_("送达"), label=_("执行"))
     _stop(actor, case, case, {EXECUTION_CLOCK}, at)
     case.penalty_executed_at = at
     case.save()
@@ -975,26 +992,22 @@ def closing_obstacles(case: Case) -> list[str]:
     problems = []
     active = list(case.measures.filter(status=MeasureStatus.ACTIVE))
     if active:
-        problems.append(
-            "尚有未解除的强制措施:"
-            + "、".join(
-                m.get_kind_display() + (f"({m.party.name})" if m.party_id else "") for m in active
-            )
+        names = "、".join(
+            m.get_kind_display() + (f"({m.party.name})" if m.party_id else "") for m in active
         )
+        problems.append(_("尚有未解除的强制措施:%(names)s") % {"names": names})
     items = list(case.items.exclude(status__in=FINAL_ITEM_STATUSES))
     if items:
-        problems.append(
-            "尚有未发还/未处理的涉案物品:"
-            + "、".join(f"{i.number}. {i.description}" for i in items[:5])
-        )
+        names = "、".join(f"{i.number}. {i.description}" for i in items[:5])
+        problems.append(_("尚有未发还/未处理的涉案物品:%(names)s") % {"names": names})
     if case.in_appraisal:
-        problems.append("案件仍在鉴定中")
+        problems.append(_("案件仍在鉴定中"))
     if case.penalty_decided_at and not case.penalty_served_at:
-        problems.append("处罚决定尚未送达/备案")
+        problems.append(_("处罚决定尚未送达/备案"))
     if case.needs_execution:
-        problems.append("处罚尚未执行完毕")
+        problems.append(_("处罚尚未执行完毕"))
     if pending_extensions(case).exists():
-        problems.append("尚有待审批的延长申请")
+        problems.append(_("尚有待审批的延长申请"))
     return problems
 
 
@@ -1005,15 +1018,18 @@ def case_close(*, actor, case: Case, summary: str, at=None) -> Case:
     _lock(case)
     if case.status == CaseStatus.NOT_FILED:
         if not case.notice_served_at:
-            raise ValidationError("不予立案通知书尚未送达,不能结案")
+            raise ValidationError(_("不予立案通知书尚未送达,不能结案"))
     else:
-        _require_status(case, (CaseStatus.HANDLING,), "结案")
-    summary = _text(summary, "请填写结案情况")
+        _require_status(case, (CaseStatus.HANDLING,), _("结案"))
+    summary = _text(summary, _("请填写结案情况"))
     problems = closing_obstacles(case)
     if problems:
-        raise ValidationError("不能结案:" + ";".join(problems))
+        raise ValidationError(_("不能结案:%(problems)s") % {"problems": ";".join(problems)})
     at = _when(
-        at, previous=case.accepted_at or case.not_filed_at, previous_label="受理/立案", label="结案"
+        at,
+        previous=case.accepted_at or case.not_filed_at,
+        previous_label=_("受理/立案"),
+        label=_("结案"),
     )
     _stop(actor, case, case, None, at)
     case.status, case.closed_at, case.closing_summary = CaseStatus.CLOSED, at, summary
@@ -1035,20 +1051,20 @@ def case_review(
     at=None,
 ) -> CaseReview:
     """一案一评 by the case room: four scores (0–25 each); not by the case's own officers."""
-    _require_room(actor, "一案一评由案管室民警或所领导进行")
+    _require_room(actor, _("一案一评由案管室民警或所领导进行"))
     if actor is not None and not Case.objects.visible_to(actor).filter(pk=case.pk).exists():
-        raise PermissionDenied("无权评查该案件")
+        raise PermissionDenied(_("无权评查该案件"))
     if case.status != CaseStatus.CLOSED:
-        raise ValidationError("案件结案后才能进行一案一评")
+        raise ValidationError(_("案件结案后才能进行一案一评"))
     if actor is not None and actor.pk in (case.lead_officer_id, case.second_officer_id):
-        raise PermissionDenied("办案民警不能评查本人办理的案件")
+        raise PermissionDenied(_("办案民警不能评查本人办理的案件"))
     if CaseReview.objects.filter(case=case).exists():
-        raise ValidationError("该案件已经评查")
+        raise ValidationError(_("该案件已经评查"))
     try:
         rules.review_total(legality, timeliness, evidence, procedure)
     except ValueError as exc:
         raise ValidationError(str(exc)) from None
-    at = _when(at, previous=case.closed_at, previous_label="结案", label="评查")
+    at = _when(at, previous=case.closed_at, previous_label=_("结案"), label=_("评查"))
     review = CaseReview.objects.create(
         case=case,
         reviewer=actor,
@@ -1148,17 +1164,17 @@ def flags_sync(*, station, now=None) -> list[RedLineFlag]:
 
 def _require_flag_visible(actor, flag: RedLineFlag) -> None:
     if actor is not None and not RedLineFlag.objects.visible_to(actor).filter(pk=flag.pk).exists():
-        raise PermissionDenied("无权处理该问题")
+        raise PermissionDenied(_("无权处理该问题"))
 
 
 @transaction.atomic
 def flag_assign(*, actor, flag: RedLineFlag, assignee) -> RedLineFlag:
-    _require_room(actor, "只有案管室民警或所领导可以指派整改责任人")
+    _require_room(actor, _("只有案管室民警或所领导可以指派整改责任人"))
     _require_flag_visible(actor, flag)
     if flag.status != FlagStatus.OPEN:
-        raise ValidationError("该问题已经关闭")
+        raise ValidationError(_("该问题已经关闭"))
     if assignee is None or assignee.station_id != flag.station_id or not assignee.is_active:
-        raise ValidationError("整改责任人必须是本所在职人员")
+        raise ValidationError(_("整改责任人必须是本所在职人员"))
     flag.assignee = assignee
     flag.save()
     from fengqiao.notifications.services import notification_send
@@ -1178,10 +1194,10 @@ def flag_assign(*, actor, flag: RedLineFlag, assignee) -> RedLineFlag:
 def flag_explain(*, actor, flag: RedLineFlag, text: str) -> RedLineFlag:
     _require_flag_visible(actor, flag)
     if actor is not None and not (has_role(actor, CASE_ROOM_ROLES) or flag.assignee_id == actor.pk):
-        raise PermissionDenied("只有整改责任人、案管室或所领导可以说明情况")
+        raise PermissionDenied(_("只有整改责任人、案管室或所领导可以说明情况"))
     if flag.status != FlagStatus.OPEN:
-        raise ValidationError("该问题已经关闭")
-    flag.explanation = _text(text, "请填写情况说明")
+        raise ValidationError(_("该问题已经关闭"))
+    flag.explanation = _text(text, _("请填写情况说明"))
     flag.save()
     return flag
 
@@ -1191,16 +1207,16 @@ def flag_close(*, actor, flag: RedLineFlag, note: str, now=None) -> RedLineFlag:
     """Close with a note — only once the fact is put right (the detector no longer finds it)."""
     from fengqiao.cases.selectors import detect
 
-    _require_room(actor, "只有案管室民警或所领导可以关闭红线问题")
+    _require_room(actor, _("只有案管室民警或所领导可以关闭红线问题"))
     _require_flag_visible(actor, flag)
     flag = RedLineFlag.objects.select_for_update().get(pk=flag.pk)
     if flag.status != FlagStatus.OPEN:
-        raise ValidationError("该问题已经关闭")
-    note = _text(note, "请填写整改说明")
+        raise ValidationError(_("该问题已经关闭"))
+    note = _text(note, _("请填写整改说明"))
     now = now or timezone.now()
     if flag.key in {d.key for d in detect(flag.station, now)}:
         raise ValidationError(
-            "问题仍然存在(如案件仍未立案、时限仍超期未办结、仍无办案工作),整改后才能关闭"
+            _("问题仍然存在(如案件仍未立案、时限仍超期未办结、仍无办案工作),整改后才能关闭")
         )
     flag.status, flag.closed_at, flag.closed_by, flag.close_note = (
         FlagStatus.CLOSED,
@@ -1222,19 +1238,19 @@ def offence_save(
     from fengqiao.core.services import can_manage_rules
 
     if actor is not None and not can_manage_rules(actor):
-        raise PermissionDenied("案由表对全部派出所生效,只有系统管理员或县局可以修改")
+        raise PermissionDenied(_("案由表对全部派出所生效,只有系统管理员或县局可以修改"))
     code, name = (code or "").strip().upper(), (name or "").strip()
     if not code or not name:
-        raise ValidationError("请填写案由代码和名称")
+        raise ValidationError(_("请填写案由代码和名称"))
     if kind not in CaseKind.values:
-        raise ValidationError("请选择案件类型")
+        raise ValidationError(_("请选择案件类型"))
     clash = OffenceType.objects.filter(code=code)
     if instance is not None:
         clash = clash.exclude(pk=instance.pk)
     if clash.exists():
-        raise ValidationError(f"案由代码“{code}”已存在")
+        raise ValidationError(_("案由代码“%(code)s”已存在") % {"code": code})
     if instance is not None and instance.kind != kind and instance.cases.exists():
-        raise ValidationError("已有案件使用该案由,不能改变其案件类型")
+        raise ValidationError(_("已有案件使用该案由,不能改变其案件类型"))
     offence = instance or OffenceType()
     offence.code, offence.name, offence.kind, offence.active, offence.sort = (
         code,
@@ -1258,9 +1274,9 @@ def weekly_generate(*, actor=None, station, monday: dt.date):
     from fengqiao.cases.selectors import weekly_figures
 
     if monday.weekday() != 0:
-        raise ValidationError("周汇总须从周一开始")
+        raise ValidationError(_("周汇总须从周一开始"))
     if monday > timezone.localdate():
-        raise ValidationError("不能生成未来一周的汇总")
+        raise ValidationError(_("不能生成未来一周的汇总"))
     data = weekly_figures(station, monday)
     summary, _created = WeeklySummary.objects.update_or_create(
         station=station,
