@@ -21,7 +21,7 @@ PARTS = [
     Part(1, "registry", _("一标三实"), "registry:person_list", _("标准地址、实有房屋、实有人口、实有单位")),
     Part(2, "incidents", _("警情"), "incidents:incident_list", _("接处警、派警、处置、回访")),
     Part(3, "disputes", _("矛盾纠纷"), "disputes:dispute_list", _("排查、三色预警、调解、协议履行")),
-    Part(4, "cases", _("案件与案管"), None, _("办案时限、案管监督、周汇总与通报")),
+    Part(4, "cases", _("案件与案管"), "cases:case_list", _("办案时限、案管监督、周汇总与通报")),
     Part(5, "antifraud", _("反诈"), "antifraud:warning_list", _("预警指令、劝阻、案损同比、宣传")),
     Part(6, "vehicles", _("行车卫士"), "vehicles:vehicle_list", _("车辆、定位器、轨迹、告警、被盗追回")),
     Part(7, "estates", _("平安智慧小区"), None, _("小区门禁、通行记录、设备状态")),
