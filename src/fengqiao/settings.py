@@ -193,6 +193,7 @@ SPECTACULAR_SETTINGS = {
                             "DisputeSourceEnum": "fengqiao.disputes.choices.Source",
                             "IncidentSourceEnum": "fengqiao.incidents.choices.Source",
                             "IncidentOutcomeEnum": "fengqiao.incidents.choices.Outcome",
+                            "FraudOutcomeEnum": "fengqiao.antifraud.choices.Outcome",
                             "DisputePartyRoleEnum": "fengqiao.disputes.choices.PartyRole"},
     # Swagger UI and Redoc served from our own static files (drf-spectacular-sidecar), never a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -15,7 +15,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
-from rest_framework.routers import DefaultRouter
+from rest_framework.routers import SimpleRouter
 
 from fengqiao.accounts.models import Station
 from fengqiao.accounts.roles import BUREAU_ROLES
@@ -27,7 +27,7 @@ from fengqiao.core.api import ScopedModelViewSet, StrictFieldsMixin
 from fengqiao.core.masking import mask_id_number, mask_phone
 
 
-class AttemptSerializer(serializers.ModelSerializer):
+class FraudAttemptSerializer(serializers.ModelSerializer):
     officer_name = serializers.CharField(source="officer.display_name", read_only=True)
 
     class Meta:
@@ -36,7 +36,7 @@ class AttemptSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class WarningSerializer(serializers.ModelSerializer):
+class FraudWarningSerializer(serializers.ModelSerializer):
     phone = serializers.SerializerMethodField(help_text=_("手机号(脱敏)"))
     id_number = serializers.SerializerMethodField(help_text=_("身份证号(脱敏)"))
     fraud_type_name = serializers.CharField(source="fraud_type.name", read_only=True)
@@ -50,7 +50,7 @@ class WarningSerializer(serializers.ModelSerializer):
     merged_into_reference = serializers.CharField(
         source="merged_into.reference", read_only=True, default=""
     )
-    attempts = AttemptSerializer(many=True, read_only=True)
+    attempts = FraudAttemptSerializer(many=True, read_only=True)
 
     class Meta:
         model = Warning
@@ -103,7 +103,7 @@ class WarningSerializer(serializers.ModelSerializer):
         return str(case.loss) if case is not None else None
 
 
-class WarningInSerializer(StrictFieldsMixin, serializers.Serializer):
+class FraudWarningInSerializer(StrictFieldsMixin, serializers.Serializer):
     external_id = serializers.CharField(
         required=False,
         allow_blank=True,
@@ -130,7 +130,7 @@ class WarningInSerializer(StrictFieldsMixin, serializers.Serializer):
     content = serializers.CharField(required=False, allow_blank=True)
 
 
-class AttemptInSerializer(StrictFieldsMixin, serializers.Serializer):
+class FraudAttemptInSerializer(StrictFieldsMixin, serializers.Serializer):
     method = serializers.ChoiceField(choices=AttemptMethod.choices)
     result = serializers.CharField(allow_blank=True)
     reached = serializers.BooleanField(default=False)
@@ -138,7 +138,7 @@ class AttemptInSerializer(StrictFieldsMixin, serializers.Serializer):
     at = serializers.DateTimeField(required=False)
 
 
-class CloseInSerializer(StrictFieldsMixin, serializers.Serializer):
+class FraudCloseInSerializer(StrictFieldsMixin, serializers.Serializer):
     outcome = serializers.ChoiceField(choices=Outcome.choices)
     note = serializers.CharField(required=False, allow_blank=True)
     amount_protected = serializers.CharField(required=False, allow_blank=True)
@@ -146,7 +146,7 @@ class CloseInSerializer(StrictFieldsMixin, serializers.Serializer):
     at = serializers.DateTimeField(required=False)
 
 
-class WarningFilterSet(django_filters.FilterSet):
+class FraudWarningFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("搜索(编号/姓名/电话尾号)"), method="by_params")
     level = django_filters.ChoiceFilter(
         label=_("风险等级"), choices=RiskLevel.choices, method="by_params"
@@ -174,12 +174,12 @@ class WarningFilterSet(django_filters.FilterSet):
         return filter_warnings(queryset, {self.KEYS.get(name, name): str(value)})
 
 
-class WarningViewSet(ScopedModelViewSet):
+class FraudWarningViewSet(ScopedModelViewSet):
     """预警指令: list and detail give each warning's handling and outcome (the feedback to the county centre)."""
 
     model = Warning
-    serializer_class = WarningSerializer
-    filterset_class = WarningFilterSet
+    serializer_class = FraudWarningSerializer
+    filterset_class = FraudWarningFilterSet
     http_method_names = ["get", "post", "head", "options"]
     write_roles = services.ENTRY_ROLES | BUREAU_ROLES
     open_actions = ("attempt", "close")
@@ -192,9 +192,9 @@ class WarningViewSet(ScopedModelViewSet):
             queryset = queryset.primary()
         return queryset.order_by("-received_at", "-pk")
 
-    @extend_schema(request=WarningInSerializer, responses={201: WarningSerializer})
+    @extend_schema(request=FraudWarningInSerializer, responses={201: FraudWarningSerializer})
     def create(self, request, *args, **kwargs):
-        data = WarningInSerializer(data=request.data)
+        data = FraudWarningInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         d = dict(data.validated_data)
         user = request.user
@@ -213,33 +213,33 @@ class WarningViewSet(ScopedModelViewSet):
             else False
         )
         warning = services.warning_receive(actor=user, station=station, source="api", **d)
-        out = WarningSerializer(
+        out = FraudWarningSerializer(
             self.base_queryset().get(pk=warning.pk), context=self.get_serializer_context()
         )
         return Response(
             out.data, status=status.HTTP_200_OK if existing else status.HTTP_201_CREATED
         )
 
-    @extend_schema(request=AttemptInSerializer, responses={200: WarningSerializer})
+    @extend_schema(request=FraudAttemptInSerializer, responses={200: FraudWarningSerializer})
     @action(detail=True, methods=["post"])
     def attempt(self, request, pk=None):
         warning = self.get_object()
-        data = AttemptInSerializer(data=request.data)
+        data = FraudAttemptInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.attempt_record(actor=request.user, warning=warning, **data.validated_data)
-        return Response(WarningSerializer(self.base_queryset().get(pk=warning.pk)).data)
+        return Response(FraudWarningSerializer(self.base_queryset().get(pk=warning.pk)).data)
 
-    @extend_schema(request=CloseInSerializer, responses={200: WarningSerializer})
+    @extend_schema(request=FraudCloseInSerializer, responses={200: FraudWarningSerializer})
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
         warning = self.get_object()
-        data = CloseInSerializer(data=request.data)
+        data = FraudCloseInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.warning_close(actor=request.user, warning=warning, **data.validated_data)
-        return Response(WarningSerializer(self.base_queryset().get(pk=warning.pk)).data)
+        return Response(FraudWarningSerializer(self.base_queryset().get(pk=warning.pk)).data)
 
 
-router = DefaultRouter()
-router.register("warnings", WarningViewSet, basename="antifraud-warning")
+router = SimpleRouter()
+router.register("warnings", FraudWarningViewSet, basename="antifraud-warning")
 
 urlpatterns = router.urls
