@@ -213,3 +213,12 @@ def test_saving_a_person_without_changes_writes_no_change_row(db):
     person.note = "改了备注"
     person.save()
     assert ObjectChange.objects.count() == before + 1
+
+
+def test_timeline_masks_phones_and_id_numbers_whatever_the_field_is_called():
+    from fengqiao.core.history import _display
+
+    assert _display(None, "caller_phone", "13812345678") == "138****5678"
+    assert _display(None, "reporter_phone", "13812345678") == "138****5678"
+    assert "*" in _display(None, "victim_id_number", "511123198001010014")
+    assert _display(None, "telephone_count", 3) == "3"

@@ -89,13 +89,22 @@ def test_generated_valid_numbers_round_trip(birth, order, region):
 
 @pytest.mark.parametrize(
     ("raw", "clean"),
-    [("13812345678", "13812345678"), ("+86 138 1234 5678", "13812345678"), ("0833-4201234", "0833-4201234"), ("", "")],
+    [
+        ("13812345678", "13812345678"),
+        ("+86 138 1234 5678", "13812345678"),
+        ("0833-4201234", "0833-4201234"),
+        ("010-62345678", "010-62345678"),
+        ("02887654321", "02887654321"),
+        ("", ""),
+    ],
 )
 def test_phone_normalised(raw, clean):
     assert rules.normalise_phone(raw) == clean
 
 
-@pytest.mark.parametrize("raw", ["12812345678", "1381234567", "abc", "138123456789"])
+@pytest.mark.parametrize(
+    "raw", ["12812345678", "1381234567", "abc", "138123456789", "00000000000", "0833-0201234", "0833-1234567"]
+)
 def test_bad_phone_rejected_in_chinese(raw):
     with pytest.raises(rules.InvalidPhone, match="电话号码格式不正确"):
         rules.normalise_phone(raw)

@@ -20,6 +20,20 @@ _MASKED = {
     "owner_phone": masking.mask_phone,
     "contact_phone": masking.mask_phone,
 }
+
+
+def _masker(name: str):
+    """Phones and ID numbers are masked in the timeline whatever the field is called in its app
+    (caller_phone, reporter_phone, victim_id_number, …)."""
+    if name in _MASKED:
+        return _MASKED[name]
+    if name.endswith("_phone"):
+        return masking.mask_phone
+    if name.endswith("id_number"):
+        return masking.mask_id_number
+    return None
+
+
 # Not worth a line in the timeline.
 _SKIPPED = {"updated_at", "name_initials", "full_text"}
 # Fields declared without a Chinese verbose_name.
@@ -58,8 +72,9 @@ def _field(model, attname):
 def _display(field, name: str, value) -> str:
     if value is None or value == "":
         return "—"
-    if name in _MASKED:
-        return _MASKED[name](str(value))
+    masker = _masker(name)
+    if masker is not None:
+        return masker(str(value))
     if field is not None:
         if field.choices:
             return str(dict(field.flatchoices).get(value, value))

@@ -72,7 +72,8 @@ def check_id_consistency(facts: IdFacts, *, birth_date: dt.date | None, sex: str
 
 
 _MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
-_LANDLINE_RE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
+# area code 0 + 2-3 digits (never 00…), local number 7-8 digits not starting with 0 or 1
+_LANDLINE_RE = re.compile(r"^0[1-9]\d{1,2}-?[2-9]\d{6,7}$")
 
 
 class InvalidPhone(ValueError):
