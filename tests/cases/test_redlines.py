@@ -219,3 +219,27 @@ def test_the_station_detector_finds_what_the_incidents_selector_finds(
     theft_incident(at(2026, 3, 2, 9, 0))  # within its limit
     now = at(2026, 3, 2, 10, 0)
     assert set(unfiled_for_station(station, now)) == set(unfiled_incidents(alice, now)) == {late}
+
+
+def test_history_is_kept_for_cases_and_flags(travel, station, alice, open_case, manager):
+    from fengqiao.core.audit import history_for
+
+    travel(at(2026, 3, 2, 10, 0))
+    case = open_case()
+    s.case_accept(actor=alice, case=case)
+    actions = [c.action for c in history_for(case)]
+    assert actions.count("create") == 1 and actions.count("update") >= 1
+    travel(at(2026, 3, 20, 10, 0))
+    [flag] = s.flags_sync(station=station)
+    s.flag_explain(actor=manager, flag=flag, text="说明")
+    assert [c.action for c in history_for(flag)].count("update") == 1
+
+
+def test_my_open_cases_are_in_the_work_queue(travel, open_case, officer, bob):
+    from fengqiao.cases.selectors import my_case_items
+
+    travel(at(2026, 3, 2, 10, 0))
+    case = open_case()
+    [item] = my_case_items(officer, at(2026, 3, 2, 23, 0))
+    assert item.object == case and item.level == "yellow"
+    assert my_case_items(bob, at(2026, 3, 2, 23, 0)) == []

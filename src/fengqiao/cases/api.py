@@ -185,8 +185,9 @@ def _station_user(case_or_station_id, pk):
 
 def _missing(pk):
     from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext
 
-    raise ValidationError({"officer": [f"编号为{pk}的民警不存在或不在本所"]})
+    raise ValidationError({"officer": [gettext("编号为%(pk)s的民警不存在或不在本所") % {"pk": pk}]})
 
 
 def _step(summary, request=None):
@@ -234,8 +235,9 @@ class CaseViewSet(ScopedModelViewSet):
             incident = Incident.objects.visible_to(user).filter(pk=d["incident"]).first()
             if incident is None:
                 from django.core.exceptions import ValidationError
+                from django.utils.translation import gettext
 
-                raise ValidationError({"incident": ["警情不存在或不在您的可见范围"]})
+                raise ValidationError({"incident": [gettext("警情不存在或不在您的可见范围")]})
         case = services.case_open(
             actor=user,
             kind=d["kind"],
