@@ -32,17 +32,17 @@ class Matcher:
     few queries (imports); `match(...)` falls back to one query per key for what was not primed."""
 
     def __init__(self, station):
-        from fengqiao.registry.models import Person
+        from fengqiao.registry.models import Community, Person
 
         self.station = station
-        self._persons = Person.objects.filter(station=station).select_related(
-            "community", "address"
+        self._communities = {c.pk: c for c in Community.objects.filter(station=station)}
+        self._persons = Person.objects.filter(station=station).only(
+            "pk", "name", "phone", "id_number", "community_id", "address_id", "station_id"
         )
         self._by_id: dict[str, object | None] = {}
         self._by_phone: dict[str, list] = {}
         self._by_name: dict[str, list] = {}
         self._officers: dict[int, object | None] = {}
-        self._addresses = None
 
     def prime(self, *, id_numbers=(), phones=(), names=()):
         ids = [i for i in set(id_numbers) if i and i not in self._by_id]
@@ -58,11 +58,26 @@ class Matcher:
             values = [v for v in set(key) if v and v not in store]
             for v in values:
                 store[v] = []
+            persons = self._persons
+            if field == "name":  # name + address matching reads the standard address
+                persons = persons.select_related("address").only(
+                    "pk",
+                    "name",
+                    "phone",
+                    "id_number",
+                    "community_id",
+                    "address_id",
+                    "station_id",
+                    "address__full_text",
+                )
             for start in range(0, len(values), CHUNK):
-                for p in self._persons.filter(
-                    **{f"{field}__in": values[start : start + CHUNK]}
-                ).order_by("pk"):
+                for p in persons.filter(**{f"{field}__in": values[start : start + CHUNK]}).order_by(
+                    "pk"
+                ):
                     store[getattr(p, field)].append(p)
+
+    def community_of(self, person):
+        return self._communities.get(person.community_id)
 
     def _lookup(self, store, field, value):
         if value not in store:
@@ -75,13 +90,13 @@ class Matcher:
         if id_number:
             person = self._lookup(self._by_id, "id_number", id_number)
             if person is not None:
-                return Match(person, person.community, MatchMethod.ID_NUMBER)
+                return Match(person, self.community_of(person), MatchMethod.ID_NUMBER)
         if phone:
             people = self._lookup(self._by_phone, "phone", phone)
             same_name = [p for p in people if p.name == name]
             chosen = same_name or people
             if len(chosen) == 1 or (chosen and len({p.community_id for p in chosen}) == 1):
-                return Match(chosen[0], chosen[0].community, MatchMethod.PHONE)
+                return Match(chosen[0], self.community_of(chosen[0]), MatchMethod.PHONE)
         if name and address_text:
             people = [
                 p
@@ -89,7 +104,7 @@ class Matcher:
                 if p.address_id and rules.address_matches(address_text, p.address.full_text)
             ]
             if len(people) == 1:
-                return Match(people[0], people[0].community, MatchMethod.NAME_ADDRESS)
+                return Match(people[0], self.community_of(people[0]), MatchMethod.NAME_ADDRESS)
         if address_text:
             community = self.community_by_address(address_text)
             if community is not None:
@@ -98,16 +113,10 @@ class Matcher:
 
     def community_by_address(self, text: str):
         """A community whose name appears in the address (the longest name wins)."""
-        if self._addresses is None:
-            from fengqiao.registry.models import Community
-
-            self._addresses = sorted(
-                Community.objects.filter(station=self.station),
-                key=lambda c: len(c.name),
-                reverse=True,
-            )
         compact = "".join(text.split())
-        for community in self._addresses:
+        for community in sorted(
+            self._communities.values(), key=lambda c: len(c.name), reverse=True
+        ):
             if community.name and community.name in compact:
                 return community
         return None
