@@ -235,3 +235,20 @@ def test_offence_table_is_edited_by_administrators_only(alice_client, client, lo
         reverse("cases:offence_list"), {"code": "ZA-PY", "name": "重复", "kind": "administrative"}
     )
     assert response.status_code == 400 and "已存在" in response.content.decode()
+
+
+def test_the_county_bureau_reads_but_does_not_act(case, client, login, bureau_user):
+    login(client, bureau_user)
+    assert case.reference in client.get(reverse("cases:case_list")).content.decode()
+    assert client.get(case.get_absolute_url()).status_code == 200
+    assert client.post(reverse("cases:case_action", args=[case.pk, "accept"])).status_code == 403
+    assert client.get(reverse("cases:room")).status_code == 200
+
+
+def test_english_page_and_refusal(case, client, login, officer):
+    login(client, officer)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    page = client.get(case.get_absolute_url()).content.decode()
+    assert "Time limits" in page and "Legal basis" in page
+    response = client.post(reverse("cases:case_action", args=[case.pk, "close"]), {"summary": ""})
+    assert response.status_code == 400 and "cannot close" in response.content.decode().lower()

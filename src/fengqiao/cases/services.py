@@ -1143,9 +1143,16 @@ def flags_sync(*, station, now=None) -> list[RedLineFlag]:
     from fengqiao.cases.selectors import detect
 
     now = now or timezone.now()
+    found = detect(station, now)
+    known = set(
+        RedLineFlag.objects.filter(key__in=[d.key for d in found]).values_list("key", flat=True)
+    )
+    new = [d for d in found if d.key not in known]
     created = []
+    if not new:
+        return created  # the usual page load: nothing new, no write transaction
     with transaction.atomic():
-        for d in detect(station, now):
+        for d in new:
             flag = flag_raise(
                 station=station,
                 kind=d.kind,
