@@ -56,3 +56,18 @@ def test_imported_warning_to_recorded_dissuasion(page, live_server, alice, bob, 
     page.goto(f"{live_server.url}/antifraud/figures/")
     page.wait_for_selector("[data-chart=years][data-drawn='1']")
     assert not csp_violations(page)
+
+    from fengqiao.antifraud.services import activity_create
+
+    activity_create(
+        actor=bob,
+        date=timezone.localdate(),
+        place="江湾壹号反诈广场",
+        kind="square",
+        audience=80,
+        latitude=29.21,
+        longitude=103.95,
+    )
+    page.goto(f"{live_server.url}/antifraud/publicity/")
+    page.wait_for_selector("#publicity-map[data-features='1']")
+    assert not csp_violations(page)

@@ -140,3 +140,12 @@ def test_import_row_duplicating_an_open_warning_merges_into_it(alice, bob, resid
     job = importing.import_upload(actor=alice, upload=make_upload(xlsx_bytes([GOOD])))
     job = importing.import_commit(actor=alice, job=job)
     assert job.merged_count == 1 and Warning.objects.get(external_id="ZX-1").merged_into == existing
+
+
+def test_a_centre_number_repeated_in_the_file_is_a_row_error(alice, bob, resident):
+    again = ("ZX-1", "李四", "13900003333", "", "", "低", "婚恋交友", "2026-03-02 09:00", "")
+    job = importing.import_upload(actor=alice, upload=make_upload(xlsx_bytes([GOOD, again])))
+    assert job.valid_count == 1 and "与第2行重复" in job.errors[0]["problem"]
+    assert job.errors[0]["column"] == "指令编号"
+    importing.import_commit(actor=alice, job=job, valid_only=True)
+    assert Warning.objects.get().name == "王芳"

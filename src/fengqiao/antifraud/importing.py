@@ -227,11 +227,17 @@ def check_rows(rows: list[Row], *, now: dt.datetime) -> Checked:
     types = {t.name: t for t in FraudType.objects.filter(active=True)}
     types.update({t.code: t for t in types.values()})
     result = Checked(rows=rows)
+    seen: dict[str, int] = {}
     for row in rows:
         v = row.values
         try:
-            if len(_text(v.get("external_id"))) > 60:
+            external_id = _text(v.get("external_id"))
+            if len(external_id) > 60:
                 raise rules.BadWarning("指令编号过长(最多60字)")
+            if external_id and external_id in seen:
+                raise rules.BadWarning(f"指令编号“{external_id}”与第{seen[external_id]}行重复")
+            if external_id:
+                seen[external_id] = row.number
             received_at = parse_time(v.get("received_at"))
             cleaned = rules.clean_warning(
                 name=_text(v.get("name")),
@@ -465,7 +471,13 @@ def receive_many(*, actor, station, rows: list[dict], now: dt.datetime) -> tuple
                 "external_id", flat=True
             )
         )
-    rows = [r for r in rows if not r["external_id"] or r["external_id"] not in taken]
+    unique = []
+    for r in rows:  # the same centre number twice (also in the file itself) is taken once
+        if r["external_id"] and r["external_id"] in taken:
+            continue
+        taken.add(r["external_id"])
+        unique.append(r)
+    rows = unique
     if not rows:
         return 0, 0
     # open warnings in the database that rows of the file may duplicate
