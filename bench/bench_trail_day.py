@@ -4,8 +4,8 @@
 The table is filled once by a bulk path inside the database (PostgreSQL generate_series into the day
 partitions; SQLite a recursive CTE): 2,315 trackers × 864 fixes a day (every 100 s) × 10 days =
 20.0 million rows, plus the measured vehicle reporting every 10 s for those 10 days. Each query is
-`fengqiao.tracking.services.trail(device, day start, day end)` reading the fields a map needs
-(time, latitude, longitude, speed, course) into a list; the figure is the p95 of 30 queries over the
+`fengqiao.tracking.services.trail_points(device, day start, day end)`: the rows of `trail` with the
+fields a map needs (time, latitude, longitude, speed, course) as a list of tuples; the figure is the p95 of 30 queries over the
 10 days (the first, cold query is printed too). Database: GATEWAY_BENCH_TRAIL_URL (default PostgreSQL
 postgres://postgres@127.0.0.1:5432/fq_bench_trail, created when missing).
 """
@@ -121,7 +121,7 @@ def main() -> None:
     from django.db import connection
 
     from fengqiao.tracking.models import Device
-    from fengqiao.tracking.services import trail
+    from fengqiao.tracking.services import trail_points
 
     call_command("migrate", verbosity=0)
     with connection.cursor() as cursor:
@@ -142,9 +142,9 @@ def main() -> None:
     for i in range(31):
         begin = START + dt.timedelta(days=i % DAYS)
         started = time.perf_counter()
-        points = len(list(trail(device, begin, begin + dt.timedelta(days=1) - dt.timedelta(microseconds=1)).values_list(
-            "fixed_at", "latitude", "longitude", "speed_kmh", "course"
-        )))  # fmt: skip
+        points = len(
+            trail_points(device, begin, begin + dt.timedelta(days=1) - dt.timedelta(microseconds=1))
+        )
         elapsed = (time.perf_counter() - started) * 1000
         if i == 0:
             print(f"first (cold) query: {elapsed:.1f} ms, {points} points", flush=True)

@@ -115,3 +115,26 @@ def test_missing_hook_module_is_skipped_and_failing_hook_is_logged(settings, cap
 
 def failing_hook(positions, alarms):
     raise RuntimeError("boom")
+
+
+def test_disable_cancels_queued_commands(alice, station):
+    device = DeviceFactory(station=station)
+    command = services.command_queue(
+        actor=alice, device=device, kind=CommandKind.ENGINE_CUT, reason="被盗"
+    )
+    services.device_disable(actor=alice, device=device)
+    device.refresh_from_db()
+    command.refresh_from_db()
+    assert device.status == DeviceStatus.DISABLED
+    assert command.status == CommandStatus.CANCELLED
+
+
+def test_trail_points_are_the_trail_rows():
+    device = DeviceFactory()
+    for minutes in (3, 1, 2):
+        PositionFactory(
+            device=device, fixed_at=NOW + dt.timedelta(minutes=minutes), latitude=29.0 + minutes
+        )
+    points = services.trail_points(device, NOW, NOW + dt.timedelta(hours=1))
+    assert [p[1] for p in points] == [30.0, 31.0, 32.0]
+    assert points[0][0] == NOW + dt.timedelta(minutes=1)

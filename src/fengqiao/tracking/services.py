@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -87,3 +87,23 @@ def trail(device: Device, start: dt.datetime, end: dt.datetime):
     return Position.objects.filter(
         device=device, fixed_at__gte=start, fixed_at__lte=end, valid=True
     ).order_by("fixed_at", "id")
+
+
+TRAIL_FIELDS = ("fixed_at", "latitude", "longitude", "speed_kmh", "course")
+
+
+def trail_points(device: Device, start: dt.datetime, end: dt.datetime) -> list[tuple]:
+    """The trail as (fixed_at, latitude, longitude, speed_kmh, course) tuples: what a map needs, fast.
+
+    The same rows as `trail`; on PostgreSQL read with binary transfer, which turns a day of fixes
+    (8,640 at 10 s) into Python values several times faster than the text protocol Django uses."""
+    rows = trail(device, start, end).values_list(*TRAIL_FIELDS)
+    if connection.vendor != "postgresql":
+        return list(rows)
+    import psycopg
+
+    sql, params = rows.query.sql_with_params()
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, params, binary=True)
+        return cursor.fetchall()
