@@ -198,3 +198,28 @@ def test_studio_page_shows_rates(register, bob, alice_client):
     _settle(register(bob, owner=bob), bob)
     html = alice_client.get(reverse("disputes:studio")).content.decode()
     assert "100.0%" in html
+
+
+def test_mediators_page_shows_channels_and_record(register, bob, alice_client):
+    dispute = register(bob, owner=bob)
+    studio = MediationChannel.objects.get(code="studio")
+    services.dispute_accept(actor=bob, dispute=dispute, channel=studio)
+    services.session_record(
+        actor=bob,
+        dispute=dispute,
+        held_at=timezone.now(),
+        outcome="agreed",
+        mediators=[bob],
+        other_mediators="王大爷、李嬢嬢",
+    )
+    services.agreement_record(
+        actor=bob,
+        dispute=dispute,
+        form="written",
+        reached_on=TODAY,
+        signed_parties=dispute.parties.all(),
+        terms=[{"what": "赔偿", "due_date": TODAY}],
+        mediator=bob,
+    )
+    html = alice_client.get(reverse("disputes:mediators")).content.decode()
+    assert "鲍勃" in html and "所内调解室" in html and "王大爷" in html and "李嬢嬢" in html

@@ -133,3 +133,15 @@ def test_earlier_and_later_calls_are_linked_and_counted(bob, make_incident):
     assert dispute.incident_links.count() == 3 and dispute.repeat_calls == 3
     assert dispute.suggested_level == "orange"
     assert any("3次" in r for r in dispute.suggested_reasons)
+
+
+def test_third_call_within_30_days_opens_an_orange_file(bob, make_incident):
+    now = timezone.now()
+    make_incident(received_at=now - dt.timedelta(days=20))
+    make_incident(received_at=now - dt.timedelta(days=10))
+    incident = make_incident(received_at=now - dt.timedelta(hours=1))
+    dispute, _ = services.dispute_from_incident(actor=bob, incident=incident, owner=bob)
+    dispute.refresh_from_db()
+    assert dispute.repeat_calls == 3 and dispute.level == "orange"
+    assert any("3次" in r for r in dispute.level_reasons)
+    assert dispute.events.filter(kind="level_changed").exists()

@@ -404,3 +404,80 @@ def later_offence_disputes(user, start: dt.date, end: dt.date):
         .select_related("dispute", "incident", "incident__category")
         .order_by("-incident__received_at")
     )
+
+
+def mediator_records(user) -> dict:
+    """The station's mediators with their channels and record: station users who presided an agreement,
+    sat in a session or hold the mediator role; and the community mediators named in sessions."""
+    from collections import Counter, defaultdict
+
+    from django.db.models import Count, Max
+
+    from fengqiao.accounts.models import User
+    from fengqiao.disputes import rules
+    from fengqiao.disputes.choices import TermStatus
+    from fengqiao.disputes.models import Agreement, AgreementTerm, MediationSession
+
+    disputes = Dispute.objects.visible_to(user)
+    agreements = {
+        r["mediator"]: r
+        for r in Agreement.objects.filter(dispute__in=disputes, mediator__isnull=False)
+        .values("mediator")
+        .annotate(n=Count("id"), last=Max("reached_on"))
+    }
+    channels = defaultdict(set)
+    for mediator, name in (
+        Agreement.objects.filter(dispute__in=disputes, mediator__isnull=False)
+        .values_list("mediator", "channel__name")
+        .distinct()
+    ):
+        if name:
+            channels[mediator].add(name)
+    sessions = dict(
+        MediationSession.objects.filter(dispute__in=disputes)
+        .values("mediators")
+        .annotate(n=Count("id"))
+        .values_list("mediators", "n")
+    )
+    for mediator, name in (
+        MediationSession.objects.filter(dispute__in=disputes)
+        .values_list("mediators", "channel__name")
+        .distinct()
+    ):
+        if mediator:
+            channels[mediator].add(name)
+    today = timezone.localdate()
+    due = defaultdict(lambda: [0, 0])
+    for mediator, status in AgreementTerm.objects.filter(
+        agreement__dispute__in=disputes, due_date__lte=today, agreement__mediator__isnull=False
+    ).values_list("agreement__mediator", "status"):
+        due[mediator][1] += 1
+        due[mediator][0] += status == TermStatus.PERFORMED
+    ids = set(agreements) | {k for k in sessions if k}
+    people = User.objects.filter(
+        Q(pk__in=ids) | Q(role="mediator", station_id=user.station_id)
+    ).order_by("full_name")
+    rows = []
+    for person in people:
+        performed, total = due[person.pk]
+        rows.append(
+            {
+                "user": person,
+                "channels": sorted(channels[person.pk]),
+                "agreements": agreements.get(person.pk, {}).get("n", 0),
+                "last": agreements.get(person.pk, {}).get("last"),
+                "sessions": sessions.get(person.pk, 0),
+                "fulfilment": rules.fulfilment_rate(performed, total),
+            }
+        )
+    rows.sort(key=lambda r: (-r["agreements"], -r["sessions"], r["user"].full_name))
+    others = Counter()
+    for text in (
+        MediationSession.objects.filter(dispute__in=disputes)
+        .exclude(other_mediators="")
+        .values_list("other_mediators", flat=True)
+    ):
+        for name in text.replace(",", "、").replace(",", "、").split("、"):
+            if name.strip():
+                others[name.strip()] += 1
+    return {"rows": rows, "others": others.most_common()}

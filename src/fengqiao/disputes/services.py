@@ -255,13 +255,36 @@ def dispute_from_incident(*, actor, incident, **fields) -> tuple[Dispute, bool]:
                 dispute=dispute, incident=incident, defaults={"how": LinkHow.SOURCE}
             )
             linking.link_incidents_for(dispute, actor=actor)
-            refresh_suggestion(dispute)
+            suggested, reasons = refresh_suggestion(dispute)
+            if not data.get("level"):
+                _adopt_higher_suggestion(dispute, suggested, reasons, actor)
     except IntegrityError:
         existing = Dispute.objects.filter(source_incident=incident).first()
         if existing is None:
             raise
         return existing, False
     return dispute, True
+
+
+def _adopt_higher_suggestion(dispute, suggested, reasons, actor):
+    """A file opened from an incident takes the rules' level once the earlier calls are linked (e.g. the
+    third call within 30 days makes it orange) — when the officer did not choose a level and the
+    level's requirements (an owner for orange/red) are met."""
+    if LEVEL_RANK[Level(suggested)] <= LEVEL_RANK[Level(dispute.level)] or dispute.owner_id is None:
+        return
+    before = dispute.level
+    dispute.level, dispute.level_reasons = suggested, reasons
+    dispute.save(update_fields=["level", "level_reasons"])
+    _event(
+        dispute,
+        EventKind.LEVEL_CHANGED,
+        actor,
+        before=before,
+        after=suggested,
+        direction="up",
+        reason="关联警情后按系统建议定级:" + "；".join(reasons),
+    )
+    _on_level_reached(dispute, actor)
 
 
 def _party_add(dispute, data) -> DisputeParty:
@@ -445,7 +468,7 @@ def session_record(
     """Record a session: stops the first-session clock; a failed one counts towards the orange trigger."""
     _require_edit(actor, dispute)
     outcome = SessionOutcome(outcome)
-    channel = channel or dispute.channel
+    channel = channel or Dispute.objects.select_related("channel").get(pk=dispute.pk).channel
     if channel is None:
         raise ValidationError({"channel": "请先受理调解并选择调解渠道"})
     allowed = {

@@ -40,6 +40,7 @@ urlpatterns = [
     path("board/", views.board, name="board"),
     path("figures/", views.figures, name="figures"),
     path("studio/", views.studio, name="studio"),
+    path("mediators/", views.mediators, name="mediators"),
     path("tables/<str:table>/", views.table_edit, name="table_edit"),
     path("tables/<str:table>/<int:pk>/", views.table_edit, name="table_row_edit"),
 ]

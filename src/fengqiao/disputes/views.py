@@ -1119,3 +1119,11 @@ def table_edit(request, table, pk=None):
         },
         status=status,
     )
+
+
+@login_required
+def mediators(request):
+    """The mediators (officers, retired officers, community members) with their channels and record."""
+    from fengqiao.disputes.selectors import mediator_records
+
+    return render(request, "disputes/mediators.html", {"m": mediator_records(request.user)})
