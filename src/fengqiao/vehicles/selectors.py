@@ -17,17 +17,31 @@ MAX_TRAIL_POINTS = 5000
 MAX_TRAIL_DAYS = 31
 
 
+OWNER_MATCH_LIMIT = 2000
+
+
 def vehicle_search(queryset, text: str):
-    """Plate (any part), tracker IMEI/terminal number (any part), owner name, phone or ID number."""
+    """Plate (any part), tracker IMEI/terminal number (any part), frame number, or the owner by name,
+    pinyin initials, phone, ID number or their tails (the registry's indexed person search).
+
+    The owners are looked up first (a short id list), so the vehicle query never ORs across a join."""
+    from fengqiao.registry.models import Person
+    from fengqiao.registry.selectors import person_search
+
     text = (text or "").strip()
     if not text:
         return queryset
-    upper = re.sub(r"\s+", "", text).upper()
-    q = Q(plate__contains=upper) | Q(frame_number=upper) | Q(owner__name__startswith=text)
-    if upper.isdigit():
-        q |= Q(imei__contains=upper) | Q(owner__phone=upper)
-    if len(upper) == 18:
-        q |= Q(owner__id_number=upper)
+    compact = re.sub(r"\s+", "", text).upper()
+    q = Q(plate__contains=compact)
+    if compact.isdigit():
+        q |= Q(imei__contains=compact)
+    elif len(compact) >= 8 and compact.isalnum():
+        q |= Q(frame_number=compact)
+    owners = list(
+        person_search(Person.objects.all(), text).values_list("pk", flat=True)[:OWNER_MATCH_LIMIT]
+    )
+    if owners:
+        q |= Q(owner_id__in=owners)
     return queryset.filter(q)
 
 

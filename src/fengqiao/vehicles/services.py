@@ -399,9 +399,12 @@ def alarms_raise(drafts: list[AlarmDraft]) -> list[Alarm]:
                 speed_kmh=d.speed_kmh,
                 position_id=d.position_id,
             )
-        created = [alarm for alarm in fresh.values()]
-        for alarm in created:
-            alarm.save()  # one by one: the change log records each, and ids work on every database
+        created = Alarm.objects.bulk_create(list(fresh.values()))
+        if created:
+            from fengqiao.core.audit import log_bulk
+            from fengqiao.core.models import ChangeAction
+
+            log_bulk(created, ChangeAction.CREATE, source="system")
         if created:
             _notify(created)
     return created
@@ -477,10 +480,10 @@ def _notify(alarms: list[Alarm]) -> None:
 
 
 def _enqueue_sms(ids: list[int]) -> None:
-    from fengqiao.vehicles.tasks import owner_message_send
+    """One queue entry per batch of alarms (a queue write per SMS would cost the ingestion path)."""
+    from fengqiao.vehicles.tasks import owner_messages_send
 
-    for pk in ids:
-        owner_message_send(pk)
+    owner_messages_send(ids)
 
 
 def owner_message_attempt(message_id: int, *, max_attempts: int = 3) -> bool:
