@@ -138,3 +138,121 @@ def test_weekly_by_api(travel, case, station, alice, charlie):
         api(alice).get("/api/cases/weekly/").json()["results"][0]["data"]["totals"]["received"] == 1
     )
     assert api(charlie).get("/api/cases/weekly/").json()["count"] == 0
+
+
+def test_measures_items_penalty_and_extensions_by_api(
+    travel, case, alice, officer, officer2, leader2
+):
+    client = api(officer)
+    travel(at(2026, 3, 2, 11, 0))
+    assert client.post(f"/api/cases/{case.pk}/accept/", {}, format="json").status_code == 200
+    body = client.post(
+        f"/api/cases/{case.pk}/parties/", {"role": "suspect", "name": "王五"}, format="json"
+    ).json()
+    suspect = body["parties"][0]["id"]
+    assert (
+        client.post(
+            f"/api/cases/{case.pk}/measures/", {"kind": "summons", "party": suspect}, format="json"
+        ).status_code
+        == 200
+    )
+    measure = case.measures.get()
+    assert (
+        client.post(
+            f"/api/cases/{case.pk}/items/",
+            {
+                "description": "木棍一根",
+                "location": "物证室",
+                "handled_by": officer.pk,
+                "checked_by": officer.pk,
+            },
+            format="json",
+        ).status_code
+        == 400
+    )
+    assert (
+        client.post(
+            f"/api/cases/{case.pk}/items/",
+            {
+                "description": "木棍一根",
+                "location": "物证室",
+                "handled_by": officer.pk,
+                "checked_by": officer2.pk,
+            },
+            format="json",
+        ).status_code
+        == 200
+    )
+    from fengqiao.core.services import clocks_for
+
+    summons = clocks_for(measure).get()
+    assert (
+        client.post(
+            f"/api/cases/{case.pk}/extend/",
+            {"clock": summons.pk, "option": "detention_possible", "reason": "可能行政拘留"},
+            format="json",
+        ).status_code
+        == 200
+    )
+    ext = summons.extensions.get()
+    response = api(officer).post(
+        f"/api/cases/{case.pk}/decide_extension/",
+        {"extension": ext.pk, "approve": True},
+        format="json",
+    )
+    assert response.status_code == 403
+    assert (
+        api(leader2)
+        .post(
+            f"/api/cases/{case.pk}/decide_extension/",
+            {"extension": ext.pk, "approve": True},
+            format="json",
+        )
+        .status_code
+        == 200
+    )
+    response = client.post(f"/api/cases/{case.pk}/close/", {"summary": "结案"}, format="json")
+    assert response.status_code == 400 and "强制措施" in str(response.json())
+    assert (
+        client.post(
+            f"/api/cases/{case.pk}/measure_end/",
+            {"measure": measure.pk, "outcome": "询问完毕"},
+            format="json",
+        ).status_code
+        == 200
+    )
+    item = case.items.get()
+    assert (
+        client.post(
+            f"/api/cases/{case.pk}/item_move/",
+            {
+                "item": item.pk,
+                "kind": "return",
+                "location": "发还",
+                "handled_by": officer.pk,
+                "checked_by": officer2.pk,
+            },
+            format="json",
+        ).status_code
+        == 200
+    )
+    assert (
+        client.post(
+            f"/api/cases/{case.pk}/penalty/",
+            {"penalty_kind": "fine", "text": "罚款200元", "mode": "present"},
+            format="json",
+        ).status_code
+        == 200
+    )
+    assert (
+        client.post(
+            f"/api/cases/{case.pk}/penalty_execute/", {"note": "已缴"}, format="json"
+        ).status_code
+        == 200
+    )
+    assert (
+        client.post(f"/api/cases/{case.pk}/close/", {"summary": "结案"}, format="json").json()[
+            "status_display"
+        ]
+        == "已结案"
+    )

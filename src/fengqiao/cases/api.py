@@ -20,8 +20,28 @@ from rest_framework.routers import DefaultRouter
 from fengqiao.accounts.choices import Role
 from fengqiao.accounts.models import User
 from fengqiao.cases import services
-from fengqiao.cases.choices import ActionKind, CaseKind, CaseStatus, FlagKind, FlagStatus, PartyRole
-from fengqiao.cases.models import Case, CaseParty, OffenceType, RedLineFlag, WeeklySummary
+from fengqiao.cases.choices import (
+    ActionKind,
+    CaseKind,
+    CaseStatus,
+    DetentionStep,
+    FlagKind,
+    FlagStatus,
+    MeasureKind,
+    MovementKind,
+    PartyRole,
+    PenaltyKind,
+    ServiceMode,
+)
+from fengqiao.cases.models import (
+    Case,
+    CaseParty,
+    CoerciveMeasure,
+    EvidenceItem,
+    OffenceType,
+    RedLineFlag,
+    WeeklySummary,
+)
 from fengqiao.core.api import (
     ApiActorMixin,
     ScopedModelViewSet,
@@ -158,6 +178,68 @@ class CaseReviewSerializer(StrictFieldsMixin, serializers.Serializer):
     timeliness = serializers.IntegerField(min_value=0, max_value=25)
     evidence = serializers.IntegerField(min_value=0, max_value=25)
     procedure = serializers.IntegerField(min_value=0, max_value=25)
+    note = serializers.CharField(required=False, allow_blank=True)
+
+
+class CaseNoteInSerializer(CaseAtSerializer):
+    note = serializers.CharField(required=False, allow_blank=True)
+
+
+class CaseMeasureInSerializer(CaseAtSerializer):
+    kind = serializers.ChoiceField(choices=MeasureKind.choices, help_text=_("强制措施"))
+    party = serializers.IntegerField(
+        required=False, allow_null=True, help_text=_("对象(嫌疑人)编号")
+    )
+    note = serializers.CharField(required=False, allow_blank=True)
+
+
+class CaseMeasureEndSerializer(CaseAtSerializer):
+    measure = serializers.IntegerField()
+    outcome = serializers.CharField(allow_blank=True)
+
+
+class CaseMeasureStepSerializer(CaseAtSerializer):
+    measure = serializers.IntegerField()
+    step = serializers.ChoiceField(choices=DetentionStep.choices)
+
+
+class CaseItemInSerializer(CaseAtSerializer):
+    description = serializers.CharField(allow_blank=True, max_length=200)
+    quantity = serializers.CharField(required=False, max_length=40)
+    location = serializers.CharField(allow_blank=True, max_length=100)
+    seized = serializers.BooleanField(required=False, default=True)
+    owner = serializers.CharField(required=False, allow_blank=True, max_length=50)
+    handled_by = serializers.IntegerField()
+    checked_by = serializers.IntegerField()
+    measure = serializers.IntegerField(required=False, allow_null=True)
+
+
+class CaseItemMoveSerializer(CaseAtSerializer):
+    item = serializers.IntegerField()
+    kind = serializers.ChoiceField(
+        choices=[c for c in MovementKind.choices if c[0] != MovementKind.IN]
+    )
+    handled_by = serializers.IntegerField()
+    checked_by = serializers.IntegerField()
+    location = serializers.CharField(allow_blank=True, max_length=100)
+    note = serializers.CharField(required=False, allow_blank=True)
+
+
+class CasePenaltySerializer(CaseAtSerializer):
+    penalty_kind = serializers.ChoiceField(choices=PenaltyKind.choices)
+    text = serializers.CharField(allow_blank=True, max_length=200)
+    mode = serializers.ChoiceField(choices=ServiceMode.choices)
+
+
+class CaseExtensionRequestSerializer(StrictFieldsMixin, serializers.Serializer):
+    clock = serializers.IntegerField(help_text=_("时限编号(本案件或其强制措施的)"))
+    option = serializers.CharField(help_text=_("规则中的延长方式代码"))
+    reason = serializers.CharField(allow_blank=True)
+
+
+class CaseExtensionDecisionSerializer(StrictFieldsMixin, serializers.Serializer):
+    extension = serializers.IntegerField()
+    approve = serializers.BooleanField()
     note = serializers.CharField(required=False, allow_blank=True)
 
 
@@ -324,6 +406,135 @@ class CaseViewSet(ScopedModelViewSet):
         serializer = CaseReviewSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.case_review(actor=request.user, case=case, **serializer.validated_data)
+        return Response(self._out(case))
+
+    def _child(self, model, pk, case, label):
+        obj = model.objects.filter(pk=pk, case=case).first() if pk else None
+        if pk and obj is None:
+            from django.core.exceptions import ValidationError
+
+            raise ValidationError({label: [_("不属于该案件")]})
+        return obj
+
+    @_step(_("送鉴定:暂停办理期限"), CaseNoteInSerializer)
+    @action(detail=True, methods=["post"])
+    def appraisal_start(self, request, pk=None):
+        return self._run(CaseNoteInSerializer, services.appraisal_start)
+
+    @_step(_("鉴定完成:恢复办理期限"), CaseNoteInSerializer)
+    @action(detail=True, methods=["post"])
+    def appraisal_end(self, request, pk=None):
+        return self._run(CaseNoteInSerializer, services.appraisal_end)
+
+    @_step(_("采取强制措施(开始其法定时限)"), CaseMeasureInSerializer)
+    @action(detail=True, methods=["post"])
+    def measures(self, request, pk=None):
+        case = self._case()
+        serializer = CaseMeasureInSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        d = dict(serializer.validated_data)
+        d["party"] = self._child(CaseParty, d.get("party"), case, "party")
+        services.measure_start(actor=request.user, case=case, **d)
+        return Response(self._out(case))
+
+    @_step(_("刑事拘留:送看守所/通知家属"), CaseMeasureStepSerializer)
+    @action(detail=True, methods=["post"])
+    def measure_step(self, request, pk=None):
+        case = self._case()
+        serializer = CaseMeasureStepSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        d = serializer.validated_data
+        measure = self._child(CoerciveMeasure, d["measure"], case, "measure")
+        services.measure_step(actor=request.user, measure=measure, step=d["step"], at=d.get("at"))
+        return Response(self._out(case))
+
+    @_step(_("解除/变更强制措施"), CaseMeasureEndSerializer)
+    @action(detail=True, methods=["post"])
+    def measure_end(self, request, pk=None):
+        case = self._case()
+        serializer = CaseMeasureEndSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        d = serializer.validated_data
+        measure = self._child(CoerciveMeasure, d["measure"], case, "measure")
+        services.measure_end(
+            actor=request.user, measure=measure, outcome=d["outcome"], at=d.get("at")
+        )
+        return Response(self._out(case))
+
+    @_step(_("涉案物品入库(两人办理)"), CaseItemInSerializer)
+    @action(detail=True, methods=["post"])
+    def items(self, request, pk=None):
+        case = self._case()
+        serializer = CaseItemInSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        d = dict(serializer.validated_data)
+        d["measure"] = self._child(CoerciveMeasure, d.get("measure"), case, "measure")
+        d["handled_by"] = _station_user(case.station_id, d["handled_by"])
+        d["checked_by"] = _station_user(case.station_id, d["checked_by"])
+        services.item_register(actor=request.user, case=case, **d)
+        return Response(self._out(case))
+
+    @_step(_("涉案物品出库、发还、处理、移交(两人办理)"), CaseItemMoveSerializer)
+    @action(detail=True, methods=["post"])
+    def item_move(self, request, pk=None):
+        case = self._case()
+        serializer = CaseItemMoveSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        d = dict(serializer.validated_data)
+        item = self._child(EvidenceItem, d.pop("item"), case, "item")
+        d["handled_by"] = _station_user(case.station_id, d["handled_by"])
+        d["checked_by"] = _station_user(case.station_id, d["checked_by"])
+        services.item_move(actor=request.user, item=item, **d)
+        return Response(self._out(case))
+
+    @_step(_("作出处罚决定(行政案件)"), CasePenaltySerializer)
+    @action(detail=True, methods=["post"])
+    def penalty(self, request, pk=None):
+        return self._run(CasePenaltySerializer, services.penalty_decide)
+
+    @_step(_("处罚决定送达/备案"))
+    @action(detail=True, methods=["post"])
+    def penalty_serve(self, request, pk=None):
+        return self._run(CaseAtSerializer, services.penalty_serve)
+
+    @_step(_("处罚执行完毕"), CaseNoteInSerializer)
+    @action(detail=True, methods=["post"])
+    def penalty_execute(self, request, pk=None):
+        return self._run(CaseNoteInSerializer, services.penalty_execute)
+
+    @_step(_("申请延长时限(依据规则的延长方式;超过法定延长拒绝)"), CaseExtensionRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def extend(self, request, pk=None):
+        case = self._case()
+        serializer = CaseExtensionRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        d = serializer.validated_data
+        clock = next((c for c in services.case_clocks(case) if c.pk == d["clock"]), None)
+        if clock is None:
+            from django.core.exceptions import ValidationError
+
+            raise ValidationError({"clock": [_("该时限不属于本案件")]})
+        services.extension_request(
+            actor=request.user, case=case, clock=clock, option_key=d["option"], reason=d["reason"]
+        )
+        return Response(self._out(case))
+
+    @_step(
+        _("审批延长申请(规则指定的审批角色,不能审批本人的申请)"), CaseExtensionDecisionSerializer
+    )
+    @action(detail=True, methods=["post"])
+    def decide_extension(self, request, pk=None):
+        case = self.get_object()
+        serializer = CaseExtensionDecisionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        d = serializer.validated_data
+        extension = services.pending_extensions(case).filter(pk=d["extension"]).first()
+        if extension is None:
+            from django.core.exceptions import ValidationError
+
+            raise ValidationError({"extension": [_("该案件没有这份待审批的延长申请")]})
+        decide = services.extension_approve if d["approve"] else services.extension_reject
+        decide(actor=request.user, extension=extension, note=d.get("note", ""))
         return Response(self._out(case))
 
 
