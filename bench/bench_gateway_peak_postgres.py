@@ -1,7 +1,8 @@
 """gateway_peak_postgres: peak ingestion into PostgreSQL (COPY into the day partitions) — positions decoded,
 stored (committed) and acknowledged per second; target ≥ 20,000/s on this 2-core machine.
 
-Same load as gateway_peak_sqlite, on GATEWAY_BENCH_POSTGRES_URL (default
+Same load as gateway_peak_sqlite (two gateway processes sharing the port by default,
+GATEWAY_BENCH_PROCESSES), on GATEWAY_BENCH_POSTGRES_URL (default
 postgres://postgres@127.0.0.1:5432/fq_bench_gateway, created when missing).
 """
 
@@ -23,7 +24,7 @@ TARGET = 20_000.0
 DEVICES = int(os.environ.get("GATEWAY_BENCH_DEVICES", "400"))
 FRAMES = int(os.environ.get("GATEWAY_BENCH_FRAMES", "1000"))
 WINDOW = int(os.environ.get("GATEWAY_BENCH_WINDOW", "50"))
-PROCESSES = int(os.environ.get("GATEWAY_BENCH_PROCESSES", "1"))
+PROCESSES = int(os.environ.get("GATEWAY_BENCH_PROCESSES", "2"))
 
 
 def prepare(url: str) -> None:

@@ -1,7 +1,8 @@
 """gateway_peak_sqlite: peak ingestion into SQLite — positions decoded, stored (committed) and acknowledged
 per second; target ≥ 20,000/s on this 2-core machine.
 
-Starts `fengqiao gateway serve` on its own SQLite database (GATEWAY_BENCH_SQLITE_URL, default
+Starts `fengqiao gateway serve` (two processes sharing the port with SO_REUSEPORT, one per core;
+GATEWAY_BENCH_PROCESSES) on its own SQLite database (GATEWAY_BENCH_SQLITE_URL, default
 var/bench-gateway.db), then 400 simulated GT06 devices each send 1,000 positions in windows of 50 packed
 frames, waiting for the acknowledgements of a window before the next. Afterwards the stored rows are
 counted: every acknowledged position must be in the table. Flood limits are raised for the run (a peak
