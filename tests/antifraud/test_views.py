@@ -168,12 +168,34 @@ def test_feedback_export(alice_client, bob, login, warning_a):
     assert rows[1][4] == "139****1111"
 
 
-def test_my_queue_and_work_queue(bob_client, bob, warning_a):
-    from fengqiao.core.workqueue import items_for
+def test_my_queue_and_work_queue(bob_client, bob, command, warning_a, station, shua_dan):
+    from fengqiao.core import workqueue
+
+    def items_for(
+        user, now
+    ):  # the queue's own items (notifications are listed by their provider too)
+        return [i for i in workqueue.items_for(user, now) if i.kind in ("clock", "fraud_warning")]
 
     assert warning_a.reference in bob_client.get(reverse("antifraud:my_queue")).content.decode()
-    items = [i for i in items_for(bob, NOW) if i.kind == "fraud_warning"]
-    assert items and items[0].due_at == warning_a.contact_due_at
+    # before contact: the contact clock is the queue item (once), due at the deadline
+    items = [i for i in items_for(bob, NOW) if warning_a.reference in i.title]
+    assert (
+        len(items) == 1 and items[0].kind == "clock" and items[0].due_at == warning_a.contact_due_at
+    )
+    services.attempt_record(actor=bob, warning=warning_a, method="phone", result="x")
+    items = [i for i in items_for(bob, NOW) if warning_a.reference in i.title]
+    assert len(items) == 1 and items[0].kind == "fraud_warning" and "待办结" in items[0].title
+    lost = services.warning_receive(
+        actor=None,
+        station=station,
+        fraud_type=shua_dan,
+        name="外地人",
+        phone="13700009999",
+        risk_level="high",
+        received_at=NOW,
+    )
+    items = [i for i in items_for(command, NOW) if lost.reference in i.title]
+    assert len(items) == 1 and "待分派" in items[0].title and items[0].level == "orange"
 
 
 def _case(station, fraud_type, day, loss, **kw):

@@ -146,30 +146,52 @@ def overdue_q(now):
 
 
 def my_warnings_items(user, now):
-    """Work queue: the open warnings assigned to me, due at the contact deadline until first contact."""
+    """Work queue. Before first contact a warning's contact clock is already in the queue (the core
+    `clock` provider: assignee, due time, colour), so this lists what the clocks do not:
+    - my warnings contacted but not closed yet (待办结: record the outcome);
+    - for the command room, duty desk and leaders: the station's warnings nobody is assigned to
+      (待分派), due at their contact deadline."""
+    from fengqiao.antifraud.models import DESK_ROLES
     from fengqiao.core.workqueue import WorkItem
 
-    warnings = (
-        Warning.objects.visible_to(user).open().filter(officer=user).select_related("fraud_type")
-    )
     items = []
-    for w in warnings[:200]:
-        due = w.contact_due_at if w.first_contact_at is None else None
-        if due is not None and due <= now:
-            level = "red"
-        elif w.risk_level == "high" and w.first_contact_at is None:
-            level = "orange"
-        else:
-            level = ""
+    to_close, to_assign = gettext("待办结"), gettext("待分派")
+    mine = (
+        Warning.objects.visible_to(user)
+        .open()
+        .filter(officer=user, first_contact_at__isnull=False)
+        .select_related("fraud_type")
+        .order_by("received_at")
+    )
+    for w in mine[:200]:
         items.append(
             WorkItem(
-                title=f"{w.reference} {w.get_risk_level_display()}·{w.fraud_type} {w.name}",
+                title=f"{w.reference} {w.name} · {to_close}",
                 url=reverse("antifraud:warning_detail", args=[w.pk]),
-                due_at=due,
-                level=level,
+                due_at=None,
                 kind="fraud_warning",
                 kind_label=gettext("反诈预警"),
                 object=w,
             )
         )
+    if user.is_superuser or user.role in DESK_ROLES:
+        waiting = (
+            Warning.objects.visible_to(user)
+            .filter(status="unassigned")
+            .select_related("fraud_type")
+            .order_by("contact_due_at")
+        )
+        for w in waiting[:200]:
+            overdue = w.contact_due_at is not None and w.contact_due_at <= now
+            items.append(
+                WorkItem(
+                    title=f"{w.reference} {w.get_risk_level_display()}·{w.fraud_type} {w.name} · {to_assign}",
+                    url=reverse("antifraud:warning_detail", args=[w.pk]),
+                    due_at=w.contact_due_at,
+                    level="red" if overdue else ("orange" if w.risk_level == "high" else ""),
+                    kind="fraud_warning",
+                    kind_label=gettext("反诈预警"),
+                    object=w,
+                )
+            )
     return items
