@@ -372,3 +372,33 @@ def test_figures_by_year(alice, charlie, as_user, vehicle):
     row = figures_by_year(alice)[-1]
     assert (row["installed_motorcycle"], row["thefts"], row["recovered_motorcycle"]) == (1, 1, 1)
     assert f'id="year-{year}"' not in charlie_client.get(url("figures")).content.decode()
+
+
+def test_policy_form_with_payout_table_and_bad_rows(alice_client, vehicle):
+    data = {
+        "insurer": "人保财险",
+        "number": "P-9",
+        "starts_on": "2026-01-01",
+        "ends_on": "2026-12-31",
+        "recovery_days": "60",
+        "row-0-age": "0",
+        "row-0-amount": "1500",
+        "row-1-age": "2",
+        "row-1-amount": "1000",
+    }
+    alice_client.post(url("policy_create", vehicle.pk), data)
+    policy = vehicle.policies.get()
+    assert [(r.min_age_years, int(r.amount)) for r in policy.payouts.all()] == [
+        (0, 1500),
+        (2, 1000),
+    ]
+    response = alice_client.post(
+        url("policy_create", vehicle.pk), {**data, "row-1-amount": "lots"}, follow=True
+    )
+    assert "赔付金额须为数字" in response.content.decode()
+    assert vehicle.policies.count() == 1
+
+
+def test_detail_offers_the_policy_form_with_table_rows(alice_client, vehicle):
+    page = alice_client.get(url("vehicle_detail", vehicle.pk)).content.decode()
+    assert 'name="row-4-amount"' in page

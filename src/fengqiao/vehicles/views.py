@@ -5,6 +5,7 @@ the install desk and the yearly figures. Maps get their data from JSON endpoints
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.contrib import messages
@@ -45,6 +46,7 @@ from fengqiao.vehicles.models import (
 )
 
 PAGE_SIZE = 50
+POLICY_ROWS = 5
 LIVE_LIMIT = 5000
 
 
@@ -171,6 +173,7 @@ def vehicle_detail(request, pk):
             "start": f"{today:%Y-%m-%d}T00:00",
             "end": f"{today:%Y-%m-%d}T23:59",
             "max_speed": conf.get("VEHICLES_COMMAND_MAX_SPEED_KMH"),
+            "policy_rows": range(POLICY_ROWS),
             **_map_context(),
         },
     )
@@ -231,6 +234,51 @@ def vehicle_command_view(request, pk):
             reason=request.POST.get("reason", ""),
         )
         messages.success(request, _("指令已排队,设备在线时下发"))
+    except PermissionDenied as exc:
+        return _forbidden(request, str(exc))
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    return redirect(vehicle)
+
+
+@login_required
+@require_POST
+def policy_create_view(request, pk):
+    """保险单 with its payout table (rows: from N full years of age, amount in yuan)."""
+    vehicle = _acting(request, pk)
+    post = request.POST
+    try:
+        try:
+            starts_on = dt.date.fromisoformat(post.get("starts_on", ""))
+            ends_on = dt.date.fromisoformat(post.get("ends_on", ""))
+        except ValueError:
+            raise ValidationError(_("请填写起保和终保日期")) from None
+        table = []
+        for i in range(POLICY_ROWS):
+            age, amount = (
+                post.get(f"row-{i}-age", "").strip(),
+                post.get(f"row-{i}-amount", "").strip(),
+            )
+            if not age and not amount:
+                continue
+            if not age.isdigit():
+                raise ValidationError(_("车龄须为整数"))
+            try:
+                table.append((int(age), Decimal(amount)))
+            except InvalidOperation:
+                raise ValidationError(_("赔付金额须为数字")) from None
+        days = post.get("recovery_days", "90")
+        services.policy_create(
+            actor=request.user,
+            vehicle=vehicle,
+            insurer=post.get("insurer", ""),
+            number=post.get("number", ""),
+            starts_on=starts_on,
+            ends_on=ends_on,
+            recovery_days=int(days) if days.isdigit() else 0,
+            table=table,
+        )
+        messages.success(request, _("保险单已登记"))
     except PermissionDenied as exc:
         return _forbidden(request, str(exc))
     except ValidationError as exc:
