@@ -25,6 +25,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from fengqiao.antifraud.choices import Outcome, WarningStatus
 from fengqiao.antifraud.models import FraudCase, FraudType, Warning
@@ -275,4 +276,12 @@ def chart_data(figures: dict) -> dict:
             {"name": r["name"], "value": r["cases"]} for r in figures["type_rows"] if r["cases"]
         ],
         "year": figures["year"],
+        "labels": {
+            "cases": gettext("发案"),
+            "loss": gettext("案损(万元)"),
+            "warnings": gettext("预警"),
+            "unit_cases": gettext("起"),
+            "unit_wan": gettext("万元"),
+            "months": [gettext("%(m)s月") % {"m": m} for m in range(1, 13)],
+        },
     }

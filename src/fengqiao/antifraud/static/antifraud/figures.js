@@ -6,17 +6,18 @@
     var source = document.getElementById("fraud-figures-data");
     if (!source || typeof echarts === "undefined") { return; }
     var d = JSON.parse(source.textContent);
+    var t = d.labels;
     var el;
     el = document.querySelector('[data-chart="years"]');
     if (el) {
       echarts.init(el).setOption({
         tooltip: { trigger: "axis" },
-        legend: { data: ["发案", "案损(万元)"] },
+        legend: { data: [t.cases, t.loss] },
         xAxis: { type: "category", data: d.years },
-        yAxis: [{ type: "value", name: "起" }, { type: "value", name: "万元" }],
+        yAxis: [{ type: "value", name: t.unit_cases }, { type: "value", name: t.unit_wan }],
         series: [
-          { name: "发案", type: "bar", data: d.cases },
-          { name: "案损(万元)", type: "line", yAxisIndex: 1, data: d.loss }
+          { name: t.cases, type: "bar", data: d.cases },
+          { name: t.loss, type: "line", yAxisIndex: 1, data: d.loss }
         ]
       });
       el.setAttribute("data-drawn", "1");
@@ -25,13 +26,13 @@
     if (el) {
       echarts.init(el).setOption({
         tooltip: { trigger: "axis" },
-        legend: { data: [String(d.year), String(d.year - 1), "预警"] },
-        xAxis: { type: "category", data: d.months.map(function (m) { return m + "月"; }) },
+        legend: { data: [String(d.year), String(d.year - 1), t.warnings] },
+        xAxis: { type: "category", data: t.months },
         yAxis: { type: "value" },
         series: [
           { name: String(d.year), type: "bar", data: d.month_cases },
           { name: String(d.year - 1), type: "bar", data: d.month_cases_previous },
-          { name: "预警", type: "line", data: d.month_warnings }
+          { name: t.warnings, type: "line", data: d.month_warnings }
         ]
       });
       el.setAttribute("data-drawn", "1");

@@ -10,7 +10,7 @@
     title.textContent = p.name;
     box.appendChild(title);
     var info = document.createElement("div");
-    info.textContent = p.date + " · " + p.kind + " · " + p.audience + " 人";
+    info.textContent = p.date + " · " + p.kind + " · " + p.audience + " " + (document.querySelector("[data-publicity-map]").getAttribute("data-people-label") || "");
     box.appendChild(info);
     return box;
   }
