@@ -37,6 +37,16 @@ def case_defaults(request):
     ).load_defaults(apps)
 
 
+@pytest.fixture(autouse=True)
+def _chinese():
+    """A page test in English leaves its language active in the thread; every test starts in Chinese."""
+    from django.utils import translation
+
+    translation.activate("zh-hans")
+    yield
+    translation.activate("zh-hans")
+
+
 @pytest.fixture
 def travel():
     """travel(moment): freeze the clock there (and move it on later in the same test)."""

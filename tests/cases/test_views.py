@@ -252,3 +252,27 @@ def test_english_page_and_refusal(case, client, login, officer):
     assert "Time limits" in page and "Legal basis" in page
     response = client.post(reverse("cases:case_action", args=[case.pk, "close"]), {"summary": ""})
     assert response.status_code == 400 and "cannot close" in response.content.decode().lower()
+
+
+def test_refusal_to_file_then_notice_served_through_the_page(
+    travel, open_case, client, login, officer, alice
+):
+    travel(at(2026, 3, 2, 10, 0))
+    case = open_case(kind="criminal")
+    login(client, officer)
+    client.post(reverse("cases:case_action", args=[case.pk, "refuse"]), {"reason": "不构成犯罪"})
+    page = client.get(reverse("cases:room")).content.decode()
+    assert case.reference in page and "不予立案通知书送达" in page
+    page = client.get(case.get_absolute_url()).content.decode()
+    assert "不予立案通知书已送达" in page and 'id="work-form"' not in page
+    assert (
+        client.post(reverse("cases:case_action", args=[case.pk, "serve_notice"])).status_code == 302
+    )
+    assert (
+        client.post(
+            reverse("cases:case_action", args=[case.pk, "close"]), {"summary": "不予立案"}
+        ).status_code
+        == 302
+    )
+    case.refresh_from_db()
+    assert case.status == "closed"

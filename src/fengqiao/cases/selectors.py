@@ -269,7 +269,10 @@ def board(
     user, now: dt.datetime, *, kind: str = "", level: str = "", mine: bool = False
 ) -> list[BoardRow]:
     """Every open case the user can see, with its unfinished clocks (and its measures'), warnings and open flags."""
-    queryset = Case.objects.visible_to(user).filter(status__in=OPEN_STATUSES)
+    # open cases, and refusals to file whose notice is not served yet (their 3-day clock runs)
+    queryset = Case.objects.visible_to(user).filter(
+        Q(status__in=OPEN_STATUSES) | Q(status=CaseStatus.NOT_FILED, notice_served_at__isnull=True)
+    )
     if mine:
         queryset = queryset.filter(Q(lead_officer=user) | Q(second_officer=user))
     if kind:

@@ -1284,7 +1284,12 @@ def weekly_generate(*, actor=None, station, monday: dt.date):
         raise ValidationError(_("周汇总须从周一开始"))
     if monday > timezone.localdate():
         raise ValidationError(_("不能生成未来一周的汇总"))
-    data = weekly_figures(station, monday)
+    from django.utils import translation
+
+    with translation.override(
+        "zh-hans"
+    ):  # stored figures and the documents made from them are in Chinese
+        data = weekly_figures(station, monday)
     summary, _created = WeeklySummary.objects.update_or_create(
         station=station,
         week_start=monday,

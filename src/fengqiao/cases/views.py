@@ -267,7 +267,8 @@ def _detail_context(request, case, **extra):
     ).order_by("full_name")
     context = {
         "case": case,
-        "can_act": can_act and case.is_open,
+        "can_act": can_act and case.status != CaseStatus.CLOSED,
+        "can_work": can_act and case.is_open,
         "can_edit": can_act,
         "can_review": has_role(user, CASE_ROOM_ROLES)
         and case.status == CaseStatus.CLOSED
