@@ -135,3 +135,40 @@ def test_screening_pages(points, bob_client, alice, login, community_a):
             reverse("disputes:screening_week"), {"community": community_a.pk}
         ).content.decode()
     )
+
+
+def test_a_reported_call_leads_to_a_dispute_linked_to_it(
+    points, bob, bob_client, neighbour_type, community_a
+):
+    call = services.screening_record(
+        actor=bob, point=points[0], answer="reported", note="两户因停车位争吵"
+    )
+    html = bob_client.get(reverse("disputes:screening_today")).content.decode()
+    assert f"screening={call.pk}" in html
+    form = bob_client.get(
+        reverse("disputes:dispute_create"),
+        {
+            "source": "screening",
+            "community": community_a.pk,
+            "narrative": call.note,
+            "screening": call.pk,
+        },
+    ).content.decode()
+    assert "两户因停车位争吵" in form and f'name="screening" value="{call.pk}"' in form
+    response = bob_client.post(
+        reverse("disputes:dispute_create"),
+        {
+            "dispute_type": neighbour_type.pk,
+            "source": "screening",
+            "narrative": call.note,
+            "community": community_a.pk,
+            "party-0-name": "张三",
+            "screening": call.pk,
+        },
+    )
+    call.refresh_from_db()
+    assert (
+        response.status_code == 302
+        and call.dispute is not None
+        and call.dispute.source == "screening"
+    )

@@ -166,7 +166,9 @@ def todays_call_list(user, day: dt.date, community=None, mine_only=False) -> lis
     points = list(points.order_by("community__name", "name"))
     calls = {
         c.point_id: c
-        for c in ScreeningCall.objects.filter(point__in=points, day=day).select_related("officer")
+        for c in ScreeningCall.objects.filter(point__in=points, day=day).select_related(
+            "officer", "dispute"
+        )
     }
     return [{"point": p, "call": calls.get(p.pk)} for p in points]
 

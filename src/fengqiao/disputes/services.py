@@ -869,6 +869,15 @@ def screening_record(*, actor, point, answer, note="", day: dt.date | None = Non
     return call
 
 
+def screening_link_dispute(*, actor, call_id: int, dispute) -> None:
+    """The dispute registered from a screening call's report is recorded on the call (same station)."""
+    from fengqiao.disputes.models import ScreeningCall
+
+    ScreeningCall.objects.filter(
+        pk=call_id, station_id=dispute.station_id, dispute__isnull=True
+    ).update(dispute=dispute)
+
+
 def screening_flag_missed(*, day: dt.date, station=None) -> int:
     """End of day: every active liaison point with no call that day gets a `missed` row. Idempotent."""
     from fengqiao.disputes.choices import CallAnswer

@@ -166,7 +166,8 @@ def dispute_create(request):
         "roles": PartyRole.choices,
         "party_rows": range(PARTY_ROWS),
         "levels": Level.choices,
-        "post": request.POST,
+        # a GET may prefill (e.g. from a screening call that reported something)
+        "post": request.POST if request.method == "POST" else request.GET,
     }
     if request.method == "POST":
         post = request.POST
@@ -201,6 +202,10 @@ def dispute_create(request):
         except ValidationError as exc:
             context["error"] = _error_text(exc)
             return render(request, "disputes/form.html", context, status=400)
+        if post.get("screening", "").isdigit():
+            services.screening_link_dispute(
+                actor=user, call_id=int(post["screening"]), dispute=dispute
+            )
         messages.success(request, _("纠纷已登记:%(ref)s") % {"ref": dispute.reference})
         return redirect(dispute)
     return render(request, "disputes/form.html", context)
