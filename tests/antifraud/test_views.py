@@ -162,10 +162,14 @@ def test_feedback_export(alice_client, bob, login, warning_a):
     rows = list(sheet.values)
     assert rows[0][0] == "预警编号" and rows[1][0] == warning_a.reference
     assert rows[1][4] == "13900001111" and rows[1][17] == "劝阻成功" and rows[1][18] == 800
+    assert PersonalDataAccess.objects.filter(
+        object_id=warning_a.pk, channel="export", user__username="alice"
+    ).exists()
     bob_client = login(alice_client, bob)
     response = bob_client.get(reverse("antifraud:warning_list"), {"export": "xlsx"})
     rows = list(load_workbook(io.BytesIO(b"".join(response.streaming_content))).active.values)
     assert rows[1][4] == "139****1111"
+    assert not PersonalDataAccess.objects.filter(channel="export", user=bob).exists()
 
 
 def test_my_queue_and_work_queue(bob_client, bob, command, warning_a, station, shua_dan):
@@ -351,3 +355,12 @@ def test_pages_answer(alice_client, name):
 
 def test_pages_need_login(client):
     assert client.get(reverse("antifraud:warning_list")).status_code == 302
+
+
+def test_defrauded_falls_back_to_the_criminal_category(bob, warning_a):
+    from fengqiao.incidents.models import IncidentCategory
+
+    IncidentCategory.objects.filter(name="诈骗").update(active=False)
+    services.attempt_record(actor=bob, warning=warning_a, method="phone", result="已转账")
+    services.warning_close(actor=bob, warning=warning_a, outcome="defrauded", loss="100")
+    assert FraudCase.objects.get().incident.category.name == "刑事"

@@ -153,7 +153,9 @@ def _export(request, queryset):
     sheet = workbook.create_sheet("预警处置反馈")
     sheet.append(EXPORT_HEADERS)
     queryset = queryset.select_related("merged_into", "fraud_case").prefetch_related("attempts")
+    exported = []
     for w in queryset.order_by("-received_at", "-pk").iterator(chunk_size=2000):
+        exported.append((w.pk, w.station_id, w.reference))
         attempts = list(w.attempts.all())
         on_time = (
             ""
@@ -187,6 +189,8 @@ def _export(request, queryset):
                 w.merged_into.reference if w.merged_into_id else "",
             ]
         )
+    if not masked and exported:
+        _record_unmasked_export(request, exported)
     output = tempfile.TemporaryFile()
     workbook.save(output)
     output.seek(0)
@@ -194,6 +198,35 @@ def _export(request, queryset):
         output,
         as_attachment=True,
         filename=f"反诈预警处置反馈_{timezone.localtime():%Y%m%d_%H%M}.xlsx",
+    )
+
+
+def _record_unmasked_export(request, exported) -> None:
+    """Each warning whose phone and ID number left the system unmasked is recorded (channel "export")."""
+    from fengqiao.core import context as core_context
+    from fengqiao.core.models import PersonalDataAccess
+
+    current = core_context.current()
+    content_type = ContentType.objects.get_for_model(Warning)
+    now = timezone.now()
+    PersonalDataAccess.objects.bulk_create(
+        (
+            PersonalDataAccess(
+                time=now,
+                user=request.user,
+                user_name=request.user.display_name,
+                station_id=station_id,
+                content_type=content_type,
+                object_id=pk,
+                object_repr=reference,
+                fields=["name", "phone", "id_number"],
+                purpose="导出反诈预警处置反馈",
+                channel="export",
+                request_id=current.request_id if current else "",
+            )
+            for pk, station_id, reference in exported
+        ),
+        batch_size=2000,
     )
 
 
