@@ -402,3 +402,15 @@ def test_policy_form_with_payout_table_and_bad_rows(alice_client, vehicle):
 def test_detail_offers_the_policy_form_with_table_rows(alice_client, vehicle):
     page = alice_client.get(url("vehicle_detail", vehicle.pk)).content.decode()
     assert 'name="row-4-amount"' in page
+
+
+def test_open_alarms_are_in_the_command_rooms_work_queue(commander, bob, charlie, vehicle):
+    from fengqiao.core.workqueue import items_for
+
+    alarm = alarm_of(vehicle, kind=AlarmKind.POWER_CUT)
+    mine = [i for i in items_for(commander, timezone.now()) if i.kind == "vehicle_alarm"]
+    assert [i.object.pk for i in mine] == [alarm.pk] and mine[0].level == "red"
+    assert not [i for i in items_for(bob, timezone.now()) if i.kind == "vehicle_alarm"]
+    assert not [i for i in items_for(charlie, timezone.now()) if i.kind == "vehicle_alarm"]
+    services.alarm_acknowledge(actor=commander, alarm=alarm)
+    assert not [i for i in items_for(commander, timezone.now()) if i.kind == "vehicle_alarm"]

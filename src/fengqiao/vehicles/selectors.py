@@ -163,3 +163,37 @@ def fleet_counts(user) -> dict[str, int]:
         counts[row["kind"]] = row["n"]
     counts["total"] = sum(counts.values())
     return counts
+
+
+WORK_QUEUE_ALARMS = 30
+
+
+def my_open_alarms(user, now: dt.datetime):
+    """Work queue (指挥室, 值班民警, 所领导): the station's alarms not yet acknowledged, oldest first, red
+    for those that may be a theft in progress. Community officers see them on the alarm page."""
+    from django.utils.translation import gettext as _
+
+    from fengqiao.core.workqueue import WorkItem
+    from fengqiao.vehicles.choices import AlarmStatus
+    from fengqiao.vehicles.models import STATION_ROLES, Alarm
+
+    if not (user.is_authenticated and user.role in STATION_ROLES):
+        return []
+    alarms = (
+        Alarm.objects.visible_to(user)
+        .filter(status=AlarmStatus.OPEN)
+        .select_related("vehicle")
+        .order_by("at")
+    )[:WORK_QUEUE_ALARMS]
+    return [
+        WorkItem(
+            title=f"{a.vehicle.plate} {a.get_kind_display()}",
+            url=a.get_absolute_url(),
+            due_at=a.at,
+            level="red" if a.kind in rules.COMMAND_ROOM_KINDS else "orange",
+            kind="vehicle_alarm",
+            kind_label=_("车辆告警"),
+            object=a,
+        )
+        for a in alarms
+    ]
