@@ -140,3 +140,12 @@ def test_officer_of_other_community_cannot_change_level(bob, alice, register, co
 def test_other_station_cannot_register_in_my_community(charlie, register):
     with pytest.raises((PermissionDenied, ValidationError)):
         register(charlie)
+
+
+def test_each_station_counts_its_own_jf_numbers(bob, register, other_station, neighbour_type):
+    from tests.factories import CommunityFactory
+
+    leader = UserFactory(username="qx_leader", role=Role.STATION_LEADER, station=other_station)
+    first = register(bob)
+    second = register(leader, community=CommunityFactory(station=other_station))
+    assert first.reference == second.reference and first.station_id != second.station_id

@@ -104,7 +104,7 @@ class Dispute(ChangeLogged):
         related_name="disputes",
         verbose_name=_("社区/村"),
     )
-    reference = models.CharField(_("纠纷编号"), max_length=30, unique=True)
+    reference = models.CharField(_("纠纷编号"), max_length=30)  # numbered per station
     dispute_type = models.ForeignKey(
         DisputeType, on_delete=models.PROTECT, related_name="disputes", verbose_name=_("纠纷类型")
     )
@@ -185,6 +185,9 @@ class Dispute(ChangeLogged):
             models.Index(fields=["station", "registered_at"], name="dispute_station_reg_idx"),
             models.Index(fields=["station", "closed_at"], name="dispute_station_closed_idx"),
             models.Index(fields=["station", "settled_at"], name="dispute_station_settled_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["station", "reference"], name="dispute_reference_unique_in_station"),
         ]
 
     def __str__(self):
