@@ -21,10 +21,12 @@ OWNER_MATCH_LIMIT = 2000
 
 
 def vehicle_search(queryset, text: str):
-    """Plate (any part), tracker IMEI/terminal number (any part), frame number, or the owner by name,
-    pinyin initials, phone, ID number or their tails (the registry's indexed person search).
+    """Plate (any part), tracker number (whole, or any part of up to 9 digits), frame number, or the
+    owner by name, pinyin initials, phone, ID number or their tails (the registry's indexed search).
 
-    The owners are looked up first (a short id list), so the vehicle query never ORs across a join."""
+    Owners are looked up first (a short id list), so the vehicle query never ORs across a join; a name
+    (no latin letters or digits) or a whole phone, ID or tracker number reads indexes only, and only a
+    plate fragment or a short number scans the station's plates."""
     from fengqiao.registry.models import Person
     from fengqiao.registry.selectors import person_search
 
@@ -32,13 +34,27 @@ def vehicle_search(queryset, text: str):
     if not text:
         return queryset
     compact = re.sub(r"\s+", "", text).upper()
-    q = Q(plate__contains=compact)
-    if compact.isdigit():
-        q |= Q(imei__contains=compact)
-    elif len(compact) >= 8 and compact.isalnum():
-        q |= Q(frame_number=compact)
-    owners = list(
-        person_search(Person.objects.all(), text).values_list("pk", flat=True)[:OWNER_MATCH_LIMIT]
+    has_ascii = bool(re.search(r"[0-9A-Z]", compact))
+    q = Q(pk__in=[])
+    if compact.isdigit() and len(compact) >= 10:
+        q |= Q(imei=compact)
+    elif compact.isdigit():
+        q |= Q(imei__contains=compact) | Q(plate__contains=compact)
+    elif has_ascii:
+        q |= Q(plate__contains=compact)
+        if len(compact) >= 8 and compact.isalnum():
+            q |= Q(frame_number=compact)
+    plate_like = (
+        has_ascii and not compact.isdigit() and not compact.isalpha()
+    )  # no owner has such a name
+    owners = (
+        []
+        if plate_like
+        else list(
+            person_search(Person.objects.all(), text).values_list("pk", flat=True)[
+                :OWNER_MATCH_LIMIT
+            ]
+        )
     )
     if owners:
         q |= Q(owner_id__in=owners)

@@ -122,7 +122,8 @@ def vehicle_list(request):
             "kinds": VehicleKind.choices,
             "statuses": VehicleStatus.choices,
             "communities": Community.objects.visible_to(request.user),
-            "counts": selectors.fleet_counts(request.user),
+            # the fleet by type (a count over the whole station) on the landing page only, not on each search
+            "counts": None if params else selectors.fleet_counts(request.user),
         },
     )
 
