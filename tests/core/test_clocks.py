@@ -223,6 +223,18 @@ def test_approval_by_someone_without_the_approver_role_is_refused(ps_clock, offi
     assert ps_clock.due_at == end_of(2026, 8, 31)
 
 
+def test_the_requester_cannot_approve_their_own_extension(ps_clock, bureau_head):
+    ext = clock_request_extension(
+        actor=bureau_head, clock=ps_clock, option_key="complex", reason="需补充调查"
+    )
+    with pytest.raises(PermissionDenied, match="自己提出"):
+        clock_approve_extension(actor=bureau_head, extension=ext)
+    ext.refresh_from_db()
+    ps_clock.refresh_from_db()
+    assert ext.decision == ExtensionDecision.PENDING
+    assert ps_clock.due_at == end_of(2026, 8, 31)
+
+
 def test_extension_longer_than_the_rule_allows_is_refused(ps_clock, officer):
     with pytest.raises(ValidationError, match="超过"):
         clock_request_extension(

@@ -510,6 +510,8 @@ def _require_approver(actor, extension: ClockExtension) -> dict:
     roles = option.get("approver_roles") or []
     if actor is None or not actor.is_authenticated:
         raise PermissionDenied(_("审批延长必须由有审批权限的人员进行"))
+    if extension.requested_by_id is not None and extension.requested_by_id == actor.pk:
+        raise PermissionDenied(_("不能审批自己提出的延长申请,请由其他有审批权限的人员审批"))
     if not actor.is_superuser and actor.role not in roles:
         raise PermissionDenied(
             _("您没有审批“%(label)s”的权限(需要:%(roles)s)")
