@@ -30,6 +30,28 @@ SIM_PROCESSES = int(os.environ.get("GATEWAY_HOLD_SIM_PROCESSES", str(max(1, -(-D
 TARGET_P99_MS = 100.0
 
 
+def register_fleet(url: str) -> None:
+    """The station's trackers are registered at the install desk before they report: create the
+    simulated fleet's devices (active) once, so logging in is a look-up, as in service."""
+    import subprocess
+
+    from fengqiao.gateway.simulate import identifier
+
+    env = dict(os.environ, DATABASE_URL=url, DJANGO_SETTINGS_MODULE="fengqiao.settings")
+    code = (
+        "import sys, django; django.setup();"
+        "from fengqiao.tracking.models import Device;"
+        "ids = sys.stdin.read().split();"
+        "have = set(Device.objects.filter(identifier__in=ids).values_list('identifier', flat=True));"
+        "Device.objects.bulk_create([Device(identifier=i, protocol='gt06', status='active') for i in ids if i not in have], batch_size=5000);"
+        "Device.objects.filter(identifier__in=ids).update(last_fix_at=None, latitude=None, longitude=None)"
+    )
+    ids = "\n".join(identifier("gt06", i, 0) for i in range(DEVICES))
+    subprocess.run(
+        [sys.executable, "-c", code], env=env, input=ids, text=True, check=True, cwd=ROOT
+    )  # noqa: S603
+
+
 def main() -> None:
     from bench_gateway_peak_postgres import prepare, stored
     from common import report
@@ -44,7 +66,8 @@ def main() -> None:
         f"{SIM_PROCESSES} simulator processes; database {url.split('@')[-1]}",
         flush=True,
     )
-    prepare(url)
+    prepare(url, keep_devices=True)
+    register_fleet(url)
     gateways = loadgen.start_gateways(
         url,
         processes=PROCESSES,

@@ -27,8 +27,9 @@ WINDOW = int(os.environ.get("GATEWAY_BENCH_WINDOW", "50"))
 PROCESSES = int(os.environ.get("GATEWAY_BENCH_PROCESSES", "2"))
 
 
-def prepare(url: str) -> None:
-    """Migrate the bench database and empty the tracker tables (devices log in fresh as pending)."""
+def prepare(url: str, *, keep_devices: bool = False) -> None:
+    """Migrate the bench database and empty the tracker tables (devices log in fresh as pending,
+    unless `keep_devices`)."""
     from run import ensure_postgres_database
 
     ensure_postgres_database(url)
@@ -41,7 +42,7 @@ def prepare(url: str) -> None:
         "from django.db import connection;"
         "c = connection.cursor();"
         "c.execute('TRUNCATE tracking_position' if connection.vendor == 'postgresql' else 'DELETE FROM tracking_position');"
-        "Device.objects.all().delete()"
+        + ("" if keep_devices else "Device.objects.all().delete()")
     )
     subprocess.run([sys.executable, "-c", code], env=env, check=True, cwd=ROOT)  # noqa: S603
 

@@ -243,3 +243,11 @@ def test_fast_crc_matches_the_bitwise_definition(data):
     from fengqiao.gateway.crc import crc16_x25_reference
 
     assert crc16_x25(data) == crc16_x25_reference(data)
+
+
+def test_alarm_frame_without_an_alarm_is_a_plain_position():
+    fix = Fix(time=dt.datetime(2026, 11, 28, tzinfo=dt.UTC), latitude=29.2, longitude=103.9)
+    (message,) = gt06.Gt06Decoder().feed(gt06.alarm_frame(fix, 5, alarm=0x00, terminal_info=0x46))
+    assert message.type == "position"
+    assert message.fixes[0].alarms == []
+    assert message.ack == gt06.ack(gt06.ALARM_2, 5)

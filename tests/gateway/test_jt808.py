@@ -183,7 +183,9 @@ def test_subpackage_is_acknowledged_and_ignored():
     phone = jt808.phone_bcd("13800138000")
     frame = bytearray(jt808.encode(0x0801, b"\x00\x02\x00\x01" + b"JPEG", phone=phone, serial=5))
     payload = bytearray(jt808.unescape(bytes(frame[1:-1])))
-    payload[2] |= 0x20  # sub-package flag: the 4 bytes after the serial are the package count and index
+    payload[2] |= (
+        0x20  # sub-package flag: the 4 bytes after the serial are the package count and index
+    )
     payload[3] = 4  # and the body length counts only the body after them
     payload[-1] = jt808.checksum(bytes(payload[:-1]))
     (message,) = jt808.Jt808Decoder().feed(b"\x7e" + jt808.escape(bytes(payload)) + b"\x7e")

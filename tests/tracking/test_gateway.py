@@ -321,3 +321,19 @@ def test_many_devices_concurrently(running_gateway):
         t.join(30)
     assert not errors
     assert Position.objects.count() == 150
+
+
+def test_alarm_at_the_time_of_a_stored_position_is_kept(running_gateway):
+    sock = running_gateway.connect("gt06")
+    fix = now_fix()
+    sock.sendall(
+        gt06.login_frame(IMEI, 1)
+        + gt06.position_frame(fix, 2)
+        + gt06.alarm_frame(fix, 3, alarm=0x02)
+    )
+    assert len(recv_exact(sock, 30)) == 30
+    assert Position.objects.count() == 1
+    alarm = DeviceAlarm.objects.get()
+    assert alarm.kind == "power_cut"
+    assert alarm.at == fix.time
+    sock.close()

@@ -162,7 +162,7 @@ def decode_frame(
             fix.attributes["ignition"] = bool(content[26])
             fix.buffered = content[28] == 0x01
         if protocol in _ALARM_TYPES:
-            message.type = "alarm"
+            # Some firmware sends these as plain status reports (alarm byte 0): an alarm only if one is set.
             lbs = content[18] if len(content) > 18 else 0
             index = 18 + max(lbs, 1)
             if len(content) >= index + 5:
@@ -171,8 +171,8 @@ def decode_frame(
                 fix.attributes["signal"] = content[index + 2]
                 fix.alarms.extend(_alarm_byte(content[index + 3]))
                 fix.alarms[:] = list(dict.fromkeys(fix.alarms))
-            if not fix.alarms:
-                fix.alarms.append("other")
+            if fix.alarms:
+                message.type = "alarm"
         message.fixes.append(fix)
     elif protocol == STATUS:
         if len(content) < 3:

@@ -286,6 +286,11 @@ class TrackerSession(asyncio.Protocol):
                 verdict = filters.judge(fix, device.track, now)
                 if not verdict.store:
                     gw.stats.inc("duplicates")
+                    if fix.alarms:  # an alarm frame repeating a position's time: keep the alarm
+                        records.append(
+                            (device.pk, device.identifier, fix.time, now, None, None, 0.0, 0.0, False, False,
+                             True, {}, fix.alarms, raw)
+                        )  # fmt: skip
                     continue
                 attributes = fix.attributes
                 if verdict.reason:

@@ -210,11 +210,21 @@ class Committer:
             results = self.store.lookup_many([item.request for item in lookups])
         except Exception as exc:  # noqa: BLE001 - every waiting session is told
             log.exception("gateway device look-up of %d devices failed", len(lookups))
+            self._reset()
             for item in lookups:
                 self.loop.call_soon_threadsafe(self._resolve, item.done, None, exc)
             return
         for item, result in zip(lookups, results, strict=True):
             self.loop.call_soon_threadsafe(self._resolve, item.done, result)
+
+    def _reset(self) -> None:
+        """After a failure: drop the database connection so the next attempt opens a fresh one."""
+        reset = getattr(self.store, "reset", None)
+        if reset is not None:
+            try:
+                reset()
+            except Exception:  # noqa: BLE001
+                log.exception("resetting the gateway store failed")
 
     def _write(self, batch: list[Record], touches: dict) -> bool:
         started = time.perf_counter()
@@ -226,6 +236,7 @@ class Committer:
                 log.exception(
                     "gateway batch of %d records failed (attempt %d)", len(batch), attempt + 1
                 )
+                self._reset()
                 self.stats["write_errors"] = self.stats.get("write_errors", 0) + 1
                 time.sleep(0.2 * (attempt + 1))
         else:

@@ -12,7 +12,7 @@ import json
 import logging
 import secrets
 
-from django.db import connection, transaction
+from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
 from fengqiao import env
@@ -112,13 +112,13 @@ class DjangoStore:
                 )
                 for device in created:
                     found[device.identifier] = device
-                for device in new:
-                    log.info(
-                        "gateway: unknown %s device %s from %s held as a pending registration",
-                        device.protocol,
-                        device.identifier,
-                        device.remote_address,
-                    )
+                names = ", ".join(
+                    f"{d.protocol} {d.identifier} ({d.remote_address})" for d in new[:5]
+                )
+                more = f" and {len(new) - 5} more" if len(new) > 5 else ""
+                log.info(
+                    "gateway: unknown devices held as pending registrations: %s%s", names, more
+                )
             for identifier, (protocol, _, auth_code) in wanted.items():
                 device = found.get(identifier)
                 if device is None:
@@ -327,6 +327,8 @@ class DjangoStore:
                 )
 
     def after_store(self, records: list[Record]) -> None:
+        """Runs in the hook thread (its own database connection, renewed when it broke)."""
+        close_old_connections()
         positions = []
         alarms = []
         for r in records:
@@ -405,6 +407,10 @@ class DjangoStore:
             partitions.ensure_days(
                 connection, today - dt.timedelta(days=1), today + dt.timedelta(days=2)
             )
+
+    def reset(self) -> None:
+        """After a failed write or look-up: reconnect on next use (the database may have restarted)."""
+        connection.close()
 
     def close(self) -> None:
         connection.close()
