@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import math
 import multiprocessing
+import queue
 import random
 import struct
 import time
@@ -239,7 +240,8 @@ async def run(
     rng = random.Random(seed + start_index)
     totals = Totals()
     sims: list[Device] = []
-    for i in range(devices):
+
+    async def connect(i: int):
         index = start_index + i
         ident = (
             identifiers[i]
@@ -249,21 +251,27 @@ async def run(
         source = f"127.0.0.{source_base + index // per_source}" if host.startswith("127.") else None
         route = make_route(random.Random(rng.random()))
         try:
-            _, sim = await loop.create_connection(
-                lambda ident=ident, route=route: Device(
-                    protocol, ident, route, totals, keep_latency=keep_latency
+            _, sim = await asyncio.wait_for(
+                loop.create_connection(
+                    lambda: Device(protocol, ident, route, totals, keep_latency=keep_latency),
+                    host,
+                    port,
+                    local_addr=(source, 0) if source else None,
                 ),
-                host,
-                port,
-                local_addr=(source, 0) if source else None,
+                30,
             )
             sims.append(sim)
-        except OSError as exc:
+        except (OSError, TimeoutError) as exc:
             totals.failed += 1
             if totals.failed <= 3:
-                log(f"connect failed: {exc}")
-        if connect_rate and i % 100 == 99:
-            await asyncio.sleep(100 / connect_rate)
+                log(f"connect failed: {exc!r}")
+
+    # Connect in waves (a real fleet comes online over time, and a full accept queue is not hammered).
+    wave = 200
+    for first in range(0, devices, wave):
+        await asyncio.gather(*(connect(i) for i in range(first, min(devices, first + wave))))
+        if connect_rate:
+            await asyncio.sleep(wave / connect_rate)
     ready = await asyncio.gather(
         *(asyncio.wait_for(s.ready, 60) for s in sims), return_exceptions=True
     )
@@ -322,8 +330,15 @@ def run_processes(*, processes: int, devices: int, **kwargs) -> dict:
         worker.start()
         workers.append(worker)
     merged = {"sent": 0, "acked": 0, "connected": 0, "failed": 0, "latencies": []}
+    duration = kwargs.get("duration")
     for _ in workers:
-        part = out.get()
+        try:
+            part = out.get(timeout=None if duration is None else duration + 900)
+        except queue.Empty:
+            merged["failed"] += (
+                share  # a simulator process that never reported: its devices count as failed
+            )
+            continue
         for key in ("sent", "acked", "connected", "failed"):
             merged[key] += part[key]
         merged["latencies"].extend(part["latencies"])
