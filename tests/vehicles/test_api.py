@@ -172,3 +172,28 @@ def test_theft_report_and_recovery(alice, charlie, as_user, vehicle):
 def test_vehicle_history(alice_client, vehicle):
     alice_client.post(f"{API}{vehicle.pk}/arm/")
     assert alice_client.get(f"{API}{vehicle.pk}/history/").json()["count"] >= 2
+
+
+def test_owner_app_arms_and_disarms_with_its_key(alice, vehicle):
+    raw = services.owner_key_issue(actor=alice, vehicle=vehicle)
+    app = Client()
+    assert app.get(f"{API}owner/").status_code in (401, 403)
+    assert app.get(f"{API}owner/", HTTP_X_OWNER_KEY="wrong").status_code in (401, 403)
+    data = app.get(f"{API}owner/", HTTP_X_OWNER_KEY=raw).json()
+    assert data["plate"] == "川L12345" and data["armed"] is False and "owner" not in data
+    assert app.post(f"{API}owner/arm/", HTTP_X_OWNER_KEY=raw).json()["armed"] is True
+    assert app.post(f"{API}owner/arm/", HTTP_X_OWNER_KEY=raw).status_code == 400
+    assert app.post(f"{API}owner/disarm/", HTTP_X_OWNER_KEY=raw).json()["armed"] is False
+    assert vehicle.events.filter(data__channel="owner_app").count() == 2
+
+
+def test_a_new_owner_key_revokes_the_old(alice, bob, vehicle, vehicle_b):
+    from django.core.exceptions import PermissionDenied
+
+    old = services.owner_key_issue(actor=alice, vehicle=vehicle)
+    new = services.owner_key_issue(actor=alice, vehicle=vehicle)
+    app = Client()
+    assert app.post(f"{API}owner/arm/", HTTP_X_OWNER_KEY=old).status_code in (401, 403)
+    assert app.post(f"{API}owner/arm/", HTTP_X_OWNER_KEY=new).status_code == 200
+    with pytest.raises(PermissionDenied):
+        services.owner_key_issue(actor=bob, vehicle=vehicle_b)

@@ -414,3 +414,9 @@ def test_open_alarms_are_in_the_command_rooms_work_queue(commander, bob, charlie
     assert not [i for i in items_for(charlie, timezone.now()) if i.kind == "vehicle_alarm"]
     services.alarm_acknowledge(actor=commander, alarm=alarm)
     assert not [i for i in items_for(commander, timezone.now()) if i.kind == "vehicle_alarm"]
+
+
+def test_owner_key_is_shown_once_on_the_page(alice_client, vehicle):
+    response = alice_client.post(url("owner_key", vehicle.pk), follow=True)
+    assert "车主应用密钥" in response.content.decode()
+    assert vehicle.owner_keys.filter(revoked_at__isnull=True).count() == 1

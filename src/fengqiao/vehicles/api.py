@@ -12,6 +12,7 @@ import datetime as dt
 
 import django_filters
 from django.core.exceptions import ValidationError
+from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import (
@@ -22,8 +23,12 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotAuthenticated
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import APIView
 
 from fengqiao.accounts.choices import Role
 from fengqiao.core.api import ScopedModelViewSet, StrictFieldsMixin
@@ -68,7 +73,21 @@ class AlarmResultField(serializers.CharField):
         return value
 
 
+def _described(choices):
+    """A read-only code field whose values are listed in its description, not as a shared enum component
+    (other apps use the field names "kind" and "status" for other value sets)."""
+    return extend_schema_field(
+        {"type": "string", "description": "; ".join(f"{v}: {label}" for v, label in choices)}
+    )(type("DescribedCode", (serializers.CharField,), {}))
+
+
+KindField = _described(VehicleKind.choices)
+VehicleStatusField = _described(VehicleStatus.choices)
+
+
 class VehicleSerializer(serializers.ModelSerializer):
+    kind = KindField(read_only=True)
+    status = VehicleStatusField(read_only=True)
     owner_name = serializers.SerializerMethodField(help_text=_("车主(脱敏)"))
     owner_phone = serializers.SerializerMethodField(help_text=_("车主手机号(脱敏)"))
     online = serializers.SerializerMethodField(help_text=_("定位器在线"))
@@ -483,10 +502,91 @@ class TheftViewSet(ScopedModelViewSet):
         return Response(TheftSerializer(self.get_queryset().get(pk=theft.pk)).data)
 
 
+class OwnerVehicleSerializer(serializers.ModelSerializer):
+    kind = KindField(read_only=True)
+    status = VehicleStatusField(read_only=True)
+    last_fix_at = serializers.DateTimeField(
+        source="device.last_fix_at", read_only=True, allow_null=True
+    )
+    latitude = serializers.FloatField(
+        source="device.latitude", read_only=True, allow_null=True, help_text=_("WGS-84")
+    )
+    longitude = serializers.FloatField(
+        source="device.longitude", read_only=True, allow_null=True, help_text=_("WGS-84")
+    )
+
+    class Meta:
+        model = Vehicle
+        fields = [
+            "plate",
+            "kind",
+            "brand",
+            "colour",
+            "status",
+            "armed",
+            "armed_at",
+            "last_fix_at",
+            "latitude",
+            "longitude",
+        ]
+        read_only_fields = fields
+
+
+OWNER_HEADER = "X-Owner-Key"
+
+
+class OwnerAppView(APIView):
+    """The owner's app: its vehicle, 设防/撤防. Authenticated by the vehicle's owner key (header
+    X-Owner-Key, issued on the vehicle page), not by a staff account; throttled per address."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [AnonRateThrottle]
+    action_name = ""
+
+    def _vehicle(self, request):
+        vehicle = services.owner_vehicle(request.headers.get(OWNER_HEADER, ""))
+        if vehicle is None:
+            raise NotAuthenticated(_("车主应用密钥无效或已作废"))
+        return vehicle
+
+    def handle_exception(self, exc):
+        if isinstance(exc, ValidationError):
+            return Response({"detail": exc.messages}, status=400)
+        return super().handle_exception(exc)
+
+    @extend_schema(
+        tags=TAGS,
+        summary=_("车主应用:我的车辆"),
+        responses={200: OwnerVehicleSerializer, 401: ERRORS[403]},
+    )
+    def get(self, request):
+        return Response(OwnerVehicleSerializer(self._vehicle(request)).data)
+
+    @extend_schema(
+        tags=TAGS,
+        summary=_("车主应用:设防/撤防"),
+        request=None,
+        responses={200: OwnerVehicleSerializer, 400: ERRORS[400], 401: ERRORS[403]},
+    )
+    def post(self, request):
+        if not self.action_name:
+            return Response({"detail": _("请使用 arm/ 或 disarm/")}, status=405)
+        vehicle = services.owner_arm(
+            vehicle=self._vehicle(request), armed=self.action_name == "arm"
+        )
+        return Response(OwnerVehicleSerializer(vehicle).data)
+
+
 app_name = "vehicles-api"
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("alarms", AlarmViewSet, basename="alarm")
 router.register("thefts", TheftViewSet, basename="theft")
 router.register("", VehicleViewSet, basename="vehicle")
-urlpatterns = router.urls
+urlpatterns = [
+    path("owner/", OwnerAppView.as_view(), name="owner"),
+    path("owner/arm/", OwnerAppView.as_view(action_name="arm"), name="owner-arm"),
+    path("owner/disarm/", OwnerAppView.as_view(action_name="disarm"), name="owner-disarm"),
+    *router.urls,
+]

@@ -76,6 +76,7 @@ class EventKind(models.TextChoices):
     RECOVERED = "recovered", _("追回")
     CLAIM_APPROVED = "claim_approved", _("保险理赔")
     CLAIM_PAID = "claim_paid", _("赔付到账")
+    OWNER_KEY = "owner_key", _("签发车主应用密钥")
 
 
 class MessageStatus(models.TextChoices):

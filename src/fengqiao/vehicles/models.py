@@ -448,3 +448,32 @@ class OwnerMessage(models.Model):
 
     def __str__(self):
         return f"{self.phone} {self.text[:20]}"
+
+
+class OwnerKey(models.Model):
+    """The key of a vehicle's owner app (owners are registry people, not users): issued at the desk,
+    shown once, stored as a SHA-256 hash; issuing a new one revokes the old."""
+
+    vehicle = models.ForeignKey(
+        Vehicle, on_delete=models.CASCADE, related_name="owner_keys", verbose_name=_("车辆")
+    )
+    key_hash = models.CharField(max_length=64, unique=True)
+    issued_at = models.DateTimeField(_("签发时间"), default=timezone.now)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("签发人"),
+    )
+    revoked_at = models.DateTimeField(_("作废时间"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("车主应用密钥")
+        verbose_name_plural = _("车主应用密钥")
+        ordering = ["-issued_at"]
+
+    def __str__(self):
+        return f"{self.vehicle_id} {self.issued_at:%Y-%m-%d}"

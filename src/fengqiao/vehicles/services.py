@@ -251,11 +251,7 @@ def _last_fix(vehicle):
     return device
 
 
-@transaction.atomic
-def vehicle_arm(*, actor, vehicle: Vehicle, armed: bool, channel: str = "web") -> Vehicle:
-    """设防/撤防. Arming remembers where the vehicle stands (its last fix): moving away from there, or
-    reporting a speed, while armed raises 设防时移动."""
-    _require_editable(actor, vehicle)
+def _set_armed(vehicle: Vehicle, armed: bool, actor, channel: str) -> Vehicle:
     _lock(vehicle)
     if vehicle.armed == bool(armed):
         raise ValidationError("车辆已处于设防状态" if armed else "车辆未设防")
@@ -271,6 +267,14 @@ def vehicle_arm(*, actor, vehicle: Vehicle, armed: bool, channel: str = "web") -
     vehicle.save()
     _event(vehicle, EventKind.ARMED if armed else EventKind.DISARMED, actor, now, channel=channel)
     return vehicle
+
+
+@transaction.atomic
+def vehicle_arm(*, actor, vehicle: Vehicle, armed: bool, channel: str = "web") -> Vehicle:
+    """设防/撤防. Arming remembers where the vehicle stands (its last fix): moving away from there, or
+    reporting a speed, while armed raises 设防时移动."""
+    _require_editable(actor, vehicle)
+    return _set_armed(vehicle, armed, actor, channel)
 
 
 @transaction.atomic
@@ -933,3 +937,53 @@ def policy_create(
         [PayoutRow(policy=policy, min_age_years=a, amount=m) for a, m in sorted(rows.items())]
     )
     return policy
+
+
+# ----------------------------------------------------------------------------- the owner app
+
+
+def _key_hash(raw: str) -> str:
+    import hashlib
+
+    return hashlib.sha256((raw or "").encode()).hexdigest()
+
+
+@transaction.atomic
+def owner_key_issue(*, actor, vehicle: Vehicle) -> str:
+    """A new key for the owner's app (shown once; the previous key stops working)."""
+    import secrets
+
+    from fengqiao.vehicles.models import OwnerKey
+
+    _require_editable(actor, vehicle)
+    now = timezone.now()
+    OwnerKey.objects.filter(vehicle=vehicle, revoked_at__isnull=True).update(revoked_at=now)
+    raw = secrets.token_urlsafe(24)
+    OwnerKey.objects.create(
+        vehicle=vehicle, key_hash=_key_hash(raw), issued_at=now, issued_by=actor
+    )
+    _event(vehicle, EventKind.OWNER_KEY, actor, now)
+    return raw
+
+
+def owner_vehicle(raw_key: str) -> Vehicle | None:
+    """The vehicle an owner app's key opens (None: unknown or revoked)."""
+    from fengqiao.vehicles.models import OwnerKey
+
+    if not raw_key or len(raw_key) > 100:
+        return None
+    key = (
+        OwnerKey.objects.filter(key_hash=_key_hash(raw_key), revoked_at__isnull=True)
+        .select_related("vehicle")
+        .first()
+    )
+    if key is None:
+        return None
+    OwnerKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
+    return key.vehicle
+
+
+@transaction.atomic
+def owner_arm(*, vehicle: Vehicle, armed: bool) -> Vehicle:
+    """设防/撤防 by the owner's app (no staff actor; the event records the channel)."""
+    return _set_armed(vehicle, armed, None, "owner_app")

@@ -288,6 +288,19 @@ def policy_create_view(request, pk):
 
 
 @login_required
+@require_POST
+def owner_key_view(request, pk):
+    """签发车主应用密钥: shown once here; the owner's app sends it as X-Owner-Key."""
+    vehicle = _acting(request, pk)
+    try:
+        raw = services.owner_key_issue(actor=request.user, vehicle=vehicle)
+    except PermissionDenied as exc:
+        return _forbidden(request, str(exc))
+    messages.warning(request, _("车主应用密钥(只显示这一次,旧密钥已作废):%(key)s") % {"key": raw})
+    return redirect(vehicle)
+
+
+@login_required
 def vehicle_trail(request, pk):
     """JSON: the trail for any period (?start=&end=, local time, at most 31 days)."""
     vehicle = get_object_or_404(
