@@ -48,6 +48,7 @@ class Config:
     osmand_port: int | None = 5055
     reuse_port: bool = False
     command_poll_seconds: float = 2.0
+    commit_interval_ms: int = 0  # least time between two commits (GATEWAY_COMMIT_INTERVAL_MS)
     limits: Limits = field(default_factory=Limits)
 
 
@@ -647,7 +648,12 @@ class Gateway:
 
     async def start(self) -> None:
         self.loop = asyncio.get_running_loop()
-        self.committer = Committer(self.store_factory, self.loop, stats=self.stats)
+        self.committer = Committer(
+            self.store_factory,
+            self.loop,
+            stats=self.stats,
+            commit_interval=self.config.commit_interval_ms / 1000,
+        )
         await self.loop.run_in_executor(None, self.committer.start)
         cfg = self.config
         reuse = cfg.reuse_port and hasattr(socket, "SO_REUSEPORT")
