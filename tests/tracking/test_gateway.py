@@ -30,10 +30,20 @@ def record_hook(positions, alarms):
     HOOK_CALLS.append((positions, alarms))
 
 
+_BASE: list[dt.datetime] = []
+
+
+@pytest.fixture(autouse=True)
+def _one_base_time_per_test():
+    """Every fix of a test counts from one instant: read afresh per call, a resend built a moment
+    later could fall in the next second and no longer be the same fix (a flake under load)."""
+    _BASE[:] = [dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(minutes=5)]
+    yield
+
+
 def now_fix(seconds=0, **kw):
-    base = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(minutes=5)
     return Fix(
-        time=base + dt.timedelta(seconds=seconds),
+        time=_BASE[0] + dt.timedelta(seconds=seconds),
         latitude=29.209,
         longitude=103.947,
         speed_kmh=20,
