@@ -207,14 +207,23 @@ SPECTACULAR_SETTINGS = {
 
 HUEY_REDIS_URL = env.string("HUEY_REDIS_URL")
 HUEY_IMMEDIATE = env.boolean("HUEY_IMMEDIATE", False)
+# utc=False: periodic tasks' crontab times are the station's clock (Asia/Shanghai, which Django sets
+# as the process time zone): the weekly summary at 17:00 on Friday means 17:00 in Sichuan, not UTC.
 if HUEY_REDIS_URL:
-    HUEY = {"huey_class": "huey.PriorityRedisHuey", "name": "fengqiao", "url": HUEY_REDIS_URL, "immediate": HUEY_IMMEDIATE}
+    HUEY = {
+        "huey_class": "huey.PriorityRedisHuey",
+        "name": "fengqiao",
+        "url": HUEY_REDIS_URL,
+        "immediate": HUEY_IMMEDIATE,
+        "utc": False,
+    }
 else:
     HUEY = {
         "huey_class": "huey.SqliteHuey",
         "name": "fengqiao",
         "filename": str(VAR_DIR / "huey.db"),
         "immediate": HUEY_IMMEDIATE,
+        "utc": False,
     }
 
 EMAIL_BACKEND = env.string("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

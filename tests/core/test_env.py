@@ -46,3 +46,13 @@ def test_settings_default_to_sqlite_under_var_and_shanghai_time(settings):
     assert settings.TIME_ZONE == "Asia/Shanghai"
     assert settings.LANGUAGE_CODE == "zh-hans"
     assert settings.USE_TZ is True
+
+
+def test_periodic_jobs_run_on_the_station_clock():
+    """crontab(hour=17, day_of_week=5) is Friday 17:00 in Sichuan, not 17:00 UTC (01:00 Saturday there)."""
+    import time
+
+    from huey.contrib.djhuey import HUEY
+
+    assert HUEY.utc is False
+    assert time.strftime("%z") == "+0800"  # Django set the process time zone to Asia/Shanghai
