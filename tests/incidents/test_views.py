@@ -121,10 +121,16 @@ def test_export_is_masked_for_officers(incident, bob_client):
 
     from openpyxl import load_workbook
 
+    from fengqiao.core.models import PersonalDataAccess
+    from fengqiao.exchange.models import ExportRecord
+
     response = bob_client.get(reverse("incidents:incident_list"), {"export": "xlsx"})
     sheet = load_workbook(BytesIO(b"".join(response.streaming_content))).active
     rows = list(sheet.values)
     assert rows[1][0] == incident.reference and rows[1][6] == "138****5678"
+    record = ExportRecord.objects.get()
+    assert (record.kind, record.masked, record.row_count) == ("incidents", True, 1)
+    assert not PersonalDataAccess.objects.exists()
 
 
 def test_export_is_unmasked_for_leaders(incident, alice_client):
@@ -132,9 +138,18 @@ def test_export_is_unmasked_for_leaders(incident, alice_client):
 
     from openpyxl import load_workbook
 
+    from fengqiao.core.models import PersonalDataAccess
+    from fengqiao.exchange.models import ExportRecord
+
     response = alice_client.get(reverse("incidents:incident_list"), {"export": "xlsx"})
     rows = list(load_workbook(BytesIO(b"".join(response.streaming_content))).active.values)
     assert rows[1][6] == "13812345678"
+    # the unmasked export is recorded, and each caller's data leaving the system too
+    record = ExportRecord.objects.get()
+    assert (record.kind, record.masked, record.row_count) == ("incidents", False, 1)
+    access = PersonalDataAccess.objects.get(channel="export")
+    assert access.object_id == incident.pk and access.fields == ["caller_name", "caller_phone"]
+    assert f"导出记录#{record.pk}" in access.purpose
 
 
 # ---- scoping matrix: alice (leader), bob (community A officer), charlie (other station)

@@ -33,6 +33,7 @@ class ExportKind(models.TextChoices):
     ADDRESSES = "addresses", _("标准地址")
     ORGANISATIONS = "organisations", _("实有单位")
     COMMUNITIES = "communities", _("社区/村")
+    INCIDENTS = "incidents", _("警情")
 
 
 # The registry pages name kinds in the singular (person, house...); URLs accept either spelling.

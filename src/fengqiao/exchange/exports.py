@@ -331,7 +331,6 @@ def export_job_run(record_id: int) -> ExportRecord:
     return record
 
 
-@transaction.atomic
 def _record(
     actor,
     spec: ExportSpec,
@@ -342,23 +341,56 @@ def _record(
     with_labels: bool,
     record: ExportRecord | None = None,
 ) -> ExportRecord:
+    return record_export(
+        actor=actor,
+        kind=spec.kind,
+        model=spec.model,
+        title=spec.title,
+        query=params.urlencode(),
+        exported=exported,
+        masked=masked,
+        personal=[c.personal for c in spec.columns if c.personal],
+        with_labels=with_labels,
+        record=record,
+    )
+
+
+@transaction.atomic
+def record_export(
+    *,
+    actor,
+    kind: str,
+    model,
+    title: str,
+    query: str,
+    exported: list[tuple],
+    masked: bool,
+    personal=(),
+    with_labels: bool = False,
+    record: ExportRecord | None = None,
+) -> ExportRecord:
+    """Record an export of any app's list: who, what, filter, rows, masked or not (ExportRecord), and,
+    when personal data left unmasked, one PersonalDataAccess row per exported record.
+
+    `exported` holds (pk, station id, what the record is called) of every row written.
+    """
     if record is None:
         record = ExportRecord.objects.create(
             user=actor,
             user_name=actor.display_name,
             station_id=actor.station_id,
-            kind=spec.kind,
-            query=params.urlencode()[:1000],
+            kind=kind,
+            query=query[:1000],
             row_count=len(exported),
             masked=masked,
             with_labels=with_labels,
         )
-    personal = [c.personal for c in spec.columns if c.personal]
+    personal = list(personal)
     if not masked and personal and exported:
         current = context.current()
-        content_type = ContentType.objects.get_for_model(spec.model)
+        content_type = ContentType.objects.get_for_model(model)
         now = timezone.now()
-        purpose = f"导出{spec.title}(导出记录#{record.pk})"
+        purpose = f"导出{title}(导出记录#{record.pk})"
         request_id = current.request_id if current else ""
         PersonalDataAccess.objects.bulk_create(
             (

@@ -22,6 +22,8 @@ from fengqiao.accounts.roles import UNMASKED_EXPORT_ROLES, has_role
 from fengqiao.core.history import timeline_for
 from fengqiao.core.masking import mask_phone
 from fengqiao.core.services import clocks_for
+from fengqiao.exchange.choices import ExportKind
+from fengqiao.exchange.exports import record_export
 from fengqiao.incidents import services
 from fengqiao.incidents.choices import OPEN_STATUSES, Status
 from fengqiao.incidents.filters import filter_incidents, top_categories
@@ -117,7 +119,9 @@ def _export(request, queryset):
             _("有案不立"),
         ]
     )
+    exported = []
     for i in queryset.order_by("-received_at", "-pk").iterator(chunk_size=2000):
+        exported.append((i.pk, i.station_id, i.reference))
         sheet.append(
             [
                 i.reference,
@@ -135,6 +139,16 @@ def _export(request, queryset):
     output = tempfile.TemporaryFile()
     workbook.save(output)
     output.seek(0)
+    record_export(
+        actor=request.user,
+        kind=ExportKind.INCIDENTS,
+        model=Incident,
+        title="警情",
+        query=request.GET.urlencode(),
+        exported=exported,
+        masked=masked,
+        personal=["caller_name", "caller_phone"],
+    )
     return FileResponse(
         output, as_attachment=True, filename=f"警情_{timezone.localtime():%Y%m%d_%H%M}.xlsx"
     )
