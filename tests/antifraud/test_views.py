@@ -165,11 +165,16 @@ def test_feedback_export(alice_client, bob, login, warning_a):
     assert PersonalDataAccess.objects.filter(
         object_id=warning_a.pk, channel="export", user__username="alice"
     ).exists()
+    from fengqiao.exchange.models import ExportRecord
+
+    record = ExportRecord.objects.get(user__username="alice")
+    assert (record.kind, record.masked, record.row_count) == ("fraud_warnings", False, 1)
     bob_client = login(alice_client, bob)
     response = bob_client.get(reverse("antifraud:warning_list"), {"export": "xlsx"})
     rows = list(load_workbook(io.BytesIO(b"".join(response.streaming_content))).active.values)
     assert rows[1][4] == "139****1111"
     assert not PersonalDataAccess.objects.filter(channel="export", user=bob).exists()
+    assert ExportRecord.objects.get(user=bob).masked
 
 
 def test_my_queue_and_work_queue(bob_client, bob, command, warning_a, station, shua_dan):

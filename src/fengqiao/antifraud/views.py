@@ -52,6 +52,8 @@ from fengqiao.antifraud.selectors import overdue_q
 from fengqiao.core.history import timeline_for
 from fengqiao.core.masking import mask_id_number, mask_name, mask_phone
 from fengqiao.core.services import clocks_for
+from fengqiao.exchange.choices import ExportKind
+from fengqiao.exchange.exports import record_export
 from fengqiao.registry.models import Community
 
 PAGE_SIZE = 50
@@ -189,8 +191,17 @@ def _export(request, queryset):
                 w.merged_into.reference if w.merged_into_id else "",
             ]
         )
-    if not masked and exported:
-        _record_unmasked_export(request, exported)
+    # recorded like every export: who, filter, rows, masked; each warning's data when unmasked
+    record_export(
+        actor=request.user,
+        kind=ExportKind.FRAUD_WARNINGS,
+        model=Warning,
+        title="反诈预警处置反馈",
+        query=request.GET.urlencode(),
+        exported=exported,
+        masked=masked,
+        personal=["name", "phone", "id_number"],
+    )
     output = tempfile.TemporaryFile()
     workbook.save(output)
     output.seek(0)
@@ -198,35 +209,6 @@ def _export(request, queryset):
         output,
         as_attachment=True,
         filename=f"反诈预警处置反馈_{timezone.localtime():%Y%m%d_%H%M}.xlsx",
-    )
-
-
-def _record_unmasked_export(request, exported) -> None:
-    """Each warning whose phone and ID number left the system unmasked is recorded (channel "export")."""
-    from fengqiao.core import context as core_context
-    from fengqiao.core.models import PersonalDataAccess
-
-    current = core_context.current()
-    content_type = ContentType.objects.get_for_model(Warning)
-    now = timezone.now()
-    PersonalDataAccess.objects.bulk_create(
-        (
-            PersonalDataAccess(
-                time=now,
-                user=request.user,
-                user_name=request.user.display_name,
-                station_id=station_id,
-                content_type=content_type,
-                object_id=pk,
-                object_repr=reference,
-                fields=["name", "phone", "id_number"],
-                purpose="导出反诈预警处置反馈",
-                channel="export",
-                request_id=current.request_id if current else "",
-            )
-            for pk, station_id, reference in exported
-        ),
-        batch_size=2000,
     )
 
 

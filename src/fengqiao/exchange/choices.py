@@ -34,6 +34,7 @@ class ExportKind(models.TextChoices):
     ORGANISATIONS = "organisations", _("实有单位")
     COMMUNITIES = "communities", _("社区/村")
     INCIDENTS = "incidents", _("警情")
+    FRAUD_WARNINGS = "fraud_warnings", _("反诈预警")
 
 
 # The registry pages name kinds in the singular (person, house...); URLs accept either spelling.
