@@ -5,6 +5,7 @@ are built with our encoder (no public 2019 capture at hand) and checked field by
 import datetime as dt
 import struct
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -192,3 +193,45 @@ def test_subpackage_is_acknowledged_and_ignored():
     assert message.attributes["subpackage"] is True
     assert message.type == "ignored"
     assert struct.unpack(">HHB", reply_fields(message.ack)[1]) == (5, 0x0801, 0)
+
+
+def _fixes(n):
+    start = dt.datetime(2026, 11, 29, 2, 0, tzinfo=dt.UTC)
+    return [
+        Fix(
+            time=start + dt.timedelta(seconds=10 * i),
+            latitude=29.2 + i / 1000,
+            longitude=103.9,
+            valid=True,
+        )
+        for i in range(n)
+    ]
+
+
+def test_a_long_batch_in_subpackages_is_joined_and_decoded_whatever_the_order():
+    phone = jt808.phone_bcd("13800138000")
+    body = jt808.batch_body(_fixes(30), buffered=True)
+    frames = jt808.subpackage_frames(jt808.BATCH, body, phone=phone, serial=40, part_size=300)
+    assert len(frames) > 3
+    decoder = jt808.Jt808Decoder()
+    order = [frames[-1], *frames[:-1]]  # parts may arrive in any order
+    messages = [m for frame in order for m in decoder.feed(frame)]
+    *parts, last = messages
+    # every part is acknowledged with its own serial; only the last completes the message
+    assert all(m.attributes["subpackage"] and m.ack and not m.fixes for m in parts)
+    assert last.type == "batch" and last.attributes["reassembled"] and len(last.fixes) == 30
+    assert last.fixes[29].latitude == pytest.approx(29.229) and all(f.buffered for f in last.fixes)
+    assert decoder.parts == {}
+
+
+def test_subpackages_that_cannot_be_right_are_refused_and_others_carry_on():
+    phone = jt808.phone_bcd("13800138000")
+    frame = jt808.subpackage_frames(jt808.BATCH, b"\x00" * 10, phone=phone, serial=1)[0]
+    payload = bytearray(jt808.unescape(frame[1:-1]))
+    payload[14:16] = (3).to_bytes(2, "big")  # index 3 of 1
+    payload[-1] = jt808.checksum(bytes(payload[:-1]))
+    decoder = jt808.Jt808Decoder()
+    (error,) = decoder.feed(b"\x7e" + jt808.escape(bytes(payload)) + b"\x7e")
+    assert isinstance(error, DecodeError) and "out of range" in str(error)
+    (heartbeat,) = decode(HEARTBEAT, decoder)
+    assert heartbeat.type == "heartbeat"

@@ -31,6 +31,8 @@ REGISTER_RESPONSE = 0x8100
 TERMINAL_CONTROL = 0x8105
 
 MAX_FRAME = 2048
+MAX_PARTS = 256  # sub-packages of one long message
+MAX_REASSEMBLED = 256 * 1024  # bytes of one long message held while its parts arrive
 
 # Alarm flag bits (JT/T 808 table 24) → our device alarm kinds.
 _ALARM_BITS = {
@@ -227,6 +229,28 @@ class Jt808Decoder:
         self.auth_code = auth_code
         self.reply_serial = 0
         self.last_header: Header | None = None
+        # sub-packages of long messages waiting for their siblings: message id → (total, {index: body})
+        self.parts: dict[int, tuple[int, dict[int, bytes]]] = {}
+
+    def _reassemble(
+        self, message_id: int, data: bytes, header: Header, body: bytes
+    ) -> bytes | None:
+        """Keep one part; return the joined body once every part of the message is in, else None."""
+        total, index = struct.unpack_from(">HH", data, header.size - 4)
+        if not 1 <= index <= total or total > MAX_PARTS:
+            raise DecodeError(f"sub-package {index} of {total} is out of range")
+        known_total, pieces = self.parts.get(message_id, (total, {}))
+        if known_total != total:  # a new long message replaces an unfinished one
+            pieces = {}
+        pieces[index] = bytes(body)
+        if sum(len(p) for p in pieces.values()) > MAX_REASSEMBLED:
+            self.parts.pop(message_id, None)
+            raise DecodeError(f"a message of sub-packages longer than {MAX_REASSEMBLED} bytes")
+        if len(pieces) < total:
+            self.parts[message_id] = (total, pieces)
+            return None
+        self.parts.pop(message_id, None)
+        return b"".join(pieces[i] for i in range(1, total + 1))
 
     def register_reply(self, raw: bytes, auth_code: str) -> bytes:
         """0x8100 for a register frame: result 0 and the auth code the terminal must present in 0x0102."""
@@ -330,10 +354,16 @@ class Jt808Decoder:
         self.device_id = device_id
 
         if properties & 0x2000:
-            # A sub-package of a long message (multimedia, long batches): acknowledged, not reassembled.
+            # A sub-package of a long message (long batches, multimedia): each part is acknowledged;
+            # when the last one is in, the parts are joined and decoded as one message.
             message.attributes["subpackage"] = True
             message.ack = self.general_reply(header)
-        elif message_id == REGISTER:
+            whole = self._reassemble(message_id, data, header, body)
+            if whole is None:
+                return message
+            body = whole
+            message.attributes["reassembled"] = True
+        if message_id == REGISTER:
             message.type = "register"
             message.ack = self._reply(
                 header,
@@ -435,6 +465,22 @@ def batch_body(fixes: list[Fix], *, buffered: bool) -> bytes:
         item = location_body(fix)
         body += struct.pack(">H", len(item)) + item
     return body
+
+
+def subpackage_frames(
+    message_id: int, body: bytes, *, phone: bytes, serial: int, part_size: int = 512
+) -> list[bytes]:
+    """A long message as sub-packaged frames (2013 header): each with the package count and index."""
+    chunks = [body[i : i + part_size] for i in range(0, len(body), part_size)] or [b""]
+    frames = []
+    for index, chunk in enumerate(chunks, start=1):
+        properties = (len(chunk) & 0x03FF) | 0x2000
+        header = _H2013.pack(
+            message_id, properties, phone[-6:].rjust(6, b"\x00"), (serial + index - 1) & 0xFFFF
+        )
+        payload = header + struct.pack(">HH", len(chunks), index) + chunk
+        frames.append(b"\x7e" + escape(payload + bytes([checksum(payload)])) + b"\x7e")
+    return frames
 
 
 def terminal_control_body(kind: str) -> bytes:
