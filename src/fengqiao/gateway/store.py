@@ -189,7 +189,7 @@ class Committer:
                     continue
                 elif isinstance(item, _Call):
                     try:
-                        result = item.fn(self.store, *item.args, **item.kwargs)
+                        result = _retry_when_locked(item.fn, self.store, *item.args, **item.kwargs)
                         self.loop.call_soon_threadsafe(self._resolve, item.done, result)
                     except Exception as exc:  # noqa: BLE001 - handed to the caller
                         log.exception(
@@ -274,6 +274,23 @@ class Committer:
                 self.store.after_store(batch)
             except Exception:  # noqa: BLE001
                 log.exception("gateway hooks failed")
+
+
+LOCK_RETRIES = 5
+LOCK_PAUSE_SECONDS = 0.05
+
+
+def _retry_when_locked(fn, *args, **kwargs):
+    """A store call retried a few times when SQLite answers "database (table) is locked": another
+    connection (the web app, a job) holds the write lock for a moment. Any other error is raised."""
+    for attempt in range(1, LOCK_RETRIES + 1):
+        try:
+            return fn(*args, **kwargs)
+        except Exception as exc:
+            if attempt == LOCK_RETRIES or "is locked" not in str(exc):
+                raise
+            time.sleep(LOCK_PAUSE_SECONDS * attempt)
+    return None  # not reached
 
 
 def _run_callbacks(callbacks, ok: bool) -> None:
