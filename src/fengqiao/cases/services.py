@@ -344,18 +344,26 @@ def case_open(
     return case
 
 
-@transaction.atomic
-def case_accept(*, actor, case: Case, at=None) -> Case:
-    """受理 (administrative): stops 受案审查, starts the 30-day 办理期限 (pausable for 鉴定)."""
+def _end_review(actor, case: Case, kind: str, wrong_kind: str, label: str, at) -> dt.datetime:
+    """受理 or 立案: the review clock stops and the case is being handled from `at` (returned)."""
     _require_editable(actor, case)
     _lock(case)
-    if case.kind != CaseKind.ADMINISTRATIVE:
-        raise ValidationError(_("刑事案件应当立案,不是受理"))
-    _require_status(case, (CaseStatus.REVIEW,), _("受理"))
-    at = _when(at, previous=case.reported_at, previous_label=_("报案"), label=_("受理"))
+    if case.kind != kind:
+        raise ValidationError(wrong_kind)
+    _require_status(case, (CaseStatus.REVIEW,), label)
+    at = _when(at, previous=case.reported_at, previous_label=_("报案"), label=label)
     _stop(actor, case, case, {REVIEW_CLOCK[case.kind]}, at)
     case.status, case.accepted_at, case.last_action_at = CaseStatus.HANDLING, at, at
     case.save()
+    return at
+
+
+@transaction.atomic
+def case_accept(*, actor, case: Case, at=None) -> Case:
+    """受理 (administrative): stops 受案审查, starts the 30-day 办理期限 (pausable for 鉴定)."""
+    at = _end_review(
+        actor, case, CaseKind.ADMINISTRATIVE, _("刑事案件应当立案,不是受理"), _("受理"), at
+    )
     _start(case, case, HANDLING_CLOCK, at, "治安案件办理期限")
     _event(case, EventKind.ACCEPTED, actor, at)
     return case
@@ -364,15 +372,7 @@ def case_accept(*, actor, case: Case, at=None) -> Case:
 @transaction.atomic
 def case_file(*, actor, case: Case, at=None) -> Case:
     """立案 (criminal): stops 立案审查."""
-    _require_editable(actor, case)
-    _lock(case)
-    if case.kind != CaseKind.CRIMINAL:
-        raise ValidationError(_("行政案件应当受理,不是立案"))
-    _require_status(case, (CaseStatus.REVIEW,), _("立案"))
-    at = _when(at, previous=case.reported_at, previous_label=_("报案"), label=_("立案"))
-    _stop(actor, case, case, {REVIEW_CLOCK[case.kind]}, at)
-    case.status, case.accepted_at, case.last_action_at = CaseStatus.HANDLING, at, at
-    case.save()
+    at = _end_review(actor, case, CaseKind.CRIMINAL, _("行政案件应当受理,不是立案"), _("立案"), at)
     _event(case, EventKind.FILED, actor, at)
     return case
 
