@@ -10,13 +10,17 @@ from tests.vehicles.factories import tracked_vehicle
 
 @pytest.fixture(autouse=True)
 def _incident_categories(request):
-    """The 刑事/盗窃 category comes from a data migration; a transaction=True test's flush erases it."""
+    """The 刑事/盗窃 category and the 盗窃罪 offence come from data migrations; a transaction=True
+    test's flush erases them."""
     if "transactional_db" in request.fixturenames or (
         (m := request.node.get_closest_marker("django_db")) and m.kwargs.get("transaction")
     ):
         request.getfixturevalue("transactional_db")
         importlib.import_module(
             "fengqiao.incidents.migrations.0002_categories_and_arrival_rules"
+        ).load_defaults(apps)
+        importlib.import_module(
+            "fengqiao.cases.migrations.0002_offence_types_and_rules"
         ).load_defaults(apps)
 
 

@@ -65,3 +65,34 @@ def policy_for(
     for age, amount in table:
         PayoutRow.objects.create(policy=policy, min_age_years=age, amount=Decimal(amount))
     return policy
+
+
+def case_officers(station):
+    """Two police officers of the case team (主办/协办 of a theft case), created once per station."""
+    from fengqiao.accounts.choices import Rank, Role
+    from fengqiao.accounts.models import User
+    from tests.factories import UserFactory
+
+    found = []
+    for username, name in ((f"zhuban{station.pk}", "周主办"), (f"xieban{station.pk}", "谢协办")):
+        user = User.objects.filter(username=username).first() or UserFactory(
+            username=username,
+            full_name=name,
+            role=Role.CASE_OFFICER,
+            rank=Rank.POLICE,
+            station=station,
+        )
+        found.append(user)
+    return found
+
+
+def report_theft(actor, vehicle, **kw):
+    """theft_report with the usual test input (the two officers of the station's case team)."""
+    from fengqiao.vehicles import services
+
+    lead, second = case_officers(vehicle.station)
+    kw.setdefault("place", "玉津镇西街菜市场门口")
+    kw.setdefault("reporter_name", "徐明")
+    kw.setdefault("lead_officer", lead)
+    kw.setdefault("second_officer", second)
+    return services.theft_report(actor=actor, vehicle=vehicle, **kw)

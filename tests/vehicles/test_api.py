@@ -6,10 +6,13 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from fengqiao.cases.models import Case
+from fengqiao.incidents.models import Incident
 from fengqiao.tracking.models import Device, DeviceCommand, Position
 from fengqiao.vehicles import services
 from fengqiao.vehicles.choices import AlarmKind
 from fengqiao.vehicles.models import Alarm, Theft
+from tests.vehicles.factories import case_officers
 
 pytestmark = pytest.mark.django_db
 API = "/api/vehicles/"
@@ -145,9 +148,30 @@ def test_alarms_acknowledge_and_close(bob, charlie, as_user, vehicle, vehicle_b)
 
 def test_theft_report_and_recovery(alice, charlie, as_user, vehicle):
     client = as_user(alice)
-    response = client.post(f"{API}{vehicle.pk}/theft/", {"place": "西街", "reporter_name": "徐明"})
+    lead, second = case_officers(vehicle.station)
+    response = client.post(
+        f"{API}{vehicle.pk}/theft/",
+        {
+            "place": "西街",
+            "reporter_name": "徐明",
+            "lead_officer": lead.pk,
+            "second_officer": second.pk,
+        },
+    )
     assert response.status_code == 201 and response.json()["incident_reference"].startswith("JQ-")
     theft = Theft.objects.get()
+    case = Case.objects.get()
+    body = response.json()
+    assert (body["case"], body["case_reference"], body["case_status"]) == (
+        case.pk,
+        case.reference,
+        "review",
+    )
+    assert (case.lead_officer, case.second_officer, case.source_incident_id) == (
+        lead,
+        second,
+        theft.incident_id,
+    )
     assert (
         as_user(charlie)
         .post(f"{API}thefts/{theft.pk}/recovery/", {"place": "x", "condition": "intact"})
@@ -167,6 +191,42 @@ def test_theft_report_and_recovery(alice, charlie, as_user, vehicle):
         == "recovered"
     )
     assert client.post(f"{API}thefts/{theft.pk}/claim/").status_code == 400
+    assert case.events.filter(kind="action", text__startswith="车辆已追回").exists()
+
+
+def test_theft_report_without_or_with_unknown_officers_is_400_and_saves_nothing(
+    alice, charlie, as_user, vehicle
+):
+    client = as_user(alice)
+    lead, _second = case_officers(vehicle.station)
+    missing = client.post(
+        f"{API}{vehicle.pk}/theft/",
+        {"place": "西街", "reporter_name": "徐明", "lead_officer": lead.pk},
+    )
+    assert missing.status_code == 400 and "second_officer" in missing.json()
+    other_station = client.post(
+        f"{API}{vehicle.pk}/theft/",
+        {
+            "place": "西街",
+            "reporter_name": "徐明",
+            "lead_officer": lead.pk,
+            "second_officer": charlie.pk,
+        },
+    )
+    assert other_station.status_code == 400
+    assert "不在本所" in str(other_station.json()["second_officer"])
+    same = client.post(
+        f"{API}{vehicle.pk}/theft/",
+        {
+            "place": "西街",
+            "reporter_name": "徐明",
+            "lead_officer": lead.pk,
+            "second_officer": lead.pk,
+        },
+    )
+    assert same.status_code == 400 and "同一人" in str(same.json()["second_officer"])
+    assert not Theft.objects.exists() and not Case.objects.exists()
+    assert not Incident.objects.exists()
 
 
 def test_vehicle_history(alice_client, vehicle):

@@ -5,8 +5,10 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from fengqiao.accounts.choices import Role
+from fengqiao.accounts.choices import Rank, Role
+from fengqiao.cases.models import Case
 from fengqiao.core.audit import history_for
+from fengqiao.core.services import clocks_for
 from fengqiao.incidents.models import Incident
 from fengqiao.notifications.models import Notification
 from fengqiao.tracking.models import Device, DeviceCommand
@@ -21,7 +23,7 @@ from fengqiao.vehicles.choices import (
 )
 from fengqiao.vehicles.models import Alarm, Theft, Tracker
 from tests.factories import UserFactory
-from tests.vehicles.factories import VehicleFactory, policy_for
+from tests.vehicles.factories import VehicleFactory, case_officers, policy_for, report_theft
 
 pytestmark = pytest.mark.django_db
 
@@ -29,10 +31,8 @@ TZ = dt.timezone(dt.timedelta(hours=8))
 
 
 def report(actor, vehicle, **kw):
-    kw.setdefault("place", "玉津镇西街菜市场门口")
-    kw.setdefault("reporter_name", "徐明")
     kw.setdefault("reporter_phone", "13900001111")
-    return services.theft_report(actor=actor, vehicle=vehicle, **kw)
+    return report_theft(actor, vehicle, **kw)
 
 
 # ----------------------------------------------------------------------------- theft → recovery
@@ -58,6 +58,82 @@ def test_second_theft_report_of_a_stolen_vehicle_is_refused(alice, vehicle):
     assert Theft.objects.count() == 1
 
 
+def test_theft_report_opens_the_theft_case_linked_to_the_incident(alice, vehicle):
+    lead, second = case_officers(vehicle.station)
+    theft = report(alice, vehicle, narrative="停放在菜市场门口被盗")
+    case = Case.objects.get()
+    incident = Incident.objects.get(pk=theft.incident_id)
+    assert theft.case == case and case.source_incident == incident
+    assert incident.case_reference == case.reference
+    assert (case.kind, case.offence.code, case.status) == ("criminal", "XS-DQ", "review")
+    assert case.title == "川L12345被盗案" and "停放在菜市场门口被盗" in case.summary
+    assert (case.lead_officer, case.second_officer) == (lead, second)
+    assert case.reported_at == theft.reported_at and case.created_by == alice
+    # the case's 立案审查 runs; the incident's own review clock stopped when the case was linked
+    assert [c.kind for c in clocks_for(case)] == ["criminal_filing_review"]
+    assert all(c.stopped_at is not None for c in clocks_for(incident) if "review" in c.kind)
+    event = vehicle.events.get(kind=EventKind.THEFT_REPORTED)
+    assert event.data["case"] == case.reference and event.data["incident"] == incident.reference
+
+
+def test_theft_reported_by_an_auxiliary_opens_the_case_as_the_system(community_a, vehicle):
+    aux = UserFactory(role=Role.AUXILIARY, rank=Rank.AUXILIARY, station=vehicle.station)
+    community_a.officers.add(aux)
+    theft = report(aux, vehicle)
+    assert theft.recorded_by == aux
+    assert theft.case.created_by is None  # an auxiliary's role does not open cases
+    assert Incident.objects.get().case_reference == theft.case.reference
+
+
+def _nothing_saved(vehicle):
+    vehicle.refresh_from_db()
+    assert vehicle.status == VehicleStatus.NORMAL
+    assert not Theft.objects.exists() and not Incident.objects.exists()
+    assert not Case.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("which", "field", "message"),
+    [
+        ("no_lead", "lead_officer", "请选择主办民警"),
+        ("no_second", "second_officer", "请选择协办民警"),
+        ("same", "second_officer", "同一人"),
+        ("auxiliary", "second_officer", "辅警"),
+        ("other_station", "lead_officer", "本所在职民警"),
+        ("inactive", "second_officer", "本所在职民警"),
+    ],
+)
+def test_theft_report_with_bad_officers_is_refused_and_saves_nothing(
+    alice, charlie, vehicle, which, field, message
+):
+    lead, second = case_officers(vehicle.station)
+    kw = {
+        "no_lead": {"lead_officer": None},
+        "no_second": {"second_officer": None},
+        "same": {"second_officer": lead},
+        "auxiliary": {"second_officer": UserFactory(rank=Rank.AUXILIARY, station=vehicle.station)},
+        "other_station": {"lead_officer": charlie},
+        "inactive": {
+            "second_officer": UserFactory(
+                role=Role.CASE_OFFICER, station=vehicle.station, is_active=False
+            )
+        },
+    }[which]
+    with pytest.raises(ValidationError) as caught:
+        report(alice, vehicle, **kw)
+    assert message in " ".join(caught.value.message_dict[field])
+    _nothing_saved(vehicle)
+
+
+def test_a_failure_while_opening_the_case_rolls_back_the_incident(alice, vehicle):
+    from fengqiao.cases.models import OffenceType
+
+    OffenceType.objects.filter(code="XS-DQ").update(active=False)
+    with pytest.raises(ValidationError, match="盗窃罪"):
+        report(alice, vehicle)
+    _nothing_saved(vehicle)
+
+
 def test_theft_report_needs_place_and_reporter_and_a_valid_phone(alice, vehicle):
     for bad in ({"place": " "}, {"reporter_name": ""}, {"reporter_phone": "12"}):
         with pytest.raises(ValidationError):
@@ -75,6 +151,14 @@ def test_recovery_closes_the_theft_and_clears_the_flag(alice, bob, vehicle):
     vehicle.refresh_from_db()
     assert theft.status == TheftStatus.RECOVERED and recovery.recovered_by == bob
     assert vehicle.status == VehicleStatus.NORMAL
+    # the case file shows it, as the recovering officer's work (bob cannot edit the case itself)
+    case = theft.case
+    event = case.events.get(kind="action", text__startswith="车辆已追回")
+    assert event.actor == bob and "车况有损坏" in event.text and "清溪镇废品站" in event.text
+    action = case.actions.get()
+    assert (action.kind, action.officer, action.recorded_by) == ("other", bob, bob)
+    case.refresh_from_db()
+    assert case.last_action_at == recovery.recovered_at
     with pytest.raises(ValidationError, match="不能再登记追回"):
         services.recovery_record(actor=bob, theft=theft, place="x", condition="intact")
 
@@ -108,6 +192,9 @@ def test_claim_pays_by_vehicle_age_after_the_recovery_period(alice, vehicle):
     with time_machine.travel(dt.datetime(2023, 9, 1, 10, tzinfo=TZ), tick=False):
         claim = services.claim_approve(actor=alice, theft=theft)
         assert claim.vehicle_age_years == 1 and claim.amount == Decimal(2500)
+        event = theft.case.events.get(kind="action", text__startswith="保险理赔")
+        assert "2500元" in event.text and event.actor == alice
+        assert not theft.case.actions.exists()  # a claim is not investigative work
         services.claim_pay(actor=alice, claim=claim)
     claim.refresh_from_db()
     theft.refresh_from_db()

@@ -13,7 +13,7 @@ from fengqiao.vehicles import services
 from fengqiao.vehicles.choices import AlarmKind, TheftStatus, VehicleStatus
 from fengqiao.vehicles.models import Theft, Tracker, Vehicle
 from tests.factories import PersonFactory
-from tests.vehicles.factories import policy_for
+from tests.vehicles.factories import case_officers, policy_for, report_theft
 
 pytestmark = pytest.mark.django_db
 
@@ -231,7 +231,8 @@ def test_other_stations_alarm_is_404(charlie_client, vehicle):  # one client: ch
 # ----------------------------------------------------------------------------- theft pages
 
 
-def test_theft_report_page_then_tracking_page_then_recovery(alice_client, vehicle):
+def test_theft_report_page_then_tracking_page_then_recovery(alice, alice_client, vehicle):
+    lead, second = case_officers(vehicle.station)
     response = alice_client.post(
         url("theft_report", vehicle.pk),
         {
@@ -239,18 +240,73 @@ def test_theft_report_page_then_tracking_page_then_recovery(alice_client, vehicl
             "reporter_name": "徐明",
             "reporter_phone": "13900001111",
             "narrative": "夜间被盗",
+            "lead_officer": alice.pk,
+            "second_officer": second.pk,
         },
     )
     theft = Theft.objects.get()
     assert response.status_code == 302 and response["Location"] == theft.get_absolute_url()
     assert Incident.objects.filter(pk=theft.incident_id).exists()
+    assert (theft.case.lead_officer, theft.case.second_officer) == (alice, second)
     page = alice_client.get(theft.get_absolute_url()).content.decode()
     assert "登记追回" in page and 'data-mode="track"' in page
+    case_cell = page.split('id="theft-case">')[1].split("</dd>")[0]
+    assert theft.case.reference in case_cell and theft.case.get_absolute_url() in case_cell
+    assert "受案/立案审查" in case_cell
+    listing = alice_client.get(url("theft_list")).content.decode()
+    assert theft.case.reference in listing
     track = alice_client.get(url("theft_track", theft.pk)).json()
     assert track["points"] == []
     alice_client.post(url("recovery", theft.pk), {"place": "清溪镇", "condition": "intact"})
     theft.refresh_from_db()
     assert theft.status == TheftStatus.RECOVERED
+
+
+def test_theft_report_form_offers_the_stations_police_and_defaults_the_lead_to_the_user(
+    alice, alice_client, charlie, vehicle
+):
+    from tests.factories import UserFactory
+
+    lead, second = case_officers(vehicle.station)
+    aux = UserFactory(full_name="辅警甲", rank="auxiliary", role="auxiliary", station=alice.station)
+    form = alice_client.get(url("theft_report", vehicle.pk)).content.decode()
+    lead_select = form.split('name="lead_officer"')[1].split("</select>")[0]
+    assert f'value="{alice.pk}" selected' in lead_select  # alice is a police officer
+    assert f'value="{lead.pk}"' in lead_select and f'value="{second.pk}"' in lead_select
+    assert f'value="{aux.pk}"' not in lead_select and f'value="{charlie.pk}"' not in lead_select
+    second_select = form.split('name="second_officer"')[1].split("</select>")[0]
+    assert " selected" not in second_select
+
+
+def test_theft_report_form_shows_officer_errors_keeps_the_input_and_saves_nothing(
+    alice, alice_client, vehicle
+):
+    response = alice_client.post(
+        url("theft_report", vehicle.pk),
+        {
+            "place": "西街",
+            "reporter_name": "徐明",
+            "narrative": "保留",
+            "lead_officer": alice.pk,
+            "second_officer": alice.pk,
+        },
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "协办民警不能与主办民警是同一人" in page.split('id="error-second_officer"')[1]
+    assert "保留" in page and 'value="西街"' in page
+    lead_select = page.split('name="lead_officer"')[1].split("</select>")[0]
+    second_select = page.split('name="second_officer"')[1].split("</select>")[0]
+    assert f'value="{alice.pk}" selected' in lead_select
+    assert f'value="{alice.pk}" selected' in second_select
+    response = alice_client.post(
+        url("theft_report", vehicle.pk), {"place": "西街", "reporter_name": "徐明"}
+    )
+    assert response.status_code == 400
+    assert "请选择协办民警" in response.content.decode().split('id="error-second_officer"')[1]
+    vehicle.refresh_from_db()
+    assert vehicle.status == VehicleStatus.NORMAL
+    assert not Theft.objects.exists() and not Incident.objects.exists()
 
 
 def test_theft_report_bad_input_shows_the_error_and_keeps_the_input(alice_client, vehicle):
@@ -266,7 +322,7 @@ def test_theft_report_bad_input_shows_the_error_and_keeps_the_input(alice_client
 def test_theft_pages_of_another_station_are_404(
     alice, charlie_client, vehicle
 ):  # one client: charlie
-    theft = services.theft_report(actor=alice, vehicle=vehicle, place="x", reporter_name="y")
+    theft = report_theft(alice, vehicle, place="x", reporter_name="y")
     for name in ("theft_detail", "theft_track"):
         assert charlie_client.get(url(name, theft.pk)).status_code == 404
     assert (
@@ -282,9 +338,9 @@ def test_claim_from_the_theft_page(alice, alice_client, vehicle):
     policy_for(
         vehicle, starts_on=dt.date(2020, 1, 1), ends_on=dt.date(2030, 12, 31), recovery_days=30
     )
-    theft = services.theft_report(
-        actor=alice,
-        vehicle=vehicle,
+    theft = report_theft(
+        alice,
+        vehicle,
         place="x",
         reporter_name="y",
         reported_at=timezone.now() - dt.timedelta(days=40),
@@ -362,7 +418,7 @@ def test_pending_devices_are_listed_and_accepted(alice, charlie, as_user, statio
 def test_figures_by_year(alice, charlie, as_user, vehicle):
     alice_client, charlie_client = as_user(alice), as_user(charlie)
     services.tracker_install(actor=alice, vehicle=vehicle, imei="868120145233607", protocol="gt06")
-    theft = services.theft_report(actor=alice, vehicle=vehicle, place="x", reporter_name="y")
+    theft = report_theft(alice, vehicle, place="x", reporter_name="y")
     services.recovery_record(actor=alice, theft=theft, place="z", condition="intact")
     page = alice_client.get(url("figures")).content.decode()
     year = timezone.localdate().year

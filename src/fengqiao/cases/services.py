@@ -548,6 +548,34 @@ def action_record(
 
 
 @transaction.atomic
+def case_note_linked(*, actor, case: Case, text: str, at=None, officer=None, **data) -> CaseEvent:
+    """A fact another app records on the case it is linked to (行车卫士: 车辆已追回, 保险理赔): a line in
+    the case file, whatever the case's status. The calling service has checked the actor's rights on
+    its own record (the theft), so the case only has to be visible to the actor, not editable by them.
+    With `officer` (work done by that officer, e.g. the recovery) and the case still open, it is also a
+    piece of work (CaseAction 其他) and counts as investigative action for 查打不严."""
+    if actor is not None and not Case.objects.visible_to(actor).filter(pk=case.pk).exists():
+        raise PermissionDenied(_("无权办理该案件"))
+    _lock(case)
+    text = _text(text, _("请填写情况说明"))
+    at = _when(at, previous=case.reported_at, previous_label=_("报案"), label=_("登记"))
+    action = None
+    if officer is not None and case.status in (CaseStatus.REVIEW, CaseStatus.HANDLING):
+        action = CaseAction.objects.create(
+            case=case,
+            kind=ActionKind.OTHER,
+            at=at,
+            officer=_officer(case.station_id, officer, _("民警")),
+            note=text,
+            recorded_by=actor,
+        )
+        _touch(case, at)
+    return _event(
+        case, EventKind.ACTION, actor, at, text, action=action.pk if action else None, **data
+    )
+
+
+@transaction.atomic
 def appraisal_start(*, actor, case: Case, note: str, at=None) -> Case:
     """送鉴定: the 办理期限 stops while the appraisal runs (鉴定期间不计入办理期限)."""
     _require_editable(actor, case)

@@ -182,6 +182,10 @@ class CommandSerializer(StrictFieldsMixin, serializers.Serializer):
 class TheftReportSerializer(StrictFieldsMixin, serializers.Serializer):
     place = serializers.CharField(max_length=200)
     reporter_name = serializers.CharField(max_length=50)
+    lead_officer = serializers.IntegerField(help_text=_("盗窃案主办民警编号(本所民警,不能是辅警)"))
+    second_officer = serializers.IntegerField(
+        help_text=_("盗窃案协办民警编号(本所民警,与主办民警不同)")
+    )
     reporter_phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
     narrative = serializers.CharField(required=False, allow_blank=True)
     stolen_at = serializers.DateTimeField(required=False, allow_null=True)
@@ -248,6 +252,8 @@ class TheftSerializer(serializers.ModelSerializer):
     incident_reference = serializers.CharField(
         source="incident.reference", read_only=True, allow_null=True
     )
+    case_reference = serializers.CharField(source="case.reference", read_only=True, allow_null=True)
+    case_status = serializers.CharField(source="case.status", read_only=True, allow_null=True)
 
     class Meta:
         model = Theft
@@ -263,6 +269,9 @@ class TheftSerializer(serializers.ModelSerializer):
             "narrative",
             "incident",
             "incident_reference",
+            "case",
+            "case_reference",
+            "case_status",
             "status",
         ]
         read_only_fields = fields
@@ -385,7 +394,7 @@ class VehicleViewSet(ScopedModelViewSet):
 
     @extend_schema(
         tags=TAGS,
-        summary=_("报被盗(生成盗窃警情)"),
+        summary=_("报被盗(生成盗窃警情并受案)"),
         request=TheftReportSerializer,
         responses={201: TheftSerializer, **ERRORS},
     )
@@ -394,10 +403,20 @@ class VehicleViewSet(ScopedModelViewSet):
         vehicle = self.get_object()
         serializer = TheftReportSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        theft = services.theft_report(
-            actor=request.user, vehicle=vehicle, **serializer.validated_data
-        )
+        data = dict(serializer.validated_data)
+        for field in ("lead_officer", "second_officer"):
+            data[field] = _station_user(vehicle.station_id, field, data[field])
+        theft = services.theft_report(actor=request.user, vehicle=vehicle, **data)
         return Response(TheftSerializer(theft).data, status=201)
+
+
+def _station_user(station_id: int, field: str, pk: int):
+    from fengqiao.accounts.models import User
+
+    user = User.objects.filter(pk=pk, station_id=station_id).first()
+    if user is None:
+        raise ValidationError({field: [_("编号为%(pk)s的民警不存在或不在本所") % {"pk": pk}]})
+    return user
 
 
 def _parse(value):
@@ -468,7 +487,7 @@ class TheftViewSet(ScopedModelViewSet):
     filterset_class = None
     ordering_fields = ["reported_at", "id"]
     ordering = ["-reported_at", "-id"]
-    select_related = ("vehicle", "incident")
+    select_related = ("vehicle", "incident", "case")
     http_method_names = ["get", "post", "head", "options"]
     write_roles = ALL_ROLES
 

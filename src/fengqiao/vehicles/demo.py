@@ -5,8 +5,9 @@ installed by 2024-04-20 (÷ scale), each with a tracking.Device (active; GT06, J
 OsmAnd phones), an install record, and a three-year policy with its payout table by age. 清溪派出所
 gets a small fleet for the scoping demo. Thefts, recoveries and claims run from 2021 to 2026; 2023
 matches the article at scale 1: 26 motorcycles and 31 e-motorcycles recovered, 90,500 yuan paid.
-A few recent thefts are open (reported through the service, so each has its incident and a trail
-for the patrols' tracking page), and some alarms are open for the alarm desk.
+A few recent thefts are open (reported through the service, so each has its incident, its filed
+theft case with two police officers, and a trail for the patrols' tracking page), and some alarms
+are open for the alarm desk.
 
 Bulk rows go in through the generator's fast insert (COPY / executemany); one summary change-log row
 per station records what was written, as the generator does for the registry.
@@ -446,6 +447,10 @@ def _write_thefts(station, thefts, by_index, policy_of, rng, tz) -> dict[str, in
     duty = next(
         (u for u in officers if u.role == Role.DUTY_OFFICER), officers[0] if officers else None
     )
+    # the theft cases' officers (主办/协办): the case team's police officers, taken in turn
+    police = [u for u in officers if u.rank == "police"]
+    leads = [u for u in police if u.role == Role.CASE_OFFICER] or police
+    opened = 0
     out = {"thefts": 0, "recoveries": 0, "claims": 0}
     for t in sorted(thefts, key=lambda t: t["day"]):
         vid, p = by_index.get(t["vehicle"], (None, None))
@@ -454,17 +459,25 @@ def _write_thefts(station, thefts, by_index, policy_of, rng, tz) -> dict[str, in
         reported = _stamp(t["day"], rng, tz)
         place = f"{rng.choice(PLACES)}"
         if t["outcome"] == "open":
+            if len(police) < 2:
+                continue
             vehicle = Vehicle.objects.select_related("station", "community", "device").get(pk=vid)
             Vehicle.objects.filter(pk=vid).update(status="normal")
             vehicle.status = "normal"
+            lead = leads[opened % len(leads)]
+            second = next(u for u in police[opened % len(police) :] + police if u.pk != lead.pk)
+            opened += 1
             theft = services.theft_report(
                 actor=duty,
                 vehicle=vehicle,
                 place=place,
                 reporter_name="车主",
+                lead_officer=lead,
+                second_officer=second,
                 reported_at=reported,
                 narrative="演示:夜间停放被盗,定位器仍在上报",
             )
+            _file_case(theft.case, lead, reported)
             _trail(vehicle.device, reported, p, rng)
             out["thefts"] += 1
             continue
@@ -515,6 +528,25 @@ def _write_thefts(station, thefts, by_index, policy_of, rng, tz) -> dict[str, in
             )
             out["claims"] += 1
     return out
+
+
+def _file_case(case, lead, reported: dt.datetime) -> None:
+    """The theft case is filed (立案) and the scene examined within hours of the report, as a station
+    does: no 立案审查 runs out (办理超期) on the demo's open thefts."""
+    from django.utils import timezone
+
+    from fengqiao.cases import services as case_services
+
+    at = min(reported + dt.timedelta(hours=2), timezone.now())
+    case_services.case_file(actor=lead, case=case, at=at)
+    case_services.action_record(
+        actor=lead,
+        case=case,
+        kind="scene",
+        note="现场勘查:调取被盗地点周边监控,定位器轨迹已推送巡逻民警",
+        officer=lead,
+        at=at,
+    )
 
 
 def _trail(device, start: dt.datetime, p: dict, rng) -> None:

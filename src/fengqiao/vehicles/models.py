@@ -308,6 +308,14 @@ class Theft(ChangeLogged):
         related_name="+",
         verbose_name=_("关联警情"),
     )
+    case = models.ForeignKey(
+        "cases.Case",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="vehicle_thefts",
+        verbose_name=_("关联案件"),
+    )
     status = models.CharField(
         _("状态"), max_length=15, choices=TheftStatus.choices, default=TheftStatus.OPEN
     )

@@ -20,7 +20,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
-from fengqiao.accounts.choices import Role
+from fengqiao.accounts.choices import Rank, Role
 from fengqiao.accounts.roles import has_role
 from fengqiao.core.refnumbers import next_reference
 from fengqiao.registry.rules import InvalidPhone, normalise_phone
@@ -61,6 +61,7 @@ FUTURE_TOLERANCE = dt.timedelta(minutes=2)
 PLATE_RE = re.compile(r"^[\u4e00-\u9fa5]?[A-Z0-9][A-Z0-9·\-]{3,9}$")
 IMEI_RE = re.compile(r"^[0-9]{10,20}$")
 THEFT_CATEGORY_CODES = ("XS-DQ",)
+THEFT_OFFENCE_CODE = "XS-DQ"  # 盗窃罪 (cases' offence table)
 
 
 def _event(vehicle, kind, actor, at=None, **data) -> VehicleEvent:
@@ -629,6 +630,38 @@ def theft_category():
     return category
 
 
+def theft_offence():
+    from fengqiao.cases.choices import CaseKind
+    from fengqiao.cases.models import OffenceType
+
+    offence = (
+        OffenceType.objects.filter(code=THEFT_OFFENCE_CODE, active=True).first()
+        or OffenceType.objects.filter(kind=CaseKind.CRIMINAL, name="盗窃罪", active=True).first()
+    )
+    if offence is None:
+        raise ValidationError("案由表中没有启用的“盗窃罪”(XS-DQ),请先在案由表中启用")
+    return offence
+
+
+def _case_officers(station_id: int, lead, second) -> dict[str, list[str]]:
+    """The field errors of the two officers of the theft case (主办/协办): police officers of the
+    station, in service, two different people (as cases.services.case_open requires)."""
+    errors: dict[str, list[str]] = {}
+    for field, user, label in (
+        ("lead_officer", lead, "主办民警"),
+        ("second_officer", second, "协办民警"),
+    ):
+        if user is None:
+            errors[field] = [f"请选择{label}"]
+        elif user.station_id != station_id or not user.is_active:
+            errors[field] = [f"{label}须为本所在职民警"]
+        elif user.rank != Rank.POLICE:
+            errors[field] = [f"{label}须为人民警察(辅警不能主办、协办案件)"]
+    if not errors and lead.pk == second.pk:
+        errors["second_officer"] = ["协办民警不能与主办民警是同一人"]
+    return errors
+
+
 @transaction.atomic
 def theft_report(
     *,
@@ -636,14 +669,24 @@ def theft_report(
     vehicle: Vehicle,
     place: str,
     reporter_name: str,
+    lead_officer=None,
+    second_officer=None,
     reporter_phone: str = "",
     narrative: str = "",
     reported_at=None,
     stolen_at=None,
     source: str = "walk_in",
 ) -> Theft:
-    """报被盗: the vehicle is flagged stolen, an incident (刑事/盗窃) is received and linked, the command
-    room is told with a link to the tracking page. The case is opened from the incident by the case room."""
+    """报被盗, in one transaction: the vehicle is flagged stolen, an incident (刑事/盗窃) is received and
+    a criminal case (盗窃罪) opened from it with the two officers (主办/协办, both required), which links
+    the incident (its 有案不立 clock stops) and starts the case's 立案审查; the command room is told
+    with a link to the tracking page. Any bad input refuses the whole report, saving nothing.
+
+    The case is opened by the reporting user when their role may open cases (cases.OPEN_CASE_ROLES),
+    otherwise by the system: a theft report is itself a report of a crime the station must take in,
+    and the reporter's right to act on this vehicle has been checked here."""
+    from fengqiao.cases import services as case_services
+    from fengqiao.cases.choices import CaseKind
     from fengqiao.incidents.services import incident_receive
 
     _require_editable(actor, vehicle)
@@ -668,7 +711,12 @@ def theft_report(
         stolen_at = _when(stolen_at, "被盗时间")
         if stolen_at > reported_at:
             raise ValidationError({"stolen_at": ["被盗时间不能晚于报案时间"]})
+    officer_errors = _case_officers(vehicle.station_id, lead_officer, second_officer)
+    if officer_errors:
+        raise ValidationError(officer_errors)
+    offence = theft_offence()
     narrative = (narrative or "").strip()
+    described = f"{vehicle.get_kind_display()}{vehicle.plate}({vehicle.brand} {vehicle.colour})"
     incident = incident_receive(
         actor=actor,
         station=vehicle.station,
@@ -679,7 +727,18 @@ def theft_report(
         caller_phone=phone,
         community=vehicle.community,
         location=place,
-        narrative=f"{vehicle.get_kind_display()}{vehicle.plate}({vehicle.brand} {vehicle.colour})被盗。{narrative}".strip(),
+        narrative=f"{described}被盗。{narrative}".strip(),
+    )
+    case = case_services.case_open(
+        actor=actor if has_role(actor, case_services.OPEN_CASE_ROLES) else None,
+        kind=CaseKind.CRIMINAL,
+        offence=offence,
+        title=f"{vehicle.plate}被盗案",
+        lead_officer=lead_officer,
+        second_officer=second_officer,
+        summary=f"{described}于{place}被盗。{narrative}".strip(),
+        reported_at=reported_at,
+        incident=incident,
     )
     theft = Theft.objects.create(
         station_id=vehicle.station_id,
@@ -695,6 +754,7 @@ def theft_report(
         reporter_phone=phone,
         narrative=narrative,
         incident=incident,
+        case=case,
         recorded_by=actor,
     )
     vehicle.status = VehicleStatus.STOLEN
@@ -706,6 +766,7 @@ def theft_report(
         reported_at,
         theft=theft.reference,
         incident=incident.reference,
+        case=case.reference,
     )
     _tell_patrols(theft, vehicle)
     return theft
@@ -744,7 +805,8 @@ def recovery_record(
     latitude=None,
     longitude=None,
 ) -> Recovery:
-    """追回: closes the theft and clears the stolen flag."""
+    """追回: closes the theft and clears the stolen flag; the linked case's file records it (车辆已追回,
+    as a piece of work of the recovering officer while the case is open)."""
     _require_editable(actor, theft)
     _lock(theft)
     if theft.status != TheftStatus.OPEN:
@@ -789,6 +851,19 @@ def recovery_record(
         theft=theft.reference,
         condition=condition,
     )
+    if theft.case_id:
+        from fengqiao.cases.services import case_note_linked
+
+        case_note_linked(
+            actor=actor,
+            case=theft.case,
+            text=f"车辆已追回:{vehicle.plate},{timezone.localtime(recovered_at):%Y-%m-%d %H:%M}于{place},"
+            f"车况{recovery.get_condition_display()}(被盗登记{theft.reference})",
+            at=recovered_at,
+            officer=recovered_by,
+            theft=theft.reference,
+            recovery=recovery.pk,
+        )
     return recovery
 
 
@@ -836,7 +911,8 @@ def claim_quote(theft: Theft, *, now: dt.datetime | None = None) -> dict:
 
 @transaction.atomic
 def claim_approve(*, actor, theft: Theft, now: dt.datetime | None = None) -> InsuranceClaim:
-    """Not recovered within the policy's period: the claim, paying by vehicle age from the policy table."""
+    """Not recovered within the policy's period: the claim, paying by vehicle age from the policy table.
+    The linked case's file records it (保险理赔)."""
     if actor is not None and not has_role(actor, CLAIM_ROLES):
         raise PermissionDenied("只有所领导、指挥室和值班民警可以办理理赔")
     _require_editable(actor, theft)
@@ -867,6 +943,18 @@ def claim_approve(*, actor, theft: Theft, now: dt.datetime | None = None) -> Ins
         amount=str(claim.amount),
         age=claim.vehicle_age_years,
     )
+    if theft.case_id:
+        from fengqiao.cases.services import case_note_linked
+
+        case_note_linked(
+            actor=actor,
+            case=theft.case,
+            text=f"保险理赔:{theft.vehicle.plate}追查期满未追回,按车龄{claim.vehicle_age_years}年"
+            f"赔付{claim.amount:.0f}元({claim.policy})",
+            at=claim.approved_at,
+            theft=theft.reference,
+            claim=claim.pk,
+        )
     return claim
 
 

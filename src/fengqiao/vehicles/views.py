@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from fengqiao.accounts.choices import Rank
 from fengqiao.accounts.models import User
 from fengqiao.accounts.roles import has_role
 from fengqiao.core.history import timeline_for
@@ -163,7 +164,7 @@ def vehicle_detail(request, pk):
             "state": _device_state(vehicle),
             "trackers": vehicle.trackers.select_related("installed_by"),
             "policies": vehicle.policies.prefetch_related("payouts"),
-            "thefts": vehicle.thefts.select_related("recovery", "claim"),
+            "thefts": vehicle.thefts.select_related("recovery", "claim", "case"),
             "alarms": vehicle.alarms.all()[:20],
             "events": vehicle.events.select_related("actor")[:30],
             "changes": timeline_for(vehicle),
@@ -478,7 +479,7 @@ def alarm_close_view(request, pk):
 
 @login_required
 def theft_list(request):
-    queryset = Theft.objects.visible_to(request.user).select_related("vehicle", "incident")
+    queryset = Theft.objects.visible_to(request.user).select_related("vehicle", "incident", "case")
     status = request.GET.get("status", "")
     if status in TheftStatus.values:
         queryset = queryset.filter(status=status)
@@ -492,20 +493,53 @@ def theft_list(request):
     )
 
 
+def _station_user(station_id: int, value):
+    """The station's user chosen in a select (None when empty or not of the station)."""
+    value = (value or "").strip()
+    if not value.isdigit():
+        return None
+    return User.objects.filter(station_id=station_id, pk=int(value)).first()
+
+
 @login_required
 def theft_report_view(request, pk):
+    """报被盗: the report, and the two officers of the theft case it opens (主办/协办, chosen among
+    the station's police officers; 主办 defaults to the user when they are one)."""
     vehicle = get_object_or_404(
         Vehicle.objects.visible_to(request.user).select_related("owner"), pk=pk
     )
-    context = {"v": vehicle, "post": request.POST, "owner": _owner_masked(vehicle)}
+    user = request.user
+    police = User.objects.filter(
+        station_id=vehicle.station_id, is_active=True, rank=Rank.POLICE
+    ).order_by("full_name", "pk")
+    default_lead = (
+        user.pk
+        if user.station_id == vehicle.station_id and user.rank == Rank.POLICE and user.is_active
+        else None
+    )
+    post = request.POST
+    context = {
+        "v": vehicle,
+        "post": post,
+        "owner": _owner_masked(vehicle),
+        "officers": police,
+        "lead_selected": int(post["lead_officer"])
+        if (post.get("lead_officer") or "").isdigit()
+        else (None if request.method == "POST" else default_lead),
+        "second_selected": int(post["second_officer"])
+        if (post.get("second_officer") or "").isdigit()
+        else None,
+        "errors": {},
+    }
     if request.method == "POST":
-        post = request.POST
         try:
             theft = services.theft_report(
-                actor=request.user,
+                actor=user,
                 vehicle=vehicle,
                 place=post.get("place", ""),
                 reporter_name=post.get("reporter_name", ""),
+                lead_officer=_station_user(vehicle.station_id, post.get("lead_officer")),
+                second_officer=_station_user(vehicle.station_id, post.get("second_officer")),
                 reporter_phone=post.get("reporter_phone", ""),
                 narrative=post.get("narrative", ""),
                 stolen_at=_datetime(post.get("stolen_at", ""), _("被盗时间")),
@@ -514,13 +548,15 @@ def theft_report_view(request, pk):
             return _forbidden(request, str(exc))
         except ValidationError as exc:
             context["error"] = _error_text(exc)
+            context["errors"] = exc.message_dict if hasattr(exc, "error_dict") else {}
             return render(request, "vehicles/theft_form.html", context, status=400)
         messages.success(
             request,
-            _("已登记被盗:%(ref)s,关联警情%(incident)s")
+            _("已登记被盗:%(ref)s,关联警情%(incident)s,已受案%(case)s")
             % {
                 "ref": theft.reference,
                 "incident": theft.incident.reference if theft.incident else "—",
+                "case": theft.case.reference if theft.case else "—",
             },
         )
         return redirect(theft)
@@ -532,7 +568,7 @@ def theft_detail(request, pk):
     """The tracking page for patrols: live position, today's trail, last seen; recovery and claim."""
     theft = get_object_or_404(
         Theft.objects.visible_to(request.user).select_related(
-            "vehicle", "vehicle__device", "vehicle__owner", "incident"
+            "vehicle", "vehicle__device", "vehicle__owner", "incident", "case"
         ),
         pk=pk,
     )
