@@ -26,7 +26,7 @@ DEVICES = int(os.environ.get("GATEWAY_HOLD_DEVICES", "56551"))
 SECONDS = float(os.environ.get("GATEWAY_HOLD_SECONDS", "300"))
 INTERVAL = 10.0
 PROCESSES = int(os.environ.get("GATEWAY_HOLD_PROCESSES", "4"))
-SIM_PROCESSES = int(os.environ.get("GATEWAY_HOLD_SIM_PROCESSES", str(max(1, -(-DEVICES // 15000)))))
+SIM_PROCESSES = int(os.environ.get("GATEWAY_HOLD_SIM_PROCESSES", str(max(1, -(-DEVICES // 19000)))))
 TARGET_P99_MS = 100.0
 
 
@@ -121,7 +121,8 @@ def main() -> None:
     for s in status:
         print(f"gateway pid {s['pid']}: {s.get('connections_open')} open, refused {s.get('connections_refused', 0)}, "
               f"server-side ack p50 {s.get('ack_ms_p50')} p99 {s.get('ack_ms_p99')} ms, "
-              f"commit p50 {s.get('commit_ms_p50')} p99 {s.get('commit_ms_p99')} ms, commits {s.get('commits')}", flush=True)  # fmt: skip
+              f"commit p50 {s.get('commit_ms_p50')} p99 {s.get('commit_ms_p99')} ms, commits {s.get('commits')}, "
+              f"longest garbage-collector pause {s.get('gc_ms_max')} ms", flush=True)  # fmt: skip
     complete = totals["connected"] == DEVICES and lost == 0 and totals["sent"] > 0
     if not complete:
         print("FAIL: not every device connected or positions were lost", flush=True)

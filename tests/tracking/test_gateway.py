@@ -347,3 +347,43 @@ def test_alarm_at_the_time_of_a_stored_position_is_kept(running_gateway):
     assert alarm.kind == "power_cut"
     assert alarm.at == fix.time
     sock.close()
+
+
+def test_resend_after_restart_is_acknowledged_not_stored_twice(
+    transactional_db, gateway_limits, settings
+):
+    """A device whose acknowledgements were lost when the gateway stopped resends what it holds; the
+    new process has no memory of those fixes, the table does."""
+    from tests.tracking.conftest import RunningGateway
+
+    settings.GATEWAY_HOOKS = ["tests.tracking.test_gateway.record_hook"]
+    first = RunningGateway(gateway_limits).start()
+    sock = first.connect("gt06")
+    sock.sendall(gt06.login_frame(IMEI, 1))
+    recv_exact(sock, 10)
+    fixes = [now_fix(10 * i) for i in range(3)]
+    sock.sendall(b"".join(gt06.position_frame(f, 2 + i) for i, f in enumerate(fixes)))
+    recv_exact(sock, 30)
+    sock.close()
+    first.stop()
+    assert Position.objects.count() == 3
+
+    restarted = RunningGateway(gateway_limits).start()
+    try:
+        sock = restarted.connect("gt06")
+        sock.sendall(gt06.login_frame(IMEI, 1))
+        recv_exact(sock, 10)
+        HOOK_CALLS.clear()
+        resend = b"".join(gt06.position_frame(f, 5 + i) for i, f in enumerate(fixes))
+        sock.sendall(resend + gt06.position_frame(now_fix(30), 8))
+        assert len(recv_exact(sock, 40)) == 40  # every frame acknowledged
+        sock.close()
+        assert Position.objects.count() == 4
+        assert Position.objects.filter(outdated=True).count() == 0
+        assert Device.objects.get().last_fix_at == now_fix(30).time
+        assert wait_for(lambda: restarted.stats().get("duplicates_stored_before") == 2)
+        # the hooks (vehicle alarms, live map) see only the new fix
+        assert wait_for(lambda: HOOK_CALLS)
+        assert [p["fixed_at"] for p in HOOK_CALLS[-1][0]] == [now_fix(30).time]
+    finally:
+        restarted.stop()

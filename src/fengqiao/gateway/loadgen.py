@@ -27,9 +27,22 @@ from fengqiao.gateway.simulate import make_route
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return free_ports(1)[0]
+
+
+def free_ports(count: int) -> list[int]:
+    """`count` distinct free ports: every probe socket stays open until all are chosen (closing one before
+    asking for the next can hand the same port out twice)."""
+    probes = []
+    try:
+        for _ in range(count):
+            probe = socket.socket()
+            probe.bind(("127.0.0.1", 0))
+            probes.append(probe)
+        return [probe.getsockname()[1] for probe in probes]
+    finally:
+        for probe in probes:
+            probe.close()
 
 
 class Gateways:
@@ -90,7 +103,7 @@ class Gateways:
 def start_gateways(
     database_url: str, *, processes: int = 1, extra_env: dict | None = None, log=print
 ) -> Gateways:
-    ports = {"gt06": free_port(), "jt808": free_port(), "osmand": free_port()}
+    ports = dict(zip(("gt06", "jt808", "osmand"), free_ports(3), strict=True))
     env = dict(os.environ)
     env.update(
         DATABASE_URL=database_url,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gc
 import json
 import logging
 import os
@@ -49,6 +50,9 @@ class Config:
     reuse_port: bool = False
     command_poll_seconds: float = 2.0
     commit_interval_ms: int = 0  # least time between two commits (GATEWAY_COMMIT_INTERVAL_MS)
+    gc_full_seconds: float = (
+        6 * 3600
+    )  # a full garbage collection this often (GATEWAY_GC_FULL_SECONDS)
     limits: Limits = field(default_factory=Limits)
 
 
@@ -630,6 +634,57 @@ def parse_osmand(params: dict, now: dt.datetime) -> tuple[str, Fix]:
 # ---- the process ----
 
 
+class GcPauses:
+    """The garbage collector, kept out of the acknowledgement path, and the pauses it still causes.
+
+    A full collection walks every live object: with 19,000 sessions that stopped a process for about
+    300 ms on this machine, a pause of every session's acknowledgements. So objects that have lived
+    through one sweep (sessions, device states, tracks) are frozen (`gc.freeze`, moved out of the
+    collector's sight) and collections only walk the young ones. Once every `full_every` seconds
+    everything is thawed and collected once, so no reference cycle among the frozen lives for ever."""
+
+    def __init__(self, full_every: float = 6 * 3600):
+        self.full_every = full_every
+        self.last_full = time.monotonic()
+        self.started = 0.0
+        self.full = 0
+        self.full_ms_max = 0.0
+        self.ms_max = 0.0
+
+    def install(self) -> None:
+        gc.collect()  # start-up's garbage, before any device is connected
+        gc.freeze()
+        if self._callback not in gc.callbacks:
+            gc.callbacks.append(self._callback)
+
+    def settle(self) -> None:
+        """Called by the sweep: freeze what has lived this long; now and then a full collection."""
+        now = time.monotonic()
+        if self.full_every and now - self.last_full >= self.full_every:
+            self.last_full = now
+            gc.unfreeze()
+            gc.collect()
+        gc.freeze()
+
+    def _callback(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self.started = time.perf_counter()
+            return
+        ms = (time.perf_counter() - self.started) * 1000
+        self.ms_max = max(self.ms_max, ms)
+        if info.get("generation") == 2:
+            self.full += 1
+            self.full_ms_max = max(self.full_ms_max, ms)
+
+    def figures(self) -> dict:
+        return {
+            "gc_frozen_objects": gc.get_freeze_count(),
+            "gc_full_collections": self.full,
+            "gc_full_ms_max": round(self.full_ms_max, 1),
+            "gc_ms_max": round(self.ms_max, 1),
+        }
+
+
 class Gateway:
     def __init__(self, config: Config, store_factory, *, loop=None):
         self.config = config
@@ -645,9 +700,11 @@ class Gateway:
         self.ack_latency: deque[float] = deque(maxlen=200_000)
         self.committer: Committer | None = None
         self.started = time.time()
+        self.gc_pauses = GcPauses(full_every=self.config.gc_full_seconds)
 
     async def start(self) -> None:
         self.loop = asyncio.get_running_loop()
+        self.gc_pauses.install()
         self.committer = Committer(
             self.store_factory,
             self.loop,
@@ -750,6 +807,7 @@ class Gateway:
             "devices_online": len(self.by_device),
             "ack_ms_p50": pct(0.50),
             "ack_ms_p99": pct(0.99),
+            **self.gc_pauses.figures(),
             **self.stats,
         }
 
@@ -762,6 +820,7 @@ class Gateway:
             for session in list(self.sessions):
                 if now - session.last_rx > self.config.limits.idle_seconds:
                     session.close("silent (half-open connection)", counter="closed_idle")
+            self.gc_pauses.settle()
             if now - last_log >= 60:
                 last_log = now
                 log.info("gateway status %s", json.dumps(self.status(), ensure_ascii=False))

@@ -46,7 +46,8 @@ class Store(Protocol):
 
     def maintain(self) -> None: ...
 
-    def write(self, records: list[Record], touches: dict[int, dict]) -> None: ...
+    def write(self, records: list[Record], touches: dict[int, dict]) -> list[Record] | None:
+        """One transaction; returns the records actually written (None: all of them)."""
 
     def after_store(self, records: list[Record]) -> None: ...
 
@@ -204,12 +205,12 @@ class Committer:
             if not callbacks and not touches:
                 continue
             last_commit = time.monotonic()
-            ok = self._write(batch, touches)
+            ok, written = self._write(batch, touches)
             if callbacks:
                 self.loop.call_soon_threadsafe(_run_callbacks, callbacks, ok)
-            if ok and batch:
+            if ok and written:
                 try:
-                    self.hooks.put_nowait(batch)
+                    self.hooks.put_nowait(written)
                 except queue.Full:
                     self.stats["hook_batches_dropped"] = (
                         self.stats.get("hook_batches_dropped", 0) + 1
@@ -240,11 +241,15 @@ class Committer:
             except Exception:  # noqa: BLE001
                 log.exception("resetting the gateway store failed")
 
-    def _write(self, batch: list[Record], touches: dict) -> bool:
+    def _write(self, batch: list[Record], touches: dict) -> tuple[bool, list[Record]]:
+        """(committed, the records written: a resend found already stored is acknowledged, not
+        written again)."""
         started = time.perf_counter()
         for attempt in range(3):
             try:
-                self.store.write(batch, touches)
+                written = self.store.write(batch, touches)
+                if written is None:
+                    written = batch
                 break
             except Exception:  # noqa: BLE001 - the devices will resend; never crash ingestion
                 log.exception(
@@ -254,16 +259,20 @@ class Committer:
                 self.stats["write_errors"] = self.stats.get("write_errors", 0) + 1
                 time.sleep(0.2 * (attempt + 1))
         else:
-            return False
+            return False, []
         elapsed = time.perf_counter() - started
         self.commit_seconds.append(elapsed)
         if len(self.commit_seconds) > 1000:
             del self.commit_seconds[:500]
         self.stats["commits"] = self.stats.get("commits", 0) + 1
-        self.stats["positions_stored"] = self.stats.get("positions_stored", 0) + sum(
-            1 for r in batch if r[4] is not None
-        )
-        return True
+        stored = sum(1 for r in written if r[4] is not None)
+        self.stats["positions_stored"] = self.stats.get("positions_stored", 0) + stored
+        resent = sum(1 for r in batch if r[4] is not None) - stored
+        if resent:
+            self.stats["duplicates_stored_before"] = (
+                self.stats.get("duplicates_stored_before", 0) + resent
+            )
+        return True, written
 
     def _run_hooks(self) -> None:
         while True:

@@ -159,7 +159,14 @@ class DjangoStore:
         return results
 
     # -- the group commit --
-    def write(self, records: list[Record], touches: dict[int, dict]) -> None:
+    def write(self, records: list[Record], touches: dict[int, dict]) -> list[Record]:
+        """One group commit; returns the records written (a resend already on disk is left out)."""
+        if any(r[10] and r[4] is not None for r in records):
+            stored = self._already_stored([r for r in records if r[10] and r[4] is not None])
+            if stored:
+                records = [
+                    r for r in records if r[4] is None or not r[10] or (r[0], r[2]) not in stored
+                ]
         positions = [r for r in records if r[4] is not None]
         plain = [r for r in positions if not r[12]]
         alarmed = [r for r in positions if r[12]]
@@ -176,6 +183,37 @@ class DjangoStore:
                 self._write_pg(plain, alarmed, alarm_only, latest, touches, now)
             else:
                 self._write_sqlite(plain, alarmed, alarm_only, latest, touches, now)
+        return records
+
+    def _already_stored(self, suspects: list[Record]) -> set[tuple[int, dt.datetime]]:
+        """(device, fix time) of the suspects that are already in the table.
+
+        Only fixes older than the device's latest (or otherwise outdated) are suspects: a fix newer than
+        the latest was never stored. The gateway's memory catches a resend on the same connection; this
+        catches one after a restart or a reconnect to another gateway process, when a device resends
+        positions whose acknowledgement it never received. One range query per device, on the
+        (device, fixed_at) index; rare in service (buffered uploads, resends), none at steady state."""
+        by_device: dict[int, list[dt.datetime]] = {}
+        for r in suspects:
+            by_device.setdefault(r[0], []).append(r[2])
+        found: set[tuple[int, dt.datetime]] = set()
+        with connection.cursor() as cursor:
+            for device_id, times in by_device.items():
+                low, high = min(times), max(times)
+                if self.vendor == "sqlite":  # compared as text: the stored format exactly
+                    low, high = _sqlite_time(low), _sqlite_time(high)
+                cursor.execute(
+                    "SELECT fixed_at FROM tracking_position WHERE device_id = %s "
+                    "AND fixed_at >= %s AND fixed_at <= %s",
+                    [device_id, low, high],
+                )
+                for (fixed_at,) in cursor.fetchall():
+                    if isinstance(fixed_at, str):  # SQLite through the raw cursor
+                        fixed_at = dt.datetime.fromisoformat(fixed_at)
+                    if fixed_at.tzinfo is None:
+                        fixed_at = fixed_at.replace(tzinfo=dt.UTC)
+                    found.add((device_id, fixed_at))
+        return found
 
     def _write_sqlite(self, plain, alarmed, alarm_only, latest, touches, now) -> None:
         raw = connection.connection

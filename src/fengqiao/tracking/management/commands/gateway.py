@@ -56,7 +56,8 @@ def config_from_env(options: dict):
         osmand_port=_port("GATEWAY_OSMAND_PORT", 5055),
         reuse_port=options.get("reuse_port") or env.boolean("GATEWAY_REUSE_PORT", False),
         command_poll_seconds=float(env.integer("GATEWAY_COMMAND_POLL_SECONDS", 2, minimum=1)),
-        commit_interval_ms=env.integer("GATEWAY_COMMIT_INTERVAL_MS", 20, minimum=0),
+        commit_interval_ms=env.integer("GATEWAY_COMMIT_INTERVAL_MS", 5, minimum=0),
+        gc_full_seconds=float(env.integer("GATEWAY_GC_FULL_SECONDS", 6 * 3600, minimum=60)),
         limits=limits,
     )
     for name in ("gt06_port", "jt808_port", "osmand_port"):
