@@ -149,3 +149,40 @@ def test_a_centre_number_repeated_in_the_file_is_a_row_error(alice, bob, residen
     assert job.errors[0]["column"] == "指令编号"
     importing.import_commit(actor=alice, job=job, valid_only=True)
     assert Warning.objects.get().name == "王芳"
+
+
+def _aged(job, days):
+    WarningImport.objects.filter(pk=job.pk).update(
+        created_at=job.created_at - dt.timedelta(days=days)
+    )
+
+
+def test_old_warning_sheets_are_purged_with_the_registry_imports(alice, bob, resident, settings):
+    """The county centre's sheets hold names, phones and ID numbers: deleted after
+    IMPORT_FILE_RETENTION_DAYS by the same retention job as the registry's uploads; the record stays."""
+    from pathlib import Path
+
+    from django.core.management import call_command
+
+    settings.IMPORT_FILE_RETENTION_DAYS = 30
+    done = importing.import_upload(actor=alice, upload=make_upload(xlsx_bytes([GOOD])))
+    done = importing.import_commit(actor=alice, job=done)
+    waiting = importing.import_upload(actor=alice, upload=make_upload(xlsx_bytes([GOOD])))
+    recent = importing.import_upload(actor=alice, upload=make_upload(xlsx_bytes([GOOD])))
+    files = {j.pk: (Path(j.file.path), Path(j.file.path + ".rows.json")) for j in (done, waiting)}
+    assert all(f.exists() for pair in files.values() for f in pair)
+    _aged(done, 31)
+    _aged(waiting, 40)
+
+    call_command("purge_imports")
+
+    for job in (done, waiting):
+        job.refresh_from_db()
+        assert job.file.name == ""
+        assert not any(f.exists() for f in files[job.pk])
+    assert done.status == "done" and done.created_count == 1  # the record stays
+    assert waiting.status == "failed" and "保留期限" in waiting.summary
+    with pytest.raises(ValidationError, match="已经导入过,或已失效"):
+        importing.import_commit(actor=alice, job=waiting)
+    recent.refresh_from_db()
+    assert recent.file.name and Path(recent.file.path).exists()

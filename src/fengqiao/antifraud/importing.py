@@ -23,6 +23,7 @@ from django.core.files.base import File
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from fengqiao.antifraud import rules, services
 from fengqiao.antifraud.models import FraudType, WarningImport
@@ -416,6 +417,31 @@ def import_commit(
         )
         job.save(update_fields=["created_count", "merged_count", "summary"])
     return job
+
+
+def import_files_purge(*, now: dt.datetime, keep_days: int) -> int:
+    """Delete warning sheets (and their dry-run rows) uploaded more than `keep_days` ago: they hold
+    names, phones and ID numbers. The import record (counts, row problems, summary) stays; a sheet
+    checked but never imported can no longer be, and is marked failed. Registered with exchange's
+    retention job (`fengqiao purge_imports`, the nightly purge), so IMPORT_FILE_RETENTION_DAYS rules
+    both."""
+    cutoff = now - dt.timedelta(days=keep_days)
+    purged = 0
+    for job in WarningImport.objects.filter(created_at__lt=cutoff).exclude(file="").iterator():
+        _rows_path(job).unlink(missing_ok=True)
+        job.file.delete(save=False)
+        changes = {"file": ""}
+        if job.status == WarningImport.Status.CHECKED:
+            changes |= {
+                "status": WarningImport.Status.FAILED,
+                "finished_at": now,
+                "summary": _("文件已超过保留期限(%(days)s 天)被删除,未导入;如仍需导入请重新上传")
+                % {"days": keep_days},
+            }
+        # conditional: a sheet committed since we read it keeps its status
+        WarningImport.objects.filter(pk=job.pk, status=job.status).update(**changes)
+        purged += 1
+    return purged
 
 
 # ----------------------------------------------------------------------------- many warnings at once

@@ -179,9 +179,7 @@ def import_job_commit_start(*, actor, job: ImportJob, mode: str) -> ImportJob:
         raise ValidationError(_("该文件正在导入或已经导入,不会重复导入"))
     if mode == ImportMode.ALL and job.invalid_count:
         raise ValidationError(
-            _(
-                "还有 %(n)s 行有错误,不能全部导入;请改正后重新上传,或选择“只导入正确的行”"
-            )
+            _("还有 %(n)s 行有错误,不能全部导入;请改正后重新上传,或选择“只导入正确的行”")
             % {"n": job.invalid_count}
         )
     if not job.valid_count:
@@ -220,9 +218,7 @@ def import_job_commit(job_id: int) -> ImportJob:
             if job.mode == ImportMode.ALL and job.invalid_count:
                 _fail(
                     job,
-                    _(
-                        "校验之后数据有变化:现有 %(n)s 行错误,按“全部导入”的要求未导入任何数据"
-                    )
+                    _("校验之后数据有变化:现有 %(n)s 行错误,按“全部导入”的要求未导入任何数据")
                     % {"n": job.invalid_count},
                 )
                 return job
@@ -285,13 +281,23 @@ def _import_summary(job: ImportJob, counts: dict) -> str:
 # ----------------------------------------------------------------------------- retention
 
 
+# Other apps' importers keep uploaded spreadsheets too (antifraud's warning sheets): each registers a
+# `purge(*, now, keep_days) -> int` here (from its AppConfig.ready) and the one retention job runs them.
+_IMPORT_FILE_PURGERS: list = []
+
+
+def register_import_files_purge(purge) -> None:
+    if purge not in _IMPORT_FILE_PURGERS:
+        _IMPORT_FILE_PURGERS.append(purge)
+
+
 def import_files_purge(*, now=None, keep_days: int | None = None) -> int:
     """Delete the uploaded files (and dry-run rows) of jobs uploaded more than `keep_days` ago.
 
     The spreadsheets hold residents' personal data; the job record (counts, row errors, summary) stays
     for the history. A job still waiting to be imported is marked failed, because it can no longer be
     committed; a job validating or committing right now is left for the next run. Returns the number
-    of jobs whose file was deleted.
+    of jobs whose file was deleted, with those of the importers registered by other apps.
     """
     now = now or timezone.now()
     keep_days = settings.IMPORT_FILE_RETENTION_DAYS if keep_days is None else keep_days
@@ -311,14 +317,14 @@ def import_files_purge(*, now=None, keep_days: int | None = None) -> int:
             changes |= {
                 "status": ImportStatus.FAILED,
                 "finished_at": now,
-                "summary": _(
-                    "文件已超过保留期限(%(days)s 天)被删除,未导入;如仍需导入请重新上传"
-                )
+                "summary": _("文件已超过保留期限(%(days)s 天)被删除,未导入;如仍需导入请重新上传")
                 % {"days": keep_days},
             }
         # conditional: a job claimed for committing since we read it keeps its status
         ImportJob.objects.filter(pk=job.pk, status=job.status).update(**changes)
         purged += 1
+    for purge in _IMPORT_FILE_PURGERS:
+        purged += purge(now=now, keep_days=keep_days)
     if purged:
         logger.info("import files: deleted %s uploaded files older than %s days", purged, keep_days)
     return purged
