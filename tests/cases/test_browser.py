@@ -81,3 +81,37 @@ def test_incident_to_filed_case_to_closing_with_review(
     page.click("button:has-text('生成周汇总')")
     page.wait_for_selector("#weeks-chart[data-drawn='1']")
     assert not csp_violations(page)
+
+
+def test_a_party_is_seen_whole_in_its_row_only_after_a_purpose(
+    page, live_server, station, alice, officer, officer2, manager
+):
+    from fengqiao.cases import services
+    from fengqiao.cases.models import OffenceType
+    from fengqiao.core.models import PersonalDataAccess
+
+    case = services.case_open(
+        actor=alice,
+        kind="administrative",
+        offence=OffenceType.objects.get(code="ZA-OD"),
+        title="殴打案",
+        lead_officer=officer,
+        second_officer=officer2,
+    )
+    party = services.party_add(
+        actor=officer, case=case, role="suspect", name="王小五", phone="13912345678"
+    )
+    browser_login(page, live_server, manager)
+    page.goto(live_server.url + case.get_absolute_url())
+    row = page.locator(f"#party-{party.pk}")
+    assert "王**" in row.inner_text() and "13912345678" not in page.content()
+    page.evaluate("window.notReloaded = true")
+    row.locator("button:has-text('查看完整信息')").click()  # the browser asks for a purpose first
+    assert not PersonalDataAccess.objects.exists()
+    row.locator("input[name=purpose]").fill("移送前核对身份")
+    row.locator("button:has-text('查看完整信息')").click()
+    page.wait_for_selector(f"#party-{party.pk} >> text=13912345678")
+    assert "王小五" in page.locator(f"#party-{party.pk}").inner_text()
+    assert page.evaluate("window.notReloaded") is True  # HTMX swapped the row, not the page
+    assert PersonalDataAccess.objects.get().purpose == "移送前核对身份"
+    assert not csp_violations(page)

@@ -2,17 +2,23 @@
 
 Same scoping as the pages: reads station-wide (others' cases are 404), actions only on cases in
 `Case.objects.editable_by(user)` (the handling officers, the case room, leaders: 403 otherwise).
-Party names, ID numbers and phones are always masked.
+Party names, ID numbers and phones are masked; `POST /api/cases/{id}/parties/{party}/reveal/` returns
+one party whole to the roles allowed (`services.can_reveal_party`) and records the view with its purpose.
 """
 
 from __future__ import annotations
 
 import django_filters
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
@@ -61,6 +67,11 @@ ERRORS = {
     403: OpenApiResponse(description=_("无权办理该案件")),
     404: OpenApiResponse(description=_("案件不存在或不在您的可见范围")),
 }
+REVEAL_ERRORS = {
+    400: OpenApiResponse(description=_("未填写查看事由或事由超过200字:未留记录")),
+    403: OpenApiResponse(description=_("您的角色无权查看当事人的完整信息:未留记录")),
+    404: OpenApiResponse(description=_("案件或当事人不存在,或不在您的可见范围")),
+}
 
 
 class CasePartySerializer(serializers.ModelSerializer):
@@ -91,6 +102,26 @@ class CasePartySerializer(serializers.ModelSerializer):
 
     def get_phone(self, obj) -> str:
         return mask_phone(obj.phone)
+
+
+class CasePartyRevealInSerializer(StrictFieldsMixin, serializers.Serializer):
+    purpose = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text=_("查看事由(必填,最多200字,记入个人信息查看记录)"),
+    )
+
+
+class CasePartyRevealSerializer(serializers.ModelSerializer):
+    role_display = serializers.CharField(source="get_role_display", read_only=True)
+    name = serializers.CharField(read_only=True, help_text=_("完整姓名"))
+    id_number = serializers.CharField(read_only=True, help_text=_("完整证件号码"))
+    phone = serializers.CharField(read_only=True, help_text=_("完整电话"))
+
+    class Meta:
+        model = CaseParty
+        fields = ["id", "case", "role_display", "person", "name", "id_number", "phone"]
+        read_only_fields = fields
 
 
 class CaseSerializer(serializers.ModelSerializer):
@@ -304,6 +335,8 @@ class CaseViewSet(ScopedModelViewSet):
     prefetch_related = ("parties",)
     http_method_names = ["get", "post", "head", "options"]
     write_roles = frozenset(Role.values)
+    # reading a party whole is not acting on the case: the service checks its own rights
+    open_actions = ("party_reveal",)
 
     def create(self, request, *args, **kwargs):
         user = request.user
@@ -375,6 +408,47 @@ class CaseViewSet(ScopedModelViewSet):
     @action(detail=True, methods=["post"])
     def parties(self, request, pk=None):
         return self._run(CasePartyInSerializer, services.party_add)
+
+    @extend_schema(
+        tags=TAGS,
+        summary=_("查看当事人完整信息"),
+        description=_(
+            "返回一名当事人的完整姓名、证件号码和电话,并写入一条个人信息查看记录"
+            "(途径 api、字段、查看事由、请求编号)。本案主办、协办民警,案管室,所领导,"
+            "以及有权查看完整个人信息的角色(县局、社区民警、办案民警、值班民警、指挥室、系统管理员)可用;"
+            "其他角色403,未填写查看事由400,均不留记录。"
+        ),
+        request=CasePartyRevealInSerializer,
+        responses={200: CasePartyRevealSerializer, **REVEAL_ERRORS},
+        parameters=[
+            OpenApiParameter(
+                "party_pk", int, OpenApiParameter.PATH, description=_("当事人编号(属于该案件)")
+            )
+        ],
+        filters=False,
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"parties/(?P<party_pk>[0-9]+)/reveal",
+        url_name="party-reveal",
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def party_reveal(self, request, pk=None, party_pk=None):
+        case = self.get_object()
+        party = CaseParty.objects.filter(pk=party_pk, case=case).first()
+        if party is None:
+            raise NotFound(_("当事人不存在或不属于该案件"))
+        body = CasePartyRevealInSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.party_reveal(
+            actor=request.user,
+            party=party,
+            purpose=body.validated_data.get("purpose", ""),
+            channel="api",
+        )
+        return Response(CasePartyRevealSerializer(party).data)
 
     @_step(_("登记办案工作(询问/讯问须两名民警)"), CaseWorkSerializer)
     @action(detail=True, methods=["post"])

@@ -18,5 +18,6 @@ urlpatterns = [
     path("offences/<int:pk>/", views.offence_list, name="offence_edit"),
     path("extensions/<int:pk>/<slug:action>/", views.extension_decide, name="extension_decide"),
     path("<int:pk>/", views.case_detail, name="case_detail"),
+    path("<int:pk>/parties/<int:party_pk>/reveal/", views.party_reveal, name="party_reveal"),
     path("<int:pk>/<slug:action>/", views.case_action, name="case_action"),
 ]

@@ -14,6 +14,7 @@ from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 
 from fengqiao.accounts.models import User
 from fengqiao.accounts.roles import has_role
@@ -255,13 +256,10 @@ def _detail_context(request, case, **extra):
         c.decided = [e for e in c.extensions.all() if e.decision != "pending"]
         for e in c.pending:
             e.user_can_decide = can_approve(user, e) and e.requested_by_id != user.pk
+    revealed = extra.pop("revealed_party", None)
     parties = list(case.parties.select_related("person"))
     for p in parties:
-        p.name_masked, p.id_masked, p.phone_masked = (
-            mask_name(p.name),
-            mask_id_number(p.id_number),
-            mask_phone(p.phone),
-        )
+        _mask(p, revealed=revealed is not None and p.pk == revealed.pk)
     officers = User.objects.filter(
         station_id=case.station_id, is_active=True, rank="police"
     ).order_by("full_name")
@@ -270,6 +268,7 @@ def _detail_context(request, case, **extra):
         "can_act": can_act and case.status != CaseStatus.CLOSED,
         "can_work": can_act and case.is_open,
         "can_edit": can_act,
+        "can_reveal_party": services.can_reveal_party(user, case),
         "can_review": has_role(user, CASE_ROOM_ROLES)
         and case.status == CaseStatus.CLOSED
         and not hasattr(case, "review")
@@ -302,6 +301,69 @@ def _detail_context(request, case, **extra):
 def case_detail(request, pk):
     case = _case(request, pk)
     return render(request, "cases/detail.html", _detail_context(request, case))
+
+
+def _mask(party, *, revealed=False):
+    """Parties are masked on the page; `revealed` (after a recorded reveal) shows one row whole."""
+    party.name_masked, party.id_masked, party.phone_masked = (
+        mask_name(party.name),
+        mask_id_number(party.id_number),
+        mask_phone(party.phone),
+    )
+    party.revealed = revealed
+    return party
+
+
+@never_cache
+@login_required
+def party_reveal(request, pk, party_pk):
+    """A party's whole name, ID number and phone (HTMX swaps the party's row); every view is recorded
+    with its purpose. Without HTMX the detail page comes back with that row whole."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    case = _case(request, pk)
+    party = get_object_or_404(CaseParty.objects.select_related("person"), pk=party_pk, case=case)
+    htmx = bool(request.headers.get("HX-Request"))
+    try:
+        services.party_reveal(
+            actor=request.user, party=party, purpose=request.POST.get("purpose", "")
+        )
+    except PermissionDenied as exc:
+        return _forbidden(request, _error_text(exc))
+    except ValidationError as exc:
+        if htmx:
+            # htmx swaps only 2xx answers: the row comes back still masked, with the reason
+            return render(
+                request,
+                "cases/_party_row.html",
+                _row_context(request, case, _mask(party), reveal_error=_error_text(exc)),
+            )
+        return render(
+            request,
+            "cases/detail.html",
+            _detail_context(request, case, error=_error_text(exc)),
+            status=400,
+        )
+    if htmx:
+        return render(
+            request,
+            "cases/_party_row.html",
+            _row_context(request, case, _mask(party, revealed=True)),
+        )
+    return render(
+        request, "cases/detail.html", _detail_context(request, case, revealed_party=party)
+    )
+
+
+def _row_context(request, case, party, **extra):
+    can_act = services.can_edit_case(request.user, case)
+    return {
+        "case": case,
+        "p": party,
+        "can_work": can_act and case.is_open,
+        "can_reveal_party": services.can_reveal_party(request.user, case),
+        **extra,
+    }
 
 
 def _party(case, request):
