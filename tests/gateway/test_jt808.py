@@ -166,6 +166,81 @@ def test_terminal_control_response_is_matched_by_serial():
     assert message.attributes["reply_id"] == "0x8105"
 
 
+def test_text_message_8300_exact_bytes():
+    # 7E | 8300 | properties 0007 | 013800138000 | serial 0001 | flag 00, "ARM,1#" | XOR 4F | 7E
+    frame = jt808.encode(
+        jt808.TEXT_MESSAGE,
+        jt808.text_message_body("ARM,1#"),
+        phone=jt808.phone_bcd("13800138000"),
+        serial=1,
+    )
+    assert frame.hex() == "7e8300000701380013800000010041524d2c31234f7e"
+    header, body = reply_fields(frame)
+    assert header.message_id == 0x8300
+    assert jt808.text_message_parse(body) == (0x00, None, "ARM,1#")
+
+
+def test_text_message_2019_carries_the_text_type():
+    body = jt808.text_message_body("ARM,0#", v2019=True)
+    assert body == b"\x00\x01ARM,0#"
+    assert jt808.text_message_parse(body, v2019=True) == (0x00, 1, "ARM,0#")
+
+
+def test_text_message_refuses_empty_or_overlong_text():
+    with pytest.raises(ValueError):
+        jt808.text_message_body("")
+    with pytest.raises(ValueError):
+        jt808.text_message_body("A" * 1025)
+    with pytest.raises(DecodeError):
+        jt808.text_message_parse(b"\x00", v2019=True)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    text=st.text(
+        alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), min_size=1, max_size=60
+    )
+    | st.text(alphabet="设防撤防断油电ARM,#01 ", min_size=1, max_size=60),
+    v2019=st.booleans(),
+    flag=st.integers(0, 255),
+    serial=st.integers(0, 0xFFFF),
+)
+def test_text_message_round_trips(text, v2019, flag, serial):
+    frame = jt808.encode(
+        jt808.TEXT_MESSAGE,
+        jt808.text_message_body(text, v2019=v2019, flag=flag),
+        phone=jt808.phone_bcd("13800138000", v2019=v2019),
+        serial=serial,
+        v2019=v2019,
+    )
+    header, body = reply_fields(frame)
+    assert (header.message_id, header.serial, header.v2019) == (0x8300, serial, v2019)
+    assert jt808.text_message_parse(body, v2019=v2019) == (flag, 1 if v2019 else None, text)
+
+
+def test_text_command_follows_the_terminals_header_and_its_reply_is_matched():
+    decoder = jt808.Jt808Decoder()
+    phone = jt808.phone_bcd("13800138000", v2019=True)
+    decoder.feed(jt808.encode(jt808.HEARTBEAT, b"", phone=phone, serial=1, v2019=True))
+    serial, frame = decoder.text_command("ARM,1#")
+    header, body = reply_fields(frame)
+    assert (header.message_id, header.serial, header.v2019) == (0x8300, serial, True)
+    assert jt808.text_message_parse(body, v2019=True)[2] == "ARM,1#"
+    reply = jt808.encode(
+        jt808.TERMINAL_RESPONSE,
+        jt808.terminal_response_body(serial, jt808.TEXT_MESSAGE),
+        phone=phone,
+        serial=2,
+        v2019=True,
+    )
+    (message,) = decoder.feed(reply)
+    assert message.type == "response"
+    assert (message.attributes["reply_id"], message.attributes["reply_serial"]) == (
+        "0x8300",
+        serial,
+    )
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=300))
 def test_random_bytes_never_raise(data):

@@ -233,6 +233,120 @@ def test_jt808_terminal_control_round_trip(running_gateway, alice, station):
     )
 
 
+def test_gt06_arm_is_sent_as_online_command_with_the_devices_text(running_gateway, alice, station):
+    from fengqiao.tracking.services import command_queue
+
+    device = DeviceFactory(
+        identifier=IMEI, station=station, arm_command="ARM,1#", disarm_command="ARM,0#"
+    )
+    command = command_queue(actor=alice, device=device, kind=CommandKind.ARM, reason="民警设防")
+    sock = running_gateway.connect("gt06")
+    sock.sendall(gt06.login_frame(IMEI, 1))
+    recv_exact(sock, 10)
+    sock.settimeout(5)
+    data = recv_exact(sock, 3)
+    data += recv_exact(sock, data[2] + 2)  # the length byte counts protocol to CRC; then 0D 0A
+    assert data[:2] == b"\x78\x78" and data[-2:] == b"\r\n"
+    assert data[3] == gt06.COMMAND
+    assert data[4] == 4 + len(b"ARM,1#")
+    assert struct.unpack_from(">I", data, 5)[0] == command.pk
+    assert data[9:15] == b"ARM,1#"
+    assert wait_for(lambda: DeviceCommand.objects.get(pk=command.pk).status == CommandStatus.SENT)
+    sock.sendall(gt06.string_reply_frame("ARM,1#:OK", 5, server_flag=command.pk))
+    assert wait_for(
+        lambda: DeviceCommand.objects.get(pk=command.pk).status == CommandStatus.ACKNOWLEDGED
+    )
+    command.refresh_from_db()
+    assert (command.text, command.response) == ("ARM,1#", "ARM,1#:OK")
+    sock.close()
+
+
+def _jt808_frames_until(sock, message_id: int) -> bytes:
+    """Read frames until one with this message id arrives; return it unescaped (no 7E)."""
+    buffer = b""
+    while True:
+        for part in buffer.split(b"\x7e")[1:-1]:  # complete frames only
+            if part:
+                payload = jt808.unescape(part)
+                if len(payload) >= 2 and struct.unpack_from(">H", payload)[0] == message_id:
+                    return payload
+        chunk = sock.recv(200)
+        if not chunk:
+            raise ConnectionError("closed")
+        buffer += chunk
+
+
+@pytest.mark.parametrize("v2019", [False, True])
+def test_jt808_disarm_is_sent_as_8300_text_and_the_reply_acknowledges_it(
+    running_gateway, alice, station, v2019
+):
+    from fengqiao.tracking.services import command_queue
+
+    device = DeviceFactory(
+        identifier="13800138000",
+        protocol=Protocol.JT808,
+        station=station,
+        arm_command="ARM,1#",
+        disarm_command="ARM,0#",
+    )
+    command = command_queue(actor=None, device=device, kind=CommandKind.DISARM, reason="车主撤防")
+    phone = jt808.phone_bcd("13800138000", v2019=v2019)
+    sock = running_gateway.connect("jt808")
+    sock.sendall(jt808.encode(jt808.HEARTBEAT, b"", phone=phone, serial=1, v2019=v2019))
+    sock.settimeout(5)
+    payload = _jt808_frames_until(sock, jt808.TEXT_MESSAGE)
+    header = jt808.parse_header(payload[:-1])
+    body = payload[header.size : -1]
+    assert jt808.text_message_parse(body, v2019=v2019)[2] == "ARM,0#"
+    assert wait_for(lambda: DeviceCommand.objects.get(pk=command.pk).status == CommandStatus.SENT)
+    sock.sendall(
+        jt808.encode(
+            jt808.TERMINAL_RESPONSE,
+            jt808.terminal_response_body(header.serial, jt808.TEXT_MESSAGE),
+            phone=phone,
+            serial=2,
+            v2019=v2019,
+        )
+    )
+    assert wait_for(
+        lambda: DeviceCommand.objects.get(pk=command.pk).status == CommandStatus.ACKNOWLEDGED
+    )
+    command.refresh_from_db()
+    assert (command.serial, command.text) == (header.serial, "ARM,0#")
+    sock.close()
+
+
+def test_jt808_text_command_refused_by_the_terminal_is_failed(running_gateway, alice, station):
+    from fengqiao.tracking.services import command_queue
+
+    device = DeviceFactory(
+        identifier="13800138001",
+        protocol=Protocol.JT808,
+        station=station,
+        arm_command="ARM,1#",
+        disarm_command="ARM,0#",
+    )
+    command = command_queue(actor=alice, device=device, kind=CommandKind.ARM, reason="民警设防")
+    phone = jt808.phone_bcd("13800138001")
+    sock = running_gateway.connect("jt808")
+    sock.sendall(jt808.encode(jt808.HEARTBEAT, b"", phone=phone, serial=1))
+    sock.settimeout(5)
+    payload = _jt808_frames_until(sock, jt808.TEXT_MESSAGE)
+    serial = jt808.parse_header(payload[:-1]).serial
+    assert wait_for(lambda: DeviceCommand.objects.get(pk=command.pk).status == CommandStatus.SENT)
+    sock.sendall(
+        jt808.encode(
+            jt808.TERMINAL_RESPONSE,
+            jt808.terminal_response_body(serial, jt808.TEXT_MESSAGE, result=3),  # 3: not supported
+            phone=phone,
+            serial=2,
+        )
+    )
+    assert wait_for(lambda: DeviceCommand.objects.get(pk=command.pk).status == CommandStatus.FAILED)
+    assert DeviceCommand.objects.get(pk=command.pk).response == "result=3"
+    sock.close()
+
+
 def test_disabled_device_is_refused(running_gateway):
     DeviceFactory(identifier=IMEI, status=DeviceStatus.DISABLED)
     sock = running_gateway.connect("gt06")

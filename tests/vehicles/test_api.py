@@ -59,6 +59,20 @@ def test_arm_and_disarm(bob_client, vehicle):
     assert vehicle.events.filter(data__channel="api").count() == 2
 
 
+def test_arm_of_a_supported_tracker_reports_its_device_command(bob_client, vehicle):
+    from fengqiao.tracking.models import Device, DeviceCommand
+
+    assert bob_client.get(f"{API}{vehicle.pk}/").json()["remote_arming"] is False
+    Device.objects.filter(pk=vehicle.device_id).update(
+        arm_command="ARM,1#", disarm_command="ARM,0#"
+    )
+    data = bob_client.post(f"{API}{vehicle.pk}/arm/").json()
+    command = DeviceCommand.objects.get(device_id=vehicle.device_id)
+    assert data["remote_arming"] is True
+    assert data["device_command"] == {"id": command.pk, "kind": "arm", "status": "queued"}
+    assert command.reason == "民警设防(接口)"
+
+
 def test_arm_outside_scope(bob, charlie, as_user, vehicle, vehicle_b):
     assert as_user(bob).post(f"{API}{vehicle_b.pk}/arm/").status_code == 403
     assert as_user(charlie).post(f"{API}{vehicle.pk}/arm/").status_code == 404
@@ -245,6 +259,23 @@ def test_owner_app_arms_and_disarms_with_its_key(alice, vehicle):
     assert app.post(f"{API}owner/arm/", HTTP_X_OWNER_KEY=raw).status_code == 400
     assert app.post(f"{API}owner/disarm/", HTTP_X_OWNER_KEY=raw).json()["armed"] is False
     assert vehicle.events.filter(data__channel="owner_app").count() == 2
+
+
+def test_owner_app_arming_queues_the_trackers_command(alice, vehicle):
+    from fengqiao.tracking.models import Device, DeviceCommand
+
+    Device.objects.filter(pk=vehicle.device_id).update(
+        arm_command="ARM,1#", disarm_command="ARM,0#"
+    )
+    raw = services.owner_key_issue(actor=alice, vehicle=vehicle)
+    data = Client().post(f"{API}owner/arm/", HTTP_X_OWNER_KEY=raw).json()
+    command = DeviceCommand.objects.get(device_id=vehicle.device_id)
+    assert data["device_command"]["id"] == command.pk
+    assert (command.text, command.requested_by, command.reason) == (
+        "ARM,1#",
+        None,
+        "车主设防(车主应用)",
+    )
 
 
 def test_a_new_owner_key_revokes_the_old(alice, bob, vehicle, vehicle_b):

@@ -144,6 +144,12 @@ def test_engine_command_refused_above_the_speed():
     assert rules.command_refusal(None, 20) is None
 
 
+def test_device_arm_command_refused_above_the_speed():
+    assert "未向定位器下发设防指令" in rules.arm_command_refusal(35, 20)
+    assert rules.arm_command_refusal(20, 20) is None
+    assert rules.arm_command_refusal(None, 20) is None
+
+
 def test_command_room_told_of_theft_like_alarms():
     assert rules.tell_command_room("movement_while_armed", armed=True, stolen=False)
     assert not rules.tell_command_room("low_battery", armed=False, stolen=False)

@@ -265,6 +265,110 @@ def test_arm_remembers_the_last_fix_and_disarm_clears_it(bob, vehicle):
     assert history_for(vehicle).count() >= 3
 
 
+ARM, DISARM = "ARM,1#", "ARM,0#"  # the model's commands as its manual gives them (example)
+
+
+def _supports_arming(vehicle, **fields):
+    Device.objects.filter(pk=vehicle.device_id).update(
+        arm_command=ARM, disarm_command=DISARM, **fields
+    )
+    vehicle.refresh_from_db()
+
+
+def test_arming_a_supported_tracker_queues_its_command(bob, vehicle):
+    _supports_arming(vehicle)
+    services.vehicle_arm(actor=bob, vehicle=vehicle, armed=True)
+    assert vehicle.armed and vehicle.arm_command is not None
+    command = DeviceCommand.objects.get(device_id=vehicle.device_id)
+    assert (command.kind, command.text, command.status) == ("arm", ARM, "queued")
+    assert (command.requested_by, command.reason) == (bob, "民警设防(网页)")
+    event = vehicle.events.get(kind=EventKind.ARMED)
+    assert event.data == {"channel": "web", "command": command.pk}
+    services.vehicle_arm(actor=bob, vehicle=vehicle, armed=False, channel="api")
+    disarm = DeviceCommand.objects.order_by("-pk").first()
+    assert (disarm.kind, disarm.text, disarm.reason) == ("disarm", DISARM, "民警撤防(接口)")
+
+
+def test_arming_an_unsupported_tracker_is_on_the_server_only(bob, vehicle):
+    services.vehicle_arm(actor=bob, vehicle=vehicle, armed=True)
+    vehicle.refresh_from_db()
+    assert vehicle.armed
+    assert not DeviceCommand.objects.exists()
+    assert vehicle.events.get(kind=EventKind.ARMED).data == {"channel": "web"}
+
+
+def test_owner_app_arming_queues_the_command_without_a_staff_actor(vehicle):
+    _supports_arming(vehicle)
+    services.owner_arm(vehicle=vehicle, armed=True)
+    command = DeviceCommand.objects.get(device_id=vehicle.device_id)
+    assert (command.kind, command.requested_by, command.reason) == (
+        "arm",
+        None,
+        "车主设防(车主应用)",
+    )
+
+
+def test_arming_at_speed_arms_the_server_but_does_not_send_the_arm(bob, vehicle, settings):
+    settings.VEHICLES_COMMAND_MAX_SPEED_KMH = 20
+    _supports_arming(vehicle, speed_kmh=45)
+    services.vehicle_arm(actor=bob, vehicle=vehicle, armed=True)
+    vehicle.refresh_from_db()
+    assert vehicle.armed
+    assert not DeviceCommand.objects.exists()
+    assert "45公里" in vehicle.events.get(kind=EventKind.ARMED).data["command_refused"]
+    # disarming never stops a vehicle: it is always sent
+    services.vehicle_arm(actor=bob, vehicle=vehicle, armed=False)
+    assert DeviceCommand.objects.get().kind == "disarm"
+
+
+def test_arming_with_a_disabled_tracker_only_arms_the_server(bob, vehicle):
+    _supports_arming(vehicle, status="disabled")
+    services.vehicle_arm(actor=bob, vehicle=vehicle, armed=True)
+    vehicle.refresh_from_db()
+    assert vehicle.armed and not DeviceCommand.objects.exists()
+
+
+def test_install_desk_records_the_arm_commands(bob, vehicle):
+    services.tracker_install(
+        actor=bob,
+        vehicle=vehicle,
+        imei="013912345679",
+        protocol="jt808",
+        arm_command=" ARM,1# ",
+        disarm_command="ARM,0#",
+    )
+    vehicle.refresh_from_db()
+    assert vehicle.device.identifier == "013912345679"
+    assert (vehicle.device.arm_command, vehicle.device.disarm_command) == (ARM, DISARM)
+    assert history_for(vehicle.device).exists()
+    services.vehicle_set_arm_commands(actor=bob, vehicle=vehicle, arm_command="", disarm_command="")
+    vehicle.device.refresh_from_db()
+    assert not vehicle.device.can_arm_remotely
+
+
+@pytest.mark.parametrize(
+    ("protocol", "arm", "disarm", "text"),
+    [
+        ("gt06", ARM, "", "同时填写"),
+        ("gt06", "设防#", DISARM, "ASCII"),
+        ("osmand", ARM, DISARM, "不能接收"),
+    ],
+)
+def test_install_desk_bad_arm_commands_change_nothing(bob, owner, protocol, arm, disarm, text):
+    vehicle = VehicleFactory(owner=owner)
+    with pytest.raises(ValidationError, match=text):
+        services.tracker_install(
+            actor=bob,
+            vehicle=vehicle,
+            imei="868120145239999",
+            protocol=protocol,
+            arm_command=arm,
+            disarm_command=disarm,
+        )
+    assert not Device.objects.filter(identifier="868120145239999").exists()
+    assert not Tracker.objects.filter(vehicle=vehicle).exists()
+
+
 def test_community_officer_cannot_arm_another_communitys_vehicle(bob, vehicle_b, charlie, vehicle):
     with pytest.raises(PermissionDenied):
         services.vehicle_arm(actor=bob, vehicle=vehicle_b, armed=True)

@@ -87,6 +87,38 @@ def test_arm_and_disarm_from_the_page(bob_client, vehicle):
     assert not vehicle.armed
 
 
+def test_page_shows_remote_arming_and_the_last_arm_command(bob_client, vehicle):
+    page = bob_client.get(url("vehicle_detail", vehicle.pk)).content.decode()
+    assert "定位器不支持(仅平台设防)" in page
+    Device.objects.filter(pk=vehicle.device_id).update(
+        arm_command="ARM,1#", disarm_command="ARM,0#"
+    )
+    response = bob_client.post(url("vehicle_arm", vehicle.pk), {"armed": "1"}, follow=True)
+    page = response.content.decode()
+    assert "设防/撤防指令已排队" in page
+    remote = page.split('id="remote-arming"')[1].split("</dd>")[0]
+    assert "定位器支持" in remote and "ARM,1#" in remote and "设防 · 排队待发" in remote
+
+
+def test_arm_commands_are_corrected_on_the_vehicle_page(bob_client, charlie, as_user, vehicle):
+    response = bob_client.post(
+        url("vehicle_arm_commands", vehicle.pk), {"arm_command": "ARM,1#", "disarm_command": ""}
+    )
+    assert response.status_code == 302
+    device = Device.objects.get(pk=vehicle.device_id)
+    assert device.arm_command == ""  # half a pair is refused
+    bob_client.post(
+        url("vehicle_arm_commands", vehicle.pk),
+        {"arm_command": "ARM,1#", "disarm_command": "ARM,0#"},
+    )
+    device.refresh_from_db()
+    assert (device.arm_command, device.disarm_command) == ("ARM,1#", "ARM,0#")
+    response = as_user(charlie).post(
+        url("vehicle_arm_commands", vehicle.pk), {"arm_command": "", "disarm_command": ""}
+    )
+    assert response.status_code == 404
+
+
 def test_arming_another_communitys_vehicle_is_403(bob, charlie, as_user, vehicle, vehicle_b):
     assert as_user(bob).post(url("vehicle_arm", vehicle_b.pk), {"armed": "1"}).status_code == 403
     assert as_user(charlie).post(url("vehicle_arm", vehicle.pk), {"armed": "1"}).status_code == 404
@@ -377,6 +409,49 @@ def test_install_desk_registers_vehicle_and_tracker(bob_client, owner):
     assert response.status_code == 302 and response["Location"] == vehicle.get_absolute_url()
     assert vehicle.device.identifier == "868120145233605" and vehicle.device.status == "active"
     assert Tracker.objects.get(vehicle=vehicle).installed_by.username == "bob"
+
+
+def test_install_desk_records_the_trackers_arm_commands(bob_client, owner):
+    response = bob_client.post(
+        url("install"),
+        {
+            "owner": owner.id_number,
+            "plate": "川L66667",
+            "kind": "e_motorcycle",
+            "imei": "868120145233615",
+            "protocol": "gt06",
+            "arm_command": "ARM,1#",
+            "disarm_command": "ARM,0#",
+        },
+    )
+    assert response.status_code == 302
+    device = Device.objects.get(identifier="868120145233615")
+    assert (device.arm_command, device.disarm_command) == ("ARM,1#", "ARM,0#")
+    # the form opened for this tracker shows what is recorded
+    page = bob_client.get(url("install"), {"imei": "868120145233615"}).content.decode()
+    assert 'name="arm_command" value="ARM,1#"' in page
+
+
+@pytest.mark.parametrize(
+    ("arm", "disarm", "text"),
+    [("ARM,1#", "", "同时填写"), ("设防", "ARM,0#", "ASCII"), ("ARM\t1#", "ARM,0#", "ASCII")],
+)
+def test_install_desk_bad_arm_commands_change_nothing(bob_client, owner, arm, disarm, text):
+    response = bob_client.post(
+        url("install"),
+        {
+            "owner": owner.id_number,
+            "plate": "川L77778",
+            "kind": "motorcycle",
+            "imei": "868120145233616",
+            "protocol": "gt06",
+            "arm_command": arm,
+            "disarm_command": disarm,
+        },
+    )
+    assert response.status_code == 400 and text in response.content.decode()
+    assert not Vehicle.objects.filter(plate="川L77778").exists()
+    assert not Device.objects.filter(identifier="868120145233616").exists()
 
 
 def test_install_desk_bad_input_changes_nothing(bob_client, owner, community_b):

@@ -29,6 +29,16 @@ BATCH = 0x0704
 PLATFORM_RESPONSE = 0x8001
 REGISTER_RESPONSE = 0x8100
 TERMINAL_CONTROL = 0x8105
+TEXT_MESSAGE = (
+    0x8300  # 文本信息下发: device text commands (arm/disarm) as the tracker's manual gives them
+)
+
+# 0x8300 flag (JT/T 808-2013 table 38): bit0 紧急, bit2 终端显示器显示, bit3 终端TTS播读, bit4 广告屏显示,
+# bit5 0 中心导航信息 / 1 CAN 故障码. A command meant for the terminal itself (not for the driver to
+# read or hear) sets none of them. 2019 adds a text type byte after the flag: 1 通知, 2 服务.
+TEXT_FLAG_COMMAND = 0x00
+TEXT_TYPE_NOTICE = 1
+MAX_TEXT_BYTES = 1024
 
 MAX_FRAME = 2048
 MAX_PARTS = 256  # sub-packages of one long message
@@ -271,6 +281,11 @@ class Jt808Decoder:
         frame = self._reply(self.last_header, message_id, body)
         return self.reply_serial, frame
 
+    def text_command(self, text: str) -> tuple[int, bytes]:
+        """A 0x8300 text command (arm/disarm) in the header kind of the terminal's last frame."""
+        v2019 = bool(self.last_header and self.last_header.v2019)
+        return self.command(TEXT_MESSAGE, text_message_body(text, v2019=v2019))
+
     def _reply(self, header: Header, message_id: int, body: bytes) -> bytes:
         self.reply_serial = (self.reply_serial + 1) & 0xFFFF
         return encode(
@@ -490,3 +505,26 @@ def terminal_control_body(kind: str) -> bytes:
 
 def terminal_response_body(reply_serial: int, reply_id: int, result: int = 0) -> bytes:
     return struct.pack(">HHB", reply_serial, reply_id, result)
+
+
+def text_message_body(
+    text: str,
+    *,
+    v2019: bool = False,
+    flag: int = TEXT_FLAG_COMMAND,
+    text_type: int = TEXT_TYPE_NOTICE,
+) -> bytes:
+    """0x8300 文本信息下发: flag byte, [2019: text type byte], the text in GBK (at most 1024 bytes)."""
+    data = text.encode("gbk")
+    if not data or len(data) > MAX_TEXT_BYTES:
+        raise ValueError(f"0x8300 text must be 1 to {MAX_TEXT_BYTES} bytes in GBK")
+    return bytes([flag & 0xFF]) + (bytes([text_type & 0xFF]) if v2019 else b"") + data
+
+
+def text_message_parse(body: bytes, *, v2019: bool = False) -> tuple[int, int | None, str]:
+    """The body of a 0x8300 frame → (flag, text type or None for 2013, text)."""
+    head = 2 if v2019 else 1
+    if len(body) < head:
+        raise DecodeError("0x8300 body too short")
+    text = bytes(body[head:]).split(b"\x00")[0].decode("gbk", "replace")
+    return body[0], (body[1] if v2019 else None), text

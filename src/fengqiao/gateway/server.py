@@ -374,13 +374,17 @@ class TrackerSession(asyncio.Protocol):
         self.serial = (self.serial + 1) & 0xFFFF
         return self.serial
 
-    def prepare_command(self, command_id: int, kind: str) -> tuple[int, bytes]:
-        """The frame for a queued command and its serial (GT06 0x80 Relay text; JT/T 808 0x8105)."""
+    def prepare_command(self, command_id: int, kind: str, text: str = "") -> tuple[int, bytes]:
+        """The frame for a queued command and its serial. Engine cut/restore: GT06 0x80 Relay text,
+        JT/T 808 0x8105. A command with its own text (arm/disarm as the device's manual gives it):
+        GT06 0x80 with that text, JT/T 808 0x8300 文本信息下发."""
         if self.protocol == "gt06":
             serial = self.next_serial()
             return serial, gt06.command_frame(
-                gt06.COMMAND_TEXT[kind], serial, server_flag=command_id
+                text or gt06.COMMAND_TEXT[kind], serial, server_flag=command_id
             )
+        if text:
+            return self.decoder.text_command(text)
         return self.decoder.command(jt808.TERMINAL_CONTROL, jt808.terminal_control_body(kind))
 
 
@@ -400,7 +404,7 @@ def _command_response(store, device_pk, attributes):
         return store.command_response(
             device_pk, command_id=attributes["server_flag"], text=attributes.get("text", "")
         )
-    if attributes.get("reply_id") == "0x8105":
+    if attributes.get("reply_id") in ("0x8105", "0x8300"):
         return store.command_response(
             device_pk,
             serial=attributes.get("reply_serial"),
@@ -834,11 +838,11 @@ class Gateway:
             except Exception:  # noqa: BLE001
                 log.exception("gateway: reading queued commands failed")
                 continue
-            for command_id, device_pk, kind in queued or []:
+            for command_id, device_pk, kind, text in queued or []:
                 session = self.by_device.get(device_pk)
                 if session is None or session.closed:
                     continue
-                serial, data = session.prepare_command(command_id, kind)
+                serial, data = session.prepare_command(command_id, kind, text)
                 claimed = await self.committer.call(
                     lambda store, c=command_id, s=serial: store.command_claim(c, s)
                 )

@@ -43,12 +43,16 @@ class CommandStatus(models.TextChoices):
     CANCELLED = "cancelled", _("已取消")
 
 
-# The command kinds each protocol can carry to a device (see docs/gateway.md, "Commands").
+# The command kinds each protocol can carry to a device (see docs/gateway.md, "Commands to devices").
 # GT06: Relay,1# / Relay,0# in an 0x80 online command; JT/T 808: 0x8105 terminal control with the
-# vendor command words 0x64/0x65 used by the common 808 trackers. Arming is done on the server side
-# (movement while armed is computed), so no protocol sends arm/disarm here.
+# vendor command words 0x64/0x65 used by the common 808 trackers. Arm/disarm differ by tracker model:
+# they are carried only for a device whose arm and disarm text commands are recorded (Device.arm_command,
+# .disarm_command), as GT06 0x80 or JT/T 808 0x8300 text. OsmAnd phones take no command.
 PROTOCOL_COMMANDS: dict[str, frozenset[str]] = {
     Protocol.GT06: frozenset({CommandKind.ENGINE_CUT, CommandKind.ENGINE_RESTORE}),
     Protocol.JT808: frozenset({CommandKind.ENGINE_CUT, CommandKind.ENGINE_RESTORE}),
     Protocol.OSMAND: frozenset(),
 }
+# Protocols that can send a device's own text command (arm/disarm).
+PROTOCOL_TEXT_COMMANDS = frozenset({Protocol.GT06, Protocol.JT808})
+TEXT_COMMAND_KINDS = frozenset({CommandKind.ARM, CommandKind.DISARM})

@@ -63,6 +63,21 @@ class Device(ChangeLogged):
     battery_percent = models.SmallIntegerField(_("电量(%)"), null=True, blank=True)
     ignition = models.BooleanField(_("点火"), null=True, blank=True)
     charging = models.BooleanField(_("外电/充电"), null=True, blank=True)
+    # Arm/disarm text commands differ by tracker model; the install desk records them per device.
+    arm_command = models.CharField(
+        _("设防指令"),
+        max_length=60,
+        blank=True,
+        help_text=_(
+            "该型号说明书中的设防文本指令(如某款Concox电动车定位器的指令);留空表示该设备不能远程设防"
+        ),
+    )
+    disarm_command = models.CharField(
+        _("撤防指令"),
+        max_length=60,
+        blank=True,
+        help_text=_("该型号说明书中的撤防文本指令;留空表示该设备不能远程撤防"),
+    )
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
 
     objects = DeviceQuerySet.as_manager()
@@ -71,6 +86,22 @@ class Device(ChangeLogged):
         verbose_name = _("定位设备")
         verbose_name_plural = _("定位设备")
         indexes = [models.Index(fields=["status", "station"], name="tracking_device_status_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(arm_command="", disarm_command="")
+                | (~models.Q(arm_command="") & ~models.Q(disarm_command="")),
+                name="tracking_device_arm_commands_paired",
+            )
+        ]
+
+    @property
+    def can_arm_remotely(self) -> bool:
+        """The device carries arm/disarm: its protocol can send text and both commands are recorded."""
+        from fengqiao.tracking.choices import PROTOCOL_TEXT_COMMANDS
+
+        return bool(
+            self.protocol in PROTOCOL_TEXT_COMMANDS and self.arm_command and self.disarm_command
+        )
 
     def __str__(self):
         return f"{self.get_protocol_display()} {self.identifier}"
@@ -147,10 +178,19 @@ class DeviceCommand(ChangeLogged):
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
         verbose_name=_("下发人"),
+        help_text=_("为空:车主通过车主应用设防/撤防"),
     )
     reason = models.CharField(_("理由"), max_length=200)
+    text = models.CharField(
+        _("下发文本"),
+        max_length=60,
+        blank=True,
+        help_text=_("设防/撤防:排队时设备登记的文本指令,即实际发送的内容"),
+    )
     status = models.CharField(
         _("状态"), max_length=15, choices=CommandStatus.choices, default=CommandStatus.QUEUED
     )

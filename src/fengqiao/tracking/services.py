@@ -7,6 +7,7 @@ functions check what the data plane itself knows (states, what a protocol can ca
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -14,7 +15,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fengqiao.tracking import conf
-from fengqiao.tracking.choices import PROTOCOL_COMMANDS, CommandStatus, DeviceStatus
+from fengqiao.tracking.choices import (
+    PROTOCOL_COMMANDS,
+    PROTOCOL_TEXT_COMMANDS,
+    TEXT_COMMAND_KINDS,
+    CommandKind,
+    CommandStatus,
+    DeviceStatus,
+)
 from fengqiao.tracking.models import Device, DeviceCommand, Position
 
 
@@ -44,17 +52,75 @@ def device_disable(*, actor, device: Device) -> Device:
     return device
 
 
+# A device text command: printable ASCII (space to ~), as tracker manuals give them; sent as is.
+TEXT_COMMAND_RE = re.compile(r"[\x20-\x7e]+")
+TEXT_COMMAND_MAX = 60
+
+
+def clean_arm_commands(protocol: str, arm_command: str, disarm_command: str) -> tuple[str, str]:
+    """The arm/disarm text commands as they will be stored: both or neither, printable ASCII only.
+
+    Raises ValidationError keyed by field, so a form shows the message at the right input."""
+    arm_command = (arm_command or "").strip()
+    disarm_command = (disarm_command or "").strip()
+    errors: dict[str, list[str]] = {}
+    for field, value in (("arm_command", arm_command), ("disarm_command", disarm_command)):
+        if not value:
+            continue
+        if len(value) > TEXT_COMMAND_MAX:
+            errors[field] = [_("指令不能超过%(n)d个字符。") % {"n": TEXT_COMMAND_MAX}]
+        elif not TEXT_COMMAND_RE.fullmatch(value):
+            errors[field] = [_("指令只能包含可打印的英文字符(ASCII),不能有汉字或控制字符。")]
+    if errors:
+        raise ValidationError(errors)
+    if bool(arm_command) != bool(disarm_command):
+        missing = "disarm_command" if arm_command else "arm_command"
+        raise ValidationError({missing: [_("设防指令和撤防指令须同时填写(或都留空)。")]})
+    if arm_command and protocol not in PROTOCOL_TEXT_COMMANDS:
+        raise ValidationError({"arm_command": [_("该协议的设备不能接收设防/撤防指令。")]})
+    return arm_command, disarm_command
+
+
+def device_set_arm_commands(
+    *, actor, device: Device, arm_command: str, disarm_command: str
+) -> Device:
+    """Record the model's arm/disarm text commands (empty: the device cannot be armed remotely).
+    Commands already queued keep the text they were queued with."""
+    with transaction.atomic():
+        device = Device.objects.select_for_update().get(pk=device.pk)
+        arm_command, disarm_command = clean_arm_commands(
+            device.protocol, arm_command, disarm_command
+        )
+        if (device.arm_command, device.disarm_command) != (arm_command, disarm_command):
+            device.arm_command, device.disarm_command = arm_command, disarm_command
+            device.save()
+    return device
+
+
 def command_queue(*, actor, device: Device, kind: str, reason: str) -> DeviceCommand:
-    """Queue a command; the gateway sends it when the device is (or next comes) online."""
+    """Queue a command; the gateway sends it when the device is (or next comes) online.
+
+    Arm/disarm only for a GT06 or JT/T 808 device with both text commands recorded; the command row
+    keeps the text it will send. `actor` None: the owner's app (arm/disarm only)."""
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(_("请填写下发指令的理由。"))
-    if kind not in PROTOCOL_COMMANDS.get(device.protocol, frozenset()):
+    text = ""
+    if kind in TEXT_COMMAND_KINDS:
+        if device.protocol not in PROTOCOL_TEXT_COMMANDS:
+            raise ValidationError(_("该设备的协议不支持此指令。"))
+        text = device.arm_command if kind == CommandKind.ARM else device.disarm_command
+        if not (device.arm_command and device.disarm_command):
+            raise ValidationError(_("该设备未登记设防/撤防指令,不支持远程设防。"))
+        clean_arm_commands(device.protocol, device.arm_command, device.disarm_command)
+    elif kind not in PROTOCOL_COMMANDS.get(device.protocol, frozenset()):
         raise ValidationError(_("该设备的协议不支持此指令。"))
+    elif actor is None:
+        raise ValidationError(_("请登录后下发指令。"))
     if device.status != DeviceStatus.ACTIVE:
         raise ValidationError(_("设备尚未接收或已停用,不能下发指令。"))
     return DeviceCommand.objects.create(
-        device=device, kind=kind, requested_by=actor, reason=reason[:200]
+        device=device, kind=kind, requested_by=actor, reason=reason[:200], text=text
     )
 
 

@@ -403,11 +403,12 @@ class DjangoStore:
         hooks.run_after_store(positions, alarms)
 
     # -- commands --
-    def queued_commands(self) -> list[tuple[int, int, str]]:
+    def queued_commands(self) -> list[tuple[int, int, str, str]]:
+        """(command id, device pk, kind, text): text is the device's own command (arm/disarm), else ""."""
         return list(
             DeviceCommand.objects.filter(status=CommandStatus.QUEUED)
             .order_by("id")
-            .values_list("id", "device_id", "kind")[:1000]
+            .values_list("id", "device_id", "kind", "text")[:1000]
         )
 
     def command_claim(self, command_id: int, serial: int) -> bool:

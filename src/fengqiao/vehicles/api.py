@@ -101,6 +101,9 @@ class VehicleSerializer(serializers.ModelSerializer):
         source="device.longitude", read_only=True, allow_null=True, help_text=_("WGS-84")
     )
     speed_kmh = serializers.FloatField(source="device.speed_kmh", read_only=True, allow_null=True)
+    remote_arming = serializers.SerializerMethodField(
+        help_text=_("定位器支持远程设防(已登记该型号的设防/撤防指令)")
+    )
 
     class Meta:
         model = Vehicle
@@ -130,8 +133,12 @@ class VehicleSerializer(serializers.ModelSerializer):
             "latitude",
             "longitude",
             "speed_kmh",
+            "remote_arming",
         ]
         read_only_fields = fields
+
+    def get_remote_arming(self, obj) -> bool:
+        return bool(obj.device_id) and obj.device.can_arm_remotely
 
     def get_owner_name(self, obj) -> str:
         return mask_name(obj.owner.name)
@@ -311,6 +318,9 @@ class VehicleViewSet(ScopedModelViewSet):
             self.get_queryset().get(pk=vehicle.pk), context=self.get_serializer_context()
         ).data
 
+    def _armed_out(self, vehicle):
+        return {**self._out(vehicle), **_arm_outcome(vehicle)}
+
     @extend_schema(
         tags=TAGS,
         summary=_("设防"),
@@ -321,7 +331,7 @@ class VehicleViewSet(ScopedModelViewSet):
     def arm(self, request, pk=None):
         vehicle = self.get_object()
         services.vehicle_arm(actor=request.user, vehicle=vehicle, armed=True, channel="api")
-        return Response(self._out(vehicle))
+        return Response(self._armed_out(vehicle))
 
     @extend_schema(
         tags=TAGS,
@@ -333,7 +343,7 @@ class VehicleViewSet(ScopedModelViewSet):
     def disarm(self, request, pk=None):
         vehicle = self.get_object()
         services.vehicle_arm(actor=request.user, vehicle=vehicle, armed=False, channel="api")
-        return Response(self._out(vehicle))
+        return Response(self._armed_out(vehicle))
 
     @extend_schema(
         tags=TAGS,
@@ -521,6 +531,19 @@ class TheftViewSet(ScopedModelViewSet):
         return Response(TheftSerializer(self.get_queryset().get(pk=theft.pk)).data)
 
 
+def _arm_outcome(vehicle) -> dict:
+    """What happened to the tracker's own arm/disarm command (after vehicle_arm / owner_arm):
+    device_command {id, status} when one was queued, device_command_refused with the reason when not
+    sent for safety (moving) or refused; neither when the tracker cannot be armed remotely."""
+    out = {}
+    command = getattr(vehicle, "arm_command", None)
+    if command is not None:
+        out["device_command"] = {"id": command.pk, "kind": command.kind, "status": command.status}
+    if getattr(vehicle, "arm_command_refusal", ""):
+        out["device_command_refused"] = vehicle.arm_command_refusal
+    return out
+
+
 class OwnerVehicleSerializer(serializers.ModelSerializer):
     kind = KindField(read_only=True)
     status = VehicleStatusField(read_only=True)
@@ -594,7 +617,7 @@ class OwnerAppView(APIView):
         vehicle = services.owner_arm(
             vehicle=self._vehicle(request), armed=self.action_name == "arm"
         )
-        return Response(OwnerVehicleSerializer(vehicle).data)
+        return Response({**OwnerVehicleSerializer(vehicle).data, **_arm_outcome(vehicle)})
 
 
 app_name = "vehicles-api"

@@ -66,6 +66,18 @@ def command_refusal(speed_kmh: float | None, max_speed_kmh: float) -> str | None
     return None
 
 
+def arm_command_refusal(speed_kmh: float | None, max_speed_kmh: float) -> str | None:
+    """The device arm command follows the engine rule: on many e-bike trackers arming locks the motor
+    (or cuts it on the next wheel movement), which is as dangerous as an engine cut at speed. Disarming
+    never stops a vehicle and is always sent; the server-side arming is done either way."""
+    if speed_kmh is not None and speed_kmh > max_speed_kmh:
+        return (
+            f"车辆正以{speed_kmh:.0f}公里/小时行驶(超过{max_speed_kmh:.0f}公里/小时),"
+            "为安全起见未向定位器下发设防指令(平台已设防)"
+        )
+    return None
+
+
 # ----------------------------------------------------------------------------- GCJ-02
 
 _A = 6378245.0

@@ -213,3 +213,19 @@ def my_open_alarms(user, now: dt.datetime):
         )
         for a in alarms
     ]
+
+
+def remote_arming(vehicle: Vehicle) -> dict | None:
+    """Whether the vehicle's tracker can be armed remotely (its model's arm/disarm text commands are
+    recorded) and its last arm/disarm command; None without a tracker in tracking."""
+    from fengqiao.tracking.choices import TEXT_COMMAND_KINDS
+
+    device = vehicle.device if vehicle.device_id else None
+    if device is None:
+        return None
+    return {
+        "supported": device.can_arm_remotely,
+        "arm_command": device.arm_command,
+        "disarm_command": device.disarm_command,
+        "last": device.commands.filter(kind__in=TEXT_COMMAND_KINDS).order_by("-pk").first(),
+    }

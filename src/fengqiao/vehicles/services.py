@@ -194,14 +194,23 @@ def tracker_install(
     sim: str = "",
     installed_at=None,
     install_point: str = "",
+    arm_command: str | None = None,
+    disarm_command: str | None = None,
 ) -> Tracker:
     """Install desk: fit a tracker to a vehicle. A previous tracker of the vehicle is marked removed;
-    the device is registered (or its pending registration accepted) in tracking and linked."""
+    the device is registered (or its pending registration accepted) in tracking and linked.
+
+    `arm_command`/`disarm_command`: the model's arm/disarm text commands from its manual, recorded on
+    the device (both empty: it cannot be armed remotely; None: leave what the device has)."""
+    from fengqiao.tracking import services as tracking_services
+
     _require_editable(actor, vehicle)
     _lock(vehicle)
     imei = normalise_imei(imei)
     if protocol not in TrackerProtocol.values:
         raise ValidationError({"protocol": ["请选择定位器协议"]})
+    if arm_command is not None or disarm_command is not None:
+        tracking_services.clean_arm_commands(protocol, arm_command or "", disarm_command or "")
     sim = re.sub(r"\s+", "", sim or "")
     if sim and not sim.isdigit():
         raise ValidationError({"sim": ["SIM卡号应为数字"]})
@@ -236,6 +245,13 @@ def tracker_install(
     vehicle.imei = imei
     device = _device_for(imei, protocol, vehicle.station_id, actor)
     if device is not None:
+        if arm_command is not None or disarm_command is not None:
+            device = tracking_services.device_set_arm_commands(
+                actor=actor,
+                device=device,
+                arm_command=arm_command or "",
+                disarm_command=disarm_command or "",
+            )
         Vehicle.objects.filter(device=device).exclude(pk=vehicle.pk).update(device=None)
         vehicle.device = device
     vehicle.save()
@@ -252,7 +268,46 @@ def _last_fix(vehicle):
     return device
 
 
+ARM_CHANNELS = {"web": "网页", "api": "接口", "owner_app": "车主应用"}
+
+
+def _arm_device(vehicle: Vehicle, armed: bool, actor, channel: str):
+    """Queue the tracker's own arm/disarm command when it has one → (command or None, refusal text).
+
+    Only for a tracker whose model's arm and disarm text commands are recorded (GT06, JT/T 808); arming
+    follows the engine speed rule (rules.arm_command_refusal), disarming is always sent."""
+    from fengqiao.tracking import services as tracking_services
+    from fengqiao.tracking.choices import CommandKind as DeviceCommandKind
+    from fengqiao.tracking.choices import DeviceStatus
+    from fengqiao.tracking.models import Device
+
+    device = Device.objects.filter(pk=vehicle.device_id).first() if vehicle.device_id else None
+    if device is None or not device.can_arm_remotely or device.status != DeviceStatus.ACTIVE:
+        return None, ""
+    if armed:
+        refusal = rules.arm_command_refusal(
+            device.speed_kmh, conf.get("VEHICLES_COMMAND_MAX_SPEED_KMH")
+        )
+        if refusal:
+            return None, refusal
+    who = "车主" if channel == "owner_app" else "民警"
+    reason = f"{who}{'设防' if armed else '撤防'}({ARM_CHANNELS.get(channel, channel)})"
+    try:
+        command = tracking_services.command_queue(
+            actor=actor,
+            device=device,
+            kind=DeviceCommandKind.ARM if armed else DeviceCommandKind.DISARM,
+            reason=reason,
+        )
+    except ValidationError as exc:
+        return None, " ".join(exc.messages)
+    return command, ""
+
+
 def _set_armed(vehicle: Vehicle, armed: bool, actor, channel: str) -> Vehicle:
+    """The server-side state always changes; the tracker's own command is queued where it has one.
+    The outcome for the device is left on the vehicle (`arm_command`, `arm_command_refusal`) and in
+    the event."""
     _lock(vehicle)
     if vehicle.armed == bool(armed):
         raise ValidationError("车辆已处于设防状态" if armed else "车辆未设防")
@@ -266,7 +321,14 @@ def _set_armed(vehicle: Vehicle, armed: bool, actor, channel: str) -> Vehicle:
     else:
         vehicle.armed_at = vehicle.armed_latitude = vehicle.armed_longitude = None
     vehicle.save()
-    _event(vehicle, EventKind.ARMED if armed else EventKind.DISARMED, actor, now, channel=channel)
+    command, refusal = _arm_device(vehicle, armed, actor, channel)
+    data = {"channel": channel}
+    if command is not None:
+        data["command"] = command.pk
+    if refusal:
+        data["command_refused"] = refusal
+    _event(vehicle, EventKind.ARMED if armed else EventKind.DISARMED, actor, now, **data)
+    vehicle.arm_command, vehicle.arm_command_refusal = command, refusal
     return vehicle
 
 
@@ -276,6 +338,22 @@ def vehicle_arm(*, actor, vehicle: Vehicle, armed: bool, channel: str = "web") -
     reporting a speed, while armed raises 设防时移动."""
     _require_editable(actor, vehicle)
     return _set_armed(vehicle, armed, actor, channel)
+
+
+@transaction.atomic
+def vehicle_set_arm_commands(*, actor, vehicle: Vehicle, arm_command: str, disarm_command: str):
+    """Correct the arm/disarm text commands of the vehicle's tracker (the install desk records them
+    at fitting); both empty: the tracker cannot be armed remotely. The change log keeps the history."""
+    from fengqiao.tracking import services as tracking_services
+    from fengqiao.tracking.models import Device
+
+    _require_editable(actor, vehicle)
+    device = Device.objects.filter(pk=vehicle.device_id).first() if vehicle.device_id else None
+    if device is None:
+        raise ValidationError("该车没有已接入的定位器")
+    return tracking_services.device_set_arm_commands(
+        actor=actor, device=device, arm_command=arm_command, disarm_command=disarm_command
+    )
 
 
 @transaction.atomic

@@ -172,6 +172,7 @@ def vehicle_detail(request, pk):
             "commands": vehicle.device.commands.order_by("-created_at")[:10]
             if vehicle.device_id
             else [],
+            "remote_arming": selectors.remote_arming(vehicle),
             "start": f"{today:%Y-%m-%d}T00:00",
             "end": f"{today:%Y-%m-%d}T23:59",
             "max_speed": conf.get("VEHICLES_COMMAND_MAX_SPEED_KMH"),
@@ -196,6 +197,29 @@ def vehicle_arm_view(request, pk):
     try:
         services.vehicle_arm(actor=request.user, vehicle=vehicle, armed=armed)
         messages.success(request, _("已设防") if armed else _("已撤防"))
+        if vehicle.arm_command is not None:
+            messages.info(request, _("定位器的设防/撤防指令已排队,设备在线时下发"))
+        elif vehicle.arm_command_refusal:
+            messages.warning(request, vehicle.arm_command_refusal)
+    except PermissionDenied as exc:
+        return _forbidden(request, str(exc))
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    return redirect(vehicle)
+
+
+@login_required
+@require_POST
+def vehicle_arm_commands_view(request, pk):
+    vehicle = _acting(request, pk)
+    try:
+        services.vehicle_set_arm_commands(
+            actor=request.user,
+            vehicle=vehicle,
+            arm_command=request.POST.get("arm_command", ""),
+            disarm_command=request.POST.get("disarm_command", ""),
+        )
+        messages.success(request, _("定位器设防/撤防指令已保存"))
     except PermissionDenied as exc:
         return _forbidden(request, str(exc))
     except ValidationError as exc:
@@ -743,6 +767,22 @@ def _owner_lookup(user, text: str):
     return matches[0]
 
 
+def _install_defaults(values: dict) -> dict:
+    """Prefill the arm/disarm commands of a device already known (the same tracker refitted or its
+    commands corrected), so submitting the form unchanged keeps them."""
+    from fengqiao.tracking.models import Device
+
+    imei = (values.get("imei") or "").strip()
+    if imei and "arm_command" not in values:
+        device = (
+            Device.objects.filter(identifier=imei).only("arm_command", "disarm_command").first()
+        )
+        if device is not None:
+            values["arm_command"] = device.arm_command
+            values["disarm_command"] = device.disarm_command
+    return values
+
+
 @login_required
 def install_desk(request):
     """安装登记: register the vehicle (or pick a registered one) and fit the tracker, in one step."""
@@ -756,6 +796,8 @@ def install_desk(request):
     if (request.GET.get("vehicle") or "").isdigit():
         vehicle = Vehicle.objects.visible_to(user).filter(pk=int(request.GET["vehicle"])).first()
     context["vehicle"] = vehicle
+    if request.method == "GET":
+        context["post"] = _install_defaults(request.GET.dict())
     if request.method == "POST":
         post = request.POST
         try:
@@ -787,6 +829,8 @@ def install_desk(request):
                     protocol=post.get("protocol", ""),
                     sim=post.get("sim", ""),
                     install_point=post.get("install_point", ""),
+                    arm_command=post.get("arm_command", ""),
+                    disarm_command=post.get("disarm_command", ""),
                 )
         except PermissionDenied as exc:
             return _forbidden(request, str(exc))
