@@ -51,7 +51,8 @@ class Store(Protocol):
 
     def after_store(self, records: list[Record]) -> None: ...
 
-    def queued_commands(self) -> list[tuple[int, int, str]]: ...
+    def queued_commands(self) -> list[tuple[int, int, str, str]]:
+        """(command id, device pk, kind, text to send) of the commands waiting for an online device."""
 
     def command_claim(self, command_id: int, serial: int) -> bool: ...
 
