@@ -83,3 +83,53 @@ def test_install_arm_alarm_acknowledge_close(page, live_server, bob, owner, comm
     page.goto(f"{live_server.url}/vehicles/live/")
     page.wait_for_selector("[data-vehicle-map][data-vehicles]")
     assert csp_violations(page) == []
+
+
+def test_live_map_draws_clusters_and_stolen_points_and_zooms_into_a_cluster(
+    page, live_server, alice, owner, community_a, monkeypatch
+):
+    from fengqiao.tracking.models import Device
+    from fengqiao.vehicles import views
+    from fengqiao.vehicles.choices import VehicleStatus
+    from tests.vehicles.factories import tracked_vehicle
+
+    monkeypatch.setattr(views, "LIVE_POINTS_MAX", 2)
+    community_a.latitude, community_a.longitude = 29.209, 103.947
+    community_a.boundary = {
+        "type": "Polygon",
+        "coordinates": [
+            [
+                [103.94, 29.20],
+                [103.955, 29.20],
+                [103.955, 29.215],
+                [103.94, 29.215],
+                [103.94, 29.20],
+            ]
+        ],
+    }
+    community_a.save()
+    now = timezone.now()
+    spots = [(29.2081 + i * 0.00002, 103.9471) for i in range(4)] + [(29.2120, 103.9520)]
+    for i, (lat, lon) in enumerate(spots):
+        vehicle = tracked_vehicle(owner=owner, plate=f"川L7{i:04d}")
+        Device.objects.filter(pk=vehicle.device_id).update(
+            latitude=lat, longitude=lon, last_fix_at=now, speed_kmh=0
+        )
+    Vehicle.objects.filter(plate="川L70004").update(status=VehicleStatus.STOLEN)
+
+    browser_login(page, live_server, alice)
+    page.goto(f"{live_server.url}/vehicles/live/")
+    page.wait_for_selector("[data-vehicle-map][data-communities='1']")
+    page.wait_for_selector("[data-vehicle-map][data-live-mode='clusters'][data-total='5']")
+    page.wait_for_selector("[data-vehicle-map][data-vehicles='1']")  # the stolen one, on its own
+    status = page.locator("[data-live-count]")
+    assert "视野内 5 辆" in status.inner_text() and "总数 5 辆" in status.inner_text()
+    label = page.locator(".cluster-label", has_text="4")
+    label.wait_for()
+    zoom = int(page.get_attribute("[data-vehicle-map]", "data-zoom"))
+    box = label.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_function(
+        "z => Number(document.querySelector('[data-vehicle-map]').dataset.zoom) > z", arg=zoom
+    )
+    assert csp_violations(page) == []

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections import defaultdict
+from dataclasses import dataclass
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Avg, Count, F, Func, IntegerField, Q, Sum
 from django.db.models.functions import ExtractYear
 
 from fengqiao.vehicles import conf, rules
-from fengqiao.vehicles.choices import ClaimStatus, VehicleKind
+from fengqiao.vehicles.choices import ClaimStatus, VehicleKind, VehicleStatus
 from fengqiao.vehicles.models import InsuranceClaim, Recovery, Theft, Tracker, Vehicle
 
 MAX_TRAIL_POINTS = 5000
@@ -228,4 +230,192 @@ def remote_arming(vehicle: Vehicle) -> dict | None:
         "arm_command": device.arm_command,
         "disarm_command": device.disarm_command,
         "last": device.commands.filter(kind__in=TEXT_COMMAND_KINDS).order_by("-pk").first(),
+    }
+
+
+# ----------------------------------------------------------------------------- live map
+
+LIVE_CELL_PX = 60  # a cluster cell is about this many screen pixels wide
+LIVE_MAX_CELLS = (
+    4096  # a bbox never splits into more cells (a huge bbox at a deep zoom gets bigger cells)
+)
+
+
+class _CellIndex(Func):
+    """floor(expression) as an integer, for an expression that is never negative (the grid is anchored
+    at -90°/-180°). PostgreSQL: CAST(FLOOR(x) AS integer) (a bare CAST rounds); SQLite: CAST(x AS
+    INTEGER), which truncates — the same for x ≥ 0, and native (Django's SQLite FLOOR may be a Python
+    function called per row)."""
+
+    output_field = IntegerField()
+    template = "CAST(FLOOR(%(expressions)s) AS integer)"
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler, connection, template="CAST(%(expressions)s AS INTEGER)", **extra
+        )
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """A map view's bounds in WGS-84 degrees (what positions are stored in)."""
+
+    south: float
+    west: float
+    north: float
+    east: float
+
+    def q(self, prefix: str = "device__") -> Q:
+        return Q(
+            **{
+                f"{prefix}latitude__gte": self.south,
+                f"{prefix}latitude__lte": self.north,
+                f"{prefix}longitude__gte": self.west,
+                f"{prefix}longitude__lte": self.east,
+            }
+        )
+
+
+def bounds_from_map(south: float, west: float, north: float, east: float, crs: str) -> Bounds:
+    """The map's view (in the tiles' system, MAP_TILE_CRS) as WGS-84 bounds: for gcj02 each corner is
+    shifted back with the same GCJ-02 formula the points were shifted with (rules.gcj02_to_wgs84,
+    iterated to well below 1 m), and the bounds are the corners' extremes."""
+    if crs != "gcj02":
+        return Bounds(south, west, north, east)
+    corners = [rules.gcj02_to_wgs84(lat, lon) for lat in (south, north) for lon in (west, east)]
+    lats, lons = [c[0] for c in corners], [c[1] for c in corners]
+    return Bounds(
+        max(-90.0, min(lats)), max(-180.0, min(lons)), min(90.0, max(lats)), min(180.0, max(lons))
+    )
+
+
+def cell_size(zoom: int, bounds: Bounds | None) -> tuple[float, float]:
+    """The grid cell (Δlatitude, Δlongitude in degrees) of about LIVE_CELL_PX pixels at this zoom (Web
+    Mercator: 256 × 2^zoom pixels round the world; latitude scaled by cos(latitude) at the view's
+    centre), widened if the bbox would hold more than LIVE_MAX_CELLS cells."""
+    dlon = LIVE_CELL_PX * 360.0 / (256 * 2**zoom)
+    centre = (bounds.south + bounds.north) / 2 if bounds else 30.0
+    dlat = dlon * max(0.05, math.cos(math.radians(centre)))
+    if bounds is not None:
+        cells = ((bounds.north - bounds.south) / dlat) * ((bounds.east - bounds.west) / dlon)
+        if cells > LIVE_MAX_CELLS:
+            factor = math.sqrt(cells / LIVE_MAX_CELLS)
+            dlat, dlon = dlat * factor, dlon * factor
+    return dlat, dlon
+
+
+def live_row(v: Vehicle, device) -> dict:
+    """One vehicle on a live map (position in the tiles' system)."""
+    from django.urls import reverse
+
+    return {
+        "id": v.pk,
+        "plate": v.plate,
+        "kind": v.kind,
+        "stolen": v.status == VehicleStatus.STOLEN,
+        "armed": v.armed,
+        "p": map_point(device.latitude, device.longitude),
+        "v": device.speed_kmh,
+        "seen": device.last_seen_at.isoformat() if device.last_seen_at else None,
+        "fix": device.last_fix_at.isoformat() if device.last_fix_at else None,
+        "url": reverse("vehicles:vehicle_detail", args=[v.pk]),
+    }
+
+
+def _points(queryset, limit: int) -> list[dict]:
+    rows = (
+        queryset.select_related("device")
+        .only(
+            "id",
+            "plate",
+            "kind",
+            "status",
+            "armed",
+            "device__latitude",
+            "device__longitude",
+            "device__speed_kmh",
+            "device__last_seen_at",
+            "device__last_fix_at",
+        )
+        .order_by("-device__last_fix_at", "-pk")[:limit]
+    )
+    return [live_row(v, v.device) for v in rows]
+
+
+def live_view(queryset, *, bounds: Bounds | None, zoom: int, points_max: int) -> dict:
+    """The live map's content for one view. `queryset`: the vehicles the user may see with the page's
+    filters (community, stolen, recent fix) and a position. Within `bounds` (None: everywhere):
+
+    - at most `points_max` vehicles → mode "points": each vehicle (newest fix first);
+    - more → mode "clusters": one GROUP BY over a grid of cells of about LIVE_CELL_PX pixels at `zoom`
+      (anchored at -90°/-180° so cells do not jump when the map pans), each cluster with its count,
+      mean position and counts of stolen / armed / moving vehicles; the clusters count every vehicle
+      in view, so their counts add up to `total`. Stolen vehicles in view are also listed one by one
+      (`vehicles`) in either mode: they are few and they are what patrols look for.
+
+    `fleet`: the vehicles matching the filters anywhere; `stolen_outside`: stolen ones outside the view.
+    Positions out are in the tiles' coordinate system (map_point)."""
+    stolen_q = Q(status=VehicleStatus.STOLEN)
+    view_q = bounds.q() if bounds else Q()
+    figures = queryset.aggregate(
+        fleet=Count("id"),
+        total=Count("id", filter=view_q) if bounds else Count("id"),
+        stolen=Count("id", filter=stolen_q & view_q) if bounds else Count("id", filter=stolen_q),
+        stolen_all=Count("id", filter=stolen_q),
+    )
+    in_view = queryset.filter(view_q) if bounds else queryset
+    out = {
+        "fleet": figures["fleet"],
+        "total": figures["total"],
+        "stolen": figures["stolen"],
+        "stolen_outside": figures["stolen_all"] - figures["stolen"],
+        "points_max": points_max,
+    }
+    if figures["total"] <= points_max:
+        vehicles = _points(in_view, points_max)
+        return {**out, "mode": "points", "clusters": [], "vehicles": vehicles, "truncated": False}
+    dlat, dlon = cell_size(zoom, bounds)
+    moving = conf.get("VEHICLES_MOVEMENT_SPEED_KMH")
+    groups = (
+        in_view.annotate(
+            cy=_CellIndex((F("device__latitude") + 90.0) / dlat),
+            cx=_CellIndex((F("device__longitude") + 180.0) / dlon),
+        )
+        .values("cy", "cx")
+        .annotate(
+            n=Count("id"),
+            lat=Avg("device__latitude"),
+            lon=Avg("device__longitude"),
+            stolen=Count("id", filter=stolen_q),
+            armed=Count("id", filter=Q(armed=True)),
+            moving=Count("id", filter=Q(device__speed_kmh__gte=moving)),
+        )
+        .order_by()
+    )
+    clusters = []
+    for g in groups:
+        south, west = g["cy"] * dlat - 90.0, g["cx"] * dlon - 180.0
+        clusters.append(
+            {
+                "p": map_point(g["lat"], g["lon"]),
+                "n": g["n"],
+                "stolen": g["stolen"],
+                "armed": g["armed"],
+                "moving": g["moving"],
+                # the cell, for "click zooms in" (in the tiles' system)
+                "cell": [
+                    map_point(south, west),
+                    map_point(min(90.0, south + dlat), min(180.0, west + dlon)),
+                ],
+            }
+        )
+    clusters.sort(key=lambda c: -c["n"])
+    vehicles = _points(in_view.filter(stolen_q), points_max)
+    return {
+        **out,
+        "mode": "clusters",
+        "clusters": clusters,
+        "vehicles": vehicles,
+        "truncated": figures["stolen"] > len(vehicles),
+        "cell": [dlat, dlon],
     }

@@ -5,6 +5,7 @@ the install desk and the yearly figures. Maps get their data from JSON endpoints
 from __future__ import annotations
 
 import datetime as dt
+import math
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -13,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Q
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -48,7 +50,7 @@ from fengqiao.vehicles.models import (
 
 PAGE_SIZE = 50
 POLICY_ROWS = 5
-LIVE_LIMIT = 5000
+LIVE_POINTS_MAX = 2000  # more vehicles in the map's view than this: clusters
 
 
 def _forbidden(request, message):
@@ -346,21 +348,6 @@ def vehicle_trail(request, pk):
     return JsonResponse({"plate": vehicle.plate, "points": points, "crs": conf.get("MAP_TILE_CRS")})
 
 
-def _live_row(vehicle, device) -> dict:
-    return {
-        "id": vehicle.pk,
-        "plate": vehicle.plate,
-        "kind": vehicle.kind,
-        "stolen": vehicle.status == VehicleStatus.STOLEN,
-        "armed": vehicle.armed,
-        "p": selectors.map_point(device.latitude, device.longitude),
-        "v": device.speed_kmh,
-        "seen": device.last_seen_at.isoformat() if device.last_seen_at else None,
-        "fix": device.last_fix_at.isoformat() if device.last_fix_at else None,
-        "url": reverse("vehicles:vehicle_detail", args=[vehicle.pk]),
-    }
-
-
 @login_required
 def live_map(request):
     return render(
@@ -368,50 +355,64 @@ def live_map(request):
         "vehicles/live.html",
         {
             "communities": Community.objects.visible_to(request.user),
+            "points_max": LIVE_POINTS_MAX,
             **_map_context(),
         },
     )
 
 
+def _live_bounds(value: str) -> selectors.Bounds:
+    """?bbox=south,west,north,east in the tiles' coordinate system (what the map shows) → WGS-84."""
+    parts = value.split(",")
+    try:
+        if len(parts) != 4:
+            raise ValueError
+        south, west, north, east = (float(p) for p in parts)
+    except ValueError:
+        raise ValidationError(_("bbox 应为 南,西,北,东 四个数")) from None
+    if not all(math.isfinite(v) for v in (south, west, north, east)):
+        raise ValidationError(_("bbox 应为 南,西,北,东 四个数"))
+    if not (-90 <= south < north <= 90):
+        raise ValidationError(_("bbox 纬度须在 -90 到 90 之间且南小于北"))
+    if not (-180 <= west < east <= 180):
+        raise ValidationError(_("bbox 经度须在 -180 到 180 之间且西小于东"))
+    return selectors.bounds_from_map(south, west, north, east, conf.get("MAP_TILE_CRS"))
+
+
 @login_required
 def live_json(request):
-    """JSON for the live map: vehicles of the user's scope with a fix in the last ?minutes= (default 15),
-    stolen ones always; at most LIVE_LIMIT."""
-    minutes = request.GET.get("minutes", "15")
-    minutes = int(minutes) if minutes.isdigit() and 0 < int(minutes) <= 7 * 24 * 60 else 15
+    """JSON for the live map: the vehicles of the user's scope with a fix in the last ?minutes= (default
+    15) and the stolen ones, within the map's ?bbox=south,west,north,east (tiles' coordinates; none:
+    everywhere) at ?zoom= (0–20, default 13). Up to LIVE_POINTS_MAX vehicles in view come as points,
+    more as server-side clusters, stolen ones always as points (selectors.live_view)."""
+    params = request.GET
+    minutes = params.get("minutes", "15")
+    minutes = (
+        int(minutes)
+        if minutes.isascii() and minutes.isdigit() and 0 < int(minutes) <= 7 * 24 * 60
+        else 15
+    )
+    zoom = (params.get("zoom") or "13").strip()
+    if not (zoom.isascii() and zoom.isdigit() and 0 <= int(zoom) <= 20):
+        return JsonResponse({"error": _("zoom 应为 0 到 20 的整数")}, status=400)
+    try:
+        bounds = _live_bounds(params["bbox"]) if params.get("bbox") else None
+    except ValidationError as exc:
+        return JsonResponse({"error": _error_text(exc)}, status=400)
     since = timezone.now() - dt.timedelta(minutes=minutes)
     queryset = Vehicle.objects.visible_to(request.user).filter(
-        device__isnull=False, device__latitude__isnull=False
+        device__isnull=False, device__latitude__isnull=False, device__longitude__isnull=False
     )
-    if (request.GET.get("community") or "").isdigit():
-        queryset = queryset.filter(community_id=int(request.GET["community"]))
-    if request.GET.get("stolen") == "1":
+    if (params.get("community") or "").isdigit():
+        queryset = queryset.filter(community_id=int(params["community"]))
+    if params.get("stolen") == "1":
         queryset = queryset.filter(status=VehicleStatus.STOLEN)
     else:
-        from django.db.models import Q
-
         queryset = queryset.filter(
             Q(device__last_fix_at__gte=since) | Q(status=VehicleStatus.STOLEN)
         )
-    rows = (
-        queryset.select_related("device")
-        .only(
-            "id",
-            "plate",
-            "kind",
-            "status",
-            "armed",
-            "device__latitude",
-            "device__longitude",
-            "device__speed_kmh",
-            "device__last_seen_at",
-            "device__last_fix_at",
-        )
-        .order_by("-device__last_fix_at")[:LIVE_LIMIT]
-    )
-    return JsonResponse(
-        {"vehicles": [_live_row(v, v.device) for v in rows], "at": timezone.now().isoformat()}
-    )
+    data = selectors.live_view(queryset, bounds=bounds, zoom=int(zoom), points_max=LIVE_POINTS_MAX)
+    return JsonResponse({**data, "zoom": int(zoom), "at": timezone.now().isoformat()})
 
 
 @login_required
@@ -637,7 +638,9 @@ def theft_track_json(request, pk):
     start = timezone.make_aware(dt.datetime.combine(timezone.localdate(), dt.time.min))
     return JsonResponse(
         {
-            "last": _live_row(theft.vehicle, device) if device.latitude is not None else None,
+            "last": selectors.live_row(theft.vehicle, device)
+            if device.latitude is not None
+            else None,
             "points": selectors.trail_points(device, start, timezone.now()),
         }
     )

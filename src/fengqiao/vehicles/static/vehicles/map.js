@@ -112,22 +112,76 @@
     load();
   }
 
+  // The live map asks for the current view: ?bbox=south,west,north,east&zoom=z, in the tiles' coordinate
+  // system like everything this file draws (the server shifts the bbox back to WGS-84 when the tiles are
+  // GCJ-02). It answers with points (few vehicles in view) or grid clusters (many), stolen vehicles
+  // always as points; it reloads on load, after the map moves or zooms (debounced) and every data-poll s.
+  function clamp(v, lo, hi) { return Math.min(hi, Math.max(lo, v)); }
+
+  function viewQuery(map) {
+    var b = map.getBounds();
+    var south = clamp(b.getSouth(), -90, 90), north = clamp(b.getNorth(), -90, 90);
+    var west = clamp(b.getWest(), -180, 180), east = clamp(b.getEast(), -180, 180);
+    if (north <= south || east <= west) { return "zoom=" + map.getZoom(); }
+    return "bbox=" + [south, west, north, east].map(function (x) { return x.toFixed(6); }).join(",") +
+      "&zoom=" + Math.round(map.getZoom());
+  }
+
+  function clusterRadius(n) { return Math.min(30, 10 + 8 * Math.log(Math.max(1, n)) / Math.LN10); }
+
+  function drawCluster(map, layer, c) {
+    var colour = c.stolen ? "#c0392b" : (c.armed ? "#e67e22" : "#1f5fa8");
+    var marker = L.circleMarker(c.p, {
+      radius: clusterRadius(c.n), color: colour, weight: c.stolen ? 3 : 1.5, fillColor: "#1f5fa8", fillOpacity: 0.35
+    });
+    marker.bindTooltip(String(c.n), { permanent: true, direction: "center", className: "cluster-label" });
+    marker.on("click", function () {
+      if (c.cell) { map.fitBounds(L.latLngBounds(c.cell[0], c.cell[1]), { maxZoom: 18 }); } else { map.setView(c.p, map.getZoom() + 2); }
+    });
+    marker.addTo(layer);
+  }
+
+  function drawPoint(layer, v) {
+    if (!v.p) { return; }
+    var colour = v.stolen ? "#c0392b" : (v.armed ? "#e67e22" : "#1f5fa8");
+    L.circleMarker(v.p, { radius: v.stolen ? 8 : 5, color: colour, fillOpacity: 0.8, weight: 1 })
+      .bindPopup(vehiclePopup(v)).bindTooltip(v.plate).addTo(layer);
+  }
+
   function liveMode(el, map) {
-    var layer = L.layerGroup().addTo(map);
+    var clusterLayer = L.layerGroup().addTo(map);
+    var pointLayer = L.layerGroup().addTo(map);
     var counter = document.querySelector("[data-live-count]");
-    function load() {
-      getJSON(el.getAttribute("data-url")).then(function (data) {
-        layer.clearLayers();
-        (data.vehicles || []).forEach(function (v) {
-          if (!v.p) { return; }
-          var colour = v.stolen ? "#c0392b" : (v.armed ? "#e67e22" : "#1f5fa8");
-          L.circleMarker(v.p, { radius: v.stolen ? 8 : 5, color: colour, fillOpacity: 0.8, weight: 1 })
-            .bindPopup(vehiclePopup(v)).bindTooltip(v.plate).addTo(layer);
-        });
-        el.setAttribute("data-vehicles", String((data.vehicles || []).length));
-        if (counter) { counter.textContent = (data.vehicles || []).length + " " + msg(el, "vehicles"); }
-      }).catch(function () { if (counter) { counter.textContent = msg(el, "error"); } });
+    var asked = 0, drawn = 0, timer = null;
+    function say(data) {
+      if (!counter) { return; }
+      var unit = msg(el, "unit");
+      var parts = [msg(el, "fleet") + " " + data.fleet + " " + unit, msg(el, "inview") + " " + data.total + " " + unit];
+      if (data.mode === "clusters") { parts.push(msg(el, "clustered")); }
+      if (data.stolen_outside) { parts.push(msg(el, "stolen-outside") + " " + data.stolen_outside + " " + unit); }
+      parts.push(msg(el, "refreshed") + " " + new Date().toLocaleTimeString("zh-CN", { hour12: false }));
+      counter.textContent = parts.join(" · ");
     }
+    function load() {
+      var url = el.getAttribute("data-url");
+      var seq = ++asked;
+      getJSON(url + (url.indexOf("?") < 0 ? "?" : "&") + viewQuery(map)).then(function (data) {
+        if (seq < drawn) { return; }  // an older answer arriving after a newer one
+        drawn = seq;
+        clusterLayer.clearLayers();
+        pointLayer.clearLayers();
+        (data.clusters || []).forEach(function (c) { drawCluster(map, clusterLayer, c); });
+        (data.vehicles || []).forEach(function (v) { drawPoint(pointLayer, v); });
+        el.setAttribute("data-live-mode", data.mode);
+        el.setAttribute("data-zoom", String(data.zoom));
+        el.setAttribute("data-clusters", String((data.clusters || []).length));
+        el.setAttribute("data-total", String(data.total));
+        el.setAttribute("data-vehicles", String((data.vehicles || []).length));
+        say(data);
+      }).catch(function (err) { if (counter) { counter.textContent = msg(el, "error") + ": " + err.message; } });
+    }
+    function later() { clearTimeout(timer); timer = setTimeout(load, 300); }
+    map.on("moveend zoomend", later);
     load();
     setInterval(load, (parseInt(el.getAttribute("data-poll"), 10) || 10) * 1000);
   }
