@@ -196,37 +196,33 @@ def _acting(request, pk):
 def vehicle_arm_view(request, pk):
     vehicle = _acting(request, pk)
     armed = request.POST.get("armed") == "1"
-    try:
+
+    def arm():
         services.vehicle_arm(actor=request.user, vehicle=vehicle, armed=armed)
         messages.success(request, _("已设防") if armed else _("已撤防"))
         if vehicle.arm_command is not None:
             messages.info(request, _("定位器的设防/撤防指令已排队,设备在线时下发"))
         elif vehicle.arm_command_refusal:
             messages.warning(request, vehicle.arm_command_refusal)
-    except PermissionDenied as exc:
-        return _forbidden(request, str(exc))
-    except ValidationError as exc:
-        messages.error(request, _error_text(exc))
-    return redirect(vehicle)
+
+    return _vehicle_action(request, vehicle, arm)
 
 
 @login_required
 @require_POST
 def vehicle_arm_commands_view(request, pk):
     vehicle = _acting(request, pk)
-    try:
-        services.vehicle_set_arm_commands(
+    return _vehicle_action(
+        request,
+        vehicle,
+        lambda: services.vehicle_set_arm_commands(
             actor=request.user,
             vehicle=vehicle,
             arm_command=request.POST.get("arm_command", ""),
             disarm_command=request.POST.get("disarm_command", ""),
-        )
-        messages.success(request, _("定位器设防/撤防指令已保存"))
-    except PermissionDenied as exc:
-        return _forbidden(request, str(exc))
-    except ValidationError as exc:
-        messages.error(request, _error_text(exc))
-    return redirect(vehicle)
+        ),
+        _("定位器设防/撤防指令已保存"),
+    )
 
 
 @login_required
@@ -234,38 +230,50 @@ def vehicle_arm_commands_view(request, pk):
 def vehicle_fence_view(request, pk):
     vehicle = _acting(request, pk)
     post = request.POST
-    try:
-        services.vehicle_set_fence(
+    return _vehicle_action(
+        request,
+        vehicle,
+        lambda: services.vehicle_set_fence(
             actor=request.user,
             vehicle=vehicle,
             latitude=post.get("latitude"),
             longitude=post.get("longitude"),
             radius_m=post.get("radius_m") or None,
-        )
-        messages.success(request, _("电子围栏已保存"))
-    except PermissionDenied as exc:
-        return _forbidden(request, str(exc))
-    except ValidationError as exc:
-        messages.error(request, _error_text(exc))
-    return redirect(vehicle)
+        ),
+        _("电子围栏已保存"),
+    )
 
 
 @login_required
 @require_POST
 def vehicle_command_view(request, pk):
     vehicle = _acting(request, pk)
-    try:
-        services.engine_command(
+    return _vehicle_action(
+        request,
+        vehicle,
+        lambda: services.engine_command(
             actor=request.user,
             vehicle=vehicle,
             kind=request.POST.get("kind", ""),
             reason=request.POST.get("reason", ""),
-        )
-        messages.success(request, _("指令已排队,设备在线时下发"))
+        ),
+        _("指令已排队,设备在线时下发"),
+    )
+
+
+def _vehicle_action(request, vehicle, action, success: str | None = None):
+    """A form on the vehicle page: run the service, then back to the page with the outcome — the
+    success message (none: the action gives its own), the refusal page, or the validation error
+    shown (nothing saved)."""
+    try:
+        action()
     except PermissionDenied as exc:
         return _forbidden(request, str(exc))
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
+    else:
+        if success:
+            messages.success(request, success)
     return redirect(vehicle)
 
 
