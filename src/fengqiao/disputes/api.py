@@ -59,7 +59,12 @@ class DisputeSerializer(serializers.ModelSerializer):
     parties = PartySerializer(many=True, read_only=True)
     dispute_type_name = serializers.CharField(source="dispute_type.name", read_only=True)
     needs_plan = serializers.BooleanField(read_only=True, help_text=_("红色纠纷未制定一案一策"))
-    agreement = serializers.SerializerMethodField(help_text=_("调解协议及其条款"))
+    agreement = serializers.SerializerMethodField(
+        help_text=_("调解协议及其条款(生效的协议;没有时为最近一份)")
+    )
+    earlier_agreements = serializers.SerializerMethodField(
+        help_text=_("此前的协议(未能履行或已被取代)")
+    )
 
     class Meta:
         model = Dispute
@@ -92,30 +97,44 @@ class DisputeSerializer(serializers.ModelSerializer):
             "closed_at",
             "close_reason",
             "agreement",
+            "earlier_agreements",
         ]
         read_only_fields = fields
 
     def get_agreement(self, obj) -> dict | None:
-        from fengqiao.disputes.models import Agreement
+        agreement = obj.agreement
+        return _agreement_out(agreement) if agreement is not None else None
 
-        agreement = Agreement.objects.filter(dispute=obj).first()
-        if agreement is None:
-            return None
-        return {
-            "form": agreement.form,
-            "reached_on": agreement.reached_on,
-            "effective_date": agreement.effective_date,
-            "terms": [
-                {
-                    "id": t.pk,
-                    "what": t.what,
-                    "how": t.how,
-                    "due_date": t.due_date,
-                    "status": t.status,
-                }
-                for t in agreement.terms.all()
-            ],
-        }
+    def get_earlier_agreements(self, obj) -> list[dict]:
+        current = obj.agreement
+        return [
+            _agreement_out(a)
+            for a in reversed(obj.agreements_newest_first())
+            if current is None or a.pk != current.pk
+        ]
+
+
+def _agreement_out(agreement) -> dict:
+    return {
+        "id": agreement.pk,
+        "status": agreement.status,
+        "superseded_by": agreement.superseded_by_id,
+        "failed_at": agreement.failed_at,
+        "fail_reason": agreement.fail_reason,
+        "form": agreement.form,
+        "reached_on": agreement.reached_on,
+        "effective_date": agreement.effective_date,
+        "terms": [
+            {
+                "id": t.pk,
+                "what": t.what,
+                "how": t.how,
+                "due_date": t.due_date,
+                "status": t.status,
+            }
+            for t in agreement.terms.all()
+        ],
+    }
 
 
 class PartyInSerializer(StrictFieldsMixin, serializers.Serializer):
@@ -165,6 +184,19 @@ class MeasureInSerializer(StrictFieldsMixin, serializers.Serializer):
 class PlanSerializer(StrictFieldsMixin, serializers.Serializer):
     summary = serializers.CharField()
     measures = MeasureInSerializer(many=True)
+
+
+class PlanReviseSerializer(StrictFieldsMixin, serializers.Serializer):
+    summary = serializers.CharField(required=False, help_text=_("新的稳控方案(不填则不改)"))
+    add_measures = MeasureInSerializer(many=True, required=False)
+    cancel_measures = serializers.ListField(
+        child=serializers.IntegerField(), required=False, help_text=_("要取消的措施编号")
+    )
+    reason = serializers.CharField(help_text=_("修订理由(必填)"))
+
+
+class AgreementFailSerializer(StrictFieldsMixin, serializers.Serializer):
+    reason = serializers.CharField(max_length=300, help_text=_("未能履行的原因(不履行、反悔)"))
 
 
 class DisputeFromIncidentSerializer(StrictFieldsMixin, serializers.Serializer):
@@ -271,7 +303,7 @@ class DisputeViewSet(ScopedModelViewSet):
     ordering_fields = ["registered_at", "id"]
     ordering = ["-registered_at", "-id"]
     select_related = ("dispute_type",)
-    prefetch_related = ("parties",)
+    prefetch_related = ("parties", "agreements__terms")
     http_method_names = ["get", "post", "head", "options"]
     write_roles = frozenset(Role.values)
 
@@ -325,15 +357,62 @@ class DisputeViewSet(ScopedModelViewSet):
         serializer = PlanSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        ids = {m["responsible"] for m in data["measures"]}
-        people = {u.pk: u for u in User.objects.filter(station_id=dispute.station_id, pk__in=ids)}
-        if len(people) != len(ids):
-            from django.core.exceptions import ValidationError
-
-            raise ValidationError({"measures": ["责任人须为本所人员"]})
-        measures = [{**m, "responsible": people[m["responsible"]]} for m in data["measures"]]
+        measures = self._measures_in(dispute, data["measures"])
         services.plan_file(
             actor=request.user, dispute=dispute, summary=data["summary"], measures=measures
+        )
+        return Response(self._out(dispute))
+
+    def _measures_in(self, dispute, rows):
+        ids = {m["responsible"] for m in rows}
+        people = {u.pk: u for u in User.objects.filter(station_id=dispute.station_id, pk__in=ids)}
+        if len(people) != len(ids):
+            raise self._dj_error({"measures": ["责任人须为本所人员"]})
+        return [{**m, "responsible": people[m["responsible"]]} for m in rows]
+
+    @extend_schema(
+        tags=TAGS,
+        summary=_("修订一案一策(须写理由)"),
+        request=PlanReviseSerializer,
+        responses={200: DisputeSerializer, **ERRORS},
+    )
+    @action(detail=True, methods=["post"], url_path="plan-revise")
+    def plan_revise(self, request, pk=None):
+        from fengqiao.disputes.models import StabilisationPlan
+
+        dispute = self.get_object()
+        serializer = PlanReviseSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        plan = StabilisationPlan.objects.filter(dispute=dispute).first()
+        if plan is None:
+            raise self._dj_error("该纠纷尚未制定一案一策")
+        services.plan_revise(
+            actor=request.user,
+            plan=plan,
+            summary=data.get("summary"),
+            add_measures=self._measures_in(dispute, data.get("add_measures", [])),
+            cancel_measures=data.get("cancel_measures", []),
+            reason=data["reason"],
+        )
+        return Response(self._out(dispute))
+
+    @extend_schema(
+        tags=TAGS,
+        summary=_("登记生效协议未能履行(不履行、反悔),恢复调解"),
+        request=AgreementFailSerializer,
+        responses={200: DisputeSerializer, **ERRORS},
+    )
+    @action(detail=True, methods=["post"], url_path="agreement-fail")
+    def agreement_fail(self, request, pk=None):
+        dispute = self.get_object()
+        serializer = AgreementFailSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        agreement = dispute.agreement_in_force
+        if agreement is None:
+            raise self._dj_error("该纠纷没有生效的调解协议")
+        services.agreement_fail(
+            actor=request.user, agreement=agreement, reason=serializer.validated_data["reason"]
         )
         return Response(self._out(dispute))
 

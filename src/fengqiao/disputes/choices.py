@@ -55,6 +55,8 @@ class EventKind(models.TextChoices):
     INCIDENT_LINKED = "incident_linked", _("关联警情")
     TERM_CHECKED = "term_checked", _("履行回访")
     PARTY_CHANGED = "party_changed", _("当事人变更")
+    PLAN_REVISED = "plan_revised", _("一案一策修订")
+    AGREEMENT_FAILED = "agreement_failed", _("协议未能履行")
 
 
 class LinkHow(models.TextChoices):
@@ -68,6 +70,21 @@ class LinkHow(models.TextChoices):
 class AgreementForm(models.TextChoices):
     WRITTEN = "written", _("书面协议")
     ORAL = "oral", _("口头协议")
+
+
+class AgreementStatus(models.TextChoices):
+    """An agreement is in force until it fails (a party does not perform, or retracts — 反悔); a failed
+    agreement is superseded when mediation resumes and ends in a new one."""
+
+    IN_FORCE = "in_force", _("有效")
+    FAILED = "failed", _("未能履行")
+    SUPERSEDED = "superseded", _("已被新协议取代")
+
+
+class MeasureStatus(models.TextChoices):
+    OPEN = "open", _("未完成")
+    DONE = "done", _("已完成")
+    CANCELLED = "cancelled", _("已取消")
 
 
 class TermStatus(models.TextChoices):

@@ -16,10 +16,12 @@ from fengqiao.core.audit import ChangeLogged
 from fengqiao.core.scoping import ScopedQuerySet
 from fengqiao.disputes.choices import (
     AgreementForm,
+    AgreementStatus,
     CallAnswer,
     EventKind,
     Level,
     LinkHow,
+    MeasureStatus,
     PartyRole,
     SessionOutcome,
     Source,
@@ -187,7 +189,9 @@ class Dispute(ChangeLogged):
             models.Index(fields=["station", "settled_at"], name="dispute_station_settled_idx"),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["station", "reference"], name="dispute_reference_unique_in_station"),
+            models.UniqueConstraint(
+                fields=["station", "reference"], name="dispute_reference_unique_in_station"
+            ),
         ]
 
     def __str__(self):
@@ -199,6 +203,31 @@ class Dispute(ChangeLogged):
     @property
     def needs_plan(self) -> bool:
         return self.level == Level.RED and not hasattr(self, "plan")
+
+    def agreements_newest_first(self) -> list:
+        cache = getattr(self, "_prefetched_objects_cache", {})
+        if "agreements" in cache:
+            return sorted(cache["agreements"], key=lambda a: (a.created_at, a.pk), reverse=True)
+        return list(self.agreements.order_by("-created_at", "-pk"))
+
+    @property
+    def agreement_in_force(self):
+        """The agreement in force (at most one, a constraint), or None."""
+        return next(
+            (a for a in self.agreements_newest_first() if a.status == AgreementStatus.IN_FORCE),
+            None,
+        )
+
+    @property
+    def agreement(self):
+        """The agreement in force, else the latest one (failed or superseded), else None.
+
+        Kept for the call sites of the time when a dispute had one agreement (a one-to-one field)."""
+        agreements = self.agreements_newest_first()
+        return next(
+            (a for a in agreements if a.status == AgreementStatus.IN_FORCE),
+            agreements[0] if agreements else None,
+        )
 
 
 class DisputeIncident(models.Model):
@@ -287,6 +316,15 @@ class StabilisationPlan(ChangeLogged):
     filed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
+    revised_at = models.DateTimeField(_("最近修订时间"), null=True, blank=True)
+    revised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("修订人"),
+    )
 
     class Meta:
         verbose_name = _("一案一策")
@@ -314,11 +352,31 @@ class StabilisationMeasure(ChangeLogged):
     due_date = models.DateField(_("完成期限"))
     done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     note = models.CharField(_("备注"), max_length=200, blank=True)
+    added_at = models.DateTimeField(_("加入时间"), null=True, blank=True)  # set on a revision
+    cancelled_at = models.DateTimeField(_("取消时间"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("取消人"),
+    )
+    cancel_reason = models.CharField(_("取消理由"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("稳控措施")
         verbose_name_plural = _("稳控措施")
         ordering = ["due_date", "id"]
+
+    @property
+    def status(self) -> str:
+        if self.cancelled_at:
+            return MeasureStatus.CANCELLED
+        return MeasureStatus.DONE if self.done_at else MeasureStatus.OPEN
+
+    def get_status_display(self) -> str:
+        return MeasureStatus(self.status).label
 
     @property
     def station_id(self):
@@ -383,11 +441,37 @@ class MediationSession(ChangeLogged):
 class Agreement(ChangeLogged):
     """调解协议: written (a printable 调解协议书) or oral (recorded content and effective date).
 
-    Every party's signature (written) or confirmation (oral) is recorded in `signed_parties`."""
+    Every party's signature (written) or confirmation (oral) is recorded in `signed_parties`.
+    A dispute has at most one agreement in force; one that fails (not performed, 反悔) is kept with
+    `failed_*` and, when mediation ends in a new agreement, becomes superseded (`superseded_by`)."""
 
-    dispute = models.OneToOneField(
-        Dispute, on_delete=models.CASCADE, related_name="agreement", verbose_name=_("纠纷")
+    dispute = models.ForeignKey(
+        Dispute, on_delete=models.CASCADE, related_name="agreements", verbose_name=_("纠纷")
     )
+    status = models.CharField(
+        _("协议状态"),
+        max_length=20,
+        choices=AgreementStatus.choices,
+        default=AgreementStatus.IN_FORCE,
+    )
+    superseded_by = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="supersedes",
+        verbose_name=_("取代它的协议"),
+    )
+    failed_at = models.DateTimeField(_("认定未能履行时间"), null=True, blank=True)
+    failed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("认定人"),
+    )
+    fail_reason = models.CharField(_("未能履行原因"), max_length=300, blank=True)
     form = models.CharField(
         _("协议形式"), max_length=10, choices=AgreementForm.choices, default=AgreementForm.WRITTEN
     )
@@ -434,12 +518,24 @@ class Agreement(ChangeLogged):
     class Meta:
         verbose_name = _("调解协议")
         verbose_name_plural = _("调解协议")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dispute"],
+                condition=models.Q(status="in_force"),
+                name="agreement_one_in_force_per_dispute",
+            )
+        ]
 
     def __str__(self):
         return f"{self.dispute.reference} {self.get_form_display()}"
 
     def get_absolute_url(self):
         return reverse("disputes:dispute_detail", args=[self.dispute_id]) + "#agreement"
+
+    @property
+    def in_force(self) -> bool:
+        return self.status == AgreementStatus.IN_FORCE
 
     @property
     def station_id(self):

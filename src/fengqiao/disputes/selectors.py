@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -86,7 +86,7 @@ def my_disputes_needing_action(user, now: dt.datetime) -> list[WorkItem]:
 def my_due_terms(user, now: dt.datetime) -> list[WorkItem]:
     """Agreement terms of my open disputes that are due (or overdue) and not yet performed: a follow-up
     visit is needed. Due at the end of the due date (Asia/Shanghai)."""
-    from fengqiao.disputes.choices import TermStatus
+    from fengqiao.disputes.choices import AgreementStatus, TermStatus
     from fengqiao.disputes.models import AgreementTerm
 
     today = timezone.localdate(now)
@@ -95,6 +95,7 @@ def my_due_terms(user, now: dt.datetime) -> list[WorkItem]:
             agreement__dispute__in=Dispute.objects.visible_to(user).filter(
                 owner=user, status__in=OPEN_STATUSES
             ),
+            agreement__status=AgreementStatus.IN_FORCE,
             due_date__lte=today + dt.timedelta(days=1),
         )
         .exclude(status=TermStatus.PERFORMED)
@@ -273,6 +274,18 @@ def _month_key(value) -> str:
     return f"{value.year}-{value.month:02d}"
 
 
+def counted_terms_q() -> Q:
+    """The agreement terms the fulfilment rate counts (a filter on AgreementTerm): every term of the
+    agreement in force, and the terms of a failed (or superseded) agreement that fell due before it
+    failed — those count with their recorded result, so one not performed stays not performed. Terms
+    of a failed agreement not yet due when it failed were never owed and are left out."""
+    from fengqiao.disputes.choices import AgreementStatus
+
+    return Q(agreement__status=AgreementStatus.IN_FORCE) | Q(
+        agreement__failed_at__isnull=False, agreement__failed_at__date__gte=F("due_date")
+    )
+
+
 def dispute_figures(
     user, start: dt.date, end: dt.date, *, channel=None, today: dt.date | None = None
 ) -> dict:
@@ -283,7 +296,7 @@ def dispute_figures(
     from django.db.models import Count, F
 
     from fengqiao.disputes import rules
-    from fengqiao.disputes.choices import TermStatus
+    from fengqiao.disputes.choices import AgreementStatus, TermStatus
     from fengqiao.disputes.models import Agreement, AgreementTerm, DisputeIncident
 
     today = today or timezone.localdate()
@@ -292,14 +305,23 @@ def dispute_figures(
     if channel is not None:
         base = base.filter(channel=channel)
     registered = base.filter(registered_at__gte=lo, registered_at__lt=hi)
+    # Each dispute counts once: a success is the agreement in force (a dispute settled by a second
+    # agreement after the first failed is one success, in the period of the second); a file closed
+    # without an agreement in force is an ended mediation without success.
     agreements = Agreement.objects.filter(
-        dispute__in=base, reached_on__gte=start, reached_on__lte=end
+        dispute__in=base,
+        status=AgreementStatus.IN_FORCE,
+        reached_on__gte=start,
+        reached_on__lte=end,
     )
-    failed_closed = base.filter(
-        closed_at__gte=lo, closed_at__lt=hi, channel__isnull=False, agreement__isnull=True
+    failed_closed = base.filter(closed_at__gte=lo, closed_at__lt=hi, channel__isnull=False).exclude(
+        agreements__status=AgreementStatus.IN_FORCE
     )
     due_terms = AgreementTerm.objects.filter(
-        agreement__dispute__in=base, due_date__gte=start, due_date__lte=min(end, today)
+        counted_terms_q(),
+        agreement__dispute__in=base,
+        due_date__gte=start,
+        due_date__lte=min(end, today),
     )
 
     agreement_rows = list(
@@ -451,7 +473,10 @@ def mediator_records(user) -> dict:
     today = timezone.localdate()
     due = defaultdict(lambda: [0, 0])
     for mediator, status in AgreementTerm.objects.filter(
-        agreement__dispute__in=disputes, due_date__lte=today, agreement__mediator__isnull=False
+        counted_terms_q(),
+        agreement__dispute__in=disputes,
+        due_date__lte=today,
+        agreement__mediator__isnull=False,
     ).values_list("agreement__mediator", "status"):
         due[mediator][1] += 1
         due[mediator][0] += status == TermStatus.PERFORMED

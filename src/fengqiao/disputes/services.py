@@ -11,11 +11,12 @@ from django.utils import timezone
 from fengqiao.accounts.choices import Role
 from fengqiao.core.refnumbers import next_reference
 from fengqiao.core.scoping import editable_community_ids
-from fengqiao.core.services import clock_start, clock_stop, clocks_for
+from fengqiao.core.services import clock_cancel, clock_start, clock_stop, clocks_for
 from fengqiao.disputes import rules
 from fengqiao.disputes.choices import (
     FIRST_SESSION_CLOCK,
     LEVEL_RANK,
+    AgreementStatus,
     EventKind,
     ExcludedOffence,
     Level,
@@ -366,6 +367,29 @@ def dispute_set_level(*, actor, dispute, level, reason) -> Dispute:
     return dispute
 
 
+def _clean_measures(dispute, measures) -> list[dict]:
+    """The checks every new 一案一策 measure passes (when the plan is filed and when it is revised)."""
+    clean = []
+    for m in measures:
+        if (
+            not (m.get("what") or "").strip()
+            or m.get("responsible") is None
+            or m.get("due_date") is None
+        ):
+            raise ValidationError({"measures": "每项措施须有内容、责任人和期限"})
+        if m["responsible"].station_id != dispute.station_id:
+            raise ValidationError({"measures": "责任人须为本所人员"})
+        clean.append(
+            {
+                "what": m["what"].strip(),
+                "responsible": m["responsible"],
+                "due_date": m["due_date"],
+                "note": (m.get("note") or "").strip(),
+            }
+        )
+    return clean
+
+
 def plan_file(*, actor, dispute, summary, measures) -> StabilisationPlan:
     """File the 一案一策 plan of a red dispute. measures: dicts with what, responsible, due_date, note."""
     _require_edit(actor, dispute)
@@ -377,28 +401,143 @@ def plan_file(*, actor, dispute, summary, measures) -> StabilisationPlan:
         raise ValidationError({"summary": "请填写稳控方案"})
     if not measures:
         raise ValidationError({"measures": "至少一项稳控措施(措施、责任人、期限)"})
+    clean = _clean_measures(dispute, measures)
     with transaction.atomic():
         plan = StabilisationPlan.objects.create(
             dispute=dispute, summary=summary.strip(), filed_by=actor
         )
-        for m in measures:
-            if (
-                not (m.get("what") or "").strip()
-                or m.get("responsible") is None
-                or m.get("due_date") is None
-            ):
-                raise ValidationError({"measures": "每项措施须有内容、责任人和期限"})
-            if m["responsible"].station_id != dispute.station_id:
-                raise ValidationError({"measures": "责任人须为本所人员"})
-            StabilisationMeasure.objects.create(
-                plan=plan,
-                what=m["what"].strip(),
-                responsible=m["responsible"],
-                due_date=m["due_date"],
-                note=(m.get("note") or "").strip(),
-            )
-        _event(dispute, EventKind.PLAN_FILED, actor, measures=len(measures))
+        for m in clean:
+            StabilisationMeasure.objects.create(plan=plan, **m)
+        _event(dispute, EventKind.PLAN_FILED, actor, measures=len(clean))
     return plan
+
+
+def _measure_data(m) -> dict:
+    return {
+        "id": m.pk,
+        "what": m.what,
+        "responsible": str(m.responsible),
+        "responsible_id": m.responsible_id,
+        "due_date": m.due_date.isoformat(),
+        "status": str(m.status),
+    }
+
+
+def _plan_data(plan) -> dict:
+    return {
+        "summary": plan.summary,
+        "measures": [_measure_data(m) for m in plan.measures.select_related("responsible")],
+    }
+
+
+def plan_revise(
+    *, actor, plan, summary=None, add_measures=(), cancel_measures=(), reason
+) -> StabilisationPlan:
+    """Revise a filed 一案一策 plan when the situation changes: a new summary (None keeps it), new
+    measures (dicts as for `plan_file`, checked the same way) and measures cancelled (instances or
+    ids; kept, marked cancelled with who, when and why — never deleted). `reason` is required.
+
+    Only while the dispute is open; the same people as `plan_file` (the dispute's editors). The
+    revision is a `plan_revised` event with the plan before and after, and the station leaders (and
+    the people newly named on a measure) are notified."""
+    dispute = plan.dispute
+    _require_edit(actor, dispute)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "修订一案一策必须填写理由"})
+    if dispute.status == Status.CLOSED:
+        raise ValidationError("已结案的纠纷不能修订一案一策")
+    if summary is not None and not summary.strip():
+        raise ValidationError({"summary": "稳控方案不能为空"})
+    clean = _clean_measures(dispute, add_measures)
+    cancel_ids = []
+    for item in cancel_measures:
+        pk = getattr(item, "pk", item)
+        try:
+            pk = int(pk)
+        except (TypeError, ValueError):
+            raise ValidationError({"cancel_measures": "要取消的措施不存在"}) from None
+        if pk not in cancel_ids:
+            cancel_ids.append(pk)
+    with transaction.atomic():
+        Dispute.objects.select_for_update().get(pk=dispute.pk)
+        plan = StabilisationPlan.objects.select_for_update().get(pk=plan.pk)
+        to_cancel = list(plan.measures.filter(pk__in=cancel_ids).select_related("responsible"))
+        if len(to_cancel) != len(cancel_ids):
+            raise ValidationError({"cancel_measures": "要取消的措施不属于该一案一策"})
+        for m in to_cancel:
+            if m.cancelled_at:
+                raise ValidationError({"cancel_measures": f"措施“{m.what}”已取消"})
+            if m.done_at:
+                raise ValidationError({"cancel_measures": f"措施“{m.what}”已完成,不能取消"})
+        new_summary = summary.strip() if summary is not None else plan.summary
+        if _same_text(new_summary, plan.summary):
+            new_summary = plan.summary
+        if new_summary == plan.summary and not clean and not to_cancel:
+            raise ValidationError("没有修订内容:请修改稳控方案、增加或取消措施")
+        remaining = plan.measures.filter(cancelled_at__isnull=True).exclude(pk__in=cancel_ids)
+        if not clean and not remaining.exists():
+            raise ValidationError({"cancel_measures": "一案一策至少保留一项有效措施"})
+        before = _plan_data(plan)
+        now = timezone.now()
+        for m in to_cancel:
+            m.cancelled_at, m.cancelled_by, m.cancel_reason = now, actor, reason[:300]
+            m.save(update_fields=["cancelled_at", "cancelled_by", "cancel_reason"])
+        added = [StabilisationMeasure.objects.create(plan=plan, added_at=now, **m) for m in clean]
+        plan.summary = new_summary
+        plan.revised_at, plan.revised_by = now, actor
+        plan.save(update_fields=["summary", "revised_at", "revised_by"])
+        event = _event(
+            dispute,
+            EventKind.PLAN_REVISED,
+            actor,
+            reason=reason,
+            summary_changed=before["summary"] != new_summary,
+            added=[_measure_data(m) for m in added],
+            cancelled=[_measure_data(m) for m in to_cancel],
+            before=before,
+            after=_plan_data(plan),
+        )
+        _notify_plan_revised(
+            dispute,
+            event,
+            added,
+            to_cancel,
+            reason,
+            summary_changed=before["summary"] != new_summary,
+        )
+    return plan
+
+
+def _same_text(a: str, b: str) -> bool:
+    return a.replace("\r\n", "\n").strip() == b.replace("\r\n", "\n").strip()
+
+
+def _notify_plan_revised(dispute, event, added, cancelled, reason, *, summary_changed):
+    """The station leaders (and the people newly named on a measure) learn of the revision. Filing the
+    plan itself notifies no one: the leaders were told at once when the dispute became red."""
+    from fengqiao.notifications.services import notification_send
+
+    parts = [f"理由:{reason}"]
+    if summary_changed:
+        parts.append("稳控方案已修改")
+    if added:
+        parts.append(
+            "新增措施:"
+            + "；".join(f"{m.what}({m.responsible},{m.due_date:%Y-%m-%d}前)" for m in added)
+        )
+    if cancelled:
+        parts.append("取消措施:" + "；".join(m.what for m in cancelled))
+    recipients = list(station_leaders(dispute.station)) + [m.responsible for m in added]
+    notification_send(
+        recipients=recipients,
+        kind="dispute_plan_revised",
+        title=f"{dispute.reference} 一案一策已修订",
+        body="。".join(parts),
+        level="red" if dispute.level == Level.RED else "orange",
+        obj=dispute,
+        dedupe_key=f"dispute-plan-revised-{event.pk}",
+    )
 
 
 def measure_done(*, actor, measure, note="", at: dt.datetime | None = None) -> StabilisationMeasure:
@@ -408,6 +547,8 @@ def measure_done(*, actor, measure, note="", at: dt.datetime | None = None) -> S
         or Dispute.objects.editable_by(actor).filter(pk=dispute.pk).exists()
     ):
         raise PermissionDenied("无权修改该措施")
+    if measure.cancelled_at:
+        raise ValidationError("该措施已取消")
     if measure.done_at:
         raise ValidationError("该措施已完成")
     with transaction.atomic():
@@ -598,8 +739,7 @@ def agreement_record(
     effective_date = effective_date or reached_on
     if reached_on is None:
         raise ValidationError({"reached_on": "请填写达成协议日期"})
-    if Agreement.objects.filter(dispute=dispute).exists():
-        raise ValidationError("该纠纷已录入调解协议")
+    _refuse_second_agreement(dispute)
     if dispute.status == Status.CLOSED:
         raise ValidationError("已结案的纠纷不能录入协议")
     parties = list(dispute.parties.all())
@@ -643,6 +783,8 @@ def agreement_record(
         raise ValidationError({"mediator": "主持调解员须为本所人员"})
     with transaction.atomic():
         dispute = Dispute.objects.select_for_update().get(pk=dispute.pk)
+        _refuse_second_agreement(dispute)
+        failed = list(Agreement.objects.filter(dispute=dispute, status=AgreementStatus.FAILED))
         agreement = Agreement.objects.create(
             dispute=dispute,
             form=form,
@@ -660,6 +802,9 @@ def agreement_record(
         agreement.signed_parties.set(signed)
         for t in clean_terms:
             AgreementTerm.objects.create(agreement=agreement, **t)
+        for old in failed:
+            old.status, old.superseded_by = AgreementStatus.SUPERSEDED, agreement
+            old.save(update_fields=["status", "superseded_by"])
         now = timezone.now()
         settled = (
             now
@@ -676,6 +821,8 @@ def agreement_record(
             form=form.value,
             terms=len(clean_terms),
             effective_date=effective_date.isoformat(),
+            agreement=agreement.pk,
+            supersedes=[a.pk for a in failed],
         )
         for clock in clocks_for(dispute).filter(stopped_at__isnull=True, kind="mediation_period"):
             clock_stop(actor=actor, clock=clock)
@@ -709,6 +856,8 @@ def agreement_record(
 def agreement_confirmation_done(*, actor, agreement, applied: bool):
     """The officer has told the parties about 司法确认 (and whether they applied): the reminder stops."""
     _require_edit(actor, agreement.dispute)
+    if agreement.status != AgreementStatus.IN_FORCE:
+        raise ValidationError("该协议已不在有效状态,司法确认提醒已撤销")
     if agreement.confirmation_done_at:
         raise ValidationError("司法确认提醒已处理")
     with transaction.atomic():
@@ -717,6 +866,69 @@ def agreement_confirmation_done(*, actor, agreement, applied: bool):
         agreement.save(update_fields=["confirmation_done_at", "confirmation_applied"])
         _stop_confirmation_clock(actor, agreement)
     return agreement
+
+
+def _refuse_second_agreement(dispute):
+    from fengqiao.disputes.models import Agreement
+
+    current = Agreement.objects.filter(dispute=dispute, status=AgreementStatus.IN_FORCE).first()
+    if current is not None:
+        raise ValidationError(
+            f"该纠纷已有生效的调解协议({current.reached_on:%Y-%m-%d}达成)。当事人不履行或反悔、"
+            "需重新调解时,请先将该协议登记为“未能履行”,再录入新协议。"
+        )
+
+
+def agreement_fail(*, actor, agreement, reason):
+    """The agreement in force has failed — a party does not perform it, or retracts (反悔): it is kept
+    as failed (who, when, why), its open follow-up checks stop, its 司法确认 clock is cancelled and
+    the dispute goes back to mediation, where a new agreement may be recorded (the failed one then
+    becomes superseded by it)."""
+    from fengqiao.disputes.choices import JUDICIAL_CONFIRMATION_CLOCK, TermStatus
+    from fengqiao.disputes.models import Agreement
+
+    dispute = agreement.dispute
+    _require_edit(actor, dispute)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "请填写协议未能履行的原因(如不履行、反悔)"})
+    with transaction.atomic():
+        dispute = Dispute.objects.select_for_update().get(pk=dispute.pk)
+        agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
+        if dispute.status == Status.CLOSED:
+            raise ValidationError("已结案的纠纷不能变更协议")
+        if agreement.status != AgreementStatus.IN_FORCE:
+            raise ValidationError(
+                f"该协议已是“{agreement.get_status_display()}”状态,只有生效的协议可以登记未能履行"
+            )
+        now = timezone.now()
+        agreement.status = AgreementStatus.FAILED
+        agreement.failed_at, agreement.failed_by, agreement.fail_reason = now, actor, reason[:300]
+        agreement.save(update_fields=["status", "failed_at", "failed_by", "fail_reason"])
+        for clock in clocks_for(agreement).filter(
+            kind=JUDICIAL_CONFIRMATION_CLOCK, stopped_at__isnull=True
+        ):
+            clock_cancel(actor=actor, clock=clock, reason="调解协议未能履行", at=now)
+        open_terms = list(agreement.terms.exclude(status=TermStatus.PERFORMED))
+        before = {"status": dispute.status, "settled_at": _iso(dispute.settled_at)}
+        dispute.status = Status.MEDIATING
+        dispute.settled_at = None
+        dispute.save(update_fields=["status", "settled_at"])
+        _event(
+            dispute,
+            EventKind.AGREEMENT_FAILED,
+            actor,
+            agreement=agreement.pk,
+            reason=reason,
+            open_terms=[{"id": t.pk, "what": t.what, "status": t.status} for t in open_terms],
+            before=before,
+            after={"status": dispute.status, "settled_at": None},
+        )
+    return agreement
+
+
+def _iso(value):
+    return value.isoformat() if value else None
 
 
 def _stop_confirmation_clock(actor, agreement):
@@ -741,6 +953,8 @@ def term_check(*, actor, term, result, note="", at: dt.datetime | None = None):
         raise ValidationError("该项已履行完毕")
     if dispute.status == Status.CLOSED:
         raise ValidationError("已结案")
+    if term.agreement.status != AgreementStatus.IN_FORCE:
+        raise ValidationError("该协议已登记为未能履行,其条款不再回访")
     at = at or timezone.now()
     with transaction.atomic():
         visit = FollowUpVisit.objects.create(
@@ -768,11 +982,11 @@ def dispute_close(*, actor, dispute, reason=""):
         dispute = Dispute.objects.select_for_update().get(pk=dispute.pk)
         if dispute.status == Status.CLOSED:
             raise ValidationError("该纠纷已结案")
-        agreement = getattr(dispute, "agreement", None)
+        agreement = dispute.agreement_in_force
         unsettled = list(agreement.terms.exclude(status=TermStatus.PERFORMED)) if agreement else []
         if not reason:
             if agreement is None:
-                raise ValidationError({"reason": "未达成协议的纠纷结案须填写理由"})
+                raise ValidationError({"reason": "未达成协议(或协议未能履行)的纠纷结案须填写理由"})
             if unsettled:
                 names = "、".join(t.what for t in unsettled)
                 raise ValidationError({"reason": f"尚有协议内容未履行完毕({names}),结案须填写理由"})

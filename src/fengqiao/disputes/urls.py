@@ -23,9 +23,16 @@ urlpatterns = [
     path("<int:pk>/session/", views.session_create, name="session_create"),
     path("<int:pk>/plan/", views.plan_create, name="plan_create"),
     path("<int:pk>/plan/report/", views.plan_report, name="plan_report"),
+    path("<int:pk>/plan/revise/", views.plan_revise_view, name="plan_revise"),
     path("measures/<int:pk>/done/", views.measure_done_view, name="measure_done"),
     path("<int:pk>/agreement/", views.agreement_create, name="agreement_create"),
     path("<int:pk>/agreement.<str:fmt>", views.agreement_document, name="agreement_document"),
+    path(
+        "agreements/<int:agreement_pk>.<str:fmt>",
+        views.agreement_document,
+        name="agreement_file",
+    ),
+    path("<int:pk>/agreement/fail/", views.agreement_fail_view, name="agreement_fail"),
     path(
         "<int:pk>/agreement/confirmation/",
         views.agreement_confirmation,

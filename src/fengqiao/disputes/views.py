@@ -22,6 +22,7 @@ from fengqiao.core.masking import mask_id_number, mask_phone
 from fengqiao.core.services import clocks_for
 from fengqiao.disputes import services
 from fengqiao.disputes.choices import (
+    AgreementStatus,
     ExcludedOffence,
     Level,
     PartyRole,
@@ -29,7 +30,13 @@ from fengqiao.disputes.choices import (
     Source,
     Status,
 )
-from fengqiao.disputes.models import Dispute, DisputeType, MediationChannel, StabilisationMeasure
+from fengqiao.disputes.models import (
+    Dispute,
+    DisputeType,
+    MediationChannel,
+    StabilisationMeasure,
+    StabilisationPlan,
+)
 from fengqiao.disputes.selectors import OPEN_STATUSES
 from fengqiao.registry.models import Community, Person
 from fengqiao.registry.selectors import person_search
@@ -37,6 +44,7 @@ from fengqiao.registry.selectors import person_search
 PAGE_SIZE = 50
 PARTY_ROWS = 4
 MEASURE_ROWS = 4
+ADD_MEASURE_ROWS = 3
 
 
 def _forbidden(request, message):
@@ -223,13 +231,16 @@ def dispute_detail(request, pk):
     parties = list(dispute.parties.all())
     for p in parties:
         p.phone_masked = mask_phone(p.phone)
-    plan = getattr(dispute, "plan", None)
-    agreement = getattr(dispute, "agreement", None)
+    agreements = dispute.agreements_newest_first()
+    agreement = next((a for a in agreements if a.in_force), None)
     terms = (
         list(agreement.terms.select_related("obligor").prefetch_related("visits__visited_by"))
         if agreement
         else []
     )
+    earlier = [a for a in agreements if a is not agreement]
+    for a in earlier:
+        a.term_list = list(a.terms.select_related("obligor").prefetch_related("visits__visited_by"))
     links = list(dispute.incident_links.select_related("incident", "incident__category"))
     for link in links:
         link.later_offence = (
@@ -239,17 +250,6 @@ def dispute_detail(request, pk):
     from fengqiao.disputes.choices import CHECK_RESULTS, AgreementForm
 
     kept = request.session.pop("agreement_post", {})
-    plan_kept = request.session.pop("plan_post", {})
-    measure_rows = [
-        {
-            "i": i,
-            **{
-                f: plan_kept.get(f"measure-{i}-{f}", "")
-                for f in ("what", "responsible", "due_date")
-            },
-        }
-        for i in range(MEASURE_ROWS)
-    ]
     term_rows = [
         {
             "i": i,
@@ -262,6 +262,7 @@ def dispute_detail(request, pk):
         "disputes/detail.html",
         {
             "agreement": agreement,
+            "earlier_agreements": earlier,
             "terms": terms,
             "links": links,
             "term_rows": term_rows,
@@ -269,19 +270,21 @@ def dispute_detail(request, pk):
             "check_results": [(r.value, r.label) for r in CHECK_RESULTS],
             "agreement_forms": AgreementForm.choices,
             "agreement_post": kept,
+            "fail_post": request.session.pop("agreement_fail_post", {}),
             "today": timezone.localdate(),
             "d": dispute,
             "parties": parties,
-            "can_edit": can_edit,
-            "plan": plan,
-            "measures": plan.measures.select_related("responsible") if plan else [],
             "levels": Level.choices,
             "events": dispute.events.select_related("actor"),
             "changes": timeline_for(dispute),
             "clocks": clocks_for(dispute),
-            "owners": _station_users(request.user),
-            "measure_rows": measure_rows,
-            "plan_post": plan_kept,
+            **_plan_context(
+                request,
+                dispute,
+                can_edit,
+                plan_post=request.session.pop("plan_post", {}),
+                revise_post=request.session.pop("plan_revise_post", None),
+            ),
             "channels": MediationChannel.objects.filter(active=True),
             "excluded": ExcludedOffence.choices,
             "outcomes": SessionOutcome.choices,
@@ -310,42 +313,133 @@ def dispute_level(request, pk):
     return redirect(dispute)
 
 
+def _plan_context(request, dispute, can_edit, *, plan_post=None, revise_post=None, errors=()):
+    """What the 一案一策 panel (`disputes/_plan.html`) needs: the plan and its measures, the filing
+    form (red dispute without a plan) or the revision form, with the input kept after a refusal."""
+    plan = StabilisationPlan.objects.filter(dispute=dispute).select_related("revised_by").first()
+    plan_post = plan_post or {}
+    measure_rows = [
+        {
+            "i": i,
+            **{
+                f: plan_post.get(f"measure-{i}-{f}", "")
+                for f in ("what", "responsible", "due_date")
+            },
+        }
+        for i in range(MEASURE_ROWS)
+    ]
+    revise_post = revise_post or {}
+    add_rows = [
+        {
+            "i": i,
+            **{f: revise_post.get(f"add-{i}-{f}", "") for f in ("what", "responsible", "due_date")},
+        }
+        for i in range(ADD_MEASURE_ROWS)
+    ]
+    return {
+        "d": dispute,
+        "can_edit": can_edit,
+        "plan": plan,
+        "measures": (plan.measures.select_related("responsible", "cancelled_by") if plan else []),
+        "owners": _station_users(request.user),
+        "measure_rows": measure_rows,
+        "plan_post": plan_post,
+        "add_rows": add_rows,
+        "revise_post": revise_post,
+        "revise_cancel": [int(x) for x in revise_post.get("cancel", []) if str(x).isdigit()],
+        "revise_errors": list(errors),
+    }
+
+
+def _measures_from_post(post, dispute, prefix, rows):
+    """Measure rows of a form (`<prefix>-<i>-what|responsible|due_date|note`); a row without text is
+    skipped, an unknown person or a bad date is left empty for the service to refuse."""
+    measures = []
+    for i in range(rows):
+        what = post.get(f"{prefix}-{i}-what", "").strip()
+        if not what:
+            continue
+        responsible = User.objects.filter(
+            station_id=dispute.station_id, pk=post.get(f"{prefix}-{i}-responsible") or 0
+        ).first()
+        try:
+            due = dt.date.fromisoformat(post.get(f"{prefix}-{i}-due_date", ""))
+        except ValueError:
+            due = None
+        measures.append(
+            {
+                "what": what,
+                "responsible": responsible,
+                "due_date": due,
+                "note": post.get(f"{prefix}-{i}-note", ""),
+            }
+        )
+    return measures
+
+
+def _kept(post) -> dict:
+    return {k: post.get(k) for k in post if k != "csrfmiddlewaretoken"}
+
+
 @login_required
 @require_POST
 def plan_create(request, pk):
     dispute = get_object_or_404(Dispute.objects.visible_to(request.user), pk=pk)
     post = request.POST
-    measures = []
     try:
-        for i in range(MEASURE_ROWS):
-            what = post.get(f"measure-{i}-what", "").strip()
-            if not what:
-                continue
-            responsible = User.objects.filter(
-                station_id=dispute.station_id, pk=post.get(f"measure-{i}-responsible") or 0
-            ).first()
-            try:
-                due = dt.date.fromisoformat(post.get(f"measure-{i}-due_date", ""))
-            except ValueError:
-                due = None
-            measures.append(
-                {
-                    "what": what,
-                    "responsible": responsible,
-                    "due_date": due,
-                    "note": post.get(f"measure-{i}-note", ""),
-                }
-            )
         services.plan_file(
-            actor=request.user, dispute=dispute, summary=post.get("summary", ""), measures=measures
+            actor=request.user,
+            dispute=dispute,
+            summary=post.get("summary", ""),
+            measures=_measures_from_post(post, dispute, "measure", MEASURE_ROWS),
         )
         messages.success(request, _("一案一策已备案"))
     except PermissionDenied as exc:
         return _forbidden(request, str(exc))
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
-        request.session["plan_post"] = {k: post.get(k) for k in post if k != "csrfmiddlewaretoken"}
+        request.session["plan_post"] = _kept(post)
     return redirect(dispute)
+
+
+@login_required
+@require_POST
+def plan_revise_view(request, pk):
+    """Revise the plan (new summary, measures added or cancelled, a reason). With htmx the plan panel
+    comes back in place — with the error and the input kept when refused (200: htmx swaps 2xx only);
+    without it, the dispute page as for the other forms."""
+    dispute = get_object_or_404(Dispute.objects.visible_to(request.user), pk=pk)
+    plan = get_object_or_404(StabilisationPlan, dispute=dispute)
+    htmx = bool(request.headers.get("HX-Request"))
+    post = request.POST
+    kept = {**_kept(post), "cancel": post.getlist("cancel")}
+    errors = []
+    try:
+        services.plan_revise(
+            actor=request.user,
+            plan=plan,
+            summary=post.get("summary"),
+            add_measures=_measures_from_post(post, dispute, "add", ADD_MEASURE_ROWS),
+            cancel_measures=[int(x) for x in post.getlist("cancel") if x.isdigit()],
+            reason=post.get("reason", ""),
+        )
+        kept = None
+    except PermissionDenied as exc:
+        return _forbidden(request, str(exc))
+    except ValidationError as exc:
+        errors = [_error_text(exc)]
+    can_edit = Dispute.objects.editable_by(request.user).filter(pk=pk).exists()
+    dispute.refresh_from_db()
+    if htmx:
+        context = _plan_context(request, dispute, can_edit, revise_post=kept, errors=errors)
+        context["revised"] = not errors
+        return render(request, "disputes/_plan.html", context)
+    if errors:
+        messages.error(request, errors[0])
+        request.session["plan_revise_post"] = kept
+    else:
+        messages.success(request, _("一案一策已修订"))
+    return redirect(f"{dispute.get_absolute_url()}#plan")
 
 
 @login_required
@@ -362,7 +456,9 @@ def plan_report(request, pk):
         {
             "d": dispute,
             "plan": plan,
-            "measures": plan.measures.select_related("responsible"),
+            "measures": plan.measures.filter(cancelled_at__isnull=True).select_related(
+                "responsible"
+            ),
             "parties": dispute.parties.all(),
         },
     )
@@ -732,23 +828,27 @@ def agreement_create(request, pk):
 
 
 @login_required
-def agreement_document(request, pk, fmt):
-    """The 调解协议书 as Word (docx) or PDF."""
-    from django.http import HttpResponse
+def agreement_document(request, fmt, pk=None, agreement_pk=None):
+    """The 调解协议书 as Word (docx) or PDF: of the dispute `pk` (its agreement in force, else the
+    latest) or of one agreement `agreement_pk` (an earlier one stays downloadable)."""
+    from django.http import Http404, HttpResponse
 
     from fengqiao.disputes import documents
     from fengqiao.disputes.models import Agreement
 
-    agreement = get_object_or_404(
-        Agreement.objects.filter(
-            dispute__in=Dispute.objects.visible_to(request.user)
-        ).select_related("dispute", "channel", "mediator"),
-        dispute_id=pk,
-    )
     if fmt not in ("docx", "pdf"):
-        from django.http import Http404
-
         raise Http404
+    visible = Agreement.objects.filter(
+        dispute__in=Dispute.objects.visible_to(request.user)
+    ).select_related("dispute", "channel", "mediator")
+    if agreement_pk is not None:
+        agreement = get_object_or_404(visible, pk=agreement_pk)
+    else:
+        dispute = get_object_or_404(Dispute.objects.visible_to(request.user), pk=pk)
+        current = dispute.agreement  # the one in force, else the latest
+        if current is None:
+            raise Http404
+        agreement = visible.get(pk=current.pk)
     if fmt == "pdf":
         body, content_type = documents.agreement_pdf(agreement), "application/pdf"
     else:
@@ -756,7 +856,9 @@ def agreement_document(request, pk, fmt):
         content_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = (
-        f'attachment; filename="{agreement.dispute.reference}-agreement.{fmt}"'
+        f'attachment; filename="{agreement.dispute.reference}-agreement-{agreement.pk}.{fmt}"'
+        if agreement_pk is not None
+        else f'attachment; filename="{agreement.dispute.reference}-agreement.{fmt}"'
     )
     return response
 
@@ -769,6 +871,7 @@ def agreement_confirmation(request, pk):
     agreement = get_object_or_404(
         Agreement.objects.filter(dispute__in=Dispute.objects.visible_to(request.user)),
         dispute_id=pk,
+        status=AgreementStatus.IN_FORCE,
     )
     try:
         services.agreement_confirmation_done(
@@ -780,6 +883,28 @@ def agreement_confirmation(request, pk):
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
     return redirect(agreement.dispute)
+
+
+@login_required
+@require_POST
+def agreement_fail_view(request, pk):
+    """The agreement in force has failed (not performed, 反悔): mediation resumes."""
+    dispute = get_object_or_404(Dispute.objects.visible_to(request.user), pk=pk)
+    agreement = dispute.agreement_in_force
+    if agreement is None:
+        messages.error(request, _("该纠纷没有生效的调解协议"))
+        return redirect(f"{dispute.get_absolute_url()}#agreement")
+    try:
+        services.agreement_fail(
+            actor=request.user, agreement=agreement, reason=request.POST.get("reason", "")
+        )
+        messages.success(request, _("已登记协议未能履行,纠纷恢复调解"))
+    except PermissionDenied as exc:
+        return _forbidden(request, str(exc))
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+        request.session["agreement_fail_post"] = {"reason": request.POST.get("reason", "")}
+    return redirect(f"{dispute.get_absolute_url()}#agreement")
 
 
 @login_required
