@@ -293,5 +293,7 @@ LOGGING = {
 # Map tiles: a tile server the station can reach (e.g. an intranet tile cache). Empty: boundaries only.
 MAP_TILE_URL = env.string("MAP_TILE_URL", "")
 MAP_CENTER = (29.2090, 103.9470)  # 玉津镇, 犍为县
+# Seconds a process keeps the holiday entries (节假日安排) of a year chinesecalendar does not know (docs/workflow.md).
+CALENDAR_CACHE_SECONDS = env.integer("CALENDAR_CACHE_SECONDS", 60, minimum=0)
 CALLBACK_MAX_ATTEMPTS = env.integer("CALLBACK_MAX_ATTEMPTS", 3, minimum=1)  # unanswered calls before 未联系上
 CALLBACK_BASIC_WEIGHT = env.string("CALLBACK_BASIC_WEIGHT", "0.5")  # weight of 基本满意 in the callback satisfaction rate (0–1, docs/incidents.md)

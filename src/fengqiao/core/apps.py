@@ -15,3 +15,7 @@ class CoreConfig(AppConfig):
         from fengqiao.core import clock_workqueue
 
         clock_workqueue.register()
+
+        from fengqiao.core import calendar_services
+
+        calendar_services.connect_signals()

@@ -77,6 +77,7 @@ class PersonalDataAccess(models.Model):
 
 # Workflow core (time-limit rules, clocks, warnings, reference numbers) lives in its own module.
 from fengqiao.core.workflow_models import (  # noqa: E402,F401
+    CalendarDay,
     Clock,
     ClockExtension,
     ClockPause,

@@ -179,3 +179,35 @@ def recipient_depth(level: int, levels: int) -> int:
     if level >= levels:
         return 3
     return min(level, 2)
+
+
+def replay_due_at(
+    started_at: dt.datetime,
+    value: int,
+    unit: str,
+    *,
+    holiday_rolls: bool = True,
+    events: Iterable[tuple[dt.datetime, str, object]] = (),
+) -> dt.datetime:
+    """The due time rebuilt the way the clock services built it, e.g. after the holiday calendar changed.
+
+    `events` are (when, kind, what): ("pause", timedelta) for a closed pause (clock_resume added its
+    length) and ("extension", (value, unit)) for an approved extension (added to the due time of that
+    moment). They are applied in time order, as they happened; unlike `due_at`, which adds every
+    extension first and the pauses last.
+    """
+    due = add_period(started_at, value, unit, holiday_rolls=holiday_rolls)
+    for _when, kind, what in sorted(events, key=lambda e: e[0]):
+        if kind == "pause":
+            due += what
+        elif kind == "extension":
+            ext_value, ext_unit = what
+            due = add_period(due, ext_value, ext_unit, holiday_rolls=holiday_rolls)
+        else:
+            raise ValueError(f"unknown event {kind!r}")
+    return due
+
+
+def calendar_sensitive(unit: str, holiday_rolls: bool) -> bool:
+    """A period whose end depends on the holiday calendar: working days, or days/months that roll."""
+    return unit == WORKING_DAYS or (holiday_rolls and unit in (DAYS, MONTHS))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fengqiao.core import clock_views, rule_views, views
+from fengqiao.core import calendar_views, clock_views, rule_views, views
 
 app_name = "core"
 urlpatterns = [
@@ -9,6 +9,11 @@ urlpatterns = [
     path("rules/new/", rule_views.rule_create, name="rule_create"),
     path("rules/<int:pk>/", rule_views.rule_detail, name="rule_detail"),
     path("rules/<int:pk>/revise/", rule_views.rule_revise, name="rule_revise"),
+    path("calendar/", calendar_views.calendar_year, name="calendar"),
+    path("calendar/add/", calendar_views.calendar_add, name="calendar_add"),
+    path("calendar/import/", calendar_views.calendar_import, name="calendar_import"),
+    path("calendar/<int:pk>/edit/", calendar_views.calendar_edit, name="calendar_edit"),
+    path("calendar/<int:pk>/delete/", calendar_views.calendar_delete, name="calendar_delete"),
     path("clocks/approvals/", clock_views.approvals, name="clock_approvals"),
     path("clocks/<int:pk>/", clock_views.clock_detail, name="clock_detail"),
     path("clocks/<int:pk>/pause/", clock_views.clock_pause, name="clock_pause"),

@@ -22,13 +22,19 @@ from fengqiao.core.navigation import PARTS, part_by_key
 
 @login_required
 def home(request):
-    from fengqiao.core import workqueue
+    from fengqiao.core import calendar_services, workqueue
 
     now = timezone.now()
+    missing = calendar_services.missing_years() if calendar_services.can_manage_calendar(request.user) else []
     return render(
         request,
         "core/home.html",
-        {"parts": PARTS, "work_items": workqueue.items_for(request.user, now), "now": now},
+        {
+            "parts": PARTS,
+            "work_items": workqueue.items_for(request.user, now),
+            "now": now,
+            "calendar_missing": missing,
+        },
     )
 
 

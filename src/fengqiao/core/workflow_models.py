@@ -318,3 +318,45 @@ class ReferenceCounter(models.Model):
 
     def __str__(self):
         return f"{self.kind}-{self.year} @{self.station_id}: {self.last}"
+
+
+class CalendarDay(ChangeLogged):
+    """One day of the State Council's holiday arrangement (节假日安排) the station entered itself.
+
+    Used only for a year the installed `chinesecalendar` does not know yet (core/calendar.py):
+    day_off=True is a 放假 weekday (元旦, 春节 …), day_off=False a 调休上班 Saturday or Sunday.
+    """
+
+    date = models.DateField(_("日期"), unique=True)
+    day_off = models.BooleanField(
+        _("放假"), default=True, help_text=_("是:放假(法定节假日);否:调休上班的周六、周日")
+    )
+    name = models.CharField(_("节日"), max_length=20)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("节假日安排")
+        verbose_name_plural = _("节假日安排")
+        ordering = ["date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(date__gte="2000-01-01") & Q(date__lte="2100-12-31"),
+                name="calendarday_date_in_range",
+            )
+        ]
+
+    def __str__(self):
+        kind = _("休") if self.day_off else _("班")
+        return f"{self.date:%Y-%m-%d} {kind} {self.name}"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from fengqiao.core import calendar as cn_calendar
+
+        if not (self.name or "").strip():
+            raise ValidationError({"name": _("请填写节日名称(如:元旦、春节)")})
+        if self.date is not None:
+            problem = cn_calendar.entry_problem(self.date, bool(self.day_off))
+            if problem:
+                raise ValidationError({"date": problem})
