@@ -135,8 +135,9 @@ def _station(station, *, rng, now, reference: bool) -> dict[str, int]:
     if len(police) < 2:
         return {}
     offences = {o.code: o for o in OffenceType.objects.all()}
+    # an incident that already has its case (行车卫士's theft cases, when that demo ran first) keeps it
     incidents = list(
-        Incident.objects.filter(station=station)
+        Incident.objects.filter(station=station, cases__isnull=True)
         .exclude(case_reference="")
         .select_related("category", "category__parent")
         .order_by("received_at", "pk")
@@ -200,7 +201,12 @@ def _history(station, rows, *, rng, now, leads, seconds, room, offences) -> dict
     from fengqiao.core.workflow_models import ReferenceCounter
     from fengqiao.incidents.models import Incident
 
+    # numbers go on after any already given (行车卫士's theft cases, when that demo ran first)
     counters: dict[tuple[str, int], int] = defaultdict(int)
+    for kind, year, last in ReferenceCounter.objects.filter(
+        station_id=station.pk, kind__in=("XS", "XZ")
+    ).values_list("kind", "year", "last"):
+        counters[(kind, year)] = last
     cases, plans = [], []
     for incident, kind in rows:
         received = incident.received_at

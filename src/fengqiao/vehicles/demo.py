@@ -7,7 +7,10 @@ gets a small fleet for the scoping demo. Thefts, recoveries and claims run from 
 matches the article at scale 1: 26 motorcycles and 31 e-motorcycles recovered, 90,500 yuan paid.
 A few recent thefts are open (reported through the service, so each has its incident, its filed
 theft case with two police officers, and a trail for the patrols' tracking page), and some alarms
-are open for the alarm desk.
+are open for the alarm desk. Every historic theft has its incident (刑事/盗窃) and criminal case
+(盗窃罪): the incidents demo's own theft incident of its month while one is left (and the case the
+cases demo gave it, rewritten for the theft), else a new one; recovered → case closed after the
+recovery, paid by the insurance → case still investigated with recent work (no red line).
 
 Bulk rows go in through the generator's fast insert (COPY / executemany); one summary change-log row
 per station records what was written, as the generator does for the registry.
@@ -219,7 +222,7 @@ def _station(
                 else f"{prefix}{i:04d}",
             }
         )
-    thefts = _plan_thefts(plan, rng, scale) if history else []
+    thefts = _plan_thefts(plan, rng, scale, _incident_pool(station)) if history else []
     stolen = {t["vehicle"] for t in thefts if t["outcome"] in ("claim", "open")}
 
     # devices
@@ -373,9 +376,52 @@ def _station(
     return written
 
 
-def _plan_thefts(plan: list[dict], rng, scale: int) -> list[dict]:
+def _incident_pool(station) -> dict[tuple[int, int], list[tuple[int, dt.datetime, dt.date]]]:
+    """The incidents demo's own 刑事/盗窃 incidents of the station, by (year, month) of Beijing time, that
+    a historic theft may take as its report: filed (已立案), closed, no open case, no theft yet."""
+    from django.core.exceptions import ValidationError
+    from django.utils import timezone
+
+    from fengqiao.cases.choices import OPEN_STATUSES
+    from fengqiao.incidents.models import Incident
+    from fengqiao.vehicles.models import Theft
+    from fengqiao.vehicles.services import theft_category
+
+    try:
+        category = theft_category()
+    except ValidationError:
+        return {}
+    pool = {}
+    for pk, received in (
+        Incident.objects.filter(
+            station=station, category=category, outcome="case_filed", status="closed"
+        )
+        .exclude(cases__status__in=OPEN_STATUSES)
+        .exclude(pk__in=Theft.objects.filter(incident__isnull=False).values("incident_id"))
+        .order_by("received_at", "pk")
+        .values_list("pk", "received_at")
+    ):
+        day = timezone.localtime(received).date()
+        pool.setdefault((day.year, day.month), []).append((pk, received, day))
+    return pool
+
+
+def _snap(pool, day: dt.date, first: dt.date, last: dt.date, rng):
+    """A theft drawn on `day` takes an incident of the same month (its report), when one is left whose
+    date keeps the theft's plan (between `first` and `last`): the theft moves to that incident's day."""
+    here = pool.get((day.year, day.month), [])
+    fits = [k for k, (_pk, _at, d) in enumerate(here) if first <= d <= last]
+    if not fits:
+        return day, None
+    pk, received, local = here.pop(rng.choice(fits))
+    return local, (pk, received)
+
+
+def _plan_thefts(plan: list[dict], rng, scale: int, incidents=None) -> list[dict]:
     """Pick the stolen vehicles and shape them (purchase and install dates) so each theft's facts hold:
-    installed before the theft, the policy covers it, the age band gives the planned payout."""
+    installed before the theft, the policy covers it, the age band gives the planned payout. A historic
+    theft takes an incident of `incidents` (the incidents demo's thefts) of its month when one is left."""
+    incidents = incidents or {}
     pools = {k: [p for p in plan if p["kind"] == k] for k in TABLES}
     for pool in pools.values():
         rng.shuffle(pool)
@@ -394,6 +440,7 @@ def _plan_thefts(plan: list[dict], rng, scale: int) -> list[dict]:
                 day = dt.date(year, 1, 2) + dt.timedelta(
                     days=rng.randrange((last_day - dt.date(year, 1, 2)).days)
                 )
+                day, incident = _snap(incidents, day, dt.date(year, 1, 2), last_day, rng)
                 thefts.append(
                     {
                         "year": year,
@@ -401,6 +448,7 @@ def _plan_thefts(plan: list[dict], rng, scale: int) -> list[dict]:
                         "day": day,
                         "outcome": "recovered",
                         "age": rng.randint(0, 6),
+                        "incident": incident,
                     }
                 )
         for kind, age, n in claims:
@@ -410,8 +458,16 @@ def _plan_thefts(plan: list[dict], rng, scale: int) -> list[dict]:
                 day = dt.date(year, 1, 2) + dt.timedelta(
                     days=rng.randrange((latest - dt.date(year, 1, 2)).days)
                 )
+                day, incident = _snap(incidents, day, dt.date(year, 1, 2), latest, rng)
                 thefts.append(
-                    {"year": year, "kind": kind, "day": day, "outcome": "claim", "age": age}
+                    {
+                        "year": year,
+                        "kind": kind,
+                        "day": day,
+                        "outcome": "claim",
+                        "age": age,
+                        "incident": incident,
+                    }
                 )
     for _ in range(_scaled(OPEN_THEFTS, scale)):
         kind = rng.choice(list(TABLES))
@@ -437,8 +493,7 @@ def _plan_thefts(plan: list[dict], rng, scale: int) -> list[dict]:
 def _write_thefts(station, thefts, by_index, policy_of, rng, tz) -> dict[str, int]:
     from fengqiao.accounts.choices import Role
     from fengqiao.accounts.models import User
-    from fengqiao.core.refnumbers import next_reference
-    from fengqiao.vehicles import rules, services
+    from fengqiao.vehicles import services
     from fengqiao.vehicles.models import InsuranceClaim, Recovery, Theft, Vehicle
 
     officers = list(
@@ -450,84 +505,611 @@ def _write_thefts(station, thefts, by_index, policy_of, rng, tz) -> dict[str, in
     # the theft cases' officers (主办/协办): the case team's police officers, taken in turn
     police = [u for u in officers if u.rank == "police"]
     leads = [u for u in police if u.role == Role.CASE_OFFICER] or police
-    opened = 0
     out = {"thefts": 0, "recoveries": 0, "claims": 0}
-    for t in sorted(thefts, key=lambda t: t["day"]):
-        vid, p = by_index.get(t["vehicle"], (None, None))
-        if vid is None:
-            continue
-        reported = _stamp(t["day"], rng, tz)
-        place = f"{rng.choice(PLACES)}"
-        if t["outcome"] == "open":
-            if len(police) < 2:
-                continue
-            vehicle = Vehicle.objects.select_related("station", "community", "device").get(pk=vid)
-            Vehicle.objects.filter(pk=vid).update(status="normal")
-            vehicle.status = "normal"
-            lead = leads[opened % len(leads)]
-            second = next(u for u in police[opened % len(police) :] + police if u.pk != lead.pk)
-            opened += 1
-            theft = services.theft_report(
-                actor=duty,
-                vehicle=vehicle,
-                place=place,
-                reporter_name="车主",
-                lead_officer=lead,
-                second_officer=second,
-                reported_at=reported,
-                narrative="演示:夜间停放被盗,定位器仍在上报",
-            )
-            _file_case(theft.case, lead, reported)
-            _trail(vehicle.device, reported, p, rng)
-            out["thefts"] += 1
-            continue
+    ordered = sorted(thefts, key=lambda t: t["day"])
+    history = _history_facts(
+        station,
+        [t for t in ordered if t["outcome"] != "open" and t["vehicle"] in by_index],
+        by_index,
+        policy_of,
+        officers,
+        rng,
+        tz,
+    )
+    if len(police) >= 2:
+        _file_history(station, history, police, leads, duty, rng)
+    for f in history:
         theft = Theft.objects.create(
             station=station,
-            community_id=p["community_id"],
-            vehicle_id=vid,
-            reference=next_reference("DQ", station, year=t["year"]),
-            reported_at=reported,
-            stolen_at=reported - dt.timedelta(hours=rng.randint(1, 10)),
-            place=place,
-            reporter_name="车主",
-            status="recovered" if t["outcome"] == "recovered" else "claimed",
+            community_id=f["community_id"],
+            vehicle_id=f["vehicle_id"],
+            reference=f["reference"],
+            reported_at=f["reported"],
+            stolen_at=f["stolen"],
+            place=f["place"],
+            reporter_name=f["reporter_name"],
+            reporter_phone=f["reporter_phone"],
+            incident_id=f.get("incident_id"),
+            case_id=f.get("case_id"),
+            status="recovered" if f["outcome"] == "recovered" else "claimed",
             recorded_by=duty,
         )
         out["thefts"] += 1
-        if t["outcome"] == "recovered":
-            recovered = min(
-                reported + dt.timedelta(hours=rng.randint(2, 24 * 20)),
-                dt.datetime(t["year"], 12, 31, 12, tzinfo=dt.UTC),
-            )
+        if f["outcome"] == "recovered":
             Recovery.objects.create(
                 station=station,
-                community_id=p["community_id"],
+                community_id=f["community_id"],
                 theft=theft,
-                recovered_at=recovered,
-                place=f"{rng.choice(PLACES)}(定位追回)",
-                recovered_by=rng.choice(officers),
-                condition=rng.choice(["intact", "intact", "intact", "damaged", "parts_missing"]),
+                recovered_at=f["recovered"],
+                place=f["recovery_place"],
+                recovered_by=f["recovered_by"],
+                condition=f["condition"],
             )
             out["recoveries"] += 1
         else:
-            approved = reported + dt.timedelta(days=RECOVERY_DAYS[t["kind"]] + rng.randint(1, 10))
-            paid = approved + dt.timedelta(days=rng.randint(3, 15))
             InsuranceClaim.objects.create(
                 station=station,
-                community_id=p["community_id"],
+                community_id=f["community_id"],
                 theft=theft,
-                policy_id=policy_of[vid],
-                vehicle_age_years=t["age"],
-                amount=rules.payout(
-                    t["age"], [rules.PayoutRow(a, Decimal(m)) for a, m in TABLES[t["kind"]]]
-                ),
+                policy_id=f["policy_id"],
+                vehicle_age_years=f["age"],
+                amount=f["amount"],
                 status="paid",
-                approved_at=approved,
+                approved_at=f["approved"],
                 approved_by=duty,
-                paid_at=paid,
+                paid_at=f["paid"],
             )
             out["claims"] += 1
+    opened = 0
+    for t in ordered:
+        vid, p = by_index.get(t["vehicle"], (None, None))
+        if vid is None or t["outcome"] != "open" or len(police) < 2:
+            continue
+        reported = _stamp(t["day"], rng, tz)
+        place = f"{rng.choice(PLACES)}"
+        vehicle = Vehicle.objects.select_related("station", "community", "device").get(pk=vid)
+        Vehicle.objects.filter(pk=vid).update(status="normal")
+        vehicle.status = "normal"
+        lead = leads[opened % len(leads)]
+        second = next(u for u in police[opened % len(police) :] + police if u.pk != lead.pk)
+        opened += 1
+        theft = services.theft_report(
+            actor=duty,
+            vehicle=vehicle,
+            place=place,
+            reporter_name="车主",
+            lead_officer=lead,
+            second_officer=second,
+            reported_at=reported,
+            narrative="演示:夜间停放被盗,定位器仍在上报",
+        )
+        _file_case(theft.case, lead, reported)
+        _trail(vehicle.device, reported, p, rng)
+        out["thefts"] += 1
     return out
+
+
+def _history_facts(station, thefts, by_index, policy_of, officers, rng, tz) -> list[dict]:
+    """The facts of each historic theft (report, recovery or claim), in report order, numbered."""
+    from fengqiao.core.refnumbers import next_reference
+    from fengqiao.incidents.models import Incident
+    from fengqiao.registry.models import Person
+    from fengqiao.vehicles import rules
+    from fengqiao.vehicles.choices import VehicleKind
+    from fengqiao.vehicles.models import Vehicle
+
+    vehicles = {
+        row[0]: row
+        for row in Vehicle.objects.filter(
+            pk__in=[by_index[t["vehicle"]][0] for t in thefts]
+        ).values_list("pk", "plate", "kind", "brand", "colour", "owner_id")
+    }
+    owners = {
+        pk: (name, phone)
+        for pk, name, phone in Person.objects.filter(
+            pk__in=[v[5] for v in vehicles.values()]
+        ).values_list("pk", "name", "phone")
+    }
+    reused = Incident.objects.in_bulk([t["incident"][0] for t in thefts if t.get("incident")])
+    facts = []
+    for t in thefts:
+        vid, p = by_index[t["vehicle"]]
+        _pk, plate, kind, brand, colour, owner_id = vehicles[vid]
+        owner_name, owner_phone = owners.get(owner_id, ("", ""))
+        incident = reused.get(t["incident"][0]) if t.get("incident") else None
+        reported = incident.received_at if incident else _stamp(t["day"], rng, tz)
+        f = {
+            "outcome": t["outcome"],
+            "year": t["year"],
+            "age": t["age"],
+            "vehicle_id": vid,
+            "community_id": p["community_id"],
+            "owner_id": owner_id,
+            "plate": plate,
+            "described": f"{VehicleKind(kind).label}{plate}({brand} {colour})",
+            "reference": next_reference("DQ", station, year=t["year"]),
+            "reported": reported,
+            "stolen": reported - dt.timedelta(hours=rng.randint(1, 10)),
+            "incident": incident,
+            "place": (incident.location[:200] if incident else "") or rng.choice(PLACES),
+            "reporter_name": (incident.caller_name if incident else "") or owner_name or "车主",
+            "reporter_phone": (incident.caller_phone if incident else owner_phone) or "",
+            "owner_name": owner_name or "车主",
+            "owner_phone": owner_phone or "",
+        }
+        if t["outcome"] == "recovered":
+            f["recovered"] = min(
+                reported + dt.timedelta(hours=rng.randint(2, 24 * 20)),
+                dt.datetime(t["year"], 12, 31, 12, tzinfo=dt.UTC),
+            )
+            f["recovery_place"] = f"{rng.choice(PLACES)}(定位追回)"
+            f["recovered_by"] = rng.choice(officers)
+            f["condition"] = rng.choice(["intact", "intact", "intact", "damaged", "parts_missing"])
+        else:
+            f["approved"] = reported + dt.timedelta(
+                days=RECOVERY_DAYS[t["kind"]] + rng.randint(1, 10)
+            )
+            f["paid"] = f["approved"] + dt.timedelta(days=rng.randint(3, 15))
+            f["policy_id"] = policy_of[vid]
+            f["policy"] = f"{INSURERS[p['i'] % len(INSURERS)]} PDAA{p['installed']:%Y}{p['i']:08d}"
+            f["amount"] = rules.payout(
+                t["age"], [rules.PayoutRow(a, Decimal(m)) for a, m in TABLES[t["kind"]]]
+            )
+        facts.append(f)
+    return facts
+
+
+CLOSINGS = [
+    "车辆已追回发还车主,抓获犯罪嫌疑人,破案,侦查终结移送审查起诉",
+    "车辆已追回发还车主,破案,侦查终结移送审查起诉",
+    "车辆已追回发还车主,串并案破案,本案结案",
+]
+SUSPECTS = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+
+
+def _file_history(station, facts, police, leads, duty, rng) -> None:
+    """Each historic theft's incident (刑事/盗窃, 已立案) and criminal case (盗窃罪), as a station files
+    them: the incidents demo's own theft incident of that day when the theft took one (and the case the
+    cases demo already gave it, reshaped to the theft), otherwise a new incident and case. A recovered
+    theft's case is closed (破案) after the recovery; a theft paid by the insurance is still under
+    investigation (办理中), its last work recent, so no 查打不严. Written with plain inserts (no clocks)."""
+    from django.core.exceptions import ValidationError
+    from django.utils import timezone
+
+    from fengqiao.accounts.choices import Role
+    from fengqiao.cases.models import (
+        Case,
+        CaseAction,
+        CaseEvent,
+        CaseParty,
+        CaseReview,
+        RedLineFlag,
+        WeeklySummary,
+    )
+    from fengqiao.core.refnumbers import next_reference
+    from fengqiao.incidents.models import Incident
+    from fengqiao.registry.models import Community
+    from fengqiao.vehicles.services import theft_category, theft_offence
+
+    now = timezone.now().replace(microsecond=0)
+    try:
+        category, offence = theft_category(), theft_offence()
+    except ValidationError:  # no 刑事/盗窃 or no 盗窃罪 enabled: the thefts stay unlinked
+        return
+    by_pk = {u.pk: u for u in police}
+    room = [u for u in police if u.role == Role.CASE_MANAGER] or [
+        u for u in police if u.role == Role.STATION_LEADER
+    ]
+    rural = set(
+        Community.objects.filter(station=station)
+        .exclude(kind="community")
+        .values_list("pk", flat=True)
+    )
+    existing = {
+        incident_id: (pk, reference, lead_id, second_id)
+        for pk, incident_id, reference, lead_id, second_id in Case.objects.filter(
+            source_incident_id__in=[f["incident"].pk for f in facts if f["incident"]]
+        ).values_list(
+            "pk", "source_incident_id", "reference", "lead_officer_id", "second_officer_id"
+        )
+    }
+    new_incidents, new_cases, reshaped = [], [], []
+    for k, f in enumerate(facts):
+        incident = f["incident"]
+        local_year = timezone.localtime(f["reported"]).year
+        if incident is not None and incident.pk in existing:
+            case_id, reference, lead_id, second_id = existing[incident.pk]
+            lead, second = by_pk.get(lead_id), by_pk.get(second_id)
+        else:
+            case_id, reference, lead, second = (
+                None,
+                next_reference("XS", station, year=local_year),
+                None,
+                None,
+            )
+        if lead is None or second is None:
+            lead = leads[k % len(leads)]
+            second = next(u for u in police[k % len(police) :] + police if u.pk != lead.pk)
+        f.update(case_id=case_id, case_reference=reference, lead=lead, second=second)
+        _theft_case_times(f, now, rng)
+        if incident is None:
+            new_incidents.append(_incident_row(station, f, category, duty, rural, rng))
+        if case_id is None:
+            new_cases.append(f)
+        else:
+            reshaped.append(f)
+    _insert_incidents(station, new_incidents, rng)
+    for f, row in zip([f for f in facts if f["incident"] is None], new_incidents, strict=True):
+        f["incident_id"], f["incident_reference"] = row["id"], row["reference"]
+    for f in facts:
+        if f["incident"] is not None:
+            f["incident_id"], f["incident_reference"] = f["incident"].pk, f["incident"].reference
+            Incident.objects.filter(pk=f["incident_id"]).update(
+                narrative=f"{f['described']}被盗。", case_reference=f["case_reference"]
+            )
+    ids = _insert(
+        Case,
+        [
+            {
+                "station_id": station.pk,
+                "community_id": f["community_id"]
+                if f["incident"] is None
+                else f["incident"].community_id,
+                "reference": f["case_reference"],
+                "kind": "criminal",
+                "offence_id": offence.pk,
+                "source_incident_id": f["incident_id"],
+                "unit_id": f["lead"].unit_id,
+                "lead_officer_id": f["lead"].pk,
+                "second_officer_id": f["second"].pk,
+                "created_by_id": f["lead"].pk,
+                **_case_fields(f),
+            }
+            for f in new_cases
+        ],
+    )
+    for f, pk in zip(new_cases, ids, strict=True):
+        f["case_id"] = pk
+    # the cases demo's case of a reused incident becomes this theft's case: its facts and file redone
+    for f in reshaped:
+        Case.objects.filter(pk=f["case_id"]).update(offence_id=offence.pk, **_case_fields(f))
+    old = [f["case_id"] for f in reshaped]
+    for model in (CaseReview, RedLineFlag, CaseAction, CaseEvent, CaseParty):
+        queryset = model.objects.filter(case_id__in=old)
+        queryset._raw_delete(queryset.db)
+    _insert_case_files(facts, room, now, rng)
+    if reshaped and WeeklySummary.objects.filter(station=station).exists():
+        from fengqiao.cases.demo import _weeks
+
+        _weeks(station, now)  # the stored weekly figures of the cases demo, recomputed
+
+
+def _theft_case_times(f: dict, now: dt.datetime, rng) -> None:
+    """立案 within the hour or two, 现场勘查 at once, the owner heard the same day; recovered: 破案 and
+    closed days after the recovery; paid by the insurance: still investigated, checked recently."""
+    hour = dt.timedelta(hours=1)
+    f["accepted"] = f["reported"] + hour * rng.uniform(0.5, 1.5)
+    f["scene"] = f["accepted"] + hour * rng.uniform(0.1, 0.4)
+    f["interview"] = f["accepted"] + hour * rng.uniform(2, 20)
+    if f["outcome"] == "recovered":
+        f["closing"] = rng.choice(CLOSINGS)
+        f["closed"] = max(
+            min(f["recovered"] + dt.timedelta(days=rng.uniform(1, 10)), now - 6 * hour),
+            f["recovered"] + hour,
+        )
+        f["last_action"] = max(f["recovered"], f["interview"])
+    else:
+        f["evidence"] = f["accepted"] + dt.timedelta(days=rng.uniform(1, 6))
+        f["checked"] = max(now - dt.timedelta(days=rng.uniform(1, 12)), f["paid"] + hour)
+        f["last_action"] = f["checked"]
+
+
+def _case_fields(f: dict) -> dict:
+    closed = f["outcome"] == "recovered"
+    return {
+        "title": f"{f['plate']}被盗案",
+        "summary": f"{f['described']}于{f['place']}被盗。",
+        "status": "closed" if closed else "handling",
+        "reported_at": f["reported"],
+        "accepted_at": f["accepted"],
+        "closed_at": f["closed"] if closed else None,
+        "closing_summary": f["closing"] if closed else "",
+        "last_action_at": f["last_action"],
+        "in_appraisal": False,
+        "penalty_kind": "",
+        "penalty_text": "",
+        "penalty_mode": "",
+        "not_filed_reason": "",
+    }
+
+
+def _incident_row(station, f, category, duty, rural, rng) -> dict:
+    from django.utils import timezone
+
+    from fengqiao.core.refnumbers import next_reference
+
+    received = f["reported"]
+    dispatched = received + dt.timedelta(seconds=rng.randint(40, 240))
+    arrived = dispatched + dt.timedelta(minutes=rng.uniform(3, 25))
+    handled = arrived + dt.timedelta(minutes=rng.randint(20, 90))
+    reported = handled + dt.timedelta(minutes=rng.randint(5, 30))
+    closed = reported + dt.timedelta(minutes=rng.randint(5, 40))
+    f["incident_closed"] = closed
+    return {
+        "station_id": station.pk,
+        "community_id": f["community_id"],
+        "reference": next_reference("JQ", station, year=timezone.localtime(received).year),
+        "submission_id": None,
+        "source": rng.choice(["110", "110", "110", "walk_in", "phone"]),
+        "urgency": "normal",
+        "category_id": category.pk,
+        "caller_name": f["owner_name"],
+        "caller_phone": f["owner_phone"],
+        "caller_person_id": f["owner_id"],
+        "address_id": None,
+        "location": f["place"],
+        "narrative": f"{f['described']}被盗。",
+        "area_type": "rural" if f["community_id"] in rural else "urban",
+        "status": "closed",
+        "received_at": received,
+        "dispatched_at": dispatched,
+        "arrived_at": arrived,
+        "handled_at": handled,
+        "reported_at": reported,
+        "closed_at": closed,
+        "outcome": "case_filed",
+        "disposition": "已立为刑事案件侦查",
+        "assigned_unit_id": f["lead"].unit_id,
+        "case_reference": f["case_reference"],
+        "received_by_id": duty.pk if duty else None,
+        "_lead": f["lead"],
+    }
+
+
+def _insert_incidents(station, rows: list[dict], rng) -> None:
+    """The new theft incidents with their dispatch, steps and the owner's callback (as the incidents
+    demo writes its history); each row gets its "id"."""
+    import json
+
+    from fengqiao.accounts.models import User
+    from fengqiao.incidents.demo import _due
+    from fengqiao.incidents.models import (
+        Callback,
+        CallbackAttempt,
+        Incident,
+        IncidentAssignment,
+        IncidentEvent,
+    )
+
+    if not rows:
+        return
+    leads = [row.pop("_lead") for row in rows]
+    for row, pk in zip(rows, _insert(Incident, rows), strict=True):
+        row["id"] = pk
+    callers = list(
+        User.objects.filter(station=station, is_active=True, role="auxiliary").values_list(
+            "pk", flat=True
+        )
+    ) or [lead.pk for lead in leads]
+    assignments, events, callbacks, done = [], [], [], []
+    steps = ("received", "dispatched", "arrived", "handled", "reported", "closed")
+    for row, lead in zip(rows, leads, strict=True):
+        assignments.append(
+            {
+                "incident_id": row["id"],
+                "officer_id": lead.pk,
+                "role": "lead",
+                "assigned_at": row["dispatched_at"],
+            }
+        )
+        for kind in steps:
+            data = {}
+            if kind == "dispatched":
+                data = {"lead": lead.pk, "officers": [lead.pk], "unit": lead.unit_id}
+            elif kind == "closed":
+                data = {"outcome": "case_filed"}
+            at = row[f"{kind}_at"]
+            events.append(
+                {
+                    "incident_id": row["id"],
+                    "kind": kind,
+                    "actor_id": row["received_by_id"] if kind in steps[:2] else lead.pk,
+                    "at": at,
+                    "data": json.dumps(data, ensure_ascii=False),
+                    "created_at": at,
+                }
+            )
+        if not row["caller_phone"]:
+            continue
+        who = rng.choice(callers)
+        at = row["closed_at"] + dt.timedelta(hours=rng.uniform(3, 48))
+        rating = "satisfied" if rng.random() < 0.95 else "basic"
+        callbacks.append(
+            {
+                "station_id": station.pk,
+                "incident_id": row["id"],
+                "target": "caller",
+                "name": row["caller_name"],
+                "phone": row["caller_phone"],
+                "is_local": True,
+                "unit_id": row["assigned_unit_id"],
+                "officer_id": lead.pk,
+                "due_at": _due(row["closed_at"], 3),
+                "reason": "",
+                "note": "",
+                "complaint_officer_id": None,
+                "status": "done",
+                "attempts": 1,
+                "rating": rating,
+                "assignee_id": who,
+                "completed_at": at,
+                "completed_by_id": who,
+            }
+        )
+        done.append((row, who, at, rating))
+        events.append(
+            {
+                "incident_id": row["id"],
+                "kind": "callback_done",
+                "actor_id": who,
+                "at": at,
+                "created_at": at,
+                "data": json.dumps(
+                    {"name": row["caller_name"], "rating": rating}, ensure_ascii=False
+                ),
+            }
+        )
+    _insert(IncidentAssignment, assignments)
+    callback_ids = _insert(Callback, callbacks)
+    _insert(
+        CallbackAttempt,
+        [
+            {"callback_id": pk, "at": at, "by_id": who, "reached": True, "note": ""}
+            for pk, (_row, who, at, _rating) in zip(callback_ids, done, strict=True)
+        ],
+    )
+    _insert(IncidentEvent, events)
+
+
+def _insert_case_files(facts, room, now, rng) -> None:
+    """Parties, work, timeline and (closed cases) the case room's 一案一评 of the historic theft cases."""
+    import json
+
+    from fengqiao.cases.models import CaseAction, CaseEvent, CaseParty, CaseReview
+
+    parties, actions, events, reviews = [], [], [], []
+    for f in facts:
+        case_id, lead, second = f["case_id"], f["lead"], f["second"]
+        parties.append(
+            {
+                "case_id": case_id,
+                "role": "victim",
+                "name": f["owner_name"],
+                "person_id": f["owner_id"],
+                "id_number": "",
+                "phone": f["owner_phone"],
+                "pursuit_note": "",
+            }
+        )
+        work = [
+            (
+                "scene",
+                f["scene"],
+                lead,
+                None,
+                "现场勘查:调取被盗地点周边监控,定位器轨迹推送巡逻民警",
+            ),
+            ("interview", f["interview"], lead, second, "询问被害人(车主),制作询问笔录"),
+        ]
+        if f["outcome"] == "recovered":
+            suspect = rng.choice(SUSPECTS) + rng.choice(SUSPECTS[::-1]) + "某"
+            parties.append(
+                {
+                    "case_id": case_id,
+                    "role": "suspect",
+                    "name": suspect,
+                    "person_id": None,
+                    "id_number": "",
+                    "phone": "",
+                    "pursuit_note": "",
+                }
+            )
+            where = _local_text(f["recovered"])
+            work.append(
+                (
+                    "other",
+                    f["recovered"],
+                    f["recovered_by"],
+                    None,
+                    f"车辆已追回:{f['plate']},{where}于{f['recovery_place']}(被盗登记{f['reference']})",
+                )
+            )
+        else:
+            work.append(
+                ("evidence", f["evidence"], lead, None, "调取沿途视频监控,比对定位器最后位置")
+            )
+            work.append(
+                (
+                    "evidence",
+                    f["checked"],
+                    lead,
+                    None,
+                    "定期比对被盗抢车辆信息、核查定位器信号,车辆未再出现,继续追查",
+                )
+            )
+        for kind, at, officer, other, note in work:
+            actions.append(
+                {
+                    "case_id": case_id,
+                    "kind": kind,
+                    "at": at,
+                    "officer_id": officer.pk,
+                    "second_officer_id": other.pk if other else None,
+                    "party_id": None,
+                    "note": note,
+                    "recorded_by_id": lead.pk,
+                }
+            )
+        timeline = [
+            (
+                "received",
+                f["reported"],
+                f"{f['plate']}被盗案",
+                {"incident": f["incident_reference"]},
+            ),
+            ("filed", f["accepted"], "", {}),
+            *[("action", at, note, {"theft": f["reference"]}) for _k, at, _o, _s, note in work],
+        ]
+        if f["outcome"] == "recovered":
+            timeline.append(("closed", f["closed"], f["closing"], {}))
+        else:
+            timeline.append(
+                (
+                    "action",
+                    f["approved"],
+                    f"保险理赔:{f['plate']}追查期满未追回,按车龄{f['age']}年赔付{f['amount']:.0f}元({f['policy']})",
+                    {"theft": f["reference"]},
+                )
+            )
+        for kind, at, text, data in timeline:
+            events.append(
+                {
+                    "case_id": case_id,
+                    "kind": kind,
+                    "at": at,
+                    "actor_id": lead.pk,
+                    "text": text[:300],
+                    "data": json.dumps(data, ensure_ascii=False),
+                    "created_at": at,
+                }
+            )
+        if f["outcome"] == "recovered" and room and rng.random() < 0.92:
+            at = f["closed"] + dt.timedelta(hours=rng.uniform(2, 20))
+            if at < now:
+                reviewer = rng.choice([u for u in room if u.pk not in (lead.pk, second.pk)] or room)
+                scores = [min(25, max(12, int(rng.gauss(22, 2.5)))) for _ in range(4)]
+                reviews.append(
+                    {
+                        "case_id": case_id,
+                        "reviewer_id": reviewer.pk,
+                        "at": at,
+                        "legality": scores[0],
+                        "timeliness": scores[1],
+                        "evidence": scores[2],
+                        "procedure": scores[3],
+                        "note": "",
+                    }
+                )
+    _insert(CaseParty, parties)
+    _insert(CaseAction, actions)
+    _insert(CaseEvent, events)
+    _insert(CaseReview, reviews)
+
+
+def _local_text(at: dt.datetime) -> str:
+    from django.utils import timezone
+
+    return f"{timezone.localtime(at):%Y-%m-%d %H:%M}"
 
 
 def _file_case(case, lead, reported: dt.datetime) -> None:
