@@ -103,6 +103,26 @@ def load(*, scale: int, seed: int, log) -> dict[str, int]:
     return dict(counts)
 
 
+def review_row(rng, case_id: int, closed_at: dt.datetime, room, officers, now) -> dict | None:
+    """一案一评 of a closed demo case: by a case-room officer other than the case's own, 2–20 hours after
+    closing, scores around 22 of 25 on each of the four heads; None when that moment is still ahead."""
+    reviewer = rng.choice([u for u in room if u.pk not in {o.pk for o in officers}] or room)
+    scores = [min(25, max(12, int(rng.gauss(22, 2.5)))) for _ in range(4)]
+    at = closed_at + dt.timedelta(hours=rng.uniform(2, 20))
+    if at >= now:
+        return None
+    return {
+        "case_id": case_id,
+        "reviewer_id": reviewer.pk,
+        "at": at,
+        "legality": scores[0],
+        "timeliness": scores[1],
+        "evidence": scores[2],
+        "procedure": scores[3],
+        "note": "",
+    }
+
+
 def _people(station):
     from fengqiao.accounts.models import User
 
@@ -375,22 +395,9 @@ def _history(station, rows, *, rng, now, leads, seconds, room, offences) -> dict
             }
         )
         if room and rng.random() < 0.92:
-            reviewer = rng.choice([u for u in room if u.pk not in (lead.pk, second.pk)] or room)
-            scores = [min(25, max(12, int(rng.gauss(22, 2.5)))) for _ in range(4)]
-            at = row["closed_at"] + dt.timedelta(hours=rng.uniform(2, 20))
-            if at < now:
-                reviews.append(
-                    {
-                        "case_id": case_id,
-                        "reviewer_id": reviewer.pk,
-                        "at": at,
-                        "legality": scores[0],
-                        "timeliness": scores[1],
-                        "evidence": scores[2],
-                        "procedure": scores[3],
-                        "note": "",
-                    }
-                )
+            review = review_row(rng, case_id, row["closed_at"], room, (lead, second), now)
+            if review:
+                reviews.append(review)
     _insert(CaseParty, parties)
     _insert(CaseAction, actions)
     _insert(CaseEvent, events)

@@ -975,6 +975,7 @@ def _insert_case_files(facts, room, now, rng) -> None:
     """Parties, work, timeline and (closed cases) the case room's 一案一评 of the historic theft cases."""
     import json
 
+    from fengqiao.cases.demo import review_row
     from fengqiao.cases.models import CaseAction, CaseEvent, CaseParty, CaseReview
 
     parties, actions, events, reviews = [], [], [], []
@@ -1084,22 +1085,9 @@ def _insert_case_files(facts, room, now, rng) -> None:
                 }
             )
         if f["outcome"] == "recovered" and room and rng.random() < 0.92:
-            at = f["closed"] + dt.timedelta(hours=rng.uniform(2, 20))
-            if at < now:
-                reviewer = rng.choice([u for u in room if u.pk not in (lead.pk, second.pk)] or room)
-                scores = [min(25, max(12, int(rng.gauss(22, 2.5)))) for _ in range(4)]
-                reviews.append(
-                    {
-                        "case_id": case_id,
-                        "reviewer_id": reviewer.pk,
-                        "at": at,
-                        "legality": scores[0],
-                        "timeliness": scores[1],
-                        "evidence": scores[2],
-                        "procedure": scores[3],
-                        "note": "",
-                    }
-                )
+            review = review_row(rng, case_id, f["closed"], room, (lead, second), now)
+            if review:
+                reviews.append(review)
     _insert(CaseParty, parties)
     _insert(CaseAction, actions)
     _insert(CaseEvent, events)
