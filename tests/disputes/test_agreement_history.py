@@ -81,6 +81,25 @@ def test_failing_an_agreement_resumes_mediation(accepted, bob):
         services.agreement_fail(actor=bob, agreement=first, reason="again")
 
 
+def test_a_failed_agreement_counts_as_a_failed_mediation_towards_orange(accepted, bob):
+    """DOMAIN §3: 橙 when mediation failed at least twice — an agreement that came to nothing is one."""
+    Dispute.objects.filter(pk=accepted.pk).update(failed_mediations=1)
+    first = _record(accepted, bob)
+    services.agreement_fail(actor=bob, agreement=first, reason="李四不履行")
+    accepted.refresh_from_db()
+    assert accepted.failed_mediations == 2
+    assert accepted.suggested_level == "orange"
+    assert any("调解失败" in r for r in accepted.suggested_reasons)
+    event = accepted.events.get(kind=EventKind.AGREEMENT_FAILED)
+    assert (
+        event.data["before"]["failed_mediations"],
+        event.data["after"]["failed_mediations"],
+    ) == (
+        1,
+        2,
+    )
+
+
 def test_new_agreement_after_failure_supersedes_the_old_one(accepted, bob):
     first = _record(accepted, bob)
     services.term_check(actor=bob, term=first.terms.get(), result="not_performed")

@@ -883,7 +883,7 @@ def agreement_fail(*, actor, agreement, reason):
     """The agreement in force has failed — a party does not perform it, or retracts (反悔): it is kept
     as failed (who, when, why), its open follow-up checks stop, its 司法确认 clock is cancelled and
     the dispute goes back to mediation, where a new agreement may be recorded (the failed one then
-    becomes superseded by it)."""
+    becomes superseded by it). It counts as a failed mediation (the 橙 trigger), as a failed session does."""
     from fengqiao.disputes.choices import JUDICIAL_CONFIRMATION_CLOCK, TermStatus
     from fengqiao.disputes.models import Agreement
 
@@ -910,10 +910,17 @@ def agreement_fail(*, actor, agreement, reason):
         ):
             clock_cancel(actor=actor, clock=clock, reason="调解协议未能履行", at=now)
         open_terms = list(agreement.terms.exclude(status=TermStatus.PERFORMED))
-        before = {"status": dispute.status, "settled_at": _iso(dispute.settled_at)}
+        before = {
+            "status": dispute.status,
+            "settled_at": _iso(dispute.settled_at),
+            "failed_mediations": dispute.failed_mediations,
+        }
         dispute.status = Status.MEDIATING
         dispute.settled_at = None
-        dispute.save(update_fields=["status", "settled_at"])
+        # a mediation whose agreement came to nothing failed: it counts towards 橙 (疑难) like a
+        # session that ended without agreement
+        dispute.failed_mediations += 1
+        dispute.save(update_fields=["status", "settled_at", "failed_mediations"])
         _event(
             dispute,
             EventKind.AGREEMENT_FAILED,
@@ -922,8 +929,13 @@ def agreement_fail(*, actor, agreement, reason):
             reason=reason,
             open_terms=[{"id": t.pk, "what": t.what, "status": t.status} for t in open_terms],
             before=before,
-            after={"status": dispute.status, "settled_at": None},
+            after={
+                "status": dispute.status,
+                "settled_at": None,
+                "failed_mediations": dispute.failed_mediations,
+            },
         )
+        _refresh_suggestion(dispute)
     return agreement
 
 
