@@ -52,19 +52,14 @@ from fengqiao.antifraud.selectors import overdue_q
 from fengqiao.core.history import timeline_for
 from fengqiao.core.masking import mask_id_number, mask_name, mask_phone
 from fengqiao.core.services import clocks_for
+from fengqiao.core.web import editable_table
+from fengqiao.core.web import error_text as _error_text
+from fengqiao.core.web import forbidden as _forbidden
 from fengqiao.exchange.choices import ExportKind
 from fengqiao.exchange.exports import record_export
 from fengqiao.registry.models import Community
 
 PAGE_SIZE = 50
-
-
-def _forbidden(request, message):
-    return render(request, "registry/forbidden.html", {"message": message}, status=403)
-
-
-def _error_text(exc) -> str:
-    return "；".join(getattr(exc, "messages", None) or [str(exc)])
 
 
 # ----------------------------------------------------------------------------- warnings
@@ -548,38 +543,22 @@ def case_list(request, pk=None):
 
 @login_required
 def type_list(request, pk=None):
-    can_manage = services.can_manage_types(request.user)
-    instance = get_object_or_404(FraudType, pk=pk) if pk else None
-    form = FraudTypeForm(request.POST or None, instance=instance) if can_manage else None
-    error, status = "", 200
-    if request.method == "POST":
-        if not can_manage:
-            return _forbidden(request, _("诈骗类型对全部派出所生效,只有系统管理员或县局可以修改"))
-        if form.is_valid():
-            data = {k: form.cleaned_data.get(k) for k in form.Meta.fields}
-            try:
-                if instance is None:
-                    services.fraud_type_create(actor=request.user, **data)
-                else:
-                    services.fraud_type_update(actor=request.user, fraud_type=instance, **data)
-            except ValidationError as exc:
-                error, status = _error_text(exc), 400
-            else:
-                messages.success(request, _("已保存"))
-                return redirect("antifraud:type_list")
-        else:
-            status = 400
-    return render(
+    def save(instance, data):
+        if instance is None:
+            return services.fraud_type_create(actor=request.user, **data)
+        return services.fraud_type_update(actor=request.user, fraud_type=instance, **data)
+
+    return editable_table(
         request,
-        "antifraud/types.html",
-        {
-            "types": FraudType.objects.all(),
-            "form": form,
-            "instance": instance,
-            "error": error,
-            "can_manage": can_manage,
-        },
-        status=status,
+        model=FraudType,
+        pk=pk,
+        form_class=FraudTypeForm,
+        can_manage=services.can_manage_types(request.user),
+        save=save,
+        refusal=_("诈骗类型对全部派出所生效,只有系统管理员或县局可以修改"),
+        template="antifraud/types.html",
+        success_url="antifraud:type_list",
+        context={"types": FraudType.objects.all()},
     )
 
 

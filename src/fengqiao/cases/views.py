@@ -47,6 +47,9 @@ from fengqiao.core.history import timeline_for
 from fengqiao.core.masking import mask_id_number, mask_name, mask_phone
 from fengqiao.core.rules import TZ
 from fengqiao.core.services import can_approve, can_manage_rules
+from fengqiao.core.web import editable_table
+from fengqiao.core.web import error_text as _error_text
+from fengqiao.core.web import forbidden as _forbidden
 from fengqiao.core.workflow_models import ClockExtension
 from fengqiao.incidents.models import Incident
 
@@ -62,14 +65,6 @@ OFFENCE_FOR_CATEGORY = {
     "ZA-RM": "ZA-RL",
     "ZA-XD": "ZA-XD",
 }
-
-
-def _forbidden(request, message):
-    return render(request, "registry/forbidden.html", {"message": message}, status=403)
-
-
-def _error_text(exc) -> str:
-    return ";".join(getattr(exc, "messages", None) or [str(exc)])
 
 
 def _at(value):
@@ -722,32 +717,17 @@ def weekly_download(request, pk, fmt):
 @login_required
 def offence_list(request, pk=None):
     """The offence table: everyone reads it; administrators and the county bureau edit it."""
-    can_manage = can_manage_rules(request.user)
-    instance = get_object_or_404(OffenceType, pk=pk) if pk else None
-    form = OffenceForm(request.POST or None, instance=instance) if can_manage else None
-    error, status = "", 200
-    if request.method == "POST":
-        if not can_manage:
-            return _forbidden(request, _("案由表对全部派出所生效,只有系统管理员或县局可以修改"))
-        if form.is_valid():
-            try:
-                services.offence_save(actor=request.user, instance=instance, **form.cleaned_data)
-            except ValidationError as exc:
-                error, status = _error_text(exc), 400
-            else:
-                messages.success(request, _("已保存"))
-                return redirect("cases:offence_list")
-        else:
-            status = 400
-    return render(
+    return editable_table(
         request,
-        "cases/offences.html",
-        {
-            "offences": OffenceType.objects.all(),
-            "form": form,
-            "instance": instance,
-            "error": error,
-            "can_manage": can_manage,
-        },
-        status=status,
+        model=OffenceType,
+        pk=pk,
+        form_class=OffenceForm,
+        can_manage=can_manage_rules(request.user),
+        save=lambda instance, data: services.offence_save(
+            actor=request.user, instance=instance, **data
+        ),
+        refusal=_("案由表对全部派出所生效,只有系统管理员或县局可以修改"),
+        template="cases/offences.html",
+        success_url="cases:offence_list",
+        context={"offences": OffenceType.objects.all()},
     )

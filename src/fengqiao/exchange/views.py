@@ -14,6 +14,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from fengqiao.core.web import forbidden as _forbidden
 from fengqiao.exchange import exports, services, tasks
 from fengqiao.exchange.choices import (
     KIND_ALIASES,
@@ -37,10 +38,6 @@ def _import_kind(kind: str) -> str:
     if kind not in ImportKind.values:
         raise Http404
     return kind
-
-
-def _forbidden(request, message):
-    return render(request, "registry/forbidden.html", {"message": message}, status=403)
 
 
 def _own_job(request, pk) -> ImportJob:

@@ -16,6 +16,8 @@ from fengqiao.accounts.choices import Role
 from fengqiao.accounts.roles import LEADER_ROLES, has_role
 from fengqiao.core.masking import mask_phone
 from fengqiao.core.services import clocks_for
+from fengqiao.core.web import error_text as _error_text
+from fengqiao.core.web import forbidden as _forbidden
 from fengqiao.incidents import conf, selectors, services
 from fengqiao.incidents.choices import RectificationStatus
 from fengqiao.incidents.forms import CallbackForm, RectificationForm
@@ -24,14 +26,6 @@ from fengqiao.incidents.models import Callback, Rectification
 PAGE_SIZE = 50
 SHOWS = ("", "due", "overdue", "mine")
 INSPECTION_ROLES = frozenset({Role.INSPECTOR, Role.BUREAU}) | LEADER_ROLES
-
-
-def _forbidden(request, message):
-    return render(request, "registry/forbidden.html", {"message": message}, status=403)
-
-
-def _error_text(exc) -> str:
-    return "；".join(getattr(exc, "messages", None) or [str(exc)])
 
 
 @login_required

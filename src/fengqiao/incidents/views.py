@@ -22,6 +22,9 @@ from fengqiao.accounts.roles import UNMASKED_EXPORT_ROLES, has_role
 from fengqiao.core.history import timeline_for
 from fengqiao.core.masking import mask_phone
 from fengqiao.core.services import clocks_for
+from fengqiao.core.web import editable_table
+from fengqiao.core.web import error_text as _error_text
+from fengqiao.core.web import forbidden as _forbidden
 from fengqiao.exchange.choices import ExportKind
 from fengqiao.exchange.exports import record_export
 from fengqiao.incidents import services
@@ -37,14 +40,6 @@ from fengqiao.registry.services import can_reveal
 
 PAGE_SIZE = 50
 REPEAT_DAYS = 90
-
-
-def _forbidden(request, message):
-    return render(request, "registry/forbidden.html", {"message": message}, status=403)
-
-
-def _error_text(exc) -> str:
-    return "；".join(getattr(exc, "messages", None) or [str(exc)])
 
 
 def _step_time(post):
@@ -456,39 +451,24 @@ def category_list(request, pk=None):
     from fengqiao.incidents.forms import CategoryForm
     from fengqiao.incidents.models import IncidentCategory
 
-    can_manage = services.can_manage_categories(request.user)
-    instance = get_object_or_404(IncidentCategory, pk=pk) if pk else None
-    form = CategoryForm(request.POST or None, instance=instance) if can_manage else None
-    error, status = "", 200
-    if request.method == "POST":
-        if not can_manage:
-            return _forbidden(request, _("警情类别对全部派出所生效,只有系统管理员或县局可以修改"))
-        if form.is_valid():
-            data = {k: form.cleaned_data.get(k) for k in form.Meta.fields}
-            try:
-                if instance is None:
-                    services.category_create(actor=request.user, **data)
-                else:
-                    services.category_update(actor=request.user, category=instance, **data)
-            except ValidationError as exc:
-                error, status = _error_text(exc), 400
-            else:
-                messages.success(request, _("已保存"))
-                return redirect("incidents:category_list")
-        else:
-            status = 400
-    categories = IncidentCategory.objects.select_related("parent").order_by("sort", "code")
-    return render(
+    def save(instance, data):
+        if instance is None:
+            return services.category_create(actor=request.user, **data)
+        return services.category_update(actor=request.user, category=instance, **data)
+
+    return editable_table(
         request,
-        "incidents/categories.html",
-        {
-            "categories": categories,
-            "form": form,
-            "instance": instance,
-            "error": error,
-            "can_manage": can_manage,
+        model=IncidentCategory,
+        pk=pk,
+        form_class=CategoryForm,
+        can_manage=services.can_manage_categories(request.user),
+        save=save,
+        refusal=_("警情类别对全部派出所生效,只有系统管理员或县局可以修改"),
+        template="incidents/categories.html",
+        success_url="incidents:category_list",
+        context={
+            "categories": IncidentCategory.objects.select_related("parent").order_by("sort", "code")
         },
-        status=status,
     )
 
 

@@ -32,6 +32,7 @@ from fengqiao.core import masking
 from fengqiao.core.history import timeline_for
 from fengqiao.core.models import PersonalDataAccess
 from fengqiao.core.scoping import can_edit
+from fengqiao.core.web import forbidden
 from fengqiao.registry import filtersets, forms, selectors, services
 from fengqiao.registry.models import (
     Address,
@@ -135,10 +136,6 @@ UPDATE = {
 }
 # Fields whose values are personal data and can be revealed on a person's page.
 PERSON_REVEAL_FIELDS = ["id_number", "phone", "address", "registered_address"]
-
-
-def forbidden(request, message=""):
-    return render(request, "registry/forbidden.html", {"message": message or _("您无权进行此操作")}, status=403)
 
 
 def _exchange_links(request, kind: Kind) -> dict:

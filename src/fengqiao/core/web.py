@@ -1,0 +1,73 @@
+"""What the parts' server-rendered views share: the refusal page, a validation error as one line, and
+the page of a national editable table (警情类别, 诈骗类型, 案由 …)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+
+def forbidden(request, message: str = ""):
+    """The 403 page with the reason the user is refused."""
+    return render(
+        request,
+        "registry/forbidden.html",
+        {"message": message or _("您无权进行此操作")},
+        status=403,
+    )
+
+
+def error_text(exc: ValidationError) -> str:
+    """Every message of a validation error (field errors included) on one line."""
+    return "；".join(getattr(exc, "messages", None) or [str(exc)])
+
+
+def editable_table(
+    request,
+    *,
+    model,
+    pk: int | None,
+    form_class,
+    can_manage: bool,
+    save: Callable[[object | None, dict], object],
+    refusal: str,
+    template: str,
+    success_url: str,
+    context: dict,
+):
+    """A table every station uses (and so only administrators and the county bureau edit): everyone
+    reads it; a manager adds a row, or edits row `pk`, through the form and `save(instance, data)` (the
+    app's service, which validates and keeps the history). A refused save shows the reason with the
+    input kept (400); anyone else posting gets the refusal page."""
+    instance = get_object_or_404(model, pk=pk) if pk else None
+    form = form_class(request.POST or None, instance=instance) if can_manage else None
+    error, status = "", 200
+    if request.method == "POST":
+        if not can_manage:
+            return forbidden(request, refusal)
+        if form.is_valid():
+            try:
+                save(instance, {k: form.cleaned_data.get(k) for k in form.Meta.fields})
+            except ValidationError as exc:
+                error, status = error_text(exc), 400
+            else:
+                messages.success(request, _("已保存"))
+                return redirect(success_url)
+        else:
+            status = 400
+    return render(
+        request,
+        template,
+        {
+            **context,
+            "form": form,
+            "instance": instance,
+            "error": error,
+            "can_manage": can_manage,
+        },
+        status=status,
+    )
