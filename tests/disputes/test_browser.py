@@ -1,8 +1,12 @@
-"""In a real browser: register a dispute with a threat → suggested red with the reason shown → file the 一案一策 plan."""
+"""In a real browser: register a dispute with a threat → suggested red with the reason shown → file the 一案一策 plan;
+revise the plan in its panel (htmx); record a failed agreement."""
+
+import datetime as dt
 
 import pytest
 
-from fengqiao.disputes.models import Dispute
+from fengqiao.disputes import services
+from fengqiao.disputes.models import Dispute, MediationChannel
 from tests.browser import browser_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -34,4 +38,132 @@ def test_register_threat_is_red_with_reason_then_file_plan(page, live_server, bo
     assert page.locator("#no-plan").count() == 0
     d = Dispute.objects.get()
     assert d.level == "red" and d.plan.measures.count() == 1
+    assert not [e for e in page.csp_errors if "Content Security Policy" in e]
+
+
+# ----------------------------------------------------------------------------- revising the plan, a failed agreement
+
+DUE = dt.date.today() + dt.timedelta(days=7)
+
+
+@pytest.fixture
+def red_plan(register, bob):
+    dispute = register(bob, narrative="被申请人扬言拼命", owner=bob)
+    assert dispute.level == "red"
+    return services.plan_file(
+        actor=bob,
+        dispute=dispute,
+        summary="专人稳控",
+        measures=[
+            {"what": "每日走访", "responsible": bob, "due_date": DUE},
+            {"what": "联系家属", "responsible": bob, "due_date": DUE},
+        ],
+    )
+
+
+def _open_dispute(page, live_server, dispute):
+    page.goto(f"{live_server.url}{dispute.get_absolute_url()}", wait_until="load")
+    page.wait_for_selector(f"h1 >> text={dispute.reference}")
+
+
+def test_plan_revision_in_the_panel_without_a_reload(page, live_server, bob, alice, red_plan):
+    dispute = red_plan.dispute
+    family = red_plan.measures.get(what="联系家属")
+    browser_login(page, live_server, bob)
+    _open_dispute(page, live_server, dispute)
+    page.evaluate("window.__sameDocument = true")  # gone if the page reloads
+    page.click("#plan details.plan-revise summary")
+    form = page.locator("#plan-revise-form")
+    form.locator("input[name='add-0-what']").fill("请司法所介入")
+    form.locator("select[name='add-0-responsible']").select_option(str(alice.pk))
+    form.locator("input[name='add-0-due_date']").fill(DUE.isoformat())
+    form.locator(f"input[name=cancel][value='{family.pk}']").check()
+
+    # an empty reason: the browser will not send the form at all
+    assert form.locator("input[name=reason]").evaluate("e => e.validity.valueMissing")
+    # only spaces: the server refuses, the panel comes back with the error and the input kept
+    form.locator("input[name=reason]").fill("   ")
+    form.locator("button:has-text('保存修订')").click()
+    page.wait_for_selector("#plan-revise-form .msg-error >> text=修订一案一策必须填写理由")
+    form = page.locator("#plan-revise-form")
+    assert form.is_visible()  # the revision form stays open
+    assert form.locator("input[name='add-0-what']").input_value() == "请司法所介入"
+    assert form.locator("select[name='add-0-responsible']").input_value() == str(alice.pk)
+    assert form.locator("input[name='add-0-due_date']").input_value() == DUE.isoformat()
+    assert form.locator(f"input[name=cancel][value='{family.pk}']").is_checked()
+    red_plan.refresh_from_db()
+    assert red_plan.measures.count() == 2 and red_plan.revised_at is None
+    assert not red_plan.measures.filter(cancelled_at__isnull=False).exists()
+
+    form.locator("input[name=reason]").fill("家属拒绝配合,改请司法所介入")
+    form.locator("button:has-text('保存修订')").click()
+    page.wait_for_selector("#plan .msg-success >> text=一案一策已修订")
+    assert page.evaluate("window.__sameDocument") is True  # swapped in place, no reload
+    cancelled = page.locator("#plan-measures tr.measure-cancelled")
+    assert cancelled.count() == 1
+    assert cancelled.locator("s").inner_text() == "联系家属"  # struck through
+    assert (
+        "已取消" in cancelled.inner_text()
+        and "家属拒绝配合,改请司法所介入" in cancelled.inner_text()
+    )
+    added = page.locator("#plan-measures tr.measure-open", has_text="请司法所介入")
+    assert added.count() == 1 and "艾丽" in added.inner_text()
+    # the cancelled measure can no longer be cancelled again
+    assert page.locator(f"#plan-revise-form input[name=cancel][value='{family.pk}']").count() == 0
+
+    family.refresh_from_db()
+    assert family.cancelled_by == bob and family.cancel_reason == "家属拒绝配合,改请司法所介入"
+    assert red_plan.measures.get(what="请司法所介入").responsible == alice
+    assert dispute.events.filter(kind="plan_revised").count() == 1
+    assert not [e for e in page.csp_errors if "Content Security Policy" in e]
+
+
+@pytest.fixture
+def agreed(red_plan, bob):
+    dispute = red_plan.dispute
+    services.dispute_accept(
+        actor=bob, dispute=dispute, channel=MediationChannel.objects.get(code="studio")
+    )
+    return services.agreement_record(
+        actor=bob,
+        dispute=dispute,
+        form="written",
+        reached_on=dt.date.today(),
+        terms=[
+            {"what": "李四赔偿张三医药费800元", "due_date": DUE, "obligor": dispute.parties.last()}
+        ],
+        signed_parties=dispute.parties.all(),
+        facts="被申请人扬言拼命",
+        mediator=bob,
+    )
+
+
+def test_failed_agreement_goes_under_earlier_agreements_and_mediation_resumes(
+    page, live_server, bob, agreed
+):
+    dispute = agreed.dispute
+    browser_login(page, live_server, bob)
+    _open_dispute(page, live_server, dispute)
+    assert page.locator(".detail-head .status").inner_text() == "履行中"
+    assert page.locator(".earlier-agreement").count() == 0
+    page.click("#agreement details.agreement-fail summary")
+    page.fill("#agreement-fail-form input[name=reason]", "李四反悔,拒绝赔偿")
+    page.click("#agreement-fail-form button:has-text('登记未能履行')")
+    page.wait_for_selector(".messages >> text=已登记协议未能履行,纠纷恢复调解")
+    page.wait_for_load_state("load")
+
+    assert page.locator(".detail-head .status").inner_text() == "调解中"
+    earlier = page.locator(f"#agreement-{agreed.pk}.earlier-agreement")
+    assert earlier.locator(".agreement-status").inner_text() == "未能履行"
+    details = earlier.text_content()
+    assert "李四反悔,拒绝赔偿" in details and "李四赔偿张三医药费800元" in details
+    assert page.locator("#agreement-fail-form").count() == 0
+    assert page.locator("#agreement-form").is_visible()  # a new agreement can be entered
+    assert page.locator("#new-agreement-note").is_visible()
+
+    agreed.refresh_from_db()
+    dispute.refresh_from_db()
+    assert agreed.status == "failed" and agreed.failed_by == bob
+    assert agreed.fail_reason == "李四反悔,拒绝赔偿"
+    assert dispute.status == "mediating" and dispute.agreement_in_force is None
     assert not [e for e in page.csp_errors if "Content Security Policy" in e]

@@ -133,3 +133,130 @@ def test_live_map_draws_clusters_and_stolen_points_and_zooms_into_a_cluster(
         "z => Number(document.querySelector('[data-vehicle-map]').dataset.zoom) > z", arg=zoom
     )
     assert csp_violations(page) == []
+
+
+# ----------------------------------------------------------------------------- 报被盗 and remote arming
+
+
+def _open_vehicle(page, live_server, vehicle):
+    page.goto(f"{live_server.url}{vehicle.get_absolute_url()}", wait_until="load")
+    page.wait_for_selector(f"h1 >> text={vehicle.plate}")
+
+
+def _open_theft_form(page, live_server, vehicle):
+    _open_vehicle(page, live_server, vehicle)
+    page.click("a.button:has-text('报被盗')")
+    page.wait_for_url(f"**/vehicles/{vehicle.pk}/theft/", wait_until="load")
+    page.wait_for_selector("h1 >> text=报被盗")
+
+
+def _options(page, name):
+    return [
+        t.strip()
+        for t in page.locator(f"select[name={name}] option").all_inner_texts()
+        if t.strip() != "—"
+    ]
+
+
+def test_theft_report_opens_the_case_with_the_chosen_officers(
+    page, live_server, bob, alice, charlie, vehicle
+):
+    from fengqiao.accounts.choices import Rank, Role
+    from fengqiao.cases.models import Case
+    from fengqiao.vehicles.models import Theft
+    from tests.factories import UserFactory
+
+    UserFactory(
+        full_name="辅警甲", role=Role.COMMUNITY_OFFICER, station=bob.station, rank=Rank.AUXILIARY
+    )
+    browser_login(page, live_server, bob)
+    _open_theft_form(page, live_server, vehicle)
+    # the station's police officers only (no auxiliary, no one of another station); 主办 defaults to the user
+    for name in ("lead_officer", "second_officer"):
+        assert sorted(_options(page, name)) == sorted(["鲍勃", "艾丽"])
+    assert page.locator("select[name=lead_officer] option:checked").inner_text() == "鲍勃"
+    page.fill("input[name=place]", "西街菜市场门口")
+    page.fill("input[name=reporter_name]", "徐明")
+    page.fill("input[name=reporter_phone]", "13900001111")
+    page.fill("textarea[name=narrative]", "买菜出来发现车不见了")
+    page.select_option("select[name=lead_officer]", label="鲍勃")
+    page.select_option("select[name=second_officer]", label="艾丽")
+    page.click("button:has-text('登记被盗')")
+    page.wait_for_url("**/vehicles/thefts/*/", wait_until="load")
+
+    theft = Theft.objects.select_related("incident", "case").get()
+    assert page.locator("#theft-status").inner_text() == "追查中" and theft.status == "open"
+    assert theft.incident is not None and theft.case is not None
+    assert theft.incident.reference in page.locator("#theft-incident").inner_text()
+    assert theft.case.reference in page.locator("#theft-case").inner_text()
+    message = page.locator(".messages").inner_text()
+    assert theft.reference in message and theft.case.reference in message
+    case = Case.objects.get()
+    assert case.pk == theft.case_id and case.source_incident_id == theft.incident_id
+    assert (case.lead_officer, case.second_officer) == (bob, alice)
+    vehicle.refresh_from_db()
+    assert vehicle.status == "stolen"
+    assert not csp_violations(page)
+
+
+def test_theft_report_with_the_same_officer_twice_is_refused_and_keeps_the_input(
+    page, live_server, bob, alice, vehicle
+):
+    from fengqiao.cases.models import Case
+    from fengqiao.incidents.models import Incident
+    from fengqiao.vehicles.models import Theft
+
+    browser_login(page, live_server, bob)
+    _open_theft_form(page, live_server, vehicle)
+    page.fill("input[name=place]", "西街菜市场门口")
+    page.fill("input[name=reporter_name]", "徐明")
+    page.select_option("select[name=lead_officer]", label="艾丽")
+    page.select_option("select[name=second_officer]", label="艾丽")
+    page.click("button:has-text('登记被盗')")
+    page.wait_for_selector("#error-second_officer", state="visible")
+    error = page.locator("#error-second_officer")
+    assert "协办民警不能与主办民警是同一人" in error.inner_text()
+    # under 协办民警: the error follows the 协办 select in the officers' fieldset
+    assert (
+        page.locator("#case-officers label:has-text('协办民警') + #error-second_officer").count()
+        == 1
+    )
+    assert page.input_value("input[name=place]") == "西街菜市场门口"
+    assert page.input_value("input[name=reporter_name]") == "徐明"
+    assert page.locator("select[name=lead_officer] option:checked").inner_text() == "艾丽"
+    assert (
+        not Theft.objects.exists() and not Case.objects.exists() and not Incident.objects.exists()
+    )
+    vehicle.refresh_from_db()
+    assert vehicle.status != "stolen"
+
+
+def test_recorded_arm_commands_are_queued_when_the_officer_presses_arm(
+    page, live_server, bob, vehicle
+):
+    from fengqiao.tracking.models import DeviceCommand
+
+    browser_login(page, live_server, bob)
+    _open_vehicle(page, live_server, vehicle)
+    assert "定位器不支持" in page.locator("#remote-arming").inner_text()
+    page.click("details.arm-commands-edit summary")
+    page.fill("details.arm-commands-edit input[name=arm_command]", "DEFENSE,1#")
+    page.fill("details.arm-commands-edit input[name=disarm_command]", "DEFENSE,0#")
+    page.click("details.arm-commands-edit button:has-text('保存')")
+    page.wait_for_selector(".messages >> text=定位器设防/撤防指令已保存")
+    page.wait_for_load_state("load")
+    assert "DEFENSE,1# / DEFENSE,0#" in page.locator("#remote-arming").inner_text()
+    vehicle.device.refresh_from_db()
+    assert (vehicle.device.arm_command, vehicle.device.disarm_command) == (
+        "DEFENSE,1#",
+        "DEFENSE,0#",
+    )
+
+    page.click("button:has-text('设防')")
+    page.wait_for_selector("#armed-state >> text=已设防")
+    assert "定位器的设防/撤防指令已排队,设备在线时下发" in page.locator(".messages").inner_text()
+    assert "设防 · 排队待发" in page.locator("#remote-arming").inner_text()
+    command = DeviceCommand.objects.get()
+    assert (command.kind, command.text, command.status) == ("arm", "DEFENSE,1#", "queued")
+    assert command.device_id == vehicle.device_id and command.requested_by == bob
+    assert not csp_violations(page)
