@@ -20,6 +20,8 @@ from fengqiao.accounts.models import User
 from fengqiao.core.history import timeline_for
 from fengqiao.core.masking import mask_id_number, mask_phone
 from fengqiao.core.services import clocks_for
+from fengqiao.core.web import error_text as _error_text
+from fengqiao.core.web import forbidden as _forbidden
 from fengqiao.disputes import services
 from fengqiao.disputes.choices import (
     AgreementStatus,
@@ -45,14 +47,6 @@ PAGE_SIZE = 50
 PARTY_ROWS = 4
 MEASURE_ROWS = 4
 ADD_MEASURE_ROWS = 3
-
-
-def _forbidden(request, message):
-    return render(request, "registry/forbidden.html", {"message": message}, status=403)
-
-
-def _error_text(exc) -> str:
-    return "；".join(getattr(exc, "messages", None) or [str(exc)])
 
 
 def _station_users(user):

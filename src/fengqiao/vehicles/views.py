@@ -27,6 +27,8 @@ from fengqiao.accounts.models import User
 from fengqiao.accounts.roles import has_role
 from fengqiao.core.history import timeline_for
 from fengqiao.core.masking import mask_id_number, mask_name, mask_phone
+from fengqiao.core.web import error_text as _error_text
+from fengqiao.core.web import forbidden as _forbidden
 from fengqiao.registry.models import Community, Person
 from fengqiao.vehicles import conf, selectors, services
 from fengqiao.vehicles.choices import (
@@ -51,16 +53,6 @@ from fengqiao.vehicles.models import (
 PAGE_SIZE = 50
 POLICY_ROWS = 5
 LIVE_POINTS_MAX = 2000  # more vehicles in the map's view than this: clusters
-
-
-def _forbidden(request, message):
-    return render(request, "registry/forbidden.html", {"message": message}, status=403)
-
-
-def _error_text(exc) -> str:
-    if hasattr(exc, "message_dict"):
-        return "；".join(m for msgs in exc.message_dict.values() for m in msgs)
-    return "；".join(getattr(exc, "messages", None) or [str(exc)])
 
 
 def _datetime(value: str, label: str) -> dt.datetime | None:
