@@ -1,12 +1,13 @@
-"""What the parts' server-rendered views share: the refusal page, a validation error as one line, and
-the page of a national editable table (警情类别, 诈骗类型, 案由 …)."""
+"""What the parts' server-rendered views share: the refusal page, a validation error as one line, the
+outcome of a form posted from a record's page, and the page of a national editable table (警情类别,
+诈骗类型, 案由 …)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
@@ -24,6 +25,22 @@ def forbidden(request, message: str = ""):
 def error_text(exc: ValidationError) -> str:
     """Every message of a validation error (field errors included) on one line."""
     return "；".join(getattr(exc, "messages", None) or [str(exc)])
+
+
+def post_action(request, target, action: Callable[[], object], success: str | None = None):
+    """A form posted from a record's page: run the service, then back to `target` (a record or a URL)
+    with the outcome — the success message (None: the action gives its own), the refusal page, or
+    the validation error shown (nothing saved)."""
+    try:
+        action()
+    except PermissionDenied as exc:
+        return forbidden(request, str(exc))
+    except ValidationError as exc:
+        messages.error(request, error_text(exc))
+    else:
+        if success:
+            messages.success(request, success)
+    return redirect(target)
 
 
 def editable_table(

@@ -22,6 +22,7 @@ from fengqiao.core.masking import mask_id_number, mask_phone
 from fengqiao.core.services import clocks_for
 from fengqiao.core.web import error_text as _error_text
 from fengqiao.core.web import forbidden as _forbidden
+from fengqiao.core.web import post_action
 from fengqiao.disputes import services
 from fengqiao.disputes.choices import (
     AgreementStatus,
@@ -467,16 +468,14 @@ def measure_done_view(request, pk):
         ),
         pk=pk,
     )
-    try:
-        services.measure_done(
+    return post_action(
+        request,
+        measure.plan.dispute,
+        lambda: services.measure_done(
             actor=request.user, measure=measure, note=request.POST.get("note", "")
-        )
-        messages.success(request, _("措施已完成"))
-    except PermissionDenied as exc:
-        return _forbidden(request, str(exc))
-    except ValidationError as exc:
-        messages.error(request, _error_text(exc))
-    return redirect(measure.plan.dispute)
+        ),
+        _("措施已完成"),
+    )
 
 
 @login_required
@@ -867,16 +866,14 @@ def agreement_confirmation(request, pk):
         dispute_id=pk,
         status=AgreementStatus.IN_FORCE,
     )
-    try:
-        services.agreement_confirmation_done(
+    return post_action(
+        request,
+        agreement.dispute,
+        lambda: services.agreement_confirmation_done(
             actor=request.user, agreement=agreement, applied=request.POST.get("applied") == "1"
-        )
-        messages.success(request, _("已保存"))
-    except PermissionDenied as exc:
-        return _forbidden(request, str(exc))
-    except ValidationError as exc:
-        messages.error(request, _error_text(exc))
-    return redirect(agreement.dispute)
+        ),
+        _("已保存"),
+    )
 
 
 @login_required
@@ -931,16 +928,14 @@ def term_check_view(request, pk):
 @require_POST
 def dispute_close_view(request, pk):
     dispute = get_object_or_404(Dispute.objects.visible_to(request.user), pk=pk)
-    try:
-        services.dispute_close(
+    return post_action(
+        request,
+        dispute,
+        lambda: services.dispute_close(
             actor=request.user, dispute=dispute, reason=request.POST.get("reason", "")
-        )
-        messages.success(request, _("已结案"))
-    except PermissionDenied as exc:
-        return _forbidden(request, str(exc))
-    except ValidationError as exc:
-        messages.error(request, _error_text(exc))
-    return redirect(dispute)
+        ),
+        _("已结案"),
+    )
 
 
 @login_required

@@ -318,8 +318,11 @@ class VehicleViewSet(ScopedModelViewSet):
             self.get_queryset().get(pk=vehicle.pk), context=self.get_serializer_context()
         ).data
 
-    def _armed_out(self, vehicle):
-        return {**self._out(vehicle), **_arm_outcome(vehicle)}
+    def _arm(self, request, *, armed: bool):
+        """设防/撤防 from the API: the server-side state, and the tracker's command where it has one."""
+        vehicle = self.get_object()
+        services.vehicle_arm(actor=request.user, vehicle=vehicle, armed=armed, channel="api")
+        return Response({**self._out(vehicle), **_arm_outcome(vehicle)})
 
     @extend_schema(
         tags=TAGS,
@@ -329,9 +332,7 @@ class VehicleViewSet(ScopedModelViewSet):
     )
     @action(detail=True, methods=["post"])
     def arm(self, request, pk=None):
-        vehicle = self.get_object()
-        services.vehicle_arm(actor=request.user, vehicle=vehicle, armed=True, channel="api")
-        return Response(self._armed_out(vehicle))
+        return self._arm(request, armed=True)
 
     @extend_schema(
         tags=TAGS,
@@ -341,9 +342,7 @@ class VehicleViewSet(ScopedModelViewSet):
     )
     @action(detail=True, methods=["post"])
     def disarm(self, request, pk=None):
-        vehicle = self.get_object()
-        services.vehicle_arm(actor=request.user, vehicle=vehicle, armed=False, channel="api")
-        return Response(self._armed_out(vehicle))
+        return self._arm(request, armed=False)
 
     @extend_schema(
         tags=TAGS,

@@ -29,6 +29,7 @@ from fengqiao.core.history import timeline_for
 from fengqiao.core.masking import mask_id_number, mask_name, mask_phone
 from fengqiao.core.web import error_text as _error_text
 from fengqiao.core.web import forbidden as _forbidden
+from fengqiao.core.web import post_action
 from fengqiao.registry.models import Community, Person
 from fengqiao.vehicles import conf, selectors, services
 from fengqiao.vehicles.choices import (
@@ -197,14 +198,14 @@ def vehicle_arm_view(request, pk):
         elif vehicle.arm_command_refusal:
             messages.warning(request, vehicle.arm_command_refusal)
 
-    return _vehicle_action(request, vehicle, arm)
+    return post_action(request, vehicle, arm)
 
 
 @login_required
 @require_POST
 def vehicle_arm_commands_view(request, pk):
     vehicle = _acting(request, pk)
-    return _vehicle_action(
+    return post_action(
         request,
         vehicle,
         lambda: services.vehicle_set_arm_commands(
@@ -222,7 +223,7 @@ def vehicle_arm_commands_view(request, pk):
 def vehicle_fence_view(request, pk):
     vehicle = _acting(request, pk)
     post = request.POST
-    return _vehicle_action(
+    return post_action(
         request,
         vehicle,
         lambda: services.vehicle_set_fence(
@@ -240,7 +241,7 @@ def vehicle_fence_view(request, pk):
 @require_POST
 def vehicle_command_view(request, pk):
     vehicle = _acting(request, pk)
-    return _vehicle_action(
+    return post_action(
         request,
         vehicle,
         lambda: services.engine_command(
@@ -251,22 +252,6 @@ def vehicle_command_view(request, pk):
         ),
         _("指令已排队,设备在线时下发"),
     )
-
-
-def _vehicle_action(request, vehicle, action, success: str | None = None):
-    """A form on the vehicle page: run the service, then back to the page with the outcome — the
-    success message (none: the action gives its own), the refusal page, or the validation error
-    shown (nothing saved)."""
-    try:
-        action()
-    except PermissionDenied as exc:
-        return _forbidden(request, str(exc))
-    except ValidationError as exc:
-        messages.error(request, _error_text(exc))
-    else:
-        if success:
-            messages.success(request, success)
-    return redirect(vehicle)
 
 
 @login_required
