@@ -10,7 +10,7 @@ PG_BENCH_URL ?= postgres://postgres@127.0.0.1:5432/fengqiao_bench
 VENDOR := src/fengqiao/static/vendor
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-postgres bench bench-postgres venv static chromium serve lint format migrate clean
+.PHONY: demo test test-postgres bench bench-postgres venv static chromium fonts system-packages serve lint format migrate clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "需要 Python 3.11 ($(PYTHON) not found)"; exit 1; }
@@ -35,29 +35,49 @@ $(VENDOR)/.copied: node_modules/.installed
 
 static: $(VENDOR)/.copied
 
-# Browser tests drive Debian's chromium; install it when missing (needs root), never a downloaded browser.
-chromium:
-	@if [ ! -x /usr/bin/chromium ]; then \
+# Debian packages, installed with apt when missing (needs root), never a downloaded browser:
+# chromium for the browser tests, fonts-wqy-zenhei (CJK with TrueType outlines: screenshots and the
+# PDFs embed it), ffmpeg (the video-patrol test makes a real HLS stream).
+CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc
+define apt_install
+	@missing="$(strip $(1))"; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = "0" ]; then \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null; \
-	  else echo "Browser tests need /usr/bin/chromium: sudo apt-get install chromium"; exit 1; fi; \
+	    echo "apt-get install $$missing"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing) >/dev/null; \
+	  else echo "需要 Debian packages: sudo apt-get install $$missing"; exit 1; fi; \
 	fi
+endef
+
+fonts:
+	$(call apt_install,$(if $(wildcard $(CJK_FONT)),,fonts-wqy-zenhei))
+
+system-packages:
+	$(call apt_install,$(if $(wildcard /usr/bin/chromium),,chromium) $(if $(wildcard $(CJK_FONT)),,fonts-wqy-zenhei) $(if $(shell command -v ffmpeg),,ffmpeg))
+
+chromium: system-packages
 
 migrate: venv static
 	$(BIN)/fengqiao migrate --no-input
 
-demo: venv static migrate
+demo: venv static fonts migrate
 	$(BIN)/fengqiao demo --scale $(SCALE) --if-empty
 	PORT=$(PORT) $(BIN)/fengqiao rundemo
 
 serve: venv static
 	PORT=$(PORT) $(BIN)/fengqiao serve
 
-test: venv static chromium
-	$(BIN)/pytest $(PYTEST_ARGS)
+# A hard bound on a whole run: pytest-timeout fails a stuck test with its traceback; a hang that
+# holds the interpreter (inside C) gets SIGABRT at TEST_TIME_LIMIT, on which faulthandler prints
+# every thread's stack, then the run is killed. See docs/testing.md.
+TEST_TIME_LIMIT ?= 40m
+PYTEST := timeout --signal=ABRT --kill-after=30s $(TEST_TIME_LIMIT) $(BIN)/pytest
 
-test-postgres: venv static chromium
-	DATABASE_URL=$(PG_URL) $(BIN)/pytest $(PYTEST_ARGS)
+test: venv static system-packages
+	$(PYTEST) $(PYTEST_ARGS)
+
+test-postgres: venv static system-packages
+	DATABASE_URL=$(PG_URL) $(PYTEST) $(PYTEST_ARGS)
 
 bench: venv static
 	$(BIN)/python bench/run.py $(NAME)

@@ -31,13 +31,54 @@ def _playwright():
         yield p
 
 
+# Every wait in a browser test is bounded, so a failure fails fast with its reason:
+# - Playwright's own waits (selectors, clicks, navigation, `expect`) by the defaults set below;
+# - a browser that crashed or hung is relaunched for the next test (the old one is abandoned);
+# - what Playwright cannot bound (opening and closing a context) by pytest-timeout, which fails
+#   the test with its traceback (pyproject.toml `timeout`, docs/testing.md).
+ACTION_TIMEOUT_MS = int(os.environ.get("BROWSER_ACTION_TIMEOUT_MS", "20000"))  # CI: 2 busy cores
+NAVIGATION_TIMEOUT_MS = int(os.environ.get("BROWSER_NAVIGATION_TIMEOUT_MS", "30000"))
+EXPECT_TIMEOUT_MS = int(os.environ.get("BROWSER_EXPECT_TIMEOUT_MS", "10000"))
+LAUNCH_TIMEOUT_MS = 60_000
+
+
+class _Chromium:
+    """The session's Chromium, launched on first use and again whenever it is no longer connected."""
+
+    def __init__(self, playwright):
+        self.playwright = playwright
+        self.browser = None
+
+    def get(self):
+        if not os.path.exists(CHROMIUM):
+            pytest.fail(f"{CHROMIUM} is missing: run `make chromium` (apt-get install chromium)")
+        if self.browser is None or not self.browser.is_connected():
+            self.browser = self.playwright.chromium.launch(
+                executable_path=CHROMIUM,
+                headless=True,
+                args=CHROMIUM_ARGS,
+                timeout=LAUNCH_TIMEOUT_MS,
+            )
+        return self.browser
+
+    def close(self):
+        if self.browser is not None and self.browser.is_connected():
+            self.browser.close()
+
+
 @pytest.fixture(scope="session")
-def browser(_playwright):
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: run `make chromium` (apt-get install chromium)")
-    browser = _playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-    yield browser
-    browser.close()
+def _chromium(_playwright):
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
+    chromium = _Chromium(_playwright)
+    yield chromium
+    chromium.close()
+
+
+@pytest.fixture
+def browser(_chromium):
+    return _chromium.get()
 
 
 @pytest.fixture
@@ -47,7 +88,8 @@ def page(browser, settings):
     settings.NOTIFY_STREAM_POLL_MS = 200
     context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    page.set_default_timeout(20_000)  # CI runs the suite on 2 busy cores
+    page.set_default_timeout(ACTION_TIMEOUT_MS)
+    page.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)
     errors: list[str] = []
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     page.csp_errors = errors

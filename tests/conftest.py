@@ -1,10 +1,54 @@
 """Shared fixtures: the three-user scoping matrix (alice / bob / charlie) and logged-in clients."""
 
+import os
+import tempfile
+from pathlib import Path
+
 import pytest
 
 from fengqiao.accounts.choices import Role
-from tests.browser import _playwright, browser, page  # noqa: F401  (fixtures)
+from tests.browser import _chromium, _playwright, browser, page  # noqa: F401  (fixtures)
 from tests.factories import PASSWORD, CommunityFactory, StationFactory, UserFactory
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(request):
+    """On SQLite, test against a database *file* (on tmpfs when there is one), never in memory.
+
+    With an in-memory test database, pytest-django hands the live server's request threads the test
+    thread's own sqlite3 connection. One connection shared by threads can deadlock inside C: a
+    thread running one of Django's Python SQL functions (date truncation on the figures pages)
+    holds SQLite's connection mutex and waits for the GIL, while a thread reading rows (a live-push
+    poll) holds the GIL and waits for the mutex. Nothing in Python can time that out: the suite
+    hung for 45 minutes (issue 16; `docs/testing.md` shows the twenty-line reproduction). With a
+    file each thread opens its own connection, WAL lets readers and the writer go on side by side,
+    and every lock wait is bounded by the busy timeout, as in production and on PostgreSQL.
+    """
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] == "django.db.backends.sqlite3" and not db.get("TEST", {}).get("NAME"):
+        shm = Path("/dev/shm")
+        folder = shm if shm.is_dir() and os.access(shm, os.W_OK) else Path(tempfile.gettempdir())
+        path = folder / f"fengqiao-test-{os.getpid()}.sqlite3"
+        db.setdefault("TEST", {})["NAME"] = str(path)
+
+        def remove_files():
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+        remove_files()
+        _remove_stale_test_databases(folder)
+        request.addfinalizer(remove_files)
+    request.getfixturevalue("django_db_modify_db_settings_parallel_suffix")
+
+
+def _remove_stale_test_databases(folder: Path) -> None:
+    """A killed run cannot remove its file: remove those whose process is gone."""
+    for stale in folder.glob("fengqiao-test-*.sqlite3*"):
+        pid = stale.name.removeprefix("fengqiao-test-").split(".")[0].split("_")[0]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            stale.unlink(missing_ok=True)
 
 
 @pytest.fixture

@@ -212,7 +212,10 @@ def test_jt808_terminal_control_round_trip(running_gateway, alice, station):
     sock.settimeout(5)
     frames = b""
     while b"\x81\x05" not in jt808.unescape(frames.replace(b"\x7e", b"")):
-        frames += sock.recv(200)
+        chunk = sock.recv(200)
+        if not chunk:
+            raise ConnectionError(f"gateway closed the connection; received {frames.hex()}")
+        frames += chunk
     control = [
         jt808.unescape(f)
         for f in frames.split(b"\x7e")
