@@ -86,7 +86,9 @@ def page(browser, settings):
     # Live-push streams (notifications app) notice a closed tab quickly, so none outlives the test database.
     settings.NOTIFY_STREAM_HEARTBEAT_SECONDS = 0.5
     settings.NOTIFY_STREAM_POLL_MS = 200
-    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1280, "height": 900})
+    context = browser.new_context(
+        locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1280, "height": 900}
+    )
     page = context.new_page()
     page.set_default_timeout(ACTION_TIMEOUT_MS)
     page.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)

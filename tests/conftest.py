@@ -28,7 +28,7 @@ def django_db_modify_db_settings(request):
 
     db = settings.DATABASES["default"]
     if db["ENGINE"] == "django.db.backends.sqlite3" and not db.get("TEST", {}).get("NAME"):
-        shm = Path("/dev/shm")
+        shm = Path("/dev/shm")  # noqa: S108 - tmpfs for the test database, a per-process name
         folder = shm if shm.is_dir() and os.access(shm, os.W_OK) else Path(tempfile.gettempdir())
         path = folder / f"fengqiao-test-{os.getpid()}.sqlite3"
         db.setdefault("TEST", {})["NAME"] = str(path)
@@ -74,13 +74,17 @@ def community_b(station):
 @pytest.fixture
 def alice(station):
     """Station leader of 玉津派出所."""
-    return UserFactory(username="alice", full_name="艾丽", role=Role.STATION_LEADER, station=station)
+    return UserFactory(
+        username="alice", full_name="艾丽", role=Role.STATION_LEADER, station=station
+    )
 
 
 @pytest.fixture
 def bob(station, community_a):
     """Community officer of 西街社区 (community A) at 玉津派出所."""
-    user = UserFactory(username="bob", full_name="鲍勃", role=Role.COMMUNITY_OFFICER, station=station)
+    user = UserFactory(
+        username="bob", full_name="鲍勃", role=Role.COMMUNITY_OFFICER, station=station
+    )
     community_a.officers.add(user)
     return user
 
@@ -88,7 +92,9 @@ def bob(station, community_a):
 @pytest.fixture
 def charlie(other_station):
     """Community officer of another station."""
-    return UserFactory(username="charlie", full_name="查理", role=Role.COMMUNITY_OFFICER, station=other_station)
+    return UserFactory(
+        username="charlie", full_name="查理", role=Role.COMMUNITY_OFFICER, station=other_station
+    )
 
 
 @pytest.fixture
@@ -131,10 +137,14 @@ def _fast_passwords(settings):
 def _time_limit_rules(request):
     """The default time-limit rules come from a data migration; a transaction=True test's flush
     erases them. Put them back for every test that uses the database (one query when present)."""
-    uses_db = request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(request.fixturenames)
+    uses_db = request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(
+        request.fixturenames
+    )
     if not uses_db:
         return
-    request.getfixturevalue("transactional_db" if "transactional_db" in request.fixturenames else "db")
+    request.getfixturevalue(
+        "transactional_db" if "transactional_db" in request.fixturenames else "db"
+    )
     from fengqiao.core.services import rules_load_defaults
 
     rules_load_defaults()

@@ -57,7 +57,19 @@ def test_a_stuck_test_fails_with_its_traceback_and_the_run_goes_on(tmp_path):
     )
     started = time.monotonic()
     result = subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:django", "-o", "timeout=2", "-q", "test_stuck.py"],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:django",
+            "-o",
+            "timeout=2",
+            "-q",
+            "test_stuck.py",
+        ],
         cwd=tmp_path,
         capture_output=True,
         text=True,
