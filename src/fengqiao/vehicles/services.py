@@ -490,6 +490,11 @@ def alarms_raise(drafts: list[AlarmDraft]) -> list[Alarm]:
             log_bulk(created, ChangeAction.CREATE, source="system")
         if created:
             _notify(created)
+            from fengqiao.vehicles.signals import alarms_opened
+
+            transaction.on_commit(
+                lambda: alarms_opened.send(sender=Alarm, alarms=created), robust=True
+            )
     return created
 
 
