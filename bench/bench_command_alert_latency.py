@@ -36,7 +36,11 @@ class Wall(threading.Thread):
 
     def run(self):
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
-        conn.request("GET", "/notifications/stream/", headers={"Cookie": self.cookie, "Accept": "text/event-stream"})
+        conn.request(
+            "GET",
+            "/notifications/stream/",
+            headers={"Cookie": self.cookie, "Accept": "text/event-stream"},
+        )
         response = conn.getresponse()
         response.readline()
         self.opened.set()
@@ -62,16 +66,32 @@ def main() -> None:
     from fengqiao.incidents.services import incident_receive
 
     station = ensure_command_demo()
-    user = User.objects.filter(station=station, role="command", is_active=True).order_by("pk").first()
-    desk = User.objects.filter(station=station, role="duty_officer", is_active=True).order_by("pk").first()
+    user = (
+        User.objects.filter(station=station, role="command", is_active=True).order_by("pk").first()
+    )
+    desk = (
+        User.objects.filter(station=station, role="duty_officer", is_active=True)
+        .order_by("pk")
+        .first()
+    )
     category = IncidentCategory.objects.get(code="JF-LL")
     cookie = session_cookie(user)
     port = free_port()
     log_path = os.path.join(os.environ.get("FENGQIAO_VAR", "var"), "bench_command_alert_server.log")
     log_file = open(log_path, "wb")  # noqa: SIM115
     server = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from fengqiao.cli import main; sys.exit(main())", "serve", "--port", str(port)],
-        env=dict(os.environ), stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
+        [
+            sys.executable,
+            "-c",
+            "import sys; from fengqiao.cli import main; sys.exit(main())",
+            "serve",
+            "--port",
+            str(port),
+        ],
+        env=dict(os.environ),
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     ok = False
     try:
@@ -94,7 +114,9 @@ def main() -> None:
         latencies = []
         for n in range(ROUNDS):
             sent = time.perf_counter()
-            incident = incident_receive(actor=desk, station=station, category=category, location=f"基准测试地点{n}")
+            incident = incident_receive(
+                actor=desk, station=station, category=category, location=f"基准测试地点{n}"
+            )
             wait_until = time.monotonic() + 5
             while time.monotonic() < wait_until and wall.arrived(incident.reference) is None:
                 time.sleep(0.01)

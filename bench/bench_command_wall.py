@@ -38,7 +38,10 @@ def ensure_command_demo():
         station = Station.objects.get(code=STATION)
     if not Shift.objects.filter(station=station).exists():
         with transaction.atomic(), context.acting_as(None, source="command"):
-            print(demo.load(scale=1, seed=20240420, log=lambda line: print(line, flush=True)), flush=True)
+            print(
+                demo.load(scale=1, seed=20240420, log=lambda line: print(line, flush=True)),
+                flush=True,
+            )
     return station
 
 
@@ -79,7 +82,9 @@ def main() -> None:
         f"{body['incidents']['count']} open incidents, {body['disputes']['count']} red disputes, "
         f"{body['overdue']['count']} overdue clocks, {body['vehicle_alarms']['older_open']} older vehicle alarms counted"
     )
-    print(f"{REQUESTS} requests: median {median(samples):.1f} ms, p95 {p95(samples):.1f} ms, max {max(samples):.1f} ms")
+    print(
+        f"{REQUESTS} requests: median {median(samples):.1f} ms, p95 {p95(samples):.1f} ms, max {max(samples):.1f} ms"
+    )
     sys.exit(0 if report(NAME, p95(samples), "ms", TARGET_MS) else 1)
 
 

@@ -17,35 +17,48 @@ def fenggang(station):
 
 @pytest.fixture
 def duty(station):
-    return UserFactory(username="liuyang", full_name="刘洋", role=Role.DUTY_OFFICER, station=station)
+    return UserFactory(
+        username="liuyang", full_name="刘洋", role=Role.DUTY_OFFICER, station=station
+    )
 
 
 @pytest.fixture
 def leader2(station):
-    return UserFactory(username="leader2", full_name="王副所", role=Role.STATION_LEADER, station=station)
+    return UserFactory(
+        username="leader2", full_name="王副所", role=Role.STATION_LEADER, station=station
+    )
 
 
 @pytest.fixture
 def day_shift(station):
-    return Shift.objects.create(station=station, name="白班", starts=dt.time(8, 30), ends=dt.time(20, 30))
+    return Shift.objects.create(
+        station=station, name="白班", starts=dt.time(8, 30), ends=dt.time(20, 30)
+    )
 
 
 @pytest.fixture
 def night_shift(station):
-    return Shift.objects.create(station=station, name="夜班", starts=dt.time(20, 30), ends=dt.time(8, 30), sort=2)
+    return Shift.objects.create(
+        station=station, name="夜班", starts=dt.time(20, 30), ends=dt.time(8, 30), sort=2
+    )
 
 
 @pytest.fixture
 def camera(station):
     return Camera.objects.create(
-        station=station, name="江湾壹号-全景", place="江湾壹号反诈广场", stream_kind="hls",
+        station=station,
+        name="江湾壹号-全景",
+        place="江湾壹号反诈广场",
+        stream_kind="hls",
         stream_url="http://127.0.0.1:9/live/jw.m3u8",
     )
 
 
 @pytest.fixture
 def point(station, camera, community_a):
-    p = PatrolPoint.objects.create(station=station, name="江湾壹号", place="反诈广场", community=community_a)
+    p = PatrolPoint.objects.create(
+        station=station, name="江湾壹号", place="反诈广场", community=community_a
+    )
     p.cameras.add(camera)
     return p
 

@@ -15,7 +15,9 @@ from tests.browser import browser_login
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_wall_receives_a_new_incident_within_2_seconds(page, live_server, fenggang, duty, station, cat_dispute):
+def test_wall_receives_a_new_incident_within_2_seconds(
+    page, live_server, fenggang, duty, station, cat_dispute
+):
     from fengqiao.incidents.services import incident_receive
 
     browser_login(page, live_server, fenggang)
@@ -23,8 +25,12 @@ def test_wall_receives_a_new_incident_within_2_seconds(page, live_server, fengga
     page.wait_for_selector("[data-wall][data-loads]")
     page.wait_for_selector("#notify-bell[data-notify-state=open]")
     started = time.monotonic()
-    incident = incident_receive(actor=duty, station=station, category=cat_dispute, location="西街12号 门口")
-    page.wait_for_selector(f"[data-wall-alerts] [data-alert]:has-text('{incident.reference}')", timeout=5000)
+    incident = incident_receive(
+        actor=duty, station=station, category=cat_dispute, location="西街12号 门口"
+    )
+    page.wait_for_selector(
+        f"[data-wall-alerts] [data-alert]:has-text('{incident.reference}')", timeout=5000
+    )
     elapsed = time.monotonic() - started
     assert elapsed < 2.0, f"the wall showed the incident after {elapsed:.2f} s"
     row = page.locator("[data-wall-alerts] [data-alert]").first
@@ -53,13 +59,41 @@ def hls_stream(tmp_path):
     ffmpeg = shutil.which("ffmpeg")
     if ffmpeg is None:
         pytest.fail("ffmpeg is missing (apt-get install ffmpeg)")
-    subprocess.run(
-        [ffmpeg, "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=10", "-t", "6",
-         "-c:v", "libx264", "-pix_fmt", "yuv420p", "-profile:v", "baseline", "-g", "10",
-         "-f", "hls", "-hls_time", "1", "-hls_list_size", "0", "-hls_playlist_type", "vod", str(tmp_path / "live.m3u8")],
-        check=True, timeout=60,
+    subprocess.run(  # noqa: S603 - the system ffmpeg with fixed arguments
+        [
+            ffmpeg,
+            "-loglevel",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=320x240:rate=10",
+            "-t",
+            "6",
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+            "-profile:v",
+            "baseline",
+            "-g",
+            "10",
+            "-f",
+            "hls",
+            "-hls_time",
+            "1",
+            "-hls_list_size",
+            "0",
+            "-hls_playlist_type",
+            "vod",
+            str(tmp_path / "live.m3u8"),
+        ],
+        check=True,
+        timeout=60,
     )
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_CORSHandler, directory=str(tmp_path)))
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(_CORSHandler, directory=str(tmp_path))
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/live.m3u8"
@@ -79,19 +113,28 @@ def _wait_for(predicate, what, timeout=20.0):
 def test_camera_hls_stream_plays_with_hls_js(page, live_server, fenggang, station, hls_stream):
     from fengqiao.command.models import Camera, PatrolPoint
 
-    camera = Camera.objects.create(station=station, name="西街-路口", place="西街口", stream_kind="hls", stream_url=hls_stream)
+    camera = Camera.objects.create(
+        station=station, name="西街-路口", place="西街口", stream_kind="hls", stream_url=hls_stream
+    )
     point = PatrolPoint.objects.create(station=station, name="西街")
     point.cameras.add(camera)
     browser_login(page, live_server, fenggang)
     page.goto(f"{live_server.url}/command/patrol/?point={point.pk}")
     video = "video[data-stream-url]"
     page.wait_for_selector(f"{video}[data-levels]")  # hls.js MANIFEST_PARSED: the playlist was read
-    _wait_for(lambda: int(page.get_attribute(video, "data-fragments") or 0) >= 2, "two segments loaded")
-    h264 = page.evaluate("window.MediaSource && MediaSource.isTypeSupported('video/mp4; codecs=\"avc1.42E01E\"')")
+    _wait_for(
+        lambda: int(page.get_attribute(video, "data-fragments") or 0) >= 2, "two segments loaded"
+    )
+    h264 = page.evaluate(
+        "window.MediaSource && MediaSource.isTypeSupported('video/mp4; codecs=\"avc1.42E01E\"')"
+    )
     print(f"Chromium MSE H.264: {bool(h264)}")
     if h264:
         # decoded and playing: the element's clock advances
-        _wait_for(lambda: float(page.get_attribute(video, "data-time") or 0) > 0.5, "playback clock advancing")
+        _wait_for(
+            lambda: float(page.get_attribute(video, "data-time") or 0) > 0.5,
+            "playback clock advancing",
+        )
     else:  # this Chromium lacks H.264: segments loaded over HTTP is what we can prove
         assert page.get_attribute(video, "data-fragments")
     assert not [e for e in page.csp_errors if "Content Security Policy" in e]

@@ -58,4 +58,7 @@ def test_dates_show_the_year_only_when_not_this_year():
 
 
 def test_group_key_joins_kind_subject_and_community():
-    assert rules.group_key("vehicle_alarm", community_id=3, subject="vibration") == "vehicle_alarm:vibration:3"
+    assert (
+        rules.group_key("vehicle_alarm", community_id=3, subject="vibration")
+        == "vehicle_alarm:vibration:3"
+    )

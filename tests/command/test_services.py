@@ -17,12 +17,18 @@ pytestmark = pytest.mark.django_db
 
 def _raise(station, source_id=1, **kw):
     return alerts.alert_raise(
-        station_id=station.pk, kind="estate_alarm", source_kind="estates.gatealarm", source_id=source_id,
-        title="江湾壹号 东门离线", **kw,
+        station_id=station.pk,
+        kind="estate_alarm",
+        source_kind="estates.gatealarm",
+        source_id=source_id,
+        title="江湾壹号 东门离线",
+        **kw,
     )
 
 
-def test_same_source_raises_one_alert_and_counts_repeats(station, fenggang, django_capture_on_commit_callbacks):
+def test_same_source_raises_one_alert_and_counts_repeats(
+    station, fenggang, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         first = _raise(station)
         again = _raise(station)
@@ -33,11 +39,15 @@ def test_same_source_raises_one_alert_and_counts_repeats(station, fenggang, djan
     assert Notification.objects.filter(recipient=fenggang, kind="command_alert").count() == 1
 
 
-def test_new_incident_reaches_the_command_room(station, fenggang, duty, cat_dispute, django_capture_on_commit_callbacks):
+def test_new_incident_reaches_the_command_room(
+    station, fenggang, duty, cat_dispute, django_capture_on_commit_callbacks
+):
     from fengqiao.incidents.services import incident_receive
 
     with django_capture_on_commit_callbacks(execute=True):
-        incident = incident_receive(actor=duty, station=station, category=cat_dispute, location="西街12号")
+        incident = incident_receive(
+            actor=duty, station=station, category=cat_dispute, location="西街12号"
+        )
     alert = Alert.objects.get(source_kind="incidents.incident", source_id=incident.pk)
     assert alert.kind == "incident" and incident.reference in alert.title
     note = Notification.objects.get(recipient=fenggang, kind="command_alert")
@@ -60,15 +70,21 @@ def test_other_station_cannot_acknowledge(station, charlie):
         alerts.alert_acknowledge(actor=charlie, alert=alert)
 
 
-def test_unacknowledged_alert_escalates_once_to_the_week_leader(station, alice, leader2, fenggang, settings):
+def test_unacknowledged_alert_escalates_once_to_the_week_leader(
+    station, alice, leader2, fenggang, settings
+):
     settings.COMMAND_ALERT_ESCALATE_MINUTES = 10
-    roster.leader_week_set(actor=alice, station=station, week_start=timezone.localdate(), leader=leader2)
+    roster.leader_week_set(
+        actor=alice, station=station, week_start=timezone.localdate(), leader=leader2
+    )
     alert = _raise(station, at=timezone.now() - dt.timedelta(minutes=11))
     assert alerts.alerts_escalate() == 1
     assert alerts.alerts_escalate() == 0  # claimed: never twice
     alert.refresh_from_db()
     assert alert.escalated_at is not None and alert.escalated_to == [leader2.pk]
-    assert Notification.objects.filter(recipient=leader2, kind="command_alert_escalated").count() == 1
+    assert (
+        Notification.objects.filter(recipient=leader2, kind="command_alert_escalated").count() == 1
+    )
     assert not Notification.objects.filter(recipient=alice, kind="command_alert_escalated").exists()
 
 
@@ -80,7 +96,9 @@ def test_acknowledged_or_fresh_alerts_do_not_escalate(station, alice, fenggang, 
     assert alerts.alerts_escalate() == 0
 
 
-def test_vehicle_alarm_signal_raises_alert(station, community_a, fenggang, django_capture_on_commit_callbacks):
+def test_vehicle_alarm_signal_raises_alert(
+    station, community_a, fenggang, django_capture_on_commit_callbacks
+):
     from fengqiao.vehicles.models import Vehicle
     from fengqiao.vehicles.services import AlarmDraft, alarms_raise
 
@@ -88,7 +106,9 @@ def test_vehicle_alarm_signal_raises_alert(station, community_a, fenggang, djang
     if vehicle is None:
         pytest.skip("no vehicle factory at hand")
     with django_capture_on_commit_callbacks(execute=True):
-        alarms_raise([AlarmDraft(vehicle.pk, station.pk, community_a.pk, "power_cut", timezone.now())])
+        alarms_raise(
+            [AlarmDraft(vehicle.pk, station.pk, community_a.pk, "power_cut", timezone.now())]
+        )
     assert Alert.objects.filter(kind="vehicle_alarm").exists()
 
 
@@ -111,7 +131,9 @@ def test_red_dispute_feed(station, community_a, fenggang, django_capture_on_comm
 
 def test_on_duty_now_and_night_shift_across_midnight(station, alice, duty, day_shift, night_shift):
     today = dt.date(2026, 3, 2)
-    roster.duty_assign(actor=alice, station=station, day=today, shift=night_shift, post="duty", user=duty)
+    roster.duty_assign(
+        actor=alice, station=station, day=today, shift=night_shift, post="duty", user=duty
+    )
     with time_machine.travel(dt.datetime(2026, 3, 3, 2, 0, tzinfo=SH), tick=False):
         now = roster.on_duty(station.pk)
         assert [u.pk for u in now["posts"]["duty"]] == [duty.pk]
@@ -123,31 +145,70 @@ def test_on_duty_now_and_night_shift_across_midnight(station, alice, duty, day_s
 def test_header_sees_a_roster_change_at_once(station, alice, duty, day_shift):
     with time_machine.travel(dt.datetime(2026, 3, 2, 10, 0, tzinfo=SH), tick=False):
         assert roster.header_duty(station.pk)["duty"] == []
-        roster.duty_assign(actor=alice, station=station, day=dt.date(2026, 3, 2), shift=day_shift, post="duty", user=duty)
+        roster.duty_assign(
+            actor=alice,
+            station=station,
+            day=dt.date(2026, 3, 2),
+            shift=day_shift,
+            post="duty",
+            user=duty,
+        )
         assert roster.header_duty(station.pk)["duty"] == ["刘洋"]
 
 
 def test_double_assignment_is_refused_with_a_clear_message(station, alice, duty, day_shift):
-    roster.duty_assign(actor=alice, station=station, day=dt.date(2026, 3, 2), shift=day_shift, post="duty", user=duty)
+    roster.duty_assign(
+        actor=alice,
+        station=station,
+        day=dt.date(2026, 3, 2),
+        shift=day_shift,
+        post="duty",
+        user=duty,
+    )
     with pytest.raises(ValidationError, match="已有安排"):
-        roster.duty_assign(actor=alice, station=station, day=dt.date(2026, 3, 2), shift=day_shift, post="command", user=duty)
+        roster.duty_assign(
+            actor=alice,
+            station=station,
+            day=dt.date(2026, 3, 2),
+            shift=day_shift,
+            post="command",
+            user=duty,
+        )
     assert DutyAssignment.objects.count() == 1
 
 
 def test_only_roster_managers_assign(station, bob, duty, day_shift):
     with pytest.raises(PermissionDenied):
-        roster.duty_assign(actor=bob, station=station, day=dt.date(2026, 3, 2), shift=day_shift, post="duty", user=duty)
+        roster.duty_assign(
+            actor=bob,
+            station=station,
+            day=dt.date(2026, 3, 2),
+            shift=day_shift,
+            post="duty",
+            user=duty,
+        )
 
 
 def test_other_station_person_cannot_be_rostered(station, alice, charlie, day_shift):
     with pytest.raises(ValidationError, match="本所"):
-        roster.duty_assign(actor=alice, station=station, day=dt.date(2026, 3, 2), shift=day_shift, post="duty", user=charlie)
+        roster.duty_assign(
+            actor=alice,
+            station=station,
+            day=dt.date(2026, 3, 2),
+            shift=day_shift,
+            post="duty",
+            user=charlie,
+        )
 
 
-def test_swap_approved_by_the_week_leader_only(station, alice, leader2, duty, bob, day_shift, django_capture_on_commit_callbacks):
+def test_swap_approved_by_the_week_leader_only(
+    station, alice, leader2, duty, bob, day_shift, django_capture_on_commit_callbacks
+):
     day = timezone.localdate() + dt.timedelta(days=3)
     roster.leader_week_set(actor=alice, station=station, week_start=day, leader=leader2)
-    a = roster.duty_assign(actor=alice, station=station, day=day, shift=day_shift, post="duty", user=duty)
+    a = roster.duty_assign(
+        actor=alice, station=station, day=day, shift=day_shift, post="duty", user=duty
+    )
     with django_capture_on_commit_callbacks(execute=True):
         swap = roster.swap_request(actor=duty, assignment=a, replacement=bob, reason="家中有事")
     assert Notification.objects.filter(recipient=leader2, kind="command_swap").exists()
@@ -164,7 +225,9 @@ def test_swap_approved_by_the_week_leader_only(station, alice, leader2, duty, bo
 
 def test_reject_needs_a_reason(station, alice, duty, bob, day_shift):
     day = timezone.localdate() + dt.timedelta(days=3)
-    a = roster.duty_assign(actor=alice, station=station, day=day, shift=day_shift, post="duty", user=duty)
+    a = roster.duty_assign(
+        actor=alice, station=station, day=day, shift=day_shift, post="duty", user=duty
+    )
     swap = roster.swap_request(actor=duty, assignment=a, replacement=bob, reason="家中有事")
     with pytest.raises(ValidationError, match="意见"):
         roster.swap_decide(actor=alice, swap=swap, approve=False)
@@ -173,15 +236,46 @@ def test_reject_needs_a_reason(station, alice, duty, bob, day_shift):
 
 def test_week_copy_refuses_a_filled_week(station, alice, duty, day_shift):
     monday = dt.date(2026, 3, 2)
-    roster.duty_assign(actor=alice, station=station, day=monday, shift=day_shift, post="duty", user=duty)
-    assert roster.week_copy(actor=alice, station=station, from_monday=monday, to_monday=monday + dt.timedelta(days=7)) == 1
+    roster.duty_assign(
+        actor=alice, station=station, day=monday, shift=day_shift, post="duty", user=duty
+    )
+    assert (
+        roster.week_copy(
+            actor=alice,
+            station=station,
+            from_monday=monday,
+            to_monday=monday + dt.timedelta(days=7),
+        )
+        == 1
+    )
     with pytest.raises(ValidationError, match="已有排班"):
-        roster.week_copy(actor=alice, station=station, from_monday=monday, to_monday=monday + dt.timedelta(days=7))
+        roster.week_copy(
+            actor=alice,
+            station=station,
+            from_monday=monday,
+            to_monday=monday + dt.timedelta(days=7),
+        )
 
 
-def test_handover_suggests_the_next_shifts_duty_officer(station, alice, duty, bob, day_shift, night_shift):
-    roster.duty_assign(actor=alice, station=station, day=dt.date(2026, 3, 2), shift=day_shift, post="duty", user=duty)
-    roster.duty_assign(actor=alice, station=station, day=dt.date(2026, 3, 2), shift=night_shift, post="duty", user=bob)
+def test_handover_suggests_the_next_shifts_duty_officer(
+    station, alice, duty, bob, day_shift, night_shift
+):
+    roster.duty_assign(
+        actor=alice,
+        station=station,
+        day=dt.date(2026, 3, 2),
+        shift=day_shift,
+        post="duty",
+        user=duty,
+    )
+    roster.duty_assign(
+        actor=alice,
+        station=station,
+        day=dt.date(2026, 3, 2),
+        shift=night_shift,
+        post="duty",
+        user=bob,
+    )
     with time_machine.travel(dt.datetime(2026, 3, 2, 19, 0, tzinfo=SH), tick=False):
         ctx = roster.handover_context(station.pk)
     assert ctx["suggested_shift_to"] == bob
@@ -193,8 +287,13 @@ def test_handover_suggests_the_next_shifts_duty_officer(station, alice, duty, bo
 
 def test_finding_opens_an_incident_in_one_step(station, fenggang, point, camera, cat_dispute):
     check = services.patrol_check(
-        actor=fenggang, point=point, camera=camera, result="finding", note="广场聚集约20人",
-        open_incident=True, category=cat_dispute,
+        actor=fenggang,
+        point=point,
+        camera=camera,
+        result="finding",
+        note="广场聚集约20人",
+        open_incident=True,
+        category=cat_dispute,
     )
     assert check.incident is not None and "视频巡查发现" in check.incident.narrative
     assert check.incident.community == point.community
@@ -206,7 +305,9 @@ def test_finding_without_note_or_category_saves_nothing(station, fenggang, point
     with pytest.raises(ValidationError, match="情况"):
         services.patrol_check(actor=fenggang, point=point, result="finding")
     with pytest.raises(ValidationError, match="类别"):
-        services.patrol_check(actor=fenggang, point=point, result="finding", note="x", open_incident=True)
+        services.patrol_check(
+            actor=fenggang, point=point, result="finding", note="x", open_incident=True
+        )
     assert not PatrolCheck.objects.exists()
 
 

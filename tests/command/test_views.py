@@ -12,8 +12,13 @@ pytestmark = pytest.mark.django_db
 
 def _raise(station, n=1, **kw):
     return alerts.alert_raise(
-        station_id=station.pk, kind="incident", source_kind="incidents.incident", source_id=n,
-        title=f"JQ-2026-00000{n} 纠纷", announce=False, **kw,
+        station_id=station.pk,
+        kind="incident",
+        source_kind="incidents.incident",
+        source_id=n,
+        title=f"JQ-2026-00000{n} 纠纷",
+        announce=False,
+        **kw,
     )
 
 
@@ -28,7 +33,9 @@ def test_wall_refused_to_a_community_officer(bob_client):
     assert bob_client.get(reverse("command:wall_data")).status_code == 403
 
 
-def test_wall_data_is_scoped_to_the_station(client, login, station, fenggang, charlie, other_station):
+def test_wall_data_is_scoped_to_the_station(
+    client, login, station, fenggang, charlie, other_station
+):
     _raise(station)
     data = login(client, fenggang).get(reverse("command:wall_data")).json()
     assert data["alerts"]["open"] == 1
@@ -70,7 +77,9 @@ def test_group_ack(client, login, station, fenggang):
 
 def test_alert_list_filters(client, login, station, fenggang):
     _raise(station, 1)
-    r = login(client, fenggang).get(reverse("command:alert_list"), {"show": "open", "kind": "incident", "q": "纠纷"})
+    r = login(client, fenggang).get(
+        reverse("command:alert_list"), {"show": "open", "kind": "incident", "q": "纠纷"}
+    )
     assert r.status_code == 200 and "JQ-2026-000001" in r.content.decode()
 
 
@@ -78,7 +87,12 @@ def test_api_lists_and_acknowledges(client, login, station, fenggang):
     alert = _raise(station)
     c = login(client, fenggang)
     assert c.get("/api/command/alerts/?open=1").json()["count"] == 1
-    assert c.post(f"/api/command/alerts/{alert.pk}/acknowledge/", {"note": "ok"}).json()["acknowledged_by_name"] == "冯刚"
+    assert (
+        c.post(f"/api/command/alerts/{alert.pk}/acknowledge/", {"note": "ok"}).json()[
+            "acknowledged_by_name"
+        ]
+        == "冯刚"
+    )
     assert c.get("/api/command/wall/").status_code == 200
 
 
@@ -87,7 +101,9 @@ def test_every_page_header_shows_who_is_on_duty(client, login, station, alice, d
     day = now.astimezone(dt.timezone(dt.timedelta(hours=8))).date()
     from fengqiao.command.models import Shift
 
-    allday = Shift.objects.create(station=station, name="全天", starts=dt.time(0, 0), ends=dt.time(0, 0))
+    allday = Shift.objects.create(
+        station=station, name="全天", starts=dt.time(0, 0), ends=dt.time(0, 0)
+    )
     roster.duty_assign(actor=alice, station=station, day=day, shift=allday, post="duty", user=duty)
     roster.leader_week_set(actor=alice, station=station, week_start=day, leader=alice)
     html = login(client, alice).get(reverse("incidents:incident_list")).content.decode()
@@ -96,38 +112,109 @@ def test_every_page_header_shows_who_is_on_duty(client, login, station, alice, d
 
 def test_roster_page_assign_with_bad_input_keeps_it(client, login, alice, day_shift, duty):
     c = login(client, alice)
-    r = c.post(reverse("command:roster"), {"action": "assign", "day": "2026-13-01", "shift": day_shift.pk, "post": "duty", "user": duty.pk, "note": "备注保留"})
+    r = c.post(
+        reverse("command:roster"),
+        {
+            "action": "assign",
+            "day": "2026-13-01",
+            "shift": day_shift.pk,
+            "post": "duty",
+            "user": duty.pk,
+            "note": "备注保留",
+        },
+    )
     assert r.status_code == 400 and "备注保留" in r.content.decode()
-    r = c.post(reverse("command:roster"), {"action": "assign", "day": "2026-03-02", "shift": day_shift.pk, "post": "duty", "user": duty.pk})
+    r = c.post(
+        reverse("command:roster"),
+        {
+            "action": "assign",
+            "day": "2026-03-02",
+            "shift": day_shift.pk,
+            "post": "duty",
+            "user": duty.pk,
+        },
+    )
     assert r.status_code == 302
-    r = c.post(reverse("command:roster"), {"action": "assign", "day": "2026-03-02", "shift": day_shift.pk, "post": "duty", "user": duty.pk})
+    r = c.post(
+        reverse("command:roster"),
+        {
+            "action": "assign",
+            "day": "2026-03-02",
+            "shift": day_shift.pk,
+            "post": "duty",
+            "user": duty.pk,
+        },
+    )
     assert r.status_code == 400 and "已有安排" in r.content.decode()
 
 
 def test_roster_refuses_assignment_by_community_officer(bob_client, day_shift, bob):
-    r = bob_client.post(reverse("command:roster"), {"action": "assign", "day": "2026-03-02", "shift": day_shift.pk, "post": "duty", "user": bob.pk})
+    r = bob_client.post(
+        reverse("command:roster"),
+        {
+            "action": "assign",
+            "day": "2026-03-02",
+            "shift": day_shift.pk,
+            "post": "duty",
+            "user": bob.pk,
+        },
+    )
     assert r.status_code == 403
 
 
 def test_patrol_page_allows_only_the_cameras_origin(client, login, fenggang, point):
     r = login(client, fenggang).get(reverse("command:patrol"), {"point": point.pk})
     csp = r["Content-Security-Policy"]
-    assert "connect-src 'self' http://127.0.0.1:9" in csp and "media-src 'self' blob: http://127.0.0.1:9" in csp
+    assert (
+        "connect-src 'self' http://127.0.0.1:9" in csp
+        and "media-src 'self' blob: http://127.0.0.1:9" in csp
+    )
     assert "script-src 'self';" in csp
 
 
-def test_patrol_finding_from_the_form_opens_an_incident(client, login, fenggang, point, cat_dispute):
+def test_patrol_finding_from_the_form_opens_an_incident(
+    client, login, fenggang, point, cat_dispute
+):
     c = login(client, fenggang)
-    r = c.post(reverse("command:patrol"), {"action": "check", "point": point.pk, "result": "finding", "note": "广场聚集", "open_incident": "on", "category": cat_dispute.pk, "urgency": "normal"})
+    r = c.post(
+        reverse("command:patrol"),
+        {
+            "action": "check",
+            "point": point.pk,
+            "result": "finding",
+            "note": "广场聚集",
+            "open_incident": "on",
+            "category": cat_dispute.pk,
+            "urgency": "normal",
+        },
+    )
     assert r.status_code == 302
     check = PatrolCheck.objects.get()
     assert check.incident is not None
-    r = c.post(reverse("command:patrol"), {"action": "check", "point": point.pk, "result": "finding", "note": "缺类别", "open_incident": "on"})
+    r = c.post(
+        reverse("command:patrol"),
+        {
+            "action": "check",
+            "point": point.pk,
+            "result": "finding",
+            "note": "缺类别",
+            "open_incident": "on",
+        },
+    )
     assert r.status_code == 400 and "缺类别" in r.content.decode()
 
 
 def test_camera_form_rejects_a_bad_stream_url(client, login, fenggang):
-    r = login(client, fenggang).post(reverse("command:cameras"), {"name": "西街-路口", "place": "西街口", "stream_kind": "hls", "stream_url": "http://v.local/a.flv", "active": "on"})
+    r = login(client, fenggang).post(
+        reverse("command:cameras"),
+        {
+            "name": "西街-路口",
+            "place": "西街口",
+            "stream_kind": "hls",
+            "stream_url": "http://v.local/a.flv",
+            "active": "on",
+        },
+    )
     assert r.status_code == 400 and "m3u8" in r.content.decode() and "西街口" in r.content.decode()
 
 

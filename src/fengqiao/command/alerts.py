@@ -139,7 +139,9 @@ def escalation_people(station_id: int) -> list:
     leader = roster.week_leader(station_id, timezone.localdate())
     if leader is not None and leader.is_active:
         return [leader]
-    return list(User.objects.filter(station_id=station_id, role=Role.STATION_LEADER, is_active=True))
+    return list(
+        User.objects.filter(station_id=station_id, role=Role.STATION_LEADER, is_active=True)
+    )
 
 
 def announce_alert(alert: Alert) -> None:
@@ -236,7 +238,8 @@ def alerts_escalate(*, now: dt.datetime | None = None) -> int:
                 kind=ESCALATION_KIND,
                 level="red",
                 urgent=True,
-                title=_("【告警未确认 %(n)d 分钟】%(title)s") % {"n": minutes, "title": alert.title},
+                title=_("【告警未确认 %(n)d 分钟】%(title)s")
+                % {"n": minutes, "title": alert.title},
                 body=alert.body,
                 url=reverse("command:alert_list") + f"?id={alert.pk}",
                 dedupe_key=f"command_escalated:{alert.pk}",

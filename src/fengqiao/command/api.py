@@ -18,14 +18,32 @@ from fengqiao.command.models import Alert
 
 
 class AlertSerializer(serializers.ModelSerializer):
-    acknowledged_by_name = serializers.CharField(source="acknowledged_by.display_name", default="", read_only=True)
+    acknowledged_by_name = serializers.CharField(
+        source="acknowledged_by.display_name", default="", read_only=True
+    )
 
     class Meta:
         model = Alert
         fields = [
-            "id", "station", "kind", "level", "title", "body", "url", "group_key", "community",
-            "latitude", "longitude", "first_seen_at", "last_seen_at", "count",
-            "acknowledged_at", "acknowledged_by", "acknowledged_by_name", "ack_note", "escalated_at",
+            "id",
+            "station",
+            "kind",
+            "level",
+            "title",
+            "body",
+            "url",
+            "group_key",
+            "community",
+            "latitude",
+            "longitude",
+            "first_seen_at",
+            "last_seen_at",
+            "count",
+            "acknowledged_at",
+            "acknowledged_by",
+            "acknowledged_by_name",
+            "ack_note",
+            "escalated_at",
         ]
         read_only_fields = fields
 
@@ -60,7 +78,9 @@ def alert_ack(request, pk):
     data = AckSerializer(data=request.data)
     data.is_valid(raise_exception=True)
     try:
-        alert = alerts.alert_acknowledge(actor=request.user, alert=alert, note=data.validated_data.get("note", ""))
+        alert = alerts.alert_acknowledge(
+            actor=request.user, alert=alert, note=data.validated_data.get("note", "")
+        )
     except DjangoPermissionDenied as exc:
         raise PermissionDenied(str(exc)) from None
     except ValidationError as exc:

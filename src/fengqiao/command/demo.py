@@ -77,8 +77,12 @@ def _station(station, rng) -> dict[str, int]:
     duty = [u for u in users if u.role == "duty_officer"]
     others = [u for u in police if u.role not in ("command", "duty_officer")]
     first = {u.username: u for u in users}
-    day_shift = Shift.objects.create(station=station, name="白班", starts=dt.time(8, 30), ends=dt.time(20, 30), sort=1)
-    night_shift = Shift.objects.create(station=station, name="夜班", starts=dt.time(20, 30), ends=dt.time(8, 30), sort=2)
+    day_shift = Shift.objects.create(
+        station=station, name="白班", starts=dt.time(8, 30), ends=dt.time(20, 30), sort=1
+    )
+    night_shift = Shift.objects.create(
+        station=station, name="夜班", starts=dt.time(20, 30), ends=dt.time(8, 30), sort=2
+    )
     rows = []
     start = today - dt.timedelta(days=14)
     for offset in range(28):
@@ -86,39 +90,71 @@ def _station(station, rng) -> dict[str, int]:
         for shift_index, shift in enumerate((day_shift, night_shift)):
             turn = offset * 2 + shift_index
             duty_pool = duty + others
-            on = [duty_pool[(turn * 2) % len(duty_pool)], duty_pool[(turn * 2 + 1) % len(duty_pool)]]
+            on = [
+                duty_pool[(turn * 2) % len(duty_pool)],
+                duty_pool[(turn * 2 + 1) % len(duty_pool)],
+            ]
             cmd = command[turn % len(command)]
             if day == today and shift is day_shift:
-                on = [first.get("liuyang", on[0]), on[1] if on[1] != first.get("liuyang") else on[0]]
+                on = [
+                    first.get("liuyang", on[0]),
+                    on[1] if on[1] != first.get("liuyang") else on[0],
+                ]
                 cmd = first.get("fenggang", cmd)
             seen = set()
             for user in on:
                 if user.pk not in seen:
                     seen.add(user.pk)
-                    rows.append(DutyAssignment(station=station, day=day, shift=shift, post="duty", user=user))
+                    rows.append(
+                        DutyAssignment(
+                            station=station, day=day, shift=shift, post="duty", user=user
+                        )
+                    )
             if cmd.pk not in seen:
                 seen.add(cmd.pk)
-                rows.append(DutyAssignment(station=station, day=day, shift=shift, post="command", user=cmd))
+                rows.append(
+                    DutyAssignment(station=station, day=day, shift=shift, post="command", user=cmd)
+                )
             for k in range(3):
                 aux = auxiliary[(turn * 3 + k) % len(auxiliary)] if auxiliary else None
                 if aux is not None and aux.pk not in seen:
                     seen.add(aux.pk)
-                    rows.append(DutyAssignment(station=station, day=day, shift=shift, post="auxiliary", user=aux))
+                    rows.append(
+                        DutyAssignment(
+                            station=station, day=day, shift=shift, post="auxiliary", user=aux
+                        )
+                    )
     DutyAssignment.objects.bulk_create(rows, batch_size=1000)
     weeks = []
     monday = rules.week_start(today)
-    leader_order = [first["chenweidong"]] + [u for u in leaders if u.username != "chenweidong"] if "chenweidong" in first else leaders
+    leader_order = (
+        [first["chenweidong"]] + [u for u in leaders if u.username != "chenweidong"]
+        if "chenweidong" in first
+        else leaders
+    )
     for w in range(-3, 4):
         if leader_order:
-            weeks.append(LeaderWeek(station=station, week_start=monday + dt.timedelta(days=7 * w), leader=leader_order[w % len(leader_order)]))
+            weeks.append(
+                LeaderWeek(
+                    station=station,
+                    week_start=monday + dt.timedelta(days=7 * w),
+                    leader=leader_order[w % len(leader_order)],
+                )
+            )
     LeaderWeek.objects.bulk_create(weeks)
     future = list(
-        DutyAssignment.objects.filter(station=station, day__gt=today + dt.timedelta(days=2), post="duty").select_related("user")[:2]
+        DutyAssignment.objects.filter(
+            station=station, day__gt=today + dt.timedelta(days=2), post="duty"
+        ).select_related("user")[:2]
     )
     if len(future) == 2 and len(police) > 5:
         spare = next(p for p in police if p.pk not in (future[0].user_id, future[1].user_id))
         SwapRequest.objects.create(
-            station=station, assignment=future[0], requested_by=future[0].user, replacement=spare, reason="家中老人住院,需陪护"
+            station=station,
+            assignment=future[0],
+            requested_by=future[0].user,
+            replacement=spare,
+            reason="家中老人住院,需陪护",
         )
         SwapRequest.objects.create(
             station=station,
@@ -133,7 +169,7 @@ def _station(station, rng) -> dict[str, int]:
         )
     communities = {c.name: c for c in Community.objects.filter(station=station)}
     cameras, points = [], []
-    for i, (name, place, community, lat, lng, key) in enumerate(PLACES):
+    for i, (name, place, community, lat, lng, _key) in enumerate(PLACES):
         cameras.append(
             Camera(
                 station=station,
@@ -169,7 +205,12 @@ def _station(station, rng) -> dict[str, int]:
     for hours_ago in range(72, 0, -2):
         at = now - dt.timedelta(hours=hours_ago)
         rounds.append(
-            PatrolRound(station=station, started_by=rng.choice(watchers), started_at=at, finished_at=at + dt.timedelta(minutes=12))
+            PatrolRound(
+                station=station,
+                started_by=rng.choice(watchers),
+                started_at=at,
+                finished_at=at + dt.timedelta(minutes=12),
+            )
         )
     PatrolRound.objects.bulk_create(rounds)
     last = {}
@@ -185,7 +226,9 @@ def _station(station, rng) -> dict[str, int]:
                     camera=c,
                     by=r.started_by,
                     at=at,
-                    result="finding" if finding else ("no_signal" if rng.random() < 0.01 else "normal"),
+                    result="finding"
+                    if finding
+                    else ("no_signal" if rng.random() < 0.01 else "normal"),
                     note=rng.choice(FINDINGS) if finding else "",
                 )
             )
@@ -198,7 +241,12 @@ def _station(station, rng) -> dict[str, int]:
         PatrolPoint.objects.filter(pk=p.pk).update(last_checked_at=last.get(p.pk))
     alerts = _alerts(station, now)
     Alert.objects.bulk_create(alerts, ignore_conflicts=True)
-    return {"assignments": len(rows), "cameras": len(cameras), "checks": len(checks), "alerts": len(alerts)}
+    return {
+        "assignments": len(rows),
+        "cameras": len(cameras),
+        "checks": len(checks),
+        "alerts": len(alerts),
+    }
 
 
 def _alerts(station, now) -> list:
@@ -211,26 +259,49 @@ def _alerts(station, now) -> list:
 
     since = now - dt.timedelta(hours=24)
     out = []
-    for i in Incident.objects.filter(station=station, received_at__gte=since).select_related("category__parent", "community"):
+    for i in Incident.objects.filter(station=station, received_at__gte=since).select_related(
+        "category__parent", "community"
+    ):
         out.append(
             Alert(
-                station=station, kind="incident", source_kind="incidents.incident", source_id=i.pk,
-                group_key=rules.group_key("incident", community_id=i.community_id, subject=i.category.top.code),
-                level="red" if i.urgency != "normal" else "orange", title=f"{i.reference} {i.category}",
-                body=i.location[:300], url=i.get_absolute_url(), community_id=i.community_id,
-                latitude=i.community.latitude if i.community_id else None, longitude=i.community.longitude if i.community_id else None,
-                first_seen_at=i.received_at, last_seen_at=i.received_at,
-                acknowledged_at=None if i.status != "closed" else i.received_at + dt.timedelta(minutes=2),
+                station=station,
+                kind="incident",
+                source_kind="incidents.incident",
+                source_id=i.pk,
+                group_key=rules.group_key(
+                    "incident", community_id=i.community_id, subject=i.category.top.code
+                ),
+                level="red" if i.urgency != "normal" else "orange",
+                title=f"{i.reference} {i.category}",
+                body=i.location[:300],
+                url=i.get_absolute_url(),
+                community_id=i.community_id,
+                latitude=i.community.latitude if i.community_id else None,
+                longitude=i.community.longitude if i.community_id else None,
+                first_seen_at=i.received_at,
+                last_seen_at=i.received_at,
+                acknowledged_at=None
+                if i.status != "closed"
+                else i.received_at + dt.timedelta(minutes=2),
                 acknowledged_by=i.received_by if i.status == "closed" else None,
             )
         )
-    for d in Dispute.objects.filter(station=station, level="red", status__in=OPEN_STATUSES).select_related("dispute_type")[:20]:
+    for d in Dispute.objects.filter(
+        station=station, level="red", status__in=OPEN_STATUSES
+    ).select_related("dispute_type")[:20]:
         out.append(
             Alert(
-                station=station, kind="dispute_red", source_kind="disputes.dispute", source_id=d.pk,
-                group_key=rules.group_key("dispute_red", community_id=d.community_id), level="red",
-                title=f"{d.reference} {d.dispute_type} 红色预警", url=d.get_absolute_url(), community_id=d.community_id,
-                first_seen_at=max(d.registered_at, since), last_seen_at=max(d.registered_at, since),
+                station=station,
+                kind="dispute_red",
+                source_kind="disputes.dispute",
+                source_id=d.pk,
+                group_key=rules.group_key("dispute_red", community_id=d.community_id),
+                level="red",
+                title=f"{d.reference} {d.dispute_type} 红色预警",
+                url=d.get_absolute_url(),
+                community_id=d.community_id,
+                first_seen_at=max(d.registered_at, since),
+                last_seen_at=max(d.registered_at, since),
             )
         )
     return out

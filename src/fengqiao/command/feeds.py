@@ -222,7 +222,9 @@ def scan(*, now: dt.datetime | None = None) -> dict:
 def connect() -> None:
     from django.db.models.signals import post_save
 
-    post_save.connect(on_incident_saved, sender="incidents.Incident", dispatch_uid="command-incident")
+    post_save.connect(
+        on_incident_saved, sender="incidents.Incident", dispatch_uid="command-incident"
+    )
     post_save.connect(on_dispute_saved, sender="disputes.Dispute", dispatch_uid="command-dispute")
     try:
         from fengqiao.vehicles.signals import alarms_opened

@@ -30,7 +30,9 @@ class AssignForm(_StationForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["shift"].queryset = Shift.objects.filter(station_id=self.station_id, active=True)
+        self.fields["shift"].queryset = Shift.objects.filter(
+            station_id=self.station_id, active=True
+        )
 
 
 class LeaderWeekForm(_StationForm):
@@ -39,11 +41,15 @@ class LeaderWeekForm(_StationForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["leader"].queryset = self.fields["leader"].queryset.filter(role="station_leader")
+        self.fields["leader"].queryset = self.fields["leader"].queryset.filter(
+            role="station_leader"
+        )
 
 
 class CopyWeekForm(forms.Form):
-    from_week = forms.DateField(label=_("复制哪一周"), widget=forms.DateInput(attrs={"type": "date"}))
+    from_week = forms.DateField(
+        label=_("复制哪一周"), widget=forms.DateInput(attrs={"type": "date"})
+    )
     to_week = forms.DateField(label=_("到哪一周"), widget=forms.DateInput(attrs={"type": "date"}))
 
 
@@ -66,7 +72,16 @@ class ShiftForm(forms.Form):
 class CameraForm(forms.ModelForm):
     class Meta:
         model = Camera
-        fields = ["name", "place", "community", "latitude", "longitude", "stream_kind", "stream_url", "active"]
+        fields = [
+            "name",
+            "place",
+            "community",
+            "latitude",
+            "longitude",
+            "stream_kind",
+            "stream_url",
+            "active",
+        ]
 
     def __init__(self, *args, station_id=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -78,7 +93,16 @@ class CameraForm(forms.ModelForm):
 class PointForm(forms.ModelForm):
     class Meta:
         model = PatrolPoint
-        fields = ["name", "place", "community", "cameras", "is_key", "interval_minutes", "active", "sort"]
+        fields = [
+            "name",
+            "place",
+            "community",
+            "cameras",
+            "is_key",
+            "interval_minutes",
+            "active",
+            "sort",
+        ]
         widgets = {"cameras": forms.CheckboxSelectMultiple}
 
     def __init__(self, *args, station_id=None, **kwargs):
@@ -91,9 +115,13 @@ class PointForm(forms.ModelForm):
 
 class CheckForm(forms.Form):
     point = forms.ModelChoiceField(label=_("巡查点"), queryset=PatrolPoint.objects.none())
-    camera = forms.ModelChoiceField(label=_("摄像头"), queryset=Camera.objects.none(), required=False)
+    camera = forms.ModelChoiceField(
+        label=_("摄像头"), queryset=Camera.objects.none(), required=False
+    )
     result = forms.ChoiceField(label=_("结果"), choices=CheckResult.choices)
-    note = forms.CharField(label=_("情况"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("情况"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
     open_incident = forms.BooleanField(label=_("同时生成警情"), required=False)
     category = forms.ModelChoiceField(label=_("警情类别"), queryset=None, required=False)
     urgency = forms.ChoiceField(label=_("紧急程度"), choices=(), required=False)
@@ -103,9 +131,13 @@ class CheckForm(forms.Form):
         from fengqiao.incidents.choices import Urgency
         from fengqiao.incidents.models import IncidentCategory
 
-        self.fields["point"].queryset = PatrolPoint.objects.filter(station_id=station_id, active=True)
+        self.fields["point"].queryset = PatrolPoint.objects.filter(
+            station_id=station_id, active=True
+        )
         self.fields["camera"].queryset = Camera.objects.filter(station_id=station_id, active=True)
-        self.fields["category"].queryset = IncidentCategory.objects.filter(active=True).select_related("parent")
+        self.fields["category"].queryset = IncidentCategory.objects.filter(
+            active=True
+        ).select_related("parent")
         self.fields["urgency"].choices = Urgency.choices
 
     def clean(self):

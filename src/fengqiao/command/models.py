@@ -220,10 +220,16 @@ class SwapRequest(ChangeLogged):
         verbose_name=_("值班安排"),
     )
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("申请人")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("申请人"),
     )
     replacement = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("替班人")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("替班人"),
     )
     reason = models.CharField(_("理由"), max_length=300)
     status = models.CharField(
@@ -318,7 +324,9 @@ class PatrolPoint(ChangeLogged):
         related_name="+",
         verbose_name=_("社区/村"),
     )
-    cameras = models.ManyToManyField(Camera, blank=True, related_name="points", verbose_name=_("摄像头"))
+    cameras = models.ManyToManyField(
+        Camera, blank=True, related_name="points", verbose_name=_("摄像头")
+    )
     is_key = models.BooleanField(_("重点部位"), default=True)
     interval_minutes = models.PositiveIntegerField(_("巡查间隔(分钟)"), default=30)
     active = models.BooleanField(_("启用"), default=True)
@@ -346,7 +354,10 @@ class PatrolRound(ChangeLogged):
         "accounts.Station", on_delete=models.PROTECT, related_name="+", verbose_name=_("派出所")
     )
     started_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("巡查人")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("巡查人"),
     )
     started_at = models.DateTimeField(_("开始时间"), default=timezone.now)
     finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
@@ -358,7 +369,9 @@ class PatrolRound(ChangeLogged):
         verbose_name = _("巡查轮次")
         verbose_name_plural = _("巡查轮次")
         ordering = ["-started_at", "-pk"]
-        indexes = [models.Index(fields=["station", "-started_at"], name="command_round_station_idx")]
+        indexes = [
+            models.Index(fields=["station", "-started_at"], name="command_round_station_idx")
+        ]
 
     def __str__(self):
         return f"{self.started_by} {self.started_at:%Y-%m-%d %H:%M}"
@@ -393,7 +406,10 @@ class PatrolCheck(ChangeLogged):
         verbose_name=_("摄像头"),
     )
     by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("巡查人")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("巡查人"),
     )
     at = models.DateTimeField(_("巡查时间"), default=timezone.now)
     result = models.CharField(_("结果"), max_length=10, choices=CheckResult.choices)

@@ -157,7 +157,11 @@ def week_grid(station_id: int, monday: dt.date) -> dict:
                     "cells": [cells.get((shift.pk, post, d), []) for d in days],
                 }
             )
-    leader = LeaderWeek.objects.filter(station_id=station_id, week_start=monday).select_related("leader").first()
+    leader = (
+        LeaderWeek.objects.filter(station_id=station_id, week_start=monday)
+        .select_related("leader")
+        .first()
+    )
     return {"days": days, "grid": grid, "leader": leader.leader if leader else None}
 
 
@@ -196,14 +200,20 @@ def _station_member(user, station_id: int, label: str) -> None:
 
 
 @transaction.atomic
-def shift_save(*, actor, station, name: str, starts: dt.time, ends: dt.time, sort: int = 0, shift=None) -> Shift:
+def shift_save(
+    *, actor, station, name: str, starts: dt.time, ends: dt.time, sort: int = 0, shift=None
+) -> Shift:
     _require_manager(actor, station.pk)
     name = (name or "").strip()
     if not name:
         raise ValidationError(_("请填写班次名称"))
     if starts is None or ends is None:
         raise ValidationError(_("请填写班次的开始和结束时间"))
-    if Shift.objects.filter(station=station, name=name).exclude(pk=getattr(shift, "pk", None)).exists():
+    if (
+        Shift.objects.filter(station=station, name=name)
+        .exclude(pk=getattr(shift, "pk", None))
+        .exists()
+    ):
         raise ValidationError(_("已有同名班次“%(name)s”") % {"name": name})
     shift = shift or Shift(station=station)
     shift.name, shift.starts, shift.ends, shift.sort = name, starts, ends, sort
@@ -212,7 +222,9 @@ def shift_save(*, actor, station, name: str, starts: dt.time, ends: dt.time, sor
     return shift
 
 
-def duty_assign(*, actor, station, day: dt.date, shift: Shift, post: str, user, note: str = "") -> DutyAssignment:
+def duty_assign(
+    *, actor, station, day: dt.date, shift: Shift, post: str, user, note: str = ""
+) -> DutyAssignment:
     _require_manager(actor, station.pk)
     if shift.station_id != station.pk:
         raise ValidationError(_("班次不属于本所"))
@@ -222,11 +234,17 @@ def duty_assign(*, actor, station, day: dt.date, shift: Shift, post: str, user, 
     try:
         with transaction.atomic():
             row = DutyAssignment.objects.create(
-                station=station, day=day, shift=shift, post=post, user=user, note=(note or "").strip()
+                station=station,
+                day=day,
+                shift=shift,
+                post=post,
+                user=user,
+                note=(note or "").strip(),
             )
     except IntegrityError:
         raise ValidationError(
-            _("%(name)s %(day)s 的%(shift)s已有安排") % {"name": user.display_name, "day": day, "shift": shift.name}
+            _("%(name)s %(day)s 的%(shift)s已有安排")
+            % {"name": user.display_name, "day": day, "shift": shift.name}
         ) from None
     _bump(station.pk)
     return row
@@ -273,7 +291,14 @@ def week_copy(*, actor, station, from_monday: dt.date, to_monday: dt.date) -> in
     )
     shift = to_monday - from_monday
     rows = [
-        DutyAssignment(station=station, day=a.day + shift, shift_id=a.shift_id, post=a.post, user_id=a.user_id, note=a.note)
+        DutyAssignment(
+            station=station,
+            day=a.day + shift,
+            shift_id=a.shift_id,
+            post=a.post,
+            user_id=a.user_id,
+            note=a.note,
+        )
         for a in source
     ]
     created = DutyAssignment.objects.bulk_create(rows)
@@ -300,7 +325,9 @@ def swap_request(*, actor, assignment: DutyAssignment, replacement, reason: str)
     start, _end = rules.shift_window(assignment.day, assignment.shift.starts, assignment.shift.ends)
     if start <= timezone.now():
         raise ValidationError(_("该班次已开始,不能再申请调班"))
-    if DutyAssignment.objects.filter(day=assignment.day, shift=assignment.shift, user=replacement).exists():
+    if DutyAssignment.objects.filter(
+        day=assignment.day, shift=assignment.shift, user=replacement
+    ).exists():
         raise ValidationError(_("%(name)s 在该班次已有值班") % {"name": replacement.display_name})
     try:
         with transaction.atomic():
@@ -322,8 +349,14 @@ def _tell_decider(swap: SwapRequest) -> None:
     from fengqiao.notifications.services import notification_send
 
     leader = week_leader(swap.station_id, swap.assignment.day)
-    people = [leader] if leader else list(
-        User.objects.filter(station_id=swap.station_id, role=Role.STATION_LEADER, is_active=True)
+    people = (
+        [leader]
+        if leader
+        else list(
+            User.objects.filter(
+                station_id=swap.station_id, role=Role.STATION_LEADER, is_active=True
+            )
+        )
     )
     from django.urls import reverse
 
@@ -375,7 +408,9 @@ def swap_decide(*, actor, swap: SwapRequest, approve: bool, note: str = "") -> S
                     _("%(name)s 在该班次已有值班") % {"name": swap.replacement.display_name}
                 )
             assignment.user = swap.replacement
-            assignment.note = (_("调班:原%(name)s") % {"name": swap.requested_by.display_name})[:200]
+            assignment.note = (_("调班:原%(name)s") % {"name": swap.requested_by.display_name})[
+                :200
+            ]
             assignment.save()
     _bump(swap.station_id)
     return swap
@@ -385,7 +420,12 @@ def swap_cancel(*, actor, swap: SwapRequest) -> None:
     if actor.pk != swap.requested_by_id:
         raise PermissionDenied(_("只能撤回自己的申请"))
     with transaction.atomic():
-        if SwapRequest.objects.filter(pk=swap.pk, status=SwapStatus.PENDING).update(status=SwapStatus.CANCELLED) != 1:
+        if (
+            SwapRequest.objects.filter(pk=swap.pk, status=SwapStatus.PENDING).update(
+                status=SwapStatus.CANCELLED
+            )
+            != 1
+        ):
             raise ValidationError(_("该申请已处理"))
         swap.refresh_from_db()
         from fengqiao.core.audit import log_bulk

@@ -10,7 +10,9 @@ from zoneinfo import ZoneInfo
 TZ = ZoneInfo("Asia/Shanghai")
 
 
-def shift_window(day: dt.date, starts: dt.time, ends: dt.time, tz=TZ) -> tuple[dt.datetime, dt.datetime]:
+def shift_window(
+    day: dt.date, starts: dt.time, ends: dt.time, tz=TZ
+) -> tuple[dt.datetime, dt.datetime]:
     """The aware start and end of a shift that starts on `day`; it runs past midnight when it ends
     at or before its start (08:30–08:30 is a 24-hour shift)."""
     start = dt.datetime.combine(day, starts, tzinfo=tz)
@@ -62,7 +64,9 @@ def group_key(kind: str, *, community_id: int | None = None, subject: str = "") 
     return ":".join(parts)[:120]
 
 
-def show_date(value: dt.datetime | dt.date | None, now: dt.datetime, tz=TZ, *, with_time=True) -> str:
+def show_date(
+    value: dt.datetime | dt.date | None, now: dt.datetime, tz=TZ, *, with_time=True
+) -> str:
     """m-d H:i this year, Y-m-d H:i another year (the year is shown whenever it is not this year)."""
     if value is None:
         return ""

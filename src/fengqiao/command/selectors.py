@@ -125,13 +125,19 @@ def incidents_panel(user, now):
             "red" if i.urgency != "normal" else "orange",
             i.received_at,
             now,
-            p=_ll(*(
-                (i.address.latitude, i.address.longitude)
-                if i.address_id and i.address.latitude is not None
-                else (i.community.latitude, i.community.longitude) if i.community_id else (None, None)
-            )),
+            p=_ll(
+                *(
+                    (i.address.latitude, i.address.longitude)
+                    if i.address_id and i.address.latitude is not None
+                    else (i.community.latitude, i.community.longitude)
+                    if i.community_id
+                    else (None, None)
+                )
+            ),
         )
-        for i in rows.select_related("category__parent", "address", "community").order_by("-received_at")[:LIST]
+        for i in rows.select_related("category__parent", "address", "community").order_by(
+            "-received_at"
+        )[:LIST]
     ]
     return {"count": count, "items": items, "url": reverse("incidents:handover")}
 
@@ -190,9 +196,11 @@ def overdue_panel(user, now):
 
     rows = Clock.objects.visible_to(user).filter(state=ClockState.BREACHED, stopped_at__isnull=True)
     count = rows.count()
-    soon = Clock.objects.visible_to(user).filter(
-        state=ClockState.RUNNING, due_at__gt=now, due_at__lte=now + dt.timedelta(hours=24)
-    ).count()
+    soon = (
+        Clock.objects.visible_to(user)
+        .filter(state=ClockState.RUNNING, due_at__gt=now, due_at__lte=now + dt.timedelta(hours=24))
+        .count()
+    )
     items = [
         _item(
             c.title or c.rule.name,
@@ -214,7 +222,9 @@ def vehicle_alarms_panel(user, now):
         return {"count": 0, "older_open": 0, "items": [], "url": ""}
     since = now - dt.timedelta(hours=settings.COMMAND_WALL_HOURS)
     base = Alarm.objects.visible_to(user).filter(status="open")
-    figures = base.aggregate(recent=Count("id", filter=Q(at__gte=since)), older=Count("id", filter=Q(at__lt=since)))
+    figures = base.aggregate(
+        recent=Count("id", filter=Q(at__gte=since)), older=Count("id", filter=Q(at__lt=since))
+    )
     items = [
         _item(
             f"{a.vehicle.plate} {a.get_kind_display()}",
@@ -225,7 +235,9 @@ def vehicle_alarms_panel(user, now):
             now,
             p=_ll(a.latitude, a.longitude),
         )
-        for a in base.filter(at__gte=since).select_related("vehicle", "community").order_by("-at")[:LIST]
+        for a in base.filter(at__gte=since)
+        .select_related("vehicle", "community")
+        .order_by("-at")[:LIST]
     ]
     return {
         "count": figures["recent"],
@@ -236,7 +248,11 @@ def vehicle_alarms_panel(user, now):
 
 
 def patrol_due(user, now) -> list[PatrolPoint]:
-    points = PatrolPoint.objects.visible_to(user).filter(active=True, is_key=True).order_by("sort", "name")
+    points = (
+        PatrolPoint.objects.visible_to(user)
+        .filter(active=True, is_key=True)
+        .order_by("sort", "name")
+    )
     return [p for p in points if rules.patrol_overdue(p.last_checked_at, p.interval_minutes, now)]
 
 
@@ -245,7 +261,9 @@ def patrol_panel(user, now):
     items = [
         _item(
             p.name,
-            ("上次 " + rules.show_date(p.last_checked_at, now)) if p.last_checked_at else "今日未巡查",
+            ("上次 " + rules.show_date(p.last_checked_at, now))
+            if p.last_checked_at
+            else "今日未巡查",
             reverse("command:patrol"),
             "yellow",
             p.last_checked_at,
@@ -264,7 +282,13 @@ def supervision(user, now) -> dict:
         _item(
             f"{f.get_kind_display()}:{f.case or f.incident or ''}",
             f.reason,
-            (f.case.get_absolute_url() if f.case_id else f.incident.get_absolute_url() if f.incident_id else ""),
+            (
+                f.case.get_absolute_url()
+                if f.case_id
+                else f.incident.get_absolute_url()
+                if f.incident_id
+                else ""
+            ),
             "red",
             f.raised_at,
             now,

@@ -20,16 +20,28 @@ VIDEO_ADMIN_ROLES = LEADER_ROLES | {Role.COMMAND}
 
 
 def can_patrol(user) -> bool:
-    return bool(user.is_authenticated and user.station_id and (user.is_superuser or user.role in PATROL_ROLES))
+    return bool(
+        user.is_authenticated
+        and user.station_id
+        and (user.is_superuser or user.role in PATROL_ROLES)
+    )
 
 
 def can_manage_video(user) -> bool:
-    return bool(user.is_authenticated and user.station_id and (user.is_superuser or user.role in VIDEO_ADMIN_ROLES))
+    return bool(
+        user.is_authenticated
+        and user.station_id
+        and (user.is_superuser or user.role in VIDEO_ADMIN_ROLES)
+    )
 
 
 def stream_origin(url: str) -> str:
     parts = urlsplit(url or "")
-    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else ""
+    return (
+        f"{parts.scheme}://{parts.netloc}"
+        if parts.scheme in ("http", "https") and parts.netloc
+        else ""
+    )
 
 
 def check_stream_url(kind: str, url: str) -> None:
@@ -59,10 +71,22 @@ def camera_save(*, actor, camera: Camera | None = None, **data) -> Camera:
     if not name:
         raise ValidationError(_("请填写摄像头名称"))
     station_id = camera.station_id if camera else actor.station_id
-    if Camera.objects.filter(station_id=station_id, name=name).exclude(pk=getattr(camera, "pk", None)).exists():
+    if (
+        Camera.objects.filter(station_id=station_id, name=name)
+        .exclude(pk=getattr(camera, "pk", None))
+        .exists()
+    ):
         raise ValidationError(_("已有同名摄像头“%(name)s”") % {"name": name})
     camera = camera or Camera(station_id=station_id)
-    for field in ("place", "community", "latitude", "longitude", "stream_kind", "stream_url", "active"):
+    for field in (
+        "place",
+        "community",
+        "latitude",
+        "longitude",
+        "stream_kind",
+        "stream_url",
+        "active",
+    ):
         if field in data:
             setattr(camera, field, data[field])
     camera.name = name
@@ -80,7 +104,11 @@ def point_save(*, actor, point: PatrolPoint | None = None, cameras=(), **data) -
     if not 5 <= int(interval) <= 24 * 60:
         raise ValidationError(_("巡查间隔须在5分钟到24小时之间"))
     station_id = point.station_id if point else actor.station_id
-    if PatrolPoint.objects.filter(station_id=station_id, name=name).exclude(pk=getattr(point, "pk", None)).exists():
+    if (
+        PatrolPoint.objects.filter(station_id=station_id, name=name)
+        .exclude(pk=getattr(point, "pk", None))
+        .exists()
+    ):
         raise ValidationError(_("已有同名巡查点“%(name)s”") % {"name": name})
     if any(c.station_id != station_id for c in cameras):
         raise ValidationError(_("摄像头不属于本所"))
@@ -144,7 +172,9 @@ def patrol_check(
         raise ValidationError(_("只有“发现问题”可以生成警情"))
     if camera is not None and camera.station_id != point.station_id:
         raise ValidationError(_("摄像头不属于本所"))
-    if patrol_round is not None and (patrol_round.started_by_id != actor.pk or patrol_round.finished_at):
+    if patrol_round is not None and (
+        patrol_round.started_by_id != actor.pk or patrol_round.finished_at
+    ):
         raise ValidationError(_("该巡查轮次不是您进行中的轮次"))
     now = timezone.now()
     with transaction.atomic():

@@ -50,7 +50,12 @@ def swaps_to_decide(user, now):
         items.append(
             workqueue.WorkItem(
                 title=_("调班:%(who)s %(day)s %(shift)s → %(to)s")
-                % {"who": a.user.display_name, "day": rules.show_date(a.day, now), "shift": a.shift.name, "to": swap.replacement.display_name},
+                % {
+                    "who": a.user.display_name,
+                    "day": rules.show_date(a.day, now),
+                    "shift": a.shift.name,
+                    "to": swap.replacement.display_name,
+                },
                 url=reverse("command:roster") + f"?week={rules.week_start(a.day)}#swaps",
                 due_at=start,
                 level="orange",
@@ -107,10 +112,14 @@ def tiles_for(user, now) -> list[dict]:
     leader = user.is_superuser or role in LEADER_ROLES
     desk = role in (Role.DUTY_OFFICER, Role.COMMAND)
     if leader or desk:
-        alerts = Alert.objects.visible_to(user).unacknowledged().filter(
-            last_seen_at__gte=now - dt.timedelta(hours=24)
+        alerts = (
+            Alert.objects.visible_to(user)
+            .unacknowledged()
+            .filter(last_seen_at__gte=now - dt.timedelta(hours=24))
         )
-        tiles.append(_tile(_("未确认告警"), alerts.count(), reverse("command:alert_list"), "orange"))
+        tiles.append(
+            _tile(_("未确认告警"), alerts.count(), reverse("command:alert_list"), "orange")
+        )
     if leader:
         from fengqiao.cases.selectors import red_line_counts
         from fengqiao.disputes.models import Dispute
@@ -118,15 +127,31 @@ def tiles_for(user, now) -> list[dict]:
 
         red = Dispute.objects.visible_to(user).filter(level="red", status__in=OPEN_STATUSES).count()
         tiles.append(_tile(_("红色纠纷"), red, reverse("disputes:red_board"), "red"))
-        escalated = Alert.objects.visible_to(user).unacknowledged().filter(escalated_at__isnull=False).count()
-        tiles.append(_tile(_("已升级未确认"), escalated, reverse("command:alert_list") + "?show=escalated", "red"))
+        escalated = (
+            Alert.objects.visible_to(user)
+            .unacknowledged()
+            .filter(escalated_at__isnull=False)
+            .count()
+        )
+        tiles.append(
+            _tile(
+                _("已升级未确认"),
+                escalated,
+                reverse("command:alert_list") + "?show=escalated",
+                "red",
+            )
+        )
         overdue = selectors.overdue_panel(user, now)
         tiles.append(_tile(_("超期时限"), overdue["count"], reverse("command:supervision"), "red"))
         lines = red_line_counts(user)
-        tiles.append(_tile(_("三条红线"), sum(lines.values()), reverse("command:supervision"), "red"))
+        tiles.append(
+            _tile(_("三条红线"), sum(lines.values()), reverse("command:supervision"), "red")
+        )
     if desk or leader:
         incidents = selectors.incidents_panel(user, now)
-        tiles.append(_tile(_("未结警情"), incidents["count"], reverse("incidents:handover"), "orange"))
+        tiles.append(
+            _tile(_("未结警情"), incidents["count"], reverse("incidents:handover"), "orange")
+        )
     if role == Role.COMMAND or leader:
         fraud = selectors.fraud_panel(user, now)
         tiles.append(_tile(_("反诈临期"), fraud["count"], reverse("antifraud:warning_list"), "red"))
@@ -137,7 +162,12 @@ def tiles_for(user, now) -> list[dict]:
         alarms = selectors.vehicle_alarms_panel(user, now)
         if alarms["older_open"]:
             tiles.append(
-                _tile(_("较早的未处理车辆告警"), alarms["older_open"], reverse("vehicles:alarm_list"), "")
+                _tile(
+                    _("较早的未处理车辆告警"),
+                    alarms["older_open"],
+                    reverse("vehicles:alarm_list"),
+                    "",
+                )
             )
     return tiles
 
@@ -147,4 +177,9 @@ def sections_for(user, now: dt.datetime) -> dict:
     end = _end_of_today(now)
     today = [i for i in items if i.due_at is None or i.due_at < end]
     later = len(items) - len(today)
-    return {"tiles": tiles_for(user, now), "today": today[:80], "later": later, "hidden": max(0, len(today) - 80)}
+    return {
+        "tiles": tiles_for(user, now),
+        "today": today[:80],
+        "later": later,
+        "hidden": max(0, len(today) - 80),
+    }

@@ -91,7 +91,14 @@ def alert_list(request):
     return render(
         request,
         "command/alerts.html",
-        {"page": page, "show": show, "kind": kind, "q": q, "kinds": AlertKind.choices, "now": timezone.now()},
+        {
+            "page": page,
+            "show": show,
+            "kind": kind,
+            "q": q,
+            "kinds": AlertKind.choices,
+            "now": timezone.now(),
+        },
     )
 
 
@@ -126,7 +133,9 @@ def group_ack(request):
     if not alerts.can_see_wall(request.user) or not request.user.station_id:
         return JsonResponse({"error": _("无权确认")}, status=403)
     n = alerts.alerts_acknowledge_group(
-        actor=request.user, station_id=request.user.station_id, group_key=request.POST.get("group", "")
+        actor=request.user,
+        station_id=request.user.station_id,
+        group_key=request.POST.get("group", ""),
     )
     return JsonResponse({"ok": True, "acknowledged": n, "by": request.user.display_name})
 
@@ -138,7 +147,11 @@ def supervision(request):
     if refused:
         return refused
     data = selectors.supervision(request.user, timezone.now())
-    template = "command/_supervision.html" if request.headers.get("HX-Request") else "command/supervision.html"
+    template = (
+        "command/_supervision.html"
+        if request.headers.get("HX-Request")
+        else "command/supervision.html"
+    )
     return render(request, template, {"data": data})
 
 
@@ -164,7 +177,9 @@ def roster_page(request):
     forms_ = {
         "assign": forms.AssignForm(station_id=station_id, initial={"day": monday}),
         "leader": forms.LeaderWeekForm(station_id=station_id, initial={"week_start": monday}),
-        "copy": forms.CopyWeekForm(initial={"from_week": monday - dt.timedelta(days=7), "to_week": monday}),
+        "copy": forms.CopyWeekForm(
+            initial={"from_week": monday - dt.timedelta(days=7), "to_week": monday}
+        ),
         "swap": forms.SwapForm(station_id=station_id),
         "shift": forms.ShiftForm(),
     }
@@ -183,10 +198,18 @@ def roster_page(request):
                 return redirect(reverse("command:roster") + f"?week={monday}")
             error, status = _("请检查填写的内容"), 400
     grid = roster.week_grid(station_id, monday)
-    mine = DutyAssignment.objects.filter(user=user, day__gte=timezone.localdate()).select_related("shift").order_by("day")[:14]
-    swaps = SwapRequest.objects.visible_to(user).select_related(
-        "assignment__shift", "assignment__user", "replacement", "requested_by", "decided_by"
-    ).order_by("-created_at")[:30]
+    mine = (
+        DutyAssignment.objects.filter(user=user, day__gte=timezone.localdate())
+        .select_related("shift")
+        .order_by("day")[:14]
+    )
+    swaps = (
+        SwapRequest.objects.visible_to(user)
+        .select_related(
+            "assignment__shift", "assignment__user", "replacement", "requested_by", "decided_by"
+        )
+        .order_by("-created_at")[:30]
+    )
     for s in swaps:
         s.can_decide = s.status == SwapStatus.PENDING and roster.can_decide_swap(user, s)
     return render(
@@ -234,14 +257,21 @@ def _roster_action(request, action, forms_, station_id) -> str | None:
         if not form.is_valid():
             return None
         n = roster.week_copy(
-            actor=user, station=station, from_monday=form.cleaned_data["from_week"], to_monday=form.cleaned_data["to_week"]
+            actor=user,
+            station=station,
+            from_monday=form.cleaned_data["from_week"],
+            to_monday=form.cleaned_data["to_week"],
         )
         return _("已复制 %(n)d 条值班安排") % {"n": n}
     if action == "shift":
         form = forms_["shift"] = forms.ShiftForm(post)
         if not form.is_valid():
             return None
-        roster.shift_save(actor=user, station=station, **{**form.cleaned_data, "sort": form.cleaned_data.get("sort") or 0})
+        roster.shift_save(
+            actor=user,
+            station=station,
+            **{**form.cleaned_data, "sort": form.cleaned_data.get("sort") or 0},
+        )
         return _("已保存班次")
     if action == "swap":
         a = get_object_or_404(DutyAssignment.objects.visible_to(user), pk=post.get("assignment"))
@@ -252,7 +282,9 @@ def _roster_action(request, action, forms_, station_id) -> str | None:
         return _("已提交调班申请,等待带班所领导审批")
     if action in ("approve", "reject"):
         swap = get_object_or_404(SwapRequest.objects.visible_to(user), pk=post.get("swap"))
-        roster.swap_decide(actor=user, swap=swap, approve=action == "approve", note=post.get("note", ""))
+        roster.swap_decide(
+            actor=user, swap=swap, approve=action == "approve", note=post.get("note", "")
+        )
         return _("已批准调班") if action == "approve" else _("已驳回调班")
     if action == "cancel":
         swap = get_object_or_404(SwapRequest.objects.visible_to(user), pk=post.get("swap"))
@@ -269,7 +301,8 @@ def _video_csp(response, cameras):
     and media (MSE blob: URLs); every other page keeps the strict policy."""
     origins = sorted({o for o in (services.stream_origin(c.stream_url) for c in cameras) if o})
     policy = content_security_policy().replace(
-        "connect-src 'self'", "connect-src 'self' " + " ".join(origins) if origins else "connect-src 'self'"
+        "connect-src 'self'",
+        "connect-src 'self' " + " ".join(origins) if origins else "connect-src 'self'",
     )
     policy += "; media-src 'self' blob: " + " ".join(origins)
     response["Content-Security-Policy"] = policy.strip()
@@ -282,7 +315,9 @@ def patrol(request):
     if not services.can_patrol(user) and not alerts.can_see_wall(user):
         return forbidden(request, _("只有指挥室、值班民警和辅警可以视频巡查"))
     now = timezone.now()
-    current = PatrolRound.objects.filter(station_id=user.station_id, started_by=user, finished_at__isnull=True).first()
+    current = PatrolRound.objects.filter(
+        station_id=user.station_id, started_by=user, finished_at__isnull=True
+    ).first()
     form = forms.CheckForm(station_id=user.station_id, initial={"point": request.GET.get("point")})
     error, status = "", 200
     if request.method == "POST":
@@ -293,7 +328,9 @@ def patrol(request):
                 messages.success(request, _("已开始巡查"))
                 return redirect("command:patrol")
             if action == "finish" and current:
-                services.round_finish(actor=user, patrol_round=current, note=request.POST.get("note", ""))
+                services.round_finish(
+                    actor=user, patrol_round=current, note=request.POST.get("note", "")
+                )
                 messages.success(request, _("本轮巡查已结束"))
                 return redirect("command:patrol")
             form = forms.CheckForm(request.POST, station_id=user.station_id)
@@ -311,7 +348,9 @@ def patrol(request):
                     urgency=d["urgency"] or "normal",
                 )
                 if check.incident_id:
-                    messages.success(request, _("已记录,并生成警情 %(ref)s") % {"ref": check.incident.reference})
+                    messages.success(
+                        request, _("已记录,并生成警情 %(ref)s") % {"ref": check.incident.reference}
+                    )
                 else:
                     messages.success(request, _("已记录巡查"))
                 return redirect("command:patrol")
@@ -320,14 +359,20 @@ def patrol(request):
             return forbidden(request, str(exc))
         except ValidationError as exc:
             error, status = error_text(exc), 400
-    points = list(PatrolPoint.objects.visible_to(user).filter(active=True).prefetch_related("cameras"))
+    points = list(
+        PatrolPoint.objects.visible_to(user).filter(active=True).prefetch_related("cameras")
+    )
     for p in points:
-        p.due = rules.patrol_overdue(p.last_checked_at, p.interval_minutes, now) if p.is_key else False
+        p.due = (
+            rules.patrol_overdue(p.last_checked_at, p.interval_minutes, now) if p.is_key else False
+        )
     selected = None
     if (request.GET.get("point") or "").isdigit():
         selected = next((p for p in points if p.pk == int(request.GET["point"])), None)
     cameras = list(selected.cameras.all()) if selected else []
-    log = PatrolCheck.objects.visible_to(user).select_related("point", "by", "incident", "camera")[:30]
+    log = PatrolCheck.objects.visible_to(user).select_related("point", "by", "incident", "camera")[
+        :30
+    ]
     response = render(
         request,
         "command/patrol.html",
@@ -391,7 +436,9 @@ def patrol_log(request):
 
 @login_required
 def round_detail(request, pk):
-    r = get_object_or_404(PatrolRound.objects.visible_to(request.user).select_related("started_by"), pk=pk)
+    r = get_object_or_404(
+        PatrolRound.objects.visible_to(request.user).select_related("started_by"), pk=pk
+    )
     checks = r.checks.select_related("point", "incident", "camera")
     return render(request, "command/round_detail.html", {"round": r, "checks": checks})
 
@@ -403,7 +450,11 @@ def cameras(request, pk=None):
         return forbidden(request, _("只有派出所人员可以查看摄像头"))
     instance = get_object_or_404(Camera.objects.visible_to(user), pk=pk) if pk else None
     manage = services.can_manage_video(user)
-    form = forms.CameraForm(request.POST or None, instance=instance, station_id=user.station_id) if manage else None
+    form = (
+        forms.CameraForm(request.POST or None, instance=instance, station_id=user.station_id)
+        if manage
+        else None
+    )
     error, status = "", 200
     if request.method == "POST":
         if not manage:
@@ -456,7 +507,12 @@ def point_edit(request, pk=None):
                 return redirect("command:cameras")
         else:
             status = 400
-    return render(request, "command/point_form.html", {"form": form, "instance": instance, "error": error}, status=status)
+    return render(
+        request,
+        "command/point_form.html",
+        {"form": form, "instance": instance, "error": error},
+        status=status,
+    )
 
 
 @login_required

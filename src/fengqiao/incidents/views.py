@@ -408,7 +408,8 @@ def handover(request):
     from fengqiao.command.roster import handover_context
 
     duty_roster = handover_context(station.pk)  # who is on duty now and who takes the next shift
-    initial = {"shift_to": duty_roster["suggested_shift_to"]} if duty_roster["suggested_shift_to"] else None
+    suggested = duty_roster["suggested_shift_to"]
+    initial = {"shift_to": suggested} if suggested else None
     form = HandoverForm(request.POST or None, station=station, initial=initial)
     error = ""
     if request.method == "POST":
