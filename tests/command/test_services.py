@@ -96,20 +96,42 @@ def test_acknowledged_or_fresh_alerts_do_not_escalate(station, alice, fenggang, 
     assert alerts.alerts_escalate() == 0
 
 
-def test_vehicle_alarm_signal_raises_alert(
+def test_theft_like_vehicle_alarm_reaches_the_wall_and_others_do_not(
     station, community_a, fenggang, django_capture_on_commit_callbacks
 ):
-    from fengqiao.vehicles.models import Vehicle
+    from tests.factories import PersonFactory
+    from tests.vehicles.factories import tracked_vehicle
+
     from fengqiao.vehicles.services import AlarmDraft, alarms_raise
 
-    vehicle = Vehicle.objects.filter(station=station).first()
-    if vehicle is None:
-        pytest.skip("no vehicle factory at hand")
+    owner = PersonFactory(community=community_a, station=station, name="徐明", phone="13900001111")
+    vehicle = tracked_vehicle(owner=owner, plate="川L12345")
+    now = timezone.now()
     with django_capture_on_commit_callbacks(execute=True):
-        alarms_raise(
-            [AlarmDraft(vehicle.pk, station.pk, community_a.pk, "power_cut", timezone.now())]
-        )
-    assert Alert.objects.filter(kind="vehicle_alarm").exists()
+        alarms_raise([AlarmDraft(vehicle.pk, station.pk, community_a.pk, "power_cut", now)])
+        alarms_raise([AlarmDraft(vehicle.pk, station.pk, community_a.pk, "low_battery", now)])
+    alert = Alert.objects.get(kind="vehicle_alarm")
+    assert alert.level == "red" and "川L12345" in alert.title
+    assert alert.group_key == f"vehicle_alarm:power_cut:{community_a.pk}"
+
+
+def test_scan_puts_an_unreached_high_risk_warning_on_the_wall_once(station, alice, fenggang, settings):
+    from fengqiao.antifraud.models import FraudType
+    from fengqiao.antifraud.services import warning_receive
+
+    settings.COMMAND_FRAUD_DUE_MINUTES = 15
+    fraud_type = FraudType.objects.get(name="刷单返利")
+    warning = warning_receive(
+        actor=alice, station=station, name="王芳", risk_level="high", fraud_type=fraud_type, phone="13800001234"
+    )
+    assert warning.contact_due_at is not None
+    early = warning.contact_due_at - dt.timedelta(minutes=20)
+    assert feeds.scan(now=early)["fraud_due"] == 0
+    near = warning.contact_due_at - dt.timedelta(minutes=10)
+    assert feeds.scan(now=near)["fraud_due"] == 1
+    assert feeds.scan(now=near + dt.timedelta(minutes=1))["fraud_due"] == 0  # one alert per warning
+    alert = Alert.objects.get(kind="fraud_due")
+    assert warning.reference in alert.title and "临近" in alert.title
 
 
 def test_red_dispute_feed(station, community_a, fenggang, django_capture_on_commit_callbacks):
