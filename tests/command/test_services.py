@@ -348,3 +348,52 @@ def test_stream_url_checked_by_kind():
         services.check_stream_url("hls", "https://video.local/live/a.flv")
     with pytest.raises(ValidationError, match="http"):
         services.check_stream_url("flv", "rtsp://cam/1")
+
+
+def test_breached_clock_becomes_one_overdue_alert(station, alice, fenggang, duty, cat_dispute):
+    from fengqiao.core import sweeper
+    from fengqiao.core.services import clock_start
+    from fengqiao.incidents.services import incident_receive
+
+    start = dt.datetime(2026, 3, 2, 10, 0, tzinfo=SH)
+    with time_machine.travel(start, tick=False):
+        incident = incident_receive(actor=duty, station=station, category=cat_dispute, location="西街")
+        clock = clock_start(obj=incident, kind="admin_intake_review", assignee=duty, title="受案审查")
+    later = clock.due_at + dt.timedelta(minutes=5)
+    with time_machine.travel(later, tick=False):
+        sweeper.sweep()
+        clock.refresh_from_db()
+        assert clock.state == "breached"
+        assert feeds.scan()["clock_overdue"] == 1
+        assert feeds.scan()["clock_overdue"] == 0
+    alert = Alert.objects.get(kind="clock_overdue")
+    assert "受案审查" in alert.title and alert.level == "red"
+
+
+def test_leader_home_lists_swaps_to_decide_and_station_figures(client, login, station, alice, duty, bob, day_shift):
+    from django.urls import reverse
+
+    day = timezone.localdate() + dt.timedelta(days=2)
+    roster.leader_week_set(actor=alice, station=station, week_start=day, leader=alice)
+    a = roster.duty_assign(actor=alice, station=station, day=day, shift=day_shift, post="duty", user=duty)
+    roster.swap_request(actor=duty, assignment=a, replacement=bob, reason="家中有事")
+    html = login(client, alice).get(reverse("home")).content.decode()
+    assert 'data-kind="command_swap"' in html and "调班" in html
+    for tile in ("红色纠纷", "未确认告警", "超期时限", "三条红线"):
+        assert tile in html
+
+
+def test_year_old_vehicle_alarm_is_counted_not_listed_on_home(client, login, station, community_a, duty):
+    from django.urls import reverse
+
+    from fengqiao.vehicles.models import Alarm
+    from tests.factories import PersonFactory
+    from tests.vehicles.factories import tracked_vehicle
+
+    owner = PersonFactory(community=community_a, station=station, name="徐明", phone="13900001111")
+    vehicle = tracked_vehicle(owner=owner, plate="川L99999")
+    old = timezone.now() - dt.timedelta(days=400)
+    Alarm.objects.create(station=station, community=community_a, vehicle=vehicle, kind="vibration", at=old, last_at=old)
+    html = login(client, duty).get(reverse("home")).content.decode()
+    assert 'data-kind="vehicle_alarm"' not in html
+    assert "较早的未处理车辆告警" in html

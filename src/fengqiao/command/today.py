@@ -23,6 +23,10 @@ from fengqiao.command import rules
 from fengqiao.core import workqueue
 
 
+# Decisions someone waits for are today's work whatever their due time (an extension, a swap).
+DECISIONS = frozenset({"clock_extension", "command_swap"})
+
+
 def _end_of_today(now: dt.datetime) -> dt.datetime:
     local = now.astimezone(rules.TZ).date() + dt.timedelta(days=1)
     return dt.datetime.combine(local, dt.time.min, tzinfo=rules.TZ)
@@ -175,7 +179,7 @@ def tiles_for(user, now) -> list[dict]:
 def sections_for(user, now: dt.datetime) -> dict:
     items = workqueue.items_for(user, now, limit=400)
     end = _end_of_today(now)
-    today = [i for i in items if i.due_at is None or i.due_at < end]
+    today = [i for i in items if i.due_at is None or i.due_at < end or i.kind in DECISIONS]
     later = len(items) - len(today)
     return {
         "tiles": tiles_for(user, now),
