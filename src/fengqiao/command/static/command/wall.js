@@ -200,7 +200,12 @@
 
   document.body.addEventListener("notify:received", function (ev) {
     var kind = ev.detail && ev.detail.kind;
-    if (kind && kind.indexOf("command_alert") === 0) { load(); }
+    if (kind && kind.indexOf("command_alert") === 0) {
+      // The wall shows the alert itself: no toast on top of it.
+      var toast = document.querySelector("#notify-toasts [data-notification='" + ev.detail.id + "']");
+      if (toast) { toast.remove(); }
+      load();
+    }
   });
   clock();
   setInterval(clock, 1000);
