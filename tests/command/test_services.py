@@ -99,10 +99,9 @@ def test_acknowledged_or_fresh_alerts_do_not_escalate(station, alice, fenggang, 
 def test_theft_like_vehicle_alarm_reaches_the_wall_and_others_do_not(
     station, community_a, fenggang, django_capture_on_commit_callbacks
 ):
+    from fengqiao.vehicles.services import AlarmDraft, alarms_raise
     from tests.factories import PersonFactory
     from tests.vehicles.factories import tracked_vehicle
-
-    from fengqiao.vehicles.services import AlarmDraft, alarms_raise
 
     owner = PersonFactory(community=community_a, station=station, name="徐明", phone="13900001111")
     vehicle = tracked_vehicle(owner=owner, plate="川L12345")

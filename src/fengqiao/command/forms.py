@@ -22,7 +22,9 @@ class _StationForm(forms.Form):
 
 
 class AssignForm(_StationForm):
-    day = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = forms.DateField(
+        label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     shift = forms.ModelChoiceField(label=_("班次"), queryset=Shift.objects.none())
     post = forms.ChoiceField(label=_("岗位"), choices=Post.choices)
     user = forms.ModelChoiceField(label=_("值班人员"), queryset=None)
@@ -36,7 +38,9 @@ class AssignForm(_StationForm):
 
 
 class LeaderWeekForm(_StationForm):
-    week_start = forms.DateField(label=_("周"), widget=forms.DateInput(attrs={"type": "date"}))
+    week_start = forms.DateField(
+        label=_("周"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     leader = forms.ModelChoiceField(label=_("带班所领导"), queryset=None)
 
     def __init__(self, *args, **kwargs):
@@ -48,9 +52,11 @@ class LeaderWeekForm(_StationForm):
 
 class CopyWeekForm(forms.Form):
     from_week = forms.DateField(
-        label=_("复制哪一周"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("复制哪一周"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
-    to_week = forms.DateField(label=_("到哪一周"), widget=forms.DateInput(attrs={"type": "date"}))
+    to_week = forms.DateField(
+        label=_("到哪一周"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
 
 
 class SwapForm(_StationForm):
@@ -64,8 +70,12 @@ class DecideForm(forms.Form):
 
 class ShiftForm(forms.Form):
     name = forms.CharField(label=_("班次"), max_length=30)
-    starts = forms.TimeField(label=_("开始"), widget=forms.TimeInput(attrs={"type": "time"}))
-    ends = forms.TimeField(label=_("结束"), widget=forms.TimeInput(attrs={"type": "time"}))
+    starts = forms.TimeField(
+        label=_("开始"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    ends = forms.TimeField(
+        label=_("结束"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
     sort = forms.IntegerField(label=_("排序"), min_value=0, max_value=99, initial=0, required=False)
 
 

@@ -22,7 +22,6 @@ from fengqiao.accounts.roles import LEADER_ROLES
 from fengqiao.command import rules
 from fengqiao.core import workqueue
 
-
 # Decisions someone waits for are today's work whatever their due time (an extension, a swap).
 DECISIONS = frozenset({"clock_extension", "command_swap"})
 

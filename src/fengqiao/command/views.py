@@ -318,7 +318,17 @@ def patrol(request):
     current = PatrolRound.objects.filter(
         station_id=user.station_id, started_by=user, finished_at__isnull=True
     ).first()
-    form = forms.CheckForm(station_id=user.station_id, initial={"point": request.GET.get("point")})
+    point_id = request.GET.get("point") if (request.GET.get("point") or "").isdigit() else None
+    first_camera = (
+        PatrolPoint.cameras.through.objects.filter(patrolpoint_id=point_id)
+        .values_list("camera_id", flat=True)
+        .first()
+        if point_id
+        else None
+    )
+    form = forms.CheckForm(
+        station_id=user.station_id, initial={"point": point_id, "camera": first_camera}
+    )
     error, status = "", 200
     if request.method == "POST":
         action = request.POST.get("action")

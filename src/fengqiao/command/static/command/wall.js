@@ -81,6 +81,7 @@
         row.appendChild(b);
         sec.appendChild(row);
       });
+      if (g.count > g.alerts.length) { sec.appendChild(node("div", "wall-more", "+" + (g.count - g.alerts.length) + " " + msg("more"))); }
       box.appendChild(sec);
     });
     if (!data.groups.length) { box.appendChild(node("p", "muted", msg("none"))); }
