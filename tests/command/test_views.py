@@ -229,3 +229,25 @@ def test_supervision_panel(client, login, alice):
     assert r.status_code == 200 and "有案不立" in r.content.decode()
     r = login(client, alice).get(reverse("command:supervision"), HTTP_HX_REQUEST="true")
     assert r.content.decode().startswith('<div id="supervision-panel"')
+
+
+def test_header_on_duty_costs_no_query_once_cached(rf, station, alice, duty, day_shift, django_assert_num_queries):
+    from fengqiao.command.roster import header_duty
+
+    header_duty(station.pk)
+    with django_assert_num_queries(0):
+        header_duty(station.pk)
+
+
+def test_handover_page_shows_the_roster_and_proposes_the_next_duty_officer(client, login, station, alice, duty, bob, day_shift, night_shift):
+    import time_machine
+
+    from .conftest import SH
+
+    roster.duty_assign(actor=alice, station=station, day=dt.date(2026, 3, 2), shift=day_shift, post="duty", user=duty)
+    roster.duty_assign(actor=alice, station=station, day=dt.date(2026, 3, 2), shift=night_shift, post="duty", user=bob)
+    c = login(client, duty)
+    with time_machine.travel(dt.datetime(2026, 3, 2, 19, 0, tzinfo=SH), tick=False):
+        html = c.get(reverse("incidents:handover")).content.decode()
+    assert 'id="handover-roster"' in html and "夜班" in html and "鲍勃" in html
+    assert f'<option value="{bob.pk}" selected>' in html
