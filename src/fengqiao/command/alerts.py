@@ -88,6 +88,8 @@ def alert_raise(
     level = AlertLevel(level).value
     if not title:
         raise ValueError("alert_raise: title is required")
+    if url and not (url.startswith("/") or url.startswith(("http://", "https://"))):
+        raise ValueError("alert_raise: url must be a path or an http(s) address")
     at = at or timezone.now()
     try:
         with transaction.atomic():

@@ -166,9 +166,9 @@
         renderAlerts(data.alerts);
         ["incidents", "disputes", "fraud", "overdue", "vehicle_alarms", "patrol"].forEach(function (k) { renderList(k, data[k]); });
         var rl = data.red_lines || {};
-        el.querySelector("[data-redlines]").textContent = "有案不立 " + (rl.unfiled || 0) + " · 办理超期 " + (rl.overdue || 0) + " · 查打不严 " + (rl.lax || 0);
+        el.querySelector("[data-redlines]").textContent = msg("unfiled") + " " + (rl.unfiled || 0) + " · " + msg("overdue") + " " + (rl.overdue || 0) + " · " + msg("lax") + " " + (rl.lax || 0);
         var d = data.on_duty;
-        el.querySelector("[data-wall-duty]").textContent = d ? ["带班 " + (d.leader || "—"), "值班 " + (d.duty.join("、") || "—"), "指挥室 " + (d.command.join("、") || "—")].join(" · ") : "";
+        el.querySelector("[data-wall-duty]").textContent = d ? [msg("leader") + " " + (d.leader || "—"), msg("duty") + " " + (d.duty.join("、") || "—"), msg("command") + " " + (d.command.join("、") || "—")].join(" · ") : "";
         renderMap(data);
         loads += 1;
         el.setAttribute("data-loads", String(loads));
