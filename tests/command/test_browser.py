@@ -211,3 +211,28 @@ def test_camera_flv_stream_plays_with_mpegts_js(page, live_server, fenggang, sta
             "playback clock advancing",
         )
     assert not [e for e in page.csp_errors if "Content Security Policy" in e]
+
+
+def test_patrol_round_finding_opens_an_incident_that_reaches_the_wall(
+    page, live_server, fenggang, station, point, cat_dispute
+):
+    browser_login(page, live_server, fenggang)
+    page.goto(f"{live_server.url}/command/patrol/?point={point.pk}")
+    page.click("button:has-text('开始一轮巡查')")
+    page.wait_for_selector("#round-progress")
+    page.goto(f"{live_server.url}/command/patrol/?point={point.pk}")
+    page.select_option("#check-form select[name=result]", "finding")
+    page.fill("#check-form textarea[name=note]", "广场聚集约20人,疑似纠纷")
+    page.check("#check-form input[name=open_incident]")
+    page.select_option("#check-form select[name=category]", str(cat_dispute.pk))
+    page.click("#check-form button[type=submit]")
+    page.wait_for_selector("#round-progress:has-text('1 / 1')")
+    assert page.locator(f"[data-point='{point.pk}'] [data-done]").count() == 1
+    from fengqiao.command.models import PatrolCheck
+
+    check = PatrolCheck.objects.get()
+    assert check.incident is not None and check.patrol_round is not None
+    page.goto(f"{live_server.url}/command/")
+    page.wait_for_selector(
+        f"[data-wall-alerts] [data-alert]:has-text('{check.incident.reference}')"
+    )

@@ -114,14 +114,21 @@ def test_theft_like_vehicle_alarm_reaches_the_wall_and_others_do_not(
     assert alert.group_key == f"vehicle_alarm:power_cut:{community_a.pk}"
 
 
-def test_scan_puts_an_unreached_high_risk_warning_on_the_wall_once(station, alice, fenggang, settings):
+def test_scan_puts_an_unreached_high_risk_warning_on_the_wall_once(
+    station, alice, fenggang, settings
+):
     from fengqiao.antifraud.models import FraudType
     from fengqiao.antifraud.services import warning_receive
 
     settings.COMMAND_FRAUD_DUE_MINUTES = 15
     fraud_type = FraudType.objects.get(name="刷单返利")
     warning = warning_receive(
-        actor=alice, station=station, name="王芳", risk_level="high", fraud_type=fraud_type, phone="13800001234"
+        actor=alice,
+        station=station,
+        name="王芳",
+        risk_level="high",
+        fraud_type=fraud_type,
+        phone="13800001234",
     )
     assert warning.contact_due_at is not None
     early = warning.contact_due_at - dt.timedelta(minutes=20)
@@ -356,8 +363,12 @@ def test_breached_clock_becomes_one_overdue_alert(station, alice, fenggang, duty
 
     start = dt.datetime(2026, 3, 2, 10, 0, tzinfo=SH)
     with time_machine.travel(start, tick=False):
-        incident = incident_receive(actor=duty, station=station, category=cat_dispute, location="西街")
-        clock = clock_start(obj=incident, kind="admin_intake_review", assignee=duty, title="受案审查")
+        incident = incident_receive(
+            actor=duty, station=station, category=cat_dispute, location="西街"
+        )
+        clock = clock_start(
+            obj=incident, kind="admin_intake_review", assignee=duty, title="受案审查"
+        )
     later = clock.due_at + dt.timedelta(minutes=5)
     with time_machine.travel(later, tick=False):
         sweeper.sweep()
@@ -369,12 +380,16 @@ def test_breached_clock_becomes_one_overdue_alert(station, alice, fenggang, duty
     assert "受案审查" in alert.title and alert.level == "red"
 
 
-def test_leader_home_lists_swaps_to_decide_and_station_figures(client, login, station, alice, duty, bob, day_shift):
+def test_leader_home_lists_swaps_to_decide_and_station_figures(
+    client, login, station, alice, duty, bob, day_shift
+):
     from django.urls import reverse
 
     day = timezone.localdate() + dt.timedelta(days=2)
     roster.leader_week_set(actor=alice, station=station, week_start=day, leader=alice)
-    a = roster.duty_assign(actor=alice, station=station, day=day, shift=day_shift, post="duty", user=duty)
+    a = roster.duty_assign(
+        actor=alice, station=station, day=day, shift=day_shift, post="duty", user=duty
+    )
     roster.swap_request(actor=duty, assignment=a, replacement=bob, reason="家中有事")
     html = login(client, alice).get(reverse("home")).content.decode()
     assert 'data-kind="command_swap"' in html and "调班" in html
@@ -382,7 +397,9 @@ def test_leader_home_lists_swaps_to_decide_and_station_figures(client, login, st
         assert tile in html
 
 
-def test_year_old_vehicle_alarm_is_counted_not_listed_on_home(client, login, station, community_a, duty):
+def test_year_old_vehicle_alarm_is_counted_not_listed_on_home(
+    client, login, station, community_a, duty
+):
     from django.urls import reverse
 
     from fengqiao.vehicles.models import Alarm
@@ -392,7 +409,14 @@ def test_year_old_vehicle_alarm_is_counted_not_listed_on_home(client, login, sta
     owner = PersonFactory(community=community_a, station=station, name="徐明", phone="13900001111")
     vehicle = tracked_vehicle(owner=owner, plate="川L99999")
     old = timezone.now() - dt.timedelta(days=400)
-    Alarm.objects.create(station=station, community=community_a, vehicle=vehicle, kind="vibration", at=old, last_at=old)
+    Alarm.objects.create(
+        station=station,
+        community=community_a,
+        vehicle=vehicle,
+        kind="vibration",
+        at=old,
+        last_at=old,
+    )
     html = login(client, duty).get(reverse("home")).content.decode()
     assert 'data-kind="vehicle_alarm"' not in html
     assert "较早的未处理车辆告警" in html

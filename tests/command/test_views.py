@@ -231,7 +231,9 @@ def test_supervision_panel(client, login, alice):
     assert r.content.decode().startswith('<div id="supervision-panel"')
 
 
-def test_header_on_duty_costs_no_query_once_cached(rf, station, alice, duty, day_shift, django_assert_num_queries):
+def test_header_on_duty_costs_no_query_once_cached(
+    rf, station, alice, duty, day_shift, django_assert_num_queries
+):
     from fengqiao.command.roster import header_duty
 
     header_duty(station.pk)
@@ -239,13 +241,29 @@ def test_header_on_duty_costs_no_query_once_cached(rf, station, alice, duty, day
         header_duty(station.pk)
 
 
-def test_handover_page_shows_the_roster_and_proposes_the_next_duty_officer(client, login, station, alice, duty, bob, day_shift, night_shift):
+def test_handover_page_shows_the_roster_and_proposes_the_next_duty_officer(
+    client, login, station, alice, duty, bob, day_shift, night_shift
+):
     import time_machine
 
     from .conftest import SH
 
-    roster.duty_assign(actor=alice, station=station, day=dt.date(2026, 3, 2), shift=day_shift, post="duty", user=duty)
-    roster.duty_assign(actor=alice, station=station, day=dt.date(2026, 3, 2), shift=night_shift, post="duty", user=bob)
+    roster.duty_assign(
+        actor=alice,
+        station=station,
+        day=dt.date(2026, 3, 2),
+        shift=day_shift,
+        post="duty",
+        user=duty,
+    )
+    roster.duty_assign(
+        actor=alice,
+        station=station,
+        day=dt.date(2026, 3, 2),
+        shift=night_shift,
+        post="duty",
+        user=bob,
+    )
     c = login(client, duty)
     with time_machine.travel(dt.datetime(2026, 3, 2, 19, 0, tzinfo=SH), tick=False):
         html = c.get(reverse("incidents:handover")).content.decode()

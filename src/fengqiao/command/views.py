@@ -372,10 +372,12 @@ def patrol(request):
     points = list(
         PatrolPoint.objects.visible_to(user).filter(active=True).prefetch_related("cameras")
     )
+    done = set(current.checks.values_list("point_id", flat=True)) if current else set()
     for p in points:
         p.due = (
             rules.patrol_overdue(p.last_checked_at, p.interval_minutes, now) if p.is_key else False
         )
+        p.done_this_round = p.pk in done
     selected = None
     if (request.GET.get("point") or "").isdigit():
         selected = next((p for p in points if p.pk == int(request.GET["point"])), None)
@@ -395,6 +397,8 @@ def patrol(request):
             "error": error,
             "log": log,
             "can_patrol": services.can_patrol(user),
+            "round_done": len(done),
+            "round_total": sum(1 for p in points if p.is_key),
             "now": now,
         },
         status=status,
