@@ -65,6 +65,15 @@ def point(station, camera, community_a):
 
 @pytest.fixture
 def cat_dispute(db):
+    """The category comes from a data migration, which a transaction=True test's flush erases."""
+    import importlib
+
+    from django.apps import apps
+
     from fengqiao.incidents.models import IncidentCategory
 
+    if not IncidentCategory.objects.filter(code="JF-LL").exists():
+        importlib.import_module(
+            "fengqiao.incidents.migrations.0002_categories_and_arrival_rules"
+        ).load_defaults(apps)
     return IncidentCategory.objects.get(code="JF-LL")
