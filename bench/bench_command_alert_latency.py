@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -113,6 +114,7 @@ def main() -> None:
         time.sleep(1.5)
         latencies = []
         for n in range(ROUNDS):
+            time.sleep(random.uniform(0, 1))  # events come at any point of the stream's poll cycle
             sent = time.perf_counter()
             incident = incident_receive(
                 actor=desk, station=station, category=category, location=f"基准测试地点{n}"
