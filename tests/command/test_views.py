@@ -269,3 +269,22 @@ def test_handover_page_shows_the_roster_and_proposes_the_next_duty_officer(
         html = c.get(reverse("incidents:handover")).content.decode()
     assert 'id="handover-roster"' in html and "夜班" in html and "鲍勃" in html
     assert f'<option value="{bob.pk}" selected>' in html
+
+
+def test_api_cameras_and_patrol_log_are_scoped(
+    client, login, station, fenggang, charlie, point, camera
+):
+    from fengqiao.command import services
+
+    services.patrol_check(
+        actor=fenggang, point=point, camera=camera, result="no_signal", note="画面黑屏"
+    )
+    c = login(client, fenggang)
+    assert [r["name"] for r in c.get("/api/command/cameras/").json()["results"]] == [
+        "江湾壹号-全景"
+    ]
+    rows = c.get("/api/command/patrol-log/?result=no_signal").json()["results"]
+    assert rows[0]["point_name"] == "江湾壹号" and rows[0]["by_name"] == "冯刚"
+    c = login(client, charlie)
+    assert c.get("/api/command/cameras/").json()["count"] == 0
+    assert c.get("/api/command/patrol-log/").json()["count"] == 0

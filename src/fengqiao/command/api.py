@@ -14,7 +14,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from fengqiao.command import alerts, roster, selectors
-from fengqiao.command.models import Alert
+from fengqiao.command.models import Alert, Camera, PatrolCheck
 
 
 class AlertSerializer(serializers.ModelSerializer):
@@ -104,7 +104,82 @@ def on_duty(request):
     return Response(roster.header_duty(request.user.station_id) or {})
 
 
+class CameraSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Camera
+        fields = [
+            "id",
+            "name",
+            "place",
+            "community",
+            "latitude",
+            "longitude",
+            "stream_kind",
+            "stream_url",
+            "active",
+        ]
+        read_only_fields = fields
+
+
+class CameraList(generics.ListAPIView):
+    """The station's cameras (stream URLs for the station's own players)."""
+
+    serializer_class = CameraSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Camera.objects.none()
+        return Camera.objects.visible_to(self.request.user).order_by("name")
+
+
+class PatrolCheckSerializer(serializers.ModelSerializer):
+    point_name = serializers.CharField(source="point.name", read_only=True)
+    by_name = serializers.CharField(source="by.display_name", read_only=True)
+    incident_reference = serializers.CharField(
+        source="incident.reference", default="", read_only=True
+    )
+
+    class Meta:
+        model = PatrolCheck
+        fields = [
+            "id",
+            "at",
+            "point",
+            "point_name",
+            "camera",
+            "result",
+            "note",
+            "by",
+            "by_name",
+            "patrol_round",
+            "incident",
+            "incident_reference",
+        ]
+        read_only_fields = fields
+
+
+class PatrolLog(generics.ListAPIView):
+    """巡查日志, newest first; ?point=, ?result=normal|finding|no_signal."""
+
+    serializer_class = PatrolCheckSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return PatrolCheck.objects.none()
+        rows = PatrolCheck.objects.visible_to(self.request.user).select_related(
+            "point", "by", "incident"
+        )
+        params = self.request.query_params
+        if (params.get("point") or "").isdigit():
+            rows = rows.filter(point_id=int(params["point"]))
+        if params.get("result"):
+            rows = rows.filter(result=params["result"])
+        return rows.order_by("-at", "-pk")
+
+
 urlpatterns = [
+    path("cameras/", CameraList.as_view(), name="command-api-cameras"),
+    path("patrol-log/", PatrolLog.as_view(), name="command-api-patrol-log"),
     path("alerts/", AlertList.as_view(), name="command-api-alerts"),
     path("alerts/<int:pk>/acknowledge/", alert_ack, name="command-api-alert-ack"),
     path("wall/", wall, name="command-api-wall"),
