@@ -288,3 +288,13 @@ def test_api_cameras_and_patrol_log_are_scoped(
     c = login(client, charlie)
     assert c.get("/api/command/cameras/").json()["count"] == 0
     assert c.get("/api/command/patrol-log/").json()["count"] == 0
+
+
+def test_case_manager_and_community_officer_homes_have_their_figures(client, login, station, bob):
+    from tests.factories import UserFactory
+
+    manager = UserFactory(role="case_manager", station=station)
+    html = login(client, manager).get(reverse("home")).content.decode()
+    assert "三条红线" in html and "24小时内到期" in html
+    html = login(client, bob).get(reverse("home")).content.decode()
+    assert "本社区红色纠纷" in html and "未确认告警" not in html

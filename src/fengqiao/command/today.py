@@ -150,6 +150,25 @@ def tiles_for(user, now) -> list[dict]:
         tiles.append(
             _tile(_("三条红线"), sum(lines.values()), reverse("command:supervision"), "red")
         )
+    if role == Role.CASE_MANAGER:
+        from fengqiao.cases.selectors import red_line_counts
+
+        lines = red_line_counts(user)
+        tiles.append(_tile(_("三条红线"), sum(lines.values()), reverse("cases:room"), "red"))
+        overdue = selectors.overdue_panel(user, now)
+        tiles.append(_tile(_("超期时限"), overdue["count"], reverse("command:supervision"), "red"))
+        tiles.append(
+            _tile(_("24小时内到期"), overdue["due_24h"], reverse("command:supervision"), "orange")
+        )
+    if role == Role.COMMUNITY_OFFICER:
+        from fengqiao.core.scoping import editable_community_ids
+        from fengqiao.disputes.models import Dispute
+        from fengqiao.disputes.selectors import OPEN_STATUSES
+
+        mine = Dispute.objects.visible_to(user).filter(
+            level="red", status__in=OPEN_STATUSES, community_id__in=editable_community_ids(user)
+        )
+        tiles.append(_tile(_("本社区红色纠纷"), mine.count(), reverse("disputes:red_board"), "red"))
     if desk or leader:
         incidents = selectors.incidents_panel(user, now)
         tiles.append(
