@@ -298,3 +298,18 @@ def test_case_manager_and_community_officer_homes_have_their_figures(client, log
     assert "三条红线" in html and "24小时内到期" in html
     html = login(client, bob).get(reverse("home")).content.decode()
     assert "本社区红色纠纷" in html and "未确认告警" not in html
+
+
+def test_stopped_shift_leaves_the_grid(client, login, alice, day_shift):
+    c = login(client, alice)
+    assert "白班 08:30–20:30" in c.get(reverse("command:roster")).content.decode()
+    assert (
+        c.post(
+            reverse("command:roster"), {"action": "shift_toggle", "shift": day_shift.pk}
+        ).status_code
+        == 302
+    )
+    day_shift.refresh_from_db()
+    assert not day_shift.active
+    html = c.get(reverse("command:roster")).content.decode()
+    assert "还没有班次" in html and "已停用" in html

@@ -222,6 +222,16 @@ def shift_save(
     return shift
 
 
+@transaction.atomic
+def shift_set_active(*, actor, shift: Shift, active: bool) -> Shift:
+    """停用/启用 a shift: a stopped shift keeps its history but is off the grid and the header."""
+    _require_manager(actor, shift.station_id)
+    shift.active = active
+    shift.save(update_fields=["active"])
+    _bump(shift.station_id)
+    return shift
+
+
 def duty_assign(
     *, actor, station, day: dt.date, shift: Shift, post: str, user, note: str = ""
 ) -> DutyAssignment:

@@ -273,6 +273,10 @@ def _roster_action(request, action, forms_, station_id) -> str | None:
             **{**form.cleaned_data, "sort": form.cleaned_data.get("sort") or 0},
         )
         return _("已保存班次")
+    if action == "shift_toggle":
+        shift = get_object_or_404(Shift.objects.visible_to(user), pk=post.get("shift"))
+        roster.shift_set_active(actor=user, shift=shift, active=not shift.active)
+        return _("已启用班次") if shift.active else _("已停用班次")
     if action == "swap":
         a = get_object_or_404(DutyAssignment.objects.visible_to(user), pk=post.get("assignment"))
         form = forms_["swap"] = forms.SwapForm(post, station_id=station_id)
