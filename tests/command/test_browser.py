@@ -236,3 +236,28 @@ def test_patrol_round_finding_opens_an_incident_that_reaches_the_wall(
     page.wait_for_selector(
         f"[data-wall-alerts] [data-alert]:has-text('{check.incident.reference}')"
     )
+
+
+def test_wall_receives_a_theft_like_vehicle_alarm_within_2_seconds(
+    page, live_server, fenggang, station, community_a
+):
+    from django.utils import timezone
+
+    from fengqiao.vehicles.services import AlarmDraft, alarms_raise
+    from tests.factories import PersonFactory
+    from tests.vehicles.factories import tracked_vehicle
+
+    owner = PersonFactory(community=community_a, station=station, name="徐明", phone="13900001111")
+    vehicle = tracked_vehicle(owner=owner, plate="川L12345")
+    browser_login(page, live_server, fenggang)
+    page.goto(f"{live_server.url}/command/")
+    page.wait_for_selector("[data-wall][data-loads]")
+    page.wait_for_selector("#notify-bell[data-notify-state=open]")
+    started = time.monotonic()
+    alarms_raise([AlarmDraft(vehicle.pk, station.pk, community_a.pk, "power_cut", timezone.now())])
+    raised = time.monotonic()
+    page.wait_for_selector("[data-wall-alerts] [data-alert]:has-text('川L12345')", timeout=5000)
+    elapsed = time.monotonic() - started
+    print(f"alarms_raise {raised - started:.2f} s, on the wall after {elapsed:.2f} s")
+    assert elapsed < 2.0, f"the wall showed the alarm after {elapsed:.2f} s"
+    assert page.locator("[data-list=vehicle_alarms] li:has-text('川L12345')").count() == 1

@@ -420,3 +420,16 @@ def test_year_old_vehicle_alarm_is_counted_not_listed_on_home(
     html = login(client, duty).get(reverse("home")).content.decode()
     assert 'data-kind="vehicle_alarm"' not in html
     assert "较早的未处理车辆告警" in html
+
+
+def test_red_alert_tells_the_week_leader_unless_the_part_does(
+    station, alice, leader2, fenggang, django_capture_on_commit_callbacks
+):
+    roster.leader_week_set(
+        actor=alice, station=station, week_start=timezone.localdate(), leader=leader2
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        _raise(station, source_id=1, level="red")
+        _raise(station, source_id=2, level="red", tell_leader=False)
+    assert Notification.objects.filter(recipient=fenggang, kind="command_alert").count() == 2
+    assert Notification.objects.filter(recipient=leader2, kind="command_alert").count() == 1

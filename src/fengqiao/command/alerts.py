@@ -81,8 +81,13 @@ def alert_raise(
     subject: str = "",
     at: dt.datetime | None = None,
     announce: bool = True,
+    tell_leader: bool | None = None,
 ) -> Alert | None:
-    """Open the alert of one source record, or count a repeat. Returns the new alert, None for a repeat."""
+    """Open the alert of one source record, or count a repeat. Returns the new alert, None for a repeat.
+
+    `announce=False`: no notification (the part already tells the command room itself: the wall
+    reloads on that part's notification too). `tell_leader`: also notify the 带班所领导 (default: red
+    alerts; False when the part already notifies the leaders, as disputes do for red)."""
     if kind not in AlertKind.values:
         raise ValueError(f"alert_raise: unknown kind {kind!r}")
     level = AlertLevel(level).value
@@ -115,12 +120,13 @@ def alert_raise(
         )
         return None
     if announce:
-        transaction.on_commit(lambda: announce_alert(alert), robust=True)
+        leader = alert.level == AlertLevel.RED if tell_leader is None else tell_leader
+        transaction.on_commit(lambda: announce_alert(alert, tell_leader=leader), robust=True)
     return alert
 
 
-def _wall_people(station_id: int, level: str):
-    """The station's 指挥室 staff, whoever is on the command post now, and for red the 带班所领导."""
+def _wall_people(station_id: int, tell_leader: bool):
+    """The station's 指挥室 staff, whoever is on the command post now, and (`tell_leader`) the 带班所领导."""
     from fengqiao.accounts.models import User
     from fengqiao.command import roster
     from fengqiao.command.choices import Post
@@ -128,7 +134,7 @@ def _wall_people(station_id: int, level: str):
     people = list(User.objects.filter(station_id=station_id, role=Role.COMMAND, is_active=True))
     duty = roster.on_duty(station_id)
     people.extend(duty["posts"].get(Post.COMMAND, []))
-    if level == AlertLevel.RED:
+    if tell_leader:
         people.extend(escalation_people(station_id))
     return people
 
@@ -146,13 +152,13 @@ def escalation_people(station_id: int) -> list:
     )
 
 
-def announce_alert(alert: Alert) -> None:
+def announce_alert(alert: Alert, *, tell_leader: bool = False) -> None:
     from django.urls import reverse
 
     from fengqiao.notifications.services import notification_send
 
     notification_send(
-        recipients=_wall_people(alert.station_id, alert.level),
+        recipients=_wall_people(alert.station_id, tell_leader),
         kind=NOTIFICATION_KIND,
         title=f"【{alert.get_kind_display()}】{alert.title}",
         body=alert.body,

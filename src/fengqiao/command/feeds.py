@@ -3,7 +3,7 @@
 - a new incident (警情) and a dispute raised to red: post_save signals, raised after the writer's
   transaction commits, so they reach the wall within the live push's second;
 - a vehicle alarm the command room is told about: `vehicles.signals.alarms_opened` (sent by
-  vehicles.services.alarms_raise after commit, since alarms are bulk-inserted);
+  vehicles.services.alarms_raise inside its transaction, since alarms are bulk-inserted);
 - a fraud warning nobody has reached within COMMAND_FRAUD_DUE_MINUTES of its contact deadline and a
   time limit (clock) past its limit: found by `scan` every minute (they are due by the clock, not by
   a write), with one indexed query each;
@@ -85,6 +85,7 @@ def dispute_alert(dispute) -> None:
         title=f"{dispute.reference} {dispute.dispute_type} 红色预警",
         body=(dispute.narrative or "")[:300],
         level=AlertLevel.RED,
+        tell_leader=False,  # disputes tells the station leaders of a red dispute itself
         url=dispute.get_absolute_url(),
         community_id=dispute.community_id,
         latitude=lat,
@@ -129,11 +130,18 @@ def vehicle_alarms(alarms) -> None:
             longitude=alarm.longitude,
             subject=alarm.kind,
             at=alarm.at,
+            announce=False,  # vehicles already tells the command room (a vehicle_alarm notification)
         )
 
 
 def on_alarms_opened(sender, alarms, **kwargs):
-    _safe(lambda: vehicle_alarms(alarms))()
+    """In the vehicles transaction, so the alert commits with the alarm and the command room's
+    vehicle_alarm notification (which makes the wall reload) never arrives before it."""
+    try:
+        with transaction.atomic():
+            vehicle_alarms(alarms)
+    except Exception:  # the wall must never break the gateway's write
+        log.exception("command room feed of vehicle alarms failed")
 
 
 def scan_fraud(now: dt.datetime) -> int:

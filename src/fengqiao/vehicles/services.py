@@ -492,9 +492,7 @@ def alarms_raise(drafts: list[AlarmDraft]) -> list[Alarm]:
             _notify(created)
             from fengqiao.vehicles.signals import alarms_opened
 
-            transaction.on_commit(
-                lambda: alarms_opened.send(sender=Alarm, alarms=created), robust=True
-            )
+            alarms_opened.send(sender=Alarm, alarms=created)  # in this transaction: one commit
     return created
 
 

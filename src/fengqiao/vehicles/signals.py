@@ -2,6 +2,7 @@
 
 from django.dispatch import Signal
 
-# Sent after the transaction that opened the alarms commits: alarms=[Alarm, ...] (bulk-inserted, so
-# post_save never fires for them).
+# Sent inside the transaction that opens the alarms, after the owner SMS and the command room's
+# notifications are queued: alarms=[Alarm, ...] (bulk-inserted, so post_save never fires for them).
+# A receiver writes in the same transaction (its rows commit with the alarms) and must not raise.
 alarms_opened = Signal()

@@ -201,7 +201,8 @@
 
   document.body.addEventListener("notify:received", function (ev) {
     var kind = ev.detail && ev.detail.kind;
-    if (kind && kind.indexOf("command_alert") === 0) {
+    // Its own alerts, and the vehicle alarms the vehicles part pushes to the command room itself.
+    if (kind && (kind.indexOf("command_alert") === 0 || kind === "vehicle_alarm")) {
       // The wall shows the alert itself: no toast on top of it.
       var toast = document.querySelector("#notify-toasts [data-notification='" + ev.detail.id + "']");
       if (toast) { toast.remove(); }
