@@ -28,9 +28,11 @@ def test_wall_page_for_the_command_room(client, login, fenggang):
     assert b"data-wall" in response.content and b"notify-bell" in response.content
 
 
-def test_wall_refused_to_a_community_officer(bob_client):
-    assert bob_client.get(reverse("command:wall")).status_code == 403
+def test_wall_refused_to_a_community_officer_who_lands_on_the_roster(bob_client):
+    response = bob_client.get(reverse("command:wall"))
+    assert response.status_code == 302 and response["Location"] == reverse("command:roster")
     assert bob_client.get(reverse("command:wall_data")).status_code == 403
+    assert bob_client.get(reverse("command:alert_list")).status_code == 403
 
 
 def test_wall_data_is_scoped_to_the_station(

@@ -40,6 +40,9 @@ def _wall_guard(request):
 @login_required
 @require_GET
 def wall(request):
+    if not alerts.can_see_wall(request.user) and request.user.station_id:
+        # The part's entry for everyone else at the station: the roster (who is on duty, my duties).
+        return redirect("command:roster")
     refused = _wall_guard(request)
     if refused:
         return refused
