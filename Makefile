@@ -27,10 +27,12 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 $(VENDOR)/.copied: node_modules/.installed
-	mkdir -p $(VENDOR)/htmx $(VENDOR)/echarts $(VENDOR)/leaflet
+	mkdir -p $(VENDOR)/htmx $(VENDOR)/echarts $(VENDOR)/leaflet $(VENDOR)/hls.js $(VENDOR)/mpegts.js
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
 	cp node_modules/echarts/dist/echarts.min.js $(VENDOR)/echarts/
 	cp -r node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css node_modules/leaflet/dist/images $(VENDOR)/leaflet/
+	cp node_modules/hls.js/dist/hls.min.js $(VENDOR)/hls.js/
+	cp node_modules/mpegts.js/dist/mpegts.js $(VENDOR)/mpegts.js/
 	touch $@
 
 static: $(VENDOR)/.copied

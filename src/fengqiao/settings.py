@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "fengqiao.antifraud",
     "fengqiao.tracking",
     "fengqiao.vehicles",
+    "fengqiao.command",
 ]
 
 MIDDLEWARE = [
@@ -295,5 +296,10 @@ MAP_TILE_URL = env.string("MAP_TILE_URL", "")
 MAP_CENTER = (29.2090, 103.9470)  # 玉津镇, 犍为县
 # Seconds a process keeps the holiday entries (节假日安排) of a year chinesecalendar does not know (docs/workflow.md).
 CALENDAR_CACHE_SECONDS = env.integer("CALENDAR_CACHE_SECONDS", 60, minimum=0)
+# 综合指挥室 (docs/command.md): minutes before an unacknowledged alert goes to the 带班所领导; how near
+# its contact deadline an unreached fraud warning is put on the wall; the wall's window for alerts.
+COMMAND_ALERT_ESCALATE_MINUTES = env.integer("COMMAND_ALERT_ESCALATE_MINUTES", 10, minimum=1)
+COMMAND_FRAUD_DUE_MINUTES = env.integer("COMMAND_FRAUD_DUE_MINUTES", 15, minimum=1)
+COMMAND_WALL_HOURS = env.integer("COMMAND_WALL_HOURS", 24, minimum=1)
 CALLBACK_MAX_ATTEMPTS = env.integer("CALLBACK_MAX_ATTEMPTS", 3, minimum=1)  # unanswered calls before 未联系上
 CALLBACK_BASIC_WEIGHT = env.string("CALLBACK_BASIC_WEIGHT", "0.5")  # weight of 基本满意 in the callback satisfaction rate (0–1, docs/incidents.md)

@@ -22,16 +22,20 @@ from fengqiao.core.navigation import PARTS, part_by_key
 
 @login_required
 def home(request):
-    from fengqiao.core import calendar_services, workqueue
+    from fengqiao.command import today
+    from fengqiao.core import calendar_services
 
     now = timezone.now()
     missing = calendar_services.missing_years() if calendar_services.can_manage_calendar(request.user) else []
+    sections = today.sections_for(request.user, now)  # what needs this person today, by role
     return render(
         request,
         "core/home.html",
         {
             "parts": PARTS,
-            "work_items": workqueue.items_for(request.user, now),
+            "work_items": sections["today"],
+            "tiles": sections["tiles"],
+            "later": sections["later"],
             "now": now,
             "calendar_missing": missing,
         },

@@ -405,7 +405,12 @@ def handover(request):
     if user.station_id is None:
         return _forbidden(request, _("只有派出所民警可以交接班"))
     station = user.station
-    form = HandoverForm(request.POST or None, station=station)
+    from fengqiao.command.roster import handover_context
+
+    duty_roster = handover_context(station.pk)  # who is on duty now and who takes the next shift
+    suggested = duty_roster["suggested_shift_to"]
+    initial = {"shift_to": suggested} if suggested else None
+    form = HandoverForm(request.POST or None, station=station, initial=initial)
     error = ""
     if request.method == "POST":
         if not has_role(user, DUTY_ROLES):
@@ -440,6 +445,7 @@ def handover(request):
                 "shift_from", "shift_to"
             )[:20],
             "can_hand_over": has_role(user, DUTY_ROLES),
+            **duty_roster,
         },
         status=400 if error else 200,
     )

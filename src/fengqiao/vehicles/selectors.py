@@ -184,10 +184,11 @@ def fleet_counts(user) -> dict[str, int]:
 
 
 WORK_QUEUE_ALARMS = 30
+WORK_QUEUE_ALARM_HOURS = 24
 
 
 def my_open_alarms(user, now: dt.datetime):
-    """Work queue (指挥室, 值班民警, 所领导): the station's alarms not yet acknowledged, oldest first, red
+    """Work queue (指挥室, 值班民警, 所领导): the station's alarms of the last day not yet acknowledged, newest first, red
     for those that may be a theft in progress. Community officers see them on the alarm page."""
     from django.utils.translation import gettext as _
 
@@ -197,11 +198,13 @@ def my_open_alarms(user, now: dt.datetime):
 
     if not (user.is_authenticated and user.role in STATION_ROLES):
         return []
+    # Only the last day's: a year-old open alarm is not today's work (the alarm page lists them all;
+    # the home page counts them).
     alarms = (
         Alarm.objects.visible_to(user)
-        .filter(status=AlarmStatus.OPEN)
+        .filter(status=AlarmStatus.OPEN, at__gte=now - dt.timedelta(hours=WORK_QUEUE_ALARM_HOURS))
         .select_related("vehicle")
-        .order_by("at")
+        .order_by("-at")
     )[:WORK_QUEUE_ALARMS]
     return [
         WorkItem(

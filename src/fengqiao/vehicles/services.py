@@ -490,6 +490,9 @@ def alarms_raise(drafts: list[AlarmDraft]) -> list[Alarm]:
             log_bulk(created, ChangeAction.CREATE, source="system")
         if created:
             _notify(created)
+            from fengqiao.vehicles.signals import alarms_opened
+
+            alarms_opened.send(sender=Alarm, alarms=created)  # in this transaction: one commit
     return created
 
 

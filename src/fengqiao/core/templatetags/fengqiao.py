@@ -25,3 +25,24 @@ def mask_id(value):
 @register.filter
 def mask_phone(value):
     return masking.mask_phone(value)
+
+
+@register.filter
+def when(value, fmt="datetime"):
+    """Asia/Shanghai; the year only when it is not this year: 03-02 10:00, 2025-03-02 10:00."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    if not value:
+        return ""
+    tz = ZoneInfo("Asia/Shanghai")
+    this_year = timezone.now().astimezone(tz).year
+    if isinstance(value, dt.datetime):
+        local = value.astimezone(tz)
+        same = local.year == this_year
+        if fmt == "date":
+            return local.strftime("%m-%d" if same else "%Y-%m-%d")
+        return local.strftime("%m-%d %H:%M" if same else "%Y-%m-%d %H:%M")
+    return value.strftime("%m-%d" if value.year == this_year else "%Y-%m-%d")

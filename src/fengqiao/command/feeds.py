@@ -1,0 +1,241 @@
+"""What feeds the command room's alerts.
+
+- a new incident (警情) and a dispute raised to red: post_save signals, raised after the writer's
+  transaction commits, so they reach the wall within the live push's second;
+- a vehicle alarm the command room is told about: `vehicles.signals.alarms_opened` (sent by
+  vehicles.services.alarms_raise inside its transaction, since alarms are bulk-inserted);
+- a fraud warning nobody has reached within COMMAND_FRAUD_DUE_MINUTES of its contact deadline and a
+  time limit (clock) past its limit: found by `scan` every minute (they are due by the clock, not by
+  a write), with one indexed query each;
+- estate alarms (part 7): the estates app calls `alerts.alert_raise(kind="estate_alarm", …)`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from fengqiao.command import rules
+from fengqiao.command.alerts import alert_raise
+from fengqiao.command.choices import AlertKind, AlertLevel
+
+log = logging.getLogger(__name__)
+
+URGENCY_LEVEL = {"critical": AlertLevel.RED, "urgent": AlertLevel.RED, "normal": AlertLevel.ORANGE}
+# Clocks breached longer ago than this are not raised as new alerts (the panels count them).
+CLOCK_LOOKBACK = dt.timedelta(days=7)
+
+
+def _coords(obj):
+    address = getattr(obj, "address", None)
+    if address is not None and address.latitude is not None:
+        return address.latitude, address.longitude
+    community = getattr(obj, "community", None)
+    if community is not None and community.latitude is not None:
+        return community.latitude, community.longitude
+    return None, None
+
+
+def _safe(fn):
+    def run():
+        try:
+            fn()
+        except Exception:  # the wall must never break the write that fed it
+            log.exception("command room feed failed")
+
+    return run
+
+
+def incident_alert(incident) -> None:
+    lat, lng = _coords(incident)
+    category = incident.category
+    alert_raise(
+        station_id=incident.station_id,
+        kind=AlertKind.INCIDENT,
+        source_kind="incidents.incident",
+        source_id=incident.pk,
+        title=f"{incident.reference} {category}",
+        body=f"{incident.location} {incident.narrative}".strip()[:500],
+        level=URGENCY_LEVEL.get(incident.urgency, AlertLevel.ORANGE),
+        url=incident.get_absolute_url(),
+        community_id=incident.community_id,
+        latitude=lat,
+        longitude=lng,
+        subject=str(category.top.code if category else ""),
+        at=incident.received_at if incident.received_at else None,
+    )
+
+
+def on_incident_saved(sender, instance, created, raw=False, **kwargs):
+    if created and not raw:
+        transaction.on_commit(_safe(lambda: incident_alert(instance)))
+
+
+def dispute_alert(dispute) -> None:
+    lat, lng = _coords(dispute)
+    alert_raise(
+        station_id=dispute.station_id,
+        kind=AlertKind.DISPUTE_RED,
+        source_kind="disputes.dispute",
+        source_id=dispute.pk,
+        title=f"{dispute.reference} {dispute.dispute_type} 红色预警",
+        body=(dispute.narrative or "")[:300],
+        level=AlertLevel.RED,
+        tell_leader=False,  # disputes tells the station leaders of a red dispute itself
+        url=dispute.get_absolute_url(),
+        community_id=dispute.community_id,
+        latitude=lat,
+        longitude=lng,
+    )
+
+
+def on_dispute_saved(sender, instance, created, raw=False, **kwargs):
+    from fengqiao.disputes.selectors import OPEN_STATUSES
+
+    if raw or instance.level != "red" or instance.status not in OPEN_STATUSES:
+        return
+    transaction.on_commit(_safe(lambda: dispute_alert(instance)))
+
+
+def vehicle_alarms(alarms) -> None:
+    from django.urls import reverse
+
+    from fengqiao.vehicles import rules as vrules
+    from fengqiao.vehicles.models import Vehicle
+
+    vehicles = Vehicle.objects.in_bulk({a.vehicle_id for a in alarms})
+    for alarm in alarms:
+        vehicle = vehicles.get(alarm.vehicle_id)
+        if vehicle is None:
+            continue
+        stolen = vehicle.status == "stolen"
+        if not vrules.tell_command_room(alarm.kind, armed=vehicle.armed, stolen=stolen):
+            continue
+        theft_like = alarm.kind in vrules.COMMAND_ROOM_KINDS or stolen
+        alert_raise(
+            station_id=alarm.station_id,
+            kind=AlertKind.VEHICLE_ALARM,
+            source_kind="vehicles.alarm",
+            source_id=alarm.pk,
+            title=f"{vehicle.plate} {alarm.get_kind_display()}",
+            body=f"{vehicle.get_kind_display()} {vehicle.brand} {vehicle.colour}".strip(),
+            level=AlertLevel.RED if theft_like else AlertLevel.YELLOW,
+            url=reverse("vehicles:vehicle_detail", args=[vehicle.pk]),
+            community_id=alarm.community_id,
+            latitude=alarm.latitude,
+            longitude=alarm.longitude,
+            subject=alarm.kind,
+            at=alarm.at,
+            announce=False,  # vehicles already tells the command room (a vehicle_alarm notification)
+        )
+
+
+def on_alarms_opened(sender, alarms, **kwargs):
+    """In the vehicles transaction, so the alert commits with the alarm and the command room's
+    vehicle_alarm notification (which makes the wall reload) never arrives before it."""
+    try:
+        with transaction.atomic():
+            vehicle_alarms(alarms)
+    except Exception:  # the wall must never break the gateway's write
+        log.exception("command room feed of vehicle alarms failed")
+
+
+def scan_fraud(now: dt.datetime) -> int:
+    from fengqiao.antifraud.choices import OPEN_STATUSES
+    from fengqiao.antifraud.models import Warning
+
+    minutes = settings.COMMAND_FRAUD_DUE_MINUTES
+    rows = (
+        Warning.objects.filter(
+            status__in=OPEN_STATUSES,
+            first_contact_at__isnull=True,
+            contact_due_at__lte=now + dt.timedelta(minutes=minutes),
+            contact_due_at__gte=now - dt.timedelta(days=1),
+        )
+        .select_related("fraud_type", "officer")
+        .order_by("contact_due_at")[:500]
+    )
+    made = 0
+    for w in rows:
+        if not rules.fraud_near_deadline(w.contact_due_at, w.first_contact_at, now, minutes):
+            continue
+        late = w.contact_due_at <= now
+        alert = alert_raise(
+            station_id=w.station_id,
+            kind=AlertKind.FRAUD_DUE,
+            source_kind="antifraud.warning",
+            source_id=w.pk,
+            title=f"{w.reference} {w.get_risk_level_display()}风险 {'已超联系期限' if late else '临近联系期限'}",
+            body=f"{w.fraud_type} · 责任民警 {w.officer.display_name if w.officer else '未指派'} · 期限 {rules.show_date(w.contact_due_at, now)}",
+            level=AlertLevel.RED,
+            url=w.get_absolute_url(),
+            community_id=w.community_id,
+            at=now,
+        )
+        made += alert is not None
+    return made
+
+
+def scan_clocks(now: dt.datetime) -> int:
+    from fengqiao.core.choices import ClockState
+    from fengqiao.core.workflow_models import Clock
+
+    rows = (
+        Clock.objects.filter(
+            state=ClockState.BREACHED,
+            stopped_at__isnull=True,
+            breached_at__gte=now - CLOCK_LOOKBACK,
+        )
+        .select_related("rule", "assignee")
+        .order_by("breached_at")[:500]
+    )
+    made = 0
+    for clock in rows:
+        try:
+            url = clock.get_absolute_url()
+        except Exception:  # noqa: BLE001
+            url = ""
+        alert = alert_raise(
+            station_id=clock.station_id,
+            kind=AlertKind.CLOCK_OVERDUE,
+            source_kind="core.clock",
+            source_id=clock.pk,
+            title=f"超期:{clock.title or clock.rule.name}",
+            body=f"{clock.rule.name} 到期 {rules.show_date(clock.due_at, now)} · {clock.assignee.display_name if clock.assignee else '未指定'}",
+            level=AlertLevel.RED,
+            url=url,
+            subject=clock.kind,
+            at=now,
+        )
+        made += alert is not None
+    return made
+
+
+def scan(*, now: dt.datetime | None = None) -> dict:
+    """One pass of the clock-driven feeds and the escalation (run every minute)."""
+    from fengqiao.command.alerts import alerts_escalate
+
+    now = now or timezone.now()
+    return {
+        "fraud_due": scan_fraud(now),
+        "clock_overdue": scan_clocks(now),
+        "escalated": alerts_escalate(now=now),
+    }
+
+
+def connect() -> None:
+    from django.db.models.signals import post_save
+
+    post_save.connect(
+        on_incident_saved, sender="incidents.Incident", dispatch_uid="command-incident"
+    )
+    post_save.connect(on_dispute_saved, sender="disputes.Dispute", dispatch_uid="command-dispute")
+    try:
+        from fengqiao.vehicles.signals import alarms_opened
+    except ImportError:  # pragma: no cover
+        return
+    alarms_opened.connect(on_alarms_opened, dispatch_uid="command-vehicle-alarms")

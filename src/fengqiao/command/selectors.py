@@ -1,0 +1,335 @@
+"""Reads of the command room: the wall's data (one JSON document, a few indexed queries), the
+law-enforcement supervision panel, the patrol points due. Everything is scoped by `visible_to(user)`.
+
+The wall shows what is actionable now, never the whole history: open alerts of the last
+COMMAND_WALL_HOURS (older open ones are counted, with a link to the list), open incidents, open red
+disputes, fraud warnings near their contact deadline, overdue clocks, vehicle alarms of the last
+COMMAND_WALL_HOURS (older open ones counted) and patrol points due.
+
+Other parts may add a panel (part 7's estate alarms, for instance):
+
+    from fengqiao.command import selectors
+    selectors.register_panel("estates", lambda user, now: {"title": "小区告警", "count": 3, "items": [...]})
+
+A panel provider returns {"title", "count", "items": [{"title", "sub", "url", "level", "at"}]}, scoped
+to the user; a failing provider is logged and left out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from fengqiao.command import rules
+from fengqiao.command.choices import LEVEL_RANK
+from fengqiao.command.models import Alert, PatrolPoint
+
+log = logging.getLogger(__name__)
+LIST = 12  # items per panel on the wall
+_panels: dict[str, Callable] = {}
+
+
+def register_panel(key: str, provider: Callable) -> None:
+    _panels[key] = provider
+
+
+def _item(title, sub, url, level, at, now, **extra) -> dict:
+    return {
+        "title": title,
+        "sub": sub,
+        "url": url,
+        "level": level,
+        "at": at.isoformat() if at else None,
+        "at_text": rules.show_date(at, now),
+        **extra,
+    }
+
+
+def _ll(lat, lng):
+    return [round(lat, 6), round(lng, 6)] if lat is not None and lng is not None else None
+
+
+# ----------------------------------------------------------------------------- alerts
+
+
+def alert_groups(user, now: dt.datetime, *, hours: int | None = None) -> dict:
+    """Open alerts of the last `hours`, grouped by group_key (newest group first, red groups first)."""
+    hours = hours or settings.COMMAND_WALL_HOURS
+    since = now - dt.timedelta(hours=hours)
+    base = Alert.objects.visible_to(user).unacknowledged()
+    rows = list(
+        base.filter(last_seen_at__gte=since)
+        .select_related("community")
+        .order_by("-last_seen_at", "-pk")[:300]
+    )
+    older = base.filter(last_seen_at__lt=since).count()
+    groups: dict[str, dict] = {}
+    for a in rows:
+        g = groups.get(a.group_key)
+        if g is None:
+            g = groups[a.group_key] = {
+                "key": a.group_key,
+                "kind": a.kind,
+                "kind_label": str(a.get_kind_display()),
+                "level": a.level,
+                "community": a.community.name if a.community else "",
+                "count": 0,
+                "alerts": [],
+            }
+        g["count"] += 1
+        if LEVEL_RANK[a.level] > LEVEL_RANK[g["level"]]:
+            g["level"] = a.level
+        if len(g["alerts"]) < 5:
+            g["alerts"].append(
+                {
+                    "id": a.pk,
+                    "title": a.title,
+                    "body": a.body,
+                    "url": a.url,
+                    "level": a.level,
+                    "repeats": a.count,
+                    "first_seen": a.first_seen_at.isoformat(),
+                    "at_text": rules.show_date(a.last_seen_at, now),
+                    "escalated": a.escalated_at is not None,
+                    "p": _ll(a.latitude, a.longitude),
+                }
+            )
+    ordered = sorted(groups.values(), key=lambda g: -LEVEL_RANK[g["level"]])
+    return {
+        "groups": ordered,
+        "open": len(rows),
+        "older_open": older,
+        "newest_id": max((a.pk for a in rows), default=0),
+    }
+
+
+# ----------------------------------------------------------------------------- the parts' panels
+
+
+def incidents_panel(user, now):
+    from fengqiao.incidents.models import Incident
+
+    rows = Incident.objects.visible_to(user).open()
+    count = rows.count()
+    items = [
+        _item(
+            f"{i.reference} {i.category}",
+            f"{i.get_status_display()} · {i.location}",
+            i.get_absolute_url(),
+            "red" if i.urgency != "normal" else "orange",
+            i.received_at,
+            now,
+            p=_ll(
+                *(
+                    (i.address.latitude, i.address.longitude)
+                    if i.address_id and i.address.latitude is not None
+                    else (i.community.latitude, i.community.longitude)
+                    if i.community_id
+                    else (None, None)
+                )
+            ),
+        )
+        for i in rows.select_related("category__parent", "address", "community").order_by(
+            "-received_at"
+        )[:LIST]
+    ]
+    return {"count": count, "items": items, "url": reverse("incidents:handover")}
+
+
+def disputes_panel(user, now):
+    from fengqiao.disputes.models import Dispute
+    from fengqiao.disputes.selectors import OPEN_STATUSES
+
+    rows = Dispute.objects.visible_to(user).filter(level="red", status__in=OPEN_STATUSES)
+    count = rows.count()
+    items = [
+        _item(
+            f"{d.reference} {d.dispute_type}",
+            f"{d.community.name if d.community_id else ''} · {d.get_status_display()}",
+            d.get_absolute_url(),
+            "red",
+            d.registered_at,
+            now,
+            p=_ll(d.community.latitude, d.community.longitude) if d.community_id else None,
+        )
+        for d in rows.select_related("dispute_type", "community").order_by("-registered_at")[:LIST]
+    ]
+    return {"count": count, "items": items, "url": reverse("disputes:red_board")}
+
+
+def fraud_panel(user, now):
+    from fengqiao.antifraud.choices import OPEN_STATUSES
+    from fengqiao.antifraud.models import Warning
+
+    horizon = now + dt.timedelta(minutes=settings.COMMAND_FRAUD_DUE_MINUTES)
+    rows = Warning.objects.visible_to(user).filter(
+        status__in=OPEN_STATUSES, first_contact_at__isnull=True, contact_due_at__lte=horizon
+    )
+    count = rows.count()
+    items = []
+    for w in rows.select_related("officer", "fraud_type").order_by("contact_due_at")[:LIST]:
+        minutes = int((w.contact_due_at - now).total_seconds() // 60)
+        items.append(
+            _item(
+                f"{w.reference} {w.get_risk_level_display()}风险 {w.fraud_type}",
+                f"{w.officer.display_name if w.officer else '未指派'} · "
+                + (f"剩 {minutes} 分钟" if minutes >= 0 else f"已超 {-minutes} 分钟"),
+                w.get_absolute_url(),
+                "red" if minutes < 0 else "orange",
+                w.contact_due_at,
+                now,
+                due=w.contact_due_at.isoformat(),
+            )
+        )
+    return {"count": count, "items": items, "url": reverse("antifraud:warning_list")}
+
+
+def overdue_panel(user, now):
+    from fengqiao.core.choices import ClockState
+    from fengqiao.core.workflow_models import Clock
+
+    rows = Clock.objects.visible_to(user).filter(state=ClockState.BREACHED, stopped_at__isnull=True)
+    count = rows.count()
+    soon = (
+        Clock.objects.visible_to(user)
+        .filter(state=ClockState.RUNNING, due_at__gt=now, due_at__lte=now + dt.timedelta(hours=24))
+        .count()
+    )
+    items = [
+        _item(
+            c.title or c.rule.name,
+            f"{c.rule.name} · {c.assignee.display_name if c.assignee else '未指定'}",
+            c.get_absolute_url(),
+            "red",
+            c.due_at,
+            now,
+        )
+        for c in rows.select_related("rule", "assignee").order_by("-due_at")[:LIST]
+    ]
+    return {"count": count, "due_24h": soon, "items": items, "url": reverse("command:supervision")}
+
+
+def vehicle_alarms_panel(user, now):
+    from fengqiao.vehicles.models import STATION_ROLES, Alarm
+
+    if not (user.is_superuser or user.role in STATION_ROLES or user.role == "bureau"):
+        return {"count": 0, "older_open": 0, "items": [], "url": ""}
+    since = now - dt.timedelta(hours=settings.COMMAND_WALL_HOURS)
+    base = Alarm.objects.visible_to(user).filter(status="open")
+    figures = base.aggregate(
+        recent=Count("id", filter=Q(at__gte=since)), older=Count("id", filter=Q(at__lt=since))
+    )
+    items = [
+        _item(
+            f"{a.vehicle.plate} {a.get_kind_display()}",
+            a.community.name if a.community_id else "",
+            a.get_absolute_url(),
+            "red" if a.kind in ("movement_while_armed", "fence_exit", "power_cut") else "yellow",
+            a.at,
+            now,
+            p=_ll(a.latitude, a.longitude),
+        )
+        for a in base.filter(at__gte=since)
+        .select_related("vehicle", "community")
+        .order_by("-at")[:LIST]
+    ]
+    return {
+        "count": figures["recent"],
+        "older_open": figures["older"],
+        "items": items,
+        "url": reverse("vehicles:alarm_list"),
+    }
+
+
+def patrol_due(user, now) -> list[PatrolPoint]:
+    points = (
+        PatrolPoint.objects.visible_to(user)
+        .filter(active=True, is_key=True)
+        .order_by("sort", "name")
+    )
+    return [p for p in points if rules.patrol_overdue(p.last_checked_at, p.interval_minutes, now)]
+
+
+def patrol_panel(user, now):
+    due = patrol_due(user, now)
+    items = [
+        _item(
+            p.name,
+            ("上次 " + rules.show_date(p.last_checked_at, now))
+            if p.last_checked_at
+            else "今日未巡查",
+            reverse("command:patrol"),
+            "yellow",
+            p.last_checked_at,
+            now,
+        )
+        for p in due[:LIST]
+    ]
+    return {"count": len(due), "items": items, "url": reverse("command:patrol")}
+
+
+def supervision(user, now) -> dict:
+    """执法监督: the case room's red lines (open flags by kind, newest first) and overdue clocks."""
+    from fengqiao.cases.selectors import open_flags, red_line_counts
+
+    flags = [
+        _item(
+            f"{f.get_kind_display()}:{f.case or f.incident or ''}",
+            f.reason,
+            (
+                f.case.get_absolute_url()
+                if f.case_id
+                else f.incident.get_absolute_url()
+                if f.incident_id
+                else ""
+            ),
+            "red",
+            f.raised_at,
+            now,
+            kind=f.kind,
+        )
+        for f in open_flags(user).order_by("-raised_at")[:LIST]
+    ]
+    return {
+        "red_lines": red_line_counts(user),
+        "flags": flags,
+        "overdue": overdue_panel(user, now),
+    }
+
+
+PANELS = {
+    "incidents": incidents_panel,
+    "disputes": disputes_panel,
+    "fraud": fraud_panel,
+    "overdue": overdue_panel,
+    "vehicle_alarms": vehicle_alarms_panel,
+    "patrol": patrol_panel,
+}
+
+
+def wall_data(user, now: dt.datetime | None = None) -> dict:
+    from fengqiao.command import roster
+
+    now = now or timezone.now()
+    data = {"at": now.isoformat(), "alerts": alert_groups(user, now)}
+    for key, provider in list(PANELS.items()) + list(_panels.items()):
+        try:
+            data[key] = provider(user, now)
+        except Exception:
+            log.exception("command wall panel %r failed", key)
+            data[key] = {"count": 0, "items": [], "error": True}
+    try:
+        from fengqiao.cases.selectors import red_line_counts
+
+        data["red_lines"] = red_line_counts(user)
+    except Exception:  # pragma: no cover
+        log.exception("command wall: red lines failed")
+        data["red_lines"] = {}
+    data["on_duty"] = roster.header_duty(user.station_id, now) if user.station_id else None
+    return data
