@@ -292,6 +292,8 @@ def tasks_detect(*, now: dt.datetime | None = None) -> int:
     )
     estates = {e.pk: e for e in Estate.objects.select_related("community")}
     open_ = set(RegistrationTask.objects.open().values_list("estate_id", "subject"))
+    # a credential linked to a resident since (the gateway's credential map lags by up to a minute)
+    open_ |= set(Credential.objects.filter(person__isnull=False).values_list("estate_id", "holder_no"))
     created = 0
     for row in rows:
         estate = estates.get(row["estate_id"])

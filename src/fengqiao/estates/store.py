@@ -110,7 +110,9 @@ class EstateStore:
                 .values_list("station_id", "estate_id", "gate_id", "gate__direction")
                 .first()
             )
-            place = self.places[device_pk] = row or (None, None, None, "")
+            place = row or (None, None, None, "")
+            if place[1] is not None:  # a pending terminal is read again each batch (it may be assigned now)
+                self.places[device_pk] = place
         return place
 
     def _credentials(self, estate_id: int | None) -> dict:
