@@ -179,7 +179,7 @@ class EventSearch(Base):
     def get(self, request):
         params = request.query_params
         qs = selectors.event_search(request.user, params)
-        page = int(params["page"]) if str(params.get("page", "1")).isdigit() else 1
+        page = int(params.get("page", "1")) if str(params.get("page", "1")).isdigit() else 1
         if selectors.is_personal(params):
             estate = Estate.objects.visible_to(request.user).filter(pk=int(params["estate"])).first() if str(params.get("estate", "")).isdigit() else None
             person = Person.objects.visible_to(request.user).filter(pk=int(params["person"])).first() if str(params.get("person", "")).isdigit() else None
