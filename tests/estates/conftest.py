@@ -14,11 +14,17 @@ from fengqiao.gateway.estate_server import EstateConfig, EstateGateway
 
 @pytest.fixture(autouse=True)
 def _estate_rules(request):
-    uses_db = request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(request.fixturenames)
+    uses_db = request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(
+        request.fixturenames
+    )
     if not uses_db:
         return
-    request.getfixturevalue("transactional_db" if "transactional_db" in request.fixturenames else "db")
-    importlib.import_module("fengqiao.estates.migrations.0002_registration_rule").load_defaults(apps)
+    request.getfixturevalue(
+        "transactional_db" if "transactional_db" in request.fixturenames else "db"
+    )
+    importlib.import_module("fengqiao.estates.migrations.0002_registration_rule").load_defaults(
+        apps
+    )
 
 
 class RunningEstateGateway:
@@ -50,7 +56,9 @@ class RunningEstateGateway:
 
     def post(self, path, body=b"", content_type="application/json", method="POST", headers=None):
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
-        conn.request(method, path, body=body, headers={"Content-Type": content_type, **(headers or {})})
+        conn.request(
+            method, path, body=body, headers={"Content-Type": content_type, **(headers or {})}
+        )
         response = conn.getresponse()
         data = response.read()
         conn.close()
@@ -89,4 +97,6 @@ def gate(estate):
 def other_estate(community_b):
     from fengqiao.estates.models import Estate
 
-    return Estate.objects.create(station=community_b.station, community=community_b, name="江湾壹号小区")
+    return Estate.objects.create(
+        station=community_b.station, community=community_b, name="江湾壹号小区"
+    )

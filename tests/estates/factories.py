@@ -13,7 +13,18 @@ def device(gate, *, vendor="hikvision", identifier="44:19:b6:00:00:01", last_see
     )  # fmt: skip
 
 
-def events(dev, *, subject="900", days=(0,), at_hour=9, now=None, granted=True, person=None, card="", credential=None):
+def events(
+    dev,
+    *,
+    subject="900",
+    days=(0,),
+    at_hour=9,
+    now=None,
+    granted=True,
+    person=None,
+    card="",
+    credential=None,
+):
     """One pass a day on each of `days` days back (Beijing 09:00), bulk-created."""
     now = now or timezone.now()
     bj = dt.timezone(dt.timedelta(hours=8))
@@ -33,4 +44,6 @@ def events(dev, *, subject="900", days=(0,), at_hour=9, now=None, granted=True, 
 
 
 def credential(estate: Estate, holder_no="001", person=None, card_no=""):
-    return Credential.objects.create(station=estate.station, estate=estate, holder_no=holder_no, person=person, card_no=card_no)
+    return Credential.objects.create(
+        station=estate.station, estate=estate, holder_no=holder_no, person=person, card_no=card_no
+    )

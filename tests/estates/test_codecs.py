@@ -51,14 +51,36 @@ def test_hikvision_xml_card_exit():
 
 def test_hikvision_face_fail_and_qr_pass():
     when = dt.datetime(2026, 5, 1, 1, 0, tzinfo=UTC)
-    fail = hikvision.decode("application/json", hikvision.event_json(mac="44:19:b6:00:00:01", serial=1, when=when, minor=0x4C, mode="faceOrCard"))
-    qr = hikvision.decode("application/json", hikvision.event_json(mac="44:19:b6:00:00:01", serial=2, when=when, minor=0x9C, employee="7", mode="qrCodeOrCard"))
+    fail = hikvision.decode(
+        "application/json",
+        hikvision.event_json(
+            mac="44:19:b6:00:00:01", serial=1, when=when, minor=0x4C, mode="faceOrCard"
+        ),
+    )
+    qr = hikvision.decode(
+        "application/json",
+        hikvision.event_json(
+            mac="44:19:b6:00:00:01",
+            serial=2,
+            when=when,
+            minor=0x9C,
+            employee="7",
+            mode="qrCodeOrCard",
+        ),
+    )
     assert (fail.items[0].credential_type, fail.items[0].granted) == ("face", False)
-    assert (qr.items[0].credential_type, qr.items[0].granted, qr.items[0].holder_no) == ("qr", True, "7")
+    assert (qr.items[0].credential_type, qr.items[0].granted, qr.items[0].holder_no) == (
+        "qr",
+        True,
+        "7",
+    )
 
 
 def test_hikvision_heartbeat():
-    out = hikvision.decode("application/json", b'{"macAddress":"44:19:b6:00:00:01","eventType":"heartBeat","dateTime":"2026-01-01T00:00:00+08:00"}')
+    out = hikvision.decode(
+        "application/json",
+        b'{"macAddress":"44:19:b6:00:00:01","eventType":"heartBeat","dateTime":"2026-01-01T00:00:00+08:00"}',
+    )
     assert out.items == [Heartbeat(device="44:19:b6:00:00:01")]
 
 
@@ -71,9 +93,17 @@ def test_hikvision_heartbeat():
         ("application/xml", b'<!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>', "DOCTYPE"),
         ("text/html", b"<html>", "unsupported content type"),
         ("multipart/form-data", b"--x\r\n", "boundary"),
-        ("multipart/form-data; boundary=x", b"--x\r\nContent-Type: image/jpeg\r\n\r\n\xff\xd8\r\n--x--", "without an event"),
+        (
+            "multipart/form-data; boundary=x",
+            b"--x\r\nContent-Type: image/jpeg\r\n\r\n\xff\xd8\r\n--x--",
+            "without an event",
+        ),
         ("application/json", b'{"eventType":"AccessControllerEvent"}', "macAddress"),
-        ("application/json", b'{"macAddress":"44:19:b6:00:00:01","eventType":"AccessControllerEvent","dateTime":"yesterday","AccessControllerEvent":{"majorEventType":5,"subEventType":1}}', "dateTime"),
+        (
+            "application/json",
+            b'{"macAddress":"44:19:b6:00:00:01","eventType":"AccessControllerEvent","dateTime":"yesterday","AccessControllerEvent":{"majorEventType":5,"subEventType":1}}',
+            "dateTime",
+        ),
     ],
 )
 def test_hikvision_bad_input_says_why(ctype, body, reason):
@@ -85,7 +115,12 @@ def test_zkteco_attlog_rows():
     out = zkteco.decode_attlog(samples.ZK_SERIAL, samples.ZK_ATTLOG)
     first, second = out.items
     assert first.occurred_at == dt.datetime(2013, 3, 22, 8, 40, 10, tzinfo=UTC)
-    assert (first.holder_no, first.direction, first.credential_type, first.key) == ("1", "in", "fingerprint", "1@20130322164010")
+    assert (first.holder_no, first.direction, first.credential_type, first.key) == (
+        "1",
+        "in",
+        "fingerprint",
+        "1@20130322164010",
+    )
     assert (second.direction, second.credential_type) == ("out", "face")
 
 
@@ -109,14 +144,26 @@ def test_zkteco_handshake_and_commands():
     assert "TimeZone=8" in text and "Realtime=1" in text
     assert zkteco.commands_text([]) == "OK"
     assert zkteco.commands_text([(12, "INFO")]) == "C:12:INFO"
-    assert zkteco.parse_devicecmd(b"ID=12&Return=0&CMD=INFO\n") == [{"ID": "12", "Return": "0", "CMD": "INFO"}]
+    assert zkteco.parse_devicecmd(b"ID=12&Return=0&CMD=INFO\n") == [
+        {"ID": "12", "Return": "0", "CMD": "INFO"}
+    ]
     with pytest.raises(DecodeError):
         zkteco.serial_of({"SN": "bad sn!"})
 
 
 @settings(max_examples=300, deadline=None)
-@given(ctype=st.sampled_from(["application/json", "application/xml", "multipart/form-data; boundary=MIME_boundary", "text/plain", ""]),
-       body=st.binary(max_size=600))
+@given(
+    ctype=st.sampled_from(
+        [
+            "application/json",
+            "application/xml",
+            "multipart/form-data; boundary=MIME_boundary",
+            "text/plain",
+            "",
+        ]
+    ),
+    body=st.binary(max_size=600),
+)
 def test_hikvision_random_bytes_only_raise_decode_error(ctype, body):
     try:
         hikvision.decode(ctype, body)
@@ -147,19 +194,35 @@ def test_zkteco_random_bytes_only_raise_decode_error(body):
 
 
 @settings(max_examples=100, deadline=None)
-@given(pin=st.from_regex(r"[0-9]{1,9}", fullmatch=True), seconds=st.integers(0, 10**9), status=st.integers(0, 5),
-       verify=st.sampled_from([0, 1, 2, 15]))
+@given(
+    pin=st.from_regex(r"[0-9]{1,9}", fullmatch=True),
+    seconds=st.integers(0, 10**9),
+    status=st.integers(0, 5),
+    verify=st.sampled_from([0, 1, 2, 15]),
+)
 def test_zkteco_row_round_trip(pin, seconds, status, verify):
     when = dt.datetime(2000, 1, 1, tzinfo=UTC) + dt.timedelta(seconds=seconds)
-    [event] = zkteco.decode_attlog("SN1", zkteco.attlog_row(pin, when, status=status, verify=verify).encode()).items
-    assert (event.holder_no, event.occurred_at, event.direction) == (pin, when, zkteco.STATUS[status])
+    [event] = zkteco.decode_attlog(
+        "SN1", zkteco.attlog_row(pin, when, status=status, verify=verify).encode()
+    ).items
+    assert (event.holder_no, event.occurred_at, event.direction) == (
+        pin,
+        when,
+        zkteco.STATUS[status],
+    )
 
 
 @settings(max_examples=100, deadline=None)
-@given(serial=st.integers(0, 2**31), seconds=st.integers(0, 10**9), minor=st.sampled_from(sorted(hikvision.PASS)),
-       employee=st.from_regex(r"[0-9A-Za-z]{1,12}", fullmatch=True))
+@given(
+    serial=st.integers(0, 2**31),
+    seconds=st.integers(0, 10**9),
+    minor=st.sampled_from(sorted(hikvision.PASS)),
+    employee=st.from_regex(r"[0-9A-Za-z]{1,12}", fullmatch=True),
+)
 def test_hikvision_round_trip(serial, seconds, minor, employee):
     when = dt.datetime(2000, 1, 1, tzinfo=UTC) + dt.timedelta(seconds=seconds)
-    body = hikvision.event_json(mac="44:19:b6:00:00:01", serial=serial, when=when, minor=minor, employee=employee, mode="x")
+    body = hikvision.event_json(
+        mac="44:19:b6:00:00:01", serial=serial, when=when, minor=minor, employee=employee, mode="x"
+    )
     [event] = hikvision.decode("application/json", body).items
     assert (event.occurred_at, event.holder_no, event.granted) == (when, employee, True)

@@ -11,7 +11,7 @@ from django.db import connection
 from fengqiao.estates import services
 from fengqiao.estates.choices import DeviceStatus
 from fengqiao.estates.models import AccessDevice, AccessEvent, Credential
-from fengqiao.gateway import hikvision, zkteco
+from fengqiao.gateway import hikvision
 from tests.estates import samples
 from tests.factories import PersonFactory
 
@@ -25,7 +25,12 @@ def test_unknown_hikvision_terminal_is_pending_and_its_event_kept(estate_gateway
     device = AccessDevice.objects.get(vendor="hikvision", identifier="a4:d5:c2:24:dd:74")
     assert device.status == DeviceStatus.PENDING and device.last_seen_at is not None
     event = AccessEvent.objects.get(device=device)
-    assert (event.credential_type, event.granted, event.holder_no, event.estate_id) == ("fingerprint", True, "001", None)
+    assert (event.credential_type, event.granted, event.holder_no, event.estate_id) == (
+        "fingerprint",
+        True,
+        "001",
+        None,
+    )
     assert event.day == dt.date(2025, 10, 22)
 
 
@@ -40,17 +45,24 @@ def test_zkteco_handshake_attlog_operlog_and_polling(estate_gateway):
     sn = samples.ZK_SERIAL
     status, text = estate_gateway.get(f"/iclock/cdata?SN={sn}&options=all&pushver=2.4.1")
     assert status == 200 and text.startswith(f"GET OPTION FROM: {sn}")
-    status, text = estate_gateway.post(f"/iclock/cdata?SN={sn}&table=ATTLOG&Stamp=1", samples.ZK_ATTLOG, "text/plain")
+    status, text = estate_gateway.post(
+        f"/iclock/cdata?SN={sn}&table=ATTLOG&Stamp=1", samples.ZK_ATTLOG, "text/plain"
+    )
     assert (status, text) == (200, "OK: 2")
-    assert estate_gateway.post(f"/iclock/cdata?SN={sn}&table=OPERLOG&Stamp=1", samples.ZK_OPERLOG, "text/plain") == (200, "OK: 3")
+    assert estate_gateway.post(
+        f"/iclock/cdata?SN={sn}&table=OPERLOG&Stamp=1", samples.ZK_OPERLOG, "text/plain"
+    ) == (200, "OK: 3")
     assert estate_gateway.get(f"/iclock/getrequest?SN={sn}") == (200, "OK")
-    assert estate_gateway.post(f"/iclock/devicecmd?SN={sn}", b"ID=1&Return=0&CMD=INFO", "text/plain") == (200, "OK")
+    assert estate_gateway.post(
+        f"/iclock/devicecmd?SN={sn}", b"ID=1&Return=0&CMD=INFO", "text/plain"
+    ) == (200, "OK")
     assert AccessEvent.objects.filter(device__identifier=sn).count() == 2
     assert estate_gateway.stats()["biometric_parts_discarded"] == 1
 
 
-def test_events_of_an_assigned_terminal_get_the_estate_and_the_resident(estate_gateway, alice, gate, estate, settings,
-                                                                       monkeypatch):
+def test_events_of_an_assigned_terminal_get_the_estate_and_the_resident(
+    estate_gateway, alice, gate, estate, settings, monkeypatch
+):
     monkeypatch.setattr("fengqiao.estates.store.PLACE_TTL", 0)
     settings.ESTATE_GATEWAY_CREDENTIAL_CACHE_SECONDS = 0
     person = PersonFactory(community=estate.community, station=estate.station)
@@ -60,7 +72,9 @@ def test_events_of_an_assigned_terminal_get_the_estate_and_the_resident(estate_g
     services.device_assign(actor=alice, device=device, gate=gate)
     assert AccessEvent.objects.get().estate_id == estate.pk
     estate_gateway.gateway.devices.clear()
-    body = hikvision.event_json(mac=device.identifier, serial=500, when=dt.datetime.now(dt.UTC), minor=0x4B, employee="001")
+    body = hikvision.event_json(
+        mac=device.identifier, serial=500, when=dt.datetime.now(dt.UTC), minor=0x4B, employee="001"
+    )
     estate_gateway.post(ALERT, body)
     latest = AccessEvent.objects.get(key__startswith="500@")
     assert (latest.estate_id, latest.gate_id, latest.person_id) == (estate.pk, gate.pk, person.pk)
@@ -92,20 +106,30 @@ def test_a_flooding_terminal_gets_503_and_the_others_carry_on(transactional_db, 
     try:
         now = dt.datetime.now(dt.UTC)
         statuses = [
-            gw.post(ALERT, hikvision.event_json(mac="44:19:b6:00:00:09", serial=i, when=now, employee="1"))[0]
+            gw.post(
+                ALERT,
+                hikvision.event_json(mac="44:19:b6:00:00:09", serial=i, when=now, employee="1"),
+            )[0]
             for i in range(12)
         ]
         assert statuses[:5] == [200] * 5 and 503 in statuses[5:]
-        assert gw.post(ALERT, hikvision.event_json(mac="44:19:b6:00:00:0a", serial=1, when=now))[0] == 200
+        assert (
+            gw.post(ALERT, hikvision.event_json(mac="44:19:b6:00:00:0a", serial=1, when=now))[0]
+            == 200
+        )
         assert gw.stats()["throttled"] >= 1
         assert "floods" in caplog.text
-        assert AccessEvent.objects.filter(device__identifier="44:19:b6:00:00:09").count() == statuses.count(200)
+        assert AccessEvent.objects.filter(
+            device__identifier="44:19:b6:00:00:09"
+        ).count() == statuses.count(200)
     finally:
         gw.stop()
 
 
 def test_disabled_terminal_is_refused(estate_gateway, alice):
-    AccessDevice.objects.create(vendor="zkteco", identifier="DISABLED1", status=DeviceStatus.DISABLED, station=alice.station)
+    AccessDevice.objects.create(
+        vendor="zkteco", identifier="DISABLED1", status=DeviceStatus.DISABLED, station=alice.station
+    )
     assert estate_gateway.get("/iclock/getrequest?SN=DISABLED1")[0] == 403
 
 
@@ -119,14 +143,30 @@ def test_no_picture_or_template_reaches_the_database_or_the_logs(estate_gateway,
     """A face capture (JPEG part) and a fingerprint template are pushed; afterwards no table's rows
     and no log line hold those bytes, their base64 or their hex."""
     caplog.set_level(logging.DEBUG)
-    jpeg = bytes.fromhex("ffd8ffe000104a464946000101") + b"FENGQIAO-FACE-IMAGE-7f3a9c" + bytes.fromhex("ffd9")
+    jpeg = (
+        bytes.fromhex("ffd8ffe000104a464946000101")
+        + b"FENGQIAO-FACE-IMAGE-7f3a9c"
+        + bytes.fromhex("ffd9")
+    )
     ctype, body = hikvision.multipart(samples.HIK_FACE_EVENT, jpeg)
     assert estate_gateway.post(ALERT, body, ctype)[0] == 200
     template = base64.b64encode(b"FENGQIAO-FINGERPRINT-TEMPLATE-51d2").decode()
     operlog = f"FP PIN=2\tFID=1\tSize={len(template)}\tValid=1\tTMP={template}\nFACE PIN=2\tFID=0\tSIZE=10\tVALID=1\tTMP={template}\n"
     sn = samples.ZK_SERIAL
-    assert estate_gateway.post(f"/iclock/cdata?SN={sn}&table=OPERLOG", operlog.encode(), "text/plain")[0] == 200
-    assert estate_gateway.post(f"/iclock/cdata?SN={sn}&table=ATTPHOTO", b"PIN=2.jpg\nSN=x\nsize=40\nCMD=uploadphoto\0" + jpeg, "text/plain")[0] == 200
+    assert (
+        estate_gateway.post(f"/iclock/cdata?SN={sn}&table=OPERLOG", operlog.encode(), "text/plain")[
+            0
+        ]
+        == 200
+    )
+    assert (
+        estate_gateway.post(
+            f"/iclock/cdata?SN={sn}&table=ATTPHOTO",
+            b"PIN=2.jpg\nSN=x\nsize=40\nCMD=uploadphoto\0" + jpeg,
+            "text/plain",
+        )[0]
+        == 200
+    )
     assert AccessEvent.objects.filter(credential_type="face", holder_no="2").count() == 1
 
     needles = [b"FENGQIAO-FACE-IMAGE-7f3a9c", b"FENGQIAO-FINGERPRINT-TEMPLATE-51d2"]

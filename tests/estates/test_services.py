@@ -34,7 +34,9 @@ def test_rules_regular_and_offline():
     assert rules.window_start(now, 1) == dt.datetime(2026, 5, 13, 16, tzinfo=dt.UTC)
 
 
-def test_unregistered_credential_on_three_days_becomes_a_task_for_the_community_officer(dev, bob, estate):
+def test_unregistered_credential_on_three_days_becomes_a_task_for_the_community_officer(
+    dev, bob, estate
+):
     factories.events(dev, subject="900", days=(0, 4, 9))
     factories.events(dev, subject="901", days=(0, 1))  # two days: not yet
     assert services.tasks_detect() == 1
@@ -72,7 +74,11 @@ def test_register_links_the_credential_and_the_events_and_stops_the_clock(dev, e
     person = PersonFactory(community=estate.community, station=estate.station)
     services.task_register(actor=bob, task=task, person=person)
     task.refresh_from_db()
-    assert task.status == TaskStatus.REGISTERED and task.person == person and task.credential.person == person
+    assert (
+        task.status == TaskStatus.REGISTERED
+        and task.person == person
+        and task.credential.person == person
+    )
     assert set(AccessEvent.objects.values_list("person_id", flat=True)) == {person.pk}
     assert Clock.objects.get(object_id=task.pk, kind=services.CLOCK_KIND).state == "met"
     assert [e.kind for e in task.events.all()] == ["created", "registered"]
@@ -92,7 +98,9 @@ def test_dismiss_needs_a_reason_and_is_not_raised_again_within_the_window(dev, b
     assert services.tasks_detect() == 0
 
 
-def test_only_the_communitys_officer_or_a_leader_acts_on_a_task(dev, bob, alice, charlie, community_b):
+def test_only_the_communitys_officer_or_a_leader_acts_on_a_task(
+    dev, bob, alice, charlie, community_b
+):
     from tests.factories import UserFactory
 
     factories.events(dev, subject="900", days=(0, 4, 9))
@@ -107,7 +115,9 @@ def test_only_the_communitys_officer_or_a_leader_acts_on_a_task(dev, bob, alice,
 
 
 def test_offline_terminal_raises_one_alarm_to_the_community_officer_and_clears(dev, bob):
-    AccessDevice.objects.filter(pk=dev.pk).update(last_seen_at=timezone.now() - dt.timedelta(minutes=30))
+    AccessDevice.objects.filter(pk=dev.pk).update(
+        last_seen_at=timezone.now() - dt.timedelta(minutes=30)
+    )
     assert services.devices_health_sweep() == {"offline": 1, "back_online": 0}
     assert services.devices_health_sweep() == {"offline": 0, "back_online": 0}
     alarm = DeviceAlarm.objects.get()
@@ -124,7 +134,11 @@ def test_open_alarms_lists_overdue_tasks_and_is_scoped(dev, bob, charlie):
     services.tasks_detect()
     RegistrationTask.objects.update(due_at=timezone.now() - dt.timedelta(hours=1))
     [item] = selectors.open_alarms(bob)
-    assert item["kind"] == "task_overdue" and item["level"] == "red" and item["url"].startswith("/estates/tasks/")
+    assert (
+        item["kind"] == "task_overdue"
+        and item["level"] == "red"
+        and item["url"].startswith("/estates/tasks/")
+    )
     assert selectors.open_alarms(charlie) == []
 
 
@@ -132,7 +146,9 @@ def test_credential_with_a_person_links_past_events_and_closes_the_task(dev, est
     factories.events(dev, subject="900", days=(0, 4, 9))
     services.tasks_detect()
     person = PersonFactory(community=estate.community, station=estate.station)
-    credential = services.credential_create(actor=bob, estate=estate, holder_no="900", person=person)
+    credential = services.credential_create(
+        actor=bob, estate=estate, holder_no="900", person=person
+    )
     assert AccessEvent.objects.filter(person=person, credential=credential).count() == 3
     assert RegistrationTask.objects.get().status == TaskStatus.REGISTERED
     with pytest.raises(ValidationError, match="已有编号"):
@@ -149,7 +165,9 @@ def test_credential_refuses_another_stations_person(estate, bob, other_station):
 def test_movements_need_a_reason_and_are_recorded(dev, estate, bob):
     with pytest.raises(ValidationError, match="事由"):
         services.movements_record(actor=bob, estate=estate, subject="900", reason="")
-    access = services.movements_record(actor=bob, estate=estate, subject="900", reason="核查可疑人员")
+    access = services.movements_record(
+        actor=bob, estate=estate, subject="900", reason="核查可疑人员"
+    )
     assert (access.purpose, access.fields, access.user) == ("核查可疑人员", ["movements"], bob)
     assert PersonalDataAccess.objects.count() == 1
 

@@ -25,7 +25,10 @@ def test_estate_pages_for_each_user(dev, estate, alice_client, client, bob, char
         assert alice_client.get(url).status_code == 200
     page = alice_client.get(estate.get_absolute_url()).content.decode()
     assert "百草苑小区" in page and "estate-traffic-data" in page and "在线" in page
-    assert alice_client.get(reverse("estates:estates_json")).json()["estates"][0]["name"] == "百草苑小区"
+    assert (
+        alice_client.get(reverse("estates:estates_json")).json()["estates"][0]["name"]
+        == "百草苑小区"
+    )
     login(client, charlie)
     assert client.get(estate.get_absolute_url()).status_code == 404
     assert client.get(reverse("estates:estates_json")).json() == {"estates": []}
@@ -38,9 +41,17 @@ def test_a_liaison_is_refused(client, login, station):
 
 
 def test_gate_and_credential_forms(bob_client, estate, community_a):
-    response = bob_client.post(reverse("estates:gate_create", args=[estate.pk]), {"name": "西门", "kind": "pedestrian"}, follow=True)
+    response = bob_client.post(
+        reverse("estates:gate_create", args=[estate.pk]),
+        {"name": "西门", "kind": "pedestrian"},
+        follow=True,
+    )
     assert "门岗已添加" in response.content.decode()
-    response = bob_client.post(reverse("estates:gate_create", args=[estate.pk]), {"name": "西门", "kind": "pedestrian"}, follow=True)
+    response = bob_client.post(
+        reverse("estates:gate_create", args=[estate.pk]),
+        {"name": "西门", "kind": "pedestrian"},
+        follow=True,
+    )
     assert "已有名为" in response.content.decode() and Gate.objects.filter(name="西门").count() == 1
     person = PersonFactory(community=community_a, station=community_a.station)
     response = bob_client.post(reverse("estates:credential_create", args=[estate.pk]),
@@ -49,14 +60,22 @@ def test_gate_and_credential_forms(bob_client, estate, community_a):
     assert Credential.objects.get(holder_no="00042").person == person
     response = bob_client.post(reverse("estates:credential_create", args=[estate.pk]),
                                {"holder_no": "00043", "id_number": "511123199001011234"}, follow=True)  # fmt: skip
-    assert "未在一标三实中登记" in response.content.decode() and not Credential.objects.filter(holder_no="00043").exists()
+    assert (
+        "未在一标三实中登记" in response.content.decode()
+        and not Credential.objects.filter(holder_no="00043").exists()
+    )
 
 
-def test_community_officer_of_another_community_cannot_edit(client, login, estate, alice, community_b):
+def test_community_officer_of_another_community_cannot_edit(
+    client, login, estate, alice, community_b
+):
     eve = UserFactory(username="eve", role="community_officer", station=alice.station)
     community_b.officers.add(eve)
     login(client, eve)
-    assert client.post(reverse("estates:gate_create", args=[estate.pk]), {"name": "西门"}).status_code == 403
+    assert (
+        client.post(reverse("estates:gate_create", args=[estate.pk]), {"name": "西门"}).status_code
+        == 403
+    )
 
 
 def test_event_search_for_one_person_needs_a_reason_and_is_recorded(dev, estate, bob_client):
@@ -65,12 +84,16 @@ def test_event_search_for_one_person_needs_a_reason_and_is_recorded(dev, estate,
     response = bob_client.get(url, {"estate": estate.pk, "subject": "900"})
     assert response.status_code == 400 and "事由" in response.content.decode()
     assert PersonalDataAccess.objects.count() == 0
-    response = bob_client.get(url, {"estate": estate.pk, "subject": "900", "reason": "核查盗窃线索"})
+    response = bob_client.get(
+        url, {"estate": estate.pk, "subject": "900", "reason": "核查盗窃线索"}
+    )
     assert response.status_code == 200 and "共 2 条" in response.content.decode()
     access = PersonalDataAccess.objects.get()
     assert access.purpose == "核查盗窃线索" and "900" in access.object_repr
     assert bob_client.get(url, {"estate": estate.pk}).status_code == 200
-    assert PersonalDataAccess.objects.count() == 1  # an estate-wide search is not one person's movements
+    assert (
+        PersonalDataAccess.objects.count() == 1
+    )  # an estate-wide search is not one person's movements
     assert bob_client.get(url, {"from": "not a date"}).status_code == 400
 
 
@@ -81,13 +104,19 @@ def test_task_pages_register_and_dismiss(dev, estate, bob_client, community_a):
     t900, t901 = RegistrationTask.objects.order_by("subject")
     assert "900" in bob_client.get(reverse("estates:task_list")).content.decode()
     assert bob_client.get(t900.get_absolute_url()).status_code == 200
-    response = bob_client.post(reverse("estates:task_register", args=[t900.pk]), {"id_number": ""}, follow=True)
+    response = bob_client.post(
+        reverse("estates:task_register", args=[t900.pk]), {"id_number": ""}, follow=True
+    )
     assert "证件号码" in response.content.decode()
     person = PersonFactory(community=community_a, station=community_a.station)
-    bob_client.post(reverse("estates:task_register", args=[t900.pk]), {"id_number": person.id_number})
+    bob_client.post(
+        reverse("estates:task_register", args=[t900.pk]), {"id_number": person.id_number}
+    )
     t900.refresh_from_db()
     assert t900.status == "registered"
-    response = bob_client.post(reverse("estates:task_dismiss", args=[t901.pk]), {"reason": "x"}, follow=True)
+    response = bob_client.post(
+        reverse("estates:task_dismiss", args=[t901.pk]), {"reason": "x"}, follow=True
+    )
     assert "至少 4 个字" in response.content.decode()
     bob_client.post(reverse("estates:task_dismiss", args=[t901.pk]), {"reason": "快递员临时通行卡"})
     t901.refresh_from_db()

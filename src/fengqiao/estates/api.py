@@ -132,7 +132,11 @@ class EstateList(Base):
 class EstateDetail(Base):
     @extend_schema(tags=TAG, summary="小区详情", responses=EstateSerializer)
     def get(self, request, pk: int):
-        return Response(EstateSerializer(get_object_or_404(selectors.estates_with_figures(request.user), pk=pk)).data)
+        return Response(
+            EstateSerializer(
+                get_object_or_404(selectors.estates_with_figures(request.user), pk=pk)
+            ).data
+        )
 
 
 class EstateToday(Base):
@@ -148,22 +152,37 @@ class DeviceList(Base):
     def get(self, request):
         qs = AccessDevice.objects.visible_to(request.user)
         if request.query_params.get("status") == "pending":
-            qs = AccessDevice.objects.pending().filter(station__isnull=True) if services.has_role(request.user, services.DEVICE_ROLES) else qs.none()
+            qs = (
+                AccessDevice.objects.pending().filter(station__isnull=True)
+                if services.has_role(request.user, services.DEVICE_ROLES)
+                else qs.none()
+            )
         if str(request.query_params.get("estate", "")).isdigit():
             qs = qs.filter(estate_id=int(request.query_params["estate"]))
         return Response(AccessDeviceSerializer(qs.order_by("id")[:1000], many=True).data)
 
 
 class DeviceAssign(Base):
-    @extend_schema(tags=TAG, summary="接入设备到门岗", request=DeviceAssignSerializer, responses=AccessDeviceSerializer)
+    @extend_schema(
+        tags=TAG,
+        summary="接入设备到门岗",
+        request=DeviceAssignSerializer,
+        responses=AccessDeviceSerializer,
+    )
     def post(self, request, pk: int):
         device = get_object_or_404(
-            AccessDevice.objects.visible_to(request.user) | AccessDevice.objects.pending().filter(station__isnull=True), pk=pk
+            AccessDevice.objects.visible_to(request.user)
+            | AccessDevice.objects.pending().filter(station__isnull=True),
+            pk=pk,
         )
         data = DeviceAssignSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        gate = get_object_or_404(Gate.objects.visible_to(request.user), pk=data.validated_data["gate"])
-        device = services.device_assign(actor=request.user, device=device, gate=gate, name=data.validated_data.get("name", ""))
+        gate = get_object_or_404(
+            Gate.objects.visible_to(request.user), pk=data.validated_data["gate"]
+        )
+        device = services.device_assign(
+            actor=request.user, device=device, gate=gate, name=data.validated_data.get("name", "")
+        )
         return Response(AccessDeviceSerializer(device).data)
 
 
@@ -181,13 +200,28 @@ class EventSearch(Base):
         qs = selectors.event_search(request.user, params)
         page = int(params.get("page", "1")) if str(params.get("page", "1")).isdigit() else 1
         if selectors.is_personal(params):
-            estate = Estate.objects.visible_to(request.user).filter(pk=int(params["estate"])).first() if str(params.get("estate", "")).isdigit() else None
-            person = Person.objects.visible_to(request.user).filter(pk=int(params["person"])).first() if str(params.get("person", "")).isdigit() else None
+            estate = (
+                Estate.objects.visible_to(request.user).filter(pk=int(params["estate"])).first()
+                if str(params.get("estate", "")).isdigit()
+                else None
+            )
+            person = (
+                Person.objects.visible_to(request.user).filter(pk=int(params["person"])).first()
+                if str(params.get("person", "")).isdigit()
+                else None
+            )
             services.movements_record(actor=request.user, estate=estate, subject=params.get("subject", "").strip(),
                                       person=person, reason=params.get("reason", ""), channel="api")  # fmt: skip
         count, more = selectors.capped_count(qs)
         rows = selectors.page_of(qs, max(1, page))
-        return Response({"count": count, "more": more, "page": max(1, page), "results": AccessEventSerializer(rows, many=True).data})
+        return Response(
+            {
+                "count": count,
+                "more": more,
+                "page": max(1, page),
+                "results": AccessEventSerializer(rows, many=True).data,
+            }
+        )
 
 
 class TaskList(Base):
@@ -205,30 +239,60 @@ class TaskList(Base):
 class TaskDetail(Base):
     @extend_schema(tags=TAG, summary="核查登记任务详情", responses=RegistrationTaskSerializer)
     def get(self, request, pk: int):
-        return Response(RegistrationTaskSerializer(get_object_or_404(RegistrationTask.objects.visible_to(request.user), pk=pk)).data)
+        return Response(
+            RegistrationTaskSerializer(
+                get_object_or_404(RegistrationTask.objects.visible_to(request.user), pk=pk)
+            ).data
+        )
 
 
 class TaskRegister(Base):
-    @extend_schema(tags=TAG, summary="已登记:关联人员并办结", request=TaskRegisterSerializer, responses=RegistrationTaskSerializer)
+    @extend_schema(
+        tags=TAG,
+        summary="已登记:关联人员并办结",
+        request=TaskRegisterSerializer,
+        responses=RegistrationTaskSerializer,
+    )
     def post(self, request, pk: int):
         task = get_object_or_404(RegistrationTask.objects.visible_to(request.user), pk=pk)
         data = TaskRegisterSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        person = get_object_or_404(Person.objects.visible_to(request.user), pk=data.validated_data["person"])
-        return Response(RegistrationTaskSerializer(services.task_register(actor=request.user, task=task, person=person)).data)
+        person = get_object_or_404(
+            Person.objects.visible_to(request.user), pk=data.validated_data["person"]
+        )
+        return Response(
+            RegistrationTaskSerializer(
+                services.task_register(actor=request.user, task=task, person=person)
+            ).data
+        )
 
 
 class TaskDismiss(Base):
-    @extend_schema(tags=TAG, summary="排除核查登记任务(须写明理由)", request=TaskDismissSerializer, responses=RegistrationTaskSerializer)
+    @extend_schema(
+        tags=TAG,
+        summary="排除核查登记任务(须写明理由)",
+        request=TaskDismissSerializer,
+        responses=RegistrationTaskSerializer,
+    )
     def post(self, request, pk: int):
         task = get_object_or_404(RegistrationTask.objects.visible_to(request.user), pk=pk)
         data = TaskDismissSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return Response(RegistrationTaskSerializer(services.task_dismiss(actor=request.user, task=task, reason=data.validated_data["reason"])).data)
+        return Response(
+            RegistrationTaskSerializer(
+                services.task_dismiss(
+                    actor=request.user, task=task, reason=data.validated_data["reason"]
+                )
+            ).data
+        )
 
 
 class Alarms(Base):
-    @extend_schema(tags=TAG, summary="待处理告警(设备离线、任务超期)", responses=EstateAlarmSerializer(many=True))
+    @extend_schema(
+        tags=TAG,
+        summary="待处理告警(设备离线、任务超期)",
+        responses=EstateAlarmSerializer(many=True),
+    )
     def get(self, request):
         return Response(EstateAlarmSerializer(selectors.open_alarms(request.user), many=True).data)
 

@@ -12,7 +12,14 @@ import random
 ESTATE_COUNT = 47  # PRODUCT.md: 47 smart residential estates with gate access control
 DAYS = 7
 YJ = "511123-YJ"
-OLD_TOWN_EXTRA = ["西街老粮站宿舍", "书院街小区", "文庙街供销社宿舍", "玉津路电力宿舍", "西街农机厂宿舍", "西街百货公司宿舍"]
+OLD_TOWN_EXTRA = [
+    "西街老粮站宿舍",
+    "书院街小区",
+    "文庙街供销社宿舍",
+    "玉津路电力宿舍",
+    "西街农机厂宿舍",
+    "西街百货公司宿舍",
+]
 NEW_NAMES = ["锦绣", "翡翠", "阳光", "金桂", "碧水", "御景", "香榭", "天府", "龙湾", "水韵", "梧桐", "东方", "丽景",
              "紫荆", "尚城", "蓝湾", "和园", "观澜", "玉园", "雅苑", "康桥", "盛世", "欣城", "澜庭", "鑫苑"]  # fmt: skip
 BEIJING = dt.timezone(dt.timedelta(hours=8))
@@ -35,7 +42,9 @@ def load(*, scale: int, seed: int, log) -> dict[str, int]:
     from fengqiao.estates.models import AccessDevice, Credential, DeviceAlarm, Estate, Gate
     from fengqiao.registry.models import Address, Community, Person
 
-    counts = dict.fromkeys(("estates", "gates", "devices", "credentials", "events", "tasks", "offline"), 0)
+    counts = dict.fromkeys(
+        ("estates", "gates", "devices", "credentials", "events", "tasks", "offline"), 0
+    )
     station = Station.objects.filter(code=YJ).first()
     if station is None or Estate.objects.filter(station=station).exists():
         return counts
@@ -54,14 +63,20 @@ def load(*, scale: int, seed: int, log) -> dict[str, int]:
     for extra in OLD_TOWN_EXTRA:
         if west is not None and len(plan) < ESTATE_COUNT:
             plan.append((west, None, extra, rng.randint(1984, 1995), True))
-    towns = [c for c in communities.values() if c.kind == "community" and not c.is_old_town] or list(communities.values())
+    towns = [
+        c for c in communities.values() if c.kind == "community" and not c.is_old_town
+    ] or list(communities.values())
     names = iter(NEW_NAMES)
     while len(plan) < ESTATE_COUNT and towns:
         community = towns[len(plan) % len(towns)]
-        plan.append((community, None, f"{next(names, 'X')}家园小区", rng.randint(2005, 2022), False))
+        plan.append(
+            (community, None, f"{next(names, 'X')}家园小区", rng.randint(2005, 2022), False)
+        )
     centres = {
         row["community_id"]: (row["lat"], row["lon"])
-        for row in Address.objects.filter(station=station).values("community_id").annotate(lat=Avg("latitude"), lon=Avg("longitude"))
+        for row in Address.objects.filter(station=station)
+        .values("community_id")
+        .annotate(lat=Avg("latitude"), lon=Avg("longitude"))
     }
     road_centres = {
         (row["community_id"], row["road"]): (row["lat"], row["lon"], row["n"])
@@ -70,33 +85,56 @@ def load(*, scale: int, seed: int, log) -> dict[str, int]:
     }  # fmt: skip
     with transaction.atomic():
         estates, gates, devices, credentials = [], [], [], []
-        for i, (community, road, name, built, old_town) in enumerate(plan[:ESTATE_COUNT]):
-            lat, lon, n = road_centres.get((community.pk, road), (None, None, 0)) if road else (None, None, 0)
+        for community, road, name, built, old_town in plan[:ESTATE_COUNT]:
+            lat, lon, n = (
+                road_centres.get((community.pk, road), (None, None, 0)) if road else (None, None, 0)
+            )
             if lat is None:
                 base = centres.get(community.pk) or (29.209, 103.947)
-                lat, lon = (base[0] or 29.209) + rng.uniform(-0.006, 0.006), (base[1] or 103.947) + rng.uniform(-0.006, 0.006)
-            households = max(40, n) if n else rng.randint(60 if old_town else 200, 160 if old_town else 900)
+                lat, lon = (
+                    (base[0] or 29.209) + rng.uniform(-0.006, 0.006),
+                    (base[1] or 103.947) + rng.uniform(-0.006, 0.006),
+                )
+            households = (
+                max(40, n) if n else rng.randint(60 if old_town else 200, 160 if old_town else 900)
+            )
             estates.append(Estate(
                 station=station, community=community, name=name, address=f"犍为县玉津镇{road or name}",
                 latitude=round(lat, 6), longitude=round(lon, 6), households=households, built_year=built,
                 property_company="" if old_town else rng.choice(["犍为城投物业", "玉津物业", "嘉州物业", "江湾物业服务中心"]),
             ))  # fmt: skip
         Estate.objects.bulk_create(estates)
-        estates = list(Estate.objects.filter(station=station).select_related("community").order_by("id"))
+        estates = list(
+            Estate.objects.filter(station=station).select_related("community").order_by("id")
+        )
         log_bulk(estates, ChangeAction.CREATE, source="demo")
         for estate in estates:
             old = (estate.built_year or 2000) < 1996
-            spec = [("大门", "pedestrian", "")] if old else [("东门", "pedestrian", ""), ("南门", "pedestrian", ""), ("车行道闸", "vehicle", "")]
+            spec = (
+                [("大门", "pedestrian", "")]
+                if old
+                else [
+                    ("东门", "pedestrian", ""),
+                    ("南门", "pedestrian", ""),
+                    ("车行道闸", "vehicle", ""),
+                ]
+            )
             if not old and rng.random() < 0.4:
                 spec.append(("北门", "pedestrian", ""))
             for gate_name, kind, direction in spec:
                 gates.append(Gate(estate=estate, name=gate_name, kind=kind, direction=direction))
         Gate.objects.bulk_create(gates)
-        gates = list(Gate.objects.filter(estate__station=station).select_related("estate").order_by("id"))
+        gates = list(
+            Gate.objects.filter(estate__station=station).select_related("estate").order_by("id")
+        )
         log_bulk(gates, ChangeAction.CREATE, source="demo")
         for n, gate in enumerate(gates):
             hik = rng.random() < 0.6
-            identifier = (":".join(f"{b:02x}" for b in (0xBC, 0xBA, 0xC2, 0x10, n >> 8, n & 255)) if hik else f"CJDE2023{n:05d}")
+            identifier = (
+                ":".join(f"{b:02x}" for b in (0xBC, 0xBA, 0xC2, 0x10, n >> 8, n & 255))
+                if hik
+                else f"CJDE2023{n:05d}"
+            )
             last = now - dt.timedelta(seconds=rng.randint(5, 240))
             devices.append(AccessDevice(
                 vendor="hikvision" if hik else "zkteco", identifier=identifier, status="active", station=station,
@@ -109,14 +147,24 @@ def load(*, scale: int, seed: int, log) -> dict[str, int]:
         log_bulk(devices, ChangeAction.CREATE, source="demo")
         # two terminals silent for an hour: offline alarms (the sweep would raise them the same way)
         for device in rng.sample(devices, 2):
-            AccessDevice.objects.filter(pk=device.pk).update(last_seen_at=now - dt.timedelta(hours=1), offline_since=now - dt.timedelta(minutes=50))
-            DeviceAlarm.objects.create(device=device, station=station, estate_id=device.estate_id, started_at=now - dt.timedelta(hours=1))
+            AccessDevice.objects.filter(pk=device.pk).update(
+                last_seen_at=now - dt.timedelta(hours=1),
+                offline_since=now - dt.timedelta(minutes=50),
+            )
+            DeviceAlarm.objects.create(
+                device=device,
+                station=station,
+                estate_id=device.estate_id,
+                started_at=now - dt.timedelta(hours=1),
+            )
             counts["offline"] += 1
         # residents' credentials: persons living in the estate's road (else of its community)
         people_by_road = {}
-        for pk, community_id, road in Person.objects.filter(station=station, address__isnull=False).values_list(
-            "pk", "community_id", "address__road"
-        ).iterator(chunk_size=20000):
+        for pk, community_id, road in (
+            Person.objects.filter(station=station, address__isnull=False)
+            .values_list("pk", "community_id", "address__road")
+            .iterator(chunk_size=20000)
+        ):
             people_by_road.setdefault((community_id, road), []).append(pk)
         people_by_community = {}
         for key, pks in people_by_road.items():
@@ -139,16 +187,36 @@ def load(*, scale: int, seed: int, log) -> dict[str, int]:
             # enrolled on the terminals but never registered (tenants moved in, relatives staying)
             for k in range(1 if rng.random() < 0.2 else 0):
                 no = f"{len(chosen) + k + 1:05d}"
-                credentials.append(Credential(station=station, estate=estate, holder_no=no, kind="face", note="物业录入,未登记"))
+                credentials.append(
+                    Credential(
+                        station=station,
+                        estate=estate,
+                        holder_no=no,
+                        kind="face",
+                        note="物业录入,未登记",
+                    )
+                )
                 holders.append((no, None))
             holders_by_estate[estate.pk] = holders
         Credential.objects.bulk_create(credentials, batch_size=5000)
-        counts.update(estates=len(estates), gates=len(gates), devices=len(devices), credentials=len(credentials))
-        cred_ids = {(c.estate_id, c.holder_no): c.pk for c in Credential.objects.filter(station=station).only("pk", "estate_id", "holder_no")}
-        counts["events"] = _events(station, estates, devices, holders_by_estate, cred_ids, rng, now, scale)
+        counts.update(
+            estates=len(estates),
+            gates=len(gates),
+            devices=len(devices),
+            credentials=len(credentials),
+        )
+        cred_ids = {
+            (c.estate_id, c.holder_no): c.pk
+            for c in Credential.objects.filter(station=station).only("pk", "estate_id", "holder_no")
+        }
+        counts["events"] = _events(
+            station, estates, devices, holders_by_estate, cred_ids, rng, now, scale
+        )
     services.analyze()
     counts["tasks"] = services.tasks_detect(now=now)
-    log(f"    {station.name}: {counts['estates']} 个小区, {counts['devices']} 台门禁, {counts['events']:,} 条通行记录, {counts['tasks']} 个核查登记任务")
+    log(
+        f"    {station.name}: {counts['estates']} 个小区, {counts['devices']} 台门禁, {counts['events']:,} 条通行记录, {counts['tasks']} 个核查登记任务"
+    )
     return counts
 
 
@@ -170,11 +238,45 @@ def _events(station, estates, devices, holders_by_estate, cred_ids, rng, now, sc
         per_day = max(20, min(estate.households, 500) // max(1, scale))
         for back in range(DAYS):
             day = today - dt.timedelta(days=back)
-            n = per_day if back else int(per_day * min(1.0, (now.astimezone(BEIJING).hour + 1) / 24))
+            n = (
+                per_day
+                if back
+                else int(per_day * min(1.0, (now.astimezone(BEIJING).hour + 1) / 24))
+            )
             keys = set()
             for _ in range(n):
-                hour = rng.choices(range(24), weights=[1, 1, 1, 1, 1, 2, 6, 12, 10, 6, 5, 6, 8, 6, 5, 5, 6, 9, 12, 10, 7, 5, 3, 2])[0]
-                local = dt.datetime.combine(day, dt.time(hour, rng.randint(0, 59), rng.randint(0, 59)), tzinfo=BEIJING)
+                hour = rng.choices(
+                    range(24),
+                    weights=[
+                        1,
+                        1,
+                        1,
+                        1,
+                        1,
+                        2,
+                        6,
+                        12,
+                        10,
+                        6,
+                        5,
+                        6,
+                        8,
+                        6,
+                        5,
+                        5,
+                        6,
+                        9,
+                        12,
+                        10,
+                        7,
+                        5,
+                        3,
+                        2,
+                    ],
+                )[0]
+                local = dt.datetime.combine(
+                    day, dt.time(hour, rng.randint(0, 59), rng.randint(0, 59)), tzinfo=BEIJING
+                )
                 at = local.astimezone(dt.UTC)
                 if at > now:
                     continue
@@ -185,7 +287,9 @@ def _events(station, estates, devices, holders_by_estate, cred_ids, rng, now, sc
                     continue
                 keys.add((device.pk, key))
                 granted = rng.random() > 0.02
-                kind = rng.choices(["face", "card", "qr", "fingerprint"], weights=[50, 30, 15, 5])[0]
+                kind = rng.choices(["face", "card", "qr", "fingerprint"], weights=[50, 30, 15, 5])[
+                    0
+                ]
                 rows.append((station.pk, estate.pk, device.gate_id, device.pk, at, day, at, rng.choice(["in", "out"]), kind,
                              granted, holder, holder, "", cred_ids.get((estate.pk, holder)), person_id, key,
                              "5/75" if device.vendor == "hikvision" else "ATTLOG/15"))  # fmt: skip
@@ -194,7 +298,9 @@ def _events(station, estates, devices, holders_by_estate, cred_ids, rng, now, sc
             stranger = f"card:{rng.randint(10**9, 4 * 10**9)}"
             for back in rng.sample(range(DAYS), rng.randint(3, 4)):
                 day = today - dt.timedelta(days=back)
-                at = dt.datetime.combine(day, dt.time(rng.randint(7, 10), rng.randint(0, 59)), tzinfo=BEIJING).astimezone(dt.UTC)
+                at = dt.datetime.combine(
+                    day, dt.time(rng.randint(7, 10), rng.randint(0, 59)), tzinfo=BEIJING
+                ).astimezone(dt.UTC)
                 if at > now:
                     continue
                 device = rng.choice(devs)

@@ -29,9 +29,14 @@ from fengqiao.estates.choices import (
 
 
 class Estate(ChangeLogged):
-    station = models.ForeignKey("accounts.Station", on_delete=models.PROTECT, related_name="+", verbose_name=_("派出所"))
+    station = models.ForeignKey(
+        "accounts.Station", on_delete=models.PROTECT, related_name="+", verbose_name=_("派出所")
+    )
     community = models.ForeignKey(
-        "registry.Community", on_delete=models.PROTECT, related_name="estates", verbose_name=_("社区/村")
+        "registry.Community",
+        on_delete=models.PROTECT,
+        related_name="estates",
+        verbose_name=_("社区/村"),
     )
     name = models.CharField(_("小区名称"), max_length=100)
     address = models.CharField(_("地址"), max_length=200, blank=True)
@@ -54,7 +59,9 @@ class Estate(ChangeLogged):
         verbose_name = _("小区")
         verbose_name_plural = _("小区")
         ordering = ["community__name", "name"]
-        constraints = [models.UniqueConstraint(fields=["community", "name"], name="estate_name_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["community", "name"], name="estate_name_unique")
+        ]
 
     def __str__(self):
         return self.name
@@ -69,9 +76,13 @@ class GateQuerySet(ScopedQuerySet):
 
 
 class Gate(ChangeLogged):
-    estate = models.ForeignKey(Estate, on_delete=models.CASCADE, related_name="gates", verbose_name=_("小区"))
+    estate = models.ForeignKey(
+        Estate, on_delete=models.CASCADE, related_name="gates", verbose_name=_("小区")
+    )
     name = models.CharField(_("门岗"), max_length=50)
-    kind = models.CharField(_("类型"), max_length=20, choices=GateKind.choices, default=GateKind.PEDESTRIAN)
+    kind = models.CharField(
+        _("类型"), max_length=20, choices=GateKind.choices, default=GateKind.PEDESTRIAN
+    )
     direction = models.CharField(
         _("方向"), max_length=3, choices=Direction.choices, blank=True, default="",
         help_text=_("设备不报方向时使用"),
@@ -104,15 +115,32 @@ class AccessDevice(ChangeLogged):
     identifier = models.CharField(
         _("设备标识"), max_length=32, help_text=_("海康:MAC 地址;中控:序列号 SN")
     )
-    status = models.CharField(_("状态"), max_length=10, choices=DeviceStatus.choices, default=DeviceStatus.PENDING)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=DeviceStatus.choices, default=DeviceStatus.PENDING
+    )
     station = models.ForeignKey(
-        "accounts.Station", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("派出所")
+        "accounts.Station",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("派出所"),
     )
     estate = models.ForeignKey(
-        Estate, on_delete=models.PROTECT, null=True, blank=True, related_name="devices", verbose_name=_("小区")
+        Estate,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="devices",
+        verbose_name=_("小区"),
     )
     gate = models.ForeignKey(
-        Gate, on_delete=models.PROTECT, null=True, blank=True, related_name="devices", verbose_name=_("门岗")
+        Gate,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="devices",
+        verbose_name=_("门岗"),
     )
     name = models.CharField(_("名称"), max_length=100, blank=True)
     model = models.CharField(_("型号"), max_length=50, blank=True)
@@ -128,9 +156,12 @@ class AccessDevice(ChangeLogged):
         verbose_name_plural = _("门禁设备")
         ordering = ["vendor", "identifier"]
         constraints = [
-            models.UniqueConstraint(fields=["vendor", "identifier"], name="accessdevice_identity_unique"),
+            models.UniqueConstraint(
+                fields=["vendor", "identifier"], name="accessdevice_identity_unique"
+            ),
             models.CheckConstraint(
-                condition=Q(status="pending") | Q(station__isnull=False), name="accessdevice_station_unless_pending"
+                condition=Q(status="pending") | Q(station__isnull=False),
+                name="accessdevice_station_unless_pending",
             ),
         ]
 
@@ -148,7 +179,9 @@ class DeviceAlarmQuerySet(ScopedQuerySet):
 class DeviceAlarm(models.Model):
     """A terminal that stopped reporting: open from `started_at` until it reports again."""
 
-    device = models.ForeignKey(AccessDevice, on_delete=models.CASCADE, related_name="alarms", verbose_name=_("设备"))
+    device = models.ForeignKey(
+        AccessDevice, on_delete=models.CASCADE, related_name="alarms", verbose_name=_("设备")
+    )
     station = models.ForeignKey("accounts.Station", on_delete=models.PROTECT, related_name="+")
     estate = models.ForeignKey(Estate, on_delete=models.CASCADE, null=True, related_name="+")
     kind = models.CharField(_("类型"), max_length=20, default="offline")
@@ -167,6 +200,9 @@ class DeviceAlarm(models.Model):
             )
         ]
 
+    def __str__(self):
+        return f"{self.device} {self.kind} {self.started_at:%Y-%m-%d %H:%M}"
+
 
 class CredentialQuerySet(ScopedQuerySet):
     community_path = "estate__community"
@@ -177,15 +213,21 @@ class Credential(ChangeLogged):
     (employeeNo / PIN) and the card number. Linked to a registry person when registered."""
 
     station = models.ForeignKey("accounts.Station", on_delete=models.PROTECT, related_name="+")
-    estate = models.ForeignKey(Estate, on_delete=models.CASCADE, related_name="credentials", verbose_name=_("小区"))
+    estate = models.ForeignKey(
+        Estate, on_delete=models.CASCADE, related_name="credentials", verbose_name=_("小区")
+    )
     holder_no = models.CharField(_("设备人员编号"), max_length=32)
     card_no = models.CharField(_("卡号"), max_length=32, blank=True)
-    kind = models.CharField(_("主要方式"), max_length=20, choices=CredentialType.choices, default=CredentialType.CARD)
+    kind = models.CharField(
+        _("主要方式"), max_length=20, choices=CredentialType.choices, default=CredentialType.CARD
+    )
     person = models.ForeignKey(
         "registry.Person", on_delete=models.SET_NULL, null=True, blank=True, related_name="estate_credentials",
         verbose_name=_("登记人员"),
     )  # fmt: skip
-    status = models.CharField(_("状态"), max_length=10, choices=CredentialStatus.choices, default=CredentialStatus.ACTIVE)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=CredentialStatus.choices, default=CredentialStatus.ACTIVE
+    )
     issued_at = models.DateTimeField(_("发放时间"), default=timezone.now)
     note = models.CharField(_("备注"), max_length=200, blank=True)
 
@@ -195,7 +237,9 @@ class Credential(ChangeLogged):
         verbose_name = _("通行凭证")
         verbose_name_plural = _("通行凭证")
         ordering = ["estate", "holder_no"]
-        constraints = [models.UniqueConstraint(fields=["estate", "holder_no"], name="credential_holder_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["estate", "holder_no"], name="credential_holder_unique")
+        ]
         indexes = [models.Index(fields=["estate", "card_no"], name="credential_card_idx")]
 
     def __str__(self):
@@ -210,22 +254,46 @@ class AccessEvent(models.Model):
     """One pass (or refusal) at a gate, as the terminal reported it. Kept ESTATE_EVENT_RETENTION_DAYS
     (30) days. Written by the gateway in bulk (no change log: the table is the log)."""
 
-    station = models.ForeignKey("accounts.Station", on_delete=models.DO_NOTHING, null=True, related_name="+", db_constraint=False)
-    estate = models.ForeignKey(Estate, on_delete=models.DO_NOTHING, null=True, related_name="+", db_constraint=False)
-    gate = models.ForeignKey(Gate, on_delete=models.DO_NOTHING, null=True, related_name="+", db_constraint=False)
-    device = models.ForeignKey(AccessDevice, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
+    station = models.ForeignKey(
+        "accounts.Station",
+        on_delete=models.DO_NOTHING,
+        null=True,
+        related_name="+",
+        db_constraint=False,
+    )
+    estate = models.ForeignKey(
+        Estate, on_delete=models.DO_NOTHING, null=True, related_name="+", db_constraint=False
+    )
+    gate = models.ForeignKey(
+        Gate, on_delete=models.DO_NOTHING, null=True, related_name="+", db_constraint=False
+    )
+    device = models.ForeignKey(
+        AccessDevice, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+    )
     occurred_at = models.DateTimeField(_("时间"))
     day = models.DateField(_("日期"))  # Asia/Shanghai date of occurred_at (distinct-day counts)
     received_at = models.DateTimeField(_("接收时间"))
     direction = models.CharField(_("方向"), max_length=3, choices=Direction.choices, blank=True)
     credential_type = models.CharField(_("方式"), max_length=20, choices=CredentialType.choices)
     granted = models.BooleanField(_("通过"))
-    subject = models.CharField(_("凭证"), max_length=40, blank=True)  # holder_no, else "card:" + card_no
+    subject = models.CharField(
+        _("凭证"), max_length=40, blank=True
+    )  # holder_no, else "card:" + card_no
     holder_no = models.CharField(_("设备人员编号"), max_length=32, blank=True)
     card_no = models.CharField(_("卡号"), max_length=32, blank=True)
-    credential = models.ForeignKey(Credential, on_delete=models.DO_NOTHING, null=True, related_name="+", db_constraint=False)
-    person = models.ForeignKey("registry.Person", on_delete=models.DO_NOTHING, null=True, related_name="+", db_constraint=False)
-    key = models.CharField(max_length=40)  # the terminal's own event identity (replays have the same)
+    credential = models.ForeignKey(
+        Credential, on_delete=models.DO_NOTHING, null=True, related_name="+", db_constraint=False
+    )
+    person = models.ForeignKey(
+        "registry.Person",
+        on_delete=models.DO_NOTHING,
+        null=True,
+        related_name="+",
+        db_constraint=False,
+    )
+    key = models.CharField(
+        max_length=40
+    )  # the terminal's own event identity (replays have the same)
     code = models.CharField(_("事件码"), max_length=20, blank=True)
 
     objects = AccessEventQuerySet.as_manager()
@@ -233,7 +301,9 @@ class AccessEvent(models.Model):
     class Meta:
         verbose_name = _("通行记录")
         verbose_name_plural = _("通行记录")
-        constraints = [models.UniqueConstraint(fields=["device", "key"], name="accessevent_device_key_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["device", "key"], name="accessevent_device_key_unique")
+        ]
         indexes = [
             models.Index(fields=["estate", "occurred_at"], name="accessevent_estate_time"),
             models.Index(fields=["station", "occurred_at"], name="accessevent_station_time"),
@@ -241,6 +311,9 @@ class AccessEvent(models.Model):
             models.Index(fields=["subject", "occurred_at"], name="accessevent_subject_time"),
             models.Index(fields=["occurred_at"], name="accessevent_time"),
         ]
+
+    def __str__(self):
+        return f"{self.subject or '?'} {self.occurred_at:%Y-%m-%d %H:%M:%S}"
 
 
 class TaskQuerySet(ScopedQuerySet):
@@ -253,23 +326,45 @@ class RegistrationTask(ChangeLogged):
     within M days. Done when the person is registered (and the credential linked) or dismissed."""
 
     station = models.ForeignKey("accounts.Station", on_delete=models.PROTECT, related_name="+")
-    community = models.ForeignKey("registry.Community", on_delete=models.PROTECT, related_name="+", verbose_name=_("社区/村"))
-    estate = models.ForeignKey(Estate, on_delete=models.CASCADE, related_name="tasks", verbose_name=_("小区"))
+    community = models.ForeignKey(
+        "registry.Community", on_delete=models.PROTECT, related_name="+", verbose_name=_("社区/村")
+    )
+    estate = models.ForeignKey(
+        Estate, on_delete=models.CASCADE, related_name="tasks", verbose_name=_("小区")
+    )
     subject = models.CharField(_("凭证"), max_length=40)
-    credential = models.ForeignKey(Credential, on_delete=models.SET_NULL, null=True, blank=True, related_name="tasks")
+    credential = models.ForeignKey(
+        Credential, on_delete=models.SET_NULL, null=True, blank=True, related_name="tasks"
+    )
     first_seen_at = models.DateTimeField(_("首次通行"))
     last_seen_at = models.DateTimeField(_("最近通行"))
     days_seen = models.PositiveSmallIntegerField(_("通行天数"))
     window_days = models.PositiveSmallIntegerField(_("统计天数"))
-    status = models.CharField(_("状态"), max_length=12, choices=TaskStatus.choices, default=TaskStatus.OPEN)
+    status = models.CharField(
+        _("状态"), max_length=12, choices=TaskStatus.choices, default=TaskStatus.OPEN
+    )
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("社区民警")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("社区民警"),
     )
     due_at = models.DateTimeField(_("办结期限"), null=True, blank=True)
-    person = models.ForeignKey("registry.Person", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("登记人员"))
+    person = models.ForeignKey(
+        "registry.Person",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("登记人员"),
+    )
     reason = models.CharField(_("排除理由"), max_length=200, blank=True)
     resolved_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
-    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(_("生成时间"), default=timezone.now)
 
     objects = TaskQuerySet.as_manager()
@@ -280,13 +375,20 @@ class RegistrationTask(ChangeLogged):
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["estate", "subject"], condition=Q(status="open"), name="registrationtask_one_open"
+                fields=["estate", "subject"],
+                condition=Q(status="open"),
+                name="registrationtask_one_open",
             )
         ]
-        indexes = [models.Index(fields=["station", "status", "due_at"], name="registrationtask_due")]
+        indexes = [
+            models.Index(fields=["station", "status", "due_at"], name="registrationtask_due")
+        ]
 
     def __str__(self):
-        return _("核查登记 %(estate)s #%(subject)s") % {"estate": self.estate.name, "subject": self.subject}
+        return _("核查登记 %(estate)s #%(subject)s") % {
+            "estate": self.estate.name,
+            "subject": self.subject,
+        }
 
     def get_absolute_url(self):
         return reverse("estates:task_detail", args=[self.pk])
@@ -295,9 +397,14 @@ class RegistrationTask(ChangeLogged):
 class TaskEvent(models.Model):
     task = models.ForeignKey(RegistrationTask, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("事件"), max_length=20, choices=TaskEventKind.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     at = models.DateTimeField(default=timezone.now)
     data = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"

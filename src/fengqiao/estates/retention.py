@@ -16,7 +16,9 @@ from fengqiao.estates import conf
 log = logging.getLogger("fengqiao.gateway.estates")
 
 
-def purge_events(*, before: dt.datetime | None = None, batch_size: int | None = None, pause: float = 0.01) -> int:
+def purge_events(
+    *, before: dt.datetime | None = None, batch_size: int | None = None, pause: float = 0.01
+) -> int:
     before = before or timezone.now() - dt.timedelta(days=conf.retention_days())
     batch_size = batch_size or conf.purge_batch_size()
     if connection.vendor == "postgresql":

@@ -19,7 +19,9 @@ def window_start(now: dt.datetime, window_days: int) -> dt.datetime:
     return dt.datetime.combine(first, dt.time(), tzinfo=BEIJING).astimezone(dt.UTC)
 
 
-def is_regular(days: Iterable[dt.date], *, now: dt.datetime, min_days: int, window_days: int) -> bool:
+def is_regular(
+    days: Iterable[dt.date], *, now: dt.datetime, min_days: int, window_days: int
+) -> bool:
     """A credential seen on at least `min_days` distinct days within the last `window_days` days."""
     first = local_day(now) - dt.timedelta(days=window_days - 1)
     return len({d for d in days if first <= d <= local_day(now)}) >= min_days
@@ -35,4 +37,6 @@ def direction(reported: str, gate_direction: str) -> str:
 
 
 def valid_holder_no(value: str) -> bool:
-    return bool(value) and len(value) <= 32 and value.isprintable() and not value.startswith("card:")
+    return (
+        bool(value) and len(value) <= 32 and value.isprintable() and not value.startswith("card:")
+    )

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from fengqiao.estates import conf, rules
 from fengqiao.estates.choices import CredentialType, DeviceStatus, TaskStatus
-from fengqiao.estates.models import AccessDevice, AccessEvent, DeviceAlarm, Estate, RegistrationTask
+from fengqiao.estates.models import AccessEvent, DeviceAlarm, Estate, RegistrationTask
 
 SEARCH_CAP = 10_000  # a search counts its matches up to this many ("10000+")
 
@@ -60,14 +60,18 @@ def estates_with_figures(user, *, q: str = "", community: str = ""):
     """Estates the user sees, with gate/terminal/offline counts and open tasks (one query)."""
     qs = Estate.objects.visible_to(user).select_related("community")
     if q:
-        qs = qs.filter(Q(name__icontains=q) | Q(address__icontains=q) | Q(community__name__icontains=q))
+        qs = qs.filter(
+            Q(name__icontains=q) | Q(address__icontains=q) | Q(community__name__icontains=q)
+        )
     if str(community).isdigit():
         qs = qs.filter(community_id=int(community))
     return qs.annotate(
         gate_count=Count("gates", distinct=True),
         device_count=Count("devices", filter=Q(devices__status=DeviceStatus.ACTIVE), distinct=True),
         offline_count=Count(
-            "devices", filter=Q(devices__status=DeviceStatus.ACTIVE, devices__offline_since__isnull=False), distinct=True
+            "devices",
+            filter=Q(devices__status=DeviceStatus.ACTIVE, devices__offline_since__isnull=False),
+            distinct=True,
         ),
         open_tasks=Count("tasks", filter=Q(tasks__status=TaskStatus.OPEN), distinct=True),
     )
@@ -77,7 +81,11 @@ def device_health(devices, *, now: dt.datetime | None = None) -> list[dict]:
     now = now or timezone.now()
     minutes = conf.offline_minutes()
     return [
-        {"device": d, "online": d.status == DeviceStatus.ACTIVE and not rules.is_offline(d.last_seen_at, now=now, minutes=minutes)}
+        {
+            "device": d,
+            "online": d.status == DeviceStatus.ACTIVE
+            and not rules.is_offline(d.last_seen_at, now=now, minutes=minutes),
+        }
         for d in devices
     ]
 
@@ -87,9 +95,9 @@ def today_traffic(estate: Estate, *, now: dt.datetime | None = None) -> dict:
     now = now or timezone.now()
     start = rules.window_start(now, 1)
     hours = {"in": [0] * 24, "out": [0] * 24, "refused": [0] * 24}
-    rows = AccessEvent.objects.filter(estate_id=estate.pk, occurred_at__gte=start, occurred_at__lte=now).values_list(
-        "occurred_at", "direction", "granted"
-    )
+    rows = AccessEvent.objects.filter(
+        estate_id=estate.pk, occurred_at__gte=start, occurred_at__lte=now
+    ).values_list("occurred_at", "direction", "granted")
     total = 0
     for occurred, direction, granted in rows.iterator(chunk_size=5000):
         hour = occurred.astimezone(rules.BEIJING).hour
@@ -118,13 +126,17 @@ def _moment(value: str, label: str, *, end: bool = False) -> dt.datetime | None:
     try:
         if len(value) == 10:
             day = dt.date.fromisoformat(value)
-            moment = dt.datetime.combine(day + dt.timedelta(days=1) if end else day, dt.time(), tzinfo=rules.BEIJING)
+            moment = dt.datetime.combine(
+                day + dt.timedelta(days=1) if end else day, dt.time(), tzinfo=rules.BEIJING
+            )
         else:
             moment = dt.datetime.fromisoformat(value)
             if moment.tzinfo is None:
                 moment = moment.replace(tzinfo=rules.BEIJING)
     except ValueError:
-        raise ValidationError(_("%(label)s格式不正确(例:2026-05-01 或 2026-05-01T08:00)") % {"label": label}) from None
+        raise ValidationError(
+            _("%(label)s格式不正确(例:2026-05-01 或 2026-05-01T08:00)") % {"label": label}
+        ) from None
     return moment.astimezone(dt.UTC)
 
 

@@ -50,7 +50,9 @@ VIEW_ROLES = frozenset(
      Role.AUXILIARY, Role.CASE_OFFICER, Role.CASE_MANAGER, Role.AUDITOR}
 )  # fmt: skip
 # Roles that assign terminals (pending registrations) to an estate's gate
-DEVICE_ROLES = frozenset({Role.STATION_LEADER, Role.ADMIN, Role.COMMUNITY_OFFICER, Role.COMMAND, Role.AUXILIARY})
+DEVICE_ROLES = frozenset(
+    {Role.STATION_LEADER, Role.ADMIN, Role.COMMUNITY_OFFICER, Role.COMMAND, Role.AUXILIARY}
+)
 
 
 def can_view(user) -> bool:
@@ -99,7 +101,9 @@ def estate_create(*, actor, community, name: str, address: str = "", latitude=No
 
 
 @transaction.atomic
-def gate_create(*, actor, estate: Estate, name: str, kind: str = GateKind.PEDESTRIAN, direction: str = "") -> Gate:
+def gate_create(
+    *, actor, estate: Estate, name: str, kind: str = GateKind.PEDESTRIAN, direction: str = ""
+) -> Gate:
     _require_edit(actor, estate)
     name = _text(name, _("门岗名称"), max_length=50)
     if kind not in GateKind.values:
@@ -115,7 +119,9 @@ def gate_create(*, actor, estate: Estate, name: str, kind: str = GateKind.PEDEST
 
 
 @transaction.atomic
-def device_assign(*, actor, device: AccessDevice, gate: Gate, name: str = "", model: str = "") -> AccessDevice:
+def device_assign(
+    *, actor, device: AccessDevice, gate: Gate, name: str = "", model: str = ""
+) -> AccessDevice:
     """Accept a pending terminal (or move one) to an estate's gate. Its events held so far get the
     estate, gate and station."""
     if not has_role(actor, DEVICE_ROLES):
@@ -155,7 +161,9 @@ def device_disable(*, actor, device: AccessDevice, reason: str) -> AccessDevice:
 
 
 def _officers(estate: Estate) -> list:
-    return [u for u in estate.community.officers.filter(is_active=True, station_id=estate.station_id)]
+    return [
+        u for u in estate.community.officers.filter(is_active=True, station_id=estate.station_id)
+    ]
 
 
 def devices_health_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
@@ -172,17 +180,27 @@ def devices_health_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
     ).select_related("estate__community", "gate")
     for device in candidates[:1000]:
         with transaction.atomic():
-            claimed = AccessDevice.objects.filter(pk=device.pk, offline_since__isnull=True).update(offline_since=now)
+            claimed = AccessDevice.objects.filter(pk=device.pk, offline_since__isnull=True).update(
+                offline_since=now
+            )
             if claimed != 1:
                 continue
             alarm = DeviceAlarm.objects.create(
-                device=device, station_id=device.station_id, estate_id=device.estate_id, started_at=device.last_seen_at or now
+                device=device,
+                station_id=device.station_id,
+                estate_id=device.estate_id,
+                started_at=device.last_seen_at or now,
             )
             went += 1
             if device.estate_id:
-                title = _("门禁设备离线:%(estate)s %(device)s") % {"estate": device.estate.name, "device": device.name or device.identifier}
+                title = _("门禁设备离线:%(estate)s %(device)s") % {
+                    "estate": device.estate.name,
+                    "device": device.name or device.identifier,
+                }
                 body = _("最后心跳 %(at)s,超过 %(n)s 分钟未上报。") % {
-                    "at": timezone.localtime(device.last_seen_at).strftime("%Y-%m-%d %H:%M") if device.last_seen_at else "—",
+                    "at": timezone.localtime(device.last_seen_at).strftime("%Y-%m-%d %H:%M")
+                    if device.last_seen_at
+                    else "—",
                     "n": conf.offline_minutes(),
                 }
                 notification_send(
@@ -190,10 +208,19 @@ def devices_health_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
                     level="orange", url=reverse("estates:estate_detail", args=[device.estate_id]),
                     dedupe_key=f"estate-device-offline-{alarm.pk}",
                 )  # fmt: skip
-    for device in AccessDevice.objects.filter(offline_since__isnull=False, last_seen_at__gte=limit)[:1000]:
+    for device in AccessDevice.objects.filter(offline_since__isnull=False, last_seen_at__gte=limit)[
+        :1000
+    ]:
         with transaction.atomic():
-            if AccessDevice.objects.filter(pk=device.pk, offline_since__isnull=False).update(offline_since=None) == 1:
-                DeviceAlarm.objects.filter(device=device, ended_at__isnull=True).update(ended_at=device.last_seen_at or now)
+            if (
+                AccessDevice.objects.filter(pk=device.pk, offline_since__isnull=False).update(
+                    offline_since=None
+                )
+                == 1
+            ):
+                DeviceAlarm.objects.filter(device=device, ended_at__isnull=True).update(
+                    ended_at=device.last_seen_at or now
+                )
                 back += 1
     return {"offline": went, "back_online": back}
 
@@ -204,16 +231,19 @@ def devices_health_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
 def _check_person(actor, estate: Estate, person: Person | None) -> None:
     if person is None:
         return
-    if not Person.objects.visible_to(actor).filter(pk=person.pk).exists() or person.station_id != estate.station_id:
+    if (
+        not Person.objects.visible_to(actor).filter(pk=person.pk).exists()
+        or person.station_id != estate.station_id
+    ):
         raise ValidationError(_("只能关联本所登记的人员"))
 
 
 def _link_events(credential: Credential) -> int:
     """Events of the last retention period from this credential get its person (a resident registered
     after they came through the gate)."""
-    return AccessEvent.objects.filter(estate_id=credential.estate_id, subject=credential.holder_no).update(
-        credential_id=credential.pk, person_id=credential.person_id
-    )
+    return AccessEvent.objects.filter(
+        estate_id=credential.estate_id, subject=credential.holder_no
+    ).update(credential_id=credential.pk, person_id=credential.person_id)
 
 
 @transaction.atomic
@@ -240,7 +270,13 @@ def credential_create(*, actor, estate: Estate, holder_no: str, card_no: str = "
     if person is not None:
         _link_events(credential)
         for task in RegistrationTask.objects.open().filter(estate=estate, subject=holder_no):
-            _task_close(task, actor=actor, status=TaskStatus.REGISTERED, person=person, credential=credential)
+            _task_close(
+                task,
+                actor=actor,
+                status=TaskStatus.REGISTERED,
+                person=person,
+                credential=credential,
+            )
     return credential
 
 
@@ -251,8 +287,12 @@ def credential_link(*, actor, credential: Credential, person: Person) -> Credent
     credential.person = person
     credential.save()
     _link_events(credential)
-    for task in RegistrationTask.objects.open().filter(estate_id=credential.estate_id, subject=credential.holder_no):
-        _task_close(task, actor=actor, status=TaskStatus.REGISTERED, person=person, credential=credential)
+    for task in RegistrationTask.objects.open().filter(
+        estate_id=credential.estate_id, subject=credential.holder_no
+    ):
+        _task_close(
+            task, actor=actor, status=TaskStatus.REGISTERED, person=person, credential=credential
+        )
     return credential
 
 
@@ -270,7 +310,9 @@ def credential_revoke(*, actor, credential: Credential) -> Credential:
 
 
 def _event(task, kind, actor=None, **data) -> TaskEvent:
-    return TaskEvent.objects.create(task=task, kind=kind, actor=actor if getattr(actor, "pk", None) else None, data=data)
+    return TaskEvent.objects.create(
+        task=task, kind=kind, actor=actor if getattr(actor, "pk", None) else None, data=data
+    )
 
 
 def tasks_detect(*, now: dt.datetime | None = None) -> int:
@@ -280,20 +322,44 @@ def tasks_detect(*, now: dt.datetime | None = None) -> int:
     on the (occurred_at) index. A subject dismissed within the window is not raised again."""
     now = now or timezone.now()
     default_days, default_window = conf.unregistered_days(), conf.unregistered_window()
-    longest = max([default_window, *Estate.objects.exclude(unregistered_window=None).values_list("unregistered_window", flat=True)])
+    longest = max(
+        [
+            default_window,
+            *Estate.objects.exclude(unregistered_window=None).values_list(
+                "unregistered_window", flat=True
+            ),
+        ]
+    )
     since = rules.window_start(now, longest)
     rows = (
-        AccessEvent.objects.filter(occurred_at__gte=since, occurred_at__lte=now, granted=True, person__isnull=True,
-                                   estate__isnull=False)  # fmt: skip
+        AccessEvent.objects.filter(
+            occurred_at__gte=since,
+            occurred_at__lte=now,
+            granted=True,
+            person__isnull=True,
+            estate__isnull=False,
+        )  # fmt: skip
         .exclude(subject="")
         .values("estate_id", "subject")
-        .annotate(days=Count("day", distinct=True), first=Min("occurred_at"), last=Max("occurred_at"))
-        .filter(days__gte=min(default_days, *Estate.objects.exclude(unregistered_days=None).values_list("unregistered_days", flat=True), default_days))
+        .annotate(
+            days=Count("day", distinct=True), first=Min("occurred_at"), last=Max("occurred_at")
+        )
+        .filter(
+            days__gte=min(
+                default_days,
+                *Estate.objects.exclude(unregistered_days=None).values_list(
+                    "unregistered_days", flat=True
+                ),
+                default_days,
+            )
+        )
     )
     estates = {e.pk: e for e in Estate.objects.select_related("community")}
     open_ = set(RegistrationTask.objects.open().values_list("estate_id", "subject"))
     # a credential linked to a resident since (the gateway's credential map lags by up to a minute)
-    open_ |= set(Credential.objects.filter(person__isnull=False).values_list("estate_id", "holder_no"))
+    open_ |= set(
+        Credential.objects.filter(person__isnull=False).values_list("estate_id", "holder_no")
+    )
     created = 0
     for row in rows:
         estate = estates.get(row["estate_id"])
@@ -307,21 +373,37 @@ def tasks_detect(*, now: dt.datetime | None = None) -> int:
         ).aggregate(m=Max("resolved_at"))["m"]
         start = max(start, recent_dismissal) if recent_dismissal else start
         days = list(
-            AccessEvent.objects.filter(estate_id=estate.pk, subject=row["subject"], granted=True, person__isnull=True,
-                                       occurred_at__gte=start, occurred_at__lte=now)  # fmt: skip
+            AccessEvent.objects.filter(
+                estate_id=estate.pk,
+                subject=row["subject"],
+                granted=True,
+                person__isnull=True,
+                occurred_at__gte=start,
+                occurred_at__lte=now,
+            )  # fmt: skip
             .values_list("day", flat=True)
             .distinct()
         )
         days = [d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d)) for d in days]
         if not rules.is_regular(days, now=now, min_days=min_days, window_days=window):
             continue
-        if _task_open(estate, row["subject"], days=len(set(days)), window=window, first=row["first"], last=row["last"], now=now):
+        if _task_open(
+            estate,
+            row["subject"],
+            days=len(set(days)),
+            window=window,
+            first=row["first"],
+            last=row["last"],
+            now=now,
+        ):
             created += 1
     return created
 
 
 @transaction.atomic
-def _task_open(estate: Estate, subject: str, *, days: int, window: int, first, last, now) -> RegistrationTask | None:
+def _task_open(
+    estate: Estate, subject: str, *, days: int, window: int, first, last, now
+) -> RegistrationTask | None:
     from fengqiao.core.services import clock_start
     from fengqiao.notifications.services import notification_send
 
@@ -353,7 +435,9 @@ def _task_open(estate: Estate, subject: str, *, days: int, window: int, first, l
     return task
 
 
-def _task_close(task: RegistrationTask, *, actor, status: str, person=None, credential=None, reason: str = "") -> None:
+def _task_close(
+    task: RegistrationTask, *, actor, status: str, person=None, credential=None, reason: str = ""
+) -> None:
     from fengqiao.core.models import Clock
     from fengqiao.core.services import clock_stop
 
@@ -380,15 +464,21 @@ def _require_task(actor, task: RegistrationTask) -> RegistrationTask:
 
 
 @transaction.atomic
-def task_register(*, actor, task: RegistrationTask, person: Person, card_no: str = "") -> RegistrationTask:
+def task_register(
+    *, actor, task: RegistrationTask, person: Person, card_no: str = ""
+) -> RegistrationTask:
     """The person is (now) in the registry: the credential is linked to them (created when the
     terminals knew only the number), their events linked, the task done and its clock stopped."""
     task = _require_task(actor, task)
     estate = task.estate
     _check_person(actor, estate, person)
-    credential = task.credential or Credential.objects.filter(estate=estate, holder_no=task.subject).first()
+    credential = (
+        task.credential or Credential.objects.filter(estate=estate, holder_no=task.subject).first()
+    )
     if credential is None:
-        holder = task.subject if not task.subject.startswith("card:") else f"C{task.subject[5:]}"[:32]
+        holder = (
+            task.subject if not task.subject.startswith("card:") else f"C{task.subject[5:]}"[:32]
+        )
         card = task.subject[5:] if task.subject.startswith("card:") else (card_no or "")
         credential = Credential.objects.create(
             station_id=estate.station_id, estate=estate, holder_no=holder, card_no=card[:32], person=person,
@@ -397,8 +487,12 @@ def task_register(*, actor, task: RegistrationTask, person: Person, card_no: str
     else:
         credential.person = person
         credential.save()
-    AccessEvent.objects.filter(estate_id=estate.pk, subject=task.subject).update(credential_id=credential.pk, person_id=person.pk)
-    _task_close(task, actor=actor, status=TaskStatus.REGISTERED, person=person, credential=credential)
+    AccessEvent.objects.filter(estate_id=estate.pk, subject=task.subject).update(
+        credential_id=credential.pk, person_id=person.pk
+    )
+    _task_close(
+        task, actor=actor, status=TaskStatus.REGISTERED, person=person, credential=credential
+    )
     return task
 
 
@@ -423,7 +517,11 @@ def movements_record(*, actor, estate: Estate | None, subject: str = "", person:
     reason = (reason or "").strip()
     if len(reason) < 4:
         raise ValidationError(_("查询个人通行记录须填写事由(至少 4 个字)"))
-    target = person or (Credential.objects.filter(estate=estate, holder_no=subject).first() if estate else None) or estate
+    target = (
+        person
+        or (Credential.objects.filter(estate=estate, holder_no=subject).first() if estate else None)
+        or estate
+    )
     if target is None:
         target = Credential.objects.visible_to(actor).filter(holder_no=subject).first()
     if target is None:

@@ -32,7 +32,9 @@ COLUMNS = (
     "station_id, estate_id, gate_id, device_id, occurred_at, day, received_at, direction, credential_type, "
     "granted, subject, holder_no, card_no, credential_id, person_id, key, code"
 )
-_INSERT_SQLITE = f"INSERT OR IGNORE INTO estates_accessevent ({COLUMNS}) VALUES ({', '.join(['?'] * 17)})"  # noqa: S608
+_INSERT_SQLITE = (
+    f"INSERT OR IGNORE INTO estates_accessevent ({COLUMNS}) VALUES ({', '.join(['?'] * 17)})"  # noqa: S608
+)
 _INSERT_PG = (
     f"INSERT INTO estates_accessevent ({COLUMNS}) SELECT * FROM unnest("  # noqa: S608
     "%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::timestamptz[], %s::date[], %s::timestamptz[], "
@@ -59,7 +61,9 @@ class EstateStore:
                 cursor.execute(f"PRAGMA synchronous={synchronous}")
         self.places: dict[int, tuple] = {}  # device pk → (station, estate, gate, gate direction)
         self.places_read = 0.0
-        self.credentials: dict[int, tuple[float, dict]] = {}  # estate → (read at, {key: (cred, person)})
+        self.credentials: dict[
+            int, tuple[float, dict]
+        ] = {}  # estate → (read at, {key: (cred, person)})
 
     # -- devices --
     def lookup_many(self, requests: list[tuple[str, str, str, str]]) -> list[GateDevice | None]:
@@ -69,7 +73,9 @@ class EstateStore:
         with transaction.atomic():
             found = {}
             for vendor in {v for v, _ in wanted}:
-                for d in AccessDevice.objects.filter(vendor=vendor, identifier__in=[i for v, i in wanted if v == vendor]):
+                for d in AccessDevice.objects.filter(
+                    vendor=vendor, identifier__in=[i for v, i in wanted if v == vendor]
+                ):
                     found[(d.vendor, d.identifier)] = d
             new = [
                 AccessDevice(vendor=vendor, identifier=identifier, status=DeviceStatus.PENDING, first_seen_at=now,
@@ -81,14 +87,17 @@ class EstateStore:
                 AccessDevice.objects.bulk_create(new, ignore_conflicts=True)
                 created = []
                 for d in new:
-                    row = AccessDevice.objects.filter(vendor=d.vendor, identifier=d.identifier).first()
+                    row = AccessDevice.objects.filter(
+                        vendor=d.vendor, identifier=d.identifier
+                    ).first()
                     if row is not None:
                         found[(row.vendor, row.identifier)] = row
                         created.append(row)
                 log_bulk(created, ChangeAction.CREATE, source="gateway")
                 log.info(
                     "estate gateway: unknown terminals held as pending: %s",
-                    ", ".join(f"{d.vendor} {d.identifier}" for d in new[:5]) + (f" and {len(new) - 5} more" if len(new) > 5 else ""),
+                    ", ".join(f"{d.vendor} {d.identifier}" for d in new[:5])
+                    + (f" and {len(new) - 5} more" if len(new) > 5 else ""),
                 )
         results = []
         for vendor, identifier, _, _ in requests:
@@ -111,7 +120,9 @@ class EstateStore:
                 .first()
             )
             place = row or (None, None, None, "")
-            if place[1] is not None:  # a pending terminal is read again each batch (it may be assigned now)
+            if (
+                place[1] is not None
+            ):  # a pending terminal is read again each batch (it may be assigned now)
                 self.places[device_pk] = place
         return place
 
@@ -122,9 +133,9 @@ class EstateStore:
         if cached is not None and time.monotonic() - cached[0] < conf.credential_cache_seconds():
             return cached[1]
         mapping = {}
-        for pk, holder, card, person in Credential.objects.filter(estate_id=estate_id, status="active").values_list(
-            "pk", "holder_no", "card_no", "person_id"
-        ):
+        for pk, holder, card, person in Credential.objects.filter(
+            estate_id=estate_id, status="active"
+        ).values_list("pk", "holder_no", "card_no", "person_id"):
             mapping[holder] = (pk, person)
             if card:
                 mapping.setdefault(f"card:{card}", (pk, person))
@@ -180,7 +191,12 @@ class EstateStore:
                 cursor.execute(
                     "UPDATE estates_accessdevice SET last_seen_at = %s, remote_address = %s, "
                     "first_seen_at = COALESCE(first_seen_at, %s) WHERE id = %s",
-                    [values.get("last_seen_at", now), (values.get("remote_address") or "")[:60], now, pk],
+                    [
+                        values.get("last_seen_at", now),
+                        (values.get("remote_address") or "")[:60],
+                        now,
+                        pk,
+                    ],
                 )
 
     def after_store(self, records: list) -> None:

@@ -20,8 +20,22 @@ from fengqiao.core.masking import mask_name
 from fengqiao.core.scoping import can_edit
 from fengqiao.core.web import error_text, forbidden, post_action
 from fengqiao.estates import selectors, services
-from fengqiao.estates.choices import CredentialType, DeviceStatus, Direction, GateKind, TaskStatus, Vendor
-from fengqiao.estates.models import AccessDevice, Credential, DeviceAlarm, Estate, Gate, RegistrationTask
+from fengqiao.estates.choices import (
+    CredentialType,
+    DeviceStatus,
+    Direction,
+    GateKind,
+    TaskStatus,
+    Vendor,
+)
+from fengqiao.estates.models import (
+    AccessDevice,
+    Credential,
+    DeviceAlarm,
+    Estate,
+    Gate,
+    RegistrationTask,
+)
 from fengqiao.registry.models import Community, Person
 
 PAGE_SIZE = 50
@@ -50,8 +64,12 @@ def _map_point(lat, lon):
 @_viewer
 def estate_list(request):
     params = request.GET
-    estates = selectors.estates_with_figures(request.user, q=params.get("q", "").strip(), community=params.get("community", ""))
-    page = Paginator(estates.order_by("community__name", "name"), PAGE_SIZE).get_page(params.get("page"))
+    estates = selectors.estates_with_figures(
+        request.user, q=params.get("q", "").strip(), community=params.get("community", "")
+    )
+    page = Paginator(estates.order_by("community__name", "name"), PAGE_SIZE).get_page(
+        params.get("page")
+    )
     from fengqiao.vehicles import conf as map_conf
 
     return render(request, "estates/estate_list.html", {
@@ -78,9 +96,15 @@ def estates_json(request):
 
 @_viewer
 def estate_detail(request, pk):
-    estate = get_object_or_404(Estate.objects.visible_to(request.user).select_related("community"), pk=pk)
+    estate = get_object_or_404(
+        Estate.objects.visible_to(request.user).select_related("community"), pk=pk
+    )
     editable = can_edit(request.user, estate)
-    devices = AccessDevice.objects.filter(estate=estate).select_related("gate").order_by("gate__name", "identifier")
+    devices = (
+        AccessDevice.objects.filter(estate=estate)
+        .select_related("gate")
+        .order_by("gate__name", "identifier")
+    )
     health = selectors.device_health(devices)
     gates = list(estate.gates.all())
     for gate in gates:
@@ -124,7 +148,9 @@ def _person_by_id_number(user, value: str) -> Person | None:
         return None
     person = Person.objects.visible_to(user).filter(id_number=value).first()
     if person is None:
-        raise ValidationError(_("证件号码 %(no)s 未在一标三实中登记,请先登记该人员") % {"no": value[:6] + "…"})
+        raise ValidationError(
+            _("证件号码 %(no)s 未在一标三实中登记,请先登记该人员") % {"no": value[:6] + "…"}
+        )
     return person
 
 
@@ -148,7 +174,11 @@ def device_list(request):
     params = request.GET
     status = params.get("status", "")
     qs = AccessDevice.objects.visible_to(request.user).select_related("estate", "gate")
-    pending = AccessDevice.objects.pending().filter(station__isnull=True) if services.has_role(request.user, services.DEVICE_ROLES) else AccessDevice.objects.none()
+    pending = (
+        AccessDevice.objects.pending().filter(station__isnull=True)
+        if services.has_role(request.user, services.DEVICE_ROLES)
+        else AccessDevice.objects.none()
+    )
     if status == DeviceStatus.PENDING:
         qs = pending
     elif status in DeviceStatus.values:
@@ -158,10 +188,18 @@ def device_list(request):
     if params.get("vendor") in Vendor.values:
         qs = qs.filter(vendor=params["vendor"])
     if params.get("q"):
-        qs = qs.filter(identifier__icontains=params["q"].strip()) | qs.filter(name__icontains=params["q"].strip())
-    page = Paginator(qs.order_by("status", "estate__name", "identifier"), PAGE_SIZE).get_page(params.get("page"))
+        qs = qs.filter(identifier__icontains=params["q"].strip()) | qs.filter(
+            name__icontains=params["q"].strip()
+        )
+    page = Paginator(qs.order_by("status", "estate__name", "identifier"), PAGE_SIZE).get_page(
+        params.get("page")
+    )
     health = {h["device"].pk: h["online"] for h in selectors.device_health(list(page))}
-    gates = Gate.objects.editable_by(request.user).select_related("estate").order_by("estate__name", "name")
+    gates = (
+        Gate.objects.editable_by(request.user)
+        .select_related("estate")
+        .order_by("estate__name", "name")
+    )
     return render(request, "estates/device_list.html", {
         "page": page, "f": params, "health": health, "pending_count": pending.count(), "gates": gates,
         "statuses": DeviceStatus.choices, "vendors": Vendor.choices,
@@ -172,10 +210,16 @@ def device_list(request):
 @_viewer
 def device_assign_view(request, pk):
     device = get_object_or_404(
-        AccessDevice.objects.visible_to(request.user) | AccessDevice.objects.pending().filter(station__isnull=True), pk=pk
+        AccessDevice.objects.visible_to(request.user)
+        | AccessDevice.objects.pending().filter(station__isnull=True),
+        pk=pk,
     )
     gate_id = request.POST.get("gate", "")
-    gate = Gate.objects.visible_to(request.user).filter(pk=int(gate_id)).first() if gate_id.isdigit() else None
+    gate = (
+        Gate.objects.visible_to(request.user).filter(pk=int(gate_id)).first()
+        if gate_id.isdigit()
+        else None
+    )
     if gate is None:
         messages.error(request, _("请选择门岗"))
         return redirect(reverse("estates:device_list") + "?status=pending")
@@ -193,7 +237,21 @@ def event_search(request):
     params = request.GET
     error, events, count, more, needs_reason = "", [], 0, False, False
     page = max(1, int(params.get("page", "1"))) if params.get("page", "1").isdigit() else 1
-    searched = any(params.get(k) for k in ("estate", "from", "to", "subject", "card", "person", "type", "direction", "result", "community"))
+    searched = any(
+        params.get(k)
+        for k in (
+            "estate",
+            "from",
+            "to",
+            "subject",
+            "card",
+            "person",
+            "type",
+            "direction",
+            "result",
+            "community",
+        )
+    )
     if searched:
         try:
             qs = selectors.event_search(request.user, params)
@@ -202,8 +260,16 @@ def event_search(request):
                 if not reason:
                     needs_reason = True
                     raise ValidationError(_("查询个人通行记录须填写事由"))
-                estate = Estate.objects.visible_to(request.user).filter(pk=int(params["estate"])).first() if params.get("estate", "").isdigit() else None
-                person = Person.objects.visible_to(request.user).filter(pk=int(params["person"])).first() if params.get("person", "").isdigit() else None
+                estate = (
+                    Estate.objects.visible_to(request.user).filter(pk=int(params["estate"])).first()
+                    if params.get("estate", "").isdigit()
+                    else None
+                )
+                person = (
+                    Person.objects.visible_to(request.user).filter(pk=int(params["person"])).first()
+                    if params.get("person", "").isdigit()
+                    else None
+                )
                 if page == 1:
                     services.movements_record(actor=request.user, estate=estate, subject=params.get("subject", "").strip(),
                                               person=person, reason=reason)  # fmt: skip
@@ -225,7 +291,9 @@ def event_search(request):
 def task_list(request):
     params = request.GET
     status = params.get("status", TaskStatus.OPEN)
-    qs = RegistrationTask.objects.visible_to(request.user).select_related("estate", "community", "assignee")
+    qs = RegistrationTask.objects.visible_to(request.user).select_related(
+        "estate", "community", "assignee"
+    )
     if status in TaskStatus.values:
         qs = qs.filter(status=status)
     if params.get("estate", "").isdigit():
@@ -243,7 +311,12 @@ def task_list(request):
 
 @_viewer
 def task_detail(request, pk):
-    task = get_object_or_404(RegistrationTask.objects.visible_to(request.user).select_related("estate", "community", "assignee", "person"), pk=pk)
+    task = get_object_or_404(
+        RegistrationTask.objects.visible_to(request.user).select_related(
+            "estate", "community", "assignee", "person"
+        ),
+        pk=pk,
+    )
     from fengqiao.core.services import clocks_for
 
     return render(request, "estates/task_detail.html", {
@@ -263,7 +336,9 @@ def task_register_view(request, pk):
         person = _person_by_id_number(request.user, request.POST.get("id_number", ""))
         if person is None:
             raise ValidationError(_("请填写已登记人员的证件号码"))
-        services.task_register(actor=request.user, task=task, person=person, card_no=request.POST.get("card_no", ""))
+        services.task_register(
+            actor=request.user, task=task, person=person, card_no=request.POST.get("card_no", "")
+        )
 
     return post_action(request, task, action, _("已登记,凭证已关联该人员"))
 

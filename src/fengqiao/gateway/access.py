@@ -35,7 +35,9 @@ class GateEvent:
     direction: str = ""  # "in" | "out" | "" (the gate's own direction applies)
     holder_no: str = ""  # employeeNoString / PIN: the person's number on the device
     card_no: str = ""
-    code: str = ""  # vendor event code, e.g. "5/75" (Hikvision major/minor), "ATTLOG/15" (ZKTeco verify)
+    code: str = (
+        ""  # vendor event code, e.g. "5/75" (Hikvision major/minor), "ATTLOG/15" (ZKTeco verify)
+    )
 
 
 @dataclass(slots=True)
@@ -46,7 +48,9 @@ class Heartbeat:
 @dataclass(slots=True)
 class Decoded:
     items: list = field(default_factory=list)  # GateEvent | Heartbeat
-    errors: list[str] = field(default_factory=list)  # rows that could not be read (the rest are kept)
+    errors: list[str] = field(
+        default_factory=list
+    )  # rows that could not be read (the rest are kept)
     discarded: int = 0  # pictures and biometric templates dropped unread
     ignored: int = 0  # events that are not passes (door closed, alarms): acknowledged, not stored
 

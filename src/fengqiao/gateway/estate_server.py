@@ -273,7 +273,11 @@ class TerminalSession(asyncio.Protocol):
     def _route(self, request: Request) -> None:
         path = request.path.rstrip("/").lower()
         if path == "/status" and request.method == "GET":
-            self._respond(200, json.dumps(self.gateway.status(), ensure_ascii=False), content_type="application/json")
+            self._respond(
+                200,
+                json.dumps(self.gateway.status(), ensure_ascii=False),
+                content_type="application/json",
+            )
             return
         if path.startswith("/iclock"):
             self._zkteco(path, request)
@@ -302,7 +306,12 @@ class TerminalSession(asyncio.Protocol):
             if table == "ATTLOG":
                 decoded = zkteco.decode_attlog(serial, request.body)
                 for error in decoded.errors[:5]:
-                    log.info("estate gateway: bad ATTLOG row from zkteco %s (%s): %s", serial, self.remote, error)
+                    log.info(
+                        "estate gateway: bad ATTLOG row from zkteco %s (%s): %s",
+                        serial,
+                        self.remote,
+                        error,
+                    )
                 self.gateway.stats.inc("decode_errors", len(decoded.errors))
                 answer = f"OK: {len(decoded.items)}"
             elif table in ("OPERLOG", "BIODATA", "OPTIONS"):
@@ -313,7 +322,13 @@ class TerminalSession(asyncio.Protocol):
                 answer = "OK"
             self._with_device(ZKTECO, serial, request, decoded, answer=answer)
             return
-        if path in ("/iclock/getrequest", "/iclock/devicecmd", "/iclock/ping", "/iclock/registry", "/iclock/push"):
+        if path in (
+            "/iclock/getrequest",
+            "/iclock/devicecmd",
+            "/iclock/ping",
+            "/iclock/registry",
+            "/iclock/push",
+        ):
             answer = "OK"
             if path == "/iclock/devicecmd":
                 results = zkteco.parse_devicecmd(request.body)
@@ -323,7 +338,9 @@ class TerminalSession(asyncio.Protocol):
         self._respond(404, "not found")
 
     # -- storing --
-    def _with_device(self, vendor: str, identity: str, request: Request, decoded: Decoded, *, answer: str) -> None:
+    def _with_device(
+        self, vendor: str, identity: str, request: Request, decoded: Decoded, *, answer: str
+    ) -> None:
         gw = self.gateway
         if decoded.discarded:
             gw.stats.inc("biometric_parts_discarded", decoded.discarded)

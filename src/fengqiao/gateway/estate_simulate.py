@@ -27,7 +27,9 @@ class Terminal:
     identity: str  # MAC or SN
     holders: list[str]
     serial: int = 0
-    cursor: dt.datetime | None = None  # ZKTeco: time of the last row (rows are one second apart at least)
+    cursor: dt.datetime | None = (
+        None  # ZKTeco: time of the last row (rows are one second apart at least)
+    )
 
 
 @dataclass
@@ -54,7 +56,9 @@ class Connection:
         self.host, self.port = host, port
         self.reader = self.writer = None
 
-    async def request(self, method: str, target: str, body: bytes = b"", content_type: str = "text/plain") -> tuple[int, bytes]:
+    async def request(
+        self, method: str, target: str, body: bytes = b"", content_type: str = "text/plain"
+    ) -> tuple[int, bytes]:
         for attempt in range(2):
             try:
                 if self.writer is None:
@@ -103,13 +107,19 @@ async def run_terminal(terminal: Terminal, *, host: str, port: int, events: int 
     done = 0
     if terminal.vendor == "zkteco":
         try:
-            await conn.request("GET", f"/iclock/cdata?SN={terminal.identity}&options=all&pushver=2.4.1")
+            await conn.request(
+                "GET", f"/iclock/cdata?SN={terminal.identity}&options=all&pushver=2.4.1"
+            )
         except (OSError, asyncio.IncompleteReadError):
             totals.errors += 1
     while events is None or done < events:
         if duration is not None and time.monotonic() - started > duration:
             break
-        n = 1 if terminal.vendor == "hikvision" else min(batch, (events - done) if events else batch)
+        n = (
+            1
+            if terminal.vendor == "hikvision"
+            else min(batch, (events - done) if events else batch)
+        )
         now = clock()
         if terminal.vendor == "hikvision":
             terminal.serial += 1
@@ -128,9 +138,17 @@ async def run_terminal(terminal: Terminal, *, host: str, port: int, events: int 
                 # ZKTeco rows have no serial: the event key is PIN + second, so a terminal's rows are
                 # at least one second apart (a real terminal cannot verify two people in one second)
                 floor = (now - dt.timedelta(seconds=backlog)).replace(microsecond=0)
-                when = floor if terminal.cursor is None else max(terminal.cursor + dt.timedelta(seconds=1), floor)
+                when = (
+                    floor
+                    if terminal.cursor is None
+                    else max(terminal.cursor + dt.timedelta(seconds=1), floor)
+                )
                 terminal.cursor = when
-                rows.append(zkteco.attlog_row(holder, when, status=rnd.choice([0, 1]), verify=rnd.choice([15, 15, 2, 1])))
+                rows.append(
+                    zkteco.attlog_row(
+                        holder, when, status=rnd.choice([0, 1]), verify=rnd.choice([15, 15, 2, 1])
+                    )
+                )
             terminal.serial += 1
             body = ("\n".join(rows) + "\n").encode()
             ctype = "text/plain"
@@ -176,7 +194,9 @@ async def run(terminals: list[Terminal], *, host: str, port: int, events_per_ter
     return totals
 
 
-def make_terminals(count: int, *, seed: int = 7, holders_per_terminal: int = 200, zkteco_share: float = 0.4) -> list[Terminal]:
+def make_terminals(
+    count: int, *, seed: int = 7, holders_per_terminal: int = 200, zkteco_share: float = 0.4
+) -> list[Terminal]:
     """`count` terminals with made-up identities (they register as pending unless they exist)."""
     rnd = random.Random(seed)
     out = []
@@ -185,6 +205,8 @@ def make_terminals(count: int, *, seed: int = 7, holders_per_terminal: int = 200
         if rnd.random() < zkteco_share:
             out.append(Terminal("zkteco", f"SIM{seed:02d}{i:06d}", holders))
         else:
-            mac = ":".join(f"{b:02x}" for b in (0x44, 0x19, 0xB6, (i >> 16) & 255, (i >> 8) & 255, i & 255))
+            mac = ":".join(
+                f"{b:02x}" for b in (0x44, 0x19, 0xB6, (i >> 16) & 255, (i >> 8) & 255, i & 255)
+            )
             out.append(Terminal("hikvision", mac, holders))
     return out

@@ -53,7 +53,13 @@ FAIL = {
     0x31: FINGERPRINT, 0x4C: FACE, 0x4E: FACE, 0x50: FACE, 0x96: PASSWORD, 0x97: PASSWORD,
 }  # fmt: skip
 # currentVerifyMode when the minor type alone does not say (e.g. a terminal's own codes)
-VERIFY_MODE = {"card": CARD, "face": FACE, "fingerprint": FINGERPRINT, "fp": FINGERPRINT, "qrcode": QR}
+VERIFY_MODE = {
+    "card": CARD,
+    "face": FACE,
+    "fingerprint": FINGERPRINT,
+    "fp": FINGERPRINT,
+    "qrcode": QR,
+}
 DIRECTION = {"checkIn": "in", "checkOut": "out", "breakIn": "in", "breakOut": "out",
              "overtimeIn": "in", "overtimeOut": "out"}  # fmt: skip
 MAC = re.compile(r"^[0-9a-f]{2}([:-][0-9a-f]{2}){5}$")
@@ -121,7 +127,11 @@ def _document(kind: str, data: bytes, out: Decoded) -> None:
     text = data.strip()
     if not text:
         raise DecodeError("empty event document")
-    if "json" in kind or (not kind and text[:1] == b"{") or (text[:1] == b"{" and "xml" not in kind):
+    if (
+        "json" in kind
+        or (not kind and text[:1] == b"{")
+        or (text[:1] == b"{" and "xml" not in kind)
+    ):
         try:
             alert = json.loads(text.decode("utf-8"))
         except (UnicodeDecodeError, ValueError) as exc:
@@ -214,9 +224,12 @@ def _alert(alert: dict, out: Decoded) -> None:
     if serial is not None:
         key = f"{serial}@{occurred:%Y%m%d%H%M%S}"
     else:
-        key = "h" + hashlib.blake2s(
-            f"{occurred.isoformat()}|{major}|{minor}|{holder}|{card}".encode(), digest_size=10
-        ).hexdigest()
+        key = (
+            "h"
+            + hashlib.blake2s(
+                f"{occurred.isoformat()}|{major}|{minor}|{holder}|{card}".encode(), digest_size=10
+            ).hexdigest()
+        )
     out.items.append(
         GateEvent(
             device=mac,
@@ -253,10 +266,16 @@ def event_json(*, mac: str, serial: int, when: dt.datetime, minor: int = 0x4B, e
 def multipart(event: bytes, picture: bytes, boundary: str = "MIME_boundary") -> tuple[str, bytes]:
     """(content type, body) of an event with its picture part, the layout terminals use."""
     body = (
-        f"--{boundary}\r\nContent-Disposition: form-data; name=\"AccessControllerEvent\"\r\n"
-        f"Content-Type: application/json; charset=\"UTF-8\"\r\nContent-Length: {len(event)}\r\n\r\n"
-    ).encode() + event + (
-        f"\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"Picture\"; filename=\"Picture.jpg\"\r\n"
-        f"Content-Type: image/jpeg\r\nContent-Length: {len(picture)}\r\nContent-ID: pictureImage\r\n\r\n"
-    ).encode() + picture + f"\r\n--{boundary}--\r\n".encode()
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="AccessControllerEvent"\r\n'
+            f'Content-Type: application/json; charset="UTF-8"\r\nContent-Length: {len(event)}\r\n\r\n'
+        ).encode()
+        + event
+        + (
+            f'\r\n--{boundary}\r\nContent-Disposition: form-data; name="Picture"; filename="Picture.jpg"\r\n'
+            f"Content-Type: image/jpeg\r\nContent-Length: {len(picture)}\r\nContent-ID: pictureImage\r\n\r\n"
+        ).encode()
+        + picture
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
     return f"multipart/form-data; boundary={boundary}", body

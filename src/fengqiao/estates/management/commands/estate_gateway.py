@@ -32,7 +32,8 @@ def config_from_env(options: dict):
     return EstateConfig(
         host=options.get("host") or env.string("ESTATE_GATEWAY_HOST", "0.0.0.0"),  # noqa: S104 - terminals come from outside
         port=port if port is not None else env.integer("ESTATE_GATEWAY_PORT", 8089, minimum=0),
-        reuse_port=bool(options.get("reuse_port")) or env.boolean("ESTATE_GATEWAY_REUSE_PORT", False),
+        reuse_port=bool(options.get("reuse_port"))
+        or env.boolean("ESTATE_GATEWAY_REUSE_PORT", False),
         rate=float(env.integer("ESTATE_GATEWAY_RATE", 100, minimum=1)),
         burst=float(env.integer("ESTATE_GATEWAY_BURST", 2000, minimum=1)),
         max_body=env.integer("ESTATE_GATEWAY_MAX_BODY", 4 * 1024 * 1024, minimum=1024),
@@ -82,7 +83,9 @@ class Command(BaseCommand):
         m.add_argument("--port", type=int)
         m.add_argument("--duration", type=float, default=None)
         m.add_argument("--seed", type=int, default=7)
-        m.add_argument("--existing", action="store_true", help="play the active terminals of the database")
+        m.add_argument(
+            "--existing", action="store_true", help="play the active terminals of the database"
+        )
         m.add_argument("--wait", type=float, default=0)
         p = sub.add_parser("purge", help="purge access events older than the retention now")
         p.add_argument("--days", type=int, default=None)
@@ -95,7 +98,9 @@ class Command(BaseCommand):
     def do_serve(self, options):
         from fengqiao.tracking.management.commands.gateway import install_uvloop
 
-        processes = options.get("processes") or env.integer("ESTATE_GATEWAY_PROCESSES", 1, minimum=1)
+        processes = options.get("processes") or env.integer(
+            "ESTATE_GATEWAY_PROCESSES", 1, minimum=1
+        )
         config = config_from_env(options)
         if processes > 1:
             return self._supervise(processes, options)
@@ -106,7 +111,16 @@ class Command(BaseCommand):
     def _supervise(self, processes: int, options):
         from fengqiao.core.management.commands.rundemo import Supervisor
 
-        argv = [sys.executable, "-m", "fengqiao.cli", "estate_gateway", "serve", "--processes", "1", "--reuse-port"]
+        argv = [
+            sys.executable,
+            "-m",
+            "fengqiao.cli",
+            "estate_gateway",
+            "serve",
+            "--processes",
+            "1",
+            "--reuse-port",
+        ]
         for name in ("host", "port"):
             if options.get(name) is not None:
                 argv += [f"--{name}", str(options[name])]
@@ -133,11 +147,15 @@ class Command(BaseCommand):
         if options["wait"]:
             from fengqiao.core.management.commands.rundemo import wait_for_port
 
-            if not wait_for_port(options["host"], port, timeout=options["wait"], alive=lambda: True):
+            if not wait_for_port(
+                options["host"], port, timeout=options["wait"], alive=lambda: True
+            ):
                 raise CommandError(f"门禁网关端口 {options['host']}:{port} 未就绪")
         install_uvloop()
         started = time.monotonic()
-        self.stdout.write(f"模拟 {len(terminals)} 台门禁终端,每台每秒 {options['rate']:g} 条,目标 {options['host']}:{port}")
+        self.stdout.write(
+            f"模拟 {len(terminals)} 台门禁终端,每台每秒 {options['rate']:g} 条,目标 {options['host']}:{port}"
+        )
         try:
             totals = asyncio.run(
                 estate_simulate.run(terminals, host=options["host"], port=port, rate=options["rate"],
@@ -162,7 +180,9 @@ class Command(BaseCommand):
 
         health = services.devices_health_sweep()
         tasks = services.tasks_detect()
-        self.stdout.write(f"设备离线 {health['offline']} 台,恢复 {health['back_online']} 台;新核查登记任务 {tasks} 个")
+        self.stdout.write(
+            f"设备离线 {health['offline']} 台,恢复 {health['back_online']} 台;新核查登记任务 {tasks} 个"
+        )
 
 
 def existing_terminals(limit: int):
@@ -174,12 +194,14 @@ def existing_terminals(limit: int):
 
     devices = list(AccessDevice.objects.filter(status=DeviceStatus.ACTIVE).order_by("id")[:limit])
     holders: dict[int, list[str]] = {}
-    for estate_id, holder in Credential.objects.filter(estate_id__in={d.estate_id for d in devices}).values_list(
-        "estate_id", "holder_no"
-    ):
+    for estate_id, holder in Credential.objects.filter(
+        estate_id__in={d.estate_id for d in devices}
+    ).values_list("estate_id", "holder_no"):
         holders.setdefault(estate_id, []).append(holder)
     out = []
     for d in devices:
-        numbers = holders.get(d.estate_id, [])[:300] + [f"9{d.estate_id:03d}{i:02d}" for i in range(3)]
+        numbers = holders.get(d.estate_id, [])[:300] + [
+            f"9{d.estate_id:03d}{i:02d}" for i in range(3)
+        ]
         out.append(Terminal(d.vendor, d.identifier, numbers))
     return out
