@@ -23,6 +23,7 @@ OLD_TOWN_EXTRA = [
 NEW_NAMES = ["锦绣", "翡翠", "阳光", "金桂", "碧水", "御景", "香榭", "天府", "龙湾", "水韵", "梧桐", "东方", "丽景",
              "紫荆", "尚城", "蓝湾", "和园", "观澜", "玉园", "雅苑", "康桥", "盛世", "欣城", "澜庭", "鑫苑"]  # fmt: skip
 BEIJING = dt.timezone(dt.timedelta(hours=8))
+BROKEN = "(线路故障)"  # the two demo terminals that stay offline (the demo's simulated terminals skip them)
 
 
 def _name(road: str) -> str:
@@ -148,6 +149,7 @@ def load(*, scale: int, seed: int, log) -> dict[str, int]:
         # two terminals silent for an hour: offline alarms (the sweep would raise them the same way)
         for device in rng.sample(devices, 2):
             AccessDevice.objects.filter(pk=device.pk).update(
+                name=device.name + BROKEN,
                 last_seen_at=now - dt.timedelta(hours=1),
                 offline_since=now - dt.timedelta(minutes=50),
             )

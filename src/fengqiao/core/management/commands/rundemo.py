@@ -116,7 +116,7 @@ def demo_commands() -> dict[str, list[str]]:
     # 平安智慧小区: the access-control gateway and simulated gate terminals (the active terminals of the
     # database, so the estate pages are alive); DEMO_SIMULATED_TERMINALS=0 turns the terminals off.
     commands["estate-gateway"] = [python, "-m", "fengqiao.cli", "estate_gateway", "serve", "--host", "127.0.0.1"]
-    terminals = int(os.environ.get("DEMO_SIMULATED_TERMINALS", "60") or 0)
+    terminals = int(os.environ.get("DEMO_SIMULATED_TERMINALS", "200") or 0)
     if terminals > 0:
         commands["gate-terminals"] = [
             python, "-m", "fengqiao.cli", "estate_gateway", "simulate", "--existing", "--terminals", str(terminals),

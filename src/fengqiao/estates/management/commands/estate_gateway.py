@@ -192,7 +192,13 @@ def existing_terminals(limit: int):
     from fengqiao.estates.models import AccessDevice, Credential
     from fengqiao.gateway.estate_simulate import Terminal
 
-    devices = list(AccessDevice.objects.filter(status=DeviceStatus.ACTIVE).order_by("id")[:limit])
+    from fengqiao.estates.demo import BROKEN
+
+    devices = list(
+        AccessDevice.objects.filter(status=DeviceStatus.ACTIVE)
+        .exclude(name__endswith=BROKEN)
+        .order_by("id")[:limit]
+    )
     holders: dict[int, list[str]] = {}
     for estate_id, holder in Credential.objects.filter(
         estate_id__in={d.estate_id for d in devices}
