@@ -189,10 +189,9 @@ def existing_terminals(limit: int):
     """The active terminals of the database, with the device numbers of their estate's credentials
     (and a few numbers the estate does not know: unregistered people)."""
     from fengqiao.estates.choices import DeviceStatus
+    from fengqiao.estates.demo import BROKEN
     from fengqiao.estates.models import AccessDevice, Credential
     from fengqiao.gateway.estate_simulate import Terminal
-
-    from fengqiao.estates.demo import BROKEN
 
     devices = list(
         AccessDevice.objects.filter(status=DeviceStatus.ACTIVE)
