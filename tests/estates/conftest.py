@@ -100,3 +100,15 @@ def other_estate(community_b):
     return Estate.objects.create(
         station=community_b.station, community=community_b, name="江湾壹号小区"
     )
+
+
+def wait_for(predicate, timeout=10.0):
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    return predicate()

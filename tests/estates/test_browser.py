@@ -18,7 +18,9 @@ def csp_violations(page):
     return [e for e in page.csp_errors if "Content Security Policy" in e]
 
 
-def test_map_estate_page_task_and_reasoned_search(page, live_server, bob, estate, gate, community_a):
+def test_map_estate_page_task_and_reasoned_search(
+    page, live_server, bob, estate, gate, community_a
+):
     dev = factories.device(gate)
     factories.events(dev, subject="900", days=(0, 4, 9))
     services.tasks_detect()

@@ -187,3 +187,31 @@ def test_no_picture_or_template_reaches_the_database_or_the_logs(estate_gateway,
                         assert not any(n in raw for n in needles), table
     for form in forms:
         assert form not in caplog.text
+
+
+def test_zkteco_command_is_handed_out_at_the_poll_and_closed_by_its_answer(
+    transactional_db, alice, gate
+):
+    from fengqiao.estates.models import TerminalCommand
+    from tests.estates.conftest import RunningEstateGateway, wait_for
+
+    device = AccessDevice.objects.create(vendor="zkteco", identifier="CMD0001", status="active", station=alice.station,
+                                         estate=gate.estate, gate=gate)  # fmt: skip
+    command = services.terminal_command(actor=alice, device=device, kind="INFO")
+    gw = RunningEstateGateway(command_poll_seconds=0.1).start()
+    try:
+        assert wait_for(lambda: device.pk in gw.gateway.queued)
+        assert gw.get("/iclock/getrequest?SN=CMD0001") == (200, f"C:{command.pk}:INFO")
+        assert gw.get("/iclock/getrequest?SN=CMD0001") == (200, "OK")
+        assert gw.post(
+            "/iclock/devicecmd?SN=CMD0001",
+            f"ID={command.pk}&Return=0&CMD=INFO".encode(),
+            "text/plain",
+        ) == (200, "OK")
+        assert wait_for(lambda: TerminalCommand.objects.get().status == "done")
+    finally:
+        gw.stop()
+    with pytest.raises(Exception, match="中控"):
+        hik = AccessDevice.objects.create(vendor="hikvision", identifier="44:19:b6:00:00:55", status="active",
+                                          station=alice.station, estate=gate.estate, gate=gate)  # fmt: skip
+        services.terminal_command(actor=alice, device=hik, kind="INFO")

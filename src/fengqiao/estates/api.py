@@ -20,7 +20,14 @@ from rest_framework.views import APIView
 from fengqiao.core.api import ApiActorMixin, django_errors
 from fengqiao.core.masking import mask_name
 from fengqiao.estates import selectors, services
-from fengqiao.estates.models import AccessDevice, AccessEvent, Estate, Gate, RegistrationTask
+from fengqiao.estates.models import (
+    AccessDevice,
+    AccessEvent,
+    Estate,
+    Gate,
+    RegistrationTask,
+    TerminalCommand,
+)
 from fengqiao.registry.models import Person
 
 TAG = ["平安智慧小区"]
@@ -186,6 +193,42 @@ class DeviceAssign(Base):
         return Response(AccessDeviceSerializer(device).data)
 
 
+class TerminalCommandRequestSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["INFO", "CHECK", "REBOOT"])
+
+
+class TerminalCommandSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TerminalCommand
+        fields = [
+            "id",
+            "device",
+            "kind",
+            "status",
+            "requested_at",
+            "sent_at",
+            "done_at",
+            "return_code",
+        ]
+
+
+class DeviceCommand(Base):
+    @extend_schema(
+        tags=TAG,
+        summary="向中控设备下发命令",
+        request=TerminalCommandRequestSerializer,
+        responses=TerminalCommandSerializer,
+    )
+    def post(self, request, pk: int):
+        device = get_object_or_404(AccessDevice.objects.visible_to(request.user), pk=pk)
+        data = TerminalCommandRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        command = services.terminal_command(
+            actor=request.user, device=device, kind=data.validated_data["kind"]
+        )
+        return Response(TerminalCommandSerializer(command).data)
+
+
 class EventSearch(Base):
     @extend_schema(
         tags=TAG, summary="通行记录查询",
@@ -303,6 +346,7 @@ urlpatterns = [
     path("<int:pk>/today/", EstateToday.as_view(), name="api_estate_today"),
     path("devices/", DeviceList.as_view(), name="api_device_list"),
     path("devices/<int:pk>/assign/", DeviceAssign.as_view(), name="api_device_assign"),
+    path("devices/<int:pk>/command/", DeviceCommand.as_view(), name="api_device_command"),
     path("events/", EventSearch.as_view(), name="api_event_search"),
     path("tasks/", TaskList.as_view(), name="api_task_list"),
     path("tasks/<int:pk>/", TaskDetail.as_view(), name="api_task_detail"),

@@ -55,3 +55,16 @@ class TaskEventKind(models.TextChoices):
     REGISTERED = "registered", _("已登记")
     DISMISSED = "dismissed", _("排除")
     REASSIGNED = "reassigned", _("改派")
+
+
+class CommandKind(models.TextChoices):
+    INFO = "INFO", _("上报设备信息")
+    CHECK = "CHECK", _("重新上传数据")
+    REBOOT = "REBOOT", _("重启设备")
+
+
+class CommandStatus(models.TextChoices):
+    QUEUED = "queued", _("待发送")
+    SENT = "sent", _("已发送")
+    DONE = "done", _("已执行")
+    FAILED = "failed", _("执行失败")

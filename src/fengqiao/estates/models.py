@@ -17,6 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from fengqiao.core.audit import ChangeLogged
 from fengqiao.core.scoping import ScopedQuerySet
 from fengqiao.estates.choices import (
+    CommandKind,
+    CommandStatus,
     CredentialStatus,
     CredentialType,
     DeviceStatus,
@@ -408,3 +410,32 @@ class TaskEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
+
+
+class TerminalCommand(models.Model):
+    """A command for a ZKTeco terminal, handed out when it polls /iclock/getrequest (`C:<id>:<text>`)
+    and closed by its /iclock/devicecmd answer (`ID=<id>&Return=<code>`)."""
+
+    device = models.ForeignKey(
+        AccessDevice, on_delete=models.CASCADE, related_name="commands", verbose_name=_("设备")
+    )
+    kind = models.CharField(_("命令"), max_length=20, choices=CommandKind.choices)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=CommandStatus.choices, default=CommandStatus.QUEUED
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("下达时间"), default=timezone.now)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+    done_at = models.DateTimeField(_("回复时间"), null=True, blank=True)
+    return_code = models.IntegerField(_("返回码"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("设备命令")
+        verbose_name_plural = _("设备命令")
+        ordering = ["-requested_at"]
+        indexes = [models.Index(fields=["status", "device"], name="terminalcommand_queue")]
+
+    def __str__(self):
+        return f"{self.device} {self.kind} {self.get_status_display()}"

@@ -160,6 +160,27 @@ def device_disable(*, actor, device: AccessDevice, reason: str) -> AccessDevice:
     return device
 
 
+@transaction.atomic
+def terminal_command(*, actor, device: AccessDevice, kind: str):
+    """Queue a command (INFO, CHECK, REBOOT) for a ZKTeco terminal: handed out at its next poll of
+    /iclock/getrequest, closed by its devicecmd answer. Hikvision terminals take no pushed commands."""
+    from fengqiao.estates.choices import CommandKind
+    from fengqiao.estates.models import TerminalCommand
+
+    if device.estate_id is None:
+        raise ValidationError(_("设备尚未接入小区"))
+    _require_edit(actor, device.estate)
+    if device.vendor != "zkteco":
+        raise ValidationError(_("只有中控(PUSH)设备支持下发命令"))
+    if device.status != DeviceStatus.ACTIVE:
+        raise ValidationError(_("设备未在用"))
+    if kind not in CommandKind.values:
+        raise ValidationError(_("命令不正确"))
+    if TerminalCommand.objects.filter(device=device, kind=kind, status="queued").exists():
+        raise ValidationError(_("该命令已在等待发送"))
+    return TerminalCommand.objects.create(device=device, kind=kind, requested_by=actor)
+
+
 def _officers(estate: Estate) -> list:
     return [
         u for u in estate.community.officers.filter(is_active=True, station_id=estate.station_id)

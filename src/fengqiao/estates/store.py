@@ -22,7 +22,7 @@ from fengqiao.core.audit import log_bulk
 from fengqiao.core.models import ChangeAction
 from fengqiao.estates import conf
 from fengqiao.estates.choices import DeviceStatus
-from fengqiao.estates.models import AccessDevice, Credential
+from fengqiao.estates.models import AccessDevice, Credential, TerminalCommand
 from fengqiao.gateway.estate_server import GateDevice
 from fengqiao.tracking.store import _sqlite_time
 
@@ -204,6 +204,46 @@ class EstateStore:
 
     def maintain(self) -> None:
         return None
+
+    # -- ZKTeco commands --
+    def queued_devices(self) -> set[int]:
+        """Terminals with a command waiting (the gateway asks every few seconds)."""
+        return set(
+            TerminalCommand.objects.filter(status="queued").values_list("device_id", flat=True)[
+                :5000
+            ]
+        )
+
+    def commands_for(self, device_pk: int) -> list[tuple[int, str]]:
+        """Claim the device's queued commands (a conditional update: one process hands each out once)."""
+        now = timezone.now()
+        out = []
+        for pk, kind in (
+            TerminalCommand.objects.filter(device_id=device_pk, status="queued")
+            .order_by("id")
+            .values_list("pk", "kind")[:10]
+        ):
+            if (
+                TerminalCommand.objects.filter(pk=pk, status="queued").update(
+                    status="sent", sent_at=now
+                )
+                == 1
+            ):
+                out.append((pk, kind))
+        return out
+
+    def command_results(self, device_pk: int, results: list[dict]) -> int:
+        now = timezone.now()
+        done = 0
+        for r in results:
+            try:
+                pk, code = int(r.get("ID", "")), int(r.get("Return", ""))
+            except ValueError:
+                continue
+            done += TerminalCommand.objects.filter(
+                pk=pk, device_id=device_pk, status="sent"
+            ).update(status="done" if code >= 0 else "failed", done_at=now, return_code=code)
+        return done
 
     def queued_commands(self):
         return []

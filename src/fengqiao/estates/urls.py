@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/credentials/", views.credential_create_view, name="credential_create"),
     path("devices/", views.device_list, name="device_list"),
     path("devices/<int:pk>/assign/", views.device_assign_view, name="device_assign"),
+    path("devices/<int:pk>/command/", views.device_command_view, name="device_command"),
     path("events/", views.event_search, name="event_search"),
     path("tasks/", views.task_list, name="task_list"),
     path("tasks/<int:pk>/", views.task_detail, name="task_detail"),

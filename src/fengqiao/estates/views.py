@@ -21,6 +21,7 @@ from fengqiao.core.scoping import can_edit
 from fengqiao.core.web import error_text, forbidden, post_action
 from fengqiao.estates import selectors, services
 from fengqiao.estates.choices import (
+    CommandKind,
     CredentialType,
     DeviceStatus,
     Direction,
@@ -35,6 +36,7 @@ from fengqiao.estates.models import (
     Estate,
     Gate,
     RegistrationTask,
+    TerminalCommand,
 )
 from fengqiao.registry.models import Community, Person
 
@@ -125,7 +127,8 @@ def estate_detail(request, pk):
         "tasks": RegistrationTask.objects.filter(estate=estate, status=TaskStatus.OPEN).order_by("due_at")[:10],
         "alarms": DeviceAlarm.objects.filter(estate=estate).select_related("device")[:10],
         "gate_kinds": GateKind.choices, "directions": Direction.choices, "credential_types": CredentialType.choices,
-        "cq": q, "now": timezone.now(),
+        "cq": q, "now": timezone.now(), "command_kinds": CommandKind.choices,
+        "commands": TerminalCommand.objects.filter(device__estate=estate).select_related("device")[:10],
     })  # fmt: skip
 
 
@@ -167,6 +170,22 @@ def credential_create_view(request, pk):
                                    person=person, note=data.get("note", ""))  # fmt: skip
 
     return post_action(request, estate, action, _("凭证已登记"))
+
+
+@require_POST
+@_viewer
+def device_command_view(request, pk):
+    device = get_object_or_404(
+        AccessDevice.objects.visible_to(request.user).select_related("estate"), pk=pk
+    )
+    target = (
+        device.estate.get_absolute_url() if device.estate_id else reverse("estates:device_list")
+    )
+    return post_action(
+        request, target,
+        lambda: services.terminal_command(actor=request.user, device=device, kind=request.POST.get("kind", "")),
+        _("命令已排队,设备下次轮询时发送"),
+    )  # fmt: skip
 
 
 @_viewer

@@ -53,6 +53,8 @@ class Decoded:
     )  # rows that could not be read (the rest are kept)
     discarded: int = 0  # pictures and biometric templates dropped unread
     ignored: int = 0  # events that are not passes (door closed, alarms): acknowledged, not stored
+    poll: bool = False  # a ZKTeco command poll (getrequest)
+    results: list = field(default_factory=list)  # ZKTeco command results (devicecmd)
 
 
 def clean_number(value) -> str:

@@ -54,6 +54,7 @@ class EstateConfig:
     idle_seconds: float = 120.0  # a keep-alive connection silent this long is closed
     commit_interval_ms: int = 5
     gc_full_seconds: float = 6 * 3600
+    command_poll_seconds: float = 2.0  # how often queued terminal commands are looked for
 
 
 class Bucket:
@@ -72,6 +73,9 @@ class EstateGateway:
         self.sessions: set = set()
         self.devices: dict[tuple[str, str], tuple[float, GateDevice]] = {}
         self.buckets: dict[str, Bucket] = {}
+        self.queued: set[int] = (
+            set()
+        )  # terminals with a command waiting (refreshed every few seconds)
         self.server = None
         self.tasks: list[asyncio.Task] = []
         self.committer: Committer | None = None
@@ -97,6 +101,7 @@ class EstateGateway:
             backlog=2048,
         )
         self.tasks.append(self.loop.create_task(self._sweep()))
+        self.tasks.append(self.loop.create_task(self._commands()))
 
     @property
     def port(self) -> int:
@@ -162,6 +167,15 @@ class EstateGateway:
         if cached is not None and time.monotonic() - cached[0] < DEVICE_TTL:
             return cached[1], None
         return None, self.committer.lookup(vendor, identity, remote)
+
+    async def _commands(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.command_poll_seconds)
+            try:
+                queued = await self.committer.call(lambda store: store.queued_devices())
+            except Exception:  # noqa: BLE001, S112 - logged by the writer thread; next round
+                continue
+            self.queued = set(queued or ())
 
     async def _sweep(self) -> None:
         last_log = time.monotonic()
@@ -329,11 +343,13 @@ class TerminalSession(asyncio.Protocol):
             "/iclock/registry",
             "/iclock/push",
         ):
-            answer = "OK"
-            if path == "/iclock/devicecmd":
-                results = zkteco.parse_devicecmd(request.body)
-                self.gateway.stats.inc("command_results", len(results))
-            self._with_device(ZKTECO, serial, request, Decoded(), answer=answer)
+            decoded = Decoded()
+            if path == "/iclock/getrequest":
+                decoded.poll = True
+            elif path == "/iclock/devicecmd":
+                decoded.results = zkteco.parse_devicecmd(request.body)
+                self.gateway.stats.inc("command_results", len(decoded.results))
+            self._with_device(ZKTECO, serial, request, decoded, answer="OK")
             return
         self._respond(404, "not found")
 
@@ -381,6 +397,22 @@ class TerminalSession(asyncio.Protocol):
         gw.committer.touch(device.pk, last_seen_at=now, remote_address=self.remote)
         if not events:
             gw.stats.inc("heartbeats")
+            if decoded.results:
+                results = decoded.results
+                gw.committer.call(lambda store: store.command_results(device.pk, results))
+            if decoded.poll and device.pk in gw.queued:
+                gw.queued.discard(device.pk)
+                future = gw.committer.call(lambda store: store.commands_for(device.pk))
+
+                def send(f):
+                    commands = (
+                        [] if f.cancelled() or f.exception() is not None else (f.result() or [])
+                    )
+                    gw.stats.inc("commands_sent", len(commands))
+                    self._respond(200, zkteco.commands_text(commands))
+
+                future.add_done_callback(send)
+                return
             self.busy = False
             # the touch is written with the next commit; a heartbeat's answer does not wait for it
             self._respond(200, answer)
