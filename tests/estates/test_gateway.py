@@ -7,6 +7,8 @@ import logging
 
 import pytest
 from django.db import connection
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from fengqiao.estates import services
 from fengqiao.estates.choices import DeviceStatus
@@ -215,3 +217,20 @@ def test_zkteco_command_is_handed_out_at_the_poll_and_closed_by_its_answer(
         hik = AccessDevice.objects.create(vendor="hikvision", identifier="44:19:b6:00:00:55", status="active",
                                           station=alice.station, estate=gate.estate, gate=gate)  # fmt: skip
         services.terminal_command(actor=alice, device=hik, kind="INFO")
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.binary(min_size=1, max_size=400))
+def test_random_bytes_never_crash_the_server(estate_gateway, data):
+    import socket
+
+    with socket.create_connection(("127.0.0.1", estate_gateway.port), timeout=5) as sock:
+        sock.sendall(data + b"\r\n\r\n")
+        sock.settimeout(0.3)
+        try:
+            sock.recv(4096)
+        except (TimeoutError, OSError):
+            pass
+    assert estate_gateway.get("/status")[0] == 200

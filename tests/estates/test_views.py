@@ -130,3 +130,38 @@ def test_pending_terminal_is_listed_and_assigned(alice_client, gate):
     alice_client.post(reverse("estates:device_assign", args=[pending.pk]), {"gate": gate.pk})
     pending.refresh_from_db()
     assert pending.status == "active" and pending.gate == gate
+
+
+def test_new_estate_form_keeps_the_input_and_says_why(bob_client, community_a, community_b):
+    from fengqiao.estates.models import Estate
+
+    url = reverse("estates:estate_create")
+    assert bob_client.get(url).status_code == 200
+    response = bob_client.post(
+        url,
+        {
+            "community": community_a.pk,
+            "name": "书院街小区",
+            "latitude": "29.2",
+            "built_year": "1988",
+        },
+    )
+    assert (
+        response.status_code == 400
+        and "经纬度" in response.content.decode()
+        and 'value="书院街小区"' in response.content.decode()
+    )
+    response = bob_client.post(url, {"community": community_b.pk, "name": "别人的小区"})
+    assert (
+        response.status_code == 400 and not Estate.objects.exists()
+    )  # not bob's community: not offered
+    response = bob_client.post(url, {"community": community_a.pk, "name": "书院街小区", "latitude": "29.2", "longitude": "103.9",
+                                     "households": "120", "built_year": "1988"})  # fmt: skip
+    estate = Estate.objects.get()
+    assert (
+        response.status_code == 302
+        and estate.built_year == 1988
+        and estate.community == community_a
+    )
+    response = bob_client.post(url, {"community": community_a.pk, "name": "书院街小区"})
+    assert response.status_code == 400 and "已有名为" in response.content.decode()

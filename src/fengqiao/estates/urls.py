@@ -6,6 +6,7 @@ app_name = "estates"
 
 urlpatterns = [
     path("", views.estate_list, name="estate_list"),
+    path("new/", views.estate_create_view, name="estate_create"),
     path("estates.json", views.estates_json, name="estates_json"),
     path("<int:pk>/", views.estate_detail, name="estate_detail"),
     path("<int:pk>/gates/", views.gate_create_view, name="gate_create"),

@@ -78,7 +78,61 @@ def estate_list(request):
         "page": page, "f": params, "communities": Community.objects.visible_to(request.user),
         "tile_url": settings.MAP_TILE_URL, "tile_crs": map_conf.get("MAP_TILE_CRS"),
         "alarms": selectors.open_alarms(request.user, limit=10),
+        "can_create": services.has_role(request.user, services.DEVICE_ROLES),
     })  # fmt: skip
+
+
+def _number(value, label, *, kind=float):
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return kind(value)
+    except ValueError:
+        raise ValidationError(_("%(label)s须为数字") % {"label": label}) from None
+
+
+@_viewer
+def estate_create_view(request):
+    """新建小区: a community officer for their communities, a leader for the station's."""
+    from fengqiao.core.scoping import editable_community_ids
+
+    communities = Community.objects.filter(pk__in=editable_community_ids(request.user)).order_by(
+        "name"
+    )
+    if not communities:
+        return forbidden(request, _("只有社区民警或所领导可以登记小区"))
+    data, error, status = request.POST, "", 200
+    if request.method == "POST":
+        try:
+            community = communities.filter(pk=int(data.get("community") or 0)).first()
+            if community is None:
+                raise ValidationError(_("请选择社区"))
+            lat = _number(data.get("latitude"), _("纬度"))
+            lon = _number(data.get("longitude"), _("经度"))
+            if (lat is None) != (lon is None) or (
+                lat is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180)
+            ):
+                raise ValidationError(_("经纬度须同时填写且在有效范围内"))
+            estate = services.estate_create(
+                actor=request.user, community=community, name=data.get("name", ""), address=data.get("address", ""),
+                latitude=lat, longitude=lon, households=_number(data.get("households"), _("户数"), kind=int) or 0,
+                built_year=_number(data.get("built_year"), _("建成年份"), kind=int),
+                property_company=data.get("property_company", ""),
+            )  # fmt: skip
+        except ValidationError as exc:
+            error, status = error_text(exc), 400
+        except PermissionDenied as exc:
+            return forbidden(request, str(exc))
+        else:
+            messages.success(request, _("小区已登记"))
+            return redirect(estate)
+    return render(
+        request,
+        "estates/estate_form.html",
+        {"communities": communities, "f": data, "error": error},
+        status=status,
+    )
 
 
 @_viewer
