@@ -234,3 +234,26 @@ def test_random_bytes_never_crash_the_server(estate_gateway, data):
         except (TimeoutError, OSError):
             pass
     assert estate_gateway.get("/status")[0] == 200
+
+
+def test_retention_purge_in_batches_while_terminals_push(estate_gateway, gate, alice):
+    import threading
+
+    from fengqiao.estates.retention import purge_events
+    from tests.estates import factories
+
+    dev = factories.device(gate, identifier="44:19:b6:00:00:31")
+    factories.events(dev, subject="old", days=range(31, 61))  # 30 events past the retention
+    statuses = []
+
+    def push():
+        now = dt.datetime.now(dt.UTC)
+        for i in range(30):
+            statuses.append(estate_gateway.post(ALERT, hikvision.event_json(mac="44:19:b6:00:00:32", serial=i, when=now, employee="7"))[0])
+
+    thread = threading.Thread(target=push)
+    thread.start()
+    removed = purge_events(batch_size=100, pause=0.01)
+    thread.join(30)
+    assert removed == 30 and statuses == [200] * 30
+    assert AccessEvent.objects.filter(device__identifier="44:19:b6:00:00:32").count() == 30
