@@ -249,7 +249,12 @@ def test_retention_purge_in_batches_while_terminals_push(estate_gateway, gate, a
     def push():
         now = dt.datetime.now(dt.UTC)
         for i in range(30):
-            statuses.append(estate_gateway.post(ALERT, hikvision.event_json(mac="44:19:b6:00:00:32", serial=i, when=now, employee="7"))[0])
+            statuses.append(
+                estate_gateway.post(
+                    ALERT,
+                    hikvision.event_json(mac="44:19:b6:00:00:32", serial=i, when=now, employee="7"),
+                )[0]
+            )
 
     thread = threading.Thread(target=push)
     thread.start()
@@ -257,3 +262,18 @@ def test_retention_purge_in_batches_while_terminals_push(estate_gateway, gate, a
     thread.join(30)
     assert removed == 30 and statuses == [200] * 30
     assert AccessEvent.objects.filter(device__identifier="44:19:b6:00:00:32").count() == 30
+
+
+def test_expect_100_continue_is_answered(estate_gateway):
+    import socket
+
+    body = samples.HIK_CLOCKIN_JSON
+    with socket.create_connection(("127.0.0.1", estate_gateway.port), timeout=5) as sock:
+        sock.sendall(
+            f"POST {ALERT} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+            "Expect: 100-continue\r\n\r\n".encode()
+        )
+        assert sock.recv(100).startswith(b"HTTP/1.1 100 Continue")
+        sock.sendall(body)
+        assert b"200 OK" in sock.recv(4096)
+    assert AccessEvent.objects.count() == 1

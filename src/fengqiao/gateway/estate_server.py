@@ -193,7 +193,8 @@ class EstateGateway:
 
 
 REASONS = {200: "OK", 400: "Bad Request", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
-           413: "Payload Too Large", 415: "Unsupported Media Type", 503: "Service Unavailable"}  # fmt: skip
+           413: "Payload Too Large", 415: "Unsupported Media Type", 500: "Internal Server Error",
+           503: "Service Unavailable"}  # fmt: skip
 
 
 @dataclass
@@ -217,6 +218,7 @@ class TerminalSession(asyncio.Protocol):
         self.closed = False
         self.busy = False
         self.keep_alive = True
+        self.continued = False
         self.last_rx = time.monotonic()
 
     def connection_made(self, transport):
@@ -271,7 +273,13 @@ class TerminalSession(asyncio.Protocol):
             self._respond(413, "request too large", close=True)
             return
         if len(self.buffer) < end + 4 + length:
+            if headers.get("expect", "").lower() == "100-continue" and not self.continued:
+                self.continued = (
+                    True  # curl-based terminals wait for this before sending a large body
+                )
+                self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
             return
+        self.continued = False
         body = bytes(self.buffer[end + 4 : end + 4 + length])
         del self.buffer[: end + 4 + length]
         self.keep_alive = headers.get("connection", "").lower() != "close"
@@ -283,6 +291,16 @@ class TerminalSession(asyncio.Protocol):
             self._route(request)
         except DecodeError as exc:
             self._bad(str(exc), who=request.params.get("SN", ""))
+        except Exception:  # noqa: BLE001 - a bug must not take the connection's other requests down silently
+            self.gateway.stats.inc("internal_errors")
+            log.exception(
+                "estate gateway: internal error on %s %s from %s",
+                request.method,
+                request.path,
+                self.remote,
+            )
+            self.busy = False
+            self._respond(500, "internal error", close=True)
 
     def _route(self, request: Request) -> None:
         path = request.path.rstrip("/").lower()
