@@ -226,3 +226,26 @@ def test_hikvision_round_trip(serial, seconds, minor, employee):
     )
     [event] = hikvision.decode("application/json", body).items
     assert (event.occurred_at, event.holder_no, event.granted) == (when, employee, True)
+
+
+def test_hikvision_multipart_mixed_xml_stream_with_several_alerts_and_a_picture():
+    second = samples.HIK_CARD_XML.replace(
+        b"<serialNo>77</serialNo>", b"<serialNo>78</serialNo>"
+    ).replace(b"<subEventType>1</subEventType>", b"<subEventType>9</subEventType>")
+    body = (
+        b"--boundary\r\nContent-Type: application/xml; charset=\"UTF-8\"\r\nContent-Length: 10\r\n\r\n" + samples.HIK_CARD_XML
+        + b"\r\n--boundary\r\nContent-Type: image/jpeg\r\nContent-Length: 4\r\n\r\n\xff\xd8\xff\xd9"
+        + b"\r\n--boundary\r\nContent-Type: application/xml; charset=\"UTF-8\"\r\n\r\n" + second + b"\r\n--boundary--\r\n"
+    )  # fmt: skip
+    out = hikvision.decode("multipart/mixed; boundary=boundary", body)
+    assert [(e.key.split("@")[0], e.granted) for e in out.items] == [("77", True), ("78", False)]
+    assert out.discarded == 1
+
+
+def test_cli_sweep_and_purge(db, capsys):
+    from django.core.management import call_command
+
+    call_command("estate_gateway", "sweep")
+    call_command("estate_gateway", "purge", "--days", "30")
+    out = capsys.readouterr().out
+    assert "设备离线 0 台" in out and "已清理 0 条通行记录" in out

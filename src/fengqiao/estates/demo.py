@@ -201,6 +201,9 @@ def load(*, scale: int, seed: int, log) -> dict[str, int]:
                 holders.append((no, None))
             holders_by_estate[estate.pk] = holders
         Credential.objects.bulk_create(credentials, batch_size=5000)
+        log_bulk(
+            list(Credential.objects.filter(station=station)), ChangeAction.CREATE, source="demo"
+        )
         counts.update(
             estates=len(estates),
             gates=len(gates),

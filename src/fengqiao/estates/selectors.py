@@ -165,7 +165,11 @@ def event_search(user, params):
     community = (params.get("community") or "").strip()
     if community.isdigit():
         # the community's estates as a list: the (estate, occurred_at) index serves it (a join does not)
-        qs = qs.filter(estate_id__in=list(Estate.objects.filter(community_id=int(community)).values_list("pk", flat=True)))
+        qs = qs.filter(
+            estate_id__in=list(
+                Estate.objects.filter(community_id=int(community)).values_list("pk", flat=True)
+            )
+        )
     start = _moment(params.get("from", ""), _("开始时间"))
     end = _moment(params.get("to", ""), _("结束时间"), end=True)
     if start and end and start >= end:
