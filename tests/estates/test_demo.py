@@ -36,3 +36,13 @@ def test_demo_estates_of_the_reference_station(demo):
     assert 0 < RegistrationTask.objects.count() < 30
     assert DeviceAlarm.objects.filter(ended_at__isnull=True).count() == 2
     assert all(t.assignee_id for t in RegistrationTask.objects.all())
+
+
+def test_make_demo_runs_the_estate_gateway_and_simulated_terminals(monkeypatch):
+    from fengqiao.core.management.commands.rundemo import demo_commands
+
+    commands = demo_commands()
+    assert commands["estate-gateway"][3:5] == ["estate_gateway", "serve"]
+    assert "--existing" in commands["gate-terminals"]
+    monkeypatch.setenv("DEMO_SIMULATED_TERMINALS", "0")
+    assert "gate-terminals" not in demo_commands()
