@@ -165,3 +165,26 @@ def test_new_estate_form_keeps_the_input_and_says_why(bob_client, community_a, c
     )
     response = bob_client.post(url, {"community": community_a.pk, "name": "书院街小区"})
     assert response.status_code == 400 and "已有名为" in response.content.decode()
+
+
+def test_edit_estate_and_its_thresholds(bob_client, estate, charlie, login):
+    url = reverse("estates:estate_edit", args=[estate.pk])
+    assert 'value="百草苑小区"' in bob_client.get(url).content.decode()
+    response = bob_client.post(
+        url, {"name": "百草苑小区", "unregistered_days": "20", "unregistered_window": "14"}
+    )
+    assert response.status_code == 400 and "不能大于统计窗口" in response.content.decode()
+    response = bob_client.post(
+        url,
+        {
+            "name": "百草苑小区",
+            "unregistered_days": "2",
+            "unregistered_window": "7",
+            "households": "330",
+        },
+    )
+    assert response.status_code == 302
+    estate.refresh_from_db()
+    assert (estate.unregistered_days, estate.unregistered_window, estate.households) == (2, 7, 330)
+    login(bob_client, charlie)
+    assert bob_client.get(url).status_code == 404

@@ -101,6 +101,44 @@ def estate_create(*, actor, community, name: str, address: str = "", latitude=No
 
 
 @transaction.atomic
+def estate_update(*, actor, estate: Estate, **fields) -> Estate:
+    """Change an estate's details and its own thresholds for registration checks (None: the default)."""
+    _require_edit(actor, estate)
+    allowed = {"name", "address", "latitude", "longitude", "households", "built_year", "property_company",
+               "unregistered_days", "unregistered_window"}  # fmt: skip
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValidationError(_("不能修改的字段:%(f)s") % {"f": ", ".join(sorted(unknown))})
+    if "name" in fields:
+        fields["name"] = _text(fields["name"], _("小区名称"), max_length=100)
+        if (
+            Estate.objects.filter(community_id=estate.community_id, name=fields["name"])
+            .exclude(pk=estate.pk)
+            .exists()
+        ):
+            raise ValidationError(_("该社区已有名为“%(name)s”的小区") % {"name": fields["name"]})
+    if (
+        fields.get("built_year") is not None
+        and not 1900 <= int(fields["built_year"]) <= timezone.now().year
+    ):
+        raise ValidationError(_("建成年份不正确"))
+    days, window = (
+        fields.get("unregistered_days", estate.unregistered_days),
+        fields.get("unregistered_window", estate.unregistered_window),
+    )
+    if days is not None and not 1 <= days <= 60:
+        raise ValidationError(_("未登记通行天数阈值须在 1 到 60 之间"))
+    if window is not None and not 1 <= window <= 60:
+        raise ValidationError(_("统计窗口须在 1 到 60 天之间"))
+    if (days or conf.unregistered_days()) > (window or conf.unregistered_window()):
+        raise ValidationError(_("通行天数阈值不能大于统计窗口"))
+    for key, value in fields.items():
+        setattr(estate, key, value)
+    estate.save()
+    return estate
+
+
+@transaction.atomic
 def gate_create(
     *, actor, estate: Estate, name: str, kind: str = GateKind.PEDESTRIAN, direction: str = ""
 ) -> Gate:

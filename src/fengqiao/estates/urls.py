@@ -9,6 +9,7 @@ urlpatterns = [
     path("new/", views.estate_create_view, name="estate_create"),
     path("estates.json", views.estates_json, name="estates_json"),
     path("<int:pk>/", views.estate_detail, name="estate_detail"),
+    path("<int:pk>/edit/", views.estate_edit_view, name="estate_edit"),
     path("<int:pk>/gates/", views.gate_create_view, name="gate_create"),
     path("<int:pk>/credentials/", views.credential_create_view, name="credential_create"),
     path("devices/", views.device_list, name="device_list"),

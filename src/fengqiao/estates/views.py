@@ -136,6 +136,50 @@ def estate_create_view(request):
 
 
 @_viewer
+def estate_edit_view(request, pk):
+    estate = get_object_or_404(
+        Estate.objects.visible_to(request.user).select_related("community"), pk=pk
+    )
+    if not can_edit(request.user, estate):
+        return forbidden(request, _("只有该社区的社区民警或所领导可以修改"))
+    data = request.POST if request.method == "POST" else {
+        k: ("" if getattr(estate, k) is None else str(getattr(estate, k)))
+        for k in ("name", "address", "latitude", "longitude", "households", "built_year", "property_company",
+                  "unregistered_days", "unregistered_window")
+    }  # fmt: skip
+    error, status = "", 200
+    if request.method == "POST":
+        try:
+            lat = _number(data.get("latitude"), _("纬度"))
+            lon = _number(data.get("longitude"), _("经度"))
+            if (lat is None) != (lon is None) or (
+                lat is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180)
+            ):
+                raise ValidationError(_("经纬度须同时填写且在有效范围内"))
+            services.estate_update(
+                actor=request.user, estate=estate, name=data.get("name", ""), address=(data.get("address") or "")[:200],
+                latitude=lat, longitude=lon, households=_number(data.get("households"), _("户数"), kind=int) or 0,
+                built_year=_number(data.get("built_year"), _("建成年份"), kind=int),
+                property_company=(data.get("property_company") or "")[:100],
+                unregistered_days=_number(data.get("unregistered_days"), _("未登记通行天数阈值"), kind=int),
+                unregistered_window=_number(data.get("unregistered_window"), _("未登记统计窗口(天)"), kind=int),
+            )  # fmt: skip
+        except ValidationError as exc:
+            error, status = error_text(exc), 400
+        except PermissionDenied as exc:
+            return forbidden(request, str(exc))
+        else:
+            messages.success(request, _("已保存"))
+            return redirect(estate)
+    return render(
+        request,
+        "estates/estate_form.html",
+        {"estate": estate, "f": data, "error": error},
+        status=status,
+    )
+
+
+@_viewer
 def estates_json(request):
     features = []
     for e in selectors.estates_with_figures(request.user):
