@@ -105,10 +105,20 @@ def other_estate(community_b):
 def wait_for(predicate, timeout=10.0):
     import time
 
+    from django.db import OperationalError
+
+    def attempt():
+        try:
+            return predicate()
+        except OperationalError as exc:  # SQLite's shared in-memory test database: the writer thread holds it
+            if "locked" not in str(exc):
+                raise
+            return None
+
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        value = predicate()
+        value = attempt()
         if value:
             return value
         time.sleep(0.05)
-    return predicate()
+    return attempt()
