@@ -37,8 +37,13 @@ def _fill(station, community, now) -> None:
 
     AccessEvent.objects.all().delete()
     for m in (Credential, AccessDevice, Gate, Estate):
-        m.objects.filter(station_id=station.pk).delete() if hasattr(m, "station_id") else m.objects.all().delete()
-    estates = [Estate.objects.create(station=station, community=community, name=f"检索小区{i + 1:02d}") for i in range(ESTATES)]
+        m.objects.filter(station_id=station.pk).delete() if hasattr(
+            m, "station_id"
+        ) else m.objects.all().delete()
+    estates = [
+        Estate.objects.create(station=station, community=community, name=f"检索小区{i + 1:02d}")
+        for i in range(ESTATES)
+    ]
     devices = []
     for e in estates:
         for g in range(GATES):
@@ -56,7 +61,12 @@ def _fill(station, community, now) -> None:
         with connection.cursor() as c:
             c.execute("PRAGMA synchronous=OFF")
             c.execute("PRAGMA journal_mode=MEMORY")
-            indexes = [r for r in c.execute("SELECT name, sql FROM sqlite_master WHERE type='index' AND tbl_name='estates_accessevent' AND sql IS NOT NULL").fetchall()]
+            indexes = [
+                r
+                for r in c.execute(
+                    "SELECT name, sql FROM sqlite_master WHERE type='index' AND tbl_name='estates_accessevent' AND sql IS NOT NULL"
+                ).fetchall()
+            ]
             for name, _ in indexes:
                 c.execute(f'DROP INDEX "{name}"')
     raw = connection.connection
@@ -76,7 +86,10 @@ def _fill(station, community, now) -> None:
             raw.executemany(f"INSERT INTO estates_accessevent ({COLUMNS}) VALUES ({', '.join(['?'] * 17)})",  # noqa: S608
                             [(r[0], r[1], r[2], r[3], t(r[4]), r[5].isoformat(), t(r[6]), *r[7:]) for r in rows])  # fmt: skip
         else:
-            with raw.cursor() as cur, cur.copy(f"COPY estates_accessevent ({COLUMNS}) FROM STDIN") as copy:
+            with (
+                raw.cursor() as cur,
+                cur.copy(f"COPY estates_accessevent ({COLUMNS}) FROM STDIN") as copy,
+            ):
                 for r in rows:
                     copy.write_row(r)
         raw.commit() if vendor == "postgresql" else None
@@ -93,7 +106,9 @@ def _fill(station, community, now) -> None:
 
 
 def main() -> None:
-    url = os.environ.get("ESTATE_SEARCH_BENCH_DATABASE_URL", f"sqlite:///{ROOT / 'var' / 'bench-estate-search.db'}")
+    url = os.environ.get(
+        "ESTATE_SEARCH_BENCH_DATABASE_URL", f"sqlite:///{ROOT / 'var' / 'bench-estate-search.db'}"
+    )
     from run import ensure_postgres_database
 
     ensure_postgres_database(url)
@@ -109,8 +124,12 @@ def main() -> None:
     from fengqiao.registry.models import Community
 
     bureau = Bureau.objects.first() or Bureau.objects.create(name="犍为县公安局", code="511123")
-    station = Station.objects.filter(code="BENCH-SRCH").first() or Station.objects.create(bureau=bureau, name="检索派出所", code="BENCH-SRCH")
-    community = Community.objects.filter(station=station).first() or Community.objects.create(station=station, name="检索社区", code="BENCH-SRCH-1")
+    station = Station.objects.filter(code="BENCH-SRCH").first() or Station.objects.create(
+        bureau=bureau, name="检索派出所", code="BENCH-SRCH"
+    )
+    community = Community.objects.filter(station=station).first() or Community.objects.create(
+        station=station, name="检索社区", code="BENCH-SRCH-1"
+    )
     user = User.objects.filter(username="bench_leader").first() or User.objects.create_user(
         username="bench_leader", password="x", role="station_leader", station=station, full_name="基准所长")  # fmt: skip
     now = timezone.now()
@@ -118,14 +137,22 @@ def main() -> None:
     if have < ROWS * 0.95:
         _fill(station, community, now)
     else:
-        latest = AccessEvent.objects.filter(station_id=station.pk).order_by("-occurred_at").values_list("occurred_at", flat=True).first()
+        latest = (
+            AccessEvent.objects.filter(station_id=station.pk)
+            .order_by("-occurred_at")
+            .values_list("occurred_at", flat=True)
+            .first()
+        )
         now = latest + dt.timedelta(seconds=1)
     total = AccessEvent.objects.filter(station_id=station.pk).count()
     estates = list(Estate.objects.filter(station=station).values_list("pk", flat=True))
     gates = list(Gate.objects.filter(estate__station=station).values_list("pk", flat=True))
     today = now.astimezone(BEIJING).date()
     rng = random.Random(5)
-    print(f"{NAME}: {total:,} events of {len(estates)} estates over {DAYS} days; {REPEAT} rounds of 8 searches", flush=True)
+    print(
+        f"{NAME}: {total:,} events of {len(estates)} estates over {DAYS} days; {REPEAT} rounds of 8 searches",
+        flush=True,
+    )
 
     def searches():
         e = rng.choice(estates)
@@ -153,7 +180,10 @@ def main() -> None:
             assert rows or count == 0
     everything = [v for values in samples.values() for v in values]
     for label, values in samples.items():
-        print(f"  {label:28s} p50 {common.median(values):6.1f} ms  p95 {common.p95(values):6.1f} ms", flush=True)
+        print(
+            f"  {label:28s} p50 {common.median(values):6.1f} ms  p95 {common.p95(values):6.1f} ms",
+            flush=True,
+        )
     common.report(NAME, common.p95(everything), "ms", TARGET_MS)
 
 

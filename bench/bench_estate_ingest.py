@@ -78,12 +78,24 @@ print(json.dumps(out))
 
 
 def _env(url: str) -> dict:
-    return dict(os.environ, DATABASE_URL=url, DJANGO_SETTINGS_MODULE="fengqiao.settings", PYTHONPATH=str(ROOT / "src"))
+    return dict(
+        os.environ,
+        DATABASE_URL=url,
+        DJANGO_SETTINGS_MODULE="fengqiao.settings",
+        PYTHONPATH=str(ROOT / "src"),
+    )
 
 
 def stored(url: str) -> int:
     code = "import django; django.setup(); from fengqiao.estates.models import AccessEvent; print(AccessEvent.objects.count())"
-    out = subprocess.run([sys.executable, "-c", code], env=_env(url), check=True, cwd=ROOT, capture_output=True, text=True)  # noqa: S603
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        env=_env(url),
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )  # noqa: S603
     return int(out.stdout.strip().splitlines()[-1])
 
 
@@ -93,7 +105,9 @@ def main() -> None:
 
     from fengqiao.gateway.loadgen import free_port
 
-    url = os.environ.get("ESTATE_BENCH_DATABASE_URL", f"sqlite:///{ROOT / 'var' / 'bench-estate.db'}")
+    url = os.environ.get(
+        "ESTATE_BENCH_DATABASE_URL", f"sqlite:///{ROOT / 'var' / 'bench-estate.db'}"
+    )
     ensure_postgres_database(url)
     spec = Path(tempfile.mkdtemp()) / "terminals.json"
     subprocess.run([sys.executable, "-c", PREPARE, str(spec)], env=_env(url), check=True, cwd=ROOT)  # noqa: S603
@@ -127,11 +141,18 @@ def main() -> None:
             files.append(path)
         started = time.perf_counter()
         procs = [
-            subprocess.Popen([sys.executable, "-c", LOAD, str(f), str(port), str(per_terminal), str(7 + i)],  # noqa: S603
-                             env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True)  # fmt: skip
+            subprocess.Popen(
+                [sys.executable, "-c", LOAD, str(f), str(port), str(per_terminal), str(7 + i)],  # noqa: S603
+                env=env,
+                cwd=ROOT,
+                stdout=subprocess.PIPE,
+                text=True,
+            )  # fmt: skip
             for i, f in enumerate(files)
         ]
-        results = [json.loads(p.communicate(timeout=1800)[0].strip().splitlines()[-1]) for p in procs]
+        results = [
+            json.loads(p.communicate(timeout=1800)[0].strip().splitlines()[-1]) for p in procs
+        ]
         wall = time.perf_counter() - started
         try:
             import urllib.request
@@ -160,7 +181,10 @@ def main() -> None:
               f"pictures discarded {status.get('biometric_parts_discarded')}, answer p99 {status.get('answer_ms_p99')} ms", flush=True)  # fmt: skip
     lost = acked - count
     if lost != 0:
-        print(f"LOST: {lost} acknowledged events are not in the table (or stored without acknowledgement)", flush=True)
+        print(
+            f"LOST: {lost} acknowledged events are not in the table (or stored without acknowledgement)",
+            flush=True,
+        )
         rate = 0.0
     report(NAME, rate, "events/s", TARGET, lower_is_better=False)
 

@@ -110,7 +110,9 @@ def wait_for(predicate, timeout=10.0):
     def attempt():
         try:
             return predicate()
-        except OperationalError as exc:  # SQLite's shared in-memory test database: the writer thread holds it
+        except (
+            OperationalError
+        ) as exc:  # SQLite's shared in-memory test database: the writer thread holds it
             if "locked" not in str(exc):
                 raise
             return None
