@@ -10,5 +10,6 @@ urlpatterns = [
     path("cases/", include("fengqiao.cases.api")),
     path("antifraud/", include("fengqiao.antifraud.api")),
     path("vehicles/", include("fengqiao.vehicles.api")),
+    path("estates/", include("fengqiao.estates.api")),
     path("command/", include("fengqiao.command.api")),
 ]

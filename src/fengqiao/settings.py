@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "fengqiao.antifraud",
     "fengqiao.tracking",
     "fengqiao.vehicles",
+    "fengqiao.estates",
     "fengqiao.command",
 ]
 

@@ -22,6 +22,7 @@ urlpatterns = [
     path("cases/", include("fengqiao.cases.urls")),
     path("antifraud/", include("fengqiao.antifraud.urls")),
     path("vehicles/", include("fengqiao.vehicles.urls")),
+    path("estates/", include("fengqiao.estates.urls")),
     path("command/", include("fengqiao.command.urls")),
     path("api/schema/", CachedSchemaView.as_view(), name="api-schema"),
     # The split view serves its bootstrap script from a URL, so the page needs no inline <script>.

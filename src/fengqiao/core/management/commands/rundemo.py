@@ -113,6 +113,15 @@ def demo_commands() -> dict[str, list[str]]:
             python, "-m", "fengqiao.cli", "gateway", "simulate", "--devices", str(devices),
             "--interval", "10", "--protocol", "gt06", "--existing", "--wait", "60",
         ]  # fmt: skip
+    # 平安智慧小区: the access-control gateway and simulated gate terminals (the active terminals of the
+    # database, so the estate pages are alive); DEMO_SIMULATED_TERMINALS=0 turns the terminals off.
+    commands["estate-gateway"] = [python, "-m", "fengqiao.cli", "estate_gateway", "serve", "--host", "127.0.0.1"]
+    terminals = int(os.environ.get("DEMO_SIMULATED_TERMINALS", "200") or 0)
+    if terminals > 0:
+        commands["gate-terminals"] = [
+            python, "-m", "fengqiao.cli", "estate_gateway", "simulate", "--existing", "--terminals", str(terminals),
+            "--rate", "0.05", "--wait", "60",
+        ]  # fmt: skip
     return commands
 
 
