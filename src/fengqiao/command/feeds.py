@@ -7,7 +7,8 @@
 - a fraud warning nobody has reached within COMMAND_FRAUD_DUE_MINUTES of its contact deadline and a
   time limit (clock) past its limit: found by `scan` every minute (they are due by the clock, not by
   a write), with one indexed query each;
-- estate alarms (part 7): the estates app calls `alerts.alert_raise(kind="estate_alarm", …)`.
+- an estate terminal gone offline (part 7): post_save of `estates.DeviceAlarm`, raised after the
+  health sweep's transaction commits. Overdue 核查登记 tasks are clocks, so `scan` raises them.
 """
 
 from __future__ import annotations
@@ -227,9 +228,39 @@ def scan(*, now: dt.datetime | None = None) -> dict:
     }
 
 
+def estate_alarm(alarm) -> None:
+    estate = alarm.estate
+    if estate is None:  # a terminal not yet put at a gate: the estates' terminal page shows it
+        return
+    device = alarm.device
+    alert_raise(
+        station_id=alarm.station_id,
+        kind=AlertKind.ESTATE_ALARM,
+        source_kind="estates.devicealarm",
+        source_id=alarm.pk,
+        title=f"{estate.name} {device.name or device.identifier} 门禁离线",
+        body=f"{estate.community.name} · {device.get_vendor_display()}",
+        level=AlertLevel.ORANGE,
+        url=estate.get_absolute_url(),
+        community_id=estate.community_id,
+        latitude=estate.latitude,
+        longitude=estate.longitude,
+        subject="device_offline",
+        at=alarm.started_at,
+    )
+
+
+def on_estate_alarm_saved(sender, instance, created, raw=False, **kwargs):
+    if created and not raw:
+        transaction.on_commit(_safe(lambda: estate_alarm(instance)))
+
+
 def connect() -> None:
     from django.db.models.signals import post_save
 
+    post_save.connect(
+        on_estate_alarm_saved, sender="estates.DeviceAlarm", dispatch_uid="command-estate-alarm"
+    )
     post_save.connect(
         on_incident_saved, sender="incidents.Incident", dispatch_uid="command-incident"
     )

@@ -303,6 +303,18 @@ def supervision(user, now) -> dict:
     }
 
 
+def estates_panel(user, now):
+    """Part 7: terminals offline and overdue 核查登记 tasks (estates.selectors.open_alarms, scoped)."""
+    from fengqiao.estates.selectors import open_alarms
+
+    alarms = open_alarms(user, now=now, limit=500)
+    items = [
+        _item(a["title"], a["community"], a["url"], a["level"], a["since"], now, kind=a["kind"])
+        for a in alarms[:LIST]
+    ]
+    return {"count": len(alarms), "items": items, "url": reverse("estates:estate_list")}
+
+
 PANELS = {
     "incidents": incidents_panel,
     "disputes": disputes_panel,
@@ -310,6 +322,7 @@ PANELS = {
     "overdue": overdue_panel,
     "vehicle_alarms": vehicle_alarms_panel,
     "patrol": patrol_panel,
+    "estates": estates_panel,
 }
 
 

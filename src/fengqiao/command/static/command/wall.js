@@ -164,7 +164,7 @@
       .then(function (r) { if (!r.ok) { throw new Error(String(r.status)); } return r.json(); })
       .then(function (data) {
         renderAlerts(data.alerts);
-        ["incidents", "disputes", "fraud", "overdue", "vehicle_alarms", "patrol"].forEach(function (k) { renderList(k, data[k]); });
+        ["incidents", "disputes", "fraud", "overdue", "vehicle_alarms", "patrol", "estates"].forEach(function (k) { renderList(k, data[k]); });
         var rl = data.red_lines || {};
         el.querySelector("[data-redlines]").textContent = msg("unfiled") + " " + (rl.unfiled || 0) + " · " + msg("overdue") + " " + (rl.overdue || 0) + " · " + msg("lax") + " " + (rl.lax || 0);
         var d = data.on_duty;
