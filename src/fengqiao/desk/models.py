@@ -303,7 +303,7 @@ class Ticket(ChangeLogged):
     class Meta:
         verbose_name = _("排队号")
         verbose_name_plural = _("排队号")
-        ordering = ["-date", "seq"]
+        ordering = ["-date", "taken_at"]
         constraints = [
             models.UniqueConstraint(
                 fields=["station", "date", "number"], name="desk_ticket_number_unique"
@@ -321,7 +321,7 @@ class Ticket(ChangeLogged):
         indexes = [
             # "call next": the waiting numbers of the day for a few services, best first.
             models.Index(
-                fields=["station", "date", "status", "service", "-priority", "seq"],
+                fields=["station", "date", "status", "service", "-priority", "taken_at"],
                 name="desk_ticket_queue_idx",
             ),
             models.Index(fields=["station", "date", "called_at"], name="desk_ticket_calls_idx"),

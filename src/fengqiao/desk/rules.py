@@ -65,10 +65,11 @@ def noshow_blocked_until(
     return until if until > now else None
 
 
-def queue_key(priority: int, seq: int) -> tuple[int, int]:
+def queue_key(priority: int, taken_order) -> tuple:
     """Order of the waiting numbers: higher priority first (transferred, then checked-in appointments
-    when the station gives them priority), then the order they were taken."""
-    return (-priority, seq)
+    when the station gives them priority), then the order they were taken (time, then id) across
+    every service the counter serves."""
+    return (-priority, taken_order)
 
 
 def ticket_priority(*, appointment: bool, appointment_first: bool) -> int:

@@ -26,7 +26,7 @@ def queue_summary(station_id, day: dt.date) -> list[dict]:
     nexts = defaultdict(list)
     for service_id, number in (
         Ticket.objects.filter(station_id=station_id, date=day, status=TicketStatus.WAITING)
-        .order_by("-priority", "seq")
+        .order_by("-priority", "taken_at", "pk")
         .values_list("service_id", "number")[:400]
     ):
         if len(nexts[service_id]) < 5:

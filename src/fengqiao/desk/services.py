@@ -675,7 +675,11 @@ def waiting_ahead(ticket: Ticket) -> int:
             service_id=ticket.service_id,
             status=TicketStatus.WAITING,
         )
-        .filter(Q(priority__gt=ticket.priority) | Q(priority=ticket.priority, seq__lt=ticket.seq))
+        .filter(
+            Q(priority__gt=ticket.priority)
+            | Q(priority=ticket.priority, taken_at__lt=ticket.taken_at)
+            | Q(priority=ticket.priority, taken_at=ticket.taken_at, pk__lt=ticket.pk)
+        )
         .count()
     )
 
@@ -722,7 +726,7 @@ def ticket_call_next(*, actor, counter: Counter, now=None) -> Ticket | None:
                 status=TicketStatus.WAITING,
                 service_id__in=service_ids,
             )
-            .order_by("-priority", "seq")
+            .order_by("-priority", "taken_at", "pk")
             .values("pk")[:1]
         )
         try:
@@ -767,7 +771,7 @@ def _near_sms(station_id, service_id, today, now) -> None:
         Ticket.objects.filter(
             station_id=station_id, date=today, service_id=service_id, status=TicketStatus.WAITING
         )
-        .order_by("-priority", "seq")
+        .order_by("-priority", "taken_at", "pk")
         .values_list("pk", "phone", "number", "near_sms_at")[: config.notify_ahead + 1]
     )
     for ahead, (pk, phone, number, sent) in enumerate(rows):

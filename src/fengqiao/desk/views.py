@@ -151,7 +151,7 @@ def _counter_context(request, counter, *, speak=False, error="", finished=None):
             service_id__in=service_ids,
         )
         .select_related("service")
-        .order_by("-priority", "seq")[:30]
+        .order_by("-priority", "taken_at", "pk")[:30]
     )
     skipped = list(
         Ticket.objects.filter(
@@ -320,7 +320,7 @@ def ticket_list(request):
         qs = qs.filter(counter_id=int(f["counter"]))
     if f["status"] in TicketStatus.values:
         qs = qs.filter(status=f["status"])
-    page = Paginator(qs.order_by("seq", "pk"), 100).get_page(request.GET.get("page"))
+    page = Paginator(qs.order_by("taken_at", "pk"), 100).get_page(request.GET.get("page"))
     return render(
         request,
         "desk/tickets.html",

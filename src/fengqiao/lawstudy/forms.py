@@ -34,7 +34,7 @@ class SessionForm(forms.ModelForm):
 
 class MaterialForm(forms.Form):
     title = forms.CharField(label=_("标题"), max_length=120)
-    url = forms.URLField(label=_("链接"), required=False)
+    url = forms.URLField(label=_("链接"), required=False, assume_scheme="https")
     file = forms.FileField(label=_("文件"), required=False)
 
 
