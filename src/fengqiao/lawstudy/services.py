@@ -212,6 +212,7 @@ def sign_in(
     existing = Attendance.objects.filter(session=session, officer=actor).first()
     if existing is not None and existing.status in ATTENDED:
         return existing, False
+    session.refresh_from_db(fields=["status"])
     if session.status != SessionStatus.OPEN:
         if session.status == SessionStatus.PLANNED:
             raise ValidationError(_("本场学习还没有开始签到"))

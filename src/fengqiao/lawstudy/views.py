@@ -26,7 +26,8 @@ from fengqiao.lawstudy.models import Attendance, Material, Quiz, QuizAttempt, St
 
 
 def _add_errors(form, exc: ValidationError) -> None:
-    for field, errors in getattr(exc, "error_dict", {None: exc.error_list}).items():
+    items = exc.error_dict.items() if hasattr(exc, "error_dict") else [(None, exc.error_list)]
+    for field, errors in items:
         for e in errors:
             form.add_error(field if field in form.fields else None, e)
 
