@@ -17,13 +17,20 @@ def clerk(station):
 @pytest.fixture
 def service_a(station):
     return Service.objects.create(
-        station=station, prefix="A", name="户口迁移", documents="户口簿\n身份证", daily_capacity=2, minutes=15
+        station=station,
+        prefix="A",
+        name="户口迁移",
+        documents="户口簿\n身份证",
+        daily_capacity=2,
+        minutes=15,
     )
 
 
 @pytest.fixture
 def service_b(station):
-    return Service.objects.create(station=station, prefix="B", name="身份证申领", daily_capacity=20, minutes=8)
+    return Service.objects.create(
+        station=station, prefix="B", name="身份证申领", daily_capacity=20, minutes=8
+    )
 
 
 @pytest.fixture

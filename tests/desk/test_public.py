@@ -28,14 +28,20 @@ def codes(monkeypatch):
 
 
 def start(client, station, service, day, phone="13800138000", name="王芳"):
-    return client.post(reverse("desk_public:book", args=[station.code]), {"service": service.pk, "date": day.isoformat(), "name": name, "phone": phone})
+    return client.post(
+        reverse("desk_public:book", args=[station.code]),
+        {"service": service.pk, "date": day.isoformat(), "name": name, "phone": phone},
+    )
 
 
 def test_the_booking_page_is_public_no_store_and_under_the_strict_csp(client, station, service_a):
     response = client.get(reverse("desk_public:book", args=[station.code]))
     assert response.status_code == 200 and "户口簿" in response.content.decode()
     assert response["Cache-Control"] == "no-store"
-    assert "script-src 'self'" in response["Content-Security-Policy"] and "unsafe-inline" not in response["Content-Security-Policy"]
+    assert (
+        "script-src 'self'" in response["Content-Security-Policy"]
+        and "unsafe-inline" not in response["Content-Security-Policy"]
+    )
     assert client.get(reverse("desk_public:index")).status_code == 302
 
 
@@ -52,7 +58,9 @@ def test_booking_end_to_end_code_then_appointment(client, station, service_a, wo
     assert client.get(reverse("desk_public:done", args=[station.code])).status_code == 302
 
 
-def test_a_double_booking_shows_the_existing_booking_after_verification(client, station, service_a, workday, codes):
+def test_a_double_booking_shows_the_existing_booking_after_verification(
+    client, station, service_a, workday, codes
+):
     start(client, station, service_a, workday)
     client.post(reverse("desk_public:verify", args=[station.code]), {"code": codes[-1]})
     start(client, station, service_a, workday)
@@ -72,7 +80,9 @@ def test_a_wrong_code_keeps_the_pending_booking(client, station, service_a, work
     assert ok.status_code == 302 and Appointment.objects.count() == 1
 
 
-def test_a_full_day_suggests_the_next_free_day_before_any_sms(client, station, service_a, workday, codes):
+def test_a_full_day_suggests_the_next_free_day_before_any_sms(
+    client, station, service_a, workday, codes
+):
     service_a.daily_capacity = 0
     service_a.save()
     response = start(client, station, service_a, workday)
@@ -86,7 +96,9 @@ def test_bad_input_keeps_what_was_typed(client, station, service_a, workday):
     assert response.status_code == 400 and "11位手机号" in body and 'value="王芳"' in body
 
 
-def test_posts_from_one_address_are_rate_limited_with_a_clear_message(client, station, service_a, workday, settings, codes):
+def test_posts_from_one_address_are_rate_limited_with_a_clear_message(
+    client, station, service_a, workday, settings, codes
+):
     settings.DESK_PUBLIC_PER_MINUTE = 2
     for i in range(2):
         start(client, station, service_a, workday, phone=f"1380013800{i}")
@@ -98,7 +110,9 @@ def test_csrf_is_enforced_on_the_public_pages(station, service_a, workday):
     from django.test import Client
 
     strict = Client(enforce_csrf_checks=True)
-    response = strict.post(reverse("desk_public:book", args=[station.code]), {"service": service_a.pk})
+    response = strict.post(
+        reverse("desk_public:book", args=[station.code]), {"service": service_a.pk}
+    )
     assert response.status_code == 403
 
 

@@ -27,7 +27,9 @@ def test_two_no_shows_in_the_window_block_booking_for_the_block_days():
     shows = [now - dt.timedelta(days=40), now - dt.timedelta(days=5)]
     until = rules.noshow_blocked_until(shows, now, limit=2, window_days=90, block_days=30)
     assert until == shows[1] + dt.timedelta(days=30)
-    assert rules.noshow_blocked_until(shows[1:], now, limit=2, window_days=90, block_days=30) is None
+    assert (
+        rules.noshow_blocked_until(shows[1:], now, limit=2, window_days=90, block_days=30) is None
+    )
     old = [now - dt.timedelta(days=100), now - dt.timedelta(days=95)]
     assert rules.noshow_blocked_until(old, now, limit=2, window_days=90, block_days=30) is None
 

@@ -15,7 +15,9 @@ pytestmark = pytest.mark.django_db
 
 def book(service, day, phone="13800138000", name="王芳", ip="10.0.0.1"):
     v = verified(phone=phone, ip=ip)
-    return services.appointment_book(service=service, date=day, name=name, phone=phone, verification=v, ip=ip)
+    return services.appointment_book(
+        service=service, date=day, name=name, phone=phone, verification=v, ip=ip
+    )
 
 
 # ----------------------------------------------------------------------------- SMS codes
@@ -57,13 +59,23 @@ def test_codes_are_rate_limited_per_phone_and_per_address(settings):
     now = timezone.now()
     services.verification_send(phone="13800138000", ip="10.0.0.1", now=now)
     with pytest.raises(ValidationError, match="秒后再重新获取"):
-        services.verification_send(phone="13800138000", ip="10.0.0.1", now=now + dt.timedelta(seconds=10))
-    services.verification_send(phone="13800138000", ip="10.0.0.1", now=now + dt.timedelta(seconds=61))
+        services.verification_send(
+            phone="13800138000", ip="10.0.0.1", now=now + dt.timedelta(seconds=10)
+        )
+    services.verification_send(
+        phone="13800138000", ip="10.0.0.1", now=now + dt.timedelta(seconds=61)
+    )
     with pytest.raises(ValidationError, match="该手机号一小时内"):
-        services.verification_send(phone="13800138000", ip="10.0.0.1", now=now + dt.timedelta(seconds=200))
-    services.verification_send(phone="13900139000", ip="10.0.0.1", now=now + dt.timedelta(seconds=300))
+        services.verification_send(
+            phone="13800138000", ip="10.0.0.1", now=now + dt.timedelta(seconds=200)
+        )
+    services.verification_send(
+        phone="13900139000", ip="10.0.0.1", now=now + dt.timedelta(seconds=300)
+    )
     with pytest.raises(ValidationError, match="本网络地址一小时内"):
-        services.verification_send(phone="13700137000", ip="10.0.0.1", now=now + dt.timedelta(seconds=400))
+        services.verification_send(
+            phone="13700137000", ip="10.0.0.1", now=now + dt.timedelta(seconds=400)
+        )
     assert PhoneVerification.objects.count() == 3
 
 
@@ -78,7 +90,9 @@ def test_a_bad_phone_number_gets_no_code():
 
 def test_a_verified_phone_books_a_place_and_gets_a_cancellation_code(service_a, workday, sms_on):
     appointment, code = book(service_a, workday)
-    assert appointment.reference.startswith("YY-") and appointment.status == AppointmentStatus.BOOKED
+    assert (
+        appointment.reference.startswith("YY-") and appointment.status == AppointmentStatus.BOOKED
+    )
     assert BookingDay.objects.get(service=service_a, date=workday).booked == 1
     assert code not in appointment.cancel_code_hash
     booked_sms = ResidentSms.objects.get(purpose="booked")
@@ -124,15 +138,23 @@ def test_the_resident_cancels_with_the_code_and_the_place_comes_back(service_a, 
     appointment, code = book(service_a, workday)
     wrong = "000000" if code != "000000" else "111111"
     with pytest.raises(ValidationError, match="取消码不正确"):
-        services.appointment_cancel_by_resident(reference=appointment.reference, phone=appointment.phone, code=wrong)
+        services.appointment_cancel_by_resident(
+            reference=appointment.reference, phone=appointment.phone, code=wrong
+        )
     with pytest.raises(ValidationError, match="没有找到"):
-        services.appointment_cancel_by_resident(reference=appointment.reference, phone="13911112222", code=code)
-    services.appointment_cancel_by_resident(reference=appointment.reference, phone=appointment.phone, code=code)
+        services.appointment_cancel_by_resident(
+            reference=appointment.reference, phone="13911112222", code=code
+        )
+    services.appointment_cancel_by_resident(
+        reference=appointment.reference, phone=appointment.phone, code=code
+    )
     appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.CANCELLED and appointment.cancelled_by_resident
     assert BookingDay.objects.get().booked == 0
     with pytest.raises(ValidationError, match="不能取消"):
-        services.appointment_cancel_by_resident(reference=appointment.reference, phone=appointment.phone, code=code)
+        services.appointment_cancel_by_resident(
+            reference=appointment.reference, phone=appointment.phone, code=code
+        )
     book(service_a, workday)  # the phone may book again
 
 
@@ -142,12 +164,18 @@ def test_cancellation_attempts_are_limited(service_a, workday, settings):
     wrong = "000000" if code != "000000" else "111111"
     for _ in range(2):
         with pytest.raises(ValidationError):
-            services.appointment_cancel_by_resident(reference=appointment.reference, phone=appointment.phone, code=wrong)
+            services.appointment_cancel_by_resident(
+                reference=appointment.reference, phone=appointment.phone, code=wrong
+            )
     with pytest.raises(ValidationError, match="错误次数过多"):
-        services.appointment_cancel_by_resident(reference=appointment.reference, phone=appointment.phone, code=code)
+        services.appointment_cancel_by_resident(
+            reference=appointment.reference, phone=appointment.phone, code=code
+        )
 
 
-def test_no_shows_are_marked_after_the_day_and_repeated_ones_block_booking(service_a, service_b, workday, station):
+def test_no_shows_are_marked_after_the_day_and_repeated_ones_block_booking(
+    service_a, service_b, workday, station
+):
     a1, _ = book(service_a, workday)
     a2, _ = book(service_b, workday)
     after = timezone.make_aware(dt.datetime.combine(workday + dt.timedelta(days=1), dt.time(1)))
@@ -177,7 +205,11 @@ def test_two_counters_never_call_the_same_number(clerk, service_a, counter1, cou
     t2 = services.ticket_take(actor=clerk, service=service_a)
     first = services.ticket_call_next(actor=clerk, counter=counter1)
     second = services.ticket_call_next(actor=clerk, counter=counter2)
-    assert {first.pk, second.pk} == {t1.pk, t2.pk} and first.counter == counter1 and second.counter == counter2
+    assert (
+        {first.pk, second.pk} == {t1.pk, t2.pk}
+        and first.counter == counter1
+        and second.counter == counter2
+    )
     services.ticket_finish(actor=clerk, counter=counter1)
     assert services.ticket_call_next(actor=clerk, counter=counter1) is None
 
@@ -191,7 +223,9 @@ def test_a_counter_must_finish_its_number_before_calling_the_next(clerk, service
     assert Ticket.objects.filter(status=TicketStatus.CALLED).count() == 1
 
 
-def test_the_claim_is_conditional_a_number_taken_meanwhile_is_not_called_twice(clerk, service_a, counter1, counter2):
+def test_the_claim_is_conditional_a_number_taken_meanwhile_is_not_called_twice(
+    clerk, service_a, counter1, counter2
+):
     t1 = services.ticket_take(actor=clerk, service=service_a)
     # Another counter claimed A001 between this counter's read and its update: the UPDATE's
     # WHERE status='waiting' does not match and the next number is taken instead.
@@ -209,7 +243,13 @@ def test_checked_in_appointments_go_first(clerk, service_a, counter1, station):
     services.ticket_take(actor=clerk, service=service_a)
     today = timezone.localdate()
     appointment = Appointment.objects.create(
-        station=station, reference="YY-X-1", service=service_a, date=today, name="李四", phone="13800138000", cancel_code_hash="x"
+        station=station,
+        reference="YY-X-1",
+        service=service_a,
+        date=today,
+        name="李四",
+        phone="13800138000",
+        cancel_code_hash="x",
     )
     ticket = services.appointment_check_in(actor=clerk, appointment=appointment)
     assert ticket.number == "A002" and ticket.priority > 0
@@ -220,16 +260,30 @@ def test_checked_in_appointments_go_first(clerk, service_a, counter1, station):
 
 def test_an_appointment_checks_in_only_on_its_day(clerk, service_a, station, workday):
     appointment = Appointment.objects.create(
-        station=station, reference="YY-X-2", service=service_a, date=workday, name="李四", phone="13800138000", cancel_code_hash="x"
+        station=station,
+        reference="YY-X-2",
+        service=service_a,
+        date=workday,
+        name="李四",
+        phone="13800138000",
+        cancel_code_hash="x",
     )
     with pytest.raises(ValidationError, match="只能在当天签到"):
         services.appointment_check_in(actor=clerk, appointment=appointment)
     assert not Ticket.objects.exists()
 
 
-def test_skip_makes_an_appointment_a_no_show_and_requeue_brings_it_back(clerk, service_a, counter1, station):
+def test_skip_makes_an_appointment_a_no_show_and_requeue_brings_it_back(
+    clerk, service_a, counter1, station
+):
     appointment = Appointment.objects.create(
-        station=station, reference="YY-X-3", service=service_a, date=timezone.localdate(), name="李四", phone="13800138000", cancel_code_hash="x"
+        station=station,
+        reference="YY-X-3",
+        service=service_a,
+        date=timezone.localdate(),
+        name="李四",
+        phone="13800138000",
+        cancel_code_hash="x",
     )
     ticket = services.appointment_check_in(actor=clerk, appointment=appointment)
     services.ticket_call_next(actor=clerk, counter=counter1)
@@ -240,11 +294,20 @@ def test_skip_makes_an_appointment_a_no_show_and_requeue_brings_it_back(clerk, s
     services.ticket_requeue(actor=clerk, ticket=ticket)
     ticket.refresh_from_db()
     appointment.refresh_from_db()
-    assert ticket.status == TicketStatus.WAITING and appointment.status == AppointmentStatus.CHECKED_IN
-    assert list(ticket.events.values_list("kind", flat=True)) == ["taken", "called", "skipped", "requeued"]
+    assert (
+        ticket.status == TicketStatus.WAITING and appointment.status == AppointmentStatus.CHECKED_IN
+    )
+    assert list(ticket.events.values_list("kind", flat=True)) == [
+        "taken",
+        "called",
+        "skipped",
+        "requeued",
+    ]
 
 
-def test_transfer_keeps_the_number_and_puts_it_first_in_the_other_service(clerk, service_a, service_b, counter1, counter2):
+def test_transfer_keeps_the_number_and_puts_it_first_in_the_other_service(
+    clerk, service_a, service_b, counter1, counter2
+):
     services.ticket_take(actor=clerk, service=service_b)
     t = services.ticket_take(actor=clerk, service=service_a)
     services.ticket_call_next(actor=clerk, counter=counter1)  # B001 (taken first)
@@ -252,8 +315,15 @@ def test_transfer_keeps_the_number_and_puts_it_first_in_the_other_service(clerk,
     services.ticket_call_next(actor=clerk, counter=counter1)  # A001
     with pytest.raises(ValidationError, match="请选择另一事项"):
         services.ticket_transfer(actor=clerk, counter=counter1, service=service_a)
-    moved = services.ticket_transfer(actor=clerk, counter=counter1, service=service_b, note="需先补办身份证")
-    assert moved.pk == t.pk and moved.number == "A001" and moved.service == service_b and moved.status == TicketStatus.WAITING
+    moved = services.ticket_transfer(
+        actor=clerk, counter=counter1, service=service_b, note="需先补办身份证"
+    )
+    assert (
+        moved.pk == t.pk
+        and moved.number == "A001"
+        and moved.service == service_b
+        and moved.status == TicketStatus.WAITING
+    )
     assert services.ticket_call_next(actor=clerk, counter=counter2).pk == t.pk
 
 
@@ -278,7 +348,9 @@ def test_a_rating_link_expires(clerk, service_a, counter1):
     services.ticket_call_next(actor=clerk, counter=counter1)
     done = services.ticket_finish(actor=clerk, counter=counter1)
     with pytest.raises(ValidationError, match="已过期"):
-        services.rating_submit(token=done.rating_token, score=5, now=timezone.now() + dt.timedelta(hours=73))
+        services.rating_submit(
+            token=done.rating_token, score=5, now=timezone.now() + dt.timedelta(hours=73)
+        )
 
 
 def test_residents_get_one_sms_when_their_turn_is_near(clerk, service_a, counter1, station, sms_on):
@@ -287,8 +359,12 @@ def test_residents_get_one_sms_when_their_turn_is_near(clerk, service_a, counter
     config.save()
     for i in range(5):
         services.ticket_take(actor=clerk, service=service_a, phone=f"1380013800{i}")
-    services.ticket_call_next(actor=clerk, counter=counter1)  # A001 called; A002..A004 have 0..2 ahead
-    near = list(ResidentSms.objects.filter(purpose="near").order_by("phone").values_list("phone", flat=True))
+    services.ticket_call_next(
+        actor=clerk, counter=counter1
+    )  # A001 called; A002..A004 have 0..2 ahead
+    near = list(
+        ResidentSms.objects.filter(purpose="near").order_by("phone").values_list("phone", flat=True)
+    )
     assert near == ["13800138001", "13800138002", "13800138003"]
     services.ticket_finish(actor=clerk, counter=counter1)
     services.ticket_call_next(actor=clerk, counter=counter1)  # A005 now has 2 ahead
@@ -298,7 +374,9 @@ def test_residents_get_one_sms_when_their_turn_is_near(clerk, service_a, counter
 def test_the_call_is_in_the_change_log_and_the_timeline(clerk, service_a, counter1):
     services.ticket_take(actor=clerk, service=service_a)
     ticket = services.ticket_call_next(actor=clerk, counter=counter1)
-    assert ObjectChange.objects.filter(object_id=ticket.pk, action="update", after__status="called").exists()
+    assert ObjectChange.objects.filter(
+        object_id=ticket.pk, action="update", after__status="called"
+    ).exists()
     assert ticket.events.filter(kind="called", counter=counter1).exists()
 
 
@@ -326,7 +404,10 @@ def test_resident_sms_is_retried_with_backoff_then_given_up(settings, station, m
     assert delay == settings.NOTIFY_RETRY_BASE_SECONDS
     sms.refresh_from_db()
     assert sms.state == SmsState.PENDING and sms.attempts == 1
-    assert services.sms_attempt(sms.pk, "hi", now=timezone.now() + dt.timedelta(seconds=delay + 1)) is None
+    assert (
+        services.sms_attempt(sms.pk, "hi", now=timezone.now() + dt.timedelta(seconds=delay + 1))
+        is None
+    )
     sms.refresh_from_db()
     assert sms.state == SmsState.FAILED and calls == [("hi", "13800138000")] * 2
 
@@ -336,8 +417,14 @@ def test_resident_sms_goes_out_through_the_sms_gateway_channel(settings, station
 
     settings.SMS_GATEWAY_URL = "http://sms.invalid/send"
     sent = []
-    monkeypatch.setattr(channels, "_http", lambda method, url, *, data, headers: sent.append(data) or channels.SendResult(200))
-    sms = services.sms_queue(station_id=station.pk, phone="13800138000", purpose="near", text="您的A003号前面还有1位")
+    monkeypatch.setattr(
+        channels,
+        "_http",
+        lambda method, url, *, data, headers: sent.append(data) or channels.SendResult(200),
+    )
+    sms = services.sms_queue(
+        station_id=station.pk, phone="13800138000", purpose="near", text="您的A003号前面还有1位"
+    )
     assert services.sms_attempt(sms.pk, "您的A003号前面还有1位") is None
     sms.refresh_from_db()
     assert sms.state == SmsState.SENT and "A003".encode() in sent[0]

@@ -11,8 +11,12 @@ from tests.factories import UserFactory
 @pytest.fixture
 def officers(station, alice, bob):
     """Two more of the station: a police officer and an auxiliary officer."""
-    police = UserFactory(username="p1", full_name="民警甲", role=Role.CASE_OFFICER, rank=Rank.POLICE, station=station)
-    aux = UserFactory(username="a1", full_name="辅警乙", role=Role.AUXILIARY, rank=Rank.AUXILIARY, station=station)
+    police = UserFactory(
+        username="p1", full_name="民警甲", role=Role.CASE_OFFICER, rank=Rank.POLICE, station=station
+    )
+    aux = UserFactory(
+        username="a1", full_name="辅警乙", role=Role.AUXILIARY, rank=Rank.AUXILIARY, station=station
+    )
     return police, aux
 
 

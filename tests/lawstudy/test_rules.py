@@ -24,7 +24,9 @@ def test_quiz_text_parses_and_round_trips():
     assert not errors and len(questions) == 2
     assert questions[0].choices == ["4小时", "8小时", "24小时"] and questions[0].answer == 1
     again, _ = rules.parse_quiz(rules.quiz_text(questions))
-    assert [(q.text, q.choices, q.answer) for q in again] == [(q.text, q.choices, q.answer) for q in questions]
+    assert [(q.text, q.choices, q.answer) for q in again] == [
+        (q.text, q.choices, q.answer) for q in questions
+    ]
 
 
 def test_quiz_text_errors_name_the_line():

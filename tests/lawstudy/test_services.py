@@ -35,7 +35,9 @@ def test_a_forged_qr_is_refused(session, alice, officers):
     with pytest.raises(ValidationError, match="不是本系统"):
         services.sign_in(actor=officers[0], session=session, token=forged)
     with pytest.raises(ValidationError, match="不是本系统"):
-        services.sign_in(actor=officers[0], session=session, token=services.signin_token(session)[:-3] + "abc")
+        services.sign_in(
+            actor=officers[0], session=session, token=services.signin_token(session)[:-3] + "abc"
+        )
     assert not Attendance.objects.exists()
 
 
@@ -51,7 +53,9 @@ def test_an_expired_qr_is_refused(session, alice, officers, settings):
 
 
 def test_another_sessions_qr_is_refused(session, alice, officers, station):
-    other = StudySession.objects.create(station=station, topic="刑事诉讼法", starts_at=timezone.now(), minutes=60)
+    other = StudySession.objects.create(
+        station=station, topic="刑事诉讼法", starts_at=timezone.now(), minutes=60
+    )
     opened(session, alice)
     with pytest.raises(ValidationError, match="另一场学习"):
         services.sign_in(actor=officers[0], session=session, token=services.signin_token(other))
@@ -71,16 +75,22 @@ def test_sign_in_refused_before_it_opens(session, officers):
 def test_late_sign_in(session, alice, officers, settings):
     opened(session, alice)
     late = session.starts_at + dt.timedelta(minutes=settings.LAWSTUDY_LATE_MINUTES + 1)
-    row, _ = services.sign_in(actor=officers[0], session=session, token=services.signin_token(session), now=late)
+    row, _ = services.sign_in(
+        actor=officers[0], session=session, token=services.signin_token(session), now=late
+    )
     assert row.status == "late"
 
 
-def test_closing_records_absentees_and_notifies_them(session, alice, bob, officers, django_capture_on_commit_callbacks):
+def test_closing_records_absentees_and_notifies_them(
+    session, alice, bob, officers, django_capture_on_commit_callbacks
+):
     police, aux = officers
     opened(session, alice)
     services.sign_in(actor=police, session=session, token=services.signin_token(session))
     with django_capture_on_commit_callbacks(execute=True):
-        n = services.session_close(actor=alice, session=session, now=session.starts_at + dt.timedelta(minutes=70))
+        n = services.session_close(
+            actor=alice, session=session, now=session.starts_at + dt.timedelta(minutes=70)
+        )
     expected = services.expected_officers(session.station_id).count()
     assert n == expected - 1
     assert Attendance.objects.filter(session=session, status="absent").count() == expected - 1
@@ -90,10 +100,16 @@ def test_closing_records_absentees_and_notifies_them(session, alice, bob, office
 
 def test_an_absence_needs_a_reason_and_excused_is_not_due(session, alice, officers):
     opened(session, alice)
-    services.session_close(actor=alice, session=session, now=session.starts_at + dt.timedelta(minutes=70))
+    services.session_close(
+        actor=alice, session=session, now=session.starts_at + dt.timedelta(minutes=70)
+    )
     with pytest.raises(ValidationError, match="须写明原因"):
-        services.attendance_record(actor=alice, session=session, officer=officers[1], status="excused")
-    services.attendance_record(actor=alice, session=session, officer=officers[1], status="excused", reason="出警")
+        services.attendance_record(
+            actor=alice, session=session, officer=officers[1], status="excused"
+        )
+    services.attendance_record(
+        actor=alice, session=session, officer=officers[1], status="excused", reason="出警"
+    )
     day = timezone.localtime(session.starts_at).date()
     rows = {r["officer_id"]: r for r in selectors.officer_figures(session.station, day, day)}
     assert rows[officers[1].pk]["excused"] == 1 and rows[officers[1].pk]["attendance_rate"] is None
@@ -106,7 +122,16 @@ def test_only_organisers_manage(session, bob):
 
 
 def test_quiz_one_attempt_or_best_score(session, alice, officers):
-    quiz = services.quiz_save(actor=alice, session=session, title="", text=QUIZ, policy="one", max_attempts=3, pass_score=60, open_days=7)
+    quiz = services.quiz_save(
+        actor=alice,
+        session=session,
+        title="",
+        text=QUIZ,
+        policy="one",
+        max_attempts=3,
+        pass_score=60,
+        open_days=7,
+    )
     q1, q2 = list(quiz.questions.all())
     with pytest.raises(ValidationError, match="还有 1 道题"):
         services.quiz_submit(actor=officers[0], quiz=quiz, answers={q1.pk: 1, q2.pk: None})
@@ -114,28 +139,73 @@ def test_quiz_one_attempt_or_best_score(session, alice, officers):
     assert attempt.score == 50
     with pytest.raises(ValidationError, match="只能作答一次"):
         services.quiz_submit(actor=officers[0], quiz=quiz, answers={q1.pk: 1, q2.pk: 1})
-    quiz = services.quiz_save(actor=alice, session=session, title="", text=QUIZ, policy="best", max_attempts=2, pass_score=60, open_days=7)
+    quiz = services.quiz_save(
+        actor=alice,
+        session=session,
+        title="",
+        text=QUIZ,
+        policy="best",
+        max_attempts=2,
+        pass_score=60,
+        open_days=7,
+    )
     services.quiz_submit(actor=officers[0], quiz=quiz, answers={q1.pk: 1, q2.pk: 1})
     with pytest.raises(ValidationError, match="次数已用完"):
         services.quiz_submit(actor=officers[0], quiz=quiz, answers={q1.pk: 1, q2.pk: 1})
     day = timezone.localtime(session.starts_at).date()
-    row = next(r for r in selectors.officer_figures(session.station, day, day) if r["officer_id"] == officers[0].pk)
+    row = next(
+        r
+        for r in selectors.officer_figures(session.station, day, day)
+        if r["officer_id"] == officers[0].pk
+    )
     assert row["quiz_average"] == 100 and row["quizzes_passed"] == 1
 
 
 def test_questions_are_locked_once_answered(session, alice, officers):
-    quiz = services.quiz_save(actor=alice, session=session, title="", text=QUIZ, policy="one", max_attempts=1, pass_score=60, open_days=7)
+    quiz = services.quiz_save(
+        actor=alice,
+        session=session,
+        title="",
+        text=QUIZ,
+        policy="one",
+        max_attempts=1,
+        pass_score=60,
+        open_days=7,
+    )
     q1, q2 = list(quiz.questions.all())
     services.quiz_submit(actor=officers[0], quiz=quiz, answers={q1.pk: 1, q2.pk: 1})
     with pytest.raises(ValidationError, match="题目不能再改"):
-        services.quiz_save(actor=alice, session=session, title="", text=QUIZ.replace("4小时", "2小时"), policy="one", max_attempts=1, pass_score=60, open_days=7)
+        services.quiz_save(
+            actor=alice,
+            session=session,
+            title="",
+            text=QUIZ.replace("4小时", "2小时"),
+            policy="one",
+            max_attempts=1,
+            pass_score=60,
+            open_days=7,
+        )
 
 
 def test_a_quiz_closes_after_its_days(session, alice, officers):
-    quiz = services.quiz_save(actor=alice, session=session, title="", text=QUIZ, policy="one", max_attempts=1, pass_score=60, open_days=1)
+    quiz = services.quiz_save(
+        actor=alice,
+        session=session,
+        title="",
+        text=QUIZ,
+        policy="one",
+        max_attempts=1,
+        pass_score=60,
+        open_days=1,
+    )
     q1, q2 = list(quiz.questions.all())
     with pytest.raises(ValidationError, match="截止"):
-        services.quiz_submit(actor=officers[0], quiz=quiz, answers={q1.pk: 1, q2.pk: 1}, now=session.starts_at + dt.timedelta(days=2))
+        services.quiz_submit(
+            actor=officers[0],
+            quiz=quiz,
+            answers={q1.pk: 1, q2.pk: 1},
+            now=session.starts_at + dt.timedelta(days=2),
+        )
 
 
 def test_reminders_go_once_to_every_due_officer(session, officers):

@@ -9,7 +9,16 @@ pytestmark = pytest.mark.django_db
 
 
 def test_pages_render(alice_client, session, alice):
-    services.quiz_save(actor=alice, session=session, title="", text=QUIZ, policy="one", max_attempts=1, pass_score=60, open_days=7)
+    services.quiz_save(
+        actor=alice,
+        session=session,
+        title="",
+        text=QUIZ,
+        policy="one",
+        max_attempts=1,
+        pass_score=60,
+        open_days=7,
+    )
     for url in (
         reverse("lawstudy:session_list"),
         reverse("lawstudy:session_create"),
@@ -23,9 +32,15 @@ def test_pages_render(alice_client, session, alice):
 
 
 def test_plan_a_session_bad_input_kept(alice_client):
-    response = alice_client.post(reverse("lawstudy:session_create"), {"topic": "刑法修正案", "starts_at": "not a time", "minutes": 60})
+    response = alice_client.post(
+        reverse("lawstudy:session_create"),
+        {"topic": "刑法修正案", "starts_at": "not a time", "minutes": 60},
+    )
     assert response.status_code == 400 and "刑法修正案" in response.content.decode()
-    ok = alice_client.post(reverse("lawstudy:session_create"), {"topic": "刑法修正案", "starts_at": "2026-12-11T15:00", "minutes": 60})
+    ok = alice_client.post(
+        reverse("lawstudy:session_create"),
+        {"topic": "刑法修正案", "starts_at": "2026-12-11T15:00", "minutes": 60},
+    )
     assert ok.status_code == 302
 
 
@@ -35,7 +50,10 @@ def test_the_qr_screen_is_for_organisers_only(alice_client, bob, login, session,
     services.session_open(actor=alice, session=session)
     response = alice_client.get(reverse("lawstudy:qr_screen", args=[session.pk]))
     assert response.status_code == 200 and "data:image/svg+xml" in response.content.decode()
-    assert login(Client(), bob).get(reverse("lawstudy:qr_screen", args=[session.pk])).status_code == 403
+    assert (
+        login(Client(), bob).get(reverse("lawstudy:qr_screen", args=[session.pk])).status_code
+        == 403
+    )
 
 
 def test_phone_sign_in_checks_then_signs_on_one_tap(bob_client, bob, session, alice):
@@ -54,7 +72,12 @@ def test_a_forged_qr_link_gets_a_clear_page(bob_client, session, alice):
     services.session_open(actor=alice, session=session)
     response = bob_client.get(reverse("lawstudy:signin", args=[session.pk, "forged:token:here"]))
     assert response.status_code == 400 and "不是本系统" in response.content.decode()
-    assert bob_client.post(reverse("lawstudy:signin", args=[session.pk, "forged:token:here"])).status_code == 400
+    assert (
+        bob_client.post(
+            reverse("lawstudy:signin", args=[session.pk, "forged:token:here"])
+        ).status_code
+        == 400
+    )
     assert not Attendance.objects.exists()
 
 
@@ -67,22 +90,41 @@ def test_signing_in_needs_a_login(client, session, alice):
 
 def test_another_station_sees_nothing(charlie_client, session):
     assert charlie_client.get(session.get_absolute_url()).status_code == 404
-    assert session.topic not in charlie_client.get(reverse("lawstudy:session_list")).content.decode()
+    assert (
+        session.topic not in charlie_client.get(reverse("lawstudy:session_list")).content.decode()
+    )
 
 
 def test_take_the_quiz_on_the_page(bob_client, session, alice):
-    quiz = services.quiz_save(actor=alice, session=session, title="", text=QUIZ, policy="one", max_attempts=1, pass_score=60, open_days=7)
+    quiz = services.quiz_save(
+        actor=alice,
+        session=session,
+        title="",
+        text=QUIZ,
+        policy="one",
+        max_attempts=1,
+        pass_score=60,
+        open_days=7,
+    )
     q1, q2 = list(quiz.questions.all())
     missing = bob_client.post(reverse("lawstudy:quiz_take", args=[session.pk]), {f"q{q1.pk}": "1"})
     assert missing.status_code == 400 and "还有 1 道题" in missing.content.decode()
-    response = bob_client.post(reverse("lawstudy:quiz_take", args=[session.pk]), {f"q{q1.pk}": "1", f"q{q2.pk}": "1"})
+    response = bob_client.post(
+        reverse("lawstudy:quiz_take", args=[session.pk]), {f"q{q1.pk}": "1", f"q{q2.pk}": "1"}
+    )
     assert 'data-score="100"' in response.content.decode()
 
 
 def test_a_bad_quiz_text_names_the_line_and_keeps_it(alice_client, session):
     response = alice_client.post(
         reverse("lawstudy:quiz_edit", args=[session.pk]),
-        {"policy": "one", "max_attempts": 1, "pass_score": 60, "open_days": 7, "text": "1. 题目\nA. 甲\nB. 乙"},
+        {
+            "policy": "one",
+            "max_attempts": 1,
+            "pass_score": 60,
+            "open_days": 7,
+            "text": "1. 题目\nA. 甲\nB. 乙",
+        },
     )
     body = response.content.decode()
     assert response.status_code == 400 and "第1题" in body and "题目" in body

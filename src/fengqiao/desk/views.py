@@ -26,6 +26,13 @@ from fengqiao.desk.forms import ConfigForm, CounterForm, ServiceForm, TakeForm, 
 from fengqiao.desk.models import Appointment, Counter, ResidentSms, Service, Ticket
 
 
+def _add_errors(form, exc: ValidationError) -> None:
+    items = exc.error_dict.items() if hasattr(exc, "error_dict") else [(None, exc.error_list)]
+    for field, errors in items:
+        for e in errors:
+            form.add_error(field if field in form.fields else None, e)
+
+
 def _station_required(request):
     if not request.user.station_id:
         return forbidden(request, _("一门通办按派出所使用,请以派出所的账号登录"))
@@ -373,11 +380,7 @@ def service_list(request, pk=None):
                     actor=request.user, station=station, instance=instance, data=form.cleaned_data
                 )
             except ValidationError as exc:
-                for field, errors in getattr(
-                    exc, "error_dict", {"__all__": exc.error_list}
-                ).items():
-                    for e in errors:
-                        form.add_error(field if field in form.fields else None, e)
+                _add_errors(form, exc)
                 status = 400
             else:
                 messages.success(request, _("已保存"))
@@ -422,11 +425,7 @@ def counter_list(request, pk=None):
                     actor=request.user, station=station, instance=instance, data=data
                 )
             except ValidationError as exc:
-                for field, errors in getattr(
-                    exc, "error_dict", {"__all__": exc.error_list}
-                ).items():
-                    for e in errors:
-                        form.add_error(field if field in form.fields else None, e)
+                _add_errors(form, exc)
                 status = 400
             else:
                 messages.success(request, _("已保存"))
