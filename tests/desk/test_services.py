@@ -427,4 +427,4 @@ def test_resident_sms_goes_out_through_the_sms_gateway_channel(settings, station
     )
     assert services.sms_attempt(sms.pk, "您的A003号前面还有1位") is None
     sms.refresh_from_db()
-    assert sms.state == SmsState.SENT and "A003".encode() in sent[0]
+    assert sms.state == SmsState.SENT and b"A003" in sent[0]
