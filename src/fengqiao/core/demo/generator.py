@@ -937,6 +937,8 @@ PART_DEMOS = [
     "fengqiao.cases.demo",
     "fengqiao.antifraud.demo",
     "fengqiao.vehicles.demo",
+    "fengqiao.desk.demo",
+    "fengqiao.lawstudy.demo",
 ]
 
 
