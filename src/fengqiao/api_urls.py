@@ -10,4 +10,6 @@ urlpatterns = [
     path("cases/", include("fengqiao.cases.api")),
     path("antifraud/", include("fengqiao.antifraud.api")),
     path("vehicles/", include("fengqiao.vehicles.api")),
+    path("desk/", include("fengqiao.desk.api")),
+    path("lawstudy/", include("fengqiao.lawstudy.api")),
 ]
