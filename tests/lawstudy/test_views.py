@@ -128,3 +128,25 @@ def test_a_bad_quiz_text_names_the_line_and_keeps_it(alice_client, session):
     )
     body = response.content.decode()
     assert response.status_code == 400 and "第1题" in body and "题目" in body
+
+
+def test_the_home_work_queue_lists_the_session_and_the_quiz_to_take(bob_client, session, alice):
+    import datetime as dt
+
+    body = bob_client.get("/").content.decode()
+    assert session.topic in body
+    services.quiz_save(
+        actor=alice,
+        session=session,
+        title="小测验X",
+        text=QUIZ,
+        policy="one",
+        max_attempts=1,
+        pass_score=60,
+        open_days=7,
+    )
+    services.session_open(actor=alice, session=session)
+    services.session_close(
+        actor=alice, session=session, now=session.starts_at + dt.timedelta(minutes=61)
+    )
+    assert "小测验X" in bob_client.get("/").content.decode()

@@ -17,7 +17,7 @@ import secrets
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, Subquery
+from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from fengqiao.accounts.choices import Role, UnitKind
 from fengqiao.accounts.roles import LEADER_ROLES
 from fengqiao.core import calendar
-from fengqiao.core.audit import log_bulk
+from fengqiao.core.audit import log_bulk, serialize
 from fengqiao.core.models import ChangeAction
 from fengqiao.core.refnumbers import next_reference
 from fengqiao.desk import rules
@@ -535,6 +535,7 @@ def appointment_cancel_by_resident(
             cancel_failures=F("cancel_failures") + 1
         )
         raise ValidationError(_("取消码不正确"))
+    before = serialize(appointment)
     with transaction.atomic():
         changed = Appointment.objects.filter(
             pk=appointment.pk, status=AppointmentStatus.BOOKED
@@ -543,7 +544,7 @@ def appointment_cancel_by_resident(
             raise ValidationError(_("该预约已不能取消"))
         _release_place(appointment)
         appointment.refresh_from_db()
-        log_bulk([appointment], ChangeAction.UPDATE)
+        log_bulk([appointment], ChangeAction.UPDATE, befores=[before])
     return appointment
 
 
@@ -612,11 +613,12 @@ def appointments_mark_no_show(*, now=None) -> int:
         )
         if not rows:
             return 0
-        befores = [None] * len(rows)
+        befores = {r.pk: serialize(r) for r in rows}
         Appointment.objects.filter(
             pk__in=[r.pk for r in rows], status=AppointmentStatus.BOOKED
         ).update(status=AppointmentStatus.NO_SHOW, no_show_at=now)
         fresh = list(Appointment.objects.filter(pk__in=[r.pk for r in rows]))
+        befores = [befores[r.pk] for r in fresh]
         log_bulk(fresh, ChangeAction.UPDATE, befores=befores)
     return len(rows)
 
@@ -718,21 +720,22 @@ def ticket_call_next(*, actor, counter: Counter, now=None) -> Ticket | None:
     )
     if current:
         raise ValidationError(_("请先办结、过号或转移当前的 %(n)s 号") % {"n": current})
+    waiting = Ticket.objects.filter(
+        station_id=counter.station_id,
+        date=today,
+        status=TicketStatus.WAITING,
+        service_id__in=service_ids,
+    )
     for _attempt in range(5):
-        best = (
-            Ticket.objects.filter(
-                station_id=counter.station_id,
-                date=today,
-                status=TicketStatus.WAITING,
-                service_id__in=service_ids,
-            )
-            .order_by("-priority", "taken_at", "pk")
-            .values("pk")[:1]
-        )
+        candidate = waiting.order_by("-priority", "taken_at", "pk").first()
+        if candidate is None:
+            return None
+        before = serialize(candidate)
         try:
             with transaction.atomic():
+                # The claim: one conditional UPDATE that changes the row only while it still waits.
                 claimed = Ticket.objects.filter(
-                    pk__in=Subquery(best), status=TicketStatus.WAITING
+                    pk=candidate.pk, status=TicketStatus.WAITING
                 ).update(
                     status=TicketStatus.CALLED,
                     counter=counter,
@@ -742,19 +745,10 @@ def ticket_call_next(*, actor, counter: Counter, now=None) -> Ticket | None:
                     call_count=F("call_count") + 1,
                 )
                 if claimed == 0:
-                    if not Ticket.objects.filter(
-                        station_id=counter.station_id,
-                        date=today,
-                        status=TicketStatus.WAITING,
-                        service_id__in=service_ids,
-                    ).exists():
-                        return None
                     continue  # another counter took it first: try the next one
-                ticket = Ticket.objects.select_related("service").get(
-                    counter=counter, status=TicketStatus.CALLED
-                )
+                ticket = Ticket.objects.select_related("service").get(pk=candidate.pk)
                 _event(ticket, TicketEventKind.CALLED, actor, now, counter=counter)
-                log_bulk([ticket], ChangeAction.UPDATE, actor=actor)
+                log_bulk([ticket], ChangeAction.UPDATE, befores=[before], actor=actor)
                 _near_sms(ticket.station_id, ticket.service_id, today, now)
                 return ticket
         except IntegrityError:

@@ -142,3 +142,49 @@ def weekly_rates(station, start: dt.date, end: dt.date) -> list[dict]:
             }
         )
     return out
+
+
+def my_study_items(user, now):
+    """The home page's work queue: today's/tomorrow's session to attend, open quizzes not yet taken."""
+    from django.utils.translation import gettext as _
+
+    from fengqiao.core.workqueue import WorkItem
+
+    if not getattr(user, "station_id", None):
+        return []
+    items = []
+    for session in StudySession.objects.filter(
+        station_id=user.station_id,
+        status__in=[SessionStatus.PLANNED, SessionStatus.OPEN],
+        starts_at__gte=now - dt.timedelta(hours=2),
+        starts_at__lte=now + dt.timedelta(days=1),
+    ).exclude(attendances__officer=user):
+        items.append(
+            WorkItem(
+                title=_("法规学习:%(t)s") % {"t": session.topic},
+                url=session.get_absolute_url(),
+                due_at=session.starts_at,
+                kind="lawstudy",
+                kind_label=_("法规学习"),
+                object=session,
+            )
+        )
+    taken = set(QuizAttempt.objects.filter(officer=user).values_list("quiz_id", flat=True))
+    for quiz in Quiz.objects.filter(
+        session__station_id=user.station_id,
+        session__status=SessionStatus.CLOSED,
+        session__starts_at__gte=now - dt.timedelta(days=60),
+    ).select_related("session"):
+        if quiz.pk in taken or quiz.closes_at < now:
+            continue
+        items.append(
+            WorkItem(
+                title=_("法规学习测验:%(t)s") % {"t": quiz.title},
+                url=f"/lawstudy/{quiz.session_id}/quiz/",
+                due_at=quiz.closes_at,
+                kind="lawstudy_quiz",
+                kind_label=_("测验"),
+                object=quiz,
+            )
+        )
+    return items
