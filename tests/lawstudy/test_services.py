@@ -217,6 +217,6 @@ def test_reminders_go_once_to_every_due_officer(session, officers):
 
 def test_a_session_left_open_is_closed_by_the_job(session, alice, officers):
     opened(session, alice)
-    result = services.reminders_due(now=session.starts_at + dt.timedelta(hours=7))
+    result = services.reminders_due(now=session.ends_at + dt.timedelta(hours=2, minutes=1))
     session.refresh_from_db()
     assert result["closed"] == 1 and session.status == "closed"

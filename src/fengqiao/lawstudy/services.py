@@ -421,7 +421,7 @@ def reminders_due(*, now=None) -> dict[str, int]:
             )
     stale = StudySession.objects.filter(
         status__in=[SessionStatus.PLANNED, SessionStatus.OPEN],
-        starts_at__lt=now - dt.timedelta(hours=6),
+        starts_at__lt=now - dt.timedelta(hours=2),
     )
     for session in stale:
         if session.ends_at + dt.timedelta(hours=2) < now:
