@@ -136,3 +136,31 @@ def test_appointment_list_masks_phones_and_checks_in(clerk_client, station, serv
         reverse("desk:appointment_action", args=[a.pk, "checkin"]), follow=True
     )
     assert "A001" in response.content.decode()
+
+
+def test_a_skipped_appointment_says_it_is_a_no_show(
+    clerk_client, clerk, counter1, service_a, station
+):
+    a = Appointment.objects.create(
+        station=station,
+        reference="YY-2026-000009",
+        service=service_a,
+        date=timezone.localdate(),
+        name="王芳",
+        phone="13812345678",
+        cancel_code_hash="x",
+    )
+    services.appointment_check_in(actor=clerk, appointment=a)
+    clerk_client.post(
+        reverse("desk:counter_action", args=[counter1.pk, "call"]), HTTP_HX_REQUEST="true"
+    )
+    body = clerk_client.post(
+        reverse("desk:counter_action", args=[counter1.pk, "skip"]), HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert "A001 号已过号" in body and "记为爽约" in body
+    requeue = clerk_client.post(
+        reverse("desk:counter_action", args=[counter1.pk, "requeue"]),
+        {"ticket": a.ticket.pk},
+        HTTP_HX_REQUEST="true",
+    )
+    assert "A001 号已重新排队" in requeue.content.decode()

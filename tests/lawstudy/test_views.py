@@ -150,3 +150,17 @@ def test_the_home_work_queue_lists_the_session_and_the_quiz_to_take(bob_client, 
         actor=alice, session=session, now=session.starts_at + dt.timedelta(minutes=61)
     )
     assert "小测验X" in bob_client.get("/").content.decode()
+
+
+def test_plan_a_weekly_series(alice_client):
+    from fengqiao.lawstudy.models import StudySession
+
+    response = alice_client.post(
+        reverse("lawstudy:session_create"),
+        {"topic": "每周学法", "starts_at": "2026-12-16T17:30", "minutes": 60, "repeat_weeks": 3},
+    )
+    assert response.status_code == 302
+    starts = sorted(StudySession.objects.values_list("starts_at", flat=True))
+    assert len(starts) == 4 and all(
+        (b - a).days == 7 for a, b in zip(starts, starts[1:], strict=False)
+    )

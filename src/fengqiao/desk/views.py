@@ -146,7 +146,7 @@ def appointment_action(request, pk, action):
 # ----------------------------------------------------------------------------- counter screen
 
 
-def _counter_context(request, counter, *, speak=False, error="", finished=None):
+def _counter_context(request, counter, *, speak=False, error="", finished=None, notice=""):
     ticket = services.current_ticket(counter)
     service_ids = list(counter.services.values_list("pk", flat=True))
     today = timezone.localdate()
@@ -187,6 +187,7 @@ def _counter_context(request, counter, *, speak=False, error="", finished=None):
         "call_text": rules.call_text(ticket.number, counter.number) if ticket else "",
         "speak_key": f"{ticket.pk}-{ticket.call_count}" if ticket else "",
         "error": error,
+        "notice": notice,
         "finished": finished,
         "rating_url": rating_url,
         "rating_qr": rating_qr,
@@ -217,23 +218,28 @@ def counter_action(request, pk, action):
     counter = get_object_or_404(
         Counter.objects.visible_to(request.user).select_related("station"), pk=pk
     )
-    error, speak, finished, status = "", False, None, 200
+    error, speak, finished, status, notice = "", False, None, 200, ""
     try:
         if action == "transfer":
             form = TransferForm(request.POST, station=counter.station)
             if not form.is_valid():
                 raise ValidationError(_("请选择要转到的事项"))
-            services.ticket_transfer(
+            moved = services.ticket_transfer(
                 actor=request.user,
                 counter=counter,
                 service=form.cleaned_data["service"],
                 note=form.cleaned_data["note"],
             )
+            notice = _("%(n)s 号已转到“%(s)s”,在那里优先叫号") % {
+                "n": moved.number,
+                "s": moved.service.name,
+            }
         elif action == "requeue":
             ticket = get_object_or_404(
                 Ticket.objects.visible_to(request.user), pk=request.POST.get("ticket") or 0
             )
-            services.ticket_requeue(actor=request.user, ticket=ticket)
+            ticket = services.ticket_requeue(actor=request.user, ticket=ticket)
+            notice = _("%(n)s 号已重新排队") % {"n": ticket.number}
         elif action in ACTIONS:
             result = ACTIONS[action](request.user, counter, request.POST)
             if action == "call" and result is None:
@@ -241,13 +247,19 @@ def counter_action(request, pk, action):
             speak = action in ("call", "recall") and result is not None
             if action == "finish":
                 finished = result
+            if action == "skip":
+                notice = _("%(n)s 号已过号") % {"n": result.number}
+                if result.appointment_id:
+                    notice += _(";该预约记为爽约(当天回来可重新排队)")
         else:
             return HttpResponseNotAllowed(["POST"])
     except PermissionDenied as exc:
         return forbidden(request, str(exc))
     except ValidationError as exc:
         error, status = error_text(exc), 400
-    context = _counter_context(request, counter, speak=speak, error=error, finished=finished)
+    context = _counter_context(
+        request, counter, speak=speak, error=error, finished=finished, notice=notice
+    )
     if request.headers.get("HX-Request"):
         return render(request, "desk/_counter_panel.html", context, status=status)
     return render(request, "desk/counter.html", context, status=status)

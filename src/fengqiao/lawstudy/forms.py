@@ -25,11 +25,21 @@ class SessionForm(forms.ModelForm):
             "material": forms.Textarea(attrs={"rows": 5}),
         }
 
+    repeat_weeks = forms.IntegerField(
+        label=_("之后每周同一时间再安排(周数)"),
+        min_value=0,
+        max_value=12,
+        required=False,
+        help_text=_("0或留空:只安排这一场;主题可在各场中再修改"),
+    )
+
     def __init__(self, *args, station=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["host"].queryset = User.objects.filter(
             station=station, is_active=True
         ).order_by("full_name")
+        if self.instance.pk:
+            del self.fields["repeat_weeks"]
 
 
 class MaterialForm(forms.Form):

@@ -103,6 +103,39 @@ def session_save(*, actor, station, instance: StudySession | None, data: dict) -
     return session
 
 
+def session_repeat(*, actor, session: StudySession, weeks: int) -> list[StudySession]:
+    """Plan the same session (topic, time, place, speaker, articles, key points) for the next `weeks`
+    weeks (每周学习); a week that already has a session starting at that very time is left alone."""
+    _require_organiser(actor, session)
+    if not 1 <= weeks <= 12:
+        raise ValidationError({"repeat_weeks": _("每周重复的周数须在1到12之间")})
+    created = []
+    with transaction.atomic():
+        for n in range(1, weeks + 1):
+            starts = session.starts_at + dt.timedelta(weeks=n)
+            if (
+                StudySession.objects.filter(station_id=session.station_id, starts_at=starts)
+                .exclude(status=SessionStatus.CANCELLED)
+                .exists()
+            ):
+                continue
+            copy = StudySession(
+                station_id=session.station_id,
+                topic=session.topic,
+                starts_at=starts,
+                minutes=session.minutes,
+                place=session.place,
+                host=session.host,
+                articles=session.articles,
+                material=session.material,
+                created_by=actor,
+            )
+            copy.full_clean()
+            copy.save()
+            created.append(copy)
+    return created
+
+
 def session_open(*, actor, session: StudySession, now=None) -> StudySession:
     _require_organiser(actor, session)
     now = now or timezone.now()

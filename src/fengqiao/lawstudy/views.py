@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -100,15 +101,27 @@ def session_edit(request, pk=None):
     if request.method == "POST":
         if form.is_valid():
             data = {k: form.cleaned_data[k] for k in SessionForm.Meta.fields}
+            repeat = form.cleaned_data.get("repeat_weeks") or 0
             try:
-                session = services.session_save(
-                    actor=user, station=user.station, instance=instance, data=data
-                )
+                with transaction.atomic():
+                    session = services.session_save(
+                        actor=user, station=user.station, instance=instance, data=data
+                    )
+                    copies = (
+                        services.session_repeat(actor=user, session=session, weeks=repeat)
+                        if repeat
+                        else []
+                    )
             except ValidationError as exc:
                 _add_errors(form, exc)
                 status = 400
             else:
-                messages.success(request, _("已保存"))
+                if copies:
+                    messages.success(
+                        request, _("已保存,并安排了之后 %(n)s 周的学习") % {"n": len(copies)}
+                    )
+                else:
+                    messages.success(request, _("已保存"))
                 return redirect(session)
         else:
             status = 400
