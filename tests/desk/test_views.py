@@ -164,3 +164,29 @@ def test_a_skipped_appointment_says_it_is_a_no_show(
         HTTP_HX_REQUEST="true",
     )
     assert "A001 号已重新排队" in requeue.content.decode()
+
+
+def test_the_counter_waiting_list_refreshes_on_its_own(clerk_client, clerk, counter1, service_a):
+    services.ticket_take(actor=clerk, service=service_a)
+    body = clerk_client.get(reverse("desk:counter_waiting", args=[counter1.pk])).content.decode()
+    assert 'id="counter-waiting"' in body and "A001" in body and "<html" not in body
+
+
+def test_staff_cancelling_tells_the_resident(clerk_client, station, service_a, workday, sms_on):
+    from fengqiao.desk.models import ResidentSms
+
+    a = Appointment.objects.create(
+        station=station,
+        reference="YY-2026-000010",
+        service=service_a,
+        date=workday,
+        name="王芳",
+        phone="13812345678",
+        cancel_code_hash="x",
+    )
+    clerk_client.post(reverse("desk:appointment_action", args=[a.pk, "cancel"]))
+    a.refresh_from_db()
+    assert (
+        a.status == "cancelled"
+        and ResidentSms.objects.filter(purpose="cancelled", phone="13812345678").exists()
+    )

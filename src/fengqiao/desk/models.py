@@ -149,7 +149,10 @@ class Counter(ChangeLogged):
 
     @property
     def label(self) -> str:
-        return f"{self.number}号窗口" + (f"({self.name})" if self.name else "")
+        from django.utils.translation import gettext
+
+        label = gettext("%(n)s号窗口") % {"n": self.number}
+        return label + (f"({self.name})" if self.name else "")
 
     def get_absolute_url(self):
         return reverse("desk:counter", args=[self.pk])

@@ -7,6 +7,7 @@ from collections import defaultdict
 
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from fengqiao.desk import rules
 from fengqiao.desk.choices import Score, TicketStatus
@@ -180,7 +181,7 @@ def figures(station_id, start: dt.date, end: dt.date) -> dict:
             {"score": s.value, "label": str(s.label), "n": score_counts[s.value]} for s in Score
         ],
         "services": table(by_service, lambda k: k),
-        "counters": table(by_counter, lambda k: f"{k}号窗口"),
+        "counters": table(by_counter, lambda k: gettext("%(n)s号窗口") % {"n": k}),
         "days": [
             {
                 "day": d,

@@ -560,6 +560,17 @@ def appointment_cancel(*, actor, appointment: Appointment, now=None) -> Appointm
         appointment.status, appointment.cancelled_at = AppointmentStatus.CANCELLED, now
         appointment.save()
         _release_place(appointment)
+        sms_queue(
+            station_id=appointment.station_id,
+            phone=appointment.phone,
+            purpose=SmsPurpose.CANCELLED,
+            text=_("您%(d)s的“%(s)s”预约(%(ref)s)已由户籍室取消,如有疑问请致电派出所。")
+            % {
+                "d": f"{appointment.date:%m-%d}",
+                "s": appointment.service.name,
+                "ref": appointment.reference,
+            },
+        )
     return appointment
 
 

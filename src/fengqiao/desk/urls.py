@@ -16,6 +16,7 @@ urlpatterns = [
     path("counters/", views.counter_list, name="counter_list"),
     path("counters/<int:pk>/edit/", views.counter_list, name="counter_edit"),
     path("counter/<int:pk>/", views.counter, name="counter"),
+    path("counter/<int:pk>/waiting/", views.counter_waiting, name="counter_waiting"),
     path("counter/<int:pk>/<str:action>/", views.counter_action, name="counter_action"),
     path("display/", views.display, name="display"),
     path("display/panel/", views.display_panel, name="display_panel"),

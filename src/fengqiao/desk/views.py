@@ -203,6 +203,15 @@ def counter(request, pk):
     return render(request, "desk/counter.html", _counter_context(request, counter))
 
 
+@login_required
+def counter_waiting(request, pk):
+    """The counter screen's waiting list, refreshed every few seconds (htmx) without touching the forms."""
+    counter = get_object_or_404(
+        Counter.objects.visible_to(request.user).select_related("station"), pk=pk
+    )
+    return render(request, "desk/_counter_waiting.html", _counter_context(request, counter))
+
+
 ACTIONS = {
     "call": lambda actor, counter, form: services.ticket_call_next(actor=actor, counter=counter),
     "recall": lambda actor, counter, form: services.ticket_recall(actor=actor, counter=counter),
