@@ -428,3 +428,17 @@ def test_resident_sms_goes_out_through_the_sms_gateway_channel(settings, station
     assert services.sms_attempt(sms.pk, "您的A003号前面还有1位") is None
     sms.refresh_from_db()
     assert sms.state == SmsState.SENT and b"A003" in sent[0]
+
+
+def test_the_nightly_purge_forgets_rate_limit_rows_codes_and_old_sms(station):
+    from fengqiao.desk.models import PublicHit
+
+    old = timezone.now() - dt.timedelta(days=100)
+    PublicHit.objects.create(key="ip:book:1.2.3.4", at=old)
+    v = services.verification_send(phone="13800138000", ip="10.0.0.1", now=old)
+    ResidentSms.objects.filter(pk__gte=0).update(created_at=old, state=SmsState.SKIPPED)
+    services.public_hits_purge()
+    assert not PublicHit.objects.filter(at=old).exists()
+    assert (
+        not PhoneVerification.objects.filter(pk=v.pk).exists() and not ResidentSms.objects.exists()
+    )

@@ -1010,7 +1010,13 @@ def config_save(*, actor, config: DeskConfig, data: dict) -> DeskConfig:
 
 
 def public_hits_purge(*, now=None) -> int:
+    """Nightly: rate-limit counts older than a day, SMS codes a day after they expired, and the
+    resident SMS log after 90 days (it holds phone numbers) are deleted."""
     now = now or timezone.now()
     deleted, _count = PublicHit.objects.filter(at__lt=now - dt.timedelta(days=1)).delete()
     PhoneVerification.objects.filter(expires_at__lt=now - dt.timedelta(days=1)).delete()
+    ResidentSms.objects.filter(
+        created_at__lt=now - dt.timedelta(days=90),
+        state__in=[SmsState.SENT, SmsState.FAILED, SmsState.SKIPPED],
+    ).delete()
     return deleted
