@@ -102,6 +102,8 @@ def test_a_resident_books_on_a_phone(
     try:
         phone.goto(f"{live_server.url}/public/desk/")
         phone.select_option("select[name=service]", str(service_a.pk))
+        option = phone.locator(f"select[name=date] option[value='{workday.isoformat()}']")
+        assert "余 2" in option.inner_text()  # the places left show once a service is chosen
         phone.select_option("select[name=date]", workday.isoformat())
         phone.fill("input[name=name]", "王芳")
         phone.fill("input[name=phone]", "1380013800")  # one digit short

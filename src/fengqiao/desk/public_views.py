@@ -90,7 +90,12 @@ def book(request, code):
         days=days,
         initial={"service": request.GET.get("service")},
     )
-    context = {"station": station, "catalogue": catalogue, "form": form, "days": days}
+    places = {
+        str(s.pk): {d.isoformat(): n for d, n in services.day_availability(s, days).items()}
+        for s in catalogue
+        if s.bookable
+    }
+    context = {"station": station, "catalogue": catalogue, "form": form, "days": days, "places": places}
     if request.method == "POST":
         if not form.is_valid():
             return render(request, "desk/public/book.html", context, status=400)
