@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from fengqiao.desk.choices import Score
@@ -29,7 +30,7 @@ class BookingForm(forms.Form):
             station=station, active=True, bookable=True
         )
         self.fields["date"].widget.choices = [("", _("请选择"))] + [
-            (d.isoformat(), f"{d:%Y-%m-%d} {'一二三四五六日'[d.weekday()]}") for d in days
+            (d.isoformat(), f"{d:%Y-%m-%d} {date_format(d, 'D')}") for d in days
         ]
 
 
