@@ -27,10 +27,20 @@ def ensure_station():
     from fengqiao.desk.models import Counter, Service
 
     bureau, _ = Bureau.objects.get_or_create(code="BENCHQ", defaults={"name": "基准县局(叫号)"})
-    station, created = Station.objects.get_or_create(code="BENCH-DESK", defaults={"bureau": bureau, "name": "基准派出所(叫号)"})
-    clerk, _ = User.objects.get_or_create(username="bench_desk_clerk", defaults={"full_name": "叫号员", "role": "auxiliary", "station": station})
+    station, created = Station.objects.get_or_create(
+        code="BENCH-DESK", defaults={"bureau": bureau, "name": "基准派出所(叫号)"}
+    )
+    clerk, _ = User.objects.get_or_create(
+        username="bench_desk_clerk",
+        defaults={"full_name": "叫号员", "role": "auxiliary", "station": station},
+    )
     if created or not Service.objects.filter(station=station).exists():
-        services = [Service.objects.create(station=station, prefix=p, name=f"事项{p}", minutes=10, daily_capacity=40) for p in "ABCDEFGHJK"]
+        services = [
+            Service.objects.create(
+                station=station, prefix=p, name=f"事项{p}", minutes=10, daily_capacity=40
+            )
+            for p in "ABCDEFGHJK"
+        ]
         for n in range(1, 7):
             counter = Counter.objects.create(station=station, number=n)
             counter.services.set(random.Random(n).sample(services, 5) + [services[n % 10]])
@@ -88,7 +98,9 @@ def main() -> None:
             services.ticket_finish(actor=clerk, counter=c)
         while len(samples) < CALLS:
             for c in counters:
-                counter = Counter.objects.get(pk=c.pk)  # as the counter page loads it for each request
+                counter = Counter.objects.get(
+                    pk=c.pk
+                )  # as the counter page loads it for each request
                 started = time.perf_counter()
                 ticket = services.ticket_call_next(actor=clerk, counter=counter)
                 samples.append((time.perf_counter() - started) * 1000)
@@ -97,7 +109,9 @@ def main() -> None:
                 if len(samples) >= CALLS:
                     break
     waiting = Ticket.objects.filter(station=station, status="waiting").count()
-    print(f"  {len(samples)} calls over {len(counters)} counters; {waiting} still waiting; median {median(samples):.1f} ms, max {max(samples):.1f} ms")
+    print(
+        f"  {len(samples)} calls over {len(counters)} counters; {waiting} still waiting; median {median(samples):.1f} ms, max {max(samples):.1f} ms"
+    )
     report(NAME, p95(samples), "ms", TARGET_MS)
 
 

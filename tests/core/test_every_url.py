@@ -57,7 +57,11 @@ def all_urls():
 
 
 URLS = all_urls()
-WEB = [u for u in URLS if not u.startswith("/api/") and u not in PUBLIC and not u.startswith(PUBLIC_PREFIX)]
+WEB = [
+    u
+    for u in URLS
+    if not u.startswith("/api/") and u not in PUBLIC and not u.startswith(PUBLIC_PREFIX)
+]
 PUBLIC_PAGES = [u for u in URLS if u.startswith(PUBLIC_PREFIX)]
 API = [u for u in URLS if u.startswith("/api/") and u not in ("/api/schema/", "/api/docs/")]
 

@@ -95,7 +95,13 @@ def book(request, code):
         for s in catalogue
         if s.bookable
     }
-    context = {"station": station, "catalogue": catalogue, "form": form, "days": days, "places": places}
+    context = {
+        "station": station,
+        "catalogue": catalogue,
+        "form": form,
+        "days": days,
+        "places": places,
+    }
     if request.method == "POST":
         if not form.is_valid():
             return render(request, "desk/public/book.html", context, status=400)

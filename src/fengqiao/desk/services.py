@@ -764,7 +764,8 @@ def ticket_call_next(*, actor, counter: Counter, now=None) -> Ticket | None:
                 return ticket
         except IntegrityError:
             raise ValidationError(_("该窗口已有正在办理的号(可能重复点击了叫号)")) from None
-    return None
+    # Five numbers in a row were taken by other counters between our read and our claim.
+    raise ValidationError(_("其他窗口正同时叫号,请再点一次“叫下一号”"))
 
 
 def _near_sms(station_id, service_id, today, now) -> None:
