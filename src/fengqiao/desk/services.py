@@ -16,7 +16,7 @@ import secrets
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -737,13 +737,19 @@ def ticket_call_next(*, actor, counter: Counter, now=None) -> Ticket | None:
         status=TicketStatus.WAITING,
         service_id__in=service_ids,
     )
-    for _attempt in range(5):
-        candidate = waiting.order_by("-priority", "taken_at", "pk").first()
-        if candidate is None:
-            return None
-        before = serialize(candidate)
+    # Where the database can (PostgreSQL), the read skips rows another counter's transaction holds,
+    # so counters calling at the same moment take different numbers instead of racing for the head.
+    skip_locked = connection.features.has_select_for_update_skip_locked
+    for _attempt in range(10):
         try:
             with transaction.atomic():
+                candidates = waiting.order_by("-priority", "taken_at", "pk")
+                if skip_locked:
+                    candidates = candidates.select_for_update(skip_locked=True)
+                candidate = candidates.first()
+                if candidate is None:
+                    return None
+                before = serialize(candidate)
                 # The claim: one conditional UPDATE that changes the row only while it still waits.
                 claimed = Ticket.objects.filter(
                     pk=candidate.pk, status=TicketStatus.WAITING
@@ -764,7 +770,7 @@ def ticket_call_next(*, actor, counter: Counter, now=None) -> Ticket | None:
                 return ticket
         except IntegrityError:
             raise ValidationError(_("该窗口已有正在办理的号(可能重复点击了叫号)")) from None
-    # Five numbers in a row were taken by other counters between our read and our claim.
+    # Ten numbers in a row were taken by other counters between our read and our claim.
     raise ValidationError(_("其他窗口正同时叫号,请再点一次“叫下一号”"))
 
 
