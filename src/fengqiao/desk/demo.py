@@ -341,5 +341,4 @@ def load(*, scale: int = 1, seed: int = 2026, log=print) -> dict[str, int]:
             written["today"] += 1
         for counter, _ps in counters[:3]:
             desk_services.ticket_call_next(actor=counter.officer or clerk, counter=counter)
-    log(f"    desk: {dict(written)}")
     return dict(written)

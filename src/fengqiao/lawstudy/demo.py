@@ -212,5 +212,4 @@ def load(*, scale: int = 1, seed: int = 2026, log=print) -> dict[str, int]:
         "attendances": len(attendances),
         "quiz_attempts": len(attempts),
     }
-    log(f"    lawstudy: {written}")
     return written
