@@ -12,4 +12,6 @@ urlpatterns = [
     path("vehicles/", include("fengqiao.vehicles.api")),
     path("estates/", include("fengqiao.estates.api")),
     path("command/", include("fengqiao.command.api")),
+    path("desk/", include("fengqiao.desk.api")),
+    path("lawstudy/", include("fengqiao.lawstudy.api")),
 ]

@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "fengqiao.vehicles",
     "fengqiao.estates",
     "fengqiao.command",
+    "fengqiao.desk",
+    "fengqiao.lawstudy",
 ]
 
 MIDDLEWARE = [
@@ -304,3 +306,15 @@ COMMAND_FRAUD_DUE_MINUTES = env.integer("COMMAND_FRAUD_DUE_MINUTES", 15, minimum
 COMMAND_WALL_HOURS = env.integer("COMMAND_WALL_HOURS", 24, minimum=1)
 CALLBACK_MAX_ATTEMPTS = env.integer("CALLBACK_MAX_ATTEMPTS", 3, minimum=1)  # unanswered calls before 未联系上
 CALLBACK_BASIC_WEIGHT = env.string("CALLBACK_BASIC_WEIGHT", "0.5")  # weight of 基本满意 in the callback satisfaction rate (0–1, docs/incidents.md)
+# 户籍室一门通办 public booking pages (docs/desk.md): rate limits and the SMS code.
+DESK_PUBLIC_PER_MINUTE = env.integer("DESK_PUBLIC_PER_MINUTE", 10, minimum=1)  # bookings/cancellations per address per minute
+DESK_PUBLIC_PER_HOUR = env.integer("DESK_PUBLIC_PER_HOUR", 60, minimum=1)
+DESK_SMS_RESEND_SECONDS = env.integer("DESK_SMS_RESEND_SECONDS", 60, minimum=0)  # one code per phone per this many seconds
+DESK_SMS_PER_PHONE_HOUR = env.integer("DESK_SMS_PER_PHONE_HOUR", 5, minimum=1)
+DESK_SMS_PER_IP_HOUR = env.integer("DESK_SMS_PER_IP_HOUR", 20, minimum=1)
+DESK_SMS_CODE_SECONDS = env.integer("DESK_SMS_CODE_SECONDS", 300, minimum=60)  # an SMS code expires after this
+DESK_SMS_MAX_ATTEMPTS = env.integer("DESK_SMS_MAX_ATTEMPTS", 5, minimum=1)  # wrong codes before a code (or a cancellation) is dead
+# 法规学习 (docs/lawstudy.md): the sign-in QR code's life, lateness, reminders.
+LAWSTUDY_QR_SECONDS = env.integer("LAWSTUDY_QR_SECONDS", 90, minimum=15)
+LAWSTUDY_LATE_MINUTES = env.integer("LAWSTUDY_LATE_MINUTES", 10, minimum=0)
+LAWSTUDY_REMIND_HOURS = env.integer("LAWSTUDY_REMIND_HOURS", 24, minimum=1)

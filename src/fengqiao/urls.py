@@ -24,6 +24,9 @@ urlpatterns = [
     path("vehicles/", include("fengqiao.vehicles.urls")),
     path("estates/", include("fengqiao.estates.urls")),
     path("command/", include("fengqiao.command.urls")),
+    path("desk/", include("fengqiao.desk.urls")),
+    path("lawstudy/", include("fengqiao.lawstudy.urls")),
+    path("public/desk/", include("fengqiao.desk.public_urls")),
     path("api/schema/", CachedSchemaView.as_view(), name="api-schema"),
     # The split view serves its bootstrap script from a URL, so the page needs no inline <script>.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

@@ -17,6 +17,9 @@ PUBLIC = {
     "/favicon.ico",
     "/i18n/setlang/",
 }
+# The residents' pages of the registration desk (booking, cancellation, rating): public by design,
+# narrow, rate-limited (src/fengqiao/desk/public_views.py; tests/desk/test_public.py).
+PUBLIC_PREFIX = "/public/"
 SAMPLE = {
     "int": "999999",
     "slug": "x",
@@ -54,7 +57,12 @@ def all_urls():
 
 
 URLS = all_urls()
-WEB = [u for u in URLS if not u.startswith("/api/") and u not in PUBLIC]
+WEB = [
+    u
+    for u in URLS
+    if not u.startswith("/api/") and u not in PUBLIC and not u.startswith(PUBLIC_PREFIX)
+]
+PUBLIC_PAGES = [u for u in URLS if u.startswith(PUBLIC_PREFIX)]
 API = [u for u in URLS if u.startswith("/api/") and u not in ("/api/schema/", "/api/docs/")]
 
 
@@ -94,3 +102,11 @@ def test_the_api_refuses_an_anonymous_client(client, url):
 def test_no_page_crashes_for_a_signed_in_leader(alice_client, url):
     response = alice_client.get(url)
     assert response.status_code < 500, f"{url} answered {response.status_code}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", PUBLIC_PAGES)
+def test_a_public_page_never_crashes_for_an_anonymous_visitor(client, url):
+    response = client.get(url)
+    assert response.status_code < 500, f"{url} answered {response.status_code}"
+    assert response.get("Cache-Control") == "no-store" or response.status_code in (301, 302, 404)

@@ -939,6 +939,8 @@ PART_DEMOS = [
     "fengqiao.vehicles.demo",
     "fengqiao.estates.demo",
     "fengqiao.command.demo",
+    "fengqiao.desk.demo",
+    "fengqiao.lawstudy.demo",
 ]
 
 
