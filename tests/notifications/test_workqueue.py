@@ -81,8 +81,10 @@ def test_queue_holds_only_the_users_own_items(db, bob, alice):
 def test_home_page_lists_items_coloured_by_level(bob_client, fake_part):
     html = bob_client.get(reverse("home")).content.decode()
     assert html.index("一小时后到期-红") < html.index("一小时后到期-黄") < html.index("无期限")
-    # the home page is today's work: the item due the day after tomorrow is counted, not listed
-    assert "后天到期" not in html and 'id="work-later"' in html
+    # the home page is today's work: the item due the day after tomorrow is folded under "later"
+    later = html.index('id="work-later"')
+    assert html.index("无期限") < later < html.index("后天到期")
+    assert html.index("后天到期") < html.index("</details>", later)
     assert 'class="level-red" data-kind="fake"' in html
     assert 'class="level-yellow" data-kind="fake"' in html
 

@@ -6,7 +6,7 @@
   and unassigned incidents, the handover with the next shift's people; the command room: alerts,
   patrol points due, fraud warnings near their deadline; everyone on a shift sees it);
 - "today": the person's own work-queue items due by the end of today (or overdue, or undated),
-  and "later": how many are due after today (they are on their own pages).
+  "later": how many are due after today and "later_items", those items (folded on the page).
 Registered work-queue providers: swaps waiting for the 带班所领导, escalated alerts for leaders.
 """
 
@@ -203,5 +203,6 @@ def sections_for(user, now: dt.datetime) -> dict:
         "tiles": tiles_for(user, now),
         "today": today[:80],
         "later": later,
+        "later_items": [i for i in items if i not in today][:80],
         "hidden": max(0, len(today) - 80),
     }

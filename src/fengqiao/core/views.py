@@ -36,6 +36,7 @@ def home(request):
             "work_items": sections["today"],
             "tiles": sections["tiles"],
             "later": sections["later"],
+            "later_items": sections["later_items"],
             "now": now,
             "calendar_missing": missing,
         },
