@@ -10,4 +10,5 @@ urlpatterns = [
     path("cases/", include("fengqiao.cases.api")),
     path("antifraud/", include("fengqiao.antifraud.api")),
     path("vehicles/", include("fengqiao.vehicles.api")),
+    path("reports/", include("fengqiao.reports.api")),
 ]

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "fengqiao.antifraud",
     "fengqiao.tracking",
     "fengqiao.vehicles",
+    "fengqiao.reports",
 ]
 
 MIDDLEWARE = [
@@ -296,4 +297,6 @@ MAP_CENTER = (29.2090, 103.9470)  # 玉津镇, 犍为县
 # Seconds a process keeps the holiday entries (节假日安排) of a year chinesecalendar does not know (docs/workflow.md).
 CALENDAR_CACHE_SECONDS = env.integer("CALENDAR_CACHE_SECONDS", 60, minimum=0)
 CALLBACK_MAX_ATTEMPTS = env.integer("CALLBACK_MAX_ATTEMPTS", 3, minimum=1)  # unanswered calls before 未联系上
+# The CJK TrueType font embedded in every PDF (调解协议书, reports); docs/configuration.md.
+PDF_CJK_FONT = env.string("PDF_CJK_FONT", "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
 CALLBACK_BASIC_WEIGHT = env.string("CALLBACK_BASIC_WEIGHT", "0.5")  # weight of 基本满意 in the callback satisfaction rate (0–1, docs/incidents.md)

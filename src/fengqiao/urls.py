@@ -22,6 +22,7 @@ urlpatterns = [
     path("cases/", include("fengqiao.cases.urls")),
     path("antifraud/", include("fengqiao.antifraud.urls")),
     path("vehicles/", include("fengqiao.vehicles.urls")),
+    path("reports/", include("fengqiao.reports.urls")),
     path("api/schema/", CachedSchemaView.as_view(), name="api-schema"),
     # The split view serves its bootstrap script from a URL, so the page needs no inline <script>.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

@@ -937,6 +937,7 @@ PART_DEMOS = [
     "fengqiao.cases.demo",
     "fengqiao.antifraud.demo",
     "fengqiao.vehicles.demo",
+    "fengqiao.reports.demo",
 ]
 
 
