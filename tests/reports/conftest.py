@@ -68,3 +68,17 @@ def outsider(db):
 
     other = StationFactory(name="外县派出所", code="519999-WX")
     return UserFactory(username="outsider", full_name="外所民警", role=Role.STATION_LEADER, station=other)
+
+
+@pytest.fixture
+def make_report(django_capture_on_commit_callbacks):
+    """Request a report and run its job (the on-commit enqueue, Huey in-process)."""
+    from fengqiao.reports import services
+
+    def make(**kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            report = services.report_request(**kwargs)
+        report.refresh_from_db()
+        return report
+
+    return make
