@@ -35,7 +35,8 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Q, Sum
+from django.db import connection
+from django.db.models import CharField, Count, F, Func, Q, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
 from django.urls import reverse
 from django.utils import timezone
@@ -115,6 +116,10 @@ class Scope:
                 lo, hi = self.bounds(start, end)
                 qs = qs.filter(**{f"{dims.date}__gte": lo, f"{dims.date}__lt": hi})
         return qs
+
+    @property
+    def span(self) -> tuple[dt.date, dt.date]:
+        return self.start, self.end
 
     @property
     def as_of(self) -> dt.date:
@@ -199,12 +204,23 @@ def month_key(value) -> str | None:
     return f"{value.year}-{value.month:02d}"
 
 
-def grouped(qs, dims: Dims, group: str, **aggregates) -> dict:
-    """{key: {aggregate: value}} of a scoped queryset by one dimension (None key for the total)."""
+def grouped(qs, dims: Dims, group: str, span: tuple[dt.date, dt.date] | None = None, **aggregates) -> dict:
+    """{key: {aggregate: value}} of a scoped queryset by one dimension (None key for the total;
+    "YYYY-MM" keys by month, in the station's time zone). `span` is the period measured."""
     if qs is None:
         return {}
     if group == "total":
         return {None: qs.aggregate(**aggregates)}
+    if group == "month" and not dims.is_date and connection.vendor == "sqlite":
+        # SQLite converts time zones in Python, row by row; the station's zone has no daylight saving
+        # (Asia/Shanghai, UTC+8), so the local month is the month of the stored UTC time + offset.
+        offset = timezone.localtime(timezone.now()).utcoffset()
+        hours = int(offset.total_seconds() // 3600) if offset else 0
+        key = Func(
+            Value("%Y-%m"), F(dims.date), Value(f"{hours:+d} hours"), function="strftime", output_field=CharField()
+        )
+        rows = qs.annotate(_k=key).values("_k").annotate(**aggregates).order_by()
+        return {row.pop("_k"): row for row in rows}
     if group == "month":
         trunc = TruncMonth(dims.date) if dims.is_date else TruncMonth(dims.date, tzinfo=timezone.get_current_timezone())
         rows = qs.annotate(_k=trunc).values("_k").annotate(**aggregates).order_by()
@@ -273,6 +289,7 @@ def callback_satisfaction(scope: Scope, group: str) -> dict:
         _callbacks(scope),
         CALLBACK_DIMS,
         group,
+        scope.span,
         satisfied=Count("pk", filter=Q(rating=Rating.SATISFIED)),
         basic=Count("pk", filter=Q(rating=Rating.BASIC)),
         valid=Count("pk", filter=Q(rating__in=Rating.values)),
@@ -365,8 +382,8 @@ def _failed_closed(scope):
 def mediation_success(scope: Scope, group: str) -> dict:
     from fengqiao.disputes.rules import success_rate
 
-    ok = grouped(_agreements(scope), AGREEMENT_DIMS, group, n=Count("dispute_id", distinct=True))
-    failed = grouped(_failed_closed(scope), DISPUTE_CLOSED_DIMS, group, n=Count("pk", distinct=True))
+    ok = grouped(_agreements(scope), AGREEMENT_DIMS, group, scope.span, n=Count("dispute_id", distinct=True))
+    failed = grouped(_failed_closed(scope), DISPUTE_CLOSED_DIMS, group, scope.span, n=Count("pk", distinct=True))
     out = {}
     for k in _merge_keys(ok, failed):
         a = (ok.get(k) or {}).get("n") or 0
@@ -415,7 +432,7 @@ def mediation_fulfilment(scope: Scope, group: str) -> dict:
     from fengqiao.disputes.rules import fulfilment_rate
 
     data = grouped(
-        _terms(scope), TERM_DIMS, group, due=Count("pk"), performed=Count("pk", filter=Q(status=TermStatus.PERFORMED))
+        _terms(scope), TERM_DIMS, group, scope.span, due=Count("pk"), performed=Count("pk", filter=Q(status=TermStatus.PERFORMED))
     )
     def pct(rate):
         return None if rate is None else round(rate * 100, 2)
@@ -471,7 +488,7 @@ def _later_offences(scope):
 )
 def later_offence(scope: Scope, group: str) -> dict:
     return _count_measures(
-        grouped(_later_offences(scope), LINK_DIMS, group, n=Count("dispute_id", distinct=True)), "起"
+        grouped(_later_offences(scope), LINK_DIMS, group, scope.span, n=Count("dispute_id", distinct=True)), "起"
     )
 
 
@@ -525,7 +542,7 @@ def _flag_indicator(kind: str, key: str, name):
         description=_("案管红线问题(自动发现)按发现日期计"),
     )
     def compute(scope: Scope, group: str) -> dict:  # noqa: D401
-        return _count_measures(grouped(_flags(scope, kind), FLAG_DIMS, group, n=Count("pk")), "起")
+        return _count_measures(grouped(_flags(scope, kind), FLAG_DIMS, group, scope.span, n=Count("pk")), "起")
 
     @compute.records
     def records(scope: Scope) -> Drill:
@@ -574,7 +591,7 @@ def _recoveries(scope):
     description=_("两车物联网防控系统追回的被盗摩托车、电动摩托车,按追回时间"),
 )
 def vehicles_recovered(scope: Scope, group: str) -> dict:
-    return _count_measures(grouped(_recoveries(scope), RECOVERY_DIMS, group, n=Count("pk")), "辆")
+    return _count_measures(grouped(_recoveries(scope), RECOVERY_DIMS, group, scope.span, n=Count("pk")), "辆")
 
 
 @vehicles_recovered.records
@@ -612,7 +629,7 @@ def _claims(scope):
     description=_("已赔付的被盗车辆保险理赔金额,按赔付时间"),
 )
 def insurance_paid(scope: Scope, group: str) -> dict:
-    data = grouped(_claims(scope), CLAIM_DIMS, group, n=Count("pk"), total=Sum("amount"))
+    data = grouped(_claims(scope), CLAIM_DIMS, group, scope.span, n=Count("pk"), total=Sum("amount"))
     return {
         k: Measure(value=_money(v["total"]), num=_money(v["total"]), den=v["n"] or 0, text=f"{v['n'] or 0} 笔")
         for k, v in data.items()
@@ -662,8 +679,12 @@ def _fraud_measures(scope: Scope, group: str, field_name: str | None) -> dict:
     from fengqiao.antifraud.rules import change_pct
 
     agg = {"n": Count("pk")} if field_name is None else {"n": Sum(field_name)}
-    now = grouped(_fraud(scope), FRAUD_DIMS, group, **agg)
-    before = grouped(_fraud(scope, last_year=True), FRAUD_DIMS, group, **agg)
+    from fengqiao.reports.rules import same_period_last_year
+
+    now = grouped(_fraud(scope), FRAUD_DIMS, group, scope.span, **agg)
+    before = grouped(
+        _fraud(scope, last_year=True), FRAUD_DIMS, group, same_period_last_year(*scope.span), **agg
+    )
     if group == "month":
         before = {_shift_month(k): v for k, v in before.items()}
     out = {}
