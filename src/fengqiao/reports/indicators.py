@@ -137,6 +137,8 @@ class Drill:
 
 @dataclass
 class IndicatorFunction:
+    do_not_call_in_templates = True  # a template reads its name, it does not measure
+
     key: str
     name: str
     unit: str

@@ -171,7 +171,7 @@ def breakdown(key: str, scope: Scope, group: str) -> list[dict]:
         if group in ("unit", "officer", "community", "station") and k is not None and k not in labels:
             continue  # another station's unit or officer seen through a shared record: not shown
         label = labels.get(k) if k is not None else _("(未指定)")
-        rows.append({"key": k, "label": str(label), **figure_row(key, scope, m)})
+        rows.append({**figure_row(key, scope, m), "indicator": key, "key": k, "label": str(label)})
     if group == "month":
         rows.sort(key=lambda r: r["key"] or "")
     else:
