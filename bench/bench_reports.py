@@ -50,7 +50,9 @@ def main() -> None:
         assert response.status_code == 200, response.content[:300]
     figures = {f["key"]: f["value_text"] for f in response.json()["figures"]}
     print("figures:", ", ".join(f"{k}={v}" for k, v in figures.items()))
-    print(f"dashboard: median {sorted(samples)[len(samples) // 2]:.0f} ms, max {max(samples):.0f} ms")
+    print(
+        f"dashboard: median {sorted(samples)[len(samples) // 2]:.0f} ms, max {max(samples):.0f} ms"
+    )
 
     day = timezone.localdate().replace(day=1) - dt.timedelta(days=1)
     times, sizes = [], ()
@@ -61,7 +63,9 @@ def main() -> None:
         times.append(time.perf_counter() - started)
         assert r.status == "done", r.error
         sizes = (r.docx.size, r.xlsx.size, r.pdf.size)
-    print(f"monthly report {day:%Y-%m}: docx {sizes[0]:,} B, xlsx {sizes[1]:,} B, pdf {sizes[2]:,} B; runs {', '.join(f'{t:.2f}' for t in times)} s")
+    print(
+        f"monthly report {day:%Y-%m}: docx {sizes[0]:,} B, xlsx {sizes[1]:,} B, pdf {sizes[2]:,} B; runs {', '.join(f'{t:.2f}' for t in times)} s"
+    )
     report("kpi_dashboard_p95", p95(samples), "ms", DASHBOARD_TARGET_MS)
     report("monthly_report", max(times), "s", MONTHLY_TARGET_S)
 

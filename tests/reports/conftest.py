@@ -49,17 +49,23 @@ def demo(db, scheme):
 
 @pytest.fixture
 def leader(demo):
-    return UserFactory(username="yj_leader", full_name="所领导甲", role=Role.STATION_LEADER, station=demo)
+    return UserFactory(
+        username="yj_leader", full_name="所领导甲", role=Role.STATION_LEADER, station=demo
+    )
 
 
 @pytest.fixture
 def community_officer(demo):
-    return UserFactory(username="yj_comm", full_name="社区民警乙", role=Role.COMMUNITY_OFFICER, station=demo)
+    return UserFactory(
+        username="yj_comm", full_name="社区民警乙", role=Role.COMMUNITY_OFFICER, station=demo
+    )
 
 
 @pytest.fixture
 def bureau(demo):
-    return UserFactory(username="county", full_name="县局考核员", role=Role.BUREAU, bureau=demo.bureau)
+    return UserFactory(
+        username="county", full_name="县局考核员", role=Role.BUREAU, bureau=demo.bureau
+    )
 
 
 @pytest.fixture
@@ -67,7 +73,9 @@ def outsider(db):
     from tests.factories import StationFactory
 
     other = StationFactory(name="外县派出所", code="519999-WX")
-    return UserFactory(username="outsider", full_name="外所民警", role=Role.STATION_LEADER, station=other)
+    return UserFactory(
+        username="outsider", full_name="外所民警", role=Role.STATION_LEADER, station=other
+    )
 
 
 @pytest.fixture

@@ -27,17 +27,23 @@ def test_every_figure_is_in_the_api(api, leader):
 
 def test_a_figure_by_group(api, leader):
     api.force_authenticate(leader)
-    r = api.get("/api/reports/figures/vehicles_recovered/", {"period": "last_year", "group": "community"})
+    r = api.get(
+        "/api/reports/figures/vehicles_recovered/", {"period": "last_year", "group": "community"}
+    )
     body = r.json()
     assert r.status_code == 200 and body["group"] == "community"
     assert sum(row["value"] for row in body["rows"]) == (body["figure"]["value"] or 0)
     assert api.get("/api/reports/figures/nope/").status_code == 404
-    assert api.get("/api/reports/figures/vehicles_recovered/", {"group": "planet"}).status_code == 400
+    assert (
+        api.get("/api/reports/figures/vehicles_recovered/", {"group": "planet"}).status_code == 400
+    )
 
 
 def test_bad_filters_are_400_with_the_reason(api, leader):
     api.force_authenticate(leader)
-    r = api.get("/api/reports/dashboard/", {"period": "custom", "start": "2026-05-01", "end": "2026-04-01"})
+    r = api.get(
+        "/api/reports/dashboard/", {"period": "custom", "start": "2026-05-01", "end": "2026-04-01"}
+    )
     assert r.status_code == 400 and "截止日期不能早于起始日期" in str(r.json())
 
 
@@ -49,13 +55,17 @@ def test_the_ranking(api, leader):
     assert rows and all("points" in row for row in rows)
     assert api.get("/api/reports/evaluation/", {"level": "galaxy"}).status_code == 400
     assert api.get("/api/reports/schemes/").json()[0]["indicators"]
-    assert any(i["key"] == "callback_satisfaction" for i in api.get("/api/reports/indicators/").json())
+    assert any(
+        i["key"] == "callback_satisfaction" for i in api.get("/api/reports/indicators/").json()
+    )
 
 
 def test_reports_through_the_api(api, leader, outsider, django_capture_on_commit_callbacks):
     api.force_authenticate(leader)
     with django_capture_on_commit_callbacks(execute=True):
-        r = api.post("/api/reports/reports/", {"kind": "monthly", "day": TODAY.isoformat()}, format="json")
+        r = api.post(
+            "/api/reports/reports/", {"kind": "monthly", "day": TODAY.isoformat()}, format="json"
+        )
     assert r.status_code == 202
     pk = r.json()["id"]
     body = api.get(f"/api/reports/reports/{pk}/").json()
@@ -63,7 +73,10 @@ def test_reports_through_the_api(api, leader, outsider, django_capture_on_commit
     r = api.get(body["files"]["pdf"])
     assert r.status_code == 200
     assert ReportDownload.objects.get().channel == "api"
-    assert api.post("/api/reports/reports/", {"kind": "yearly", "day": "x"}, format="json").status_code == 400
+    assert (
+        api.post("/api/reports/reports/", {"kind": "yearly", "day": "x"}, format="json").status_code
+        == 400
+    )
     api.force_authenticate(outsider)
     assert api.get(f"/api/reports/reports/{pk}/").status_code == 404
     assert api.get("/api/reports/reports/").json() == []

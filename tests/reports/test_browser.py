@@ -9,7 +9,10 @@ from tests.browser import browser_login
 
 # serialized_rollback: the second test finds the data-migration rows (incident categories, fraud
 # types, the default scheme …) that the first one's flush erased.
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def csp_violations(page):
@@ -38,12 +41,20 @@ def test_dashboard_charts_and_drill_down(page, live_server, leader):
 def test_report_requested_followed_and_downloaded(page, live_server, leader, demo):
     browser_login(page, live_server, leader)
     running = Report.objects.create(
-        station=demo, kind="weekly", period_start=timezone.localdate(), period_end=timezone.localdate(), status="running", progress=55, step="计算民警排名"
+        station=demo,
+        kind="weekly",
+        period_start=timezone.localdate(),
+        period_end=timezone.localdate(),
+        status="running",
+        progress=55,
+        step="计算民警排名",
     )
     page.goto(f"{live_server.url}{running.get_absolute_url()}")
     page.wait_for_selector("#report-status progress[value='55']")
     Report.objects.filter(pk=running.pk).update(status="failed", error="测试中断", progress=55)
-    page.wait_for_selector("text=测试中断", timeout=10_000)  # the poll saw the end and reloaded the page
+    page.wait_for_selector(
+        "text=测试中断", timeout=10_000
+    )  # the poll saw the end and reloaded the page
 
     page.goto(f"{live_server.url}/reports/reports/")
     page.select_option("select[name=kind]", "monthly")

@@ -30,7 +30,9 @@ def test_callback_satisfaction_is_the_callbacks_page_figure(demo, leader):
 
     start, end = _scope(demo).bounds()
     w = conf.basic_weight()
-    total = satisfaction_total(satisfaction_rows(leader, group="month", start=start, end=end, weight=w), w)
+    total = satisfaction_total(
+        satisfaction_rows(leader, group="month", start=start, end=end, weight=w), w
+    )
     assert total["valid"] > 0
     assert value("callback_satisfaction", _scope(demo)) == pytest.approx(total["rate"], abs=0.01)
 
@@ -43,7 +45,9 @@ def test_mediation_figures_are_the_disputes_figures(demo, leader):
     assert f["ended"] > 0
     assert value("mediation_success", scope) == pytest.approx(f["success_rate"] * 100, abs=0.01)
     if f["fulfilment_rate"] is not None:
-        assert value("mediation_fulfilment", scope) == pytest.approx(f["fulfilment_rate"] * 100, abs=0.01)
+        assert value("mediation_fulfilment", scope) == pytest.approx(
+            f["fulfilment_rate"] * 100, abs=0.01
+        )
     assert value("later_offence", scope) == f["later_offences"]
 
 
@@ -74,7 +78,10 @@ def test_red_lines_count_the_flags_raised_in_the_period(demo):
 
     scope = _scope(demo, dt.date(2000, 1, 1), TODAY)
     for kind in ("unfiled", "overdue", "lax"):
-        assert value(f"redline_{kind}", scope) == RedLineFlag.objects.filter(station=demo, kind=kind).count()
+        assert (
+            value(f"redline_{kind}", scope)
+            == RedLineFlag.objects.filter(station=demo, kind=kind).count()
+        )
 
 
 def test_counts_by_unit_officer_and_month_add_up_to_the_total(demo):
@@ -98,7 +105,10 @@ def test_a_filter_the_figure_cannot_apply_says_so(demo):
 def test_another_station_sees_none_of_the_figures(demo, outsider):
     from fengqiao.reports.forms import FigureFilterForm
 
-    form = FigureFilterForm({"period": "custom", "start": f"{TODAY.year - 2}-01-01", "end": TODAY.isoformat()}, user=outsider)
+    form = FigureFilterForm(
+        {"period": "custom", "start": f"{TODAY.year - 2}-01-01", "end": TODAY.isoformat()},
+        user=outsider,
+    )
     assert form.is_valid()
     scope = form.scope()
     assert demo.pk not in scope.station_ids

@@ -10,7 +10,14 @@ from fengqiao.reports.rules import Node
 
 
 def leaf(**kw):
-    base = {"code": "x", "name": "回访满意率", "weight": 10, "target": 96, "formula": "f", "unit": "%"}
+    base = {
+        "code": "x",
+        "name": "回访满意率",
+        "weight": 10,
+        "target": 96,
+        "formula": "f",
+        "unit": "%",
+    }
     return Node(**{**base, **kw})
 
 
@@ -32,7 +39,9 @@ def test_a_count_above_zero_loses_the_weight_without_a_penalty():
 
 
 def test_a_penalty_takes_points_per_unit_above_target():
-    pts, met, reason = rules.leaf_points(leaf(direction="lower", target=0, penalty=0.5, unit="%"), 4)
+    pts, met, reason = rules.leaf_points(
+        leaf(direction="lower", target=0, penalty=0.5, unit="%"), 4
+    )
     assert pts == 8.0 and met is False and "每超1扣0.5分" in reason
     assert rules.leaf_points(leaf(direction="lower", target=0, penalty=5), 40)[0] == 0.0
 
@@ -45,7 +54,9 @@ def test_no_value_or_no_target_is_not_scored():
 TREE = [
     Node("bottom", "底线", 40, direction="lower"),
     Node("m2x", "民转刑", 10, 0, "lower", veto=True, formula="later", parent="bottom", unit="起"),
-    Node("od", "办理超期", 10, 0, "lower", veto=True, formula="overdue", parent="bottom", unit="起"),
+    Node(
+        "od", "办理超期", 10, 0, "lower", veto=True, formula="overdue", parent="bottom", unit="起"
+    ),
     Node("basics", "基础", 60),
     Node("cb", "回访满意率", 30, 96, formula="cb", parent="basics", unit="%"),
     Node("ms", "调解成功率", 30, 99, formula="ms", parent="basics", unit="%"),
@@ -85,7 +96,13 @@ def test_ranking_puts_vetoed_after_others_and_shares_ties():
             row("戊", {}),
         ]
     )
-    assert [(r["name"], r["rank"]) for r in rows] == [("乙", 1), ("甲", 1), ("丁", 3), ("丙", 4), ("戊", None)]
+    assert [(r["name"], r["rank"]) for r in rows] == [
+        ("乙", 1),
+        ("甲", 1),
+        ("丁", 3),
+        ("丙", 4),
+        ("戊", None),
+    ]
 
 
 def test_tree_validation_names_each_problem():
@@ -106,16 +123,33 @@ def test_tree_validation_names_each_problem():
     assert rules.validate_tree(TREE, {"later", "overdue", "cb", "ms"}) == []
 
 
-@given(st.floats(min_value=0, max_value=100), st.floats(min_value=0.1, max_value=100), st.floats(min_value=0, max_value=50))
+@given(
+    st.floats(min_value=0, max_value=100),
+    st.floats(min_value=0.1, max_value=100),
+    st.floats(min_value=0, max_value=50),
+)
 def test_points_stay_between_zero_and_the_weight(value, target, weight):
     for direction in ("higher", "lower"):
-        pts, _met, _r = rules.leaf_points(leaf(weight=weight, target=target, direction=direction, penalty=1), value)
+        pts, _met, _r = rules.leaf_points(
+            leaf(weight=weight, target=target, direction=direction, penalty=1), value
+        )
         assert 0 <= pts <= weight + 1e-9
 
 
 def test_periods():
     assert rules.week_bounds(dt.date(2026, 12, 4)) == (dt.date(2026, 11, 30), dt.date(2026, 12, 6))
     assert rules.month_bounds(dt.date(2024, 2, 10)) == (dt.date(2024, 2, 1), dt.date(2024, 2, 29))
-    assert rules.previous_month(dt.date(2026, 1, 15)) == (dt.date(2025, 12, 1), dt.date(2025, 12, 31))
-    assert rules.same_period_last_year(dt.date(2024, 2, 1), dt.date(2024, 2, 29)) == (dt.date(2023, 2, 1), dt.date(2023, 2, 28))
-    assert rules.months_between(dt.date(2025, 11, 3), dt.date(2026, 2, 1)) == ["2025-11", "2025-12", "2026-01", "2026-02"]
+    assert rules.previous_month(dt.date(2026, 1, 15)) == (
+        dt.date(2025, 12, 1),
+        dt.date(2025, 12, 31),
+    )
+    assert rules.same_period_last_year(dt.date(2024, 2, 1), dt.date(2024, 2, 29)) == (
+        dt.date(2023, 2, 1),
+        dt.date(2023, 2, 28),
+    )
+    assert rules.months_between(dt.date(2025, 11, 3), dt.date(2026, 2, 1)) == [
+        "2025-11",
+        "2025-12",
+        "2026-01",
+        "2026-02",
+    ]

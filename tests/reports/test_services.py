@@ -22,12 +22,16 @@ def admin_user(station):
     from fengqiao.accounts.choices import Role
     from tests.factories import UserFactory
 
-    return UserFactory(username="county2", full_name="县局", role=Role.BUREAU, bureau=station.bureau)
+    return UserFactory(
+        username="county2", full_name="县局", role=Role.BUREAU, bureau=station.bureau
+    )
 
 
 def test_a_revision_is_a_new_version_and_the_old_one_ends(scheme, admin_user):
     day = TODAY + dt.timedelta(days=10)
-    new = services.scheme_revise(actor=admin_user, scheme=scheme, effective_from=day, name="2027版", note="县局新办法")
+    new = services.scheme_revise(
+        actor=admin_user, scheme=scheme, effective_from=day, name="2027版", note="县局新办法"
+    )
     scheme.refresh_from_db()
     assert scheme.effective_to == day
     assert new.indicators.count() == scheme.indicators.count()
@@ -40,9 +44,17 @@ def test_a_revision_is_a_new_version_and_the_old_one_ends(scheme, admin_user):
 
 def test_revision_dates_and_notes_are_checked(scheme, admin_user):
     with pytest.raises(ValidationError, match="必须晚于"):
-        services.scheme_revise(actor=admin_user, scheme=scheme, effective_from=scheme.effective_from, name="x", note="y")
+        services.scheme_revise(
+            actor=admin_user,
+            scheme=scheme,
+            effective_from=scheme.effective_from,
+            name="x",
+            note="y",
+        )
     with pytest.raises(ValidationError, match="修订说明"):
-        services.scheme_revise(actor=admin_user, scheme=scheme, effective_from=TODAY, name="x", note=" ")
+        services.scheme_revise(
+            actor=admin_user, scheme=scheme, effective_from=TODAY, name="x", note=" "
+        )
 
 
 def test_a_station_leader_cannot_change_the_scheme(scheme, alice):
@@ -53,9 +65,15 @@ def test_a_station_leader_cannot_change_the_scheme(scheme, alice):
 def test_a_version_in_force_cannot_be_edited_but_an_upcoming_one_can(scheme, admin_user):
     leaf = scheme.indicators.get(code="callbacks")
     with pytest.raises(ValidationError, match="不能再修改"):
-        services.indicator_save(actor=admin_user, scheme=scheme, indicator=leaf, data={"target": 98})
+        services.indicator_save(
+            actor=admin_user, scheme=scheme, indicator=leaf, data={"target": 98}
+        )
     new = services.scheme_revise(
-        actor=admin_user, scheme=scheme, effective_from=TODAY + dt.timedelta(days=1), name="新", note="提高满意率目标"
+        actor=admin_user,
+        scheme=scheme,
+        effective_from=TODAY + dt.timedelta(days=1),
+        name="新",
+        note="提高满意率目标",
     )
     leaf2 = new.indicators.get(code="callbacks")
     services.indicator_save(actor=admin_user, scheme=new, indicator=leaf2, data={"target": 98})
@@ -65,23 +83,55 @@ def test_a_version_in_force_cannot_be_edited_but_an_upcoming_one_can(scheme, adm
 
 
 def test_indicator_edits_keep_the_tree_valid(scheme, admin_user):
-    new = services.scheme_revise(actor=admin_user, scheme=scheme, effective_from=TODAY + dt.timedelta(days=1), name="新", note="n")
+    new = services.scheme_revise(
+        actor=admin_user,
+        scheme=scheme,
+        effective_from=TODAY + dt.timedelta(days=1),
+        name="新",
+        note="n",
+    )
     basics = new.indicators.get(code="basics")
     with pytest.raises(ValidationError, match="须选择计算公式"):
-        services.indicator_save(actor=admin_user, scheme=new, indicator=None, data={"code": "x", "name": "空项", "parent": basics, "weight": 5})
+        services.indicator_save(
+            actor=admin_user,
+            scheme=new,
+            indicator=None,
+            data={"code": "x", "name": "空项", "parent": basics, "weight": 5},
+        )
     with pytest.raises(ValidationError, match="已有代码"):
         services.indicator_save(
-            actor=admin_user, scheme=new, indicator=None, data={"code": "callbacks", "name": "重复", "formula": "callback_satisfaction", "weight": 5}
+            actor=admin_user,
+            scheme=new,
+            indicator=None,
+            data={
+                "code": "callbacks",
+                "name": "重复",
+                "formula": "callback_satisfaction",
+                "weight": 5,
+            },
         )
     with pytest.raises(ValidationError, match="不能再设计算公式"):
-        services.indicator_save(actor=admin_user, scheme=new, indicator=basics, data={"formula": "callback_satisfaction"})
+        services.indicator_save(
+            actor=admin_user,
+            scheme=new,
+            indicator=basics,
+            data={"formula": "callback_satisfaction"},
+        )
     with pytest.raises(ValidationError, match="下级指标"):
         services.indicator_delete(actor=admin_user, indicator=basics)
     added = services.indicator_save(
         actor=admin_user,
         scheme=new,
         indicator=None,
-        data={"code": "recovered", "name": "追回车辆", "parent": basics, "formula": "vehicles_recovered", "weight": 5, "target": 2, "direction": "higher"},
+        data={
+            "code": "recovered",
+            "name": "追回车辆",
+            "parent": basics,
+            "formula": "vehicles_recovered",
+            "weight": 5,
+            "target": 2,
+            "direction": "higher",
+        },
     )
     assert added.scheme_id == new.pk
     services.indicator_delete(actor=admin_user, indicator=added)
@@ -99,8 +149,20 @@ def _docx_with(text: str) -> bytes:
 
 
 def test_a_good_template_becomes_the_next_version(station, alice):
-    t1 = services.template_upload(actor=alice, station=station, kind="monthly", content=_docx_with("{{ title }} {{ summary }}"), filename="我的.docx")
-    t2 = services.template_upload(actor=alice, station=station, kind="monthly", content=documents.default_template("monthly"), filename="b.docx")
+    t1 = services.template_upload(
+        actor=alice,
+        station=station,
+        kind="monthly",
+        content=_docx_with("{{ title }} {{ summary }}"),
+        filename="我的.docx",
+    )
+    t2 = services.template_upload(
+        actor=alice,
+        station=station,
+        kind="monthly",
+        content=documents.default_template("monthly"),
+        filename="b.docx",
+    )
     assert (t1.version, t2.version) == (1, 2)
     assert services.template_for(station, "monthly") == t2
 
@@ -110,27 +172,39 @@ def test_a_good_template_becomes_the_next_version(station, alice):
     [
         (b"not a zip", "不是 Word .docx"),
         (b"", "空的"),
-        ("{{ title ".encode(), "不是 Word .docx"),
+        (b"{{ title ", "不是 Word .docx"),
         ("docx:{% for x in figures %}", "语法有误"),
         ("docx:{{ secret_field }}", "未知字段:secret_field"),
     ],
 )
 def test_a_broken_template_is_refused_and_the_old_one_stays(station, alice, content, message):
-    good = services.template_upload(actor=alice, station=station, kind="weekly", content=_docx_with("{{ title }}"), filename="a.docx")
+    good = services.template_upload(
+        actor=alice,
+        station=station,
+        kind="weekly",
+        content=_docx_with("{{ title }}"),
+        filename="a.docx",
+    )
     if isinstance(content, str) and content.startswith("docx:"):
         content = _docx_with(content[5:])
     with pytest.raises(ValidationError, match=message):
-        services.template_upload(actor=alice, station=station, kind="weekly", content=content, filename="b.docx")
+        services.template_upload(
+            actor=alice, station=station, kind="weekly", content=content, filename="b.docx"
+        )
     assert services.template_for(station, "weekly") == good
     assert ReportTemplate.objects.filter(station=station).count() == 1
 
 
 def test_only_leaders_change_their_own_station_template(station, bob, charlie):
     with pytest.raises(PermissionDenied):
-        services.template_upload(actor=bob, station=station, kind="weekly", content=_docx_with("x"), filename="a.docx")
+        services.template_upload(
+            actor=bob, station=station, kind="weekly", content=_docx_with("x"), filename="a.docx"
+        )
 
 
-def test_a_monthly_report_has_word_excel_with_charts_and_a_pdf_with_an_embedded_font(demo, leader, make_report):
+def test_a_monthly_report_has_word_excel_with_charts_and_a_pdf_with_an_embedded_font(
+    demo, leader, make_report
+):
     from docx import Document
     from openpyxl import load_workbook
 
@@ -151,13 +225,21 @@ def test_a_monthly_report_has_word_excel_with_charts_and_a_pdf_with_an_embedded_
     assert report.data["figures"] and report.data["officers"]
 
 
-def test_a_weekly_report_uses_the_stations_template_and_the_case_rooms_figures(demo, leader, make_report):
+def test_a_weekly_report_uses_the_stations_template_and_the_case_rooms_figures(
+    demo, leader, make_report
+):
     from docx import Document
 
     services.template_upload(
-        actor=leader, station=demo, kind="weekly", content=_docx_with("本所周报:{{ title }},受案{{ cases.received }}起"), filename="w.docx"
+        actor=leader,
+        station=demo,
+        kind="weekly",
+        content=_docx_with("本所周报:{{ title }},受案{{ cases.received }}起"),
+        filename="w.docx",
     )
-    report = make_report(actor=leader, station=demo, kind="weekly", day=TODAY - dt.timedelta(days=7))
+    report = make_report(
+        actor=leader, station=demo, kind="weekly", day=TODAY - dt.timedelta(days=7)
+    )
     assert report.status == ReportStatus.DONE and report.template is not None
     text = "\n".join(p.text for p in Document(report.docx.open("rb")).paragraphs)
     from fengqiao.cases.selectors import weekly_figures
@@ -169,8 +251,12 @@ def test_a_weekly_report_uses_the_stations_template_and_the_case_rooms_figures(d
 def test_a_double_request_makes_one_report(demo, leader, _huey_immediate):
     _huey_immediate.immediate = False
     try:
-        first = services.report_request(actor=leader, station=demo, kind="monthly", day=TODAY, run=False)
-        second = services.report_request(actor=leader, station=demo, kind="monthly", day=TODAY, run=False)
+        first = services.report_request(
+            actor=leader, station=demo, kind="monthly", day=TODAY, run=False
+        )
+        second = services.report_request(
+            actor=leader, station=demo, kind="monthly", day=TODAY, run=False
+        )
     finally:
         _huey_immediate.immediate = True
     assert first.pk == second.pk and Report.objects.count() == 1
@@ -179,21 +265,27 @@ def test_a_double_request_makes_one_report(demo, leader, _huey_immediate):
 def test_a_failure_is_kept_with_its_reason(demo, leader, monkeypatch, make_report):
     from fengqiao.reports import documents as docs
 
-    monkeypatch.setattr(docs, "report_xlsx", lambda data: (_ for _ in ()).throw(RuntimeError("磁盘已满")))
+    monkeypatch.setattr(
+        docs, "report_xlsx", lambda data: (_ for _ in ()).throw(RuntimeError("磁盘已满"))
+    )
     report = make_report(actor=leader, station=demo, kind="monthly", day=TODAY)
     assert report.status == ReportStatus.FAILED and "磁盘已满" in report.error
 
 
 def test_a_future_period_and_other_roles_are_refused(demo, leader, community_officer, outsider):
     with pytest.raises(ValidationError, match="尚未开始"):
-        services.report_request(actor=leader, station=demo, kind="monthly", day=TODAY + dt.timedelta(days=40))
+        services.report_request(
+            actor=leader, station=demo, kind="monthly", day=TODAY + dt.timedelta(days=40)
+        )
     with pytest.raises(PermissionDenied):
         services.report_request(actor=community_officer, station=demo, kind="monthly", day=TODAY)
     with pytest.raises(PermissionDenied):
         services.report_request(actor=outsider, station=demo, kind="monthly", day=TODAY)
 
 
-def test_downloads_are_recorded_and_limited_to_report_roles(demo, leader, community_officer, outsider, make_report):
+def test_downloads_are_recorded_and_limited_to_report_roles(
+    demo, leader, community_officer, outsider, make_report
+):
     report = make_report(actor=leader, station=demo, kind="weekly", day=TODAY)
     f = services.report_download(actor=leader, report=report, fmt="pdf")
     assert f.name.endswith(".pdf")
@@ -210,7 +302,10 @@ def test_the_schedule_writes_every_stations_report(demo):
     ids = services.scheduled("monthly", today=TODAY.replace(day=1))
     assert len(ids) == Station.objects.count()
     reports = Report.objects.filter(pk__in=ids)
-    assert all(r.status == ReportStatus.DONE and r.source == "schedule" and r.generated_by is None for r in reports)
+    assert all(
+        r.status == ReportStatus.DONE and r.source == "schedule" and r.generated_by is None
+        for r in reports
+    )
     last = TODAY.replace(day=1) - dt.timedelta(days=1)
     assert {r.period_end for r in reports} == {last}
 

@@ -29,9 +29,8 @@ def font_path() -> str:
 
 
 def _missing_message(path: str, exc: Exception | None = None) -> str:
-    return (
-        f"PDF 中文字体文件不可用:{path}(设置 PDF_CJK_FONT;Debian 上安装 fonts-wqy-zenhei)"
-        + (f":{exc}" if exc else "")
+    return f"PDF 中文字体文件不可用:{path}(设置 PDF_CJK_FONT;Debian 上安装 fonts-wqy-zenhei)" + (
+        f":{exc}" if exc else ""
     )
 
 

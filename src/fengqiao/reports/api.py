@@ -32,7 +32,6 @@ FILTERS = [
 ]
 
 
-
 def _scope(request):
     form = FigureFilterForm(request.query_params or {"period": "this_month"}, user=request.user)
     if not form.is_valid():
@@ -41,13 +40,21 @@ def _scope(request):
 
 
 class DashboardView(APIView):
-    @extend_schema(parameters=FILTERS, responses={200: OpenApiTypes.OBJECT}, summary="指标看板的全部数据(各指标本期值与近12个月趋势)")
+    @extend_schema(
+        parameters=FILTERS,
+        responses={200: OpenApiTypes.OBJECT},
+        summary="指标看板的全部数据(各指标本期值与近12个月趋势)",
+    )
     def get(self, request):
         return Response(selectors.dashboard(_scope(request)))
 
 
 class FigureListView(APIView):
-    @extend_schema(parameters=FILTERS, responses={200: OpenApiTypes.OBJECT}, summary="全部指标的本期值(注册表中的每个指标)")
+    @extend_schema(
+        parameters=FILTERS,
+        responses={200: OpenApiTypes.OBJECT},
+        summary="全部指标的本期值(注册表中的每个指标)",
+    )
     def get(self, request):
         scope = _scope(request)
         return Response({"figures": selectors.figures(scope, keys=list(REGISTRY))})
@@ -87,7 +94,9 @@ class EvaluationView(APIView):
 
 
 class IndicatorRegistryView(APIView):
-    @extend_schema(responses={200: OpenApiTypes.OBJECT}, summary="指标函数注册表(方案可用的计算公式)")
+    @extend_schema(
+        responses={200: OpenApiTypes.OBJECT}, summary="指标函数注册表(方案可用的计算公式)"
+    )
     def get(self, request):
         return Response(
             [
@@ -167,7 +176,11 @@ class ReportSerializer(serializers.ModelSerializer):
 
         if obj.status != "done":
             return {}
-        return {f: reverse("reports-api-download", args=[obj.pk, f]) for f in ReportFormat.values if obj.file_for(f)}
+        return {
+            f: reverse("reports-api-download", args=[obj.pk, f])
+            for f in ReportFormat.values
+            if obj.file_for(f)
+        }
 
 
 class ReportRequestSerializer(serializers.Serializer):
@@ -176,19 +189,29 @@ class ReportRequestSerializer(serializers.Serializer):
 
 
 class ReportListView(APIView):
-    @extend_schema(responses={200: ReportSerializer(many=True)}, summary="本所(县局:辖区各所)的报表")
+    @extend_schema(
+        responses={200: ReportSerializer(many=True)}, summary="本所(县局:辖区各所)的报表"
+    )
     def get(self, request):
-        qs = Report.objects.visible_to(request.user).order_by("-period_start", "-requested_at")[:200]
+        qs = Report.objects.visible_to(request.user).order_by("-period_start", "-requested_at")[
+            :200
+        ]
         return Response(ReportSerializer(qs, many=True).data)
 
-    @extend_schema(request=ReportRequestSerializer, responses={202: ReportSerializer}, summary="生成报表(后台任务,返回进度)")
+    @extend_schema(
+        request=ReportRequestSerializer,
+        responses={202: ReportSerializer},
+        summary="生成报表(后台任务,返回进度)",
+    )
     def post(self, request):
         s = ReportRequestSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         if request.user.station_id is None:
             raise ApiDenied("您的账号不属于某个派出所")
         try:
-            report = services.report_request(actor=request.user, station=request.user.station, **s.validated_data)
+            report = services.report_request(
+                actor=request.user, station=request.user.station, **s.validated_data
+            )
         except PermissionDenied as exc:
             raise ApiDenied(str(exc)) from exc
         except ValidationError as exc:
@@ -206,7 +229,10 @@ class ReportDetailView(APIView):
 
 
 class ReportDownloadView(APIView):
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY}, summary="下载报表文件(记录下载)")
+    @extend_schema(
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        summary="下载报表文件(记录下载)",
+    )
     def get(self, request, pk, fmt):
         report = Report.objects.visible_to(request.user).filter(pk=pk).first()
         if report is None or fmt not in ReportFormat.values:
@@ -219,7 +245,12 @@ class ReportDownloadView(APIView):
             raise serializers.ValidationError({"detail": error_text(exc)}) from exc
         from fengqiao.reports.views import CONTENT_TYPES
 
-        return FileResponse(f.open("rb"), as_attachment=True, filename=f"{report.title}.{fmt}", content_type=CONTENT_TYPES[fmt])
+        return FileResponse(
+            f.open("rb"),
+            as_attachment=True,
+            filename=f"{report.title}.{fmt}",
+            content_type=CONTENT_TYPES[fmt],
+        )
 
 
 urlpatterns = [
@@ -231,5 +262,9 @@ urlpatterns = [
     path("schemes/", SchemeListView.as_view(), name="reports-api-schemes"),
     path("reports/", ReportListView.as_view(), name="reports-api-reports"),
     path("reports/<int:pk>/", ReportDetailView.as_view(), name="reports-api-report"),
-    path("reports/<int:pk>/download/<slug:fmt>/", ReportDownloadView.as_view(), name="reports-api-download"),
+    path(
+        "reports/<int:pk>/download/<slug:fmt>/",
+        ReportDownloadView.as_view(),
+        name="reports-api-download",
+    ),
 ]

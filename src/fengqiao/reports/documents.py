@@ -36,8 +36,21 @@ TEMPLATE_FIELDS = {
 
 def sample_data() -> dict:
     """A filled context to test-render a template with."""
-    row = {"name": "回访满意率", "value_text": "97.0%", "target_text": "96.0%", "met_text": "达标", "detail": ""}
-    rank = {"rank": 1, "name": "社区警务队", "unit": "", "total_text": "98.5", "vetoed": False, "reasons": "…"}
+    row = {
+        "name": "回访满意率",
+        "value_text": "97.0%",
+        "target_text": "96.0%",
+        "met_text": "达标",
+        "detail": "",
+    }
+    rank = {
+        "rank": 1,
+        "name": "社区警务队",
+        "unit": "",
+        "total_text": "98.5",
+        "vetoed": False,
+        "reasons": "…",
+    }
     return {
         "title": "示例派出所2026年11月工作月报",
         "station": "示例派出所",
@@ -50,9 +63,37 @@ def sample_data() -> dict:
         "figures": [row],
         "units": [rank],
         "officers": [rank],
-        "channels": [{"name": "所内调解室", "agreements": 1, "failed": 0, "success_text": "100%", "fulfilment_text": "100%"}],
-        "cases": {k: 0 for k in ("received", "filed", "closed", "overdue", "flags_raised", "flags_resolved", "open_flags")},
-        "problems": [{"raised_at": "2026-11-02", "kind": "办理超期", "reason": "…", "officer": "…", "unit": "…", "status": "整改中"}],
+        "channels": [
+            {
+                "name": "所内调解室",
+                "agreements": 1,
+                "failed": 0,
+                "success_text": "100%",
+                "fulfilment_text": "100%",
+            }
+        ],
+        "cases": {
+            k: 0
+            for k in (
+                "received",
+                "filed",
+                "closed",
+                "overdue",
+                "flags_raised",
+                "flags_resolved",
+                "open_flags",
+            )
+        },
+        "problems": [
+            {
+                "raised_at": "2026-11-02",
+                "kind": "办理超期",
+                "reason": "…",
+                "officer": "…",
+                "unit": "…",
+                "status": "整改中",
+            }
+        ],
         "scheme": "示例考核方案",
     }
 
@@ -87,13 +128,21 @@ def default_template(kind: str) -> bytes:
     run = p.add_run("{{ title }}")
     run.bold, run.font.size = True, Pt(18)
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    doc.add_paragraph("{{ station }} · {{ period_text }} · 生成于 {{ generated_at }}").alignment = WD_ALIGN_PARAGRAPH.CENTER
+    doc.add_paragraph(
+        "{{ station }} · {{ period_text }} · 生成于 {{ generated_at }}"
+    ).alignment = WD_ALIGN_PARAGRAPH.CENTER
     doc.add_paragraph("{{ summary }}")
     doc.add_heading("一、主要指标", level=2)
     _table(
         doc,
         ["指标", "本期", "目标", "达标", "说明"],
-        ["{{ r.name }}", "{{ r.value_text }}", "{{ r.target_text }}", "{{ r.met_text }}", "{{ r.detail }}"],
+        [
+            "{{ r.name }}",
+            "{{ r.value_text }}",
+            "{{ r.target_text }}",
+            "{{ r.met_text }}",
+            "{{ r.detail }}",
+        ],
         "figures",
     )
     doc.add_heading("二、考核排名(队室)", level=2)
@@ -115,7 +164,13 @@ def default_template(kind: str) -> bytes:
     _table(
         doc,
         ["调解渠道", "达成协议", "未达成", "成功率", "履行率"],
-        ["{{ r.name }}", "{{ r.agreements }}", "{{ r.failed }}", "{{ r.success_text }}", "{{ r.fulfilment_text }}"],
+        [
+            "{{ r.name }}",
+            "{{ r.agreements }}",
+            "{{ r.failed }}",
+            "{{ r.success_text }}",
+            "{{ r.fulfilment_text }}",
+        ],
         "channels",
     )
     doc.add_heading("五、案件与红线问题", level=2)
@@ -126,7 +181,13 @@ def default_template(kind: str) -> bytes:
     _table(
         doc,
         ["发现日期", "红线", "问题", "责任民警", "状态"],
-        ["{{ r.raised_at }}", "{{ r.kind }}", "{{ r.reason }}", "{{ r.officer }}", "{{ r.status }}"],
+        [
+            "{{ r.raised_at }}",
+            "{{ r.kind }}",
+            "{{ r.reason }}",
+            "{{ r.officer }}",
+            "{{ r.status }}",
+        ],
         "problems",
     )
     out = io.BytesIO()
@@ -158,11 +219,14 @@ def check_template(content: bytes) -> None:
         tpl = DocxTemplate(io.BytesIO(content))
         used = tpl.get_undeclared_template_variables()
     except Exception as exc:  # noqa: BLE001 - docx or Jinja syntax errors of any kind
-        raise ValidationError(_("模板无法读取或模板语法有误:%(e)s") % {"e": str(exc)[:300]}) from exc
+        raise ValidationError(
+            _("模板无法读取或模板语法有误:%(e)s") % {"e": str(exc)[:300]}
+        ) from exc
     unknown = sorted(set(used) - set(TEMPLATE_FIELDS))
     if unknown:
         raise ValidationError(
-            _("模板使用了未知字段:%(f)s(可用字段:%(k)s)") % {"f": "、".join(unknown), "k": "、".join(TEMPLATE_FIELDS)}
+            _("模板使用了未知字段:%(f)s(可用字段:%(k)s)")
+            % {"f": "、".join(unknown), "k": "、".join(TEMPLATE_FIELDS)}
         )
     try:
         _render(content, sample_data())
@@ -190,7 +254,9 @@ def report_xlsx(data: dict) -> bytes:
     sheet.append([data["station"], data["period_text"]])
     sheet.append(["指标", "本期", "目标", "达标", "说明", "数值"])
     for f in data["figures"]:
-        sheet.append([f["name"], f["value_text"], f["target_text"], f["met_text"], f["detail"], f["value"]])
+        sheet.append(
+            [f["name"], f["value_text"], f["target_text"], f["met_text"], f["detail"], f["value"]]
+        )
     for col, width in zip("ABCDEF", (18, 14, 12, 8, 40, 12), strict=True):
         sheet.column_dimensions[col].width = width
 
@@ -203,7 +269,9 @@ def report_xlsx(data: dict) -> bytes:
         for i, m in enumerate(months):
             ts.append([m] + [trend[k][i] for k in keys])
         rate_cols = [j for j, k in enumerate(keys, start=2) if trend["units"].get(k) == "%"]
-        count_cols = [j for j, k in enumerate(keys, start=2) if trend["units"].get(k) in ("起", "辆")]
+        count_cols = [
+            j for j, k in enumerate(keys, start=2) if trend["units"].get(k) in ("起", "辆")
+        ]
         for anchor, cols, title, cls in (
             ("H2", rate_cols, "比率(%)按月", LineChart),
             ("H20", count_cols, "件数按月", BarChart),
@@ -214,7 +282,10 @@ def report_xlsx(data: dict) -> bytes:
             chart.title = title
             chart.height, chart.width = 8, 18
             for j in cols:
-                chart.add_data(Reference(ts, min_col=j, min_row=1, max_row=len(months) + 1), titles_from_data=True)
+                chart.add_data(
+                    Reference(ts, min_col=j, min_row=1, max_row=len(months) + 1),
+                    titles_from_data=True,
+                )
             chart.set_categories(Reference(ts, min_col=1, min_row=2, max_row=len(months) + 1))
             ts.add_chart(chart, anchor)
 
@@ -235,7 +306,10 @@ def report_xlsx(data: dict) -> bytes:
             chart.type = "bar"
             chart.title = f"{name}(得分)"
             chart.height, chart.width = max(6, min(30, len(rows) * 0.6)), 16
-            chart.add_data(Reference(rs, min_col=score_col, min_row=1, max_row=len(rows) + 1), titles_from_data=True)
+            chart.add_data(
+                Reference(rs, min_col=score_col, min_row=1, max_row=len(rows) + 1),
+                titles_from_data=True,
+            )
             chart.set_categories(Reference(rs, min_col=2, min_row=2, max_row=len(rows) + 1))
             chart.legend = None
             rs.add_chart(chart, "I2")
@@ -243,7 +317,9 @@ def report_xlsx(data: dict) -> bytes:
     cs = book.create_sheet("矛盾纠纷调解")
     cs.append(["调解渠道", "达成协议", "未达成", "成功率", "履行率"])
     for r in data.get("channels") or []:
-        cs.append([r["name"], r["agreements"], r["failed"], r["success_text"], r["fulfilment_text"]])
+        cs.append(
+            [r["name"], r["agreements"], r["failed"], r["success_text"], r["fulfilment_text"]]
+        )
     ps = book.create_sheet("红线问题")
     ps.append(["发现日期", "红线", "问题", "责任民警", "责任单位", "状态"])
     for r in data.get("problems") or []:
@@ -292,25 +368,37 @@ def report_pdf(data: dict) -> bytes:
 
     story = [
         Paragraph(escape(data["title"]), title),
-        Paragraph(escape(f"{data['station']} · {data['period_text']} · 生成于 {data['generated_at']}"), sub),
+        Paragraph(
+            escape(f"{data['station']} · {data['period_text']} · 生成于 {data['generated_at']}"),
+            sub,
+        ),
         Spacer(1, 6),
         Paragraph(escape(data.get("summary", "")), body),
         Paragraph("一、主要指标", h2),
         table(
             ["指标", "本期", "目标", "达标", "说明"],
-            [[f["name"], f["value_text"], f["target_text"], f["met_text"], f["detail"]] for f in data["figures"]],
+            [
+                [f["name"], f["value_text"], f["target_text"], f["met_text"], f["detail"]]
+                for f in data["figures"]
+            ],
             [32, 24, 20, 14, 70],
         ),
         Paragraph(escape(f"二、考核排名(队室) · {data.get('scheme', '')}"), h2),
         table(
             ["名次", "队室", "得分", "理由"],
-            [[r["rank"], r["name"], r["total_text"], r["reasons"]] for r in data.get("units") or []],
+            [
+                [r["rank"], r["name"], r["total_text"], r["reasons"]]
+                for r in data.get("units") or []
+            ],
             [12, 30, 16, 102],
         ),
         Paragraph("三、考核排名(民警)", h2),
         table(
             ["名次", "民警", "单位", "得分", "理由"],
-            [[r["rank"], r["name"], r["unit"], r["total_text"], r["reasons"]] for r in data.get("officers") or []],
+            [
+                [r["rank"], r["name"], r["unit"], r["total_text"], r["reasons"]]
+                for r in data.get("officers") or []
+            ],
             [12, 20, 26, 14, 88],
         ),
         Paragraph("四、红线问题", h2),
@@ -327,6 +415,12 @@ def report_pdf(data: dict) -> bytes:
     )
     out = io.BytesIO()
     SimpleDocTemplate(
-        out, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=18 * mm, bottomMargin=18 * mm, title=data["title"]
+        out,
+        pagesize=A4,
+        leftMargin=20 * mm,
+        rightMargin=20 * mm,
+        topMargin=18 * mm,
+        bottomMargin=18 * mm,
+        title=data["title"],
     ).build(story)
     return out.getvalue()

@@ -46,10 +46,18 @@ class FigureFilterForm(forms.Form):
     period = forms.ChoiceField(label=_("期间"), choices=PERIODS, required=False)
     start = forms.DateField(label=_("起始日期"), required=False)
     end = forms.DateField(label=_("截止日期"), required=False)
-    station = forms.ModelChoiceField(label=_("派出所"), queryset=None, required=False, empty_label=_("全部"))
-    unit = forms.ModelChoiceField(label=_("队室"), queryset=None, required=False, empty_label=_("全部"))
-    officer = forms.ModelChoiceField(label=_("民警"), queryset=None, required=False, empty_label=_("全部"))
-    community = forms.ModelChoiceField(label=_("社区/村"), queryset=None, required=False, empty_label=_("全部"))
+    station = forms.ModelChoiceField(
+        label=_("派出所"), queryset=None, required=False, empty_label=_("全部")
+    )
+    unit = forms.ModelChoiceField(
+        label=_("队室"), queryset=None, required=False, empty_label=_("全部")
+    )
+    officer = forms.ModelChoiceField(
+        label=_("民警"), queryset=None, required=False, empty_label=_("全部")
+    )
+    community = forms.ModelChoiceField(
+        label=_("社区/村"), queryset=None, required=False, empty_label=_("全部")
+    )
     group = forms.ChoiceField(
         label=_("分组"),
         required=False,
@@ -66,14 +74,18 @@ class FigureFilterForm(forms.Form):
         self.user = user
         self.today = today or timezone.localdate()
         self.station_ids = visible_station_ids(user)
-        self.fields["station"].queryset = Station.objects.filter(pk__in=self.station_ids).order_by("name")
-        self.fields["unit"].queryset = Unit.objects.filter(station_id__in=self.station_ids).order_by("station", "name")
-        self.fields["officer"].queryset = User.objects.filter(station_id__in=self.station_ids, is_active=True).order_by(
-            "station", "full_name"
+        self.fields["station"].queryset = Station.objects.filter(pk__in=self.station_ids).order_by(
+            "name"
         )
-        self.fields["community"].queryset = Community.objects.filter(station_id__in=self.station_ids).order_by(
-            "station", "name"
-        )
+        self.fields["unit"].queryset = Unit.objects.filter(
+            station_id__in=self.station_ids
+        ).order_by("station", "name")
+        self.fields["officer"].queryset = User.objects.filter(
+            station_id__in=self.station_ids, is_active=True
+        ).order_by("station", "full_name")
+        self.fields["community"].queryset = Community.objects.filter(
+            station_id__in=self.station_ids
+        ).order_by("station", "name")
         self.fields["officer"].label_from_instance = lambda u: u.display_name
         self.multi_station = len(self.station_ids) > 1
         if not self.multi_station:
@@ -81,7 +93,9 @@ class FigureFilterForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        period = data.get("period") or ("custom" if data.get("start") or data.get("end") else "this_month")
+        period = data.get("period") or (
+            "custom" if data.get("start") or data.get("end") else "this_month"
+        )
         data["period"] = period
         if period == "custom":
             start, end = data.get("start"), data.get("end")
@@ -140,7 +154,19 @@ class SchemeReviseForm(forms.Form):
 class IndicatorForm(forms.ModelForm):
     class Meta:
         model = Indicator
-        fields = ["code", "name", "parent", "formula", "weight", "target", "direction", "penalty", "veto", "sort", "note"]
+        fields = [
+            "code",
+            "name",
+            "parent",
+            "formula",
+            "weight",
+            "target",
+            "direction",
+            "penalty",
+            "veto",
+            "sort",
+            "note",
+        ]
 
     def __init__(self, *args, scheme, **kwargs):
         from fengqiao.reports.indicators import choices
@@ -183,4 +209,6 @@ class TemplateUploadForm(forms.Form):
 
 class ReportRequestForm(forms.Form):
     kind = forms.ChoiceField(label=_("报表"), choices=ReportKind.choices)
-    day = forms.DateField(label=_("所在日期"), help_text=_("周报:该日所在的一周;月报:该日所在的月份"))
+    day = forms.DateField(
+        label=_("所在日期"), help_text=_("周报:该日所在的一周;月报:该日所在的月份")
+    )

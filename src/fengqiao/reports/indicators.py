@@ -72,9 +72,12 @@ class Dims:
     annotate: dict = field(default_factory=dict)
 
     def path(self, group: str) -> str | None:
-        return {"station": self.station, "unit": self.unit, "officer": self.officer, "community": self.community}.get(
-            group
-        )
+        return {
+            "station": self.station,
+            "unit": self.unit,
+            "officer": self.officer,
+            "community": self.community,
+        }.get(group)
 
 
 @dataclass
@@ -103,7 +106,11 @@ class Scope:
         if dims.annotate:
             qs = qs.annotate(**dims.annotate)
         qs = qs.filter(**{f"{dims.station}__in": self.station_ids})
-        for value, path in ((self.unit_id, dims.unit), (self.officer_id, dims.officer), (self.community_id, dims.community)):
+        for value, path in (
+            (self.unit_id, dims.unit),
+            (self.officer_id, dims.officer),
+            (self.community_id, dims.community),
+        ):
             if value is None:
                 continue
             if path is None:
@@ -111,7 +118,12 @@ class Scope:
             qs = qs.filter(**{path: value})
         if period:
             if dims.is_date:
-                qs = qs.filter(**{f"{dims.date}__gte": start or self.start, f"{dims.date}__lte": end or self.end})
+                qs = qs.filter(
+                    **{
+                        f"{dims.date}__gte": start or self.start,
+                        f"{dims.date}__lte": end or self.end,
+                    }
+                )
             else:
                 lo, hi = self.bounds(start, end)
                 qs = qs.filter(**{f"{dims.date}__gte": lo, f"{dims.date}__lt": hi})
@@ -150,7 +162,9 @@ class IndicatorFunction:
     description: str = ""
     veto: bool = False
     drill: Callable | None = None
-    counts: bool = False  # a count: nothing recorded for a station/unit/officer means 0, not "no data"
+    counts: bool = (
+        False  # a count: nothing recorded for a station/unit/officer means 0, not "no data"
+    )
 
     def __call__(self, scope: Scope, group: str = "total") -> dict:
         if group not in self.groups:
@@ -184,7 +198,18 @@ def register(
         if key in REGISTRY and REGISTRY[key].compute is not fn:
             raise ValueError(f"indicator {key!r} registered twice")
         REGISTRY[key] = IndicatorFunction(
-            key, name, unit, direction, target, frozenset(groups) | {"total"}, fn, part, description, veto, None, counts
+            key,
+            name,
+            unit,
+            direction,
+            target,
+            frozenset(groups) | {"total"},
+            fn,
+            part,
+            description,
+            veto,
+            None,
+            counts,
         )
         return REGISTRY[key]
 
@@ -206,7 +231,9 @@ def month_key(value) -> str | None:
     return f"{value.year}-{value.month:02d}"
 
 
-def grouped(qs, dims: Dims, group: str, span: tuple[dt.date, dt.date] | None = None, **aggregates) -> dict:
+def grouped(
+    qs, dims: Dims, group: str, span: tuple[dt.date, dt.date] | None = None, **aggregates
+) -> dict:
     """{key: {aggregate: value}} of a scoped queryset by one dimension (None key for the total;
     "YYYY-MM" keys by month, in the station's time zone). `span` is the period measured."""
     if qs is None:
@@ -219,12 +246,20 @@ def grouped(qs, dims: Dims, group: str, span: tuple[dt.date, dt.date] | None = N
         offset = timezone.localtime(timezone.now()).utcoffset()
         hours = int(offset.total_seconds() // 3600) if offset else 0
         key = Func(
-            Value("%Y-%m"), F(dims.date), Value(f"{hours:+d} hours"), function="strftime", output_field=CharField()
+            Value("%Y-%m"),
+            F(dims.date),
+            Value(f"{hours:+d} hours"),
+            function="strftime",
+            output_field=CharField(),
         )
         rows = qs.annotate(_k=key).values("_k").annotate(**aggregates).order_by()
         return {row.pop("_k"): row for row in rows}
     if group == "month":
-        trunc = TruncMonth(dims.date) if dims.is_date else TruncMonth(dims.date, tzinfo=timezone.get_current_timezone())
+        trunc = (
+            TruncMonth(dims.date)
+            if dims.is_date
+            else TruncMonth(dims.date, tzinfo=timezone.get_current_timezone())
+        )
         rows = qs.annotate(_k=trunc).values("_k").annotate(**aggregates).order_by()
         out: dict = {}
         for row in rows:
@@ -244,7 +279,10 @@ def _rate_text(num, den, label_num, label_den) -> str:
 
 
 def _count_measures(data: dict, unit: str = "起") -> dict:
-    return {k: Measure(value=float(v["n"] or 0), num=float(v["n"] or 0), text=f"{v['n'] or 0}{unit}") for k, v in data.items()}
+    return {
+        k: Measure(value=float(v["n"] or 0), num=float(v["n"] or 0), text=f"{v['n'] or 0}{unit}")
+        for k, v in data.items()
+    }
 
 
 def _merge_keys(*tables) -> set:
@@ -370,7 +408,11 @@ def _failed_closed(scope):
     from fengqiao.disputes.models import Dispute
 
     qs = scope.filter(Dispute.objects.all(), DISPUTE_CLOSED_DIMS)
-    return None if qs is None else qs.filter(channel__isnull=False).exclude(agreements__status=AgreementStatus.IN_FORCE)
+    return (
+        None
+        if qs is None
+        else qs.filter(channel__isnull=False).exclude(agreements__status=AgreementStatus.IN_FORCE)
+    )
 
 
 @register(
@@ -384,14 +426,23 @@ def _failed_closed(scope):
 def mediation_success(scope: Scope, group: str) -> dict:
     from fengqiao.disputes.rules import success_rate
 
-    ok = grouped(_agreements(scope), AGREEMENT_DIMS, group, scope.span, n=Count("dispute_id", distinct=True))
-    failed = grouped(_failed_closed(scope), DISPUTE_CLOSED_DIMS, group, scope.span, n=Count("pk", distinct=True))
+    ok = grouped(
+        _agreements(scope), AGREEMENT_DIMS, group, scope.span, n=Count("dispute_id", distinct=True)
+    )
+    failed = grouped(
+        _failed_closed(scope), DISPUTE_CLOSED_DIMS, group, scope.span, n=Count("pk", distinct=True)
+    )
     out = {}
     for k in _merge_keys(ok, failed):
         a = (ok.get(k) or {}).get("n") or 0
         f = (failed.get(k) or {}).get("n") or 0
         rate = success_rate(a, a + f)
-        out[k] = Measure(value=None if rate is None else round(rate * 100, 2), num=a, den=a + f, text=f"达成协议 {a} / 结束调解 {a + f}")
+        out[k] = Measure(
+            value=None if rate is None else round(rate * 100, 2),
+            num=a,
+            den=a + f,
+            text=f"达成协议 {a} / 结束调解 {a + f}",
+        )
     return out
 
 
@@ -434,8 +485,14 @@ def mediation_fulfilment(scope: Scope, group: str) -> dict:
     from fengqiao.disputes.rules import fulfilment_rate
 
     data = grouped(
-        _terms(scope), TERM_DIMS, group, scope.span, due=Count("pk"), performed=Count("pk", filter=Q(status=TermStatus.PERFORMED))
+        _terms(scope),
+        TERM_DIMS,
+        group,
+        scope.span,
+        due=Count("pk"),
+        performed=Count("pk", filter=Q(status=TermStatus.PERFORMED)),
     )
+
     def pct(rate):
         return None if rate is None else round(rate * 100, 2)
 
@@ -474,7 +531,10 @@ def _later_offences(scope):
     qs = scope.filter(DisputeIncident.objects.all(), LINK_DIMS)
     if qs is None:
         return None
-    return qs.filter(incident__received_at__gt=F("dispute__registered_at"), incident__category__requires_case=True)
+    return qs.filter(
+        incident__received_at__gt=F("dispute__registered_at"),
+        incident__category__requires_case=True,
+    )
 
 
 @register(
@@ -490,7 +550,14 @@ def _later_offences(scope):
 )
 def later_offence(scope: Scope, group: str) -> dict:
     return _count_measures(
-        grouped(_later_offences(scope), LINK_DIMS, group, scope.span, n=Count("dispute_id", distinct=True)), "起"
+        grouped(
+            _later_offences(scope),
+            LINK_DIMS,
+            group,
+            scope.span,
+            n=Count("dispute_id", distinct=True),
+        ),
+        "起",
     )
 
 
@@ -501,7 +568,9 @@ def _later_offence_records(scope: Scope) -> Drill:
     qs = _later_offences(scope)
     qs = DisputeIncident.objects.none() if qs is None else qs
     return Drill(
-        qs.select_related("dispute", "incident", "incident__category").order_by("-incident__received_at"),
+        qs.select_related("dispute", "incident", "incident__category").order_by(
+            "-incident__received_at"
+        ),
         [
             (_("纠纷编号"), lambda d: d.dispute.reference),
             (_("纠纷登记"), lambda d: d.dispute.registered_at),
@@ -544,7 +613,9 @@ def _flag_indicator(kind: str, key: str, name):
         description=_("案管红线问题(自动发现)按发现日期计"),
     )
     def compute(scope: Scope, group: str) -> dict:  # noqa: D401
-        return _count_measures(grouped(_flags(scope, kind), FLAG_DIMS, group, scope.span, n=Count("pk")), "起")
+        return _count_measures(
+            grouped(_flags(scope, kind), FLAG_DIMS, group, scope.span, n=Count("pk")), "起"
+        )
 
     @compute.records
     def records(scope: Scope) -> Drill:
@@ -560,7 +631,11 @@ def _flag_indicator(kind: str, key: str, name):
                 (_("责任民警"), lambda f: f.officer.display_name if f.officer_id else ""),
                 (_("状态"), lambda f: f.get_status_display()),
             ],
-            lambda f: f.case.get_absolute_url() if f.case_id else (f.incident.get_absolute_url() if f.incident_id else ""),
+            lambda f: (
+                f.case.get_absolute_url()
+                if f.case_id
+                else (f.incident.get_absolute_url() if f.incident_id else "")
+            ),
         )
 
     return compute
@@ -573,7 +648,12 @@ _flag_indicator("lax", "redline_lax", _("查打不严"))
 
 # ---------------------------------------------------------------- 行车卫士 (part 6)
 
-RECOVERY_DIMS = Dims(date="recovered_at", unit="recovered_by__unit_id", officer="recovered_by_id", community="community_id")
+RECOVERY_DIMS = Dims(
+    date="recovered_at",
+    unit="recovered_by__unit_id",
+    officer="recovered_by_id",
+    community="community_id",
+)
 CLAIM_DIMS = Dims(date="paid_at", community="community_id")
 
 
@@ -593,7 +673,9 @@ def _recoveries(scope):
     description=_("两车物联网防控系统追回的被盗摩托车、电动摩托车,按追回时间"),
 )
 def vehicles_recovered(scope: Scope, group: str) -> dict:
-    return _count_measures(grouped(_recoveries(scope), RECOVERY_DIMS, group, scope.span, n=Count("pk")), "辆")
+    return _count_measures(
+        grouped(_recoveries(scope), RECOVERY_DIMS, group, scope.span, n=Count("pk")), "辆"
+    )
 
 
 @vehicles_recovered.records
@@ -631,9 +713,16 @@ def _claims(scope):
     description=_("已赔付的被盗车辆保险理赔金额,按赔付时间"),
 )
 def insurance_paid(scope: Scope, group: str) -> dict:
-    data = grouped(_claims(scope), CLAIM_DIMS, group, scope.span, n=Count("pk"), total=Sum("amount"))
+    data = grouped(
+        _claims(scope), CLAIM_DIMS, group, scope.span, n=Count("pk"), total=Sum("amount")
+    )
     return {
-        k: Measure(value=_money(v["total"]), num=_money(v["total"]), den=v["n"] or 0, text=f"{v['n'] or 0} 笔")
+        k: Measure(
+            value=_money(v["total"]),
+            num=_money(v["total"]),
+            den=v["n"] or 0,
+            text=f"{v['n'] or 0} 笔",
+        )
         for k, v in data.items()
     }
 
@@ -657,7 +746,13 @@ def _claim_records(scope: Scope) -> Drill:
 
 # ---------------------------------------------------------------- 反诈 (part 5)
 
-FRAUD_DIMS = Dims(date="occurred_on", is_date=True, officer="officer_id", unit="officer__unit_id", community="community_id")
+FRAUD_DIMS = Dims(
+    date="occurred_on",
+    is_date=True,
+    officer="officer_id",
+    unit="officer__unit_id",
+    community="community_id",
+)
 
 
 def _fraud(scope, *, last_year=False):
@@ -719,7 +814,14 @@ def fraud_loss(scope: Scope, group: str) -> dict:
 
 def _change_of(measures: dict) -> dict:
     return {
-        k: Measure(value=m.change, num=m.num, den=m.previous, text=m.text, previous=m.previous, change=m.change)
+        k: Measure(
+            value=m.change,
+            num=m.num,
+            den=m.previous,
+            text=m.text,
+            previous=m.previous,
+            change=m.change,
+        )
         for k, m in measures.items()
     }
 

@@ -143,7 +143,9 @@ def score(nodes: list[Node], values: dict[str, float | None]) -> Score:
             value = values.get(node.formula) if node.formula else None
             pts, met, reason = leaf_points(node, value)
             if node.veto and met is False:
-                vetoes.append(f"一票否决:{node.name} {fmt_value(value, node.unit)}(目标 {fmt_value(node.target, node.unit)})")
+                vetoes.append(
+                    f"一票否决:{node.name} {fmt_value(value, node.unit)}(目标 {fmt_value(node.target, node.unit)})"
+                )
             points.append(
                 Point(
                     node.code,
@@ -160,7 +162,21 @@ def score(nodes: list[Node], values: dict[str, float | None]) -> Score:
                 )
             )
             return pts, float(node.weight) if pts is not None else 0.0
-        points.append(Point(node.code, node.name, depth, float(node.weight), None, "", "", None, None, node.veto, ""))
+        points.append(
+            Point(
+                node.code,
+                node.name,
+                depth,
+                float(node.weight),
+                None,
+                "",
+                "",
+                None,
+                None,
+                node.veto,
+                "",
+            )
+        )
         got = scored = 0.0
         any_scored = False
         for child in children:

@@ -103,7 +103,11 @@ def figure_row(key: str, scope: Scope, measure: Measure | None) -> dict:
 def _filtered_out(fn, scope: Scope) -> bool:
     return any(
         value is not None and group not in fn.groups
-        for value, group in ((scope.unit_id, "unit"), (scope.officer_id, "officer"), (scope.community_id, "community"))
+        for value, group in (
+            (scope.unit_id, "unit"),
+            (scope.officer_id, "officer"),
+            (scope.community_id, "community"),
+        )
     )
 
 
@@ -141,7 +145,9 @@ def series(scope: Scope, keys=DASHBOARD_KEYS) -> dict:
         data = REGISTRY[key](scope, "month")
         out[key] = [(data.get(m).value if data.get(m) else None) for m in months]
         if key in ("fraud_cases", "fraud_loss"):
-            out[key + "_previous"] = [(data.get(m).previous if data.get(m) else None) for m in months]
+            out[key + "_previous"] = [
+                (data.get(m).previous if data.get(m) else None) for m in months
+            ]
     return out
 
 
@@ -153,11 +159,20 @@ def group_labels(group: str, keys, station_ids) -> dict:
     if group == "station":
         return dict(Station.objects.filter(pk__in=ids).values_list("pk", "name"))
     if group == "unit":
-        return dict(Unit.objects.filter(pk__in=ids, station_id__in=station_ids).values_list("pk", "name"))
+        return dict(
+            Unit.objects.filter(pk__in=ids, station_id__in=station_ids).values_list("pk", "name")
+        )
     if group == "officer":
-        return {u.pk: u.display_name for u in User.objects.filter(pk__in=ids, station_id__in=station_ids)}
+        return {
+            u.pk: u.display_name
+            for u in User.objects.filter(pk__in=ids, station_id__in=station_ids)
+        }
     if group == "community":
-        return dict(Community.objects.filter(pk__in=ids, station_id__in=station_ids).values_list("pk", "name"))
+        return dict(
+            Community.objects.filter(pk__in=ids, station_id__in=station_ids).values_list(
+                "pk", "name"
+            )
+        )
     return {k: k for k in ids}
 
 
@@ -168,7 +183,11 @@ def breakdown(key: str, scope: Scope, group: str) -> list[dict]:
     labels = group_labels(group, data.keys(), scope.station_ids)
     rows = []
     for k, m in data.items():
-        if group in ("unit", "officer", "community", "station") and k is not None and k not in labels:
+        if (
+            group in ("unit", "officer", "community", "station")
+            and k is not None
+            and k not in labels
+        ):
             continue  # another station's unit or officer seen through a shared record: not shown
         label = labels.get(k) if k is not None else _("(未指定)")
         rows.append({**figure_row(key, scope, m), "indicator": key, "key": k, "label": str(label)})
@@ -225,14 +244,19 @@ def _entities(level: str, scope: Scope) -> list[dict]:
 
     if level == "station":
         categories = {
-            p.station_id: p.category for p in StationProfile.objects.filter(station_id__in=scope.station_ids).select_related("category")
+            p.station_id: p.category
+            for p in StationProfile.objects.filter(station_id__in=scope.station_ids).select_related(
+                "category"
+            )
         }
         return [
             {
                 "key": s.pk,
                 "name": s.name,
                 "group": categories[s.pk].name if s.pk in categories else _("未分类"),
-                "group_sort": (categories[s.pk].sort, categories[s.pk].name) if s.pk in categories else (10**6, ""),
+                "group_sort": (categories[s.pk].sort, categories[s.pk].name)
+                if s.pk in categories
+                else (10**6, ""),
             }
             for s in Station.objects.filter(pk__in=scope.station_ids).order_by("name")
         ]
@@ -240,8 +264,18 @@ def _entities(level: str, scope: Scope) -> list[dict]:
         units = Unit.objects.filter(station_id__in=scope.station_ids).select_related("station")
         if scope.unit_id:
             units = units.filter(pk=scope.unit_id)
-        return [{"key": u.pk, "name": u.name, "group": u.station.name, "group_sort": (0, u.station.name)} for u in units]
-    users = User.objects.filter(station_id__in=scope.station_ids, is_active=True).exclude(rank=Rank.CIVILIAN)
+        return [
+            {
+                "key": u.pk,
+                "name": u.name,
+                "group": u.station.name,
+                "group_sort": (0, u.station.name),
+            }
+            for u in units
+        ]
+    users = User.objects.filter(station_id__in=scope.station_ids, is_active=True).exclude(
+        rank=Rank.CIVILIAN
+    )
     users = users.select_related("station", "unit")
     if scope.unit_id:
         users = users.filter(unit_id=scope.unit_id)
@@ -271,6 +305,7 @@ def evaluation(scope: Scope, level: str = "station", scheme=None) -> dict:
         scope = Scope(scope.user, scope.start, scope.end, scope.station_ids, today=scope.today)
     values: dict[str, dict] = {f: REGISTRY[f](scope, level) for f in formulas}
     groups: dict[str, dict] = {}
+
     def value(f, key):
         m = values[f].get(key)
         if m is not None:
@@ -281,7 +316,9 @@ def evaluation(scope: Scope, level: str = "station", scheme=None) -> dict:
     for entity in _entities(level, scope):
         vals = {f: value(f, entity["key"]) for f in formulas}
         s = rules.score(nodes, vals)
-        bucket = groups.setdefault(entity["group"], {"name": entity["group"], "sort": entity["group_sort"], "rows": []})
+        bucket = groups.setdefault(
+            entity["group"], {"name": entity["group"], "sort": entity["group_sort"], "rows": []}
+        )
         bucket["rows"].append({**entity, "score": s})
     out = []
     for g in sorted(groups.values(), key=lambda g: g["sort"]):
@@ -302,7 +339,11 @@ def evaluation(scope: Scope, level: str = "station", scheme=None) -> dict:
             }
         )
     return {
-        "scheme": {"id": scheme.pk, "name": scheme.name, "effective_from": scheme.effective_from.isoformat()},
+        "scheme": {
+            "id": scheme.pk,
+            "name": scheme.name,
+            "effective_from": scheme.effective_from.isoformat(),
+        },
         "level": level,
         "period": {"start": scope.start.isoformat(), "end": scope.end.isoformat()},
         "groups": out,

@@ -13,8 +13,8 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fengqiao.accounts.roles import BUREAU_ROLES, LEADER_ROLES, RULE_ADMIN_ROLES, has_role
 from fengqiao.accounts.choices import Role
+from fengqiao.accounts.roles import BUREAU_ROLES, LEADER_ROLES, RULE_ADMIN_ROLES, has_role
 from fengqiao.reports import rules
 from fengqiao.reports.choices import ReportKind, ReportSource, ReportStatus
 from fengqiao.reports.models import (
@@ -67,8 +67,30 @@ DEFAULT_SCHEME = [
     ("overdue", "办理超期", "bottom", "redline_overdue", 10, 0, "lower", None, True, 13),
     ("lax", "查打不严", "bottom", "redline_lax", 10, 0, "lower", None, True, 14),
     ("basics", "基础工作", None, "", 30, None, "higher", None, False, 20),
-    ("callbacks", "回访满意率", "basics", "callback_satisfaction", 15, 96, "higher", None, False, 21),
-    ("fulfilment", "调解协议履行率", "basics", "mediation_fulfilment", 15, 100, "higher", None, False, 22),
+    (
+        "callbacks",
+        "回访满意率",
+        "basics",
+        "callback_satisfaction",
+        15,
+        96,
+        "higher",
+        None,
+        False,
+        21,
+    ),
+    (
+        "fulfilment",
+        "调解协议履行率",
+        "basics",
+        "mediation_fulfilment",
+        15,
+        100,
+        "higher",
+        None,
+        False,
+        22,
+    ),
     ("results", "工作成效", None, "", 30, None, "higher", None, False, 30),
     ("mediation", "调解成功率", "results", "mediation_success", 15, 99, "higher", None, False, 31),
     ("fraud", "电诈发案同比", "results", "fraud_cases_change", 8, 0, "lower", 0.2, False, 32),
@@ -88,7 +110,18 @@ def scheme_load_default(*, effective_from: dt.date = dt.date(2023, 1, 1)) -> Sch
         note="系统预置",
     )
     made: dict[str, Indicator] = {}
-    for code, name, parent, formula, weight, target, direction, penalty, veto, sort in DEFAULT_SCHEME:
+    for (
+        code,
+        name,
+        parent,
+        formula,
+        weight,
+        target,
+        direction,
+        penalty,
+        veto,
+        sort,
+    ) in DEFAULT_SCHEME:
         made[code] = Indicator.objects.create(
             scheme=scheme,
             code=code,
@@ -105,7 +138,9 @@ def scheme_load_default(*, effective_from: dt.date = dt.date(2023, 1, 1)) -> Sch
     return scheme
 
 
-def _check_tree(scheme: Scheme, extra: list[rules.Node] | None = None, drop: str | None = None) -> None:
+def _check_tree(
+    scheme: Scheme, extra: list[rules.Node] | None = None, drop: str | None = None
+) -> None:
     from fengqiao.reports.indicators import REGISTRY
     from fengqiao.reports.selectors import scheme_nodes
 
@@ -119,12 +154,15 @@ def _require_editable(scheme: Scheme, today: dt.date | None = None) -> None:
     today = today or timezone.localdate()
     if not scheme.editable_on(today):
         raise ValidationError(
-            _("该版本已于%(d)s生效,不能再修改;请“修订”生成新版本") % {"d": f"{scheme.effective_from:%Y-%m-%d}"}
+            _("该版本已于%(d)s生效,不能再修改;请“修订”生成新版本")
+            % {"d": f"{scheme.effective_from:%Y-%m-%d}"}
         )
 
 
 @transaction.atomic
-def scheme_revise(*, actor, scheme: Scheme, effective_from: dt.date, name: str, note: str, basis: str = "") -> Scheme:
+def scheme_revise(
+    *, actor, scheme: Scheme, effective_from: dt.date, name: str, note: str, basis: str = ""
+) -> Scheme:
     """A new version of the scheme from `effective_from` (a copy of the tree, to be edited until that
     day); the old version ends that day. Rankings of periods before it keep the old version."""
     _require(can_manage_scheme(actor), _("考核方案对全部派出所生效,只有县局或系统管理员可以修订"))
@@ -135,10 +173,14 @@ def scheme_revise(*, actor, scheme: Scheme, effective_from: dt.date, name: str, 
         raise ValidationError(_("请填写方案名称"))
     if effective_from <= old.effective_from:
         raise ValidationError(
-            _("新版本的生效日期必须晚于原版本的生效日期(%(d)s)") % {"d": f"{old.effective_from:%Y-%m-%d}"}
+            _("新版本的生效日期必须晚于原版本的生效日期(%(d)s)")
+            % {"d": f"{old.effective_from:%Y-%m-%d}"}
         )
     if old.effective_to is not None and effective_from >= old.effective_to:
-        raise ValidationError(_("原版本已于%(d)s失效,请选择原版本有效期内的日期") % {"d": f"{old.effective_to:%Y-%m-%d}"})
+        raise ValidationError(
+            _("原版本已于%(d)s失效,请选择原版本有效期内的日期")
+            % {"d": f"{old.effective_to:%Y-%m-%d}"}
+        )
     if Scheme.objects.filter(effective_from=effective_from).exists():
         raise ValidationError(_("%(d)s已有一个方案版本") % {"d": f"{effective_from:%Y-%m-%d}"})
     new = Scheme.objects.create(
@@ -160,7 +202,21 @@ def scheme_revise(*, actor, scheme: Scheme, effective_from: dt.date, name: str, 
             made[i.pk] = Indicator.objects.create(
                 scheme=new,
                 parent=made.get(i.parent_id),
-                **{f: getattr(i, f) for f in ("code", "name", "formula", "weight", "target", "direction", "penalty", "veto", "sort", "note")},
+                **{
+                    f: getattr(i, f)
+                    for f in (
+                        "code",
+                        "name",
+                        "formula",
+                        "weight",
+                        "target",
+                        "direction",
+                        "penalty",
+                        "veto",
+                        "sort",
+                        "note",
+                    )
+                },
             )
         if len(rest) == len(pending):
             break
@@ -181,9 +237,27 @@ def indicator_save(*, actor, scheme: Scheme, indicator: Indicator | None, data: 
     target = indicator or Indicator(scheme=scheme)
     if indicator is not None and indicator.scheme_id != scheme.pk:
         raise ValidationError(_("指标不属于该方案版本"))
-    for field in ("code", "name", "parent", "formula", "weight", "target", "direction", "penalty", "veto", "sort", "note"):
+    for field in (
+        "code",
+        "name",
+        "parent",
+        "formula",
+        "weight",
+        "target",
+        "direction",
+        "penalty",
+        "veto",
+        "sort",
+        "note",
+    ):
         if field in data:
-            setattr(target, field, data[field] if data[field] is not None or field in ("parent", "target", "penalty") else getattr(target, field))
+            setattr(
+                target,
+                field,
+                data[field]
+                if data[field] is not None or field in ("parent", "target", "penalty")
+                else getattr(target, field),
+            )
     target.formula = target.formula or ""
     target.note = target.note or ""
     if target.parent_id and target.parent.scheme_id != scheme.pk:
@@ -206,7 +280,11 @@ def indicator_save(*, actor, scheme: Scheme, indicator: Indicator | None, data: 
         parent=target.parent.code if target.parent_id else None,
         unit=fn.unit if fn else "",
     )
-    old_code = Indicator.objects.filter(pk=target.pk).values_list("code", flat=True).first() if target.pk else None
+    old_code = (
+        Indicator.objects.filter(pk=target.pk).values_list("code", flat=True).first()
+        if target.pk
+        else None
+    )
     _check_tree(scheme, extra=[node], drop=old_code or target.code)
     target.save()
     return target
@@ -256,11 +334,17 @@ def station_category_set(*, actor, station, category: StationCategory) -> Statio
 
 
 def template_for(station, kind: str) -> ReportTemplate | None:
-    return ReportTemplate.objects.filter(station=station, kind=kind, active=True).order_by("-version").first()
+    return (
+        ReportTemplate.objects.filter(station=station, kind=kind, active=True)
+        .order_by("-version")
+        .first()
+    )
 
 
 @transaction.atomic
-def template_upload(*, actor, station, kind: str, content: bytes, filename: str, note: str = "") -> ReportTemplate:
+def template_upload(
+    *, actor, station, kind: str, content: bytes, filename: str, note: str = ""
+) -> ReportTemplate:
     """A new version of the station's template after a test render; a broken file is refused with the
     reason and the version in use stays."""
     from fengqiao.reports.documents import check_template
@@ -275,9 +359,17 @@ def template_upload(*, actor, station, kind: str, content: bytes, filename: str,
     if len(content) > TEMPLATE_MAX_BYTES:
         raise ValidationError(_("模板文件超过 5 MB"))
     check_template(content)
-    version = (ReportTemplate.objects.filter(station=station, kind=kind).aggregate(v=Max("version"))["v"] or 0) + 1
+    version = (
+        ReportTemplate.objects.filter(station=station, kind=kind).aggregate(v=Max("version"))["v"]
+        or 0
+    ) + 1
     template = ReportTemplate(
-        station=station, kind=kind, version=version, filename=filename[:200], note=(note or "")[:200], uploaded_by=actor
+        station=station,
+        kind=kind,
+        version=version,
+        filename=filename[:200],
+        note=(note or "")[:200],
+        uploaded_by=actor,
     )
     template.file.save(f"{kind}-v{version}.docx", ContentFile(content), save=False)
     template.save()
@@ -306,7 +398,9 @@ def period_of(kind: str, day: dt.date) -> tuple[dt.date, dt.date]:
 
 
 @transaction.atomic
-def report_request(*, actor, station, kind: str, day: dt.date, source: str = ReportSource.DEMAND, run=True) -> Report:
+def report_request(
+    *, actor, station, kind: str, day: dt.date, source: str = ReportSource.DEMAND, run=True
+) -> Report:
     """Queue a report of the week/month of `day`; the job writes it (a running one of the same period
     is returned instead of a second one: a double click makes one report)."""
     if actor is not None:
@@ -322,7 +416,12 @@ def report_request(*, actor, station, kind: str, day: dt.date, source: str = Rep
         raise ValidationError(_("期间尚未开始,不能生成报表"))
     running = (
         Report.objects.select_for_update()
-        .filter(station=station, kind=kind, period_start=start, status__in=[ReportStatus.QUEUED, ReportStatus.RUNNING])
+        .filter(
+            station=station,
+            kind=kind,
+            period_start=start,
+            status__in=[ReportStatus.QUEUED, ReportStatus.RUNNING],
+        )
         .first()
     )
     if running is not None:
@@ -386,7 +485,9 @@ def report_data(station, kind: str, start: dt.date, end: dt.date, *, progress=No
                         "name": r["name"],
                         "unit": r.get("unit", ""),
                         "total": r["total"],
-                        "total_text": "—" if r["total"] is None else (f"{r['total']:.1f}" + ("(否决)" if r["vetoed"] else "")),
+                        "total_text": "—"
+                        if r["total"] is None
+                        else (f"{r['total']:.1f}" + ("(否决)" if r["vetoed"] else "")),
                         "vetoed": r["vetoed"],
                         "reasons": _names(r["veto_reasons"] + lost) or "各项达标",
                     }
@@ -412,7 +513,18 @@ def report_data(station, kind: str, start: dt.date, end: dt.date, *, progress=No
         }
         for r in d["by_channel"]
     ]
-    cases = {k: 0 for k in ("received", "filed", "closed", "overdue", "flags_raised", "flags_resolved", "open_flags")}
+    cases = {
+        k: 0
+        for k in (
+            "received",
+            "filed",
+            "closed",
+            "overdue",
+            "flags_raised",
+            "flags_resolved",
+            "open_flags",
+        )
+    }
     problems = []
     if kind == ReportKind.WEEKLY:
         from fengqiao.cases.selectors import weekly_figures
@@ -424,17 +536,30 @@ def report_data(station, kind: str, start: dt.date, end: dt.date, *, progress=No
         cases, problems = _month_cases(station, start, end)
     met = [f for f in figs if f["met"] is True]
     missed = [f for f in figs if f["met"] is False]
-    summary = _("本期主要指标 %(n)s 项有目标,达标 %(a)s 项") % {"n": len(met) + len(missed), "a": len(met)}
+    summary = _("本期主要指标 %(n)s 项有目标,达标 %(a)s 项") % {
+        "n": len(met) + len(missed),
+        "a": len(met),
+    }
     if missed:
-        summary += _(";未达标:%(x)s") % {"x": "、".join(f"{f['name']} {f['value_text']}" for f in missed)}
+        summary += _(";未达标:%(x)s") % {
+            "x": "、".join(f"{f['name']} {f['value_text']}" for f in missed)
+        }
     summary += "。"
     for f in figs:
         f["met_text"] = {True: _("达标"), False: _("未达标"), None: "—"}[f["met"]]
     kind_label = str(ReportKind(kind).label)
     if kind == ReportKind.MONTHLY:
-        title = _("%(s)s%(y)s年%(m)s月工作月报") % {"s": station.name, "y": start.year, "m": start.month}
+        title = _("%(s)s%(y)s年%(m)s月工作月报") % {
+            "s": station.name,
+            "y": start.year,
+            "m": start.month,
+        }
     else:
-        title = _("%(s)s工作周报(%(a)s至%(b)s)") % {"s": station.name, "a": start.isoformat(), "b": end.isoformat()}
+        title = _("%(s)s工作周报(%(a)s至%(b)s)") % {
+            "s": station.name,
+            "a": start.isoformat(),
+            "b": end.isoformat(),
+        }
     return {
         "title": title,
         "station": station.name,
@@ -525,7 +650,10 @@ def report_generate(report_id: int) -> Report:
     except Exception as exc:  # noqa: BLE001 - the failure is shown on the report's page
         logger.exception("report %s failed", report_id)
         Report.objects.filter(pk=report_id).update(
-            status=ReportStatus.FAILED, error=str(exc)[:2000], step=_("生成失败"), generated_at=timezone.now()
+            status=ReportStatus.FAILED,
+            error=str(exc)[:2000],
+            step=_("生成失败"),
+            generated_at=timezone.now(),
         )
         report.refresh_from_db()
         return report
@@ -551,7 +679,9 @@ def report_download(*, actor, report: Report, fmt: str, channel: str = "web"):
     f = report.file_for(fmt)
     if report.status != ReportStatus.DONE or not f:
         raise ValidationError(_("报表尚未生成完成"))
-    ReportDownload.objects.create(report=report, user=actor, user_name=actor.display_name, fmt=fmt, channel=channel)
+    ReportDownload.objects.create(
+        report=report, user=actor, user_name=actor.display_name, fmt=fmt, channel=channel
+    )
     return f
 
 
@@ -563,7 +693,9 @@ def scheduled(kind: str, today: dt.date | None = None) -> list[int]:
     day = today if kind == ReportKind.WEEKLY else today.replace(day=1) - dt.timedelta(days=1)
     ids = []
     for station in Station.objects.all():
-        r = report_request(actor=None, station=station, kind=kind, day=day, source=ReportSource.SCHEDULE, run=False)
+        r = report_request(
+            actor=None, station=station, kind=kind, day=day, source=ReportSource.SCHEDULE, run=False
+        )
         ids.append(r.pk)
     for pk in ids:
         report_generate(pk)

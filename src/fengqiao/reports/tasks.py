@@ -12,7 +12,10 @@ from fengqiao.core import context
 def generate_report(report_id: int, language: str | None = None) -> str:
     from fengqiao.reports.services import report_generate
 
-    with translation.override(language or translation.get_language()), context.acting_as(None, source="job"):
+    with (
+        translation.override(language or translation.get_language()),
+        context.acting_as(None, source="job"),
+    ):
         return report_generate(report_id).status
 
 

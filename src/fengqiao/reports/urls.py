@@ -13,7 +13,11 @@ urlpatterns = [
     path("schemes/<int:pk>/revise/", views.scheme_revise, name="scheme_revise"),
     path("schemes/<int:pk>/indicators/new/", views.indicator_edit, name="indicator_create"),
     path("schemes/<int:pk>/indicators/<int:ipk>/", views.indicator_edit, name="indicator_edit"),
-    path("schemes/<int:pk>/indicators/<int:ipk>/delete/", views.indicator_delete, name="indicator_delete"),
+    path(
+        "schemes/<int:pk>/indicators/<int:ipk>/delete/",
+        views.indicator_delete,
+        name="indicator_delete",
+    ),
     path("categories/", views.categories, name="categories"),
     path("reports/", views.report_list, name="report_list"),
     path("reports/<int:pk>/", views.report_detail, name="report_detail"),

@@ -28,7 +28,14 @@ from fengqiao.reports.forms import (
     TemplateUploadForm,
 )
 from fengqiao.reports.indicators import GROUPS, REGISTRY
-from fengqiao.reports.models import Indicator, Report, ReportTemplate, Scheme, StationCategory, StationProfile
+from fengqiao.reports.models import (
+    Indicator,
+    Report,
+    ReportTemplate,
+    Scheme,
+    StationCategory,
+    StationProfile,
+)
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 CONTENT_TYPES = {
@@ -67,7 +74,12 @@ def _chart_labels() -> dict:
 def dashboard(request):
     form = _filter(request)
     if not form.is_valid():
-        return render(request, "reports/dashboard.html", {"form": form, "figures": [], "groups": GROUP_LABELS}, status=400)
+        return render(
+            request,
+            "reports/dashboard.html",
+            {"form": form, "figures": [], "groups": GROUP_LABELS},
+            status=400,
+        )
     scope = form.scope()
     data = selectors.dashboard(scope)
     query = form.query()
@@ -116,7 +128,9 @@ def drill(request, key):
         raise Http404
     form = _filter(request)
     if not form.is_valid():
-        return render(request, "reports/drill.html", {"form": form, "fn": fn, "key": key}, status=400)
+        return render(
+            request, "reports/drill.html", {"form": form, "fn": fn, "key": key}, status=400
+        )
     scope = form.scope()
     total = fn(scope, "total").get(None)
     row = selectors.figure_row(key, scope, total)
@@ -132,7 +146,8 @@ def drill(request, key):
         paginator = Paginator(d.queryset, 50)
         page = paginator.get_page(request.GET.get("page"))
         page.rows = [
-            {"cells": [_cell(f(obj)) for _l, f in d.columns], "url": d.url(obj)} for obj in page.object_list
+            {"cells": [_cell(f(obj)) for _l, f in d.columns], "url": d.url(obj)}
+            for obj in page.object_list
         ]
     groups = {g: GROUP_LABELS[g] for g in GROUPS if g in fn.groups and g != "total"}
     return render(
@@ -171,7 +186,12 @@ def evaluation(request):
     if level not in Level.values:
         level = "unit"
     if not form.is_valid():
-        return render(request, "reports/evaluation.html", {"form": form, "level": level, "levels": Level.choices}, status=400)
+        return render(
+            request,
+            "reports/evaluation.html",
+            {"form": form, "level": level, "levels": Level.choices},
+            status=400,
+        )
     ev = selectors.evaluation(form.scope(), level)
     return render(
         request,
@@ -191,7 +211,12 @@ def scheme_list(request):
     return render(
         request,
         "reports/scheme_list.html",
-        {"schemes": schemes, "current": current, "today": today, "can_manage": services.can_manage_scheme(request.user)},
+        {
+            "schemes": schemes,
+            "current": current,
+            "today": today,
+            "can_manage": services.can_manage_scheme(request.user),
+        },
     )
 
 
@@ -239,7 +264,11 @@ def scheme_revise(request, pk):
         return forbidden(request, _("考核方案对全部派出所生效,只有县局或系统管理员可以修订"))
     form = SchemeReviseForm(
         request.POST or None,
-        initial={"name": scheme.name, "basis": scheme.basis, "effective_from": timezone.localdate() + timezone.timedelta(days=1)},
+        initial={
+            "name": scheme.name,
+            "basis": scheme.basis,
+            "effective_from": timezone.localdate() + timezone.timedelta(days=1),
+        },
     )
     status = 200
     if request.method == "POST":
@@ -250,11 +279,15 @@ def scheme_revise(request, pk):
                 form.add_error(None, error_text(exc))
             else:
                 messages.success(
-                    request, _("已生成新版本,自%(d)s起生效;生效前可修改指标") % {"d": f"{new.effective_from:%Y-%m-%d}"}
+                    request,
+                    _("已生成新版本,自%(d)s起生效;生效前可修改指标")
+                    % {"d": f"{new.effective_from:%Y-%m-%d}"},
                 )
                 return redirect(new)
         status = 400
-    return render(request, "reports/scheme_revise.html", {"scheme": scheme, "form": form}, status=status)
+    return render(
+        request, "reports/scheme_revise.html", {"scheme": scheme, "form": form}, status=status
+    )
 
 
 @login_required
@@ -270,7 +303,9 @@ def indicator_edit(request, pk, ipk=None):
     if request.method == "POST":
         if form.is_valid():
             try:
-                services.indicator_save(actor=request.user, scheme=scheme, indicator=indicator, data=form.cleaned_data)
+                services.indicator_save(
+                    actor=request.user, scheme=scheme, indicator=indicator, data=form.cleaned_data
+                )
             except ValidationError as exc:
                 form.add_error(None, error_text(exc))
             else:
@@ -303,8 +338,14 @@ def indicator_delete(request, pk, ipk):
 @login_required
 def categories(request):
     can = services.can_manage_scheme(request.user)
-    cat_form = CategoryForm(request.POST if request.POST.get("form") == "category" else None, prefix="c")
-    set_form = StationCategoryForm(request.POST if request.POST.get("form") == "station" else None, user=request.user, prefix="s")
+    cat_form = CategoryForm(
+        request.POST if request.POST.get("form") == "category" else None, prefix="c"
+    )
+    set_form = StationCategoryForm(
+        request.POST if request.POST.get("form") == "station" else None,
+        user=request.user,
+        prefix="s",
+    )
     status = 200
     if request.method == "POST":
         if not can:
@@ -313,7 +354,9 @@ def categories(request):
         if form.is_valid():
             try:
                 if form is cat_form:
-                    services.category_save(actor=request.user, category=None, data=form.cleaned_data)
+                    services.category_save(
+                        actor=request.user, category=None, data=form.cleaned_data
+                    )
                 else:
                     services.station_category_set(actor=request.user, **form.cleaned_data)
             except ValidationError as exc:
@@ -327,11 +370,22 @@ def categories(request):
     from fengqiao.accounts.models import Station
 
     profiles = {p.station_id: p.category for p in StationProfile.objects.select_related("category")}
-    stations = [(s, profiles.get(s.pk)) for s in Station.objects.filter(pk__in=selectors.visible_station_ids(request.user)).order_by("name")]
+    stations = [
+        (s, profiles.get(s.pk))
+        for s in Station.objects.filter(
+            pk__in=selectors.visible_station_ids(request.user)
+        ).order_by("name")
+    ]
     return render(
         request,
         "reports/categories.html",
-        {"categories": StationCategory.objects.all(), "stations": stations, "cat_form": cat_form, "set_form": set_form, "can_manage": can},
+        {
+            "categories": StationCategory.objects.all(),
+            "stations": stations,
+            "cat_form": cat_form,
+            "set_form": set_form,
+            "can_manage": can,
+        },
         status=status,
     )
 
@@ -346,7 +400,9 @@ def report_list(request):
     if kind in ReportKind.values:
         reports = reports.filter(kind=kind)
     can = services.can_use_reports(request.user)
-    form = ReportRequestForm(request.POST or None, initial={"kind": ReportKind.MONTHLY, "day": timezone.localdate()})
+    form = ReportRequestForm(
+        request.POST or None, initial={"kind": ReportKind.MONTHLY, "day": timezone.localdate()}
+    )
     status = 200
     if request.method == "POST":
         if not can:
@@ -356,7 +412,10 @@ def report_list(request):
         if form.is_valid():
             try:
                 report = services.report_request(
-                    actor=request.user, station=request.user.station, kind=form.cleaned_data["kind"], day=form.cleaned_data["day"]
+                    actor=request.user,
+                    station=request.user.station,
+                    kind=form.cleaned_data["kind"],
+                    day=form.cleaned_data["day"],
                 )
             except ValidationError as exc:
                 form.add_error(None, error_text(exc))
@@ -375,7 +434,9 @@ def report_list(request):
 
 
 def _report(request, pk) -> Report:
-    return get_object_or_404(Report.objects.visible_to(request.user).select_related("station", "generated_by"), pk=pk)
+    return get_object_or_404(
+        Report.objects.visible_to(request.user).select_related("station", "generated_by"), pk=pk
+    )
 
 
 @login_required
@@ -385,7 +446,12 @@ def report_detail(request, pk):
     return render(
         request,
         "reports/report_detail.html",
-        {"report": report, "can_use": services.can_use_reports(request.user), "downloads": downloads, "formats": ReportFormat.choices},
+        {
+            "report": report,
+            "can_use": services.can_use_reports(request.user),
+            "downloads": downloads,
+            "formats": ReportFormat.choices,
+        },
     )
 
 
@@ -415,7 +481,12 @@ def report_download(request, pk, fmt):
         handle = f.open("rb")
     except FileNotFoundError as exc:
         raise Http404 from exc
-    return FileResponse(handle, as_attachment=True, filename=f"{report.title}.{fmt}", content_type=CONTENT_TYPES[fmt])
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=f"{report.title}.{fmt}",
+        content_type=CONTENT_TYPES[fmt],
+    )
 
 
 # ---------------------------------------------------------------- templates
@@ -431,7 +502,9 @@ def templates(request):
         if not can:
             return forbidden(request, _("只有所领导可以更换本所的报表模板"))
         if request.POST.get("revert") in ReportKind.values:
-            services.template_revert(actor=request.user, station=station, kind=request.POST["revert"])
+            services.template_revert(
+                actor=request.user, station=station, kind=request.POST["revert"]
+            )
             messages.success(request, _("已改用系统默认模板"))
             return redirect("reports:templates")
         if form.is_valid():
@@ -453,7 +526,9 @@ def templates(request):
                 messages.success(request, _("已启用新模板(第%(v)s版)") % {"v": t.version})
                 return redirect("reports:templates")
         status = 400
-    versions = ReportTemplate.objects.visible_to(request.user).select_related("uploaded_by", "station")
+    versions = ReportTemplate.objects.visible_to(request.user).select_related(
+        "uploaded_by", "station"
+    )
     in_use = {k: services.template_for(station, k) for k in ReportKind.values} if station else {}
     return render(
         request,
@@ -485,4 +560,9 @@ def template_download(request, pk):
         handle = t.file.open("rb")
     except FileNotFoundError as exc:
         raise Http404 from exc
-    return FileResponse(handle, as_attachment=True, filename=t.filename or f"{t.kind}-v{t.version}.docx", content_type=DOCX)
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=t.filename or f"{t.kind}-v{t.version}.docx",
+        content_type=DOCX,
+    )
