@@ -41,6 +41,7 @@ def _scope(request):
 
 class DashboardView(APIView):
     @extend_schema(
+        operation_id="reports_dashboard",
         parameters=FILTERS,
         responses={200: OpenApiTypes.OBJECT},
         summary="指标看板的全部数据(各指标本期值与近12个月趋势)",
@@ -51,6 +52,7 @@ class DashboardView(APIView):
 
 class FigureListView(APIView):
     @extend_schema(
+        operation_id="reports_figures_list",
         parameters=FILTERS,
         responses={200: OpenApiTypes.OBJECT},
         summary="全部指标的本期值(注册表中的每个指标)",
@@ -62,6 +64,7 @@ class FigureListView(APIView):
 
 class FigureDetailView(APIView):
     @extend_schema(
+        operation_id="reports_figure",
         parameters=FILTERS + [OpenApiParameter("group", str, enum=list(GROUPS))],
         responses={200: OpenApiTypes.OBJECT},
         summary="一个指标:本期值及按派出所/队室/民警/社区/月份分组",
@@ -82,6 +85,7 @@ class FigureDetailView(APIView):
 
 class EvaluationView(APIView):
     @extend_schema(
+        operation_id="reports_evaluation",
         parameters=FILTERS + [OpenApiParameter("level", str, enum=Level.values)],
         responses={200: OpenApiTypes.OBJECT},
         summary="考核排名(派出所按类别、队室、民警),含每项得分理由",
@@ -95,7 +99,9 @@ class EvaluationView(APIView):
 
 class IndicatorRegistryView(APIView):
     @extend_schema(
-        responses={200: OpenApiTypes.OBJECT}, summary="指标函数注册表(方案可用的计算公式)"
+        operation_id="reports_indicators",
+        responses={200: OpenApiTypes.OBJECT},
+        summary="指标函数注册表(方案可用的计算公式)",
     )
     def get(self, request):
         return Response(
@@ -116,7 +122,11 @@ class IndicatorRegistryView(APIView):
 
 
 class SchemeListView(APIView):
-    @extend_schema(responses={200: OpenApiTypes.OBJECT}, summary="考核方案各版本及其指标")
+    @extend_schema(
+        operation_id="reports_schemes",
+        responses={200: OpenApiTypes.OBJECT},
+        summary="考核方案各版本及其指标",
+    )
     def get(self, request):
         out = []
         for s in Scheme.objects.prefetch_related("indicators__parent").order_by("-effective_from"):
@@ -149,6 +159,7 @@ class SchemeListView(APIView):
 
 class ReportSerializer(serializers.ModelSerializer):
     title = serializers.CharField(read_only=True)
+    kind = serializers.CharField(read_only=True, help_text="weekly 周报 / monthly 月报")
     files = serializers.SerializerMethodField()
 
     class Meta:
@@ -184,7 +195,13 @@ class ReportSerializer(serializers.ModelSerializer):
 
 
 class ReportRequestSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=ReportKind.choices)
+    kind = serializers.CharField(help_text="weekly 周报 / monthly 月报")
+
+    def validate_kind(self, value):
+        if value not in ReportKind.values:
+            raise serializers.ValidationError("可选:weekly(周报)、monthly(月报)")
+        return value
+
     day = serializers.DateField()
 
 
