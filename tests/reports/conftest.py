@@ -32,11 +32,40 @@ def scheme(db):
     return Scheme.objects.order_by("effective_from").first()
 
 
+DATA_MIGRATIONS = [
+    "fengqiao.incidents.migrations.0002_categories_and_arrival_rules",
+    "fengqiao.incidents.migrations.0004_callback_rules",
+    "fengqiao.disputes.migrations.0002_default_types_and_triggers",
+    "fengqiao.disputes.migrations.0004_default_channels",
+    "fengqiao.cases.migrations.0002_offence_types_and_rules",
+    "fengqiao.antifraud.migrations.0002_fraud_types_and_contact_rules",
+]
+
+
+def _reload_national_tables():
+    """A transaction=True test's flush erases the data-migration rows the demos need: run them again."""
+    import importlib
+
+    from django.apps import apps
+    from django.db.migrations import RunPython
+
+    from fengqiao.incidents.models import IncidentCategory
+
+    if IncidentCategory.objects.exists():
+        return
+    for name in DATA_MIGRATIONS:
+        for op in importlib.import_module(name).Migration.operations:
+            if isinstance(op, RunPython):
+                op.code(apps, None)
+
+
 @pytest.fixture
 def demo(db, scheme):
     """Every part's demo at scale 400 (~2 s): the reference station 玉津派出所 with a bit of everything."""
     from fengqiao.accounts.models import Station
     from fengqiao.core.demo import generator
+
+    _reload_national_tables()
 
     generator.PART_DEMOS = [m for m in generator.PART_DEMOS if m != "fengqiao.reports.demo"]
     try:

@@ -12,5 +12,8 @@ def test_demo_categorises_stations_and_writes_reports(station, other_station, sc
     counts = demo.load(scale=1, seed=1, log=lambda *a: None)
     assert counts == {"station_profiles": 2, "reports": 2}
     assert StationProfile.objects.get(station=station).category.name == "一类所"
-    assert set(Report.objects.values_list("kind", "status")) == {("monthly", "done"), ("weekly", "done")}
+    assert set(Report.objects.values_list("kind", "status")) == {
+        ("monthly", "done"),
+        ("weekly", "done"),
+    }
     assert demo.load(scale=1, seed=1, log=lambda *a: None)["station_profiles"] == 0

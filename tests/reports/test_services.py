@@ -330,3 +330,38 @@ def test_the_default_template_passes_its_own_check():
         content = documents.default_template(kind)
         assert zipfile.is_zipfile(io.BytesIO(content))
         documents.check_template(content)
+
+
+def test_scheme_template_and_report_changes_are_in_the_change_log(
+    station, alice, scheme, admin_user
+):
+    from django.contrib.contenttypes.models import ContentType
+
+    t = services.template_upload(
+        actor=alice,
+        station=station,
+        kind="weekly",
+        content=_docx_with("{{ title }}"),
+        filename="a.docx",
+    )
+    entry = ObjectChange.objects.get(
+        content_type=ContentType.objects.get_for_model(ReportTemplate), object_id=t.pk
+    )
+    assert entry.action == "create" and entry.after["file"].endswith("weekly-v1.docx")
+    new = services.scheme_revise(
+        actor=admin_user,
+        scheme=scheme,
+        effective_from=TODAY + dt.timedelta(days=2),
+        name="新",
+        note="n",
+    )
+    leaf = new.indicators.get(code="callbacks")
+    services.indicator_save(actor=admin_user, scheme=new, indicator=leaf, data={"weight": 20})
+    change = ObjectChange.objects.filter(
+        content_type=ContentType.objects.get_for_model(Indicator),
+        object_id=leaf.pk,
+        action="update",
+    ).get()
+    assert ("weight", "15.00", "20") in [
+        (k, b, str(a)) for k, b, a in change.changed_fields
+    ] or change.after["weight"] in ("20", "20.00")

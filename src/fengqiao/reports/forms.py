@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fengqiao.reports import rules
-from fengqiao.reports.choices import Direction, Level, ReportKind
-from fengqiao.reports.indicators import GROUPS, Scope
+from fengqiao.reports.choices import Direction, ReportKind
+from fengqiao.reports.indicators import Scope
 from fengqiao.reports.models import Indicator, StationCategory
 
 PERIODS = [
@@ -58,12 +58,6 @@ class FigureFilterForm(forms.Form):
     community = forms.ModelChoiceField(
         label=_("社区/村"), queryset=None, required=False, empty_label=_("全部")
     )
-    group = forms.ChoiceField(
-        label=_("分组"),
-        required=False,
-        choices=[(g, g) for g in GROUPS],
-    )
-    level = forms.ChoiceField(label=_("排名对象"), required=False, choices=Level.choices)
 
     def __init__(self, data=None, *, user, today: dt.date | None = None):
         from fengqiao.accounts.models import Station, Unit, User

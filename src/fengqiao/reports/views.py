@@ -117,6 +117,7 @@ def dashboard(request):
             "key_name": REGISTRY[key].name,
             "groups": GROUP_LABELS,
             "registry": REGISTRY,
+            "extra_hidden": [("key", key), ("by", group)],
         },
     )
 
@@ -165,6 +166,7 @@ def drill(request, key):
             "columns": columns,
             "page": page,
             "query": form.query(),
+            "extra_hidden": [("by", group)],
         },
     )
 
@@ -196,7 +198,14 @@ def evaluation(request):
     return render(
         request,
         "reports/evaluation.html",
-        {"form": form, "level": level, "levels": Level.choices, "ev": ev, "query": form.query()},
+        {
+            "form": form,
+            "level": level,
+            "levels": Level.choices,
+            "ev": ev,
+            "query": form.query(),
+            "extra_hidden": [("level", level)],
+        },
     )
 
 
