@@ -1,4 +1,4 @@
-"""The evaluation as pure functions: an indicator's value against its target gives points (with the
+"""The evaluation as pure functions (no database; the texts are translated): an indicator's value against its target gives points (with the
 reason in words), a tree of indicators gives a score out of 100, a veto indicator missed zeroes it
 (一票否决), and rows are ranked. No database here; the selectors feed the values.
 
@@ -18,6 +18,8 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _  # the reasons are read in the reader's language
 
 HIGHER, LOWER = "higher", "lower"
 
@@ -93,32 +95,60 @@ def leaf_points(node: Node, value: float | None) -> tuple[float | None, bool | N
     w = float(node.weight)
     vt = fmt_value(value, node.unit)
     if node.target is None:
-        return None, None, f"{node.name} {vt}:未设目标值,仅展示不计分"
+        return (
+            None,
+            None,
+            _("%(name)s %(v)s:未设目标值,仅展示不计分") % {"name": node.name, "v": vt},
+        )
     t = float(node.target)
     tt = fmt_value(t, node.unit)
     if value is None:
-        return None, None, f"{node.name}:本期无可计量的数据,不计分"
+        return None, None, _("%(name)s:本期无可计量的数据,不计分") % {"name": node.name}
     v = float(value)
     if node.direction == LOWER:
         if v <= t:
-            return w, True, f"{node.name} {vt},不高于目标 {tt} → 得满分 {_num(w)} 分"
+            return (
+                w,
+                True,
+                _("%(name)s %(v)s,不高于目标 %(t)s → 得满分 %(w)s 分")
+                % {"name": node.name, "v": vt, "t": tt, "w": _num(w)},
+            )
         if node.penalty is None:
-            return 0.0, False, f"{node.name} {vt},高于目标 {tt} → 不得分(0/{_num(w)})"
+            return (
+                0.0,
+                False,
+                _("%(name)s %(v)s,高于目标 %(t)s → 不得分(0/%(w)s)")
+                % {"name": node.name, "v": vt, "t": tt, "w": _num(w)},
+            )
         lost = float(node.penalty) * (v - t)
         pts = max(0.0, w - lost)
         return (
             round(pts, 2),
             False,
-            f"{node.name} {vt},超出目标 {tt} {_num(v - t)} → 每超1扣{_num(float(node.penalty))}分,"
-            f"得 {_num(round(pts, 2))}/{_num(w)} 分",
+            _("%(name)s %(v)s,超出目标 %(t)s %(d)s → 每超1扣%(p)s分,得 %(pts)s/%(w)s 分")
+            % {
+                "name": node.name,
+                "v": vt,
+                "t": tt,
+                "d": _num(v - t),
+                "p": _num(float(node.penalty)),
+                "pts": _num(round(pts, 2)),
+                "w": _num(w),
+            },
         )
     if v >= t:
-        return w, True, f"{node.name} {vt},达到目标 {tt} → 得满分 {_num(w)} 分"
+        return (
+            w,
+            True,
+            _("%(name)s %(v)s,达到目标 %(t)s → 得满分 %(w)s 分")
+            % {"name": node.name, "v": vt, "t": tt, "w": _num(w)},
+        )
     pts = max(0.0, w * v / t) if t > 0 else 0.0
     return (
         round(pts, 2),
         False,
-        f"{node.name} {vt},低于目标 {tt} → 按完成比例得 {_num(round(pts, 2))}/{_num(w)} 分",
+        _("%(name)s %(v)s,低于目标 %(t)s → 按完成比例得 %(pts)s/%(w)s 分")
+        % {"name": node.name, "v": vt, "t": tt, "pts": _num(round(pts, 2)), "w": _num(w)},
     )
 
 
@@ -144,7 +174,12 @@ def score(nodes: list[Node], values: dict[str, float | None]) -> Score:
             pts, met, reason = leaf_points(node, value)
             if node.veto and met is False:
                 vetoes.append(
-                    f"一票否决:{node.name} {fmt_value(value, node.unit)}(目标 {fmt_value(node.target, node.unit)})"
+                    _("一票否决:%(name)s %(v)s(目标 %(t)s)")
+                    % {
+                        "name": node.name,
+                        "v": fmt_value(value, node.unit),
+                        "t": fmt_value(node.target, node.unit),
+                    }
                 )
             points.append(
                 Point(
@@ -185,11 +220,17 @@ def score(nodes: list[Node], values: dict[str, float | None]) -> Score:
                 got, scored, any_scored = got + p, scored + w, True
         parent = points[index]
         if not any_scored or scored == 0:
-            parent.reason = f"{node.name}:下级指标均未计分"
+            parent.reason = _("%(name)s:下级指标均未计分") % {"name": node.name}
             return None, 0.0
         pts = round(float(node.weight) * got / scored, 2)
         parent.points = pts
-        parent.reason = f"{node.name}:下级得分 {_num(round(got, 2))}/{_num(scored)} → 折合 {_num(pts)}/{_num(float(node.weight))} 分"
+        parent.reason = _("%(name)s:下级得分 %(got)s/%(of)s → 折合 %(pts)s/%(w)s 分") % {
+            "name": node.name,
+            "got": _num(round(got, 2)),
+            "of": _num(scored),
+            "pts": _num(pts),
+            "w": _num(float(node.weight)),
+        }
         return pts, float(node.weight)
 
     got = scored = 0.0
@@ -229,21 +270,25 @@ def validate_tree(nodes: list[Node], known_formulas: set[str]) -> list[str]:
     kids = _children(nodes)
     for n in nodes:
         if n.parent and n.parent not in codes:
-            errors.append(f"指标“{n.name}”的上级指标 {n.parent} 不存在")
+            errors.append(
+                _("指标“%(name)s”的上级指标 %(p)s 不存在") % {"name": n.name, "p": n.parent}
+            )
         if n.code in kids and n.formula:
-            errors.append(f"指标“{n.name}”有下级指标,不能再设计算公式")
+            errors.append(_("指标“%(name)s”有下级指标,不能再设计算公式") % {"name": n.name})
         if n.code not in kids and not n.formula:
-            errors.append(f"指标“{n.name}”没有下级指标,须选择计算公式")
+            errors.append(_("指标“%(name)s”没有下级指标,须选择计算公式") % {"name": n.name})
         if n.formula and n.formula not in known_formulas:
-            errors.append(f"指标“{n.name}”的计算公式 {n.formula} 不存在")
+            errors.append(
+                _("指标“%(name)s”的计算公式 %(f)s 不存在") % {"name": n.name, "f": n.formula}
+            )
         if n.code in kids and n.veto:
-            errors.append(f"一票否决只能设在具体指标上(“{n.name}”有下级指标)")
+            errors.append(_("一票否决只能设在具体指标上(“%(name)s”有下级指标)") % {"name": n.name})
     parents = {n.code: n.parent for n in nodes}
     for n in nodes:
         seen, at = set(), n.code
         while at is not None:
             if at in seen:
-                errors.append(f"指标“{n.name}”的上下级关系形成循环")
+                errors.append(_("指标“%(name)s”的上下级关系形成循环") % {"name": n.name})
                 break
             seen.add(at)
             at = parents.get(at)
