@@ -365,3 +365,15 @@ def test_scheme_template_and_report_changes_are_in_the_change_log(
     assert ("weight", "15.00", "20") in [
         (k, b, str(a)) for k, b, a in change.changed_fields
     ] or change.after["weight"] in ("20", "20.00")
+
+
+def test_the_command_writes_a_report_now(station, scheme):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    call_command("reports_generate", "--kind", "weekly", "--station", station.code)
+    assert Report.objects.get(station=station).status == ReportStatus.DONE
+    with pytest.raises(CommandError, match="没有代码"):
+        call_command("reports_generate", "--kind", "weekly", "--station", "nope")
+    with pytest.raises(CommandError, match="尚未开始"):
+        call_command("reports_generate", "--kind", "monthly", "--day", "2999-01-01")

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from fengqiao.core.web import error_text, forbidden
@@ -44,11 +45,11 @@ CONTENT_TYPES = {
     ReportFormat.PDF: "application/pdf",
 }
 GROUP_LABELS = {
-    "station": _("派出所"),
-    "unit": _("队室"),
-    "officer": _("民警"),
-    "community": _("社区/村"),
-    "month": _("月份"),
+    "station": gettext_lazy("派出所"),
+    "unit": gettext_lazy("队室"),
+    "officer": gettext_lazy("民警"),
+    "community": gettext_lazy("社区/村"),
+    "month": gettext_lazy("月份"),
 }
 
 
