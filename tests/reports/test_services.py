@@ -377,3 +377,18 @@ def test_the_command_writes_a_report_now(station, scheme):
         call_command("reports_generate", "--kind", "weekly", "--station", "nope")
     with pytest.raises(CommandError, match="尚未开始"):
         call_command("reports_generate", "--kind", "monthly", "--day", "2999-01-01")
+
+
+def test_renaming_a_group_keeps_its_children(scheme, admin_user):
+    new = services.scheme_revise(
+        actor=admin_user,
+        scheme=scheme,
+        effective_from=TODAY + dt.timedelta(days=1),
+        name="新",
+        note="n",
+    )
+    basics = new.indicators.get(code="basics")
+    services.indicator_save(
+        actor=admin_user, scheme=new, indicator=basics, data={"code": "basic_work"}
+    )
+    assert new.indicators.get(code="callbacks").parent.code == "basic_work"

@@ -246,3 +246,14 @@ def test_categories_are_set_by_the_bureau(client, login, leader, bureau, demo):
         == 302
     )
     assert StationProfile.objects.get(station=demo).category == cat
+
+
+def test_the_dashboard_reads_in_english(client, login, leader):
+    login(client, leader)
+    client.cookies["django_language"] = "en"
+    html = client.get(reverse("reports:dashboard"), {"period": "last_year"}).content.decode()
+    assert "KPI dashboard" in html and "Callback satisfaction" in html and "Target" in html
+    html = client.get(
+        reverse("reports:evaluation"), {"level": "unit", "period": "last_year"}
+    ).content.decode()
+    assert "How the points were given" in html and "points" in html

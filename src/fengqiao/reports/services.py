@@ -144,7 +144,14 @@ def _check_tree(
     from fengqiao.reports.indicators import REGISTRY
     from fengqiao.reports.selectors import scheme_nodes
 
-    nodes = [n for n in scheme_nodes(scheme) if n.code != drop] + (extra or [])
+    import dataclasses
+
+    renamed = {drop: extra[0].code} if extra and drop else {}
+    nodes = [
+        dataclasses.replace(n, parent=renamed.get(n.parent, n.parent))
+        for n in scheme_nodes(scheme)
+        if n.code != drop
+    ] + (extra or [])
     errors = rules.validate_tree(nodes, set(REGISTRY))
     if errors:
         raise ValidationError(errors)
