@@ -141,10 +141,10 @@ def scheme_load_default(*, effective_from: dt.date = dt.date(2023, 1, 1)) -> Sch
 def _check_tree(
     scheme: Scheme, extra: list[rules.Node] | None = None, drop: str | None = None
 ) -> None:
+    import dataclasses
+
     from fengqiao.reports.indicators import REGISTRY
     from fengqiao.reports.selectors import scheme_nodes
-
-    import dataclasses
 
     renamed = {drop: extra[0].code} if extra and drop else {}
     nodes = [
