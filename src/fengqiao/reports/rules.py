@@ -121,9 +121,9 @@ def leaf_points(node: Node, value: float | None) -> tuple[float | None, bool | N
                 % {"name": node.name, "v": vt, "t": tt, "w": _num(w)},
             )
         lost = float(node.penalty) * (v - t)
-        pts = max(0.0, w - lost)
+        pts = min(w, round(max(0.0, w - lost), 2))
         return (
-            round(pts, 2),
+            pts,
             False,
             _("%(name)s %(v)s,超出目标 %(t)s %(d)s → 每超1扣%(p)s分,得 %(pts)s/%(w)s 分")
             % {
@@ -132,7 +132,7 @@ def leaf_points(node: Node, value: float | None) -> tuple[float | None, bool | N
                 "t": tt,
                 "d": _num(v - t),
                 "p": _num(float(node.penalty)),
-                "pts": _num(round(pts, 2)),
+                "pts": _num(pts),
                 "w": _num(w),
             },
         )
@@ -143,12 +143,13 @@ def leaf_points(node: Node, value: float | None) -> tuple[float | None, bool | N
             _("%(name)s %(v)s,达到目标 %(t)s → 得满分 %(w)s 分")
             % {"name": node.name, "v": vt, "t": tt, "w": _num(w)},
         )
-    pts = max(0.0, w * v / t) if t > 0 else 0.0
+    pts = min(w, max(0.0, w * v / t)) if t > 0 else 0.0
+    pts = min(w, round(pts, 2))  # a share never rounds up past the weight
     return (
-        round(pts, 2),
+        pts,
         False,
         _("%(name)s %(v)s,低于目标 %(t)s → 按完成比例得 %(pts)s/%(w)s 分")
-        % {"name": node.name, "v": vt, "t": tt, "pts": _num(round(pts, 2)), "w": _num(w)},
+        % {"name": node.name, "v": vt, "t": tt, "pts": _num(pts), "w": _num(w)},
     )
 
 
