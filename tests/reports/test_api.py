@@ -88,3 +88,20 @@ def test_the_schema_lists_the_reports_endpoints(api, leader):
     assert r.status_code == 200
     text = r.content.decode()
     assert "/api/reports/dashboard/" in text and "/api/reports/evaluation/" in text
+
+
+def test_the_bureau_names_the_station(api, bureau, demo, django_capture_on_commit_callbacks):
+    api.force_authenticate(bureau)
+    with django_capture_on_commit_callbacks(execute=True):
+        r = api.post(
+            "/api/reports/reports/",
+            {"kind": "weekly", "day": TODAY.isoformat(), "station": demo.pk},
+            format="json",
+        )
+    assert r.status_code == 202 and r.json()["station"] == demo.pk
+    r = api.post(
+        "/api/reports/reports/",
+        {"kind": "weekly", "day": TODAY.isoformat(), "station": 999999},
+        format="json",
+    )
+    assert r.status_code == 400 and "station" in r.json()

@@ -257,3 +257,20 @@ def test_the_dashboard_reads_in_english(client, login, leader):
         reverse("reports:evaluation"), {"level": "unit", "period": "last_year"}
     ).content.decode()
     assert "How the points were given" in html and "points" in html
+
+
+def test_the_bureau_generates_a_chosen_stations_report(
+    client, login, bureau, demo, django_capture_on_commit_callbacks
+):
+    login(client, bureau)
+    page = client.get(reverse("reports:report_list")).content.decode()
+    assert 'name="station"' in page
+    r = client.post(reverse("reports:report_list"), {"kind": "weekly", "day": TODAY.isoformat()})
+    assert r.status_code == 400 and "请选择派出所" in r.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        r = client.post(
+            reverse("reports:report_list"),
+            {"kind": "weekly", "day": TODAY.isoformat(), "station": demo.pk},
+        )
+    report = Report.objects.get()
+    assert r.status_code == 302 and report.station == demo and report.generated_by == bureau

@@ -203,6 +203,9 @@ class ReportRequestSerializer(serializers.Serializer):
         return value
 
     day = serializers.DateField()
+    station = serializers.IntegerField(
+        required=False, help_text="派出所 id(县局账号必填;其他账号为本所)"
+    )
 
 
 class ReportListView(APIView):
@@ -223,12 +226,17 @@ class ReportListView(APIView):
     def post(self, request):
         s = ReportRequestSerializer(data=request.data)
         s.is_valid(raise_exception=True)
-        if request.user.station_id is None:
-            raise ApiDenied("您的账号不属于某个派出所")
+        data = dict(s.validated_data)
+        station_id = data.pop("station", None) or request.user.station_id
+        from fengqiao.accounts.models import Station
+
+        station = Station.objects.filter(
+            pk=station_id, pk__in=selectors.visible_station_ids(request.user)
+        ).first()
+        if station is None:
+            raise serializers.ValidationError({"station": ["请指定您可见的派出所"]})
         try:
-            report = services.report_request(
-                actor=request.user, station=request.user.station, **s.validated_data
-            )
+            report = services.report_request(actor=request.user, station=station, **data)
         except PermissionDenied as exc:
             raise ApiDenied(str(exc)) from exc
         except ValidationError as exc:

@@ -206,3 +206,26 @@ class ReportRequestForm(forms.Form):
     day = forms.DateField(
         label=_("所在日期"), help_text=_("周报:该日所在的一周;月报:该日所在的月份")
     )
+    station = forms.ModelChoiceField(label=_("派出所"), queryset=None, required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        from fengqiao.accounts.models import Station
+        from fengqiao.reports.selectors import visible_station_ids
+
+        super().__init__(*args, **kwargs)
+        ids = visible_station_ids(user)
+        self.fields["station"].queryset = Station.objects.filter(pk__in=ids).order_by("name")
+        self.user = user
+        if len(ids) <= 1:
+            del self.fields["station"]
+
+    def clean(self):
+        data = super().clean()
+        # Someone who sees several stations (the county bureau) names the station; others get theirs.
+        station = (
+            data.get("station") if "station" in self.fields else getattr(self.user, "station", None)
+        )
+        if station is None and not self.errors:
+            raise forms.ValidationError(_("请选择派出所"))
+        data["station"] = station
+        return data

@@ -411,19 +411,19 @@ def report_list(request):
         reports = reports.filter(kind=kind)
     can = services.can_use_reports(request.user)
     form = ReportRequestForm(
-        request.POST or None, initial={"kind": ReportKind.MONTHLY, "day": timezone.localdate()}
+        request.POST or None,
+        user=request.user,
+        initial={"kind": ReportKind.MONTHLY, "day": timezone.localdate()},
     )
     status = 200
     if request.method == "POST":
         if not can:
             return forbidden(request, _("您无权生成报表"))
-        if request.user.station_id is None:
-            return forbidden(request, _("请在派出所的报表页面生成(您的账号不属于某个派出所)"))
         if form.is_valid():
             try:
                 report = services.report_request(
                     actor=request.user,
-                    station=request.user.station,
+                    station=form.cleaned_data["station"],
                     kind=form.cleaned_data["kind"],
                     day=form.cleaned_data["day"],
                 )
