@@ -14,4 +14,5 @@ urlpatterns = [
     path("command/", include("fengqiao.command.api")),
     path("desk/", include("fengqiao.desk.api")),
     path("lawstudy/", include("fengqiao.lawstudy.api")),
+    path("reports/", include("fengqiao.reports.api")),
 ]

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "fengqiao.command",
     "fengqiao.desk",
     "fengqiao.lawstudy",
+    "fengqiao.reports",
 ]
 
 MIDDLEWARE = [
@@ -305,6 +306,8 @@ COMMAND_ALERT_ESCALATE_MINUTES = env.integer("COMMAND_ALERT_ESCALATE_MINUTES", 1
 COMMAND_FRAUD_DUE_MINUTES = env.integer("COMMAND_FRAUD_DUE_MINUTES", 15, minimum=1)
 COMMAND_WALL_HOURS = env.integer("COMMAND_WALL_HOURS", 24, minimum=1)
 CALLBACK_MAX_ATTEMPTS = env.integer("CALLBACK_MAX_ATTEMPTS", 3, minimum=1)  # unanswered calls before 未联系上
+# The CJK TrueType font embedded in every PDF (调解协议书, reports); docs/configuration.md.
+PDF_CJK_FONT = env.string("PDF_CJK_FONT", "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
 CALLBACK_BASIC_WEIGHT = env.string("CALLBACK_BASIC_WEIGHT", "0.5")  # weight of 基本满意 in the callback satisfaction rate (0–1, docs/incidents.md)
 # 户籍室一门通办 public booking pages (docs/desk.md): rate limits and the SMS code.
 DESK_PUBLIC_PER_MINUTE = env.integer("DESK_PUBLIC_PER_MINUTE", 10, minimum=1)  # bookings/cancellations per address per minute

@@ -3,12 +3,26 @@ import pytest
 from fengqiao.core.navigation import PARTS
 
 
-@pytest.mark.parametrize("part", [p for p in PARTS if not p.url_name], ids=lambda p: p.key)
-def test_every_part_not_built_yet_has_a_clear_pending_page(alice_client, part):
+@pytest.mark.parametrize("part", PARTS, ids=lambda p: p.key)
+def test_every_part_is_built_and_its_old_pending_link_lands_on_it(alice_client, part):
+    from fengqiao.core.navigation import part_url
+
+    assert part.url_name, f"part {part.number} has no page"
     response = alice_client.get(f"/parts/{part.key}/")
+    assert response.status_code == 302 and response.url == part_url(part) != f"/parts/{part.key}/"
+
+
+def test_a_part_not_built_has_a_clear_pending_page(alice_client, monkeypatch):
+    from dataclasses import replace
+
+    from fengqiao.core import views
+
+    pending = replace(PARTS[9], url_name=None)
+    monkeypatch.setattr(views, "part_by_key", lambda key: pending)
+    response = alice_client.get(f"/parts/{pending.key}/")
     assert response.status_code == 200
     body = response.content.decode()
-    assert "建设中" in body and str(part.title) in body
+    assert "建设中" in body and str(pending.title) in body
 
 
 def test_navigation_has_no_broken_links(alice_client):

@@ -26,7 +26,7 @@ PARTS = [
     Part(6, "vehicles", _("行车卫士"), "vehicles:vehicle_list", _("车辆、定位器、轨迹、告警、被盗追回")),
     Part(7, "estates", _("平安智慧小区"), "estates:estate_list", _("小区门禁、通行记录、设备状态")),
     Part(8, "command", _("综合指挥室"), "command:wall", _("一张图、视频巡查、值班、告警")),
-    Part(9, "reports", _("报表与考核"), None, _("周报月报、考核排名")),
+    Part(9, "reports", _("报表与考核"), "reports:dashboard", _("周报月报、考核排名")),
     Part(10, "services", _("户籍室与法规学习"), "desk:home", _("一门通办预约、每周法规学习")),
 ]
 

@@ -7,7 +7,7 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Q
 from django.http import Http404, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,7 +17,7 @@ from fengqiao.accounts.roles import AUDIT_ROLES, BUREAU_ROLES, has_role
 from fengqiao.core.audit import ChangeLogged
 from fengqiao.core.history import with_rows
 from fengqiao.core.models import ChangeAction, ObjectChange, PersonalDataAccess
-from fengqiao.core.navigation import PARTS, part_by_key
+from fengqiao.core.navigation import PARTS, part_by_key, part_url
 
 
 @login_required
@@ -45,9 +45,14 @@ def home(request):
 
 @login_required
 def part_pending(request, key):
+    """A part's own page when it is built (all ten are: old links and bookmarks still land), else
+    the clear 建设中 page."""
     part = part_by_key(key)
     if part is None:
         raise Http404(_("没有这个模块"))
+    url = part_url(part)
+    if url != request.path:
+        return redirect(url)
     return render(request, "core/pending.html", {"part": part})
 
 

@@ -1,5 +1,5 @@
-"""The printable 调解协议书, as Word (python-docx) and PDF (reportlab with the built-in Adobe CID font
-STSong-Light, so no font file is needed on the machine).
+"""The printable 调解协议书, as Word (python-docx) and PDF (reportlab, with the CJK TrueType font of
+settings.PDF_CJK_FONT embedded, see core/pdf.py).
 
 Both are built from one list of blocks (`agreement_blocks`): the parties, the facts and issues, the
 terms with how and by when each is performed, the 司法确认 notice, the copies (one per party plus one
@@ -133,13 +133,11 @@ def agreement_pdf(agreement) -> bytes:
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
-    font = "STSong-Light"
-    if font not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(font))
+    from fengqiao.core.pdf import cjk_font
+
+    font = cjk_font()
     styles = {
         "title": ParagraphStyle(
             "t", fontName=font, fontSize=20, leading=28, alignment=TA_CENTER, spaceAfter=6

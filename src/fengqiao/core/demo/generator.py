@@ -941,6 +941,7 @@ PART_DEMOS = [
     "fengqiao.command.demo",
     "fengqiao.desk.demo",
     "fengqiao.lawstudy.demo",
+    "fengqiao.reports.demo",
 ]
 
 
