@@ -20,7 +20,7 @@ import time
 
 from bench_command_wall import ensure_command_demo
 from bench_live_push import free_port, session_cookie
-from common import median, p95, report, setup
+from common import median, p95, report, setup, wait_for_server
 
 NAME = "command_alert_latency_p95"
 ROUNDS = 20
@@ -96,18 +96,7 @@ def main() -> None:
     )
     ok = False
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                c.request("GET", "/healthz")
-                if c.getresponse().status == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit("server did not start")
-            time.sleep(0.3)
+        wait_for_server(port)
         wall = Wall(port, cookie)
         wall.start()
         wall.opened.wait(10)

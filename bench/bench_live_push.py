@@ -18,7 +18,7 @@ import sys
 import threading
 import time
 
-from common import median, p95, report, setup
+from common import median, p95, report, setup, wait_for_server
 
 NAMES = ["live_push_p95_latency", "live_push_page_p95_with_tabs_open"]
 TABS = int(os.environ.get("BENCH_TABS", "20"))
@@ -114,18 +114,7 @@ def main() -> None:
         start_new_session=True,
     )
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                c.request("GET", "/healthz")
-                if c.getresponse().status == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit("server did not start")
-            time.sleep(0.3)
+        wait_for_server(port)
 
         tabs = [Tab(port, cookie) for _ in range(TABS)]
         for tab in tabs:

@@ -36,7 +36,30 @@ class Timer:
         self.seconds = time.perf_counter() - self.start
 
 
-def report(name: str, value: float, unit: str, target: float, *, lower_is_better: bool = True) -> bool:
+def report(
+    name: str, value: float, unit: str, target: float, *, lower_is_better: bool = True
+) -> bool:
     ok = value < target if lower_is_better else value > target
-    print(f"BENCH {name} {value:.1f} {unit} target {target:g} {'pass' if ok else 'fail'}", flush=True)
+    print(
+        f"BENCH {name} {value:.1f} {unit} target {target:g} {'pass' if ok else 'fail'}", flush=True
+    )
     return ok
+
+
+def wait_for_server(port: int, *, path: str = "/healthz", timeout: float = 60) -> None:
+    """Wait until a server started for a benchmark answers 200 on loopback, at most `timeout` s."""
+    import http.client
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", path)
+            if connection.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise SystemExit("server did not start")
+        time.sleep(0.3)
