@@ -138,6 +138,7 @@ def test_scan_puts_an_unreached_high_risk_warning_on_the_wall_once(
     assert feeds.scan(now=near + dt.timedelta(minutes=1))["fraud_due"] == 0  # one alert per warning
     alert = Alert.objects.get(kind="fraud_due")
     assert warning.reference in alert.title and "临近" in alert.title
+    assert alert.count == 1  # found again by the next scans: not a repeat of the event
 
 
 def test_red_dispute_feed(station, community_a, fenggang, django_capture_on_commit_callbacks):
@@ -378,6 +379,7 @@ def test_breached_clock_becomes_one_overdue_alert(station, alice, fenggang, duty
         assert feeds.scan()["clock_overdue"] == 0
     alert = Alert.objects.get(kind="clock_overdue")
     assert "受案审查" in alert.title and alert.level == "red"
+    assert alert.count == 1  # the second scan found the same breach: not a repeat
 
 
 def test_leader_home_lists_swaps_to_decide_and_station_figures(

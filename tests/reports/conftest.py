@@ -39,6 +39,7 @@ DATA_MIGRATIONS = [
     "fengqiao.disputes.migrations.0004_default_channels",
     "fengqiao.cases.migrations.0002_offence_types_and_rules",
     "fengqiao.antifraud.migrations.0002_fraud_types_and_contact_rules",
+    "fengqiao.estates.migrations.0002_registration_rule",
 ]
 
 

@@ -145,6 +145,19 @@ def on_alarms_opened(sender, alarms, **kwargs):
         log.exception("command room feed of vehicle alarms failed")
 
 
+def _alerted(source_kind: str, rows) -> set[int]:
+    """Sources of these rows that already have an alert: the minute's scan finds the same overdue
+    clock again and again, which is not a repeat of the event (a repeat bumps the count)."""
+    from fengqiao.command.models import Alert
+
+    ids = [row.pk for row in rows]
+    return set(
+        Alert.objects.filter(source_kind=source_kind, source_id__in=ids).values_list(
+            "source_id", flat=True
+        )
+    )
+
+
 def scan_fraud(now: dt.datetime) -> int:
     from fengqiao.antifraud.choices import OPEN_STATUSES
     from fengqiao.antifraud.models import Warning
@@ -160,8 +173,12 @@ def scan_fraud(now: dt.datetime) -> int:
         .select_related("fraud_type", "officer")
         .order_by("contact_due_at")[:500]
     )
+    rows = list(rows)
+    alerted = _alerted("antifraud.warning", rows)
     made = 0
     for w in rows:
+        if w.pk in alerted:
+            continue
         if not rules.fraud_near_deadline(w.contact_due_at, w.first_contact_at, now, minutes):
             continue
         late = w.contact_due_at <= now
@@ -194,8 +211,12 @@ def scan_clocks(now: dt.datetime) -> int:
         .select_related("rule", "assignee")
         .order_by("breached_at")[:500]
     )
+    rows = list(rows)
+    alerted = _alerted("core.clock", rows)
     made = 0
     for clock in rows:
+        if clock.pk in alerted:
+            continue
         try:
             url = clock.get_absolute_url()
         except Exception:  # noqa: BLE001
