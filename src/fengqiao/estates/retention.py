@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 
-from django.db import connection, transaction
 from django.utils import timezone
 
 from fengqiao.estates import conf
+from fengqiao.tracking.retention import delete_in_batches
 
 log = logging.getLogger("fengqiao.gateway.estates")
 
@@ -21,25 +20,8 @@ def purge_events(
 ) -> int:
     before = before or timezone.now() - dt.timedelta(days=conf.retention_days())
     batch_size = batch_size or conf.purge_batch_size()
-    if connection.vendor == "postgresql":
-        sql = (
-            "DELETE FROM estates_accessevent WHERE ctid = ANY(ARRAY(SELECT ctid FROM estates_accessevent "
-            "WHERE occurred_at < %s LIMIT %s))"
-        )
-    else:
-        sql = (
-            "DELETE FROM estates_accessevent WHERE id IN "
-            "(SELECT id FROM estates_accessevent WHERE occurred_at < %s ORDER BY occurred_at LIMIT %s)"
-        )
-    removed = 0
-    while True:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(sql, [before, batch_size])
-            count = cursor.rowcount
-        removed += count
-        if count < batch_size:
-            break
-        if pause:
-            time.sleep(pause)
+    removed = delete_in_batches(
+        "estates_accessevent", "occurred_at", before, batch_size=batch_size, pause=pause
+    )
     log.info("access-event retention: %d events before %s purged", removed, before.isoformat())
     return removed

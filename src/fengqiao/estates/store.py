@@ -17,14 +17,13 @@ import time
 from django.db import connection, transaction
 from django.utils import timezone
 
-from fengqiao import env
 from fengqiao.core.audit import log_bulk
 from fengqiao.core.models import ChangeAction
 from fengqiao.estates import conf
 from fengqiao.estates.choices import DeviceStatus
 from fengqiao.estates.models import AccessDevice, Credential, TerminalCommand
 from fengqiao.gateway.estate_server import GateDevice
-from fengqiao.tracking.store import _sqlite_time
+from fengqiao.tracking.store import _sqlite_time, open_store_connection
 
 log = logging.getLogger("fengqiao.gateway.estates")
 
@@ -51,14 +50,7 @@ def subject_of(holder_no: str, card_no: str) -> str:
 
 class EstateStore:
     def __init__(self):
-        connection.ensure_connection()
-        self.vendor = connection.vendor
-        if self.vendor == "sqlite":
-            synchronous = env.string("GATEWAY_SQLITE_SYNCHRONOUS", "FULL").upper()
-            if synchronous not in {"FULL", "NORMAL", "EXTRA"}:
-                raise env.ImproperEnv("GATEWAY_SQLITE_SYNCHRONOUS must be FULL, NORMAL or EXTRA")
-            with connection.cursor() as cursor:
-                cursor.execute(f"PRAGMA synchronous={synchronous}")
+        self.vendor = open_store_connection()
         self.places: dict[int, tuple] = {}  # device pk → (station, estate, gate, gate direction)
         self.places_read = 0.0
         self.credentials: dict[

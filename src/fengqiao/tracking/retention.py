@@ -37,24 +37,32 @@ def purge_positions(
                     removed += cursor.fetchone()[0]
         partitions.drop_days_before(connection, cutoff_day)
         table = partitions.DEFAULT
+    removed += delete_in_batches(table, "fixed_at", before, batch_size=batch_size, pause=pause)
+    log.info("position retention: %d positions before %s purged", removed, before.isoformat())
+    return removed
+
+
+def delete_in_batches(table: str, column: str, before, *, batch_size: int, pause: float) -> int:
+    """Delete the rows of `table` whose `column` is before `before`, `batch_size` rows at a time, each
+    batch its own short transaction so a gateway's group commits go on between them (the tracker
+    positions and the estates' access events). Returns the rows removed."""
     if connection.vendor == "postgresql":
         sql = (
-            f"DELETE FROM {table} WHERE ctid = ANY(ARRAY(SELECT ctid FROM {table} "  # noqa: S608 - our name
-            "WHERE fixed_at < %s LIMIT %s))"
+            f"DELETE FROM {table} WHERE ctid = ANY(ARRAY(SELECT ctid FROM {table} "  # noqa: S608 - our names
+            f"WHERE {column} < %s LIMIT %s))"
         )
     else:
         sql = (
-            "DELETE FROM tracking_position WHERE id IN "
-            "(SELECT id FROM tracking_position WHERE fixed_at < %s ORDER BY fixed_at LIMIT %s)"
+            f"DELETE FROM {table} WHERE id IN "  # noqa: S608 - our names
+            f"(SELECT id FROM {table} WHERE {column} < %s ORDER BY {column} LIMIT %s)"
         )
+    removed = 0
     while True:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(sql, [before, batch_size])
             count = cursor.rowcount
         removed += count
         if count < batch_size:
-            break
+            return removed
         if pause:
             time.sleep(pause)
-    log.info("position retention: %d positions before %s purged", removed, before.isoformat())
-    return removed

@@ -68,16 +68,23 @@ def _sqlite_time(value: dt.datetime) -> str:
     return value.isoformat(" ")
 
 
+def open_store_connection() -> str:
+    """The gateway writer thread's database connection (trackers and gate terminals alike): opened
+    now, and on SQLite set to GATEWAY_SQLITE_SYNCHRONOUS (FULL by default: a device is acknowledged
+    only after its data is on disk). Returns the database vendor."""
+    connection.ensure_connection()
+    if connection.vendor == "sqlite":
+        synchronous = env.string("GATEWAY_SQLITE_SYNCHRONOUS", "FULL").upper()
+        if synchronous not in {"FULL", "NORMAL", "EXTRA"}:
+            raise env.ImproperEnv("GATEWAY_SQLITE_SYNCHRONOUS must be FULL, NORMAL or EXTRA")
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA synchronous={synchronous}")
+    return connection.vendor
+
+
 class DjangoStore:
     def __init__(self):
-        connection.ensure_connection()
-        self.vendor = connection.vendor
-        if self.vendor == "sqlite":
-            synchronous = env.string("GATEWAY_SQLITE_SYNCHRONOUS", "FULL").upper()
-            if synchronous not in {"FULL", "NORMAL", "EXTRA"}:
-                raise env.ImproperEnv("GATEWAY_SQLITE_SYNCHRONOUS must be FULL, NORMAL or EXTRA")
-            with connection.cursor() as cursor:
-                cursor.execute(f"PRAGMA synchronous={synchronous}")
+        self.vendor = open_store_connection()
         self.maintain()
 
     # -- devices --
