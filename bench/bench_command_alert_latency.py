@@ -12,7 +12,6 @@ from __future__ import annotations
 import http.client
 import os
 import random
-import signal
 import subprocess
 import sys
 import threading
@@ -20,7 +19,7 @@ import time
 
 from bench_command_wall import ensure_command_demo
 from bench_live_push import free_port, session_cookie
-from common import median, p95, report, setup, wait_for_server
+from common import median, p95, report, setup, stop_server, wait_for_server
 
 NAME = "command_alert_latency_p95"
 ROUNDS = 20
@@ -120,12 +119,7 @@ def main() -> None:
         )
         ok = report(NAME, p95(latencies), "ms", TARGET_MS)
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(5)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(5)
+        stop_server(server)
         log_file.close()
     sys.exit(0 if ok else 1)
 

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import http.client
 import os
-import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
 
-from common import median, p95, report, setup, wait_for_server
+from common import median, p95, report, setup, stop_server, wait_for_server
 
 NAMES = ["live_push_p95_latency", "live_push_page_p95_with_tabs_open"]
 TABS = int(os.environ.get("BENCH_TABS", "20"))
@@ -161,13 +160,7 @@ def main() -> None:
         ok = report("live_push_p95_latency", p95(latencies), "ms", PUSH_TARGET_MS)
         ok = report("live_push_page_p95_with_tabs_open", p95(page_ms), "ms", PAGE_TARGET_MS) and ok
     finally:
-        # gunicorn's graceful stop would wait for the open streams: stop its whole process group.
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(5)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(5)
+        stop_server(server)
         log_file.close()
     sys.exit(0 if ok else 1)
 

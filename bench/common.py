@@ -63,3 +63,18 @@ def wait_for_server(port: int, *, path: str = "/healthz", timeout: float = 60) -
         if time.monotonic() > deadline:
             raise SystemExit("server did not start")
         time.sleep(0.3)
+
+
+def stop_server(server) -> None:
+    """Stop a server a benchmark started in its own process group (gunicorn's graceful stop would
+    wait for open streams): SIGTERM to the group, SIGKILL after 5 s."""
+    import os
+    import signal
+    import subprocess
+
+    os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(5)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait(5)
