@@ -258,6 +258,9 @@ NOTIFY_WEBHOOK_URL = env.string("NOTIFY_WEBHOOK_URL", "")
 NOTIFY_WEBHOOK_SECRET = env.string("NOTIFY_WEBHOOK_SECRET", "")
 NOTIFY_WEBHOOK_MIN_LEVEL = _notify_level("NOTIFY_WEBHOOK_MIN_LEVEL", "orange")
 SMS_GATEWAY_URL = env.string("SMS_GATEWAY_URL", "")
+# No gateway: write the text of residents' SMS (booking codes) to the log instead. For `make demo` and
+# a trial desk only, never in production (the log would hold the codes).
+SMS_LOG_UNSENT = env.boolean("SMS_LOG_UNSENT", False)
 SMS_GATEWAY_TOKEN = env.string("SMS_GATEWAY_TOKEN", "")
 SMS_GATEWAY_METHOD = _notify_choice("SMS_GATEWAY_METHOD", "post", {"get", "post"}).upper()
 SMS_GATEWAY_FORMAT = _notify_choice("SMS_GATEWAY_FORMAT", "json", {"json", "form"})

@@ -442,3 +442,43 @@ def test_the_nightly_purge_forgets_rate_limit_rows_codes_and_old_sms(station):
     assert (
         not PhoneVerification.objects.filter(pk=v.pk).exists() and not ResidentSms.objects.exists()
     )
+
+
+def test_without_a_gateway_a_demo_writes_the_unsent_sms_to_the_log(settings, station, caplog):
+    settings.SMS_GATEWAY_URL = ""
+    settings.DEBUG = False
+    settings.SMS_LOG_UNSENT = False
+    with caplog.at_level("WARNING", logger="fengqiao"):
+        services.sms_queue(
+            station_id=station.pk, phone="13800138000", purpose="code", text="验证码 123456"
+        )
+    assert "123456" not in caplog.text  # production: the code is never logged
+    settings.SMS_LOG_UNSENT = True
+    with caplog.at_level("WARNING", logger="fengqiao"):
+        sms = services.sms_queue(
+            station_id=station.pk, phone="13800138000", purpose="code", text="验证码 654321"
+        )
+    assert "654321" in caplog.text and sms.state == SmsState.SKIPPED
+
+
+def test_the_demo_turns_on_the_unsent_sms_log_only_without_a_gateway(monkeypatch):
+    from fengqiao.core.management.commands import rundemo
+
+    captured = {}
+
+    class FakeSupervisor:
+        def __init__(self, commands, *, env, log):
+            captured.update(env)
+            raise SystemExit(0)
+
+    monkeypatch.setattr(rundemo, "Supervisor", FakeSupervisor)
+    monkeypatch.delenv("SMS_GATEWAY_URL", raising=False)
+    monkeypatch.delenv("SMS_LOG_UNSENT", raising=False)
+    with pytest.raises(SystemExit):
+        rundemo.Command().handle()
+    assert captured["SMS_LOG_UNSENT"] == "1"
+    captured.clear()
+    monkeypatch.setenv("SMS_GATEWAY_URL", "https://sms.example/send")
+    with pytest.raises(SystemExit):
+        rundemo.Command().handle()
+    assert "SMS_LOG_UNSENT" not in captured

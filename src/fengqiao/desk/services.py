@@ -161,7 +161,7 @@ def sms_queue(
     )
     if enabled:
         transaction.on_commit(lambda: _enqueue_sms(sms.pk, text), robust=True)
-    elif settings.DEBUG:
+    elif settings.DEBUG or settings.SMS_LOG_UNSENT:
         log.warning("SMS gateway not configured; SMS to %s not sent: %s", phone, text)
     return sms
 

@@ -115,7 +115,15 @@ def demo_commands() -> dict[str, list[str]]:
         ]  # fmt: skip
     # 平安智慧小区: the access-control gateway and simulated gate terminals (the active terminals of the
     # database, so the estate pages are alive); DEMO_SIMULATED_TERMINALS=0 turns the terminals off.
-    commands["estate-gateway"] = [python, "-m", "fengqiao.cli", "estate_gateway", "serve", "--host", "127.0.0.1"]
+    commands["estate-gateway"] = [
+        python,
+        "-m",
+        "fengqiao.cli",
+        "estate_gateway",
+        "serve",
+        "--host",
+        "127.0.0.1",
+    ]
     terminals = int(os.environ.get("DEMO_SIMULATED_TERMINALS", "200") or 0)
     if terminals > 0:
         commands["gate-terminals"] = [
@@ -135,6 +143,8 @@ class Command(BaseCommand):
         env.setdefault("HOST", "127.0.0.1")
         env.setdefault("PORT", "8000")
         env.setdefault("DJANGO_SETTINGS_MODULE", "fengqiao.settings")
+        if not env.get("SMS_GATEWAY_URL"):
+            env.setdefault("SMS_LOG_UNSENT", "1")  # the demo's booking codes appear in this output
         url = f"http://{env['HOST']}:{env['PORT']}/"
         supervisor = Supervisor(demo_commands(), env=env, log=self.stdout.write)
         supervisor.install_signal_handlers()
