@@ -43,6 +43,40 @@ def django_db_modify_db_settings(request):
     request.getfixturevalue("django_db_modify_db_settings_parallel_suffix")
 
 
+def pytest_sessionstart(session):
+    if not session.config.getvalue("reuse_db") and os.environ.get("FENGQIAO_TEST_MIGRATE") != "1":
+        from tests import schema_cache
+
+        schema_cache.build_template()
+
+
+@pytest.fixture(scope="session")
+def django_db_keepdb(request, django_db_modify_db_settings):
+    """The test database starts as a copy of the migrated schema (`tests/schema_cache.py`), built
+    once per set of migrations, and is opened with keepdb so `migrate` finds nothing to do.
+    `FENGQIAO_TEST_MIGRATE=1` builds it by migrations instead, as Django does by default."""
+    if request.config.getvalue("reuse_db"):
+        return True
+    if os.environ.get("FENGQIAO_TEST_MIGRATE") == "1":
+        return False
+    from django.db import connections
+
+    from tests import schema_cache
+
+    connection = connections["default"]
+    name = connection.creation._get_test_db_name()
+    if connection.vendor == "sqlite":
+        schema_cache.copy_sqlite_schema(name)
+    elif connection.vendor == "postgresql":
+        schema_cache.copy_postgres_schema(connection.settings_dict, name)
+        request.addfinalizer(
+            lambda: schema_cache.drop_postgres_database(connection.settings_dict, name)
+        )
+    else:
+        return False
+    return True
+
+
 def _remove_stale_test_databases(folder: Path) -> None:
     """A killed run cannot remove its file: remove those whose process is gone."""
     for stale in folder.glob("fengqiao-test-*.sqlite3*"):

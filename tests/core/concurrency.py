@@ -146,9 +146,13 @@ def run_on_sqlite_file(tmp_path, scenario: str) -> dict:
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
+    from tests.schema_cache import copy_sqlite_schema
+
+    database = tmp_path / "concurrency.sqlite3"
+    copy_sqlite_schema(database)  # migrated once per run, not once per child (migrate: a no-op)
     env = dict(
         os.environ,
-        DATABASE_URL=f"sqlite:///{tmp_path / 'concurrency.sqlite3'}",
+        DATABASE_URL=f"sqlite:///{database}",
         PYTHONPATH=str(root),
     )
     proc = subprocess.run(  # noqa: S603 - our own interpreter and module

@@ -87,9 +87,13 @@ def run_on_sqlite_file(tmp_path) -> dict:
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
+    from tests.schema_cache import copy_sqlite_schema
+
+    database = tmp_path / "desk-concurrency.sqlite3"
+    copy_sqlite_schema(database)  # migrated once per run, not once per child (migrate: a no-op)
     env = dict(
         os.environ,
-        DATABASE_URL=f"sqlite:///{tmp_path / 'desk-concurrency.sqlite3'}",
+        DATABASE_URL=f"sqlite:///{database}",
         PYTHONPATH=f"{root / 'src'}{os.pathsep}{root}",
     )
     proc = subprocess.run(  # noqa: S603 - our own interpreter and module

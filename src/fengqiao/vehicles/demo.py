@@ -469,13 +469,19 @@ def _plan_thefts(plan: list[dict], rng, scale: int, incidents=None) -> list[dict
                         "incident": incident,
                     }
                 )
+    # The open thefts are recent whatever the day of the run: reported 1–6 days before it, so the case
+    # (filed within hours, idle since) is inside 查打不严's 15 days on any day of any year.
+    from django.utils import timezone
+
+    today = timezone.localdate()
     for _ in range(_scaled(OPEN_THEFTS, scale)):
         kind = rng.choice(list(TABLES))
+        day = today - dt.timedelta(days=1 + rng.randrange(6))
         thefts.append(
             {
-                "year": 2026,
+                "year": day.year,
                 "kind": kind,
-                "day": dt.date(2026, 11, 20) + dt.timedelta(days=rng.randrange(6)),
+                "day": day,
                 "outcome": "open",
                 "age": rng.randint(0, 4),
             }
