@@ -53,6 +53,9 @@ class Config:
     gc_full_seconds: float = (
         6 * 3600
     )  # a full garbage collection this often (GATEWAY_GC_FULL_SECONDS)
+    # JT/T 808: only a session that presented the device's auth code (0x0102) may report
+    # (GATEWAY_JT808_REQUIRE_AUTH; off for fleets whose terminals skip authentication)
+    jt808_require_auth: bool = True
     limits: Limits = field(default_factory=Limits)
 
 
@@ -82,6 +85,8 @@ class TrackerSession(asyncio.Protocol):
         self.last_rx = self.last_refill
         self.serial = 0
         self.zone_from_login = False
+        # JT/T 808: set by a 0x0102 with the device's auth code (or always, when auth is not required)
+        self.authenticated = protocol != "jt808" or not gateway.config.jt808_require_auth
         self.batch_records: list = []
         self.batch_ack = bytearray()
         self.batch_flags: dict = {}
@@ -197,7 +202,7 @@ class TrackerSession(asyncio.Protocol):
             return
         self.batch_records, self.batch_ack = [], bytearray()
         gw = self.gateway
-        if self.device is not None:
+        if self.device is not None and self.authenticated:
             gw.committer.touch(
                 self.device.pk,
                 last_seen_at=utcnow(),
@@ -246,14 +251,21 @@ class TrackerSession(asyncio.Protocol):
             self.close("device disabled", counter="closed_disabled")
             return
         self.device = device
-        gw = self.gateway
-        previous = gw.by_device.get(device.pk)
-        if previous is not None and previous is not self and not previous.closed:
-            previous.close("device reconnected on a new connection", counter="closed_replaced")
-        gw.by_device[device.pk] = self
+        if self.authenticated:
+            self._claim()
         if self.protocol == "jt808":
             self.decoder.auth_code = device.auth_code
         self.drain()
+
+    def _claim(self) -> None:
+        """This connection now speaks for the device: its older connection is closed and commands go
+        here. A JT/T 808 session claims only once authenticated, so an impostor that merely names a
+        terminal number cannot push the real terminal off."""
+        gw = self.gateway
+        previous = gw.by_device.get(self.device.pk)
+        if previous is not None and previous is not self and not previous.closed:
+            previous.close("device reconnected on a new connection", counter="closed_replaced")
+        gw.by_device[self.device.pk] = self
 
     def handle(self, message: Message) -> None:
         gw = self.gateway
@@ -271,9 +283,23 @@ class TrackerSession(asyncio.Protocol):
             presented = message.attributes.get("auth_code", "")
             if device.auth_code and presented != device.auth_code:
                 gw.stats.inc("auth_failures")
-                log.info("gateway: JT/T 808 %s presented a wrong auth code", device.identifier)
+                log.info(
+                    "gateway: JT/T 808 %s (%s) presented a wrong auth code",
+                    device.identifier,
+                    self.remote,
+                )
                 ack = self.decoder.general_reply_for(message.raw, result=1)
-        elif kind == "response":
+            elif not self.authenticated:
+                self.authenticated = True
+                self._claim()
+        elif message.fixes and not self.authenticated:
+            # A report from a JT/T 808 session that never authenticated: refused (result 1), not
+            # stored, not even the device's last-seen time; a session that goes on is closed.
+            gw.stats.inc("refused_unauthenticated")
+            self.batch_ack += self.decoder.general_reply_for(message.raw, result=1)
+            self.bad(f"{kind} before authentication (0x0102)")
+            return
+        elif kind == "response" and self.authenticated:
             gw.committer.call(_command_response, device.pk, message.attributes)
         if kind in ("status", "heartbeat"):
             self.batch_flags.update(_flags(message.attributes))

@@ -58,6 +58,7 @@ def config_from_env(options: dict):
         command_poll_seconds=float(env.integer("GATEWAY_COMMAND_POLL_SECONDS", 2, minimum=1)),
         commit_interval_ms=env.integer("GATEWAY_COMMIT_INTERVAL_MS", 5, minimum=0),
         gc_full_seconds=float(env.integer("GATEWAY_GC_FULL_SECONDS", 6 * 3600, minimum=60)),
+        jt808_require_auth=env.boolean("GATEWAY_JT808_REQUIRE_AUTH", True),
         limits=limits,
     )
     for name in ("gt06_port", "jt808_port", "osmand_port"):
