@@ -154,6 +154,10 @@ class Command(BaseCommand):
         env.setdefault("HOST", "127.0.0.1")
         env.setdefault("PORT", "8000")
         env.setdefault("DJANGO_SETTINGS_MODULE", "fengqiao.settings")
+        # The simulated trackers and gate terminals all connect from 127.0.0.1: lift the per-address
+        # connection caps meant for the field (docs/gateway.md, "Limits at the door").
+        env.setdefault("GATEWAY_MAX_CONNECTIONS_PER_ADDRESS", "19000")
+        env.setdefault("ESTATE_GATEWAY_MAX_CONNECTIONS_PER_ADDRESS", "10000")
         if not env.get("SMS_GATEWAY_URL"):
             env.setdefault("SMS_LOG_UNSENT", "1")  # the demo's booking codes appear in this output
         url = f"http://{env['HOST']}:{env['PORT']}/"
