@@ -117,7 +117,9 @@ def main() -> None:
           f"{LOADGEN} load-generator process(es), database {url.split('://')[0]}", flush=True)  # fmt: skip
     port = free_port()
     env = _env(url) | {"ESTATE_GATEWAY_PORT": str(port), "ESTATE_GATEWAY_HOST": "127.0.0.1",
-                       "ESTATE_GATEWAY_RATE": "100000", "ESTATE_GATEWAY_BURST": "100000"}  # fmt: skip
+                       "ESTATE_GATEWAY_RATE": "100000", "ESTATE_GATEWAY_BURST": "100000",
+                       # every simulated terminal connects from 127.0.0.1: lift the per-address cap
+                       "ESTATE_GATEWAY_MAX_CONNECTIONS_PER_ADDRESS": "100000"}  # fmt: skip
     argv = [sys.executable, "-m", "fengqiao.cli", "estate_gateway", "serve", "--processes", "1"]
     if PROCESSES > 1:
         argv.append("--reuse-port")

@@ -55,6 +55,9 @@ def serve(argv: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    from fengqiao.core.lifeline import watch_parent
+
+    watch_parent()  # started by a supervisor: stop when it is gone (docs/gateway.md)
     if argv and argv[0] == "serve":
         return serve(argv[1:])
     _django_setup()

@@ -108,8 +108,8 @@ def test_alarm_frames_report_their_alarms():
     assert vibration.fixes[0].alarms == ["vibration"]
     assert vibration.fixes[0].attributes["battery_percent"] == 100
     assert vibration.ack.hex() == "78780526000d9c8e0d0a"
-    (other,) = decode(ALARM_16)
-    assert other.fixes[0].alarms == ["other"]
+    (removal,) = decode(ALARM_16)
+    assert removal.fixes[0].alarms == ["removal"]  # terminal information bits 3-5 = 7
     fix = Fix(time=dt.datetime(2026, 11, 28, tzinfo=dt.UTC), latitude=29.2, longitude=103.9)
     for code, kind in [
         (0x01, "sos"),

@@ -11,16 +11,17 @@ from fengqiao.gateway.server import Config, Gateway, Limits
 
 
 class RunningGateway:
-    def __init__(self, limits: Limits):
+    def __init__(self, limits: Limits, **config):
         from fengqiao.tracking.store import DjangoStore
 
         self.config = Config(
-            host="127.0.0.1",
+            host=config.pop("host", "127.0.0.1"),
             gt06_port=0,
             jt808_port=0,
             osmand_port=0,
             command_poll_seconds=0.2,
             limits=limits,
+            **config,
         )
         self.gateway = Gateway(self.config, DjangoStore)
         self.loop = asyncio.new_event_loop()
@@ -58,9 +59,15 @@ def gateway_limits():
 
 
 @pytest.fixture
-def running_gateway(transactional_db, gateway_limits, settings):
+def gateway_config():
+    """Config fields other than ports and limits (parametrize to change them)."""
+    return {}
+
+
+@pytest.fixture
+def running_gateway(transactional_db, gateway_limits, gateway_config, settings):
     settings.GATEWAY_HOOKS = ["tests.tracking.test_gateway.record_hook"]
-    gw = RunningGateway(gateway_limits).start()
+    gw = RunningGateway(gateway_limits, **gateway_config).start()
     yield gw
     gw.stop()
 

@@ -51,6 +51,19 @@ def now_fix(seconds=0, **kw):
     )
 
 
+def jt808_auth_body(code: str, *, v2019: bool = False) -> bytes:
+    """The body of 0x0102: the code (2013); its length, the code, IMEI and version (2019)."""
+    data = code.encode("ascii")
+    if v2019:
+        return (
+            bytes([len(data)])
+            + data
+            + b"868120145233604".ljust(15, b"\x00")
+            + b"1.0".ljust(20, b"\x00")
+        )
+    return data
+
+
 def recv_exact(sock, n):
     data = b""
     while len(data) < n:
@@ -202,13 +215,16 @@ def test_engine_cut_is_sent_when_online_and_acknowledged(running_gateway, alice,
 def test_jt808_terminal_control_round_trip(running_gateway, alice, station):
     from fengqiao.tracking.services import command_queue
 
-    device = DeviceFactory(identifier="13800138000", protocol=Protocol.JT808, station=station)
+    device = DeviceFactory(
+        identifier="13800138000", protocol=Protocol.JT808, station=station, auth_code="C0DE"
+    )
     command = command_queue(
         actor=alice, device=device, kind=CommandKind.ENGINE_RESTORE, reason="已找回"
     )
     phone = jt808.phone_bcd("13800138000")
     sock = running_gateway.connect("jt808")
-    sock.sendall(jt808.encode(jt808.HEARTBEAT, b"", phone=phone, serial=1))
+    # commands go only to an authenticated session (issue 20, defect 5)
+    sock.sendall(jt808.encode(jt808.AUTH, jt808_auth_body("C0DE"), phone=phone, serial=1))
     sock.settimeout(5)
     frames = b""
     while b"\x81\x05" not in jt808.unescape(frames.replace(b"\x7e", b"")):
@@ -291,11 +307,16 @@ def test_jt808_disarm_is_sent_as_8300_text_and_the_reply_acknowledges_it(
         station=station,
         arm_command="ARM,1#",
         disarm_command="ARM,0#",
+        auth_code="C0DE",
     )
     command = command_queue(actor=None, device=device, kind=CommandKind.DISARM, reason="车主撤防")
     phone = jt808.phone_bcd("13800138000", v2019=v2019)
     sock = running_gateway.connect("jt808")
-    sock.sendall(jt808.encode(jt808.HEARTBEAT, b"", phone=phone, serial=1, v2019=v2019))
+    sock.sendall(
+        jt808.encode(
+            jt808.AUTH, jt808_auth_body("C0DE", v2019=v2019), phone=phone, serial=1, v2019=v2019
+        )
+    )
     sock.settimeout(5)
     payload = _jt808_frames_until(sock, jt808.TEXT_MESSAGE)
     header = jt808.parse_header(payload[:-1])
@@ -328,11 +349,12 @@ def test_jt808_text_command_refused_by_the_terminal_is_failed(running_gateway, a
         station=station,
         arm_command="ARM,1#",
         disarm_command="ARM,0#",
+        auth_code="C0DE",
     )
     command = command_queue(actor=alice, device=device, kind=CommandKind.ARM, reason="民警设防")
     phone = jt808.phone_bcd("13800138001")
     sock = running_gateway.connect("jt808")
-    sock.sendall(jt808.encode(jt808.HEARTBEAT, b"", phone=phone, serial=1))
+    sock.sendall(jt808.encode(jt808.AUTH, jt808_auth_body("C0DE"), phone=phone, serial=1))
     sock.settimeout(5)
     payload = _jt808_frames_until(sock, jt808.TEXT_MESSAGE)
     serial = jt808.parse_header(payload[:-1]).serial

@@ -122,6 +122,16 @@ def test_device_alarms_map_to_business_alarms(vehicle, vehicle_b):
     }
 
 
+def test_every_device_alarm_kind_passes_the_hook(vehicle):
+    """The decoders name many more device alarms than the vehicle alarms (issue 20, defect 9): those
+    the vehicles app has no business alarm for are stored as device alarms and left alone here."""
+    from fengqiao.tracking.choices import AlarmKind as DeviceAlarmKind
+
+    alarms = [{**pos(vehicle), "kind": kind, "at": NOW} for kind in DeviceAlarmKind.values]
+    assert hooks.after_store([], alarms) == len(hooks.DEVICE_ALARMS)
+    assert set(Alarm.objects.values_list("kind", flat=True)) == set(hooks.DEVICE_ALARMS.values())
+
+
 def test_unknown_devices_and_garbage_never_raise(vehicle):
     assert (
         hooks.after_store(

@@ -23,6 +23,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from fengqiao.gateway import hikvision, zkteco
 from fengqiao.gateway.access import Decoded, DecodeError, GateEvent
+from fengqiao.gateway.guard import ConnectionLimits, LogLimiter, address_of
 from fengqiao.gateway.server import GcPauses, Stats
 from fengqiao.gateway.store import Committer, utcnow
 
@@ -52,6 +53,13 @@ class EstateConfig:
     burst: float = 2000.0  # events in a burst (a terminal emptying its offline buffer)
     max_body: int = 4 * 1024 * 1024  # a request body larger than this is refused (413)
     idle_seconds: float = 120.0  # a keep-alive connection silent this long is closed
+    login_seconds: float = 30.0  # a connection that has sent no whole request by then is closed
+    max_connections: int = 10000  # connections this process accepts
+    max_per_address: int = (
+        200  # connections from one address (an estate's terminals behind its NAT)
+    )
+    log_burst: int = 5  # log lines about one address's bad requests in each log window
+    log_window: float = 60.0
     commit_interval_ms: int = 5
     gc_full_seconds: float = 6 * 3600
     command_poll_seconds: float = 2.0  # how often queued terminal commands are looked for
@@ -82,6 +90,13 @@ class EstateGateway:
         self.latency: deque[float] = deque(maxlen=100_000)
         self.started = time.time()
         self.gc_pauses = GcPauses(full_every=config.gc_full_seconds)
+        self.admission = ConnectionLimits(
+            total=config.max_connections, per_address=config.max_per_address
+        )
+        window = {"burst": config.log_burst, "window": config.log_window}
+        self.input_log = LogLimiter(log, "bad requests", **window)
+        self.rows_log = LogLimiter(log, "bad ATTLOG rows", **window)
+        self.session_log = LogLimiter(log, "refused connections", **window)
 
     async def start(self) -> None:
         self.loop = asyncio.get_running_loop()
@@ -136,6 +151,11 @@ class EstateGateway:
             "answer_ms_p50": pct(0.5),
             "answer_ms_p99": pct(0.99),
             **self.gc_pauses.figures(),
+            **self.admission.figures(),
+            "log_lines_suppressed": sum(
+                limiter.suppressed_total
+                for limiter in (self.input_log, self.rows_log, self.session_log)
+            ),
             **stats,
         }
 
@@ -178,14 +198,26 @@ class EstateGateway:
             self.queued = set(queued or ())
 
     async def _sweep(self) -> None:
+        """Close connections that sent no whole request in time and silent keep-alive ones; sum up
+        suppressed log lines; log the counters each minute."""
         last_log = time.monotonic()
+        cfg = self.config
         while True:
-            await asyncio.sleep(10)
+            await asyncio.sleep(
+                min(10.0, cfg.idle_seconds / 2, cfg.login_seconds / 2, cfg.log_window / 2)
+            )
             now = time.monotonic()
             for session in list(self.sessions):
-                if now - session.last_rx > self.config.idle_seconds and not session.busy:
+                if session.busy:
+                    continue
+                if not session.requests and now - session.opened > cfg.login_seconds:
+                    session.transport.abort()
+                    self.stats.inc("closed_login_timeout")
+                elif now - session.last_rx > cfg.idle_seconds:
                     session.transport.abort()
                     self.stats.inc("closed_idle")
+            for limiter in (self.input_log, self.rows_log, self.session_log):
+                limiter.flush()
             self.gc_pauses.settle()
             if now - last_log >= 60:
                 last_log = now
@@ -219,20 +251,45 @@ class TerminalSession(asyncio.Protocol):
         self.busy = False
         self.keep_alive = True
         self.continued = False
-        self.last_rx = time.monotonic()
+        self.last_rx = self.opened = time.monotonic()
+        self.address = ""
+        self.admitted = False
+        self.requests = 0  # whole requests received on this connection
 
     def connection_made(self, transport):
         self.transport = transport
         peer = transport.get_extra_info("peername")
         self.remote = f"{peer[0]}:{peer[1]}" if peer else ""
-        self.gateway.sessions.add(self)
-        self.gateway.stats.inc("connections")
+        self.address = address_of(peer)
+        gw = self.gateway
+        refused = gw.admission.admit("http", self.address)
+        if refused is not None:
+            gw.stats.inc("connections_refused")
+            gw.stats.inc(f"connections_refused_{refused}")
+            gw.session_log.log(
+                self.address,
+                logging.WARNING,
+                "estate gateway: connection from %s refused: the %s limit is reached",
+                self.remote,
+                "per-address" if refused == "address" else "process",
+            )
+            self.closed = True
+            transport.abort()
+            return
+        self.admitted = True
+        gw.sessions.add(self)
+        gw.stats.inc("connections")
 
     def connection_lost(self, exc):
         self.closed = True
         self.gateway.sessions.discard(self)
+        if self.admitted:
+            self.admitted = False
+            self.gateway.admission.release("http", self.address)
 
     def data_received(self, data: bytes):
+        if self.closed:
+            return
         self.last_rx = time.monotonic()
         self.buffer += data
         if len(self.buffer) > self.gateway.config.max_body + 65536:
@@ -285,6 +342,7 @@ class TerminalSession(asyncio.Protocol):
         self.keep_alive = headers.get("connection", "").lower() != "close"
         url = urlsplit(target)
         request = Request(method.upper(), url.path, dict(parse_qsl(url.query)), headers, body)
+        self.requests += 1
         self.busy = True
         self.gateway.stats.inc("requests")
         try:
@@ -338,7 +396,9 @@ class TerminalSession(asyncio.Protocol):
             if table == "ATTLOG":
                 decoded = zkteco.decode_attlog(serial, request.body)
                 for error in decoded.errors[:5]:
-                    log.info(
+                    self.gateway.rows_log.log(
+                        self.address,
+                        logging.INFO,
                         "estate gateway: bad ATTLOG row from zkteco %s (%s): %s",
                         serial,
                         self.remote,
@@ -456,7 +516,14 @@ class TerminalSession(asyncio.Protocol):
     # -- answers --
     def _bad(self, reason: str, *, close: bool = False, who: str = "") -> None:
         self.gateway.stats.inc("decode_errors")
-        log.info("estate gateway: bad request from %s %s: %s", who or "?", self.remote, reason)
+        self.gateway.input_log.log(
+            self.address,
+            logging.INFO,
+            "estate gateway: bad request from %s %s: %s",
+            who or "?",
+            self.remote,
+            reason,
+        )
         self.busy = False
         self._respond(400, reason, close=close)
 

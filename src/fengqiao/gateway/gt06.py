@@ -29,27 +29,73 @@ STRING_INFO = 0x21
 GPS_LBS_2 = 0x22
 HEARTBEAT = 0x23
 ALARM_2 = 0x26
+ALARM_3 = 0x27  # 0x26 plus the language byte whose high nibble extends the alarm value
 COMMAND = 0x80
 
 MAX_LENGTH = 1024  # longer frames than any real device sends: treat as garbage
 _POSITION_TYPES = {GPS, GPS_LBS, GPS_LBS_2}
-_ALARM_TYPES = {ALARM, ALARM_2}
-_ACKED = {LOGIN, GPS, GPS_LBS, GPS_LBS_2, STATUS, HEARTBEAT, ALARM, ALARM_2}
+_ALARM_TYPES = {ALARM, ALARM_2, ALARM_3}
+_ACKED = {LOGIN, GPS, GPS_LBS, GPS_LBS_2, STATUS, HEARTBEAT, ALARM, ALARM_2, ALARM_3}
 
-# The alarm byte of 0x16/0x26/0x13 frames.
-_ALARM_BYTE = {
-    0x01: "sos",
-    0x02: "power_cut",
-    0x03: "vibration",
-    0x04: "geofence",
-    0x05: "geofence",
-    0x06: "overspeed",
-    0x0E: "low_battery",
-    0x0F: "low_battery",
-    0x19: "low_battery",
+# The alarm value of 0x16/0x26/0x27 frames and 0x13 status frames ("alarm/language" byte; in 0x27 the
+# language byte's high nibble extends it to 12 bits). Concox's protocol documents define 0x00-0x06,
+# 0x09, 0x0E, 0x0F, 0x11, 0x13, 0x14, 0x19; the rest are the values Traccar's Gt06ProtocolDecoder
+# (decodeAlarm) documents for Concox/Jimi and compatible firmware, with their default (model-independent)
+# meaning. A value in no table is reported as "other" (the value is kept in `alarm_code`).
+ALARM_VALUES = {
+    0x01: "sos",  # SOS 求救
+    0x02: "power_cut",  # 断电
+    0x03: "vibration",  # 震动
+    0x04: "geofence_enter",  # 进围栏
+    0x05: "geofence_exit",  # 出围栏
+    0x06: "overspeed",  # 超速
+    0x09: "vibration",  # 位移 (VL models: tow)
+    0x0C: "tamper",
+    0x0E: "low_battery",  # 外电低电 (GT06N)
+    0x0F: "low_battery",  # 内置电池低电
+    0x11: "power_off",  # 关机
+    0x13: "tamper",  # 防拆
+    0x14: "door",  # 门
+    0x18: "removal",  # 拆除 (LW models: accident)
+    0x19: "low_battery",  # 内部电池低电 (LW models: acceleration)
+    0x1A: "braking",  # 急减速
+    0x1B: "cornering",  # 急转弯
+    0x23: "fall",  # 跌倒
+    0x25: "tamper",
+    0x26: "acceleration",  # 急加速
+    0x27: "braking",
+    0x28: "braking",
+    0x29: "acceleration",
+    0x2A: "cornering",
+    0x2B: "cornering",
+    0x2C: "accident",  # 碰撞
+    0x2E: "cornering",
+    0x30: "jamming",  # 干扰
+    0x32: "tamper",
+    0x33: "lock",
+    0x34: "unlock",
+    0x53: "fuel_leak",
+    0x5B: "temperature",
+    0x5C: "temperature",
+    0xC9: "idle",
+    0xF0: "acceleration",
+    0xF1: "braking",
+    0xF2: "accident",
+    0x0107: "jamming",  # 0x27 only (language high nibble 1)
+    0x010B: "jamming",
 }
-# Bits 3-5 of the terminal-information byte.
-_TERMINAL_ALARM = {1: "vibration", 2: "power_cut", 3: "low_battery", 4: "sos", 7: "other"}
+# Bits 3-5 of the terminal-information byte (0x13 status, 0x23 heartbeat, 0x16/0x26/0x27 status block):
+# 1 vibration, 2 power cut, 3 low battery, 4 SOS (Concox document), 6 fence, 7 removal (Traccar:
+# decodeStatus; the VXT01 uses 7 for overspeed). 5 is defined nowhere and stays "other".
+TERMINAL_ALARMS = {
+    1: "vibration",
+    2: "power_cut",
+    3: "low_battery",
+    4: "sos",
+    5: "other",
+    6: "geofence",
+    7: "removal",
+}
 # Voltage level 0..6 of status frames → battery percent.
 _VOLTAGE_LEVEL = {0: 0, 1: 5, 2: 10, 3: 25, 4: 50, 5: 75, 6: 100}
 
@@ -84,14 +130,44 @@ def _terminal_info(value: int, attributes: dict) -> list[str]:
     attributes["ignition"] = bool(value & 0x02)
     attributes["charging"] = bool(value & 0x04)
     attributes["relay_cut"] = bool(value & 0x80)
-    alarm = _TERMINAL_ALARM.get((value >> 3) & 0x07)
+    alarm = TERMINAL_ALARMS.get((value >> 3) & 0x07)
     return [alarm] if alarm else []
 
 
-def _alarm_byte(value: int) -> list[str]:
+def _alarm_value(value: int, attributes: dict) -> list[str]:
     if value == 0:
         return []
-    return [_ALARM_BYTE.get(value, "other")]
+    kind = ALARM_VALUES.get(value, "other")
+    if kind == "other":
+        attributes["alarm_code"] = f"0x{value:02x}"
+    return [kind]
+
+
+def _status_block(protocol: int, length: int, content: bytes) -> tuple[int, bool]:
+    """Where the status block (terminal info, voltage, signal, alarm, language) of a 0x16/0x26/0x27
+    frame starts, and whether it is the VXT01 layout (terminal info, power (2), signal, extension).
+
+    After the 18 GPS bytes comes the LBS block: a length byte, then MCC (2), MNC (1), LAC (2), cell (3),
+    nine bytes in all whatever the length byte says (some firmware counts itself, some does not); a
+    longer length means more bytes; 0 means no cell data. Vendor layouts Traccar documents: a 0x16 of
+    length 0x26 (SEEWORLD) has a 4-byte cell; a 0x16 of length 0x24 (VXT01) has no length byte."""
+    if protocol == ALARM and length == 0x24:
+        return 18 + 8, True
+    lbs = content[18] if len(content) > 18 else 0
+    if lbs == 0:
+        index = 19
+    else:
+        index = 18 + max(9, lbs)
+    if protocol == ALARM and length == 0x26 and lbs == 9:
+        index += 1
+    return index, False
+
+
+def _battery(value: int) -> int | None:
+    """The voltage byte: a level 0-6 (Concox document), or a percent (7-100) on newer firmware."""
+    if value in _VOLTAGE_LEVEL:
+        return _VOLTAGE_LEVEL[value]
+    return value if value <= 100 else None
 
 
 def _gps(content: bytes, offset_minutes: int) -> Fix:
@@ -163,14 +239,23 @@ def decode_frame(
             fix.buffered = content[28] == 0x01
         if protocol in _ALARM_TYPES:
             # Some firmware sends these as plain status reports (alarm byte 0): an alarm only if one is set.
-            lbs = content[18] if len(content) > 18 else 0
-            index = 18 + max(lbs, 1)
-            if len(content) >= index + 5:
+            length = (
+                -1 if extended else data[2]
+            )  # the vendor layouts are told apart by 78 78 lengths
+            index, vxt01 = _status_block(protocol, length, content)
+            if vxt01 and len(content) >= index + 4:
                 fix.alarms.extend(_terminal_info(content[index], fix.attributes))
-                fix.attributes["battery_percent"] = _VOLTAGE_LEVEL.get(content[index + 1])
+                fix.attributes["power_volts"] = _U16.unpack_from(content, index + 1)[0] / 100.0
+                fix.attributes["signal"] = content[index + 3]
+            elif len(content) >= index + 4:
+                fix.alarms.extend(_terminal_info(content[index], fix.attributes))
+                fix.attributes["battery_percent"] = _battery(content[index + 1])
                 fix.attributes["signal"] = content[index + 2]
-                fix.alarms.extend(_alarm_byte(content[index + 3]))
-                fix.alarms[:] = list(dict.fromkeys(fix.alarms))
+                value = content[index + 3]
+                if protocol == ALARM_3 and len(content) >= index + 5:
+                    value |= (content[index + 4] >> 4) << 8
+                fix.alarms.extend(_alarm_value(value, fix.attributes))
+            fix.alarms[:] = list(dict.fromkeys(fix.alarms))
             if fix.alarms:
                 message.type = "alarm"
         message.fixes.append(fix)
@@ -179,10 +264,10 @@ def decode_frame(
             raise DecodeError("status too short")
         message.type = "status"
         message.alarms.extend(_terminal_info(content[0], message.attributes))
-        message.attributes["battery_percent"] = _VOLTAGE_LEVEL.get(content[1])
+        message.attributes["battery_percent"] = _battery(content[1])
         message.attributes["signal"] = content[2]
         if len(content) >= 4:
-            message.alarms.extend(_alarm_byte(content[3]))
+            message.alarms.extend(_alarm_value(content[3], message.attributes))
         message.alarms[:] = list(dict.fromkeys(message.alarms))
     elif protocol == HEARTBEAT:
         if len(content) < 4:

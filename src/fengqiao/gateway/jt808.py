@@ -44,17 +44,58 @@ MAX_FRAME = 2048
 MAX_PARTS = 256  # sub-packages of one long message
 MAX_REASSEMBLED = 256 * 1024  # bytes of one long message held while its parts arrive
 
-# Alarm flag bits (JT/T 808 table 24) → our device alarm kinds.
-_ALARM_BITS = {
-    0: "sos",
-    1: "overspeed",
-    7: "low_battery",
-    8: "power_cut",
-    20: "geofence",
-    21: "geofence",
-    28: "other",  # illegal displacement
-    29: "vibration",  # collision / rollover warning
+# The 32-bit alarm flag of 0x0200 (JT/T 808-2011 and -2013 table 24, -2019 table 25) → device alarm
+# kinds. Every bit the standards define is named; a bit set and named nowhere is "other".
+ALARM_BITS = {
+    0: "sos",  # 紧急报警
+    1: "overspeed",  # 超速报警
+    2: "fatigue",  # 疲劳驾驶
+    3: "danger",  # 危险预警 (2019: 危险驾驶行为报警)
+    4: "gnss_fault",  # GNSS 模块发生故障
+    5: "antenna_cut",  # GNSS 天线未接或被剪断
+    6: "antenna_short",  # GNSS 天线短路
+    7: "low_battery",  # 终端主电源欠压
+    8: "power_cut",  # 终端主电源掉电
+    9: "display_fault",  # 终端 LCD 或显示器故障
+    10: "tts_fault",  # TTS 模块故障
+    11: "camera_fault",  # 摄像头故障
+    12: "ic_card_fault",  # 道路运输证 IC 卡模块故障 (2013)
+    13: "overspeed",  # 超速预警 (2013)
+    14: "fatigue",  # 疲劳驾驶预警 (2013)
+    15: "violation",  # 违规行驶报警 (2019; reserved before)
+    16: "tyre_pressure",  # 胎压预警 (2019; reserved before)
+    17: "blind_spot",  # 右转盲区异常报警 (2019; reserved before)
+    18: "driving_timeout",  # 当天累计驾驶超时
+    19: "parking_timeout",  # 超时停车
+    20: "geofence",  # 进出区域
+    21: "route",  # 进出路线
+    22: "route_time",  # 路段行驶时间不足/过长
+    23: "route_deviation",  # 路线偏离报警
+    24: "vss_fault",  # 车辆 VSS 故障
+    25: "fuel_abnormal",  # 车辆油量异常
+    26: "theft",  # 车辆被盗(通过车辆防盗器)
+    27: "illegal_ignition",  # 车辆非法点火
+    28: "movement",  # 车辆非法位移
+    29: "collision",  # 碰撞预警 (2013; 2011 reserved)
+    30: "rollover",  # 侧翻预警 (2013; 2011 reserved)
+    31: "door",  # 非法开门报警 (2013)
 }
+# Bits 15-17 are reserved in 2011/2013, and common trackers with those headers use them for their own
+# alarms (Traccar's Jt808ProtocolDecoder, decodeAlarm): 15 vibration, 16 and 17 tamper. So a terminal
+# that sends 2013 headers gets these meanings, one that sends 2019 headers the standard's.
+VENDOR_BITS_2013 = {15: "vibration", 16: "tamper", 17: "tamper"}
+
+
+def alarm_kinds(flags: int, *, v2019: bool = False) -> list[str]:
+    """The alarm kinds of a 0x0200 alarm flag (in bit order, each kind once)."""
+    kinds = []
+    for bit in range(32):
+        if flags & (1 << bit):
+            kind = (None if v2019 else VENDOR_BITS_2013.get(bit)) or ALARM_BITS.get(bit, "other")
+            kinds.append(kind)
+    return list(dict.fromkeys(kinds))
+
+
 _H2013 = struct.Struct(">HH6sH")
 _H2019 = struct.Struct(">HHB10sH")
 _LOC = struct.Struct(">IIIIHHH6s")
@@ -114,7 +155,7 @@ def _terminal_number(raw: bytes) -> str:
     return stripped[-20:] if stripped else "0"
 
 
-def _location(body: bytes, *, buffered: bool = False) -> Fix:
+def _location(body: bytes, *, buffered: bool = False, v2019: bool = False) -> Fix:
     if len(body) < _LOC.size:
         raise DecodeError(f"location body too short ({len(body)} bytes)")
     alarm, status, lat, lon, altitude, speed, course, raw_time = _LOC.unpack_from(body)
@@ -129,10 +170,7 @@ def _location(body: bytes, *, buffered: bool = False) -> Fix:
         "altitude": altitude,
         "relay_cut": bool(status & 0x0400) or bool(status & 0x0800),
     }
-    alarms = [kind for bit, kind in _ALARM_BITS.items() if alarm & (1 << bit)]
-    if alarm and not alarms:
-        alarms.append("other")
-    alarms = list(dict.fromkeys(alarms))
+    alarms = alarm_kinds(alarm, v2019=v2019)
     if alarm:
         attributes["alarm_flags"] = alarm
     # Extra items: id (1), length (1), value.
@@ -399,7 +437,7 @@ class Jt808Decoder:
             message.type = "logout"
             message.ack = self.general_reply(header)
         elif message_id == LOCATION:
-            fix = _location(body)
+            fix = _location(body, v2019=v2019)
             message.type = "alarm" if fix.alarms else "position"
             message.fixes.append(fix)
             message.ack = self.general_reply(header)
@@ -416,7 +454,7 @@ class Jt808Decoder:
                 item = body[i + 2 : i + 2 + size]
                 if len(item) < size:
                     raise DecodeError("batch item truncated")
-                message.fixes.append(_location(item, buffered=buffered))
+                message.fixes.append(_location(item, buffered=buffered, v2019=v2019))
                 i += 2 + size
             message.type = "batch"
             message.attributes["buffered"] = buffered

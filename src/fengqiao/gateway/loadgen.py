@@ -111,6 +111,12 @@ def start_gateways(
         GATEWAY_JT808_PORT=str(ports["jt808"]),
         GATEWAY_OSMAND_PORT=str(ports["osmand"]),
         GATEWAY_HOST="127.0.0.1",
+        # the simulated devices connect from a few loopback addresses: lift the per-address and
+        # per-listener caps meant for the field (docs/gateway.md, "Limits at the door")
+        GATEWAY_MAX_CONNECTIONS_PER_ADDRESS="100000",
+        GATEWAY_MAX_CONNECTIONS_GT06="100000",
+        GATEWAY_MAX_CONNECTIONS_JT808="100000",
+        GATEWAY_MAX_CONNECTIONS_OSMAND="100000",
     )
     env.update(extra_env or {})
     argv = [sys.executable, "-m", "fengqiao.cli", "gateway", "serve", "--processes", "1"]

@@ -23,6 +23,7 @@ from functools import partial
 from urllib.parse import parse_qsl, urlsplit
 
 from fengqiao.gateway import filters, gt06, jt808
+from fengqiao.gateway.guard import ConnectionLimits, LogLimiter, address_of
 from fengqiao.gateway.messages import DecodeError, Fix, Message
 from fengqiao.gateway.store import Committer, DeviceState, utcnow
 
@@ -38,7 +39,15 @@ class Limits:
     rate: float = 100.0  # messages a second, sustained
     burst: float = 1000.0  # messages in a burst (a device emptying its buffer)
     max_unacked: int = 5000  # records waiting for commit before reading pauses
-    max_connections: int = 20000  # per process (the descriptor limit)
+    max_connections: int = 20000  # per process, all listeners (the descriptor limit)
+    # per listener, so a flood on one port leaves room for the others (GATEWAY_MAX_CONNECTIONS_GT06 …)
+    port_connections: dict = field(
+        default_factory=lambda: {"gt06": 16000, "jt808": 16000, "osmand": 2000}
+    )
+    max_per_address: int = 1000  # connections from one client address (carrier NAT: many devices)
+    login_seconds: float = 30.0  # a connection that has not logged in by then is closed
+    log_burst: int = 5  # log lines about one client address's bad input in each log window
+    log_window: float = 60.0  # then one summary line with the number suppressed
 
 
 @dataclass
@@ -53,6 +62,9 @@ class Config:
     gc_full_seconds: float = (
         6 * 3600
     )  # a full garbage collection this often (GATEWAY_GC_FULL_SECONDS)
+    # JT/T 808: only a session that presented the device's auth code (0x0102) may report
+    # (GATEWAY_JT808_REQUIRE_AUTH; off for fleets whose terminals skip authentication)
+    jt808_require_auth: bool = True
     limits: Limits = field(default_factory=Limits)
 
 
@@ -70,6 +82,8 @@ class TrackerSession(asyncio.Protocol):
         self.decoder = gt06.Gt06Decoder() if protocol == "gt06" else jt808.Jt808Decoder()
         self.transport: asyncio.Transport | None = None
         self.remote = ""
+        self.address = ""
+        self.admitted = False
         self.device: DeviceState | None = None
         self.inbox: deque[Message] = deque()
         self.waiting = False
@@ -79,9 +93,11 @@ class TrackerSession(asyncio.Protocol):
         self.paused = False
         self.tokens = gateway.config.limits.burst
         self.last_refill = time.monotonic()
-        self.last_rx = self.last_refill
+        self.last_rx = self.opened = self.last_refill
         self.serial = 0
         self.zone_from_login = False
+        # JT/T 808: set by a 0x0102 with the device's auth code (or always, when auth is not required)
+        self.authenticated = protocol != "jt808" or not gateway.config.jt808_require_auth
         self.batch_records: list = []
         self.batch_ack = bytearray()
         self.batch_flags: dict = {}
@@ -91,12 +107,9 @@ class TrackerSession(asyncio.Protocol):
         self.transport = transport
         peer = transport.get_extra_info("peername")
         self.remote = f"{peer[0]}:{peer[1]}" if peer else ""
+        self.address = address_of(peer)
         gw = self.gateway
-        if len(gw.sessions) >= gw.config.limits.max_connections:
-            gw.stats.inc("connections_refused")
-            log.warning("gateway: connection limit reached, refusing %s", self.remote)
-            transport.abort()
-            self.closed = True
+        if not gw.admit(self, self.protocol):
             return
         sock = transport.get_extra_info("socket")
         if sock is not None:
@@ -104,15 +117,20 @@ class TrackerSession(asyncio.Protocol):
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
             except OSError:
                 pass
-        gw.sessions.add(self)
         gw.stats.inc("connections")
 
     def connection_lost(self, exc):
         self.closed = True
         gw = self.gateway
         gw.sessions.discard(self)
+        gw.release(self, self.protocol)
         if self.device is not None and gw.by_device.get(self.device.pk) is self:
             del gw.by_device[self.device.pk]
+
+    @property
+    def logged_in(self) -> bool:
+        """The device is known (GT06 login, JT/T 808 frame) and, for JT/T 808, authenticated."""
+        return self.device is not None and self.authenticated
 
     def data_received(self, data: bytes):
         if self.closed:
@@ -132,7 +150,14 @@ class TrackerSession(asyncio.Protocol):
             return
         if self.tokens < 0 and not self.paused:
             self.gateway.stats.inc("throttled")
-            log.info("gateway: throttling %s %s (%s)", self.protocol, self._who(), self.remote)
+            self.gateway.session_log.log(
+                self.address,
+                logging.INFO,
+                "gateway: throttling %s %s (%s)",
+                self.protocol,
+                self._who(),
+                self.remote,
+            )
             self._pause()
             self.gateway.loop.call_later(-self.tokens / limits.rate, self._resume_after_throttle)
         for item in items:
@@ -151,7 +176,9 @@ class TrackerSession(asyncio.Protocol):
     def bad(self, reason: str) -> None:
         self.errors += 1
         self.gateway.stats.inc("decode_errors")
-        log.info(
+        self.gateway.input_log.log(
+            self.address,
+            logging.INFO,
             "gateway: bad input from %s %s (%s): %s",
             self.protocol,
             self._who(),
@@ -165,8 +192,14 @@ class TrackerSession(asyncio.Protocol):
         if self.closed:
             return
         self.gateway.stats.inc(counter)
-        log.warning(
-            "gateway: closing %s %s (%s): %s", self.protocol, self._who(), self.remote, reason
+        self.gateway.session_log.log(
+            self.address,
+            logging.WARNING,
+            "gateway: closing %s %s (%s): %s",
+            self.protocol,
+            self._who(),
+            self.remote,
+            reason,
         )
         self.closed = True
         self.inbox.clear()
@@ -197,7 +230,7 @@ class TrackerSession(asyncio.Protocol):
             return
         self.batch_records, self.batch_ack = [], bytearray()
         gw = self.gateway
-        if self.device is not None:
+        if self.device is not None and self.authenticated:
             gw.committer.touch(
                 self.device.pk,
                 last_seen_at=utcnow(),
@@ -246,14 +279,21 @@ class TrackerSession(asyncio.Protocol):
             self.close("device disabled", counter="closed_disabled")
             return
         self.device = device
-        gw = self.gateway
-        previous = gw.by_device.get(device.pk)
-        if previous is not None and previous is not self and not previous.closed:
-            previous.close("device reconnected on a new connection", counter="closed_replaced")
-        gw.by_device[device.pk] = self
+        if self.authenticated:
+            self._claim()
         if self.protocol == "jt808":
             self.decoder.auth_code = device.auth_code
         self.drain()
+
+    def _claim(self) -> None:
+        """This connection now speaks for the device: its older connection is closed and commands go
+        here. A JT/T 808 session claims only once authenticated, so an impostor that merely names a
+        terminal number cannot push the real terminal off."""
+        gw = self.gateway
+        previous = gw.by_device.get(self.device.pk)
+        if previous is not None and previous is not self and not previous.closed:
+            previous.close("device reconnected on a new connection", counter="closed_replaced")
+        gw.by_device[self.device.pk] = self
 
     def handle(self, message: Message) -> None:
         gw = self.gateway
@@ -271,9 +311,23 @@ class TrackerSession(asyncio.Protocol):
             presented = message.attributes.get("auth_code", "")
             if device.auth_code and presented != device.auth_code:
                 gw.stats.inc("auth_failures")
-                log.info("gateway: JT/T 808 %s presented a wrong auth code", device.identifier)
+                log.info(
+                    "gateway: JT/T 808 %s (%s) presented a wrong auth code",
+                    device.identifier,
+                    self.remote,
+                )
                 ack = self.decoder.general_reply_for(message.raw, result=1)
-        elif kind == "response":
+            elif not self.authenticated:
+                self.authenticated = True
+                self._claim()
+        elif message.fixes and not self.authenticated:
+            # A report from a JT/T 808 session that never authenticated: refused (result 1), not
+            # stored, not even the device's last-seen time; a session that goes on is closed.
+            gw.stats.inc("refused_unauthenticated")
+            self.batch_ack += self.decoder.general_reply_for(message.raw, result=1)
+            self.bad(f"{kind} before authentication (0x0102)")
+            return
+        elif kind == "response" and self.authenticated:
             gw.committer.call(_command_response, device.pk, message.attributes)
         if kind in ("status", "heartbeat"):
             self.batch_flags.update(_flags(message.attributes))
@@ -428,25 +482,33 @@ class OsmAndSession(asyncio.Protocol):
         self.buffer = bytearray()
         self.transport = None
         self.remote = ""
+        self.address = ""
+        self.admitted = False
         self.closed = False
         self.busy = False
-        self.last_rx = time.monotonic()
+        self.last_rx = self.opened = time.monotonic()
         self.device = None
+        self.logged_in = False  # a position of this connection has been stored
 
     def connection_made(self, transport):
         self.transport = transport
         peer = transport.get_extra_info("peername")
         self.remote = f"{peer[0]}:{peer[1]}" if peer else ""
-        self.gateway.sessions.add(self)
+        self.address = address_of(peer)
+        if self.gateway.admit(self, "osmand"):
+            self.gateway.stats.inc("connections")
 
     def connection_lost(self, exc):
         self.closed = True
         self.gateway.sessions.discard(self)
+        self.gateway.release(self, "osmand")
 
     def close(self, reason: str, *, counter: str) -> None:
         if not self.closed:
             self.gateway.stats.inc(counter)
-            log.warning("gateway: closing osmand %s: %s", self.remote, reason)
+            self.gateway.session_log.log(
+                self.address, logging.WARNING, "gateway: closing osmand %s: %s", self.remote, reason
+            )
             self.closed = True
             self.transport.abort()
 
@@ -501,7 +563,13 @@ class OsmAndSession(asyncio.Protocol):
             identifier, fix = parse_osmand(params, utcnow())
         except DecodeError as exc:
             self.gateway.stats.inc("decode_errors")
-            log.info("gateway: bad OsmAnd request from %s: %s", self.remote, exc)
+            self.gateway.input_log.log(
+                self.address,
+                logging.INFO,
+                "gateway: bad OsmAnd request from %s: %s",
+                self.remote,
+                exc,
+            )
             self._respond(400, str(exc))
             return
         self.busy = True
@@ -557,6 +625,7 @@ class OsmAndSession(asyncio.Protocol):
     def _committed(self, ok: bool) -> None:
         self.busy = False
         if ok:
+            self.logged_in = True
             self.gateway.stats.inc("acks")
             self._respond(200, "")
         else:
@@ -705,6 +774,41 @@ class Gateway:
         self.committer: Committer | None = None
         self.started = time.time()
         self.gc_pauses = GcPauses(full_every=self.config.gc_full_seconds)
+        limits = config.limits
+        self.admission = ConnectionLimits(
+            total=limits.max_connections,
+            per_port=limits.port_connections,
+            per_address=limits.max_per_address,
+        )
+        window = {"burst": limits.log_burst, "window": limits.log_window}
+        self.input_log = LogLimiter(log, "bad frames", **window)
+        self.session_log = LogLimiter(log, "connection messages", **window)
+
+    def admit(self, session, port: str) -> bool:
+        """Count a new connection in, or refuse it (closed at once) when a limit is reached."""
+        refused = self.admission.admit(port, session.address)
+        if refused is not None:
+            self.stats.inc("connections_refused")
+            self.stats.inc(f"connections_refused_{refused}")
+            self.session_log.log(
+                session.address,
+                logging.WARNING,
+                "gateway: %s connection from %s refused: the %s limit is reached",
+                port,
+                session.remote,
+                {"process": "process", "port": "port", "address": "per-address"}[refused],
+            )
+            session.closed = True
+            session.transport.abort()
+            return False
+        session.admitted = True
+        self.sessions.add(session)
+        return True
+
+    def release(self, session, port: str) -> None:
+        if session.admitted:
+            session.admitted = False
+            self.admission.release(port, session.address)
 
     async def start(self) -> None:
         self.loop = asyncio.get_running_loop()
@@ -812,18 +916,29 @@ class Gateway:
             "ack_ms_p50": pct(0.50),
             "ack_ms_p99": pct(0.99),
             **self.gc_pauses.figures(),
+            **self.admission.figures(),
+            "log_lines_suppressed": self.input_log.suppressed_total
+            + self.session_log.suppressed_total,
             **self.stats,
         }
 
     async def _sweep(self) -> None:
-        """Close half-open connections (silent longer than the idle limit); log the counters each minute."""
+        """Close connections that did not log in in time and half-open ones (silent longer than the
+        idle limit); sum up suppressed log lines; log the counters each minute."""
         last_log = time.monotonic()
+        limits = self.config.limits
         while True:
-            await asyncio.sleep(min(10.0, self.config.limits.idle_seconds / 2))
+            await asyncio.sleep(
+                min(10.0, limits.idle_seconds / 2, limits.login_seconds / 2, limits.log_window / 2)
+            )
             now = time.monotonic()
             for session in list(self.sessions):
-                if now - session.last_rx > self.config.limits.idle_seconds:
+                if not session.logged_in and now - session.opened > limits.login_seconds:
+                    session.close("did not log in in time", counter="closed_login_timeout")
+                elif now - session.last_rx > limits.idle_seconds:
                     session.close("silent (half-open connection)", counter="closed_idle")
+            self.input_log.flush()
+            self.session_log.flush()
             self.gc_pauses.settle()
             if now - last_log >= 60:
                 last_log = now

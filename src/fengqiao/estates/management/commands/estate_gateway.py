@@ -38,6 +38,11 @@ def config_from_env(options: dict):
         burst=float(env.integer("ESTATE_GATEWAY_BURST", 2000, minimum=1)),
         max_body=env.integer("ESTATE_GATEWAY_MAX_BODY", 4 * 1024 * 1024, minimum=1024),
         idle_seconds=float(env.integer("ESTATE_GATEWAY_IDLE_SECONDS", 120, minimum=5)),
+        login_seconds=float(env.integer("ESTATE_GATEWAY_LOGIN_SECONDS", 30, minimum=1)),
+        max_connections=env.integer("ESTATE_GATEWAY_MAX_CONNECTIONS", 10000, minimum=1),
+        max_per_address=env.integer("ESTATE_GATEWAY_MAX_CONNECTIONS_PER_ADDRESS", 200, minimum=1),
+        log_burst=env.integer("GATEWAY_LOG_BURST", 5, minimum=1),
+        log_window=float(env.integer("GATEWAY_LOG_WINDOW_SECONDS", 60, minimum=1)),
         commit_interval_ms=env.integer("GATEWAY_COMMIT_INTERVAL_MS", 5, minimum=0),
         gc_full_seconds=float(env.integer("GATEWAY_GC_FULL_SECONDS", 6 * 3600, minimum=60)),
     )

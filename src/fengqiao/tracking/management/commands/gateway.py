@@ -48,6 +48,15 @@ def config_from_env(options: dict):
         burst=float(env.integer("GATEWAY_BURST", 1000, minimum=1)),
         max_unacked=env.integer("GATEWAY_MAX_UNACKED", 5000, minimum=10),
         max_connections=env.integer("GATEWAY_MAX_CONNECTIONS", 19000, minimum=1),
+        port_connections={
+            "gt06": env.integer("GATEWAY_MAX_CONNECTIONS_GT06", 16000, minimum=1),
+            "jt808": env.integer("GATEWAY_MAX_CONNECTIONS_JT808", 16000, minimum=1),
+            "osmand": env.integer("GATEWAY_MAX_CONNECTIONS_OSMAND", 2000, minimum=1),
+        },
+        max_per_address=env.integer("GATEWAY_MAX_CONNECTIONS_PER_ADDRESS", 1000, minimum=1),
+        login_seconds=float(env.integer("GATEWAY_LOGIN_SECONDS", 30, minimum=1)),
+        log_burst=env.integer("GATEWAY_LOG_BURST", 5, minimum=1),
+        log_window=float(env.integer("GATEWAY_LOG_WINDOW_SECONDS", 60, minimum=1)),
     )
     config = Config(
         host=options.get("host") or env.string("GATEWAY_HOST", "0.0.0.0"),  # noqa: S104 - devices come from outside
@@ -58,6 +67,7 @@ def config_from_env(options: dict):
         command_poll_seconds=float(env.integer("GATEWAY_COMMAND_POLL_SECONDS", 2, minimum=1)),
         commit_interval_ms=env.integer("GATEWAY_COMMIT_INTERVAL_MS", 5, minimum=0),
         gc_full_seconds=float(env.integer("GATEWAY_GC_FULL_SECONDS", 6 * 3600, minimum=60)),
+        jt808_require_auth=env.boolean("GATEWAY_JT808_REQUIRE_AUTH", True),
         limits=limits,
     )
     for name in ("gt06_port", "jt808_port", "osmand_port"):
