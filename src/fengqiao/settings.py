@@ -102,8 +102,10 @@ TEMPLATES = [
 
 DATABASE_URL = env.string("DATABASE_URL", f"sqlite:///{VAR_DIR / 'fengqiao.db'}")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env.integer("DB_CONN_MAX_AGE", 60, minimum=0))}
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # persistent on SQLite too (one connection per server thread, WAL): opening a connection and
+    # running its PRAGMAs per request cost more than many pages' own queries (issue 26)
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "timeout": 20,

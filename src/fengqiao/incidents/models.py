@@ -195,6 +195,13 @@ class Incident(ChangeLogged):
             models.Index(fields=["station", "category"], name="incident_station_cat_idx"),
             models.Index(fields=["community", "-received_at"], name="incident_comm_recv_idx"),
             models.Index(fields=["station", "caller_phone"], name="incident_station_phone_idx"),
+            # the wall's and handover's open incidents, newest first: a handful of rows, never a
+            # walk of the whole history on the received-at index (issue 26)
+            models.Index(
+                fields=["station", "-received_at"],
+                name="incident_open_recv_idx",
+                condition=models.Q(status__in=OPEN_STATUSES),
+            ),
         ]
 
     def __str__(self):
