@@ -111,10 +111,11 @@ class Proxy:
         self.loop.run_forever()
 
     async def _listen(self) -> None:
+        if not self.port:
+            self.port = _port_below_ephemeral()
         self.server = await asyncio.start_server(
             self._client, "127.0.0.1", self.port, reuse_address=True
         )
-        self.port = self.server.sockets[0].getsockname()[1]
 
     async def _client(self, reader, writer) -> None:
         try:
@@ -151,13 +152,36 @@ class Proxy:
         )
 
 
+def _port_below_ephemeral() -> int:
+    """A free port below the kernel's ephemeral range: while the proxy's port is closed no outgoing
+    connection can take it, so it can listen there again."""
+    low = 32768
+    try:
+        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        pass
+    rng = random.Random()
+    for _ in range(200):
+        port = rng.randrange(20000, max(20001, low))
+        probe = socket.socket()
+        try:
+            probe.bind(("127.0.0.1", port))
+            return port
+        except OSError:
+            continue
+        finally:
+            probe.close()
+    raise SystemExit("no free port for the database proxy")
+
+
 # ---- the gateway processes ----
 
 
 class Gateways:
-    def __init__(self, database_url: str, processes: int):
+    def __init__(self, database_url: str, processes: int, log_path: Path):
         from fengqiao.gateway.loadgen import free_ports
 
+        self.log = log_path.open("ab")
         self.ports = dict(zip(("gt06", "jt808", "osmand"), free_ports(3), strict=True))
         self.env = dict(os.environ)
         self.env.update(
@@ -175,7 +199,9 @@ class Gateways:
         self._wait_port()
 
     def _spawn(self) -> subprocess.Popen:
-        return subprocess.Popen(self.argv, env=self.env, cwd=ROOT)  # noqa: S603 - our own command
+        return subprocess.Popen(  # noqa: S603 - our own command
+            self.argv, env=self.env, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT
+        )
 
     def _wait_port(self) -> None:
         deadline = time.monotonic() + 60
@@ -206,6 +232,7 @@ class Gateways:
                 proc.wait(30)
             except subprocess.TimeoutExpired:
                 proc.kill()
+        self.log.close()
 
 
 # ---- the devices ----
@@ -370,6 +397,10 @@ class BenchDevice:
         await asyncio.sleep(delay)
         if self.writer is not None:
             self.writer.transport.abort()
+        # The device chose not to hear these acknowledgements: their wait counts from the resend.
+        now = time.monotonic()
+        for epoch in self.pending:
+            self.pending[epoch] = now
 
 
 # ---- the run ----
@@ -505,7 +536,7 @@ async def stream(gateways: Gateways, proxy: Proxy, url: str, log) -> tuple[list,
     tick_task = loop.create_task(ticker())
     director_task = loop.create_task(director())
     await asyncio.sleep(max(0.0, at(1.0) - time.monotonic()))
-    await director_task
+    await asyncio.wait_for(director_task, OUTAGE + 10)
     stop.set()
     await tick_task
     say("devices stop making fixes; waiting for the last acknowledgements")
@@ -551,8 +582,15 @@ def main() -> None:
     )
     prepare(url)
     proxy = Proxy((params["host"], params["port"]))
-    gateways = Gateways(with_address(url, "127.0.0.1", proxy.port), processes=2)
-    print(f"gateways on {gateways.ports}, database through the proxy on {proxy.port}", flush=True)
+    log_path = ROOT / "var" / "bench_gateway_faults.log"
+    log_path.parent.mkdir(exist_ok=True)
+    log_path.write_bytes(b"")
+    gateways = Gateways(with_address(url, "127.0.0.1", proxy.port), 2, log_path)
+    print(
+        f"gateways on {gateways.ports}, database through the proxy on {proxy.port}; "
+        f"gateway log: {log_path.relative_to(ROOT)}",
+        flush=True,
+    )
     try:
         devices, totals, events = asyncio.run(
             stream(gateways, proxy, url, lambda line: print(line, flush=True))

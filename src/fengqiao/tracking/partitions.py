@@ -26,7 +26,7 @@ LOCK_KEY = 0x74706172  # advisory lock of partition upkeep
 DEFAULT = "tracking_position_default"
 LOCK_TIMEOUT_MS = 100  # the longest a partition DDL statement may hold the writers behind it
 DROP_PATIENCE_SECONDS = 3600.0  # how long the purge keeps trying to drop one day (then: next night)
-DROP_PAUSE_MAX_SECONDS = 5.0
+DROP_PAUSE_MAX_SECONDS = 2.0
 LOCK_NOT_AVAILABLE = "55P03"  # SQLSTATE of a lock_timeout
 
 CREATE_PARTITIONED = f"""
@@ -149,7 +149,7 @@ def drop_days_before(
     """Drop every day partition wholly before `cutoff` (a DROP is instant and takes no row locks).
 
     Each DROP waits at most `lock_timeout_ms` for its locks, then is tried again after a growing pause
-    (up to 5 s) for at most `patience` seconds; a day still held by a reader then is left for the next
+    (up to 2 s) for at most `patience` seconds; a day still held by a reader then is left for the next
     purge (logged), and so are the days after it."""
     if not is_partitioned(connection):
         return []

@@ -17,6 +17,7 @@ import json
 import logging
 import secrets
 import weakref
+from collections import Counter
 
 from django.db import DEFAULT_DB_ALIAS, close_old_connections, connection, connections, transaction
 from django.db.backends.signals import connection_created
@@ -91,6 +92,7 @@ def _sqlite_time(value: dt.datetime) -> str:
 
 
 _GATEWAY_CONNECTIONS: weakref.WeakSet = weakref.WeakSet()
+CONNECT_TIMEOUT_SECONDS = 3
 
 
 def _setup_connection(wrapper) -> None:
@@ -121,6 +123,11 @@ def open_store_connection() -> str:
     Returns the database vendor."""
     wrapper = connections[DEFAULT_DB_ALIAS]  # this thread's connection
     _GATEWAY_CONNECTIONS.add(wrapper)
+    if wrapper.vendor == "postgresql":
+        # A database that accepts the TCP connection but does not answer must not hold the writer
+        # thread (and so every device of the process) for ever: fail, and try again with the next batch.
+        options = {"connect_timeout": CONNECT_TIMEOUT_SECONDS, **wrapper.settings_dict["OPTIONS"]}
+        wrapper.settings_dict = {**wrapper.settings_dict, "OPTIONS": options}
     wrapper.ensure_connection()
     _setup_connection(wrapper)  # it may have been open before it was registered
     return wrapper.vendor
@@ -319,8 +326,13 @@ class DjangoStore:
                         )  # fmt: skip
                 cursor.execute(_MOVE)
                 if cursor.rowcount != len(plain):
-                    inserted = set(cursor.fetchall())
-                    skipped.update(id(r) for r in plain if (r[0], r[2]) not in inserted)
+                    inserted = Counter(cursor.fetchall())  # a fix twice in the batch: inserted once
+                    for r in plain:
+                        key = (r[0], r[2])
+                        if inserted[key]:
+                            inserted[key] -= 1
+                        else:
+                            skipped.add(id(r))
             alarm_rows = []
             for r in alarmed:
                 cursor.execute(
