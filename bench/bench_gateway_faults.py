@@ -36,6 +36,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import deque
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -89,41 +90,43 @@ def with_address(url: str, host: str, port: int) -> str:
 
 
 class Proxy:
-    """A TCP proxy in front of PostgreSQL in its own thread. `outage(seconds)` cuts every open
-    connection and closes the port (connections are refused) for that long."""
+    """A TCP proxy in front of PostgreSQL, in its own process (the devices' event loop must not hold up
+    the gateways' database traffic). `outage(seconds)` cuts every open connection and closes the port
+    (connections are refused) for that long."""
 
     def __init__(self, upstream: tuple[str, int]):
-        self.upstream = upstream
-        self.loop = asyncio.new_event_loop()
-        self.port = 0
-        self.server = None
-        self.pipes: set[asyncio.StreamWriter] = set()
-        self.refused = 0
-        ready = threading.Event()
-        self.thread = threading.Thread(target=self._run, args=(ready,), daemon=True)
-        self.thread.start()
-        ready.wait(10)
+        import multiprocessing
 
-    def _run(self, ready) -> None:
-        asyncio.set_event_loop(self.loop)
-        self.loop.run_until_complete(self._listen())
-        ready.set()
-        self.loop.run_forever()
-
-    async def _listen(self) -> None:
-        if not self.port:
-            self.port = _port_below_ephemeral()
-        self.server = await asyncio.start_server(
-            self._client, "127.0.0.1", self.port, reuse_address=True
+        self.port = _port_below_ephemeral()
+        self.control, child = multiprocessing.Pipe()
+        self.process = multiprocessing.get_context("fork").Process(
+            target=_proxy_main, args=(upstream, self.port, child), daemon=True
         )
+        self.process.start()
+        if self.control.recv() != "ready":
+            raise SystemExit("the database proxy did not start")
 
-    async def _client(self, reader, writer) -> None:
+    async def outage(self, seconds: float) -> None:
+        self.control.send(("outage", seconds))
+        await asyncio.get_running_loop().run_in_executor(None, self.control.recv)
+
+    def stop(self) -> None:
+        self.process.kill()
+
+
+def _proxy_main(upstream: tuple[str, int], port: int, control) -> None:
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    pipes: set = set()
+    state: dict = {}
+
+    async def client(reader, writer):
         try:
-            up_reader, up_writer = await asyncio.open_connection(*self.upstream)
+            up_reader, up_writer = await asyncio.open_connection(*upstream)
         except OSError:
             writer.transport.abort()
             return
-        self.pipes.update((writer, up_writer))
+        pipes.update((writer, up_writer))
 
         async def pump(src, dst):
             try:
@@ -134,22 +137,32 @@ class Proxy:
                 pass
             finally:
                 dst.transport.abort()
-                self.pipes.discard(dst)
+                pipes.discard(dst)
 
         await asyncio.gather(pump(reader, up_writer), pump(up_reader, writer))
 
-    async def _outage(self, seconds: float) -> None:
-        self.server.close()  # new connections: refused
-        for writer in list(self.pipes):
-            writer.transport.abort()  # open ones: cut
-        self.pipes.clear()
-        await asyncio.sleep(seconds)
-        await self._listen()
+    async def listen():
+        state["server"] = await asyncio.start_server(client, "127.0.0.1", port, reuse_address=True)
 
-    def outage(self, seconds: float):
-        return asyncio.wrap_future(
-            asyncio.run_coroutine_threadsafe(self._outage(seconds), self.loop)
-        )
+    async def outage(seconds):
+        state["server"].close()  # new connections: refused
+        for writer in list(pipes):
+            writer.transport.abort()  # open ones: cut
+        pipes.clear()
+        await asyncio.sleep(seconds)
+        await listen()
+        control.send("back")
+
+    def commands():
+        while True:
+            kind, seconds = control.recv()
+            if kind == "outage":
+                asyncio.run_coroutine_threadsafe(outage(seconds), loop)
+
+    loop.run_until_complete(listen())
+    threading.Thread(target=commands, daemon=True).start()
+    control.send("ready")
+    loop.run_forever()
 
 
 def _port_below_ephemeral() -> int:
@@ -245,6 +258,8 @@ class Totals:
         self.reconnects = 0
         self.longest_wait = 0.0
         self.longest_wait_at = 0.0
+        self.longest_wait_device = None
+        self.longest_wait_events: list = []
         self.last_ack = None
         self.longest_silence = 0.0
 
@@ -271,6 +286,7 @@ class BenchDevice:
         self.ready = False
         self.deaf = False
         self.last_epoch = 0
+        self.events: deque = deque(maxlen=40)  # (seconds, what): the story of the longest wait
 
     def _next_serial(self) -> int:
         self.serial = (self.serial + 1) & 0xFFFF
@@ -316,29 +332,36 @@ class BenchDevice:
         totals.acked += 1
         if wait > totals.longest_wait:
             totals.longest_wait, totals.longest_wait_at = wait, now - self.started
+            totals.longest_wait_device = f"{self.protocol} {self.ident}"
+            totals.longest_wait_events = list(self.events)
         if totals.last_ack is not None:
             totals.longest_silence = max(totals.longest_silence, now - totals.last_ack)
         totals.last_ack = now
 
     async def live(self, stop: asyncio.Event) -> None:
         while not (stop.is_set() and not self.pending):
+            self._event("connect")
             try:
                 reader, writer = await asyncio.wait_for(
                     asyncio.open_connection("127.0.0.1", self.port), 5
                 )
-            except (OSError, TimeoutError):
+            except (OSError, TimeoutError) as exc:
+                self._event(f"connect failed {exc!r}")
                 await asyncio.sleep(self.rng.uniform(0.3, 0.8))
                 continue
             try:
                 await self._session(reader, writer, stop)
-            except (OSError, ConnectionError, TimeoutError, asyncio.IncompleteReadError):
-                pass
+            except (OSError, ConnectionError, TimeoutError, asyncio.IncompleteReadError) as exc:
+                self._event(f"session ended {type(exc).__name__}")
             finally:
                 self.ready = False
                 self.writer = None
                 writer.transport.abort()
             self.totals.reconnects += 1
             await asyncio.sleep(self.rng.uniform(0.3, 0.8))
+
+    def _event(self, what: str) -> None:
+        self.events.append((round(time.monotonic() - self.started, 2), what))
 
     async def _read_frame(self, reader) -> tuple[int, int]:
         """(message kind, serial it answers): GT06 acknowledgements are 10 bytes; JT/T 808 frames are
@@ -379,6 +402,7 @@ class BenchDevice:
             )
             await asyncio.wait_for(self._read_frame(reader), 10)
         self.ready = True
+        self._event(f"logged in, resending {len(self.pending)}")
         for epoch in list(self.pending):  # what was never acknowledged, one frame per write
             self._send(epoch)
             await asyncio.sleep(0.005)
@@ -597,6 +621,7 @@ def main() -> None:
         )
     finally:
         gateways.stop()
+        proxy.stop()
     found, rows = stored_rows(url)
     made = sum(len(d.made) for d in devices)
     acked = sum(len(d.acked) for d in devices)
@@ -623,6 +648,10 @@ def main() -> None:
         f"longest time without any ack {totals.longest_silence:.2f} s",
         flush=True,
     )
+    if totals.longest_wait > limit:
+        print(f"  the device that waited: {totals.longest_wait_device}", flush=True)
+        for seconds, what in totals.longest_wait_events[-12:]:
+            print(f"    {seconds:8.2f} s {what}", flush=True)
     purge = events.get("purge") or {}
     ok = missing == 0 and duplicates == 0 and totals.longest_wait <= limit
     if duplicates:

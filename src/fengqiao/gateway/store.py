@@ -230,7 +230,7 @@ class Committer:
         try:
             results = self.store.lookup_many([item.request for item in lookups])
         except Exception as exc:  # noqa: BLE001 - every waiting session is told
-            log.exception("gateway device look-up of %d devices failed", len(lookups))
+            self._failed(exc, "device look-up of %d devices failed", len(lookups))
             self._reset()
             for item in lookups:
                 self.loop.call_soon_threadsafe(self._resolve, item.done, None, exc)
@@ -257,6 +257,9 @@ class Committer:
         again — and the thread goes on to the next, which finds the database back as soon as it is."""
         started = time.perf_counter()
         attempt = 0
+        # During an outage (the last batch failed) one attempt: the writer must not keep every device
+        # waiting on a database that is known to be away; the first batch after it finds it back.
+        attempts = 1 if self.failing_since is not None else 3
         while True:
             attempt += 1
             try:
@@ -266,23 +269,13 @@ class Committer:
                 break
             except Exception as exc:  # noqa: BLE001 - the devices will resend; never crash ingestion
                 self.stats["write_errors"] = self.stats.get("write_errors", 0) + 1
-                if self.failing_since is None:
-                    self.failing_since = time.monotonic()
-                    log.exception(
-                        "gateway batch of %d records failed (attempt %d)", len(batch), attempt
-                    )
-                else:
-                    log.warning(
-                        "gateway batch of %d records failed (attempt %d): %s",
-                        len(batch),
-                        attempt,
-                        str(exc).strip().splitlines()[0]
-                        if str(exc).strip()
-                        else type(exc).__name__,
-                    )
+                self._failed(exc, "batch of %d records failed (attempt %d)", len(batch), attempt)
                 self._reset()
                 pause = 0.1 * attempt
-                if attempt >= 3 or time.perf_counter() - started + pause > self.retry_seconds:
+                if (
+                    attempt >= attempts
+                    or time.perf_counter() - started + pause > self.retry_seconds
+                ):
                     self._keep_touches(touches)
                     self.stats["batches_failed"] = self.stats.get("batches_failed", 0) + 1
                     return False, []
@@ -306,6 +299,19 @@ class Committer:
                 self.stats.get("duplicates_stored_before", 0) + resent
             )
         return True, written
+
+    def _failed(self, exc: Exception, message: str, *args) -> None:
+        """The first failure of an outage is logged with its traceback, the others in one line each."""
+        if self.failing_since is None:
+            self.failing_since = time.monotonic()
+            log.exception("gateway " + message, *args)
+        else:
+            text = str(exc).strip()
+            log.warning(
+                "gateway " + message + ": %s",
+                *args,
+                text.splitlines()[0] if text else type(exc).__name__,
+            )
 
     def _keep_touches(self, touches: dict) -> None:
         """A failed batch's last-message times go with the next one (newer values win)."""

@@ -68,6 +68,9 @@ _TOUCH_SQLITE = (
     "battery_percent = COALESCE(?, battery_percent), ignition = COALESCE(?, ignition), charging = COALESCE(?, charging) "
     "WHERE id = ?"
 )
+_LOCK_DEVICES_PG = (
+    "SELECT 1 FROM tracking_device WHERE id = ANY(%s::bigint[]) ORDER BY id FOR NO KEY UPDATE"
+)
 _LATEST_PG = (
     "UPDATE tracking_device d SET last_fix_at = u.t, latitude = u.lat, longitude = u.lon, speed_kmh = u.s, course = u.c "
     "FROM unnest(%s::bigint[], %s::timestamptz[], %s::float8[], %s::float8[], %s::float8[], %s::float8[]) "
@@ -354,6 +357,11 @@ class DjangoStore:
                     "VALUES (%s, %s, %s, %s, %s, %s)",
                     alarm_rows,
                 )
+            devices = sorted(set(latest) | set(touches))
+            if devices:
+                # Two gateway processes may update the same devices (one moved between them):
+                # row locks taken in one order, so their commits never deadlock.
+                cursor.execute(_LOCK_DEVICES_PG, [devices])
             if latest:
                 rows = list(latest.items())
                 cursor.execute(
