@@ -100,7 +100,7 @@ def test_sqlite_stays_synchronous_full_after_a_failed_write_and_reconnect():
         return connection.connection.execute("PRAGMA synchronous").fetchone()[0]
 
     assert synchronous() == 2
-    committer = Committer(lambda: store, None, retry_seconds=1.0)
+    committer = Committer(lambda: store, None)
     committer.store = store
     orphan = DeviceFactory.build(
         pk=999_999
