@@ -205,6 +205,12 @@ class Gateways:
             GATEWAY_OSMAND_PORT=str(self.ports["osmand"]),
             GATEWAY_HOOKS="",
             PYTHONPATH=str(ROOT / "src"),
+            # every simulated device connects from 127.0.0.1: lift the per-address and per-listener
+            # caps meant for the field (as gateway.loadgen does)
+            GATEWAY_MAX_CONNECTIONS_PER_ADDRESS="100000",
+            GATEWAY_MAX_CONNECTIONS_GT06="100000",
+            GATEWAY_MAX_CONNECTIONS_JT808="100000",
+            GATEWAY_MAX_CONNECTIONS_OSMAND="100000",
         )
         self.argv = [sys.executable, "-m", "fengqiao.cli", "gateway", "serve", "--processes", "1"]
         self.argv.append("--reuse-port")
