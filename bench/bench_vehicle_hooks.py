@@ -97,7 +97,9 @@ def hook_throughput(station, rng) -> float:
         batches.append(rows)
     from django.urls import reverse
 
-    reverse("vehicles:alarm_list")  # warm up: the URLconf is imported once per process, not per batch
+    reverse(
+        "vehicles:alarm_list"
+    )  # warm up: the URLconf is imported once per process, not per batch
     opened = 0
     started = time.perf_counter()
     for rows in batches:

@@ -51,3 +51,32 @@ def test_impossible_jump_is_invalid_until_the_device_really_moved():
 def test_device_invalid_flag_is_kept_out_of_latest():
     verdict = judge(fix(valid=False), Track(), NOW)
     assert (verdict.valid, verdict.outdated) == (False, True)
+
+
+def test_memory_learns_a_fix_only_when_its_commit_succeeded():
+    """A connection judges against a copy; the process's memory takes the fix after the COMMIT only, so
+    a resend of a fix whose commit failed is judged new, never a duplicate (issue 20)."""
+    memory = Track()
+    working = memory.copy()
+    assert judge(fix(), working, NOW).store
+    assert not judge(fix(), working, NOW).store  # a resend on the same connection: still waiting
+    # the commit failed: the connection is closed, its copy thrown away; the memory knows nothing
+    assert memory.last_time is None and not memory.recent
+    assert judge(fix(), memory.copy(), NOW).store
+    # the commit succeeded: now it is a duplicate for every connection of the process
+    memory.commit([NOW], working.judged())
+    assert memory.last_time == NOW
+    assert not judge(fix(), memory.copy(), NOW).store
+
+
+def test_memory_catches_up_with_fixes_another_process_stored():
+    memory = Track()
+    memory.commit([NOW], (NOW, 29.2, 103.9, 0))
+    later = NOW + dt.timedelta(minutes=5)
+    memory.catch_up(later, 29.3, 103.95)  # the latest stored fix, read at login
+    resend = judge(fix(60), memory.copy(), later)
+    assert (resend.store, resend.outdated) == (
+        True,
+        True,
+    )  # older than the latest: never the latest
+    assert not judge(fix(300), memory.copy(), later).store

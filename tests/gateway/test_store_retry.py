@@ -1,5 +1,7 @@
 """The gateway's store calls ride out a moment of SQLite lock contention instead of failing."""
 
+import time
+
 import pytest
 
 from fengqiao.gateway import store
@@ -32,3 +34,57 @@ def test_other_errors_and_a_lock_that_stays_are_raised(monkeypatch):
 
     with pytest.raises(RuntimeError):
         store._retry_when_locked(stuck)
+
+
+class _DownStore:
+    """A database that is away: every write fails after `seconds` (a refused or hanging connection)."""
+
+    def __init__(self, seconds=0.0):
+        self.seconds = seconds
+        self.writes = 0
+        self.resets = 0
+
+    def write(self, records, touches):
+        self.writes += 1
+        time.sleep(self.seconds)
+        raise OSError("connection refused")
+
+    def reset(self):
+        self.resets += 1
+
+
+def test_a_batch_that_cannot_be_stored_fails_within_the_retry_bound():
+    """While the database is away every device of the process waits on the writer thread: a batch is
+    retried for at most `retry_seconds`, then fails (its devices are closed unacknowledged and resend),
+    and the last-message times it carried go with the next batch (issue 20)."""
+    down = _DownStore(seconds=0.5)
+    committer = store.Committer(lambda: down, None, retry_seconds=1.0)
+    committer.store = down
+    started = time.monotonic()
+    ok, written = committer._write([(1,)], {7: {"remote_address": "10.0.0.1:5"}})
+    elapsed = time.monotonic() - started
+    assert (ok, written) == (False, [])
+    assert down.writes == 2 and down.resets == 2  # not three attempts and 1.8 s of waiting
+    assert elapsed < 1.4
+    assert committer.touches == {7: {"remote_address": "10.0.0.1:5"}}
+    assert committer.stats["batches_failed"] == 1
+
+
+def test_a_refused_database_fails_a_batch_fast_and_the_next_one_finds_it_back():
+    down = _DownStore()
+    committer = store.Committer(lambda: down, None, retry_seconds=1.0)
+    committer.store = down
+    started = time.monotonic()
+    assert committer._write([(1,)], {}) == (False, [])
+    assert time.monotonic() - started < 0.5 and down.writes == 3
+
+    class Back(_DownStore):
+        def write(self, records, touches):
+            return records
+
+    committer.store = Back()
+    assert committer._write([(1, "x", None, None, 29.2)], {}) == (
+        True,
+        [(1, "x", None, None, 29.2)],
+    )
+    assert committer.failing_since is None

@@ -1,10 +1,13 @@
 """The gateway's store: a resend of fixes already in the table (after a restart, or a reconnect to
-another gateway process) is not written twice, on SQLite and PostgreSQL alike."""
+another gateway process) is not written twice, on SQLite and PostgreSQL alike; the writer's connection
+keeps its durability setting across reconnections."""
 
 import datetime as dt
 
 import pytest
+from django.db import IntegrityError, connection, transaction
 
+from fengqiao.gateway.store import Committer
 from fengqiao.tracking.models import DeviceAlarm, Position
 from fengqiao.tracking.store import DjangoStore
 from tests.tracking.factories import DeviceFactory
@@ -61,3 +64,50 @@ def test_other_devices_fixes_at_the_same_time_are_not_duplicates():
     written = store.write([record(two, 0, outdated=True)], {})
     assert len(written) == 1
     assert Position.objects.filter(device=two).count() == 1
+
+
+def test_a_fix_another_process_stored_is_not_stored_again():
+    """The database is the arbiter (a unique key on device and fix time, ON CONFLICT DO NOTHING): a
+    process that does not know a fix was stored — even judging it new and in order — writes it once."""
+    device = DeviceFactory()
+    one, two = DjangoStore(), DjangoStore()
+    fixes = [record(device, s) for s in (0, 10)]
+    assert one.write(fixes, {}) == fixes
+    again = [record(device, s) for s in (0, 10, 20)]
+    written = two.write([*again, record(device, 20)], {})  # and twice in one batch
+    assert [r[2] for r in written] == [BASE + dt.timedelta(seconds=20)]
+    assert Position.objects.filter(device=device).count() == 3
+
+
+def test_the_unique_key_holds_for_every_writer():
+    device = DeviceFactory()
+    Position.objects.create(
+        device=device, fixed_at=BASE, received_at=BASE, latitude=29.2, longitude=103.9
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Position.objects.create(
+            device=device, fixed_at=BASE, received_at=BASE, latitude=29.3, longitude=103.9
+        )
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite durability setting")
+def test_sqlite_stays_synchronous_full_after_a_failed_write_and_reconnect():
+    """After a failed commit the writer drops its connection; the new one must get the gateway's
+    PRAGMA synchronous=FULL again, not the web app's NORMAL (issue 20)."""
+    store = DjangoStore()
+
+    def synchronous():
+        return connection.connection.execute("PRAGMA synchronous").fetchone()[0]
+
+    assert synchronous() == 2
+    committer = Committer(lambda: store, None)
+    committer.store = store
+    orphan = DeviceFactory.build(
+        pk=999_999
+    )  # no such device: the deferred foreign key fails COMMIT
+    ok, _ = committer._write([record(orphan, 0)], {})
+    assert not ok and committer.stats["write_errors"] >= 1
+    assert connection.connection is None  # the failed connection was dropped
+    device = DeviceFactory()
+    assert store.write([record(device, 0)], {})
+    assert synchronous() == 2

@@ -5,6 +5,12 @@
 - zero coordinates, times in the future, fixes the device itself marks invalid, impossible jumps:
   stored as invalid (left out of trails, never the latest), with the reason in attributes["filtered"];
 - out-of-order and buffered (re-uploaded) fixes: stored, valid, but `outdated` (never the latest).
+
+A device's `Track` in the process (`Gateway.tracks`) is what has been *committed*: a connection
+judges its fixes against its own copy (`Track.copy`), and what a batch changed goes into the shared
+track only after the batch's COMMIT (`Track.commit`). A failed commit therefore leaves no trace: the
+device's resend is judged as new, never as a duplicate of a fix that was never stored. The database
+has the last word anyway (a unique key on device and fix time): the memory only spares it work.
 """
 
 from __future__ import annotations
@@ -33,6 +39,37 @@ class Track:
     recent: deque = field(default_factory=lambda: deque(maxlen=64))
     jumps: int = 0
 
+    def copy(self) -> Track:
+        """A connection's working copy: judged against, changed as fixes are judged, thrown away when
+        the connection ends."""
+        return Track(
+            self.last_time, self.last_lat, self.last_lon, deque(self.recent, 64), self.jumps
+        )
+
+    def judged(self) -> tuple:
+        """What `commit` takes from a working copy: its latest fix and jump count, as they are now."""
+        return (self.last_time, self.last_lat, self.last_lon, self.jumps)
+
+    def commit(self, stored_times, judged: tuple | None = None) -> None:
+        """After a COMMIT: remember the fix times now in the table and, when `judged` (`judged()` of the
+        working copy when the batch was handed over) has a newer latest fix, take it and its jumps."""
+        self.recent.extend(stored_times)  # judged new against the working copy: no need to look
+        if judged is not None and judged[0] is not None:
+            if self.last_time is None or judged[0] > self.last_time:
+                self.last_time, self.last_lat, self.last_lon = judged[0], judged[1], judged[2]
+            self.jumps = judged[3]
+
+    def catch_up(self, last_time: dt.datetime | None, lat, lon) -> None:
+        """The device's latest stored fix, read at login: another gateway process may have stored newer
+        fixes than this process remembers."""
+        if last_time is None:
+            return
+        if last_time not in self.recent:
+            self.recent.append(last_time)
+        if self.last_time is None or last_time > self.last_time:
+            self.last_time, self.last_lat, self.last_lon = last_time, lat, lon
+            self.jumps = 0
+
 
 @dataclass(slots=True)
 class Verdict:
@@ -53,7 +90,8 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 def judge(
     fix: Fix, track: Track, now: dt.datetime, *, max_speed_kmh: float = MAX_SPEED_KMH
 ) -> Verdict:
-    """Decide how to store `fix`; updates `track` when the fix becomes the device's latest."""
+    """Decide how to store `fix`; updates `track` (a connection's working copy, see `Track.copy`) with
+    the fix time and, when the fix becomes the device's latest, with its place."""
     if fix.time in track.recent:
         return Verdict(store=False, valid=False, outdated=True, reason="duplicate")
     track.recent.append(fix.time)

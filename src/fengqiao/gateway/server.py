@@ -85,6 +85,7 @@ class TrackerSession(asyncio.Protocol):
         self.address = ""
         self.admitted = False
         self.device: DeviceState | None = None
+        self.memory: filters.Track | None = None  # the process's committed track of the device
         self.inbox: deque[Message] = deque()
         self.waiting = False
         self.closed = False
@@ -239,11 +240,19 @@ class TrackerSession(asyncio.Protocol):
             )
             self.batch_flags = {}
         self.unacked += len(records)
-        gw.stats.inc("received_positions", sum(1 for r in records if r[4] is not None))
+        times = [r[2] for r in records if r[4] is not None]
+        gw.stats.inc("received_positions", len(times))
+        track = self.device.track if self.device is not None else None
         gw.committer.submit(
             records,
             partial(
-                self._committed, ack=bytes(ack), count=len(records), submitted=time.monotonic()
+                self._committed,
+                ack=bytes(ack),
+                count=len(records),
+                submitted=time.monotonic(),
+                memory=self.memory,
+                times=times,
+                judged=track.judged() if track is not None else None,
             ),
         )
         if self.unacked > gw.config.limits.max_unacked and not self.paused:
@@ -267,8 +276,10 @@ class TrackerSession(asyncio.Protocol):
             self.close("device disabled", counter="closed_disabled")
             return
         # The fix history (last fix, recent fix times) outlives a connection: a resend after a reconnect
-        # is still recognised as a duplicate.
-        device.track = self.gateway.tracks.setdefault(device.pk, device.track)
+        # is still recognised as a duplicate. The connection judges against its own copy; the process's
+        # memory takes what a batch changed only after its commit (`_committed`).
+        self.memory = _memory(self.gateway, device)
+        device.track = self.memory.copy()
         self._resolved(device)
 
     def _resolved(self, device: DeviceState) -> None:
@@ -396,9 +407,13 @@ class TrackerSession(asyncio.Protocol):
         if ack:
             self.batch_ack += ack
 
-    def _committed(self, ok: bool, *, ack: bytes, count: int, submitted: float) -> None:
+    def _committed(
+        self, ok: bool, *, ack: bytes, count: int, submitted: float, memory, times, judged
+    ) -> None:
         self.unacked -= count
         gw = self.gateway
+        if ok and memory is not None:
+            memory.commit(times, judged)
         if not ok:
             # Not stored: no acknowledgement, the device resends. Close so it reconnects and does so now.
             self.close("storage failed", counter="closed_store_error")
@@ -440,6 +455,16 @@ class TrackerSession(asyncio.Protocol):
         if text:
             return self.decoder.text_command(text)
         return self.decoder.command(jt808.TERMINAL_CONTROL, jt808.terminal_control_body(kind))
+
+
+def _memory(gateway: Gateway, device: DeviceState) -> filters.Track:
+    """The process's committed track of a device, brought up to the latest fix in the table (read at
+    login: another gateway process may have stored newer fixes since this one last saw the device)."""
+    fresh = device.track
+    memory = gateway.tracks.setdefault(device.pk, fresh)
+    if memory is not fresh:
+        memory.catch_up(fresh.last_time, fresh.last_lat, fresh.last_lon)
+    return memory
 
 
 def _flags(attributes: dict) -> dict:
@@ -587,7 +612,7 @@ class OsmAndSession(asyncio.Protocol):
             return
         device = future.result()
         gw = self.gateway
-        device.track = gw.tracks.setdefault(device.pk, device.track)
+        device.track = _memory(gw, device)  # the committed memory: each request judges a copy
         gw.osmand_devices[device.identifier] = (time.monotonic(), device)
         self._store(device, fix)
 
@@ -595,7 +620,10 @@ class OsmAndSession(asyncio.Protocol):
         gw = self.gateway
         now = utcnow()
         gw.committer.touch(cached.pk, last_seen_at=now, remote_address=self.remote)
-        verdict = filters.judge(fix, cached.track, now)
+        # Judged against a copy: the memory learns the fix only once it is committed, so a point whose
+        # commit failed (503) is stored when the phone sends it again, never answered 200 unstored.
+        track = cached.track.copy()
+        verdict = filters.judge(fix, track, now)
         records = []
         if verdict.store:
             if verdict.reason:
@@ -620,10 +648,20 @@ class OsmAndSession(asyncio.Protocol):
             )
         gw.stats.inc("messages")
         gw.stats.inc("received_positions", len(records))
-        gw.committer.submit(records, self._committed)
+        gw.committer.submit(
+            records,
+            partial(
+                self._committed,
+                memory=cached.track,
+                times=[fix.time] if records else [],
+                judged=track.judged(),
+            ),
+        )
 
-    def _committed(self, ok: bool) -> None:
+    def _committed(self, ok: bool, *, memory=None, times=(), judged=None) -> None:
         self.busy = False
+        if ok and memory is not None:
+            memory.commit(times, judged)
         if ok:
             self.logged_in = True
             self.gateway.stats.inc("acks")

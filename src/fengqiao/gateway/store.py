@@ -22,6 +22,8 @@ from fengqiao.gateway.filters import Track
 
 log = logging.getLogger("fengqiao.gateway")
 
+WRITE_RETRY_SECONDS = 1.0  # how long one batch is retried before it fails (see Committer._write)
+
 # A record is a tuple (cheap to build at 20,000 a second):
 # 0 device_pk, 1 identifier, 2 fixed_at, 3 received_at, 4 latitude (None: alarm without a fix), 5 longitude,
 # 6 speed_kmh, 7 course, 8 valid, 9 buffered, 10 outdated, 11 attributes (dict), 12 alarms (list), 13 raw (bytes)
@@ -88,8 +90,11 @@ class Committer:
         max_batch: int = 20000,
         stats=None,
         commit_interval: float = 0.0,
+        retry_seconds: float = WRITE_RETRY_SECONDS,
     ):
         self.commit_interval = commit_interval
+        self.retry_seconds = retry_seconds
+        self.failing_since: float | None = None  # the first failed batch of an outage
         self.store_factory = store_factory
         self.loop = loop
         self.max_batch = max_batch
@@ -225,7 +230,7 @@ class Committer:
         try:
             results = self.store.lookup_many([item.request for item in lookups])
         except Exception as exc:  # noqa: BLE001 - every waiting session is told
-            log.exception("gateway device look-up of %d devices failed", len(lookups))
+            self._failed(exc, "device look-up of %d devices failed", len(lookups))
             self._reset()
             for item in lookups:
                 self.loop.call_soon_threadsafe(self._resolve, item.done, None, exc)
@@ -244,23 +249,43 @@ class Committer:
 
     def _write(self, batch: list[Record], touches: dict) -> tuple[bool, list[Record]]:
         """(committed, the records written: a resend found already stored is acknowledged, not
-        written again)."""
+        written again).
+
+        A failed batch is tried again only within `retry_seconds` (at most three attempts): while the
+        database is away every device of the process waits on this thread, so a batch that cannot be
+        stored soon fails — its connections are closed unacknowledged, the devices reconnect and send
+        again — and the thread goes on to the next, which finds the database back as soon as it is."""
         started = time.perf_counter()
-        for attempt in range(3):
+        attempt = 0
+        # During an outage (the last batch failed) one attempt: the writer must not keep every device
+        # waiting on a database that is known to be away; the first batch after it finds it back.
+        attempts = 1 if self.failing_since is not None else 3
+        while True:
+            attempt += 1
             try:
                 written = self.store.write(batch, touches)
                 if written is None:
                     written = batch
                 break
-            except Exception:  # noqa: BLE001 - the devices will resend; never crash ingestion
-                log.exception(
-                    "gateway batch of %d records failed (attempt %d)", len(batch), attempt + 1
-                )
-                self._reset()
+            except Exception as exc:  # noqa: BLE001 - the devices will resend; never crash ingestion
                 self.stats["write_errors"] = self.stats.get("write_errors", 0) + 1
-                time.sleep(0.2 * (attempt + 1))
-        else:
-            return False, []
+                self._failed(exc, "batch of %d records failed (attempt %d)", len(batch), attempt)
+                self._reset()
+                pause = 0.1 * attempt
+                if (
+                    attempt >= attempts
+                    or time.perf_counter() - started + pause > self.retry_seconds
+                ):
+                    self._keep_touches(touches)
+                    self.stats["batches_failed"] = self.stats.get("batches_failed", 0) + 1
+                    return False, []
+                time.sleep(pause)
+        if self.failing_since is not None:
+            log.warning(
+                "gateway: the database takes writes again after %.1f s",
+                time.monotonic() - self.failing_since,
+            )
+            self.failing_since = None
         elapsed = time.perf_counter() - started
         self.commit_seconds.append(elapsed)
         if len(self.commit_seconds) > 1000:
@@ -274,6 +299,26 @@ class Committer:
                 self.stats.get("duplicates_stored_before", 0) + resent
             )
         return True, written
+
+    def _failed(self, exc: Exception, message: str, *args) -> None:
+        """The first failure of an outage is logged with its traceback, the others in one line each."""
+        if self.failing_since is None:
+            self.failing_since = time.monotonic()
+            log.exception("gateway " + message, *args)
+        else:
+            text = str(exc).strip()
+            log.warning(
+                "gateway " + message + ": %s",
+                *args,
+                text.splitlines()[0] if text else type(exc).__name__,
+            )
+
+    def _keep_touches(self, touches: dict) -> None:
+        """A failed batch's last-message times go with the next one (newer values win)."""
+        with self.lock:
+            for pk, values in touches.items():
+                current = self.touches.get(pk)
+                self.touches[pk] = values if current is None else {**values, **current}
 
     def _run_hooks(self) -> None:
         while True:

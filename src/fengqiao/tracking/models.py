@@ -128,9 +128,14 @@ class Position(models.Model):
     class Meta:
         verbose_name = _("定位点")
         verbose_name_plural = _("定位点")
-        indexes = [
-            models.Index(fields=["device", "fixed_at"], name="tracking_pos_device_time"),
-            models.Index(fields=["fixed_at"], name="tracking_pos_time"),
+        indexes = [models.Index(fields=["fixed_at"], name="tracking_pos_time")]
+        constraints = [
+            # The arbiter of resends: one row per device and fix time, whichever gateway process gets
+            # the fix and however often the device sends it (the gateway inserts ON CONFLICT DO
+            # NOTHING). On PostgreSQL it includes the partition key, fixed_at, as it must.
+            models.UniqueConstraint(
+                fields=["device", "fixed_at"], name="tracking_pos_device_fix_uniq"
+            )
         ]
 
     def __str__(self):

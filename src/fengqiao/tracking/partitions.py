@@ -4,15 +4,30 @@ The table is `PARTITION BY RANGE (fixed_at)` with one partition per UTC day, nam
 `tracking_position_pYYYYMMDD`, plus a DEFAULT partition that catches fixes outside the prepared days
 (old buffered data, clocks far off). The gateway prepares the days around today at start and every hour;
 the retention purge drops whole day partitions and deletes the rest in batches.
+
+Partition DDL never makes the devices wait. A DROP (or an ATTACH) needs a strong lock on the parent
+table, which waits behind any open reader (a report, pg_dump) — and while it waits, every COPY of the
+gateways queues behind it. So each such statement runs with a short `lock_timeout` and, when it times
+out, gives up at once (the COPYs go on), waits and tries again: the purge waits, never the devices.
+(`DETACH PARTITION … CONCURRENTLY` would avoid the strong lock, but PostgreSQL refuses it on a table
+with a DEFAULT partition, which this one has.)
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import time
+
+log = logging.getLogger("fengqiao.gateway")
 
 PARENT = "tracking_position"
 LOCK_KEY = 0x74706172  # advisory lock of partition upkeep
 DEFAULT = "tracking_position_default"
+LOCK_TIMEOUT_MS = 100  # the longest a partition DDL statement may hold the writers behind it
+DROP_PATIENCE_SECONDS = 3600.0  # how long the purge keeps trying to drop one day (then: next night)
+DROP_PAUSE_MAX_SECONDS = 2.0
+LOCK_NOT_AVAILABLE = "55P03"  # SQLSTATE of a lock_timeout
 
 CREATE_PARTITIONED = f"""
 CREATE TABLE {PARENT} (
@@ -77,18 +92,32 @@ def ensure_days(connection, first: dt.date, last: dt.date) -> list[dt.date]:
     from django.db import transaction
 
     created = []
-    with transaction.atomic(using=connection.alias):
-        # Several gateway processes start together: one at a time prepares the partitions.
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
-        have = set(existing_days(connection))
-        day = first
-        while day <= last:
-            if day not in have:
-                _create_day(connection, day)
-                created.append(day)
-            day += dt.timedelta(days=1)
+    try:
+        with transaction.atomic(using=connection.alias):
+            # Several gateway processes start together: one at a time prepares the partitions.
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+                # Runs in the gateway's writer thread: never wait long behind a reader of the
+                # DEFAULT partition (ATTACH locks it) — the days are prepared two days ahead, and
+                # this is tried again every hour.
+                cursor.execute(f"SET LOCAL lock_timeout = {LOCK_TIMEOUT_MS * 2}")
+            have = set(existing_days(connection))
+            day = first
+            while day <= last:
+                if day not in have:
+                    _create_day(connection, day)
+                    created.append(day)
+                day += dt.timedelta(days=1)
+    except Exception as exc:
+        if not is_lock_timeout(exc):
+            raise
+        log.warning("day partitions: a reader holds the table, preparing %s later", first)
+        return []
     return created
+
+
+def is_lock_timeout(exc: BaseException) -> bool:
+    return getattr(exc.__cause__, "sqlstate", None) == LOCK_NOT_AVAILABLE
 
 
 def _create_day(connection, day: dt.date) -> None:
@@ -110,14 +139,58 @@ def _create_day(connection, day: dt.date) -> None:
         )
 
 
-def drop_days_before(connection, cutoff: dt.date) -> list[dt.date]:
-    """Drop every day partition wholly before `cutoff` (a DROP is instant and takes no row locks)."""
+def drop_days_before(
+    connection,
+    cutoff: dt.date,
+    *,
+    patience: float = DROP_PATIENCE_SECONDS,
+    lock_timeout_ms: int = LOCK_TIMEOUT_MS,
+) -> list[dt.date]:
+    """Drop every day partition wholly before `cutoff` (a DROP is instant and takes no row locks).
+
+    Each DROP waits at most `lock_timeout_ms` for its locks, then is tried again after a growing pause
+    (up to 2 s) for at most `patience` seconds; a day still held by a reader then is left for the next
+    purge (logged), and so are the days after it."""
     if not is_partitioned(connection):
         return []
     dropped = []
     for day in existing_days(connection):
-        if day < cutoff:
-            with connection.cursor() as cursor:
-                cursor.execute(f"DROP TABLE IF EXISTS {partition_name(day)}")
-            dropped.append(day)
+        if day >= cutoff:
+            continue
+        if not _drop_day(connection, day, patience=patience, lock_timeout_ms=lock_timeout_ms):
+            log.warning(
+                "position retention: %s is still read after %.0f s, left for the next purge",
+                partition_name(day),
+                patience,
+            )
+            break
+        dropped.append(day)
     return dropped
+
+
+def _drop_day(connection, day: dt.date, *, patience: float, lock_timeout_ms: int) -> bool:
+    from django.db import transaction
+
+    deadline = time.monotonic() + patience
+    pause = 0.05
+    waited = 0
+    while True:
+        try:
+            with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+                cursor.execute(f"SET LOCAL lock_timeout = {int(lock_timeout_ms)}")
+                cursor.execute(f"DROP TABLE IF EXISTS {partition_name(day)}")
+            if waited:
+                log.info(
+                    "position retention: %s dropped after %d tries behind a reader",
+                    partition_name(day),
+                    waited,
+                )
+            return True
+        except Exception as exc:
+            if not is_lock_timeout(exc):
+                raise
+        waited += 1
+        if time.monotonic() + pause > deadline:
+            return False
+        time.sleep(pause)
+        pause = min(pause * 2, DROP_PAUSE_MAX_SECONDS)

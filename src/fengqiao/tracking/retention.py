@@ -1,6 +1,7 @@
 """Retention: positions older than POSITION_RETENTION_DAYS (default 180) are purged without stopping ingestion.
 
-PostgreSQL drops whole day partitions (instant, no row locks) and deletes what is left in the default
+PostgreSQL drops whole day partitions (instant, no row locks; behind an open reader the purge waits,
+the gateways do not: see fengqiao.tracking.partitions) and deletes what is left in the default
 partition in batches; SQLite deletes in batches of POSITION_PURGE_BATCH rows, each its own short
 transaction, so the gateway's group commits interleave. Device alarms and commands are kept.
 """
@@ -30,12 +31,15 @@ def purge_positions(
     table = "tracking_position"
     if partitions.is_partitioned(connection):
         cutoff_day = before.astimezone(dt.UTC).date()
+        rows = {}
         for day in partitions.existing_days(connection):
             if day < cutoff_day:
                 with connection.cursor() as cursor:
                     cursor.execute(f"SELECT count(*) FROM {partitions.partition_name(day)}")  # noqa: S608 - our name
-                    removed += cursor.fetchone()[0]
-        partitions.drop_days_before(connection, cutoff_day)
+                    rows[day] = cursor.fetchone()[0]
+        # Waits (with short lock timeouts, never holding up the gateways) behind open readers.
+        for day in partitions.drop_days_before(connection, cutoff_day):
+            removed += rows.get(day, 0)
         table = partitions.DEFAULT
     removed += delete_in_batches(table, "fixed_at", before, batch_size=batch_size, pause=pause)
     log.info("position retention: %d positions before %s purged", removed, before.isoformat())

@@ -1,8 +1,13 @@
 """The gateway's store: the Django side of `fengqiao.gateway.store.Store`, used only by the writer thread.
 
-Positions go in with one statement per batch (SQLite executemany; PostgreSQL COPY into the day
-partitions), device rows get their latest in-order fix and last message time, device alarms are linked
-to their position; then one COMMIT. The acknowledgement goes to the device only after it.
+Positions go in with one statement per batch (SQLite executemany; PostgreSQL COPY into a staging
+table, then one INSERT into the day partitions), device rows get their latest in-order fix and last
+message time, device alarms are linked to their position; then one COMMIT. The acknowledgement goes to
+the device only after it.
+
+The database is the arbiter of duplicates: (device, fixed_at) is unique and every insert is
+`ON CONFLICT DO NOTHING`, so a resend — after a failed commit, a restart, or a reconnect to another
+gateway process — is acknowledged and never stored twice, whatever a process remembers.
 """
 
 from __future__ import annotations
@@ -11,8 +16,11 @@ import datetime as dt
 import json
 import logging
 import secrets
+import weakref
+from collections import Counter
 
-from django.db import close_old_connections, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, close_old_connections, connection, connections, transaction
+from django.db.backends.signals import connection_created
 from django.utils import timezone
 
 from fengqiao import env
@@ -26,14 +34,29 @@ from fengqiao.tracking.models import Device, DeviceCommand
 
 log = logging.getLogger("fengqiao.gateway")
 
+_COLUMNS = (
+    "device_id, fixed_at, received_at, latitude, longitude, speed_kmh, course, valid, buffered, "
+    "outdated, attributes"
+)
+_ON_CONFLICT = " ON CONFLICT (device_id, fixed_at) DO NOTHING"
 _INSERT = (
-    "INSERT INTO tracking_position (device_id, fixed_at, received_at, latitude, longitude, speed_kmh, course, "
-    "valid, buffered, outdated, attributes) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+    f"INSERT INTO tracking_position ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"  # noqa: S608 - our names
+    + _ON_CONFLICT
 )
 _INSERT_SQLITE = _INSERT.replace("%s", "?")
-_COPY = (
-    "COPY tracking_position (device_id, fixed_at, received_at, latitude, longitude, speed_kmh, course, "
-    "valid, buffered, outdated, attributes) FROM STDIN"
+# PostgreSQL: COPY cannot skip a conflicting row, so the batch is copied into a temporary table of the
+# connection (emptied at each commit) and moved into the positions with one INSERT … ON CONFLICT.
+_STAGE = "gateway_position_stage"
+_CREATE_STAGE = (
+    f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGE} (device_id bigint, fixed_at timestamptz, "
+    "received_at timestamptz, latitude float8, longitude float8, speed_kmh float8, course float8, "
+    "valid boolean, buffered boolean, outdated boolean, attributes jsonb) ON COMMIT DELETE ROWS"
+)
+_COPY = f"COPY {_STAGE} ({_COLUMNS}) FROM STDIN"
+_MOVE = (
+    f"INSERT INTO tracking_position ({_COLUMNS}) SELECT {_COLUMNS} FROM {_STAGE}"  # noqa: S608
+    + _ON_CONFLICT
+    + " RETURNING device_id, fixed_at"
 )
 _ALARM_SQLITE = "INSERT INTO tracking_devicealarm (device_id, at, received_at, kind, position_id, raw) VALUES (?, ?, ?, ?, ?, ?)"
 _LATEST_SQLITE = (
@@ -44,6 +67,9 @@ _TOUCH_SQLITE = (
     "UPDATE tracking_device SET last_seen_at = ?, remote_address = COALESCE(?, remote_address), "
     "battery_percent = COALESCE(?, battery_percent), ignition = COALESCE(?, ignition), charging = COALESCE(?, charging) "
     "WHERE id = ?"
+)
+_LOCK_DEVICES_PG = (
+    "SELECT 1 FROM tracking_device WHERE id = ANY(%s::bigint[]) ORDER BY id FOR NO KEY UPDATE"
 )
 _LATEST_PG = (
     "UPDATE tracking_device d SET last_fix_at = u.t, latitude = u.lat, longitude = u.lon, speed_kmh = u.s, course = u.c "
@@ -68,18 +94,46 @@ def _sqlite_time(value: dt.datetime) -> str:
     return value.isoformat(" ")
 
 
-def open_store_connection() -> str:
-    """The gateway writer thread's database connection (trackers and gate terminals alike): opened
-    now, and on SQLite set to GATEWAY_SQLITE_SYNCHRONOUS (FULL by default: a device is acknowledged
-    only after its data is on disk). Returns the database vendor."""
-    connection.ensure_connection()
-    if connection.vendor == "sqlite":
+_GATEWAY_CONNECTIONS: weakref.WeakSet = weakref.WeakSet()
+CONNECT_TIMEOUT_SECONDS = 3
+
+
+def _setup_connection(wrapper) -> None:
+    """What every gateway database connection gets, the first one and each reconnection after a
+    failure alike: on SQLite, GATEWAY_SQLITE_SYNCHRONOUS (FULL by default: a device is acknowledged
+    only after its data is on disk; the web app's connections keep NORMAL)."""
+    if wrapper.vendor == "sqlite":
         synchronous = env.string("GATEWAY_SQLITE_SYNCHRONOUS", "FULL").upper()
         if synchronous not in {"FULL", "NORMAL", "EXTRA"}:
             raise env.ImproperEnv("GATEWAY_SQLITE_SYNCHRONOUS must be FULL, NORMAL or EXTRA")
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA synchronous={synchronous}")
-    return connection.vendor
+        wrapper.connection.execute(f"PRAGMA synchronous={synchronous}")
+
+
+def _on_connection_created(sender, connection, **kwargs) -> None:
+    if connection in _GATEWAY_CONNECTIONS:
+        _setup_connection(connection)
+
+
+connection_created.connect(
+    _on_connection_created, weak=False, dispatch_uid="fengqiao.tracking.store.gateway"
+)
+
+
+def open_store_connection() -> str:
+    """The gateway writer thread's database connection (trackers and gate terminals alike): opened
+    now and set up by `_setup_connection` — and so is every later reconnection of this thread's
+    connection (after a failed write the store closes it; Django opens a new one on next use).
+    Returns the database vendor."""
+    wrapper = connections[DEFAULT_DB_ALIAS]  # this thread's connection
+    _GATEWAY_CONNECTIONS.add(wrapper)
+    if wrapper.vendor == "postgresql":
+        # A database that accepts the TCP connection but does not answer must not hold the writer
+        # thread (and so every device of the process) for ever: fail, and try again with the next batch.
+        options = {"connect_timeout": CONNECT_TIMEOUT_SECONDS, **wrapper.settings_dict["OPTIONS"]}
+        wrapper.settings_dict = {**wrapper.settings_dict, "OPTIONS": options}
+    wrapper.ensure_connection()
+    _setup_connection(wrapper)  # it may have been open before it was registered
+    return wrapper.vendor
 
 
 class DjangoStore:
@@ -167,13 +221,8 @@ class DjangoStore:
 
     # -- the group commit --
     def write(self, records: list[Record], touches: dict[int, dict]) -> list[Record]:
-        """One group commit; returns the records written (a resend already on disk is left out)."""
-        if any(r[10] and r[4] is not None for r in records):
-            stored = self._already_stored([r for r in records if r[10] and r[4] is not None])
-            if stored:
-                records = [
-                    r for r in records if r[4] is None or not r[10] or (r[0], r[2]) not in stored
-                ]
+        """One group commit; returns the records written: a position already in the table (a resend
+        after a lost acknowledgement) is left out, with its alarms — it is stored, so acknowledged."""
         positions = [r for r in records if r[4] is not None]
         plain = [r for r in positions if not r[12]]
         alarmed = [r for r in positions if r[12]]
@@ -187,82 +236,53 @@ class DjangoStore:
         now = timezone.now()
         with transaction.atomic():
             if self.vendor == "postgresql":
-                self._write_pg(plain, alarmed, alarm_only, latest, touches, now)
+                skipped = self._write_pg(plain, alarmed, alarm_only, latest, touches, now)
             else:
-                self._write_sqlite(plain, alarmed, alarm_only, latest, touches, now)
-        return records
+                skipped = self._write_sqlite(plain, alarmed, alarm_only, latest, touches, now)
+        if not skipped:
+            return records
+        return [r for r in records if r[4] is None or id(r) not in skipped]
 
-    def _already_stored(self, suspects: list[Record]) -> set[tuple[int, dt.datetime]]:
-        """(device, fix time) of the suspects that are already in the table.
-
-        Only fixes older than the device's latest (or otherwise outdated) are suspects: a fix newer than
-        the latest was never stored. The gateway's memory catches a resend on the same connection; this
-        catches one after a restart or a reconnect to another gateway process, when a device resends
-        positions whose acknowledgement it never received. One range query per device, on the
-        (device, fixed_at) index; rare in service (buffered uploads, resends), none at steady state."""
-        by_device: dict[int, list[dt.datetime]] = {}
-        for r in suspects:
-            by_device.setdefault(r[0], []).append(r[2])
-        found: set[tuple[int, dt.datetime]] = set()
-        with connection.cursor() as cursor:
-            for device_id, times in by_device.items():
-                low, high = min(times), max(times)
-                if self.vendor == "sqlite":  # compared as text: the stored format exactly
-                    low, high = _sqlite_time(low), _sqlite_time(high)
-                cursor.execute(
-                    "SELECT fixed_at FROM tracking_position WHERE device_id = %s "
-                    "AND fixed_at >= %s AND fixed_at <= %s",
-                    [device_id, low, high],
-                )
-                for (fixed_at,) in cursor.fetchall():
-                    if isinstance(fixed_at, str):  # SQLite through the raw cursor
-                        fixed_at = dt.datetime.fromisoformat(fixed_at)
-                    if fixed_at.tzinfo is None:
-                        fixed_at = fixed_at.replace(tzinfo=dt.UTC)
-                    found.add((device_id, fixed_at))
-        return found
-
-    def _write_sqlite(self, plain, alarmed, alarm_only, latest, touches, now) -> None:
+    def _write_sqlite(self, plain, alarmed, alarm_only, latest, touches, now) -> set[int]:
+        """Returns id() of the positions left out (already in the table)."""
         raw = connection.connection
         t = _sqlite_time
-        if plain:
-            raw.executemany(
-                _INSERT_SQLITE,
-                [
-                    (
-                        r[0],
-                        t(r[2]),
-                        t(r[3]),
-                        r[4],
-                        r[5],
-                        r[6],
-                        r[7],
-                        r[8],
-                        r[9],
-                        r[10],
-                        json.dumps(r[11]),
-                    )
-                    for r in plain
-                ],
+        skipped: set[int] = set()
+
+        def row(r):
+            return (
+                r[0],
+                t(r[2]),
+                t(r[3]),
+                r[4],
+                r[5],
+                r[6],
+                r[7],
+                r[8],
+                r[9],
+                r[10],
+                json.dumps(r[11]),
             )
+
+        if plain:
+            rows = [row(r) for r in plain]
+            # One executemany when nothing is already stored (the rule); when a row was skipped, the
+            # batch is inserted again row by row to learn which (a resend: rare).
+            raw.execute("SAVEPOINT gateway_positions")
+            before = raw.total_changes
+            raw.executemany(_INSERT_SQLITE, rows)
+            if raw.total_changes - before != len(rows):
+                raw.execute("ROLLBACK TO gateway_positions")
+                for r, values in zip(plain, rows, strict=True):
+                    if raw.execute(_INSERT_SQLITE, values).rowcount != 1:
+                        skipped.add(id(r))
+            raw.execute("RELEASE gateway_positions")
         alarm_rows = []
         for r in alarmed:
-            cursor = raw.execute(
-                _INSERT_SQLITE,
-                (
-                    r[0],
-                    t(r[2]),
-                    t(r[3]),
-                    r[4],
-                    r[5],
-                    r[6],
-                    r[7],
-                    r[8],
-                    r[9],
-                    r[10],
-                    json.dumps(r[11]),
-                ),
-            )
+            cursor = raw.execute(_INSERT_SQLITE, row(r))
+            if cursor.rowcount != 1:
+                skipped.add(id(r))  # stored before, with its alarms
+                continue
             for kind in r[12]:
                 alarm_rows.append(
                     (r[0], t(r[2]), t(now), kind, cursor.lastrowid, (r[13] or b"").hex())
@@ -292,49 +312,42 @@ class DjangoStore:
                     for pk, v in touches.items()
                 ],
             )
+        return skipped
 
-    def _write_pg(self, plain, alarmed, alarm_only, latest, touches, now) -> None:
+    def _write_pg(self, plain, alarmed, alarm_only, latest, touches, now) -> set[int]:
+        """Returns id() of the positions left out (already in the table)."""
         raw = connection.connection
+        skipped: set[int] = set()
         with raw.cursor() as cursor:
             if plain:
+                # Each time: a rolled-back transaction takes a table created in it along (one round trip).
+                cursor.execute(_CREATE_STAGE)
                 with cursor.copy(_COPY) as copy:
                     for r in plain:
                         copy.write_row(
-                            (
-                                r[0],
-                                r[2],
-                                r[3],
-                                r[4],
-                                r[5],
-                                r[6],
-                                r[7],
-                                r[8],
-                                r[9],
-                                r[10],
-                                json.dumps(r[11]),
-                            )
-                        )
+                            (r[0], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], json.dumps(r[11]))
+                        )  # fmt: skip
+                cursor.execute(_MOVE)
+                if cursor.rowcount != len(plain):
+                    inserted = Counter(cursor.fetchall())  # a fix twice in the batch: inserted once
+                    for r in plain:
+                        key = (r[0], r[2])
+                        if inserted[key]:
+                            inserted[key] -= 1
+                        else:
+                            skipped.add(id(r))
             alarm_rows = []
             for r in alarmed:
                 cursor.execute(
                     _INSERT + " RETURNING id",
-                    (
-                        r[0],
-                        r[2],
-                        r[3],
-                        r[4],
-                        r[5],
-                        r[6],
-                        r[7],
-                        r[8],
-                        r[9],
-                        r[10],
-                        json.dumps(r[11]),
-                    ),
-                )
-                position_id = cursor.fetchone()[0]
+                    (r[0], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], json.dumps(r[11])),
+                )  # fmt: skip
+                found = cursor.fetchone()
+                if found is None:
+                    skipped.add(id(r))  # stored before, with its alarms
+                    continue
                 for kind in r[12]:
-                    alarm_rows.append((r[0], r[2], now, kind, position_id, (r[13] or b"").hex()))
+                    alarm_rows.append((r[0], r[2], now, kind, found[0], (r[13] or b"").hex()))
             for r in alarm_only:
                 for kind in r[12]:
                     alarm_rows.append((r[0], r[2], now, kind, None, (r[13] or b"").hex()))
@@ -344,6 +357,11 @@ class DjangoStore:
                     "VALUES (%s, %s, %s, %s, %s, %s)",
                     alarm_rows,
                 )
+            devices = sorted(set(latest) | set(touches))
+            if devices:
+                # Two gateway processes may update the same devices (one moved between them):
+                # row locks taken in one order, so their commits never deadlock.
+                cursor.execute(_LOCK_DEVICES_PG, [devices])
             if latest:
                 rows = list(latest.items())
                 cursor.execute(
@@ -370,6 +388,7 @@ class DjangoStore:
                         [v.get("charging") for _, v in rows],
                     ),
                 )
+        return skipped
 
     def after_store(self, records: list[Record]) -> None:
         """Runs in the hook thread (its own database connection, renewed when it broke)."""
