@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 from hypothesis import given
@@ -97,7 +98,8 @@ def _call(duty, code, phone="13812345678", **kw):
         narrative="又打起来了",
     )
     data.update(kw)
-    return incident_receive(**data)
+    with TestCase.captureOnCommitCallbacks(execute=True):  # the linking subscribes after commit
+        return incident_receive(**data)
 
 
 def _settle(dispute, actor, *, perform=True):

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
@@ -34,7 +35,8 @@ def make_incident(station, duty, community_a):
             narrative="邻居因漏水吵架",
         )
         data.update(kwargs)
-        return incident_receive(**data)
+        with TestCase.captureOnCommitCallbacks(execute=True):  # the linking subscribes after commit
+            return incident_receive(**data)
 
     return make
 

@@ -9,5 +9,5 @@ class CommandConfig(AppConfig):
     def ready(self):
         from fengqiao.command import feeds, today
 
-        feeds.connect()
+        feeds.subscribe()
         today.register()

@@ -1,14 +1,15 @@
 """What feeds the command room's alerts.
 
-- a new incident (警情) and a dispute raised to red: post_save signals, raised after the writer's
-  transaction commits, so they reach the wall within the live push's second;
-- a vehicle alarm the command room is told about: `vehicles.signals.alarms_opened` (sent by
-  vehicles.services.alarms_raise inside its transaction, since alarms are bulk-inserted);
-- a fraud warning nobody has reached within COMMAND_FRAUD_DUE_MINUTES of its contact deadline and a
-  time limit (clock) past its limit: found by `scan` every minute (they are due by the clock, not by
-  a write), with one indexed query each;
-- an estate terminal gone offline (part 7): post_save of `estates.DeviceAlarm`, raised after the
-  health sweep's transaction commits. Overdue 核查登记 tasks are clocks, so `scan` raises them.
+- the transitions other parts publish (fengqiao.core.events, decision 0008), delivered after the
+  writer's transaction commits, each subscriber in its own transaction:
+  `incident.received` (a new 警情), `dispute.level_raised` to red (an open file), `vehicle.alarm_raised`
+  (an alarm the command room is told about), `estate.device_offline` (a terminal at a gate gone
+  silent; part 7) and `clock.overdue` (a time limit the sweeper breached; overdue 核查登记 tasks are
+  clocks too). `subscribe()` is called from CommandConfig.ready();
+- a fraud warning nobody has reached within COMMAND_FRAUD_DUE_MINUTES of its contact deadline: found
+  by `scan` every minute (due by the clock, not by a write), with one indexed query. The same scan
+  re-finds breached clocks without an alert, so an overdue event lost to a crash between commit and
+  delivery still reaches the wall within a minute.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import datetime as dt
 import logging
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from fengqiao.command import rules
@@ -41,16 +41,6 @@ def _coords(obj):
     return None, None
 
 
-def _safe(fn):
-    def run():
-        try:
-            fn()
-        except Exception:  # the wall must never break the write that fed it
-            log.exception("command room feed failed")
-
-    return run
-
-
 def incident_alert(incident) -> None:
     lat, lng = _coords(incident)
     category = incident.category
@@ -71,9 +61,16 @@ def incident_alert(incident) -> None:
     )
 
 
-def on_incident_saved(sender, instance, created, raw=False, **kwargs):
-    if created and not raw:
-        transaction.on_commit(_safe(lambda: incident_alert(instance)))
+def on_incident_received(event) -> None:
+    from fengqiao.incidents.models import Incident  # a guest's model: read only when it publishes
+
+    incident = (
+        Incident.objects.select_related("category__parent", "address", "community")
+        .filter(pk=event["incident_id"])
+        .first()
+    )
+    if incident is not None:
+        incident_alert(incident)
 
 
 def dispute_alert(dispute) -> None:
@@ -94,12 +91,21 @@ def dispute_alert(dispute) -> None:
     )
 
 
-def on_dispute_saved(sender, instance, created, raw=False, **kwargs):
+def on_dispute_level_raised(event) -> None:
+    """Only a rise to red, of a file still open now that the write has committed."""
+    from fengqiao.disputes.models import Dispute  # a guest's model: read only when it publishes
     from fengqiao.disputes.selectors import OPEN_STATUSES
 
-    if raw or instance.level != "red" or instance.status not in OPEN_STATUSES:
+    if event["after"] != "red":
         return
-    transaction.on_commit(_safe(lambda: dispute_alert(instance)))
+    dispute = (
+        Dispute.objects.select_related("dispute_type", "address", "community")
+        .filter(pk=event["dispute_id"])
+        .first()
+    )
+    if dispute is None or dispute.level != "red" or dispute.status not in OPEN_STATUSES:
+        return
+    dispute_alert(dispute)
 
 
 def vehicle_alarms(alarms) -> None:
@@ -135,14 +141,12 @@ def vehicle_alarms(alarms) -> None:
         )
 
 
-def on_alarms_opened(sender, alarms, **kwargs):
-    """In the vehicles transaction, so the alert commits with the alarm and the command room's
-    vehicle_alarm notification (which makes the wall reload) never arrives before it."""
-    try:
-        with transaction.atomic():
-            vehicle_alarms(alarms)
-    except Exception:  # the wall must never break the gateway's write
-        log.exception("command room feed of vehicle alarms failed")
+def on_vehicle_alarm_raised(event) -> None:
+    from fengqiao.vehicles.models import Alarm  # a guest's model: read only when it publishes
+
+    alarm = Alarm.objects.filter(pk=event["alarm_id"]).first()
+    if alarm is not None:
+        vehicle_alarms([alarm])
 
 
 def _alerted(source_kind: str, rows) -> set[int]:
@@ -198,6 +202,37 @@ def scan_fraud(now: dt.datetime) -> int:
     return made
 
 
+def clock_alert(clock, now: dt.datetime):
+    """Put one breached clock on the wall. Returns the new alert, None for a repeat."""
+    try:
+        url = clock.get_absolute_url()
+    except Exception:  # noqa: BLE001
+        url = ""
+    return alert_raise(
+        station_id=clock.station_id,
+        kind=AlertKind.CLOCK_OVERDUE,
+        source_kind="core.clock",
+        source_id=clock.pk,
+        title=f"超期:{clock.title or clock.rule.name}",
+        body=f"{clock.rule.name} 到期 {rules.show_date(clock.due_at, now)} · {clock.assignee.display_name if clock.assignee else '未指定'}",
+        level=AlertLevel.RED,
+        url=url,
+        subject=clock.kind,
+        at=now,
+    )
+
+
+def on_clock_overdue(event) -> None:
+    """The sweeper breached a clock: on the wall at once (the minute's scan is the safety net, and
+    an alert it already raised is not counted again)."""
+    from fengqiao.core.workflow_models import Clock
+
+    clock = Clock.objects.select_related("rule", "assignee").filter(pk=event["clock_id"]).first()
+    if clock is None or clock.stopped_at is not None or _alerted("core.clock", [clock]):
+        return
+    clock_alert(clock, timezone.now())
+
+
 def scan_clocks(now: dt.datetime) -> int:
     from fengqiao.core.choices import ClockState
     from fengqiao.core.workflow_models import Clock
@@ -217,23 +252,7 @@ def scan_clocks(now: dt.datetime) -> int:
     for clock in rows:
         if clock.pk in alerted:
             continue
-        try:
-            url = clock.get_absolute_url()
-        except Exception:  # noqa: BLE001
-            url = ""
-        alert = alert_raise(
-            station_id=clock.station_id,
-            kind=AlertKind.CLOCK_OVERDUE,
-            source_kind="core.clock",
-            source_id=clock.pk,
-            title=f"超期:{clock.title or clock.rule.name}",
-            body=f"{clock.rule.name} 到期 {rules.show_date(clock.due_at, now)} · {clock.assignee.display_name if clock.assignee else '未指定'}",
-            level=AlertLevel.RED,
-            url=url,
-            subject=clock.kind,
-            at=now,
-        )
-        made += alert is not None
+        made += clock_alert(clock, now) is not None
     return made
 
 
@@ -271,23 +290,24 @@ def estate_alarm(alarm) -> None:
     )
 
 
-def on_estate_alarm_saved(sender, instance, created, raw=False, **kwargs):
-    if created and not raw:
-        transaction.on_commit(_safe(lambda: estate_alarm(instance)))
+def on_estate_device_offline(event) -> None:
+    from fengqiao.estates.models import DeviceAlarm  # a guest's model: read only when it publishes
 
-
-def connect() -> None:
-    from django.db.models.signals import post_save
-
-    post_save.connect(
-        on_estate_alarm_saved, sender="estates.DeviceAlarm", dispatch_uid="command-estate-alarm"
+    alarm = (
+        DeviceAlarm.objects.select_related("estate__community", "device")
+        .filter(pk=event["alarm_id"])
+        .first()
     )
-    post_save.connect(
-        on_incident_saved, sender="incidents.Incident", dispatch_uid="command-incident"
-    )
-    post_save.connect(on_dispute_saved, sender="disputes.Dispute", dispatch_uid="command-dispute")
-    try:
-        from fengqiao.vehicles.signals import alarms_opened
-    except ImportError:  # pragma: no cover
-        return
-    alarms_opened.connect(on_alarms_opened, dispatch_uid="command-vehicle-alarms")
+    if alarm is not None:
+        estate_alarm(alarm)
+
+
+def subscribe() -> None:
+    """From CommandConfig.ready(): the transitions that put something on the wall."""
+    from fengqiao.core import events
+
+    events.subscribe("incident.received", on_incident_received)
+    events.subscribe("dispute.level_raised", on_dispute_level_raised)
+    events.subscribe("vehicle.alarm_raised", on_vehicle_alarm_raised)
+    events.subscribe("estate.device_offline", on_estate_device_offline)
+    events.subscribe("clock.overdue", on_clock_overdue)

@@ -15,7 +15,3 @@ class CoreConfig(AppConfig):
         from fengqiao.core import clock_workqueue
 
         clock_workqueue.register()
-
-        from fengqiao.core import calendar_services
-
-        calendar_services.connect_signals()

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -44,17 +43,12 @@ def _require_manager(actor) -> None:
 # ---------------------------------------------------------------- the cache follows every change
 
 
-def _entry_changed(sender, instance, **kwargs):
-    year = instance.date.year if instance.date else None
+def _entry_changed(day: dt.date) -> None:
+    """Called by the services after each saved or deleted entry (not a model signal: decision 0008).
+    Cleared now, for the clocks recomputed in this transaction, and again after the commit."""
+    year = day.year
     cn_calendar.clear_cache(year)
     transaction.on_commit(lambda: cn_calendar.clear_cache(year))
-
-
-def connect_signals() -> None:
-    post_save.connect(_entry_changed, sender=CalendarDay, dispatch_uid="fengqiao_calendarday_saved")
-    post_delete.connect(
-        _entry_changed, sender=CalendarDay, dispatch_uid="fengqiao_calendarday_deleted"
-    )
 
 
 # ---------------------------------------------------------------- reading the notice
@@ -242,6 +236,7 @@ def calendar_days_save(*, actor, entries: list[dict]) -> CalendarResult:
                     day = CalendarDay(date=entry["date"], **values)
                     day.full_clean()
                     day.save()
+                    _entry_changed(day.date)
                     result.created += 1
                     _changed(result, day.date)
                     continue
@@ -257,6 +252,7 @@ def calendar_days_save(*, actor, entries: list[dict]) -> CalendarResult:
                     setattr(day, key, value)
                 day.full_clean()
                 day.save()
+                _entry_changed(day.date)
                 result.updated += 1
                 if moves:
                     _changed(result, day.date)
@@ -274,6 +270,7 @@ def calendar_day_delete(*, actor, day: CalendarDay) -> CalendarResult:
             result = CalendarResult(deleted=1)
             date = day.date
             day.delete()
+            _entry_changed(date)
             _changed(result, date)
             return _finish(result)
     except BaseException:

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from fengqiao.accounts.choices import Role
-from fengqiao.core import audit, rules
+from fengqiao.core import audit, events, rules
 from fengqiao.core.choices import ClockState
 from fengqiao.core.models import ChangeAction
 from fengqiao.core.services import schedule_next_warning
@@ -197,6 +197,11 @@ def fire_one(
         )
         if claimed != 1:
             return "lost"
+        if last:  # the command room's wall subscribes (decision 0008)
+            events.publish(
+                "clock.overdue",
+                {"clock_id": pk, "station_id": clock.station_id, "kind": clock.kind},
+            )
         colour = rules.level_colour(level, levels)
         people = recipients.for_clock(clock, rules.recipient_depth(level, levels))
         title, body = _message(clock, level, levels, colour)

@@ -18,10 +18,7 @@ class DisputesConfig(AppConfig):
         workqueue.register("dispute_term", my_due_terms)
         workqueue.register("dispute_screening", my_screening_calls)
 
-        from django.db.models.signals import post_save
+        from fengqiao.core import events
+        from fengqiao.disputes.linking import on_incident_received
 
-        from fengqiao.disputes.linking import on_incident_saved
-
-        post_save.connect(
-            on_incident_saved, sender="incidents.Incident", dispatch_uid="disputes-link-incident"
-        )
+        events.subscribe("incident.received", on_incident_received)

@@ -10,16 +10,12 @@ the dispute's parties, or it happened at the dispute's standard address. Calls u
 from __future__ import annotations
 
 import datetime as dt
-import logging
 
-from django.db import transaction
 from django.db.models import Q
 
 from fengqiao.disputes import rules
 from fengqiao.disputes.choices import EventKind, LinkHow, Status
 from fengqiao.disputes.models import Dispute, DisputeEvent, DisputeIncident, DisputeParty
-
-log = logging.getLogger(__name__)
 
 REPEAT_WINDOW_DAYS = 30
 
@@ -142,13 +138,12 @@ def link_new_incident(incident) -> int:
     return linked
 
 
-def on_incident_saved(sender, instance, created, raw=False, **kwargs):
-    """post_save of incidents.Incident: link a newly received incident. A failure here must never stop
-    the duty desk from receiving a call, so it is logged and swallowed (inside a savepoint)."""
-    if not created or raw:
-        return
-    try:
-        with transaction.atomic():
-            link_new_incident(instance)
-    except Exception:  # noqa: BLE001 — intake must not fail because of dispute linking
-        log.exception("linking incident %s to disputes failed", instance.pk)
+def on_incident_received(event) -> None:
+    """Subscriber of `incident.received` (fengqiao.core.events): link the new incident to the
+    station's matching disputes. Runs after the incident committed, in its own transaction: a failure
+    here is logged and never stops the duty desk from receiving a call."""
+    from fengqiao.incidents.models import Incident
+
+    incident = Incident.objects.filter(pk=event["incident_id"]).first()
+    if incident is not None:
+        link_new_incident(incident)

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from fengqiao.accounts.choices import Role
+from fengqiao.core import events
 from fengqiao.core.refnumbers import next_reference
 from fengqiao.core.scoping import editable_community_ids
 from fengqiao.core.services import clock_cancel, clock_start, clock_stop, clocks_for
@@ -94,6 +95,25 @@ def station_leaders(station):
     return User.objects.filter(station=station, role=Role.STATION_LEADER, is_active=True)
 
 
+def _level_raised(dispute, before: str) -> None:
+    """Publish the rise (the command room's wall subscribes: a red file goes up on it). Only a rise:
+    a save that leaves the level as it was, or lowers it, raises nothing (decision 0008)."""
+    after = dispute.level
+    if before and LEVEL_RANK[Level(after)] <= LEVEL_RANK[Level(before)]:
+        return
+    if not before and after == Level.YELLOW:
+        return  # registered at the lowest level: nothing was raised
+    events.publish(
+        "dispute.level_raised",
+        {
+            "dispute_id": dispute.pk,
+            "station_id": dispute.station_id,
+            "before": str(before or ""),
+            "after": str(after),
+        },
+    )
+
+
 def _on_level_reached(dispute, actor):
     """Consequences of a level: red → leaders notified at once (once per dispute); orange → a clock."""
     if dispute.level == Level.RED:
@@ -177,6 +197,7 @@ def dispute_register(
         _event(
             dispute, EventKind.CREATED, actor, level=chosen, suggested=suggested, reasons=reasons
         )
+        _level_raised(dispute, before="")
         _on_level_reached(dispute, actor)
     return dispute
 
@@ -285,6 +306,7 @@ def _adopt_higher_suggestion(dispute, suggested, reasons, actor):
         direction="up",
         reason="关联警情后按系统建议定级:" + "；".join(reasons),
     )
+    _level_raised(dispute, before=before)
     _on_level_reached(dispute, actor)
 
 
@@ -363,6 +385,7 @@ def dispute_set_level(*, actor, dispute, level, reason) -> Dispute:
             reason=reason,
             direction="up" if LEVEL_RANK[level] > LEVEL_RANK[Level(before)] else "down",
         )
+        _level_raised(dispute, before=before)
         _on_level_reached(dispute, actor)
     return dispute
 

@@ -36,6 +36,7 @@ def load(*, scale: int, seed: int, log) -> dict[str, int]:
     from django.utils import timezone
 
     from fengqiao.accounts.models import Station
+    from fengqiao.core import events
     from fengqiao.core.audit import log_bulk
     from fengqiao.core.demo.data import YUJIN_COMMUNITIES
     from fengqiao.core.models import ChangeAction
@@ -153,11 +154,20 @@ def load(*, scale: int, seed: int, log) -> dict[str, int]:
                 last_seen_at=now - dt.timedelta(hours=1),
                 offline_since=now - dt.timedelta(minutes=50),
             )
-            DeviceAlarm.objects.create(
+            alarm = DeviceAlarm.objects.create(
                 device=device,
                 station=station,
                 estate_id=device.estate_id,
                 started_at=now - dt.timedelta(hours=1),
+            )
+            events.publish(  # as the sweep does: the command room's wall shows them
+                "estate.device_offline",
+                {
+                    "alarm_id": alarm.pk,
+                    "device_id": device.pk,
+                    "station_id": station.pk,
+                    "estate_id": device.estate_id,
+                },
             )
             counts["offline"] += 1
         # residents' credentials: persons living in the estate's road (else of its community)

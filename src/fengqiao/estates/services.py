@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from fengqiao.accounts.choices import Role
 from fengqiao.accounts.roles import BUREAU_ROLES, LEADER_ROLES, has_role
-from fengqiao.core import context
+from fengqiao.core import context, events
 from fengqiao.core.models import PersonalDataAccess
 from fengqiao.core.scoping import can_edit
 from fengqiao.estates import conf, rules
@@ -251,6 +251,15 @@ def devices_health_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
                 started_at=device.last_seen_at or now,
             )
             went += 1
+            events.publish(  # the command room's wall subscribes (decision 0008)
+                "estate.device_offline",
+                {
+                    "alarm_id": alarm.pk,
+                    "device_id": device.pk,
+                    "station_id": device.station_id,
+                    "estate_id": device.estate_id,
+                },
+            )
             if device.estate_id:
                 title = _("门禁设备离线:%(estate)s %(device)s") % {
                     "estate": device.estate.name,

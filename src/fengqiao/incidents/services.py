@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from fengqiao.accounts.choices import Role
+from fengqiao.core import events
 from fengqiao.core.choices import ClockState
 from fengqiao.core.refnumbers import next_reference
 from fengqiao.core.services import clock_start, clock_stop, clocks_for
@@ -148,6 +149,10 @@ def incident_receive(
                 received_by=actor,
             )
             _event(incident, EventKind.RECEIVED, actor, received_at)
+            # After the commit: the command room's wall, the disputes' linking (decision 0008).
+            events.publish(
+                "incident.received", {"incident_id": incident.pk, "station_id": incident.station_id}
+            )
             top = category.top
             if top.requires_case and top.case_review_kind:
                 clock_start(

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from fengqiao.accounts.choices import Rank, Role
 from fengqiao.accounts.roles import has_role
+from fengqiao.core import events
 from fengqiao.core.refnumbers import next_reference
 from fengqiao.registry.rules import InvalidPhone, normalise_phone
 from fengqiao.vehicles import conf, rules
@@ -489,10 +490,20 @@ def alarms_raise(drafts: list[AlarmDraft]) -> list[Alarm]:
 
             log_bulk(created, ChangeAction.CREATE, source="system")
         if created:
+            # Published before the notifications are queued: on commit, the command room's alert
+            # (its subscriber) is written before the vehicle_alarm notification that makes an open
+            # wall reload is pushed (decision 0008).
+            for alarm in created:
+                events.publish(
+                    "vehicle.alarm_raised",
+                    {
+                        "alarm_id": alarm.pk,
+                        "vehicle_id": alarm.vehicle_id,
+                        "station_id": alarm.station_id,
+                        "kind": alarm.kind,
+                    },
+                )
             _notify(created)
-            from fengqiao.vehicles.signals import alarms_opened
-
-            alarms_opened.send(sender=Alarm, alarms=created)  # in this transaction: one commit
     return created
 
 
