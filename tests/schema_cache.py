@@ -17,6 +17,7 @@ template). A lock file makes concurrent runs build the template once.
 from __future__ import annotations
 
 import fcntl
+import functools
 import hashlib
 import os
 import shutil
@@ -36,8 +37,10 @@ def scratch_folder() -> Path:
     return shm if shm.is_dir() and os.access(shm, os.W_OK) else Path(tempfile.gettempdir())
 
 
+@functools.cache
 def fingerprint() -> str:
-    """Changes whenever a migration, the installed apps or Django's version change."""
+    """Changes whenever a migration, the installed apps or Django's version change (read once per
+    process: the template built at the session's start is the one its tests copy)."""
     import django
     from django.conf import settings
 
