@@ -19,6 +19,7 @@ from django.db.models import ProtectedError, RestrictedError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework import mixins, permissions, serializers, status, viewsets
@@ -114,6 +115,18 @@ class MaskedCharField(serializers.CharField):
 
     def to_representation(self, value):
         return self.mask(super().to_representation(value))
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class MaskedDateField(serializers.DateField):
+    """A date accepted whole (YYYY-MM-DD) and answered as `mask` shows it (a birth date: the year only)."""
+
+    def __init__(self, *, mask, **kwargs):
+        self.mask = mask
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        return self.mask(value)
 
 
 # Keys an HTML form (the browsable API) adds that are not data.

@@ -19,7 +19,22 @@ _MASKED = {
     "phone": masking.mask_phone,
     "owner_phone": masking.mask_phone,
     "contact_phone": masking.mask_phone,
+    "birth_date": masking.mask_birth_date,
+    "registered_address": masking.mask_address,
 }
+# A standard address's parts below the road (registry.Address): the door, and the exact position.
+_ADDRESS_PARTS = {
+    "doorplate": lambda value: "****",
+    "building": lambda value: "****",
+    "unit": lambda value: "****",
+    "floor": lambda value: "****",
+    "room": lambda value: "****",
+    "code": lambda value: "****",
+    "latitude": lambda value: f"{float(value):.2f}",
+    "longitude": lambda value: f"{float(value):.2f}",
+}
+# Foreign keys whose target reads as a door address (str(Address), str(House)).
+_MASKED_LINKS = {"address", "house", "address_id", "house_id"}
 
 
 def _masker(name: str):
@@ -73,6 +88,12 @@ def _display(field, name: str, value) -> str:
     if value is None or value == "":
         return "—"
     masker = _masker(name)
+    if (
+        field is not None
+        and field.model._meta.label == "registry.Address"
+        and name in _ADDRESS_PARTS
+    ):
+        masker = _ADDRESS_PARTS[name]
     if masker is not None:
         return masker(str(value))
     if field is not None:
@@ -82,7 +103,8 @@ def _display(field, name: str, value) -> str:
             return _("是") if value else _("否")
         if isinstance(field, models.ForeignKey):
             target = field.related_model._default_manager.filter(pk=value).first()
-            return str(target) if target is not None else f"#{value}"
+            text = str(target) if target is not None else f"#{value}"
+            return masking.mask_address(text) if name in _MASKED_LINKS else text
         if isinstance(field, models.JSONField):
             return _("(已修改)")
     return str(value)
@@ -104,7 +126,9 @@ def field_changes(change: ObjectChange) -> list[FieldChange]:
         elif change.action == "delete":
             rows.append(FieldChange(label, _display(field, name, before), ""))
         else:
-            rows.append(FieldChange(label, _display(field, name, before), _display(field, name, after)))
+            rows.append(
+                FieldChange(label, _display(field, name, before), _display(field, name, after))
+            )
     return rows
 
 
