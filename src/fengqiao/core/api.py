@@ -32,7 +32,7 @@ from rest_framework.response import Response
 from fengqiao.accounts.roles import LEADER_ROLES, has_role
 from fengqiao.core import context
 from fengqiao.core.audit import history_for
-from fengqiao.core.history import field_changes
+from fengqiao.core.history import field_changes, shown_repr
 from fengqiao.core.models import ObjectChange
 
 # ----------------------------------------------------------------------------- paging
@@ -196,6 +196,12 @@ class ObjectChangeSerializer(serializers.ModelSerializer):
             "object_repr",
             "changes",
         ]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        user = getattr(self.context.get("request"), "user", None)
+        data["object_repr"] = shown_repr(user, instance.content_type, data["object_repr"])
+        return data
 
     @extend_schema_field(FieldChangeSerializer(many=True))
     def get_changes(self, change):

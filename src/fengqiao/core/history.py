@@ -46,6 +46,8 @@ def _masker(name: str):
         return masking.mask_phone
     if name.endswith("id_number"):
         return masking.mask_id_number
+    if name.endswith(("address_text", "registered_address")):
+        return masking.mask_address
     return None
 
 
@@ -153,3 +155,24 @@ def with_rows(changes):
 
 def timeline_for(instance, limit: int = 50):
     return with_rows(history_for(instance).select_related("content_type")[:limit])
+
+
+# Change-log entries whose object reads as a door address (str(Address), str(House)).
+_PLACE_TYPES = {("registry", "address"), ("registry", "house")}
+
+
+def shown_repr(user, content_type, text: str) -> str:
+    """A change-log entry's object name as `user` may see it: a house or an address at road level
+    for a role without the address need (core/masking.py)."""
+    if (content_type.app_label, content_type.model) in _PLACE_TYPES and not masking.has_need(
+        user, masking.Kind.ADDRESS
+    ):
+        return masking.mask_address(text)
+    return text
+
+
+def place_search_refused(user, text: str) -> bool:
+    """Would searching entries' names by `text` confirm a door the user is not shown?"""
+    from fengqiao.registry.selectors import names_door  # registry builds on core, not the reverse
+
+    return not masking.has_need(user, masking.Kind.ADDRESS) and names_door(text)

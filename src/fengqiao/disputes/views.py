@@ -232,7 +232,7 @@ def dispute_detail(request, pk):
     can_edit = Dispute.objects.editable_by(request.user).filter(pk=pk).exists()
     parties = list(dispute.parties.all())
     for p in parties:
-        p.phone_masked = mask_phone(p.phone)
+        p.phone_masked, p.id_masked = mask_phone(p.phone), mask_id_number(p.id_number)
     agreements = dispute.agreements_newest_first()
     agreement = next((a for a in agreements if a.in_force), None)
     terms = (
@@ -1000,8 +1000,9 @@ def party_edit(request, pk):
                 actor=request.user,
                 party=party,
                 name=post.get("name", party.name),
-                id_number=post.get("id_number", party.id_number),
-                phone=post.get("phone", party.phone),
+                # the form shows both masked and starts empty: empty keeps the stored value
+                id_number=post.get("id_number", "").strip() or party.id_number,
+                phone=post.get("phone", "").strip() or party.phone,
                 role=role,
                 high_risk=post.get("high_risk") == "1",
             )
