@@ -184,7 +184,7 @@ def test_person_list_masks_id_and_phone(alice_client, residents):
     zhang, _ = residents
     content = alice_client.get(reverse("registry:person_list")).content.decode()
     assert zhang.id_number not in content
-    assert f"{zhang.id_number[:6]}********{zhang.id_number[-4:]}" in content
+    assert zhang.id_number[0] + "*" * 16 + zhang.id_number[-1] in content
     assert "139****0001" in content
     assert "13912340001" not in content
 
