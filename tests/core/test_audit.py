@@ -207,12 +207,14 @@ def test_access_tab_lists_personal_data_views_of_own_station(
         actor=bob,
         obj=PersonFactory(community=community_a, name="被查看者"),
         fields=["phone"],
+        purpose="核实身份",
         purpose="回访",
     )
     services.personal_data_reveal(
         actor=charlie,
         obj=PersonFactory(community=CommunityFactory(station=other_station), name="他所被查看"),
         fields=["phone"],
+        purpose="核实身份",
     )
     login(client, auditor)
     response = client.get(reverse("core:changelog"), {"tab": "access"})
@@ -223,8 +225,8 @@ def test_access_tab_lists_personal_data_views_of_own_station(
 
 def test_access_tab_search_by_user(client, login, auditor, alice, bob, community_a):
     person = PersonFactory(community=community_a)
-    services.personal_data_reveal(actor=bob, obj=person, fields=["phone"])
-    services.personal_data_reveal(actor=alice, obj=person, fields=["id_number"])
+    services.personal_data_reveal(actor=bob, obj=person, fields=["phone"], purpose="核实身份")
+    services.personal_data_reveal(actor=alice, obj=person, fields=["id_number"], purpose="核实身份")
     login(client, auditor)
     response = client.get(reverse("core:changelog"), {"tab": "access", "user": "鲍勃"})
     assert [a.user_name for a in response.context["page"].object_list] == ["鲍勃"]

@@ -229,7 +229,7 @@ def test_a_caller_phone_reveal_without_a_purpose_is_refused(client, person, alic
 
     incident = incident_receive(
         actor=alice, station=alice.station, category=IncidentCategory.objects.get(code="JF-LL"),
-        caller_name="周芳", caller_phone=PHONE, community=community_a, narrative="吵架",
+        caller_name="周芳", caller_phone=PHONE, community=community_a, location="解放路", narrative="吵架",
     )  # fmt: skip
     client.login(username=alice.username, password=PASSWORD)
     url = reverse("incidents:caller_phone_reveal", args=[incident.pk])
@@ -249,7 +249,7 @@ def test_the_dispute_form_from_an_incident_shows_the_caller_masked_and_keeps_the
 
     incident = incident_receive(
         actor=alice, station=alice.station, category=IncidentCategory.objects.get(code="JF-LL"),
-        caller_name="周芳", caller_phone=PHONE, caller_person=person, community=community_a, narrative="吵架",
+        caller_name="周芳", caller_phone=PHONE, caller_person=person, community=community_a, location="解放路", narrative="吵架",
     )  # fmt: skip
     client.login(username=alice.username, password=PASSWORD)
     url = reverse("disputes:dispute_from_incident", args=[incident.pk])

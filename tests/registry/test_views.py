@@ -297,10 +297,15 @@ def test_detail_links_person_house_address_community(alice_client, world):
     content = alice_client.get(detail("person", person)).content.decode()
     for kind, obj in (
         ("house", person.house),
-        ("address", person.address),
         ("community", person.community),
     ):
         assert detail(kind, obj) in content
+    # the address (a door) is linked once revealed: the masked page does not lead to it
+    assert detail("address", person.address) not in content
+    revealed = alice_client.post(
+        reverse("registry:person_reveal", args=[person.pk]), {"purpose": "走访"}
+    )
+    assert detail("address", person.address) in revealed.content.decode()
 
 
 def test_house_detail_lists_occupants(alice_client, world):
@@ -582,7 +587,9 @@ def test_name_search_is_a_prefix_match(alice_client, community_a):
 
 def test_reveal_without_htmx_renders_the_whole_page_unmasked(alice_client, world):
     person = world["a"]["person"]
-    response = alice_client.post(reverse("registry:person_reveal", args=[person.pk]))
+    response = alice_client.post(
+        reverse("registry:person_reveal", args=[person.pk]), {"purpose": "核实身份"}
+    )
     content = response.content.decode()
     assert response.status_code == 200 and person.id_number in content and "变更记录" in content
     assert PersonalDataAccess.objects.count() == 1
