@@ -207,7 +207,6 @@ def test_access_tab_lists_personal_data_views_of_own_station(
         actor=bob,
         obj=PersonFactory(community=community_a, name="被查看者"),
         fields=["phone"],
-        purpose="核实身份",
         purpose="回访",
     )
     services.personal_data_reveal(
