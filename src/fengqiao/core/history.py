@@ -173,6 +173,4 @@ def shown_repr(user, content_type, text: str) -> str:
 
 def place_search_refused(user, text: str) -> bool:
     """Would searching entries' names by `text` confirm a door the user is not shown?"""
-    from fengqiao.registry.selectors import names_door  # registry builds on core, not the reverse
-
-    return not masking.has_need(user, masking.Kind.ADDRESS) and names_door(text)
+    return not masking.has_need(user, masking.Kind.ADDRESS) and masking.names_door(text)

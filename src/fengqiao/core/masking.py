@@ -195,16 +195,6 @@ def mask(kind: Kind | str, value) -> str:
     return POLICY[Kind(kind)].mask(value)
 
 
-def show(kind: Kind | str, value, *, user=None, whole: bool = False) -> str:
-    """`value` as `user` may see it here: whole only when `whole` (a recorded reveal, an unmasked
-    export) and the user has the need; masked otherwise."""
-    if whole and (user is None or has_need(user, kind)):
-        if isinstance(value, dt.date):
-            return value.isoformat()
-        return "" if value is None else str(value)
-    return mask(kind, value)
-
-
 def place_address(user, address) -> str:
     """A standard address in the registry of places: whole for roles with the address need."""
     if address is None:
@@ -232,6 +222,12 @@ def search_scope(user) -> SearchScope:
     number, a full phone, or a phone's four last digits (shown in every list anyway). A search that
     matched hidden digits would confirm them one query at a time."""
     return SearchScope(partial=has_need(user, Kind.PHONE) and has_need(user, Kind.ID_NUMBER))
+
+
+def names_door(text: str) -> bool:
+    """Does an address fragment reach below the road (a digit, 十二号, 三栋)? Roles without the address
+    need may not search by it: the result would confirm a door they are not shown."""
+    return bool(DOOR_START.search(text or "")) or any(c.isdigit() for c in text or "")
 
 
 def is_full_id_or_phone(digits: str) -> bool:

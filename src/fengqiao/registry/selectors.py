@@ -55,10 +55,7 @@ def _tail(queryset: QuerySet[Person], digits: str) -> QuerySet[Person]:
     return queryset.filter(match)
 
 
-def names_door(text: str) -> bool:
-    """Does an address fragment reach below the road (a digit, 十二号, 三栋)? Roles without the address
-    need may not search by it: the result would confirm a door they are not shown."""
-    return bool(masking.DOOR_START.search(text)) or any(c.isdigit() for c in text)
+names_door = masking.names_door
 
 
 def person_search(
