@@ -14,9 +14,7 @@ from fengqiao.registry.models import Address, Community, House, Organisation, Pe
 PASSWORD = "Fengqiao-test-2026"
 
 
-def make_id_number(
-    seq: int, *, birth: dt.date = dt.date(1980, 1, 1), male: bool = True, region: str = "511123"
-) -> str:
+def make_id_number(seq: int, *, birth: dt.date = dt.date(1980, 1, 1), male: bool = True, region: str = "511123") -> str:
     order = (seq % 499) * 2 + (1 if male else 0)
     first17 = f"{region}{birth:%Y%m%d}{order:03d}"
     return first17 + rules.id_check_char(first17)
@@ -102,9 +100,7 @@ class PersonFactory(DjangoModelFactory):
     community = factory.SubFactory(CommunityFactory)
     station = factory.SelfAttribute("community.station")
     name = factory.Sequence(lambda n: ["张三", "李四", "王五", "赵六", "刘七"][n % 5] + str(n))
-    id_number = factory.Sequence(
-        lambda n: make_id_number(n + 1, birth=dt.date(1970 + n % 30, 1 + n % 12, 1 + n % 28))
-    )
+    id_number = factory.Sequence(lambda n: make_id_number(n + 1, birth=dt.date(1970 + n % 30, 1 + n % 12, 1 + n % 28)))
     birth_date = factory.LazyAttribute(lambda o: rules.parse_id_number(o.id_number).birth_date)
     sex = factory.LazyAttribute(lambda o: rules.parse_id_number(o.id_number).sex)
     phone = factory.Sequence(lambda n: f"138{n:08d}")

@@ -24,12 +24,7 @@ def test_production_password_hasher_is_argon2():
 def test_user_create_stores_an_argon2_hash(settings, station):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
     user = services.user_create(
-        actor=None,
-        username="newcop",
-        password="Yujin-Station-2026!",
-        full_name="新民警",
-        role=Role.DUTY_OFFICER,
-        station=station,
+        actor=None, username="newcop", password="Yujin-Station-2026!", full_name="新民警", role=Role.DUTY_OFFICER, station=station
     )
     assert user.password.startswith("argon2$")
 
@@ -38,14 +33,7 @@ def test_user_create_refuses_a_weak_password(station):
     from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError):
-        services.user_create(
-            actor=None,
-            username="weak",
-            password="123456",
-            full_name="弱",
-            role=Role.AUXILIARY,
-            station=station,
-        )
+        services.user_create(actor=None, username="weak", password="123456", full_name="弱", role=Role.AUXILIARY, station=station)
 
 
 def test_wrong_password_shows_a_chinese_error_and_is_recorded(client, alice):
@@ -67,9 +55,7 @@ def test_lock_expires_after_the_lockout_window(client, alice):
     with time_machine.travel(dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC), tick=False):
         for _ in range(django_settings.LOGIN_MAX_FAILURES):
             _post_login(client, "alice", "wrong-password")
-    later = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC) + dt.timedelta(
-        minutes=django_settings.LOGIN_LOCKOUT_MINUTES + 1
-    )
+    later = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC) + dt.timedelta(minutes=django_settings.LOGIN_LOCKOUT_MINUTES + 1)
     with time_machine.travel(later, tick=False):
         response = _post_login(client, "alice", PASSWORD)
         assert response.status_code == 302
@@ -83,9 +69,7 @@ def test_failures_for_one_user_do_not_lock_another(client, alice, bob):
 
 
 def test_login_redirect_refuses_another_host(client, alice):
-    response = client.post(
-        "/accounts/login/?next=https://evil.example/", {"username": "alice", "password": PASSWORD}
-    )
+    response = client.post("/accounts/login/?next=https://evil.example/", {"username": "alice", "password": PASSWORD})
     assert response.status_code == 302
     assert response["Location"] == "/"
 
@@ -95,13 +79,9 @@ def test_idle_session_is_signed_out(client, alice, settings):
     with time_machine.travel(start, tick=False):
         client.post("/accounts/login/", {"username": "alice", "password": PASSWORD})
         assert client.get("/").status_code == 200
-    with time_machine.travel(
-        start + dt.timedelta(minutes=settings.SESSION_IDLE_MINUTES - 1), tick=False
-    ):
+    with time_machine.travel(start + dt.timedelta(minutes=settings.SESSION_IDLE_MINUTES - 1), tick=False):
         assert client.get("/").status_code == 200
-    with time_machine.travel(
-        start + dt.timedelta(minutes=2 * settings.SESSION_IDLE_MINUTES), tick=False
-    ):
+    with time_machine.travel(start + dt.timedelta(minutes=2 * settings.SESSION_IDLE_MINUTES), tick=False):
         response = client.get("/")
     assert response.status_code == 302
     assert "idle=1" in response["Location"]

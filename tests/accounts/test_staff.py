@@ -17,9 +17,7 @@ NEW_USER = {
 
 def test_leader_creates_a_staff_member_of_the_station(alice_client, alice, community_a):
     unit = UnitFactory(station=alice.station, name="社区警务队")
-    response = alice_client.post(
-        "/accounts/staff/new/", {**NEW_USER, "unit": unit.pk, "communities": [community_a.pk]}
-    )
+    response = alice_client.post("/accounts/staff/new/", {**NEW_USER, "unit": unit.pk, "communities": [community_a.pk]})
     assert response.status_code == 302
     user = User.objects.get(username="xujiahao")
     assert user.station == alice.station and user.unit == unit and user.role == Role.MEDIATOR
@@ -28,9 +26,7 @@ def test_leader_creates_a_staff_member_of_the_station(alice_client, alice, commu
 
 
 def test_staff_form_refuses_a_duplicate_username_and_bad_phone(alice_client, bob):
-    response = alice_client.post(
-        "/accounts/staff/new/", {**NEW_USER, "username": "BOB", "phone": "12345"}
-    )
+    response = alice_client.post("/accounts/staff/new/", {**NEW_USER, "username": "BOB", "phone": "12345"})
     body = response.content.decode()
     assert response.status_code == 200
     assert "用户名已存在" in body
@@ -56,51 +52,38 @@ def test_leader_cannot_open_another_stations_staff(alice_client, charlie):
 
 def test_leader_changes_role_and_the_change_is_logged(alice_client, bob):
     response = alice_client.post(
-        f"/accounts/staff/{bob.pk}/",
-        {"full_name": "鲍勃", "role": Role.CASE_OFFICER, "rank": "police", "is_active": "on"},
+        f"/accounts/staff/{bob.pk}/", {"full_name": "鲍勃", "role": Role.CASE_OFFICER, "rank": "police", "is_active": "on"}
     )
     assert response.status_code == 302
     bob.refresh_from_db()
     assert bob.role == Role.CASE_OFFICER
     change = ObjectChange.objects.filter(object_id=bob.pk, action="update").latest("time")
-    assert (
-        change.before["role"] == Role.COMMUNITY_OFFICER
-        and change.after["role"] == Role.CASE_OFFICER
-    )
+    assert change.before["role"] == Role.COMMUNITY_OFFICER and change.after["role"] == Role.CASE_OFFICER
     assert "password" not in change.after
 
 
 def test_leader_cannot_deactivate_themselves(alice_client, alice):
-    response = alice_client.post(
-        f"/accounts/staff/{alice.pk}/",
-        {"full_name": "艾丽", "role": Role.STATION_LEADER, "rank": "police"},
-    )
+    response = alice_client.post(f"/accounts/staff/{alice.pk}/", {"full_name": "艾丽", "role": Role.STATION_LEADER, "rank": "police"})
     assert "不能停用自己的账号" in response.content.decode()
     alice.refresh_from_db()
     assert alice.is_active
 
 
 def test_leader_unlocks_a_locked_user(alice_client, bob):
-    LoginAttempt.objects.bulk_create(
-        [LoginAttempt(username="bob", succeeded=False) for _ in range(6)]
-    )
+    LoginAttempt.objects.bulk_create([LoginAttempt(username="bob", succeeded=False) for _ in range(6)])
     alice_client.post(f"/accounts/staff/{bob.pk}/unlock/")
     assert not LoginAttempt.objects.filter(username="bob", succeeded=False).exists()
 
 
 def test_user_changes_own_password(bob_client, bob):
-    response = bob_client.post(
-        "/accounts/me/", {"password1": "New-Password-2026", "password2": "New-Password-2026"}
-    )
+    response = bob_client.post("/accounts/me/", {"password1": "New-Password-2026", "password2": "New-Password-2026"})
     assert response.status_code == 302
     bob.refresh_from_db()
     assert bob.check_password("New-Password-2026")
 
 
 def test_mismatched_passwords_are_refused(bob_client, bob):
-    response = bob_client.post(
-        "/accounts/me/", {"password1": "New-Password-2026", "password2": "Other-Password-2026"}
-    )
+    response = bob_client.post("/accounts/me/", {"password1": "New-Password-2026", "password2": "Other-Password-2026"})
     assert "两次输入的密码不一致" in response.content.decode()
 
 

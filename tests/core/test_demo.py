@@ -145,9 +145,7 @@ def test_demo_name_initials_match_the_rule(demo):
 def test_demo_sets_the_indexed_search_tails(demo):
     from fengqiao.registry.models import Person
 
-    for id_number, phone, id_tail, phone_tail in Person.objects.values_list(
-        "id_number", "phone", "id_tail", "phone_tail"
-    ):
+    for id_number, phone, id_tail, phone_tail in Person.objects.values_list("id_number", "phone", "id_tail", "phone_tail"):
         assert (id_tail, phone_tail) == (id_number[-4:], phone[-4:])
 
 
@@ -186,15 +184,11 @@ def test_demo_credit_codes_are_valid_and_unique(demo):
 
 
 def test_demo_writes_one_summary_change_per_community_and_none_per_person(demo):
-    summaries = ObjectChange.objects.filter(
-        after__demo=True, station=demo, content_type__model="community"
-    )
+    summaries = ObjectChange.objects.filter(after__demo=True, station=demo, content_type__model="community")
     assert summaries.count() == 18
     assert sum(s.after["persons"] for s in summaries) == Person.objects.filter(station=demo).count()
     # the parts that bulk-write their demo records leave one summary row each on the station
-    parts = ObjectChange.objects.filter(
-        after__demo=True, station=demo, content_type__model="station"
-    )
+    parts = ObjectChange.objects.filter(after__demo=True, station=demo, content_type__model="station")
     assert parts.count() == len({c.object_repr for c in parts})
     assert not ObjectChange.objects.filter(content_type__model="person").exists()
 

@@ -4,14 +4,7 @@ from fengqiao import env
 
 
 def test_boolean_parses_the_usual_spellings(monkeypatch):
-    for text, expected in [
-        ("1", True),
-        ("yes", True),
-        ("On", True),
-        ("0", False),
-        ("false", False),
-        ("", False),
-    ]:
+    for text, expected in [("1", True), ("yes", True), ("On", True), ("0", False), ("false", False), ("", False)]:
         monkeypatch.setenv("FQ_FLAG", text)
         assert env.boolean("FQ_FLAG") is expected
 

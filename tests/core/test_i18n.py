@@ -21,9 +21,7 @@ from tests.factories import PersonFactory
 
 SRC = Path(fengqiao.__file__).resolve().parent
 PO = SRC / "locale" / "en" / "LC_MESSAGES" / "django.po"
-CATALOGUES = sorted(
-    p for p in SRC.glob("**/locale/en/LC_MESSAGES/django.po") if "static" not in p.parts
-)
+CATALOGUES = sorted(p for p in SRC.glob("**/locale/en/LC_MESSAGES/django.po") if "static" not in p.parts)
 
 
 def catalogue_ids(path):
@@ -210,9 +208,7 @@ def test_compiled_catalogue_matches_the_po_file(path):
     }
     mo_path = path.with_suffix(".mo")
     assert mo_path.exists(), "run `fengqiao compilemessages` in src/fengqiao (docs/i18n.md)"
-    mo = {
-        e.msgid: (e.msgstr or e.msgstr_plural.get(0)) for e in polib.mofile(str(mo_path)) if e.msgid
-    }
+    mo = {e.msgid: (e.msgstr or e.msgstr_plural.get(0)) for e in polib.mofile(str(mo_path)) if e.msgid}
     assert mo == po, "run `fengqiao compilemessages` in src/fengqiao (docs/i18n.md)"
 
 
@@ -241,9 +237,7 @@ def test_every_marked_string_in_the_code_is_in_the_catalogue(tmp_path, monkeypat
     for path in CATALOGUES:
         extracted = polib.pofile(str(copy / path.relative_to(SRC)))
         committed = {e.msgid for e in polib.pofile(str(path)) if not e.obsolete}
-        missing += [
-            f"{path.relative_to(SRC)}: {e.msgid}" for e in extracted if e.msgid not in committed
-        ]
+        missing += [f"{path.relative_to(SRC)}: {e.msgid}" for e in extracted if e.msgid not in committed]
     new_catalogues = {p.relative_to(copy) for p in copy.glob("**/locale/en/LC_MESSAGES/django.po")}
     assert new_catalogues == {p.relative_to(SRC) for p in CATALOGUES}
     missing.sort()

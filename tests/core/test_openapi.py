@@ -115,9 +115,7 @@ def test_docs_page_shows_the_registry_operations_in_a_browser(page, live_server,
     browser_login(page, live_server, alice)
     page.goto(f"{live_server.url}/api/docs/")
     tag = page.locator(".opblock-tag", has_text="一标三实·实有人口").first
-    tag.wait_for(
-        timeout=60_000
-    )  # the first visit generates the schema (a few seconds on a busy machine)
+    tag.wait_for(timeout=60_000)  # the first visit generates the schema (a few seconds on a busy machine)
     assert page.locator(".opblock-tag").count() > 10  # tags start folded
     tag.click()
     page.wait_for_selector("text=查看完整个人信息")

@@ -18,9 +18,7 @@ def rules_client(client, rules_admin, login):
 
 
 def test_station_leader_cannot_revise_installation_wide_rules(alice_client, ps_rule):
-    response = alice_client.post(
-        f"/core/rules/{ps_rule.pk}/revise/", revise_post(ps_rule, limit_value="20")
-    )
+    response = alice_client.post(f"/core/rules/{ps_rule.pk}/revise/", revise_post(ps_rule, limit_value="20"))
     assert response.status_code == 403
 
 

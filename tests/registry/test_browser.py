@@ -44,12 +44,7 @@ def test_search_open_edit_phone_and_see_it_in_timeline(page, live_server, alice,
     page.wait_for_url(f"{live_server.url}/registry/persons/{resident.pk}/")
 
     history = page.locator("#history").inner_text()
-    assert (
-        "手机号" in history
-        and "139****0001" in history
-        and "137****2222" in history
-        and "艾丽" in history
-    )
+    assert "手机号" in history and "139****0001" in history and "137****2222" in history and "艾丽" in history
     assert not csp_violations(page)
 
 
@@ -68,10 +63,7 @@ def test_map_page_draws_communities_without_csp_errors(page, live_server, alice,
     Community.objects.filter(pk=community_a.pk).update(
         latitude=29.22,
         longitude=103.93,
-        boundary={
-            "type": "Polygon",
-            "coordinates": [[[103.9, 29.2], [103.95, 29.2], [103.95, 29.25], [103.9, 29.2]]],
-        },
+        boundary={"type": "Polygon", "coordinates": [[[103.9, 29.2], [103.95, 29.2], [103.95, 29.25], [103.9, 29.2]]]},
     )
     browser_login(page, live_server, alice)
     page.goto(f"{live_server.url}/registry/map/")

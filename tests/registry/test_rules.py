@@ -103,16 +103,7 @@ def test_phone_normalised(raw, clean):
 
 
 @pytest.mark.parametrize(
-    "raw",
-    [
-        "12812345678",
-        "1381234567",
-        "abc",
-        "138123456789",
-        "00000000000",
-        "0833-0201234",
-        "0833-1234567",
-    ],
+    "raw", ["12812345678", "1381234567", "abc", "138123456789", "00000000000", "0833-0201234", "0833-1234567"]
 )
 def test_bad_phone_rejected_in_chinese(raw):
     with pytest.raises(rules.InvalidPhone, match="电话号码格式不正确"):

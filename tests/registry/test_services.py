@@ -59,9 +59,7 @@ def test_person_create_rejects_bad_check_digit(alice, community_a):
 
 def test_person_create_rejects_birth_date_not_matching_id(alice, community_a):
     with pytest.raises(ValidationError) as exc:
-        services.person_create(
-            actor=alice, **person_data(community_a, birth_date=dt.date(1991, 5, 17))
-        )
+        services.person_create(actor=alice, **person_data(community_a, birth_date=dt.date(1991, 5, 17)))
     assert "出生日期与身份证号不一致" in errors_of(exc)["birth_date"][0]
 
 
@@ -80,18 +78,14 @@ def test_person_create_rejects_bad_phone(alice, community_a):
 def test_duplicate_id_number_names_the_existing_record(alice, community_a):
     existing = PersonFactory(community=community_a, name="李existing")
     with pytest.raises(ValidationError) as exc:
-        services.person_create(
-            actor=alice, **person_data(community_a, id_number=existing.id_number.lower())
-        )
+        services.person_create(actor=alice, **person_data(community_a, id_number=existing.id_number.lower()))
     message = errors_of(exc)["id_number"][0]
     assert "已登记" in message and existing.name in message and str(existing.pk) in message
 
 
 def test_floating_person_needs_inflow_date_and_reason(alice, community_a):
     with pytest.raises(ValidationError) as exc:
-        services.person_create(
-            actor=alice, **person_data(community_a, category=PersonCategory.FLOATING)
-        )
+        services.person_create(actor=alice, **person_data(community_a, category=PersonCategory.FLOATING))
     errors = errors_of(exc)
     assert errors["inflow_date"] == ["流动人口须填写流入日期"]
     assert errors["inflow_reason"] == ["流动人口须填写流入原因"]
@@ -123,9 +117,7 @@ def test_floating_person_with_inflow_is_saved(alice, community_a):
 
 def test_foreign_person_needs_foreign_nationality_and_passport(alice, community_a):
     with pytest.raises(ValidationError) as exc:
-        services.person_create(
-            actor=alice, **person_data(community_a, category=PersonCategory.FOREIGN)
-        )
+        services.person_create(actor=alice, **person_data(community_a, category=PersonCategory.FOREIGN))
     errors = errors_of(exc)
     assert "国籍不能是中国" in errors["nationality"][0]
     assert "护照" in errors["id_type"][0]
@@ -159,9 +151,7 @@ def test_community_officer_cannot_update_another_communitys_person(bob, communit
         services.person_update(actor=bob, person=person, phone="13700000000")
 
 
-def test_officer_cannot_move_person_into_a_community_they_do_not_edit(
-    bob, community_a, community_b
-):
+def test_officer_cannot_move_person_into_a_community_they_do_not_edit(bob, community_a, community_b):
     person = PersonFactory(community=community_a)
     with pytest.raises(PermissionDenied):
         services.person_update(actor=bob, person=person, community=community_b)
@@ -196,14 +186,10 @@ def test_granted_officer_may_edit_other_community(alice, bob, community_b):
 
 
 def test_expired_grant_gives_no_edit_right(alice, bob, community_b):
-    grant = services.community_grant(
-        actor=alice, user=bob, community=community_b, reason="临时协助"
-    )
+    grant = services.community_grant(actor=alice, user=bob, community=community_b, reason="临时协助")
     CommunityGrant.objects.filter(pk=grant.pk).update(until=grant.granted_at)
     with pytest.raises(PermissionDenied):
-        services.person_update(
-            actor=bob, person=PersonFactory(community=community_b), phone="13700000000"
-        )
+        services.person_update(actor=bob, person=PersonFactory(community=community_b), phone="13700000000")
 
 
 def test_grant_needs_a_reason(alice, bob, community_b):
@@ -222,98 +208,55 @@ def test_grant_revoke_removes_edit_right(alice, bob, community_b):
     grant = services.community_grant(actor=alice, user=bob, community=community_b, reason="协助")
     services.community_grant_revoke(actor=alice, grant=grant)
     with pytest.raises(PermissionDenied):
-        services.person_update(
-            actor=bob, person=PersonFactory(community=community_b), phone="13700000000"
-        )
+        services.person_update(actor=bob, person=PersonFactory(community=community_b), phone="13700000000")
 
 
 def test_house_address_taken_is_rejected(alice, community_a):
     house = HouseFactory(address=AddressFactory(community=community_a))
     with pytest.raises(ValidationError) as exc:
-        services.house_create(
-            actor=alice, community=community_a, address=house.address, use="rented"
-        )
+        services.house_create(actor=alice, community=community_a, address=house.address, use="rented")
     assert "已登记房屋" in errors_of(exc)["address"][0]
 
 
 def test_house_create_fills_owner_name_from_owner(alice, community_a):
     owner = PersonFactory(community=community_a, name="房东甲")
-    house = services.house_create(
-        actor=alice,
-        community=community_a,
-        address=AddressFactory(community=community_a),
-        owner=owner,
-        use="rented",
-    )
+    house = services.house_create(actor=alice, community=community_a, address=AddressFactory(community=community_a), owner=owner, use="rented")
     assert house.owner_name == "房东甲"
 
 
 def test_address_duplicate_is_rejected(alice, community_a):
-    services.address_create(
-        actor=alice, community=community_a, town="玉津镇", road="西街", doorplate="8"
-    )
+    services.address_create(actor=alice, community=community_a, town="玉津镇", road="西街", doorplate="8")
     with pytest.raises(ValidationError) as exc:
-        services.address_create(
-            actor=alice, community=community_a, town="玉津镇", road="西街", doorplate="8"
-        )
+        services.address_create(actor=alice, community=community_a, town="玉津镇", road="西街", doorplate="8")
     assert "该地址已存在" in errors_of(exc)["road"][0]
 
 
 def test_address_full_text_is_composed(alice, community_a):
-    address = services.address_create(
-        actor=alice,
-        community=community_a,
-        town="玉津镇",
-        road="西街",
-        doorplate="8",
-        building="2",
-        room="301",
-    )
+    address = services.address_create(actor=alice, community=community_a, town="玉津镇", road="西街", doorplate="8", building="2", room="301")
     assert address.full_text == "玉津镇西街社区西街8号2栋301室"
 
 
 def test_organisation_bad_credit_code_rejected(alice, community_a):
     with pytest.raises(ValidationError) as exc:
         services.organisation_create(
-            actor=alice,
-            community=community_a,
-            name="某商店",
-            category="sole_trader",
-            credit_code="123",
-            address=AddressFactory(community=community_a),
+            actor=alice, community=community_a, name="某商店", category="sole_trader", credit_code="123", address=AddressFactory(community=community_a)
         )
     assert "18位" in errors_of(exc)["credit_code"][0]
 
 
 def test_organisation_duplicate_credit_code_names_existing(alice, community_a):
     code = "91511123MA62Q8XK1" + rules.uscc_check_char("91511123MA62Q8XK1")
-    first = OrganisationFactory(
-        community=community_a,
-        address=AddressFactory(community=community_a),
-        credit_code=code,
-        name="老店",
-    )
+    first = OrganisationFactory(community=community_a, address=AddressFactory(community=community_a), credit_code=code, name="老店")
     with pytest.raises(ValidationError) as exc:
         services.organisation_create(
-            actor=alice,
-            community=community_a,
-            name="新店",
-            category="enterprise",
-            credit_code=code,
-            address=AddressFactory(community=community_a),
+            actor=alice, community=community_a, name="新店", category="enterprise", credit_code=code, address=AddressFactory(community=community_a)
         )
     assert first.name in errors_of(exc)["credit_code"][0]
 
 
 def test_liaison_point_needs_contact_phone(alice, community_a):
     with pytest.raises(ValidationError) as exc:
-        services.liaison_point_create(
-            actor=alice,
-            community=community_a,
-            name="西街茶馆",
-            contact_name="周大爷",
-            contact_phone="",
-        )
+        services.liaison_point_create(actor=alice, community=community_a, name="西街茶馆", contact_name="周大爷", contact_phone="")
     assert errors_of(exc)["contact_phone"] == ["请填写联系电话"]
 
 
@@ -330,9 +273,7 @@ def test_community_officer_cannot_update_another_community(bob, community_b):
 
 def test_reveal_writes_access_record(alice, community_a):
     person = PersonFactory(community=community_a)
-    access = services.personal_data_reveal(
-        actor=alice, obj=person, fields=["id_number", "phone"], purpose="核实身份"
-    )
+    access = services.personal_data_reveal(actor=alice, obj=person, fields=["id_number", "phone"], purpose="核实身份")
     assert access.user == alice and access.user_name == "艾丽"
     assert access.fields == ["id_number", "phone"]
     assert access.object_id == person.pk and access.station_id == person.station_id
@@ -341,28 +282,16 @@ def test_reveal_writes_access_record(alice, community_a):
 def test_reveal_refused_for_role_without_right(station, community_a):
     mediator = UserFactory(role=Role.MEDIATOR, station=station)
     with pytest.raises(PermissionDenied):
-        services.personal_data_reveal(
-            actor=mediator,
-            obj=PersonFactory(community=community_a),
-            fields=["id_number"],
-            purpose="",
-        )
+        services.personal_data_reveal(actor=mediator, obj=PersonFactory(community=community_a), fields=["id_number"], purpose="")
     assert not PersonalDataAccess.objects.exists()
 
 
 def test_reveal_refused_for_other_station(charlie, community_a):
     with pytest.raises(PermissionDenied):
-        services.personal_data_reveal(
-            actor=charlie,
-            obj=PersonFactory(community=community_a),
-            fields=["id_number"],
-            purpose="",
-        )
+        services.personal_data_reveal(actor=charlie, obj=PersonFactory(community=community_a), fields=["id_number"], purpose="")
 
 
-def test_duplicate_id_in_another_station_does_not_reveal_the_person(
-    alice, community_a, other_station
-):
+def test_duplicate_id_in_another_station_does_not_reveal_the_person(alice, community_a, other_station):
     theirs = PersonFactory(community=CommunityFactory(station=other_station), name="他所居民")
     with pytest.raises(ValidationError) as exc:
         services.person_create(actor=alice, **person_data(community_a, id_number=theirs.id_number))
@@ -372,9 +301,7 @@ def test_duplicate_id_in_another_station_does_not_reveal_the_person(
 
 class TestCommunityCreate:
     def test_leader_creates_a_community_of_the_station(self, alice):
-        community = services.community_create(
-            actor=alice, name=" 新民社区 ", kind="community", town="玉津镇"
-        )
+        community = services.community_create(actor=alice, name=" 新民社区 ", kind="community", town="玉津镇")
         assert community.station == alice.station and community.name == "新民社区"
 
     def test_duplicate_name_is_refused(self, alice, community_a):
@@ -387,18 +314,14 @@ class TestCommunityCreate:
 
     def test_bad_boundary_is_refused(self, alice):
         with pytest.raises(ValidationError, match="GeoJSON"):
-            services.community_create(
-                actor=alice, name="东方社区", boundary={"type": "Point", "coordinates": [0, 0]}
-            )
+            services.community_create(actor=alice, name="东方社区", boundary={"type": "Point", "coordinates": [0, 0]})
 
 
 def test_leader_creates_the_first_community_from_the_page(alice_client, alice):
     from fengqiao.registry.models import Community
 
     assert alice_client.get("/registry/communities/new/").status_code == 200
-    response = alice_client.post(
-        "/registry/communities/new/", {"name": "滨江社区", "kind": "community", "town": "玉津镇"}
-    )
+    response = alice_client.post("/registry/communities/new/", {"name": "滨江社区", "kind": "community", "town": "玉津镇"})
     assert response.status_code == 302
     assert Community.objects.filter(station=alice.station, name="滨江社区").exists()
 
