@@ -103,7 +103,7 @@ def test_reveal_is_logged(bob_client, warning_a):
     response = bob_client.post(reverse("antifraud:warning_action", args=[warning_a.pk, "reveal"]))
     assert "13900001111" in response.content.decode()
     assert PersonalDataAccess.objects.filter(
-        object_id=warning_a.pk, fields=["phone", "id_number"]
+        object_id=warning_a.pk, fields=["phone", "id_number", "address"]
     ).exists()
 
 

@@ -20,7 +20,7 @@ from .conftest import at
 pytestmark = pytest.mark.django_db
 
 NAME, ID_NUMBER, PHONE = "王小五", "511123199001011234", "13912345678"
-MASKED = ("王**", "511123********1234", "139****5678")
+MASKED = ("王**", "5****************4", "139****5678")
 
 
 @pytest.fixture

@@ -52,7 +52,8 @@ def test_leader_exports_unmasked_with_labels(alice_client, people):
 def test_community_officer_export_is_masked_but_keeps_labels(bob_client, people):
     header, *data = rows_of(bob_client.get("/exchange/export/persons/"))
     zhang = next(r for r in data if r[0] == "张三")
-    assert zhang[1] == "511123********0014"
+    assert zhang[1] == "5****************4"
+    assert zhang[3] == "1980"  # the birth date as its year (core/masking.py)
     assert zhang[4] == "138****5678"
     assert (
         header[-1] == "人员标签" and zhang[-1] == "重点人员"

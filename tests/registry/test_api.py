@@ -474,7 +474,13 @@ def test_reveal_returns_the_full_values_and_writes_an_access_record(bob, bob_api
     assert access.object_id == person.pk
     assert access.channel == "api"
     assert access.purpose == "核查走访"
-    assert set(access.fields) == {"id_number", "phone", "address", "registered_address"}
+    assert set(access.fields) == {
+        "id_number",
+        "birth_date",
+        "phone",
+        "address",
+        "registered_address",
+    }
 
 
 def test_reveal_is_refused_to_a_mediator_and_writes_nothing(station, community_a):

@@ -171,7 +171,8 @@ class FraudWarningFilterSet(django_filters.FilterSet):
             value = "1"
         if value is False:
             return queryset
-        return filter_warnings(queryset, {self.KEYS.get(name, name): str(value)})
+        user = getattr(self.request, "user", None)
+        return filter_warnings(queryset, {self.KEYS.get(name, name): str(value)}, user=user)
 
 
 class FraudWarningViewSet(ScopedModelViewSet):

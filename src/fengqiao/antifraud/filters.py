@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from fengqiao.antifraud.choices import RiskLevel, WarningStatus
 from fengqiao.antifraud.selectors import overdue_q
+from fengqiao.core import masking
 
 
 def _int(value):
@@ -25,7 +26,7 @@ def _date(value):
         return None
 
 
-def filter_warnings(queryset, params, now=None):
+def filter_warnings(queryset, params, now=None, *, user=None):
     """level, status (or "open"), overdue=1, community, officer, from/to (received, Beijing dates), q (search)."""
     now = now or timezone.now()
     level = params.get("level")
@@ -64,7 +65,11 @@ def filter_warnings(queryset, params, now=None):
             Q(reference__icontains=text)
             | Q(external_id__icontains=text)
             | Q(name__startswith=text)
-            | Q(phone__endswith=text)
+            | (
+                masking.phone_match("phone", text, user, partial="endswith")
+                if user is not None
+                else Q(phone__endswith=text)
+            )
             | Q(id_number=text.upper())
         )
     return queryset

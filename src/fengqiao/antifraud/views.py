@@ -50,7 +50,7 @@ from fengqiao.antifraud.models import (
 )
 from fengqiao.antifraud.selectors import overdue_q
 from fengqiao.core.history import timeline_for
-from fengqiao.core.masking import mask_id_number, mask_name, mask_phone
+from fengqiao.core.masking import mask_address, mask_id_number, mask_name, mask_phone
 from fengqiao.core.services import clocks_for
 from fengqiao.core.web import editable_table
 from fengqiao.core.web import error_text as _error_text
@@ -69,7 +69,7 @@ def _list_queryset(request):
     queryset = Warning.objects.visible_to(request.user).select_related(
         "fraud_type", "community", "officer"
     )
-    return filter_warnings(queryset, request.GET)
+    return filter_warnings(queryset, request.GET, user=request.user)
 
 
 @login_required
@@ -256,6 +256,7 @@ def _detail_context(request, warning, **extra):
         "warning": warning,
         "phone": mask_phone(warning.phone),
         "id_number": mask_id_number(warning.id_number),
+        "address": mask_address(warning.address_text),
         "can_act": can_act and warning.is_open,
         "can_reveal": can_act and has_role(request.user, FULL_PERSONAL_DATA_ROLES),
         "can_assign": services.can_assign(request.user) and warning.is_open,
@@ -299,7 +300,7 @@ def _reveal(request, warning):
         content_type=ContentType.objects.get_for_model(Warning),
         object_id=warning.pk,
         object_repr=str(warning),
-        fields=["phone", "id_number"],
+        fields=["phone", "id_number", "address"],
         purpose="反诈劝阻联系",
         request_id=current.request_id if current else "",
     )
@@ -307,7 +308,12 @@ def _reveal(request, warning):
         request,
         "antifraud/detail.html",
         _detail_context(
-            request, warning, phone=warning.phone, id_number=warning.id_number, revealed=True
+            request,
+            warning,
+            phone=warning.phone,
+            id_number=warning.id_number,
+            address=warning.address_text,
+            revealed=True,
         ),
     )
 

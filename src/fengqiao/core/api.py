@@ -19,6 +19,7 @@ from django.db.models import ProtectedError, RestrictedError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework import mixins, permissions, serializers, status, viewsets
@@ -31,7 +32,7 @@ from rest_framework.response import Response
 from fengqiao.accounts.roles import LEADER_ROLES, has_role
 from fengqiao.core import context
 from fengqiao.core.audit import history_for
-from fengqiao.core.history import field_changes
+from fengqiao.core.history import field_changes, shown_repr
 from fengqiao.core.models import ObjectChange
 
 # ----------------------------------------------------------------------------- paging
@@ -116,6 +117,18 @@ class MaskedCharField(serializers.CharField):
         return self.mask(super().to_representation(value))
 
 
+@extend_schema_field(OpenApiTypes.STR)
+class MaskedDateField(serializers.DateField):
+    """A date accepted whole (YYYY-MM-DD) and answered as `mask` shows it (a birth date: the year only)."""
+
+    def __init__(self, *, mask, **kwargs):
+        self.mask = mask
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        return self.mask(value)
+
+
 # Keys an HTML form (the browsable API) adds that are not data.
 _FORM_KEYS = {"csrfmiddlewaretoken"}
 
@@ -183,6 +196,12 @@ class ObjectChangeSerializer(serializers.ModelSerializer):
             "object_repr",
             "changes",
         ]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        user = getattr(self.context.get("request"), "user", None)
+        data["object_repr"] = shown_repr(user, instance.content_type, data["object_repr"])
+        return data
 
     @extend_schema_field(FieldChangeSerializer(many=True))
     def get_changes(self, change):

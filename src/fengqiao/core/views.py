@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from fengqiao.accounts.models import Station
 from fengqiao.accounts.roles import AUDIT_ROLES, BUREAU_ROLES, has_role
 from fengqiao.core.audit import ChangeLogged
-from fengqiao.core.history import with_rows
+from fengqiao.core.history import place_search_refused, shown_repr, with_rows
 from fengqiao.core.models import ChangeAction, ObjectChange, PersonalDataAccess
 from fengqiao.core.navigation import PARTS, part_by_key, part_url
 
@@ -147,6 +147,10 @@ def changelog(request):
         rows = rows.filter(request_id=params["request_id"])
     if params["text"]:
         text_q = Q(object_repr__contains=params["text"])
+        if place_search_refused(user, params["text"]):  # would confirm a door not shown
+            text_q &= ~Q(
+                content_type__app_label="registry", content_type__model__in=["address", "house"]
+            )
         if tab == "access":
             text_q |= Q(purpose__contains=params["text"])
         rows = rows.filter(text_q)
@@ -156,6 +160,7 @@ def changelog(request):
         page.object_list = with_rows(page.object_list)
     for row in page.object_list:
         row.url = _detail_url(row.content_type, row.object_id)
+        row.object_repr = shown_repr(user, row.content_type, row.object_repr)
         model_class = row.content_type.model_class()
         row.type_label = model_class._meta.verbose_name if model_class else row.content_type.model
     return render(

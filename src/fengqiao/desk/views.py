@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from fengqiao.core import masking
 from fengqiao.core.masking import mask_phone
 from fengqiao.core.web import error_text, forbidden
 from fengqiao.desk import rules, selectors, services
@@ -62,7 +63,9 @@ def home(request):
     )
     if q:
         appointments = appointments.filter(
-            Q(reference__iexact=q) | Q(phone__endswith=q) | Q(name=q)
+            Q(reference__iexact=q)
+            | masking.phone_match("phone", q, request.user, partial="endswith")
+            | Q(name=q)
         )
     return render(
         request,
@@ -306,7 +309,11 @@ def appointment_list(request):
         for k in ("q", "date", "service", "status", "from", "to")
     }
     if f["q"]:
-        qs = qs.filter(Q(reference__iexact=f["q"]) | Q(phone__endswith=f["q"]) | Q(name=f["q"]))
+        qs = qs.filter(
+            Q(reference__iexact=f["q"])
+            | masking.phone_match("phone", f["q"], request.user, partial="endswith")
+            | Q(name=f["q"])
+        )
     if f["date"]:
         day = _parse_day(f["date"], None)
         qs = qs.filter(date=day) if day else qs
@@ -341,7 +348,10 @@ def ticket_list(request):
     qs = qs.filter(date=day)
     f = {k: (request.GET.get(k) or "").strip() for k in ("q", "service", "status", "counter")}
     if f["q"]:
-        qs = qs.filter(Q(number__iexact=f["q"]) | Q(phone__endswith=f["q"]))
+        qs = qs.filter(
+            Q(number__iexact=f["q"])
+            | masking.phone_match("phone", f["q"], request.user, partial="endswith")
+        )
     if f["service"].isdigit():
         qs = qs.filter(service_id=int(f["service"]))
     if f["counter"].isdigit():

@@ -18,6 +18,7 @@ from rest_framework.routers import DefaultRouter
 
 from fengqiao.accounts.choices import Role
 from fengqiao.accounts.models import User
+from fengqiao.core import masking
 from fengqiao.core.api import ScopedModelViewSet, ScopedPrimaryKeyRelatedField, StrictFieldsMixin
 from fengqiao.core.masking import mask_phone
 from fengqiao.disputes import services
@@ -280,7 +281,9 @@ class DisputeFilterSet(django_filters.FilterSet):
         return queryset.filter(
             Q(reference__icontains=value)
             | Q(parties__name__icontains=value)
-            | Q(parties__phone__icontains=value)
+            | masking.phone_match(
+                "parties__phone", value, getattr(self.request, "user", None), partial="icontains"
+            )
         ).distinct()
 
 

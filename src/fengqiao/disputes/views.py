@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fengqiao.accounts.models import User
+from fengqiao.core import masking
 from fengqiao.core.history import timeline_for
 from fengqiao.core.masking import mask_id_number, mask_phone
 from fengqiao.core.services import clocks_for
@@ -54,7 +55,7 @@ def _station_users(user):
     return User.objects.filter(station_id=user.station_id, is_active=True).order_by("full_name")
 
 
-def _filter(queryset, params):
+def _filter(queryset, params, *, user=None):
     for name in ("level", "status"):
         if params.get(name):
             queryset = queryset.filter(**{name: params[name]})
@@ -71,7 +72,7 @@ def _filter(queryset, params):
         queryset = queryset.filter(
             Q(reference__icontains=q)
             | Q(parties__name__icontains=q)
-            | Q(parties__phone__icontains=q)
+            | masking.phone_match("parties__phone", q, user, partial="icontains")
         ).distinct()
     return queryset
 
@@ -83,6 +84,7 @@ def dispute_list(request):
             "dispute_type", "community", "owner"
         ),
         request.GET,
+        user=request.user,
     ).prefetch_related("parties")
     page = Paginator(queryset.order_by("-registered_at", "-pk"), PAGE_SIZE).get_page(
         request.GET.get("page")
@@ -118,7 +120,9 @@ def red_board(request):
     return render(request, "disputes/red_board.html", {"disputes": disputes})
 
 
-def _parties_from_post(post, user):
+def _parties_from_post(post, user, *, incident=None):
+    """The party rows of a form. A row carried over from `incident` (its caller) may leave the ID
+    number and phone empty: the form showed them masked, the incident and the person hold them."""
     parties = []
     for i in range(PARTY_ROWS):
         name = post.get(f"party-{i}-name", "").strip()
@@ -133,12 +137,15 @@ def _parties_from_post(post, user):
         role = post.get(f"party-{i}-role") or PartyRole.APPLICANT
         if role not in PartyRole.values:
             role = PartyRole.OTHER
+        phone = post.get(f"party-{i}-phone", "").strip()
+        if not phone and incident is not None and post.get(f"party-{i}-from_incident") == "1":
+            phone = incident.caller_phone
         parties.append(
             {
                 "person": person,
                 "name": name or (person.name if person else ""),
                 "id_number": post.get(f"party-{i}-id_number", "").strip(),
-                "phone": post.get(f"party-{i}-phone", "").strip(),
+                "phone": phone,
                 "role": role,
                 "high_risk": post.get(f"party-{i}-high_risk") == "1",
             }
@@ -225,7 +232,7 @@ def dispute_detail(request, pk):
     can_edit = Dispute.objects.editable_by(request.user).filter(pk=pk).exists()
     parties = list(dispute.parties.all())
     for p in parties:
-        p.phone_masked = mask_phone(p.phone)
+        p.phone_masked, p.id_masked = mask_phone(p.phone), mask_id_number(p.id_number)
     agreements = dispute.agreements_newest_first()
     agreement = next((a for a in agreements if a.in_force), None)
     terms = (
@@ -549,9 +556,11 @@ def lookup_person(request):
     people = []
     if len(text) >= 2:
         people = list(
-            person_search(Person.objects.visible_to(request.user), text).select_related(
-                "community"
-            )[:8]
+            person_search(
+                Person.objects.visible_to(request.user),
+                text,
+                scope=masking.search_scope(request.user),
+            ).select_related("community")[:8]
         )
         for p in people:
             p.id_masked, p.phone_masked = mask_id_number(p.id_number), mask_phone(p.phone)
@@ -677,7 +686,10 @@ def dispute_from_incident(request, incident_pk):
             "community": defaults["community"].pk if defaults["community"] else None,
             "owner": user.pk,
         },
-        "initial_parties": defaults["parties"] + [{"role": PartyRole.RESPONDENT}],
+        # the caller's ID number and phone are shown masked (no reveal is recorded here); left
+        # empty, they are taken from the incident and the registered person on saving
+        "initial_parties": [_masked_party(p) for p in defaults["parties"]]
+        + [{"role": PartyRole.RESPONDENT}],
     }
     if request.method == "POST":
         post = request.POST
@@ -689,7 +701,7 @@ def dispute_from_incident(request, incident_pk):
                 "narrative": post.get("narrative", ""),
                 "location": post.get("location", "").strip(),
                 "amount": _decimal(post.get("amount")),
-                "parties": _parties_from_post(post, user),
+                "parties": _parties_from_post(post, user, incident=incident),
                 "community": None,
                 "owner": None,
             }
@@ -721,6 +733,23 @@ def dispute_from_incident(request, incident_pk):
                 }
                 for i in range(PARTY_ROWS)
             ]
+            for i, row in enumerate(context["initial_parties"]):
+                if (
+                    post.get(f"party-{i}-from_incident") == "1"
+                ):  # what was typed stays; masks beside it
+                    pid = post.get(f"party-{i}-person", "")
+                    person = (
+                        Person.objects.visible_to(user).filter(pk=pid).first()
+                        if pid.isdigit()
+                        else None
+                    )
+                    masked = _masked_party({"person": person, "phone": incident.caller_phone})
+                    row.update(
+                        person=person,
+                        from_incident=True,
+                        id_masked=masked["id_masked"],
+                        phone_masked=masked["phone_masked"],
+                    )
             return render(request, "disputes/from_incident.html", _party_rows(context), status=400)
         if created:
             messages.success(request, _("纠纷已登记:%(ref)s") % {"ref": dispute.reference})
@@ -728,6 +757,20 @@ def dispute_from_incident(request, incident_pk):
             messages.info(request, _("该警情已建纠纷档案:%(ref)s") % {"ref": dispute.reference})
         return redirect(dispute)
     return render(request, "disputes/from_incident.html", _party_rows(context))
+
+
+def _masked_party(party: dict) -> dict:
+    """A party carried over from an incident, its ID number and phone masked: the inputs are left
+    empty (kept from the incident on saving) and the masked values shown beside them."""
+    person = party.get("person")
+    return {
+        **party,
+        "id_number": "",
+        "phone": "",
+        "id_masked": mask_id_number(party.get("id_number") or (person.id_number if person else "")),
+        "phone_masked": mask_phone(party.get("phone") or ""),
+        "from_incident": True,
+    }
 
 
 def _party_rows(context):
@@ -957,8 +1000,9 @@ def party_edit(request, pk):
                 actor=request.user,
                 party=party,
                 name=post.get("name", party.name),
-                id_number=post.get("id_number", party.id_number),
-                phone=post.get("phone", party.phone),
+                # the form shows both masked and starts empty: empty keeps the stored value
+                id_number=post.get("id_number", "").strip() or party.id_number,
+                phone=post.get("phone", "").strip() or party.phone,
                 role=role,
                 high_risk=post.get("high_risk") == "1",
             )

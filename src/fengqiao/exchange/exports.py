@@ -73,6 +73,16 @@ class ExportSpec:
     extra: dict = field(default_factory=dict)
 
 
+def _hidden(value):
+    """A door-level part of a standard address in a masked export (core/masking.py)."""
+    return "****" if value not in (None, "") else ""
+
+
+def _area(value):
+    """A coordinate in a masked export: two decimals (about a kilometre), the area and not the door."""
+    return round(value, 2) if value is not None else None
+
+
 SPECS = {
     ExportKind.PERSONS: ExportSpec(
         ExportKind.PERSONS,
@@ -83,7 +93,7 @@ SPECS = {
             Col("姓名", "name"),
             Col("身份证号", "id_number", mask=masking.mask_id_number, personal="id_number"),
             Col("性别", "sex", _labels(Sex)),
-            Col("出生日期", "birth_date"),
+            Col("出生日期", "birth_date", mask=masking.mask_birth_date, personal="birth_date"),
             Col("手机号", "phone", mask=masking.mask_phone, personal="phone"),
             Col("人口类别", "category", _labels(PersonCategory)),
             Col("社区", "community__name"),
@@ -110,7 +120,7 @@ SPECS = {
         "实有房屋",
         (
             Col("社区", "community__name"),
-            Col("地址", "address__full_text"),
+            Col("地址", "address__full_text", mask=masking.mask_address, personal="address"),
             Col("用途", "use", _labels(HouseUse)),
             Col("房主姓名", "owner_name"),
             Col("房主电话", "owner_phone", mask=masking.mask_phone, personal="owner_phone"),
@@ -127,17 +137,17 @@ SPECS = {
         "标准地址",
         (
             Col("社区", "community__name"),
-            Col("完整地址", "full_text"),
+            Col("完整地址", "full_text", mask=masking.mask_address, personal="address"),
             Col("街道/乡镇", "town"),
             Col("街路巷/小区", "road"),
-            Col("门牌号", "doorplate"),
-            Col("楼栋", "building"),
-            Col("单元", "unit"),
-            Col("层", "floor"),
-            Col("户室", "room"),
-            Col("地址编码", "code"),
-            Col("纬度", "latitude"),
-            Col("经度", "longitude"),
+            Col("门牌号", "doorplate", mask=_hidden, personal="address"),
+            Col("楼栋", "building", mask=_hidden, personal="address"),
+            Col("单元", "unit", mask=_hidden, personal="address"),
+            Col("层", "floor", mask=_hidden, personal="address"),
+            Col("户室", "room", mask=_hidden, personal="address"),
+            Col("地址编码", "code", mask=_hidden, personal="address"),
+            Col("纬度", "latitude", mask=_area, personal="address"),
+            Col("经度", "longitude", mask=_area, personal="address"),
         ),
     ),
     ExportKind.ORGANISATIONS: ExportSpec(
@@ -150,10 +160,10 @@ SPECS = {
             Col("类别", "category", _labels(OrganisationCategory)),
             Col("统一社会信用代码", "credit_code"),
             Col("社区", "community__name"),
-            Col("地址", "address__full_text"),
+            Col("地址", "address__full_text", mask=masking.mask_address, personal="address"),
             Col("法定代表人", "legal_representative"),
             Col("治安负责人", "person_in_charge"),
-            Col("联系电话", "phone"),
+            Col("联系电话", "phone", mask=masking.mask_phone, personal="phone"),
             Col("从业人数", "employee_count"),
         ),
     ),
@@ -350,7 +360,7 @@ def _record(
         query=params.urlencode(),
         exported=exported,
         masked=masked,
-        personal=[c.personal for c in spec.columns if c.personal],
+        personal=list(dict.fromkeys(c.personal for c in spec.columns if c.personal)),
         with_labels=with_labels,
         record=record,
     )

@@ -163,7 +163,8 @@ class IncidentFilterSet(django_filters.FilterSet):
             return filter_incidents(queryset, {"unfiled": "1"}) if value else queryset
         if hasattr(value, "isoformat"):
             value = value.isoformat()
-        return filter_incidents(queryset, {self.KEYS.get(name, name): str(value)})
+        user = getattr(self.request, "user", None)
+        return filter_incidents(queryset, {self.KEYS.get(name, name): str(value)}, user=user)
 
 
 # ---------------------------------------------------------------- views

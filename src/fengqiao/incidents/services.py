@@ -775,7 +775,7 @@ def caller_phone_reveal(*, actor, incident: Incident, purpose: str = "", channel
     """Record that `actor` saw the caller's whole phone number (roles of FULL_PERSONAL_DATA_ROLES only)."""
     from django.contrib.contenttypes.models import ContentType
 
-    from fengqiao.core import context
+    from fengqiao.core import context, masking
     from fengqiao.core.models import PersonalDataAccess
     from fengqiao.registry.services import can_reveal
 
@@ -783,6 +783,7 @@ def caller_phone_reveal(*, actor, incident: Incident, purpose: str = "", channel
         raise PermissionDenied("您的角色无权查看完整个人信息")
     if not Incident.objects.visible_to(actor).filter(pk=incident.pk).exists():
         raise PermissionDenied("您无权查看该记录")
+    purpose = masking.clean_purpose(purpose)
     current = context.current()
     return PersonalDataAccess.objects.create(
         user=actor,
@@ -792,7 +793,7 @@ def caller_phone_reveal(*, actor, incident: Incident, purpose: str = "", channel
         object_id=incident.pk,
         object_repr=str(incident)[:200],
         fields=["caller_phone"],
-        purpose=(purpose or "")[:200],
+        purpose=purpose,
         channel=channel,
         request_id=current.request_id if current else "",
     )

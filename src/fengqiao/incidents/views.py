@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from fengqiao.accounts.models import User
 from fengqiao.accounts.roles import UNMASKED_EXPORT_ROLES, has_role
+from fengqiao.core import masking
 from fengqiao.core.history import timeline_for
 from fengqiao.core.masking import mask_phone
 from fengqiao.core.services import clocks_for
@@ -59,7 +60,7 @@ def _list_queryset(request):
     queryset = Incident.objects.visible_to(request.user).select_related(
         "category", "category__parent", "community"
     )
-    queryset = filter_incidents(queryset, request.GET, now)
+    queryset = filter_incidents(queryset, request.GET, now, user=request.user)
     return queryset.annotate(unfiled=unfiled_filter(now), overdue=arrival_overdue_filter(now))
 
 
@@ -200,7 +201,8 @@ def incident_create(request):
 
 @login_required
 def lookup_phone(request):
-    """HTMX: earlier incidents from this number and the registered person, if any."""
+    """HTMX: earlier incidents from this number and the registered person, if any. The person (a name
+    put on a phone number) only for roles with the phone need: to others a number stays a number."""
     phone = (request.GET.get("caller_phone") or "").strip()
     try:
         phone = normalise_phone(phone)
@@ -213,12 +215,13 @@ def lookup_phone(request):
             .filter(caller_phone=phone)
             .select_related("category")[:10]
         )
-        person = (
-            Person.objects.visible_to(request.user)
-            .filter(phone=phone)
-            .select_related("community")
-            .first()
-        )
+        if masking.has_need(request.user, masking.Kind.PHONE):
+            person = (
+                Person.objects.visible_to(request.user)
+                .filter(phone=phone)
+                .select_related("community")
+                .first()
+            )
     return render(
         request,
         "incidents/_phone_lookup.html",
@@ -234,9 +237,11 @@ def lookup_address(request):
     if len(text) >= 2:
         since = timezone.now() - dt.timedelta(days=REPEAT_DAYS)
         addresses = list(
-            address_search(Address.objects.visible_to(request.user), text).select_related(
-                "community"
-            )[:8]
+            address_search(
+                Address.objects.visible_to(request.user),
+                text,
+                whole=masking.has_need(request.user, masking.Kind.ADDRESS),
+            ).select_related("community")[:8]
         )
         recent = {}
         for i in (
@@ -511,6 +516,22 @@ def caller_phone_reveal(request, pk):
         )
     except PermissionDenied as exc:
         return _forbidden(request, str(exc))
+    except ValidationError as exc:
+        # still masked, with the reason (htmx swaps only 2xx answers)
+        context = {
+            "incident": incident,
+            "phone": mask_phone(incident.caller_phone),
+            "can_reveal": True,
+            "reveal_error": " ".join(exc.messages),
+        }
+        if request.headers.get("HX-Request"):
+            return render(request, "incidents/_caller_phone.html", context)
+        return render(
+            request,
+            "incidents/detail.html",
+            _detail_context(request, incident, **context),
+            status=400,
+        )
     context = {"incident": incident, "phone": incident.caller_phone, "revealed": True}
     if request.headers.get("HX-Request"):
         return render(request, "incidents/_caller_phone.html", context)

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from fengqiao.accounts.models import User
+from fengqiao.core import masking
 from fengqiao.registry import services
 from fengqiao.registry.models import Address, Community, House, LiaisonPoint, Organisation, Person
 
@@ -22,6 +23,7 @@ class SearchSelect(forms.Select):
     def __init__(self, kind: str, attrs=None):
         super().__init__(attrs)
         self.kind = kind
+        self.label = str  # how the chosen record reads; forms set a masked one (core/masking.py)
 
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
@@ -38,7 +40,7 @@ class SearchSelect(forms.Select):
         queryset = getattr(original, "queryset", None)
         if selected and queryset is not None:
             try:
-                choices += [(obj.pk, str(obj)) for obj in queryset.filter(pk__in=selected)]
+                choices += [(obj.pk, self.label(obj)) for obj in queryset.filter(pk__in=selected)]
             except (ValueError, TypeError):
                 pass
         self.choices = choices
@@ -81,7 +83,60 @@ class ServiceModelForm(forms.ModelForm):
             self.add_error(None, error)
 
 
-class PersonForm(ServiceModelForm):
+class KeepMaskedMixin:
+    """For a user without the need (core/masking.py), an edit form shows personal fields masked
+    instead of filled in: the input starts empty with the masked value beside it, and an empty input
+    keeps the stored value. Editing a record is not a way to read what its page masks."""
+
+    masked_fields: dict = {}  # field name -> masking.Kind
+
+    def mask_for_user(self, user):
+        self._kept = {}
+        for name in ("address", "house"):
+            if name in self.fields and not masking.has_need(user, masking.Kind.ADDRESS):
+                widget = self.fields[name].widget
+                if isinstance(widget, SearchSelect):
+                    widget.label = lambda obj: masking.place_address(
+                        user, getattr(obj, "address", obj)
+                    )
+                else:
+                    self.fields[name].label_from_instance = lambda obj: masking.place_address(
+                        user, getattr(obj, "address", obj)
+                    )
+        if self.instance is None or self.instance.pk is None:
+            return
+        for name, kind in self.masked_fields.items():
+            if name not in self.fields or masking.has_need(user, kind):
+                continue
+            value = getattr(self.instance, name)
+            self._kept[name] = value
+            self.initial[name] = None
+            field = self.fields[name]
+            field.required = False
+            shown = self.masked_text(kind, value) if value not in (None, "") else ""
+            if shown:
+                field.widget.attrs["placeholder"] = shown
+                field.help_text = _("已脱敏:%(v)s;留空则保持不变") % {"v": shown}
+
+    def masked_text(self, kind, value) -> str:
+        return masking.mask(kind, value)
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, value in getattr(self, "_kept", {}).items():
+            if cleaned.get(name) in (None, ""):
+                cleaned[name] = value
+        return cleaned
+
+
+class PersonForm(KeepMaskedMixin, ServiceModelForm):
+    masked_fields = {
+        "id_number": masking.Kind.ID_NUMBER,
+        "birth_date": masking.Kind.BIRTH_DATE,
+        "phone": masking.Kind.PHONE,
+        "registered_address": masking.Kind.ADDRESS,
+    }
+
     class Meta:
         model = Person
         fields = list(services.PERSON_FIELDS)
@@ -106,9 +161,12 @@ class PersonForm(ServiceModelForm):
         self.fields["address"].queryset = Address.objects.visible_to(user)
         self.fields["house"].queryset = House.objects.visible_to(user).select_related("address")
         self.fields["employer"].queryset = Organisation.objects.visible_to(user)
+        self.mask_for_user(user)
 
 
-class HouseForm(ServiceModelForm):
+class HouseForm(KeepMaskedMixin, ServiceModelForm):
+    masked_fields = {"owner_phone": masking.Kind.PHONE}
+
     class Meta:
         model = House
         fields = list(services.HOUSE_FIELDS)
@@ -122,15 +180,39 @@ class HouseForm(ServiceModelForm):
         super().__init__(*args, user=user, **kwargs)
         self.fields["address"].queryset = Address.objects.visible_to(user)
         self.fields["owner"].queryset = Person.objects.visible_to(user)
+        self.mask_for_user(user)
 
 
-class AddressForm(ServiceModelForm):
+class AddressForm(KeepMaskedMixin, ServiceModelForm):
+    masked_fields = {
+        name: masking.Kind.ADDRESS
+        for name in (
+            "doorplate",
+            "building",
+            "unit",
+            "floor",
+            "room",
+            "code",
+            "latitude",
+            "longitude",
+        )
+    }
+
     class Meta:
         model = Address
         fields = list(services.ADDRESS_FIELDS)
 
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        self.mask_for_user(user)
 
-class OrganisationForm(ServiceModelForm):
+    def masked_text(self, kind, value) -> str:
+        return "****"  # a door-level part: nothing of it
+
+
+class OrganisationForm(KeepMaskedMixin, ServiceModelForm):
+    masked_fields = {"phone": masking.Kind.PHONE}
+
     class Meta:
         model = Organisation
         fields = [
@@ -150,6 +232,7 @@ class OrganisationForm(ServiceModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, user=user, **kwargs)
         self.fields["address"].queryset = Address.objects.visible_to(user)
+        self.mask_for_user(user)
 
 
 class CommunityForm(ServiceModelForm):

@@ -6,7 +6,11 @@ import re
 
 from django.db.models import Q, QuerySet
 
+from fengqiao.core import masking
 from fengqiao.registry.models import Address, House, Organisation, Person
+
+# Whole-access search for internal callers that have no user (matching, imports).
+_PARTIAL = masking.SearchScope(partial=True)
 
 _DIGITS = re.compile(r"^\d[\dXx]*$")
 _LETTERS = re.compile(r"^[A-Za-z]+$")
@@ -51,7 +55,12 @@ def _tail(queryset: QuerySet[Person], digits: str) -> QuerySet[Person]:
     return queryset.filter(match)
 
 
-def person_search(queryset: QuerySet[Person], query: str) -> QuerySet[Person]:
+names_door = masking.names_door
+
+
+def person_search(
+    queryset: QuerySet[Person], query: str, *, scope: masking.SearchScope = _PARTIAL
+) -> QuerySet[Person]:
     """Search persons by name, pinyin initials, ID number, phone or address, as the duty desk types it.
 
     - digits of length 15 or more (or 17 + X): the exact ID number;
@@ -60,12 +69,24 @@ def person_search(queryset: QuerySet[Person], query: str) -> QuerySet[Person]:
     - fewer digits: the start of an ID number or phone;
     - latin letters: pinyin initials (zs → 张三);
     - anything else: names starting with it, or current addresses containing it.
+
+    `scope` (core/masking.py `search_scope(user)`): a role without the need finds by a full ID
+    number, a full phone or a phone's shown four last digits only, and by an address fragment only
+    above the door; any other digits find nothing, so no query confirms a hidden character.
     """
     query = (query or "").strip()
     if not query:
         return queryset
     if _DIGITS.match(query):
         q = query.upper()
+        if not scope.partial:
+            if len(q) >= 15:
+                return queryset.filter(id_number=q)
+            if len(q) == 11 and q.startswith("1"):
+                return queryset.filter(phone=q)
+            if masking.is_shown_phone_tail(q):
+                return queryset.filter(phone_tail=q)
+            return queryset.none()
         if len(q) >= 15:
             return queryset.filter(id_number=q)
         if len(q) == 11 and q.startswith("1"):
@@ -75,24 +96,31 @@ def person_search(queryset: QuerySet[Person], query: str) -> QuerySet[Person]:
         return queryset.filter(prefix("id_number", q) | prefix("phone", q))
     if _LETTERS.match(query):
         return queryset.filter(prefix("name_initials", query.lower()))
+    if not scope.partial and names_door(query):
+        return queryset.filter(prefix("name", query))
     return queryset.filter(prefix("name", query) | Q(address_id__in=_addresses_containing(query)))
 
 
-def house_search(queryset: QuerySet[House], query: str) -> QuerySet[House]:
+def house_search(queryset: QuerySet[House], query: str, *, whole: bool = True) -> QuerySet[House]:
+    """`whole`: the user sees door addresses (core/masking.py); else a fragment naming a door finds
+    nothing by the address."""
     query = (query or "").strip()
     if not query:
         return queryset
-    return queryset.filter(
-        Q(address_id__in=_addresses_containing(query))
-        | prefix("owner_name", query)
-        | Q(owner_phone=query)
-    )
+    match = prefix("owner_name", query) | Q(owner_phone=query)
+    if whole or not names_door(query):
+        match |= Q(address_id__in=_addresses_containing(query))
+    return queryset.filter(match)
 
 
-def address_search(queryset: QuerySet[Address], query: str) -> QuerySet[Address]:
+def address_search(
+    queryset: QuerySet[Address], query: str, *, whole: bool = True
+) -> QuerySet[Address]:
     query = (query or "").strip()
     if not query:
         return queryset
+    if not whole:
+        return queryset.none() if names_door(query) else queryset.filter(full_text__contains=query)
     return queryset.filter(Q(full_text__contains=query) | Q(code=query))
 
 

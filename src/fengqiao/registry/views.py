@@ -69,7 +69,7 @@ KINDS = {
         related=("community", "address"),
         sorts={
             "name": "name",
-            "birth_date": "birth_date",
+            "birth_date": "birth_date__year",
             "community": "community__name",
             "category": "category",
             "created_at": "created_at",
@@ -82,7 +82,7 @@ KINDS = {
         House,
         filtersets.HouseFilterSet,
         _("实有房屋"),
-        related=("community", "address"),
+        related=("community", "address__community"),
         sorts={
             "address": "address__full_text",
             "use": "use",
@@ -106,7 +106,7 @@ KINDS = {
         Organisation,
         filtersets.OrganisationFilterSet,
         _("实有单位"),
-        related=("community", "address"),
+        related=("community", "address__community"),
         sorts={
             "name": "name",
             "category": "category",
@@ -157,7 +157,7 @@ UPDATE = {
     ),
 }
 # Fields whose values are personal data and can be revealed on a person's page.
-PERSON_REVEAL_FIELDS = ["id_number", "phone", "address", "registered_address"]
+PERSON_REVEAL_FIELDS = ["id_number", "birth_date", "phone", "address", "registered_address"]
 
 
 def _exchange_links(request, kind: Kind) -> dict:
@@ -260,8 +260,24 @@ def _edit(request, key: str, pk=None):
     return render(
         request,
         "registry/form.html",
-        {"kind": kind, "form": form, "obj": obj, "creating": obj is None},
+        {
+            "kind": kind,
+            "form": form,
+            "obj": obj,
+            "obj_label": _label(user, obj),
+            "creating": obj is None,
+        },
     )
+
+
+def _label(user, obj) -> str:
+    """How a record is named on its pages: a house or address reads as its address, masked for a role
+    without the address need (core/masking.py)."""
+    if isinstance(obj, House):
+        return masking.place_address(user, obj.address)
+    if isinstance(obj, Address):
+        return masking.place_address(user, obj)
+    return "" if obj is None else str(obj)
 
 
 def _detail_context(request, obj) -> dict:
@@ -339,6 +355,18 @@ def person_reveal(request, pk):
         )
     except PermissionDenied as exc:
         return forbidden(request, str(exc))
+    except ValidationError as exc:
+        # still masked, with the reason (htmx swaps only 2xx answers, so the block comes back as 200)
+        error = " ".join(exc.messages)
+        if request.headers.get("HX-Request"):
+            return render(
+                request,
+                "registry/_person_pii.html",
+                {"obj": person, "can_reveal": True, "reveal_error": error},
+            )
+        context = _person_context(request, person)
+        context["reveal_error"] = error
+        return render(request, "registry/person_detail.html", context, status=400)
     if request.headers.get("HX-Request"):
         return render(
             request,
@@ -407,6 +435,7 @@ def address_detail(request, pk):
     user = request.user
     address = get_object_or_404(Address.objects.visible_to(user).select_related("community"), pk=pk)
     context = _detail_context(request, address)
+    context["whole"] = masking.has_need(user, masking.Kind.ADDRESS)
     context["house"] = House.objects.visible_to(user).filter(address=address).first()
     context["residents"] = (
         Person.objects.visible_to(user).filter(address=address).order_by("name")[:200]
@@ -624,15 +653,17 @@ def options(request, kind):
     user = request.user
     query = request.GET.get("q", "").strip()
     if kind == "address":
-        rows = [
-            (a.pk, a.full_text)
-            for a in selectors.address_search(Address.objects.visible_to(user), query)[:20]
-        ]
+        whole = masking.has_need(user, masking.Kind.ADDRESS)
+        addresses = selectors.address_search(
+            Address.objects.visible_to(user).select_related("community"), query, whole=whole
+        )
+        rows = [(a.pk, masking.place_address(user, a)) for a in addresses[:20]]
     elif kind == "house":
+        whole = masking.has_need(user, masking.Kind.ADDRESS)
         houses = selectors.house_search(
-            House.objects.visible_to(user).select_related("address"), query
+            House.objects.visible_to(user).select_related("address__community"), query, whole=whole
         )[:20]
-        rows = [(h.pk, h.address.full_text) for h in houses]
+        rows = [(h.pk, masking.place_address(user, h.address)) for h in houses]
     elif kind == "organisation":
         rows = [
             (o.pk, o.name)
@@ -641,7 +672,9 @@ def options(request, kind):
             ]
         ]
     elif kind == "person":
-        people = selectors.person_search(Person.objects.visible_to(user), query)[:20]
+        people = selectors.person_search(
+            Person.objects.visible_to(user), query, scope=masking.search_scope(user)
+        )[:20]
         rows = [(p.pk, f"{p.name}({masking.mask_id_number(p.id_number)})") for p in people]
     else:
         return JsonResponse({"results": []}, status=404)

@@ -18,6 +18,12 @@ def query_with(context, **changes):
 
 
 @register.filter
+def mask(value, kind):
+    """{{ person.birth_date|mask:"birth_date" }}: the value as core/masking.py's policy masks that kind."""
+    return masking.mask(kind, value)
+
+
+@register.filter
 def mask_id(value):
     return masking.mask_id_number(value)
 
@@ -25,6 +31,13 @@ def mask_id(value):
 @register.filter
 def mask_phone(value):
     return masking.mask_phone(value)
+
+
+@register.simple_tag(takes_context=True)
+def place(context, address):
+    """A standard address in the registry of places: whole for roles with the address need, else road level."""
+    request = context.get("request")
+    return masking.place_address(getattr(request, "user", None), address)
 
 
 @register.filter

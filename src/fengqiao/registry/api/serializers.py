@@ -1,7 +1,10 @@
 """Serializers of the registry API: parsing and shape only; the rules live in registry/services.py.
 
-Personal data is always answered masked (ID numbers, phones, a person's addresses); the full values
-come only from `POST /api/registry/persons/{id}/reveal/`, which writes an access record.
+Personal data is always answered masked by core/masking.py's policy (ID numbers, birth dates as the
+year, phones, a person's addresses); the full values come only from
+`POST /api/registry/persons/{id}/reveal/`, which writes an access record. Standard addresses and
+houses (the registry of places) are answered whole to roles with the address need, at road level
+to the others.
 """
 
 from __future__ import annotations
@@ -12,7 +15,12 @@ from rest_framework import serializers
 
 from fengqiao.accounts.roles import KEY_PERSON_ROLES, has_role
 from fengqiao.core import masking
-from fengqiao.core.api import MaskedCharField, ScopedPrimaryKeyRelatedField, StrictFieldsMixin
+from fengqiao.core.api import (
+    MaskedCharField,
+    MaskedDateField,
+    ScopedPrimaryKeyRelatedField,
+    StrictFieldsMixin,
+)
 from fengqiao.registry.models import (
     Address,
     Community,
@@ -88,8 +96,29 @@ class LiaisonPointSerializer(_Base):
         validators = []
 
 
+def _user(serializer):
+    return getattr(serializer.context.get("request"), "user", None)
+
+
+# Parts of a standard address below the road: hidden from roles without the address need.
+_DOOR_FIELDS = ("doorplate", "building", "unit", "floor", "room", "code")
+
+
 class AddressSerializer(_Base):
     community = _community_field()
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        user = _user(self)
+        if not masking.has_need(user, masking.Kind.ADDRESS):
+            for name in _DOOR_FIELDS:
+                if data.get(name):
+                    data[name] = "****"
+            data["full_text"] = masking.place_address(user, instance)
+            for name in ("latitude", "longitude"):  # about a kilometre: the area, not the door
+                if data.get(name) is not None:
+                    data[name] = round(data[name], 2)
+        return data
 
     class Meta:
         model = Address
@@ -120,9 +149,7 @@ class AddressSerializer(_Base):
 class HouseSerializer(_Base):
     community = _community_field()
     address = ScopedPrimaryKeyRelatedField(model=Address, help_text=_("地址编号"))
-    address_text = serializers.CharField(
-        source="address.full_text", read_only=True, help_text=_("完整地址")
-    )
+    address_text = serializers.SerializerMethodField(help_text=_("地址(无权角色只到街路巷)"))
     owner = ScopedPrimaryKeyRelatedField(
         model=Person, required=False, allow_null=True, help_text=_("房主(人员编号)")
     )
@@ -161,6 +188,9 @@ class HouseSerializer(_Base):
         read_only_fields = ["station"]
         validators = []
 
+    def get_address_text(self, house) -> str:
+        return masking.place_address(_user(self), house.address)
+
     def get_occupant_count(self, house) -> int:
         count = getattr(house, "occupant_count", None)
         return count if count is not None else house.occupants.count()
@@ -176,6 +206,11 @@ class PersonSerializer(_Base):
     community = _community_field()
     id_number = MaskedCharField(
         mask=masking.mask_id_number, max_length=30, help_text=_("证件号码(回答中脱敏)")
+    )
+    birth_date = MaskedDateField(
+        mask=masking.mask_birth_date,
+        required=False,
+        help_text=_("出生日期:写入为 YYYY-MM-DD,回答中只有年份(YYYY)"),
     )
     phone = MaskedCharField(
         mask=masking.mask_phone,
@@ -249,7 +284,7 @@ class PersonSerializer(_Base):
             "updated_at",
         ]
         read_only_fields = ["station", "name_initials", "created_at", "updated_at"]
-        extra_kwargs = {"sex": {"required": False}, "birth_date": {"required": False}}
+        extra_kwargs = {"sex": {"required": False}}
         validators = []
 
     @extend_schema_field(serializers.CharField())
@@ -271,6 +306,7 @@ class RevealRequestSerializer(StrictFieldsMixin, serializers.Serializer):
 class PersonRevealSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     id_number = serializers.CharField(help_text=_("完整证件号码"))
+    birth_date = serializers.DateField(help_text=_("完整出生日期"))
     phone = serializers.CharField(help_text=_("完整手机号"))
     address = serializers.CharField(help_text=_("完整现住地址"))
     registered_address = serializers.CharField(help_text=_("完整户籍地址"))
@@ -285,9 +321,7 @@ class HouseRevealSerializer(serializers.Serializer):
 class OrganisationSerializer(_Base):
     community = _community_field()
     address = ScopedPrimaryKeyRelatedField(model=Address, help_text=_("地址编号"))
-    address_text = serializers.CharField(
-        source="address.full_text", read_only=True, help_text=_("完整地址")
-    )
+    address_text = serializers.SerializerMethodField(help_text=_("地址(无权角色只到街路巷)"))
     legal_representative_person = ScopedPrimaryKeyRelatedField(
         model=Person, required=False, allow_null=True, help_text=_("法定代表人(人员编号)")
     )
@@ -325,3 +359,6 @@ class OrganisationSerializer(_Base):
         ]
         read_only_fields = ["station", "name_initials"]
         validators = []
+
+    def get_address_text(self, organisation) -> str:
+        return masking.place_address(_user(self), organisation.address)

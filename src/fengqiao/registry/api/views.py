@@ -131,7 +131,7 @@ class HouseViewSet(ScopedModelViewSet):
     serializer_class = serializers.HouseSerializer
     filterset_class = filtersets.HouseFilterSet
     ordering_fields = ["address__full_text", "use", "id"]
-    select_related = ("community", "address")
+    select_related = ("community", "address__community")
     write_roles = REGISTRY_EDIT_ROLES
     ordering = ["address__full_text", "id"]
     open_actions = ("reveal",)
@@ -190,7 +190,8 @@ class PersonViewSet(ScopedModelViewSet):
     model = Person
     serializer_class = serializers.PersonSerializer
     filterset_class = filtersets.PersonFilterSet
-    ordering_fields = ["name", "birth_date", "created_at", "updated_at", "id"]
+    # not birth_date: the order would place a person's birth date between known ones (core/masking.py)
+    ordering_fields = ["name", "created_at", "updated_at", "id"]
     select_related = ("community", "address")
     prefetch_related = ("labels",)
     write_roles = REGISTRY_EDIT_ROLES
@@ -206,7 +207,7 @@ class PersonViewSet(ScopedModelViewSet):
         summary=_("查看完整个人信息"),
         tags=["一标三实·实有人口"],
         description=_(
-            "返回完整的证件号码、手机号、现住地址和户籍地址,并写入一条个人信息查看记录(途径 api、字段、用途)。"
+            "返回完整的证件号码、出生日期、手机号、现住地址和户籍地址,并写入一条个人信息查看记录(途径 api、字段、用途)。"
             "仅所领导、社区民警、办案民警、值班民警、指挥室、县局、系统管理员可用;其他角色403。"
         ),
         request=serializers.RevealRequestSerializer,
@@ -224,7 +225,7 @@ class PersonViewSet(ScopedModelViewSet):
         self.check_role(FULL_PERSONAL_DATA_ROLES, _("您的角色无权查看完整个人信息"))
         body = serializers.RevealRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        fields = ["id_number", "phone", "address", "registered_address"]
+        fields = ["id_number", "birth_date", "phone", "address", "registered_address"]
         services.personal_data_reveal(
             actor=request.user,
             obj=person,
@@ -235,6 +236,7 @@ class PersonViewSet(ScopedModelViewSet):
         data = {
             "id": person.pk,
             "id_number": person.id_number,
+            "birth_date": person.birth_date,
             "phone": person.phone,
             "address": person.address.full_text if person.address_id else "",
             "registered_address": person.registered_address,
@@ -250,7 +252,7 @@ class OrganisationViewSet(ScopedModelViewSet):
     serializer_class = serializers.OrganisationSerializer
     filterset_class = filtersets.OrganisationFilterSet
     ordering_fields = ["name", "category", "employee_count", "id"]
-    select_related = ("community", "address")
+    select_related = ("community", "address__community")
     write_roles = REGISTRY_EDIT_ROLES
 
     def perform_service_create(self, data):

@@ -33,6 +33,7 @@ def mask_address(value):
 
 _FIELD_LABELS = {
     "id_number": gettext_lazy("证件号码"),
+    "birth_date": gettext_lazy("出生日期"),
     "phone": gettext_lazy("手机号"),
     "address": gettext_lazy("现住地址"),
     "registered_address": gettext_lazy("户籍地址"),
