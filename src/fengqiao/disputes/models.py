@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from fengqiao.accounts.choices import Role
 from fengqiao.core.audit import ChangeLogged
 from fengqiao.core.scoping import ScopedQuerySet
 from fengqiao.disputes.choices import (
@@ -89,9 +90,25 @@ class DisputeQuerySet(ScopedQuerySet):
             return visible
         if user.role in BUREAU_ROLES:
             return visible.none()
-        return visible.filter(
-            models.Q(owner=user) | models.Q(community_id__in=editable_community_ids(user))
+        mine = models.Q(owner=user) | models.Q(community_id__in=editable_community_ids(user))
+        if user.role == Role.MEDIATOR:
+            mine |= self._mediated_by(user)
+        return visible.filter(mine)
+
+    @staticmethod
+    def _mediated_by(user) -> models.Q:
+        """A mediator acts on the files of the sessions he mediates and of the channels he mediates
+        in (a channel is his once he has held a session or signed an agreement in it, e.g.
+        范贤成 and 所内调解室(范贤成金牌调解工作室))."""
+        channel_ids = set(
+            MediationSession.objects.filter(mediators=user).values_list("channel_id", flat=True)
+        ) | set(
+            Agreement.objects.filter(mediator=user, channel__isnull=False).values_list(
+                "channel_id", flat=True
+            )
         )
+        session_files = MediationSession.objects.filter(mediators=user).values("dispute_id")
+        return models.Q(pk__in=session_files) | models.Q(channel_id__in=channel_ids)
 
 
 class Dispute(ChangeLogged):

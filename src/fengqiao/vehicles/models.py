@@ -33,6 +33,9 @@ STATION_ROLES = frozenset({Role.STATION_LEADER, Role.ADMIN, Role.COMMAND, Role.D
 COMMUNITY_ROLES = frozenset({Role.COMMUNITY_OFFICER, Role.AUXILIARY, Role.CASE_OFFICER})
 # Roles that may send engine cut/restore commands (with a reason).
 ENGINE_COMMAND_ROLES = frozenset({Role.STATION_LEADER, Role.ADMIN, Role.COMMAND, Role.DUTY_OFFICER})
+# Roles that may take a 报被盗 for any vehicle of their station: a theft is reported wherever the
+# owner walks in, and the install desk's 辅警 takes it there (PRODUCT.md "Who uses it").
+THEFT_REPORT_ROLES = STATION_ROLES | COMMUNITY_ROLES
 # Roles that record insurance claims and payments.
 CLAIM_ROLES = frozenset({Role.STATION_LEADER, Role.ADMIN, Role.DUTY_OFFICER, Role.COMMAND})
 
