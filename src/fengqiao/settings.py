@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "fengqiao.core.middleware.CurrentActorMiddleware",
+    "fengqiao.core.idempotency.OnceMiddleware",
 ]
 
 ROOT_URLCONF = "fengqiao.urls"

@@ -46,3 +46,13 @@ def when(value, fmt="datetime"):
             return local.strftime("%m-%d" if same else "%Y-%m-%d")
         return local.strftime("%m-%d %H:%M" if same else "%Y-%m-%d %H:%M")
     return value.strftime("%m-%d" if value.year == this_year else "%Y-%m-%d")
+
+
+@register.simple_tag
+def form_once():
+    """The one-time token of a create form (core.idempotency): a second POST of it creates nothing."""
+    from django.utils.html import format_html
+
+    from fengqiao.core.idempotency import FIELD, new_token
+
+    return format_html('<input type="hidden" name="{}" value="{}">', FIELD, new_token())
