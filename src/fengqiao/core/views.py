@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from fengqiao.accounts.models import Station
 from fengqiao.accounts.roles import AUDIT_ROLES, BUREAU_ROLES, has_role
 from fengqiao.core.audit import ChangeLogged
-from fengqiao.core.history import with_rows
+from fengqiao.core.history import object_label, type_label, with_rows
 from fengqiao.core.models import ChangeAction, ObjectChange, PersonalDataAccess
 from fengqiao.core.navigation import PARTS, part_by_key, part_url
 
@@ -156,8 +156,8 @@ def changelog(request):
         page.object_list = with_rows(page.object_list)
     for row in page.object_list:
         row.url = _detail_url(row.content_type, row.object_id)
-        model_class = row.content_type.model_class()
-        row.type_label = model_class._meta.verbose_name if model_class else row.content_type.model
+        row.type_label = type_label(row.content_type)
+        row.object_repr = object_label(row)
     return render(
         request,
         "core/changelog.html",

@@ -351,6 +351,9 @@ class StabilisationPlan(ChangeLogged):
     def station_id(self):
         return self.dispute.station_id
 
+    def __str__(self):
+        return f"{self.dispute} 一案一策"
+
 
 class StabilisationMeasure(ChangeLogged):
     plan = models.ForeignKey(
@@ -398,6 +401,9 @@ class StabilisationMeasure(ChangeLogged):
     @property
     def station_id(self):
         return self.plan.dispute.station_id
+
+    def __str__(self):
+        return f"{self.what}({self.due_date:%Y-%m-%d})"
 
 
 class MediationChannel(ChangeLogged):
@@ -449,6 +455,9 @@ class MediationSession(ChangeLogged):
         verbose_name = _("调解记录")
         verbose_name_plural = _("调解记录")
         ordering = ["held_at", "id"]
+
+    def __str__(self):
+        return f"{self.dispute} 调解 {timezone.localtime(self.held_at):%Y-%m-%d %H:%M}"
 
     @property
     def station_id(self):
@@ -621,6 +630,11 @@ class FollowUpVisit(ChangeLogged):
     def station_id(self):
         return self.term.agreement.dispute.station_id
 
+    def __str__(self):
+        return (
+            f"回访 {timezone.localtime(self.visited_at):%Y-%m-%d %H:%M} {self.get_result_display()}"
+        )
+
 
 class ScreeningCall(ChangeLogged):
     """One day's call to a liaison point (排查联络点). "无异常" counts as a report; a point not called by
@@ -667,3 +681,6 @@ class ScreeningCall(ChangeLogged):
             models.UniqueConstraint(fields=["point", "day"], name="screening_call_point_day_unique")
         ]
         indexes = [models.Index(fields=["station", "day"], name="screening_station_day_idx")]
+
+    def __str__(self):
+        return f"{self.point} {self.day:%Y-%m-%d} {self.get_answer_display()}"

@@ -380,6 +380,9 @@ class Recovery(ChangeLogged):
         ordering = ["-recovered_at"]
         indexes = [models.Index(fields=["station", "recovered_at"], name="recovery_station_at_idx")]
 
+    def __str__(self):
+        return f"{self.theft} 追回"
+
 
 class InsuranceClaim(ChangeLogged):
     station = models.ForeignKey("accounts.Station", on_delete=models.PROTECT, related_name="+")
@@ -413,6 +416,9 @@ class InsuranceClaim(ChangeLogged):
         verbose_name_plural = _("保险理赔")
         ordering = ["-approved_at"]
         indexes = [models.Index(fields=["station", "paid_at"], name="claim_station_paid_idx")]
+
+    def __str__(self):
+        return f"{self.theft} 理赔 {self.amount} 元"
 
 
 class VehicleEvent(models.Model):
