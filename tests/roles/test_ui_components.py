@@ -84,3 +84,28 @@ def test_the_case_room_is_paged(alice_client):
     response = alice_client.get(reverse("cases:room"))
     assert response.status_code == 200
     assert response.context["page"].paginator.per_page <= 50
+
+
+def test_a_refused_agreement_shows_its_error_next_to_the_form(bob_client, bob, register):
+    from django.urls import reverse
+
+    from fengqiao.disputes import services as dispute_services
+    from fengqiao.disputes.models import MediationChannel
+
+    d = dispute_services.dispute_accept(
+        actor=bob, dispute=register(bob), channel=MediationChannel.objects.get(code="studio")
+    )
+    zhang, li = d.parties.all()
+    bob_client.post(
+        reverse("disputes:agreement_create", args=[d.pk]),
+        {
+            "form": "written",
+            "term-0-what": "赔偿2000元",
+            "term-0-due_date": "",
+            "signed": [zhang.pk, li.pk],
+        },
+    )
+    page = bob_client.get(d.get_absolute_url()).content.decode()
+    section = page[page.index('id="agreement"') :]
+    assert "没有履行期限" in section[: section.index("<form")]
+    assert "没有履行期限" not in page[: page.index('id="agreement"')]
