@@ -1,10 +1,10 @@
 """The `fengqiao` console command for operators.
 
-fengqiao serve [--port 8000] [--workers N]   serve the web app (gunicorn)
-fengqiao migrate                             create or upgrade the database
-fengqiao demo [--scale N]                    load the reference station's demo data
-fengqiao createuser ...                      create a user
-fengqiao <any Django management command>
+    fengqiao serve [--port 8000] [--workers N]   serve the web app (gunicorn)
+    fengqiao migrate                             create or upgrade the database
+    fengqiao demo [--scale N]                    load the reference station's demo data
+    fengqiao createuser ...                      create a user
+    fengqiao <any Django management command>
 """
 
 from __future__ import annotations
@@ -20,9 +20,7 @@ def _django_setup():
 def serve(argv: list[str]) -> int:
     import argparse
 
-    parser = argparse.ArgumentParser(
-        prog="fengqiao serve", description="Serve the web app with gunicorn."
-    )
+    parser = argparse.ArgumentParser(prog="fengqiao serve", description="Serve the web app with gunicorn.")
     parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", "2")))

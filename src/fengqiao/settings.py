@@ -103,11 +103,7 @@ TEMPLATES = [
 ]
 
 DATABASE_URL = env.string("DATABASE_URL", f"sqlite:///{VAR_DIR / 'fengqiao.db'}")
-DATABASES = {
-    "default": dj_database_url.parse(
-        DATABASE_URL, conn_max_age=env.integer("DB_CONN_MAX_AGE", 60, minimum=0)
-    )
-}
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env.integer("DB_CONN_MAX_AGE", 60, minimum=0))}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -126,10 +122,7 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": 10},
-    },
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -154,9 +147,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_HSTS_SECONDS = env.integer("SECURE_HSTS_SECONDS", 0, minimum=0)
-SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if env.boolean("BEHIND_TLS_PROXY", False) else None
-)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.boolean("BEHIND_TLS_PROXY", False) else None
 # Leaders must enrol a TOTP second factor when this is on.
 REQUIRE_TOTP_FOR_LEADERS = env.boolean("REQUIRE_TOTP_FOR_LEADERS", False)
 
@@ -206,15 +197,13 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     # One name for the time units used by several fields of the time-limit rules and clocks.
-    "ENUM_NAME_OVERRIDES": {
-        "TimeUnitEnum": "fengqiao.core.choices.TimeUnit",
-        "DisputeLevelEnum": "fengqiao.disputes.choices.Level",
-        "DisputeSourceEnum": "fengqiao.disputes.choices.Source",
-        "IncidentSourceEnum": "fengqiao.incidents.choices.Source",
-        "IncidentOutcomeEnum": "fengqiao.incidents.choices.Outcome",
-        "FraudOutcomeEnum": "fengqiao.antifraud.choices.Outcome",
-        "DisputePartyRoleEnum": "fengqiao.disputes.choices.PartyRole",
-    },
+    "ENUM_NAME_OVERRIDES": {"TimeUnitEnum": "fengqiao.core.choices.TimeUnit",
+                            "DisputeLevelEnum": "fengqiao.disputes.choices.Level",
+                            "DisputeSourceEnum": "fengqiao.disputes.choices.Source",
+                            "IncidentSourceEnum": "fengqiao.incidents.choices.Source",
+                            "IncidentOutcomeEnum": "fengqiao.incidents.choices.Outcome",
+                            "FraudOutcomeEnum": "fengqiao.antifraud.choices.Outcome",
+                            "DisputePartyRoleEnum": "fengqiao.disputes.choices.PartyRole"},
     # Swagger UI and Redoc served from our own static files (drf-spectacular-sidecar), never a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -288,9 +277,7 @@ SMS_GATEWAY_SIGN = env.string("SMS_GATEWAY_SIGN", "枫桥")
 SMS_MIN_LEVEL = _notify_level("SMS_MIN_LEVEL", "red")
 NOTIFY_URGENT_CHANNELS = env.csv_list("NOTIFY_URGENT_CHANNELS", ["sms", "webhook"])
 if not set(NOTIFY_URGENT_CHANNELS) <= {"email", "webhook", "sms"}:
-    raise env.ImproperEnv(
-        f"NOTIFY_URGENT_CHANNELS={NOTIFY_URGENT_CHANNELS!r} may name only email, webhook, sms"
-    )
+    raise env.ImproperEnv(f"NOTIFY_URGENT_CHANNELS={NOTIFY_URGENT_CHANNELS!r} may name only email, webhook, sms")
 NOTIFY_MAX_ATTEMPTS = env.integer("NOTIFY_MAX_ATTEMPTS", 6, minimum=1)
 NOTIFY_RETRY_BASE_SECONDS = env.integer("NOTIFY_RETRY_BASE_SECONDS", 30, minimum=0)
 NOTIFY_RETRY_CAP_SECONDS = env.integer("NOTIFY_RETRY_CAP_SECONDS", 3600, minimum=1)
@@ -303,9 +290,7 @@ NOTIFY_STREAM_HEARTBEAT_SECONDS = env.integer("NOTIFY_STREAM_HEARTBEAT_SECONDS",
 # Streams one web process serves at once; beyond it a tab is told to retry in 30 s, so open tabs never take
 # every thread (default: 3/4 of WEB_THREADS, the gthread threads per worker of `fengqiao serve`).
 NOTIFY_STREAM_MAX_PER_PROCESS = env.integer(
-    "NOTIFY_STREAM_MAX_PER_PROCESS",
-    max(1, env.integer("WEB_THREADS", 24, minimum=1) * 3 // 4),
-    minimum=0,
+    "NOTIFY_STREAM_MAX_PER_PROCESS", max(1, env.integer("WEB_THREADS", 24, minimum=1) * 3 // 4), minimum=0
 )
 
 LOGGING = {
@@ -327,30 +312,18 @@ CALENDAR_CACHE_SECONDS = env.integer("CALENDAR_CACHE_SECONDS", 60, minimum=0)
 COMMAND_ALERT_ESCALATE_MINUTES = env.integer("COMMAND_ALERT_ESCALATE_MINUTES", 10, minimum=1)
 COMMAND_FRAUD_DUE_MINUTES = env.integer("COMMAND_FRAUD_DUE_MINUTES", 15, minimum=1)
 COMMAND_WALL_HOURS = env.integer("COMMAND_WALL_HOURS", 24, minimum=1)
-CALLBACK_MAX_ATTEMPTS = env.integer(
-    "CALLBACK_MAX_ATTEMPTS", 3, minimum=1
-)  # unanswered calls before 未联系上
+CALLBACK_MAX_ATTEMPTS = env.integer("CALLBACK_MAX_ATTEMPTS", 3, minimum=1)  # unanswered calls before 未联系上
 # The CJK TrueType font embedded in every PDF (调解协议书, reports); docs/configuration.md.
 PDF_CJK_FONT = env.string("PDF_CJK_FONT", "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
-CALLBACK_BASIC_WEIGHT = env.string(
-    "CALLBACK_BASIC_WEIGHT", "0.5"
-)  # weight of 基本满意 in the callback satisfaction rate (0–1, docs/incidents.md)
+CALLBACK_BASIC_WEIGHT = env.string("CALLBACK_BASIC_WEIGHT", "0.5")  # weight of 基本满意 in the callback satisfaction rate (0–1, docs/incidents.md)
 # 户籍室一门通办 public booking pages (docs/desk.md): rate limits and the SMS code.
-DESK_PUBLIC_PER_MINUTE = env.integer(
-    "DESK_PUBLIC_PER_MINUTE", 10, minimum=1
-)  # bookings/cancellations per address per minute
+DESK_PUBLIC_PER_MINUTE = env.integer("DESK_PUBLIC_PER_MINUTE", 10, minimum=1)  # bookings/cancellations per address per minute
 DESK_PUBLIC_PER_HOUR = env.integer("DESK_PUBLIC_PER_HOUR", 60, minimum=1)
-DESK_SMS_RESEND_SECONDS = env.integer(
-    "DESK_SMS_RESEND_SECONDS", 60, minimum=0
-)  # one code per phone per this many seconds
+DESK_SMS_RESEND_SECONDS = env.integer("DESK_SMS_RESEND_SECONDS", 60, minimum=0)  # one code per phone per this many seconds
 DESK_SMS_PER_PHONE_HOUR = env.integer("DESK_SMS_PER_PHONE_HOUR", 5, minimum=1)
 DESK_SMS_PER_IP_HOUR = env.integer("DESK_SMS_PER_IP_HOUR", 20, minimum=1)
-DESK_SMS_CODE_SECONDS = env.integer(
-    "DESK_SMS_CODE_SECONDS", 300, minimum=60
-)  # an SMS code expires after this
-DESK_SMS_MAX_ATTEMPTS = env.integer(
-    "DESK_SMS_MAX_ATTEMPTS", 5, minimum=1
-)  # wrong codes before a code (or a cancellation) is dead
+DESK_SMS_CODE_SECONDS = env.integer("DESK_SMS_CODE_SECONDS", 300, minimum=60)  # an SMS code expires after this
+DESK_SMS_MAX_ATTEMPTS = env.integer("DESK_SMS_MAX_ATTEMPTS", 5, minimum=1)  # wrong codes before a code (or a cancellation) is dead
 # 法规学习 (docs/lawstudy.md): the sign-in QR code's life, lateness, reminders.
 LAWSTUDY_QR_SECONDS = env.integer("LAWSTUDY_QR_SECONDS", 90, minimum=15)
 LAWSTUDY_LATE_MINUTES = env.integer("LAWSTUDY_LATE_MINUTES", 10, minimum=0)

@@ -6,24 +6,12 @@ from fengqiao.accounts.models import Unit, User
 
 
 class LoginForm(forms.Form):
-    username = forms.CharField(
-        label=_("用户名"),
-        max_length=150,
-        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
-    )
-    password = forms.CharField(
-        label=_("密码"), widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
-    )
+    username = forms.CharField(label=_("用户名"), max_length=150, widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}))
+    password = forms.CharField(label=_("密码"), widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
 
 
 class TotpForm(forms.Form):
-    code = forms.CharField(
-        label=_("动态口令"),
-        max_length=8,
-        widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
-        ),
-    )
+    code = forms.CharField(label=_("动态口令"), max_length=8, widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}))
 
 
 class StaffForm(forms.Form):
@@ -56,22 +44,9 @@ class StaffForm(forms.Form):
 
 class StaffCreateForm(StaffForm):
     username = forms.CharField(label=_("用户名"), max_length=150)
-    password = forms.CharField(
-        label=_("初始密码"), widget=forms.PasswordInput, help_text=_("至少10位,不能全为数字")
-    )
+    password = forms.CharField(label=_("初始密码"), widget=forms.PasswordInput, help_text=_("至少10位,不能全为数字"))
 
-    field_order = [
-        "username",
-        "password",
-        "full_name",
-        "role",
-        "rank",
-        "police_number",
-        "phone",
-        "unit",
-        "communities",
-        "is_active",
-    ]
+    field_order = ["username", "password", "full_name", "role", "rank", "police_number", "phone", "unit", "communities", "is_active"]
 
     def clean_username(self):
         username = self.cleaned_data["username"].strip()
@@ -81,12 +56,8 @@ class StaffCreateForm(StaffForm):
 
 
 class PasswordForm(forms.Form):
-    password1 = forms.CharField(
-        label=_("新密码"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
-    )
-    password2 = forms.CharField(
-        label=_("再次输入"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
-    )
+    password1 = forms.CharField(label=_("新密码"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password2 = forms.CharField(label=_("再次输入"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
 
     def clean(self):
         data = super().clean()

@@ -8,14 +8,7 @@ from django.urls import reverse
 from fengqiao.accounts.roles import TOTP_ROLES
 
 # Reachable before the second factor is passed: signing in and out, the TOTP pages themselves, assets.
-_EXEMPT_PREFIXES = (
-    "/accounts/login/",
-    "/accounts/logout/",
-    "/accounts/totp/",
-    "/static/",
-    "/i18n/",
-    "/healthz",
-)
+_EXEMPT_PREFIXES = ("/accounts/login/", "/accounts/logout/", "/accounts/totp/", "/static/", "/i18n/", "/healthz")
 
 
 class IdleTimeoutMiddleware:
@@ -26,12 +19,7 @@ class IdleTimeoutMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if (
-            user is not None
-            and user.is_authenticated
-            and hasattr(request, "session")
-            and "_auth_user_id" in request.session
-        ):
+        if user is not None and user.is_authenticated and hasattr(request, "session") and "_auth_user_id" in request.session:
             now = int(time.time())
             last = request.session.get("last_seen")
             if last is not None and now - int(last) > settings.SESSION_IDLE_MINUTES * 60:
@@ -64,10 +52,6 @@ class SecondFactorMiddleware:
         ):
             if user.totp_enabled and not request.session.get("totp_ok"):
                 return redirect("accounts:totp_verify")
-            if (
-                settings.REQUIRE_TOTP_FOR_LEADERS
-                and user.role in TOTP_ROLES
-                and not user.totp_enabled
-            ):
+            if settings.REQUIRE_TOTP_FOR_LEADERS and user.role in TOTP_ROLES and not user.totp_enabled:
                 return redirect("accounts:totp_setup")
         return self.get_response(request)

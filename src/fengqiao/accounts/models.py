@@ -23,14 +23,10 @@ class Bureau(ChangeLogged):
 
 
 class Station(ChangeLogged):
-    bureau = models.ForeignKey(
-        Bureau, on_delete=models.PROTECT, related_name="stations", verbose_name=_("县局")
-    )
+    bureau = models.ForeignKey(Bureau, on_delete=models.PROTECT, related_name="stations", verbose_name=_("县局"))
     name = models.CharField(_("名称"), max_length=100)
     code = models.CharField(_("代码"), max_length=20, unique=True)
-    area_km2 = models.DecimalField(
-        _("辖区面积(km²)"), max_digits=8, decimal_places=2, null=True, blank=True
-    )
+    area_km2 = models.DecimalField(_("辖区面积(km²)"), max_digits=8, decimal_places=2, null=True, blank=True)
     address = models.CharField(_("地址"), max_length=200, blank=True)
     latitude = models.FloatField(_("纬度"), null=True, blank=True)
     longitude = models.FloatField(_("经度"), null=True, blank=True)
@@ -38,9 +34,7 @@ class Station(ChangeLogged):
     class Meta:
         verbose_name = _("派出所")
         verbose_name_plural = _("派出所")
-        constraints = [
-            models.UniqueConstraint(fields=["bureau", "name"], name="station_name_unique_in_bureau")
-        ]
+        constraints = [models.UniqueConstraint(fields=["bureau", "name"], name="station_name_unique_in_bureau")]
 
     def __str__(self):
         return self.name
@@ -49,26 +43,17 @@ class Station(ChangeLogged):
 class Unit(ChangeLogged):
     """A team or office of a station (两队一室, 警务室, 户籍室...)."""
 
-    station = models.ForeignKey(
-        Station, on_delete=models.CASCADE, related_name="units", verbose_name=_("派出所")
-    )
+    station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="units", verbose_name=_("派出所"))
     name = models.CharField(_("名称"), max_length=100)
     kind = models.CharField(_("类型"), max_length=20, choices=UnitKind.choices)
     leader = models.ForeignKey(
-        "accounts.User",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="led_units",
-        verbose_name=_("负责人"),
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="led_units", verbose_name=_("负责人")
     )
 
     class Meta:
         verbose_name = _("单位")
         verbose_name_plural = _("单位")
-        constraints = [
-            models.UniqueConstraint(fields=["station", "name"], name="unit_name_unique_in_station")
-        ]
+        constraints = [models.UniqueConstraint(fields=["station", "name"], name="unit_name_unique_in_station")]
 
     def __str__(self):
         return self.name
@@ -84,30 +69,11 @@ class User(ChangeLogged, AbstractUser):
     rank = models.CharField(_("身份"), max_length=20, choices=Rank.choices, default=Rank.POLICE)
     police_number = models.CharField(_("警号"), max_length=20, blank=True)
     phone = models.CharField(_("手机号"), max_length=20, blank=True)
-    bureau = models.ForeignKey(
-        Bureau,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="users",
-        verbose_name=_("县局"),
-    )
+    bureau = models.ForeignKey(Bureau, on_delete=models.PROTECT, null=True, blank=True, related_name="users", verbose_name=_("县局"))
     station = models.ForeignKey(
-        Station,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="users",
-        verbose_name=_("派出所"),
+        Station, on_delete=models.PROTECT, null=True, blank=True, related_name="users", verbose_name=_("派出所")
     )
-    unit = models.ForeignKey(
-        Unit,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="members",
-        verbose_name=_("单位"),
-    )
+    unit = models.ForeignKey(Unit, on_delete=models.SET_NULL, null=True, blank=True, related_name="members", verbose_name=_("单位"))
     totp_secret = models.CharField(max_length=64, blank=True)
     totp_enabled = models.BooleanField(_("已启用动态口令"), default=False)
     # Quiet hours for non-urgent notifications (local time); red and fraud warnings ignore them.
@@ -137,11 +103,7 @@ class User(ChangeLogged, AbstractUser):
 
     def save(self, *args, **kwargs):
         if self.station_id and not self.bureau_id:
-            self.bureau_id = (
-                Station.objects.filter(pk=self.station_id)
-                .values_list("bureau_id", flat=True)
-                .first()
-            )
+            self.bureau_id = Station.objects.filter(pk=self.station_id).values_list("bureau_id", flat=True).first()
         super().save(*args, **kwargs)
 
 
@@ -154,10 +116,7 @@ class LoginAttempt(models.Model):
     succeeded = models.BooleanField(default=False)
 
     class Meta:
-        indexes = [
-            models.Index(fields=["username", "at"]),
-            models.Index(fields=["ip_address", "at"]),
-        ]
+        indexes = [models.Index(fields=["username", "at"]), models.Index(fields=["ip_address", "at"])]
 
     def __str__(self):
         return f"{self.username} {'ok' if self.succeeded else 'failed'} {self.at:%Y-%m-%d %H:%M}"

@@ -21,17 +21,13 @@ FULL_PERSONAL_DATA_ROLES = frozenset(
 # Roles that may export lists unmasked.
 UNMASKED_EXPORT_ROLES = frozenset({Role.BUREAU, Role.STATION_LEADER, Role.ADMIN})
 # Roles that may see internal 重点人员 labels (never in a list or export otherwise).
-KEY_PERSON_ROLES = frozenset(
-    {Role.BUREAU, Role.STATION_LEADER, Role.COMMUNITY_OFFICER, Role.CASE_OFFICER}
-)
+KEY_PERSON_ROLES = frozenset({Role.BUREAU, Role.STATION_LEADER, Role.COMMUNITY_OFFICER, Role.CASE_OFFICER})
 # Roles that may edit registry records (within their community scope).
 REGISTRY_EDIT_ROLES = frozenset(
     {Role.STATION_LEADER, Role.ADMIN, Role.COMMUNITY_OFFICER, Role.AUXILIARY, Role.DUTY_OFFICER}
 )
 # Roles that may import spreadsheets into the registry.
-REGISTRY_IMPORT_ROLES = frozenset(
-    {Role.STATION_LEADER, Role.ADMIN, Role.COMMUNITY_OFFICER, Role.AUXILIARY}
-)
+REGISTRY_IMPORT_ROLES = frozenset({Role.STATION_LEADER, Role.ADMIN, Role.COMMUNITY_OFFICER, Role.AUXILIARY})
 # Roles that may read and search the change log of the whole station.
 AUDIT_ROLES = frozenset({Role.AUDITOR, Role.STATION_LEADER, Role.ADMIN, Role.BUREAU})
 # Roles that edit the installation-wide tables (time-limit rules): they apply to every station.

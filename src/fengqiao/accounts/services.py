@@ -15,9 +15,7 @@ from django.utils.translation import gettext as _
 from fengqiao.accounts.models import LoginAttempt, User
 
 
-def login_locked(
-    *, username: str, ip_address: str | None, now: dt.datetime | None = None
-) -> dt.datetime | None:
+def login_locked(*, username: str, ip_address: str | None, now: dt.datetime | None = None) -> dt.datetime | None:
     """If the username or the address has too many recent failures, return when the lock ends."""
     now = now or timezone.now()
     window_start = now - dt.timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
@@ -29,9 +27,7 @@ def login_locked(
         failures = recent.filter(succeeded=False)
         if last_success:
             failures = failures.filter(at__gt=last_success)
-        limit = (
-            settings.LOGIN_MAX_FAILURES if field == "username" else settings.LOGIN_MAX_FAILURES * 4
-        )
+        limit = settings.LOGIN_MAX_FAILURES if field == "username" else settings.LOGIN_MAX_FAILURES * 4
         times = list(failures.values_list("at", flat=True)[:limit])
         if len(times) >= limit:
             return times[-1] + dt.timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
@@ -39,30 +35,14 @@ def login_locked(
 
 
 def login_attempt_record(*, username: str, ip_address: str | None, succeeded: bool) -> None:
-    LoginAttempt.objects.create(
-        username=username.lower()[:150], ip_address=ip_address, succeeded=succeeded
-    )
+    LoginAttempt.objects.create(username=username.lower()[:150], ip_address=ip_address, succeeded=succeeded)
 
 
 @transaction.atomic
-def user_create(
-    *,
-    actor,
-    username: str,
-    password: str,
-    full_name: str,
-    role: str,
-    station=None,
-    unit=None,
-    **extra,
-) -> User:
+def user_create(*, actor, username: str, password: str, full_name: str, role: str, station=None, unit=None, **extra) -> User:
     if User.objects.filter(username__iexact=username).exists():
-        raise ValidationError(
-            {"username": _("用户名“%(username)s”已存在") % {"username": username}}
-        )
-    user = User(
-        username=username, full_name=full_name, role=role, station=station, unit=unit, **extra
-    )
+        raise ValidationError({"username": _("用户名“%(username)s”已存在") % {"username": username}})
+    user = User(username=username, full_name=full_name, role=role, station=station, unit=unit, **extra)
     validate_password(password, user)
     user.set_password(password)
     user.full_clean(exclude=["password"])
@@ -109,31 +89,11 @@ def _require_manager(actor, station) -> None:
 
 
 @transaction.atomic
-def staff_create(
-    *,
-    actor,
-    username: str,
-    password: str,
-    full_name: str,
-    role: str,
-    station,
-    unit=None,
-    communities=(),
-    **extra,
-) -> User:
+def staff_create(*, actor, username: str, password: str, full_name: str, role: str, station, unit=None, communities=(), **extra) -> User:
     _require_manager(actor, station)
     if unit is not None and unit.station_id != station.pk:
         raise ValidationError({"unit": _("所选单位不属于该派出所")})
-    user = user_create(
-        actor=actor,
-        username=username,
-        password=password,
-        full_name=full_name,
-        role=role,
-        station=station,
-        unit=unit,
-        **extra,
-    )
+    user = user_create(actor=actor, username=username, password=password, full_name=full_name, role=role, station=station, unit=unit, **extra)
     if communities:
         user.communities.set(communities)
     return user
@@ -144,11 +104,7 @@ def staff_update(*, actor, user: User, communities=None, **fields) -> User:
     _require_manager(actor, user.station)
     if actor is not None and actor.pk == user.pk and fields.get("is_active") is False:
         raise ValidationError(_("不能停用自己的账号"))
-    if (
-        "unit" in fields
-        and fields["unit"] is not None
-        and fields["unit"].station_id != user.station_id
-    ):
+    if "unit" in fields and fields["unit"] is not None and fields["unit"].station_id != user.station_id:
         raise ValidationError({"unit": _("所选单位不属于该派出所")})
     for name, value in fields.items():
         setattr(user, name, value)
@@ -171,9 +127,7 @@ def staff_set_password(*, actor, user: User, password: str) -> None:
 def staff_unlock(*, actor, user: User) -> int:
     """Clear the recent failed logins of a user name, ending a lockout."""
     _require_manager(actor, user.station)
-    deleted, _count = LoginAttempt.objects.filter(
-        username=user.username.lower(), succeeded=False
-    ).delete()
+    deleted, _count = LoginAttempt.objects.filter(username=user.username.lower(), succeeded=False).delete()
     return deleted
 
 
@@ -187,15 +141,7 @@ DEFAULT_UNITS = (
 
 
 @transaction.atomic
-def station_create(
-    *,
-    bureau_name: str,
-    bureau_code: str,
-    name: str,
-    code: str,
-    area_km2=None,
-    with_units: bool = True,
-):
+def station_create(*, bureau_name: str, bureau_code: str, name: str, code: str, area_km2=None, with_units: bool = True):
     """Create a station (and its county bureau when new) for a fresh installation."""
     from fengqiao.accounts.models import Bureau, Station, Unit
 

@@ -41,9 +41,7 @@ def login_view(request):
             ) % {"n": minutes}
         else:
             user = authenticate(request, username=username, password=form.cleaned_data["password"])
-            services.login_attempt_record(
-                username=username, ip_address=ip, succeeded=user is not None
-            )
+            services.login_attempt_record(username=username, ip_address=ip, succeeded=user is not None)
             if user is None:
                 error = _("用户名或密码不正确")
             else:
@@ -57,12 +55,7 @@ def login_view(request):
                     return redirect("accounts:totp_verify")
                 return redirect(target)
     status = 200 if error is None or request.method == "GET" else 400
-    return render(
-        request,
-        "accounts/login.html",
-        {"form": form, "error": error, "next": request.GET.get("next", "")},
-        status=status,
-    )
+    return render(request, "accounts/login.html", {"form": form, "error": error, "next": request.GET.get("next", "")}, status=status)
 
 
 @require_POST
@@ -91,9 +84,7 @@ def totp_setup(request):
     error = None
     if request.method == "POST" and form.is_valid():
         try:
-            services.user_enable_totp(
-                user=request.user, secret=secret, code=form.cleaned_data["code"]
-            )
+            services.user_enable_totp(user=request.user, secret=secret, code=form.cleaned_data["code"])
         except ValidationError as exc:
             error = exc.messages[0]
         else:
@@ -103,11 +94,7 @@ def totp_setup(request):
             return redirect("home")
     uri = services.totp_uri(request.user, secret)
     qr = segno.make(uri).svg_data_uri(scale=4)
-    return render(
-        request,
-        "accounts/totp_setup.html",
-        {"form": form, "error": error, "secret": secret, "qr": qr},
-    )
+    return render(request, "accounts/totp_setup.html", {"form": form, "error": error, "secret": secret, "qr": qr})
 
 
 # --- Staff management (leaders) ---------------------------------------------------------------
@@ -133,14 +120,8 @@ def staff_list(request):
     role = request.GET.get("role", "")
     if role:
         qs = qs.filter(role=role)
-    page = Paginator(qs.order_by("station__name", "unit__name", "full_name"), 50).get_page(
-        request.GET.get("page")
-    )
-    return render(
-        request,
-        "accounts/staff_list.html",
-        {"page": page, "q": q, "role": role, "roles": Role.choices},
-    )
+    page = Paginator(qs.order_by("station__name", "unit__name", "full_name"), 50).get_page(request.GET.get("page"))
+    return render(request, "accounts/staff_list.html", {"page": page, "q": q, "role": role, "roles": Role.choices})
 
 
 @login_required
@@ -199,11 +180,7 @@ def staff_edit(request, pk):
         else:
             messages.success(request, _("已保存"))
             return redirect("accounts:staff_list")
-    return render(
-        request,
-        "accounts/staff_form.html",
-        {"form": form, "target": target, "password_form": password_form},
-    )
+    return render(request, "accounts/staff_form.html", {"form": form, "target": target, "password_form": password_form})
 
 
 @login_required
@@ -213,9 +190,7 @@ def staff_password(request, pk):
     form = PasswordForm(request.POST)
     if form.is_valid():
         try:
-            services.staff_set_password(
-                actor=request.user, user=target, password=form.cleaned_data["password1"]
-            )
+            services.staff_set_password(actor=request.user, user=target, password=form.cleaned_data["password1"])
         except ValidationError as exc:
             messages.error(request, ";".join(exc.messages))
         else:
@@ -239,9 +214,7 @@ def profile(request):
     form = PasswordForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.staff_set_password(
-                actor=request.user, user=request.user, password=form.cleaned_data["password1"]
-            )
+            services.staff_set_password(actor=request.user, user=request.user, password=form.cleaned_data["password1"])
         except ValidationError as exc:
             form.add_error(None, exc)
         else:

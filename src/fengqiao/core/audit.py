@@ -73,9 +73,7 @@ def _entry(instance, action, before, after, *, actor=None, source=None, time=Non
     return ObjectChange(
         time=time or timezone.now(),
         user=user,
-        user_name=(getattr(user, "display_name", "") or getattr(user, "username", ""))
-        if user
-        else "系统",
+        user_name=(getattr(user, "display_name", "") or getattr(user, "username", "")) if user else "系统",
         request_id=current.request_id if current else "",
         source=source or (current.source if current else "system"),
         action=action,
@@ -108,11 +106,7 @@ def _post_save(sender, instance, created, raw=False, **kwargs):
         return
     before = None if created else getattr(instance, "_audit_before", None)
     after = serialize(instance)
-    if (
-        not created
-        and before is not None
-        and _without_auto_now(sender, before) == _without_auto_now(sender, after)
-    ):
+    if not created and before is not None and _without_auto_now(sender, before) == _without_auto_now(sender, after):
         return  # a save that changed nothing but its own timestamp is not a change
     _entry(instance, ChangeAction.CREATE if created else ChangeAction.UPDATE, before, after).save()
 
@@ -129,24 +123,18 @@ def connect_signals():
     post_delete.connect(_post_delete, dispatch_uid="fengqiao_audit_post_delete")
 
 
-def log_bulk(
-    instances, action: str, *, befores: list[dict | None] | None = None, actor=None, source=None
-) -> int:
+def log_bulk(instances, action: str, *, befores: list[dict | None] | None = None, actor=None, source=None) -> int:
     """Log a bulk write (bulk_create/bulk_update/queryset.update/delete) that bypassed signals."""
     now = timezone.now()
     entries = []
     for i, instance in enumerate(instances):
         before = befores[i] if befores else None
         after = None if action == ChangeAction.DELETE else serialize(instance)
-        entries.append(
-            _entry(instance, action, before, after, actor=actor, source=source, time=now)
-        )
+        entries.append(_entry(instance, action, before, after, actor=actor, source=source, time=now))
     ObjectChange.objects.bulk_create(entries, batch_size=2000)
     return len(entries)
 
 
 def history_for(instance):
     ct = ContentType.objects.get_for_model(instance.__class__)
-    return ObjectChange.objects.filter(content_type=ct, object_id=instance.pk).select_related(
-        "user"
-    )
+    return ObjectChange.objects.filter(content_type=ct, object_id=instance.pk).select_related("user")

@@ -137,9 +137,7 @@ class RuleViewSet(_ServiceErrors, ApiActorMixin, viewsets.ReadOnlyModelViewSet):
             try:
                 qs = qs.effective_on(dt.date.fromisoformat(day))
             except ValueError:
-                raise serializers.ValidationError(
-                    {"in_force": _("日期格式应为 YYYY-MM-DD")}
-                ) from None
+                raise serializers.ValidationError({"in_force": _("日期格式应为 YYYY-MM-DD")}) from None
         return qs
 
     @extend_schema(request=RuleRevisionSerializer, responses=RuleSerializer)

@@ -15,9 +15,7 @@ class Actor:
     source: str
 
 
-_current: contextvars.ContextVar[Actor | None] = contextvars.ContextVar(
-    "fengqiao_actor", default=None
-)
+_current: contextvars.ContextVar[Actor | None] = contextvars.ContextVar("fengqiao_actor", default=None)
 
 
 def current() -> Actor | None:
@@ -26,9 +24,7 @@ def current() -> Actor | None:
 
 @contextmanager
 def acting_as(user, *, source: str = "command", request_id: str | None = None):
-    token = _current.set(
-        Actor(user=user, request_id=request_id or str(uuid.uuid4()), source=source)
-    )
+    token = _current.set(Actor(user=user, request_id=request_id or str(uuid.uuid4()), source=source))
     try:
         yield
     finally:

@@ -148,9 +148,7 @@ def field_changes(change: ObjectChange) -> list[FieldChange]:
         elif change.action == "delete":
             rows.append(FieldChange(label, _display(field, name, before), ""))
         else:
-            rows.append(
-                FieldChange(label, _display(field, name, before), _display(field, name, after))
-            )
+            rows.append(FieldChange(label, _display(field, name, before), _display(field, name, after)))
     return rows
 
 

@@ -16,9 +16,7 @@ class RequestIdMiddleware:
 
     def __call__(self, request):
         incoming = request.headers.get("X-Request-ID", "")
-        request.request_id = (
-            incoming[:36] if incoming and len(incoming) <= 36 else str(uuid.uuid4())
-        )
+        request.request_id = incoming[:36] if incoming and len(incoming) <= 36 else str(uuid.uuid4())
         response = self.get_response(request)
         response["X-Request-ID"] = request.request_id
         return response
@@ -58,15 +56,10 @@ class SecurityHeadersMiddleware:
         response = self.get_response(request)
         if request.path.startswith("/api/docs"):
             # Swagger UI (split view: its bootstrap script is a separate file) still sets inline styles.
-            response.setdefault(
-                "Content-Security-Policy",
-                self.csp.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'"),
-            )
+            response.setdefault("Content-Security-Policy", self.csp.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'"))
         else:
             response.setdefault("Content-Security-Policy", self.csp)
-        response.setdefault(
-            "Permissions-Policy", "camera=(), microphone=(), geolocation=(self), payment=()"
-        )
+        response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(self), payment=()")
         response.setdefault("Cross-Origin-Resource-Policy", "same-origin")
         if getattr(request, "user", None) is not None and request.user.is_authenticated:
             response.setdefault("Cache-Control", "no-store")
@@ -82,7 +75,5 @@ class CurrentActorMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         source = "api" if request.path.startswith("/api/") else "web"
-        with context.acting_as(
-            user, source=source, request_id=getattr(request, "request_id", None)
-        ):
+        with context.acting_as(user, source=source, request_id=getattr(request, "request_id", None)):
             return self.get_response(request)

@@ -16,12 +16,7 @@ class ObjectChange(models.Model):
 
     time = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("用户"),
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("用户")
     )
     user_name = models.CharField(_("用户姓名"), max_length=100, blank=True)
     request_id = models.CharField(_("请求编号"), max_length=36, blank=True, db_index=True)
@@ -29,14 +24,10 @@ class ObjectChange(models.Model):
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
     object_id = models.BigIntegerField()
     object_repr = models.CharField(_("对象"), max_length=200)
-    station = models.ForeignKey(
-        "accounts.Station", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    station = models.ForeignKey("accounts.Station", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)
-    source = models.CharField(
-        _("来源"), max_length=30, blank=True, help_text=_("web, api, import, command, job")
-    )
+    source = models.CharField(_("来源"), max_length=30, blank=True, help_text=_("web, api, import, command, job"))
 
     class Meta:
         verbose_name = _("变更记录")
@@ -63,13 +54,9 @@ class PersonalDataAccess(models.Model):
     """A record that someone saw a person's personal data unmasked."""
 
     time = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     user_name = models.CharField(_("用户姓名"), max_length=100)
-    station = models.ForeignKey(
-        "accounts.Station", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    station = models.ForeignKey("accounts.Station", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
     object_id = models.BigIntegerField()
     object_repr = models.CharField(_("对象"), max_length=200)
@@ -82,10 +69,7 @@ class PersonalDataAccess(models.Model):
         verbose_name = _("个人信息查看记录")
         verbose_name_plural = _("个人信息查看记录")
         ordering = ["-time", "-id"]
-        indexes = [
-            models.Index(fields=["content_type", "object_id", "-time"]),
-            models.Index(fields=["user", "-time"]),
-        ]
+        indexes = [models.Index(fields=["content_type", "object_id", "-time"]), models.Index(fields=["user", "-time"])]
 
     def __str__(self):
         return _("%(user)s 查看 %(object)s") % {"user": self.user_name, "object": self.object_repr}

@@ -52,11 +52,7 @@ def editable_community_ids(user) -> list[int]:
 
     if user.is_superuser or user.role in LEADER_ROLES:
         return list(Community.objects.visible_to(user).values_list("id", flat=True))
-    assigned = set(
-        Community.objects.filter(officers=user, station_id=user.station_id).values_list(
-            "id", flat=True
-        )
-    )
+    assigned = set(Community.objects.filter(officers=user, station_id=user.station_id).values_list("id", flat=True))
     granted = set(
         CommunityGrant.objects.filter(user=user, community__station_id=user.station_id)
         .filter(models.Q(until__isnull=True) | models.Q(until__gt=timezone.now()))

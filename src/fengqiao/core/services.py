@@ -48,9 +48,7 @@ def _role_names(roles) -> str:
 
 def can_manage_rules(user) -> bool:
     """Rules are installation-wide (every station uses them): administrators and the county bureau edit them."""
-    return bool(
-        user and user.is_authenticated and (user.is_superuser or user.role in RULE_ADMIN_ROLES)
-    )
+    return bool(user and user.is_authenticated and (user.is_superuser or user.role in RULE_ADMIN_ROLES))
 
 
 def _require_rule_manager(actor) -> None:
@@ -616,7 +614,9 @@ def clock_stop(*, actor, clock: Clock, at: dt.datetime | None = None) -> Clock:
     _lock(clock)
     at = at or timezone.now()
     if clock.state in (ClockState.MET, ClockState.CANCELLED) or clock.stopped_at:
-        raise ValidationError(_("该时限已经结束(%(state)s)") % {"state": clock.get_state_display()})
+        raise ValidationError(
+            _("该时限已经结束(%(state)s)") % {"state": clock.get_state_display()}
+        )
     _close_open_pause(clock, at, actor)
     if clock.state != ClockState.BREACHED:
         if at <= clock.due_at:
@@ -635,7 +635,9 @@ def clock_cancel(*, actor, clock: Clock, reason: str = "", at: dt.datetime | Non
     _require_station(actor, clock)
     _lock(clock)
     if not clock.is_open:
-        raise ValidationError(_("该时限已经结束(%(state)s)") % {"state": clock.get_state_display()})
+        raise ValidationError(
+            _("该时限已经结束(%(state)s)") % {"state": clock.get_state_display()}
+        )
     at = at or timezone.now()
     _close_open_pause(clock, at, actor)
     clock.state, clock.stopped_at = ClockState.CANCELLED, at

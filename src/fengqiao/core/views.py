@@ -26,11 +26,7 @@ def home(request):
     from fengqiao.core import calendar_services
 
     now = timezone.now()
-    missing = (
-        calendar_services.missing_years()
-        if calendar_services.can_manage_calendar(request.user)
-        else []
-    )
+    missing = calendar_services.missing_years() if calendar_services.can_manage_calendar(request.user) else []
     sections = today.sections_for(request.user, now)  # what needs this person today, by role
     return render(
         request,
@@ -80,19 +76,14 @@ def _logged_types():
 
     models = [m for m in apps.get_models() if issubclass(m, ChangeLogged)]
     types = ContentType.objects.get_for_models(*models)
-    return sorted(
-        ((ct.pk, str(model._meta.verbose_name)) for model, ct in types.items()), key=lambda t: t[1]
-    )
+    return sorted(((ct.pk, str(model._meta.verbose_name)) for model, ct in types.items()), key=lambda t: t[1])
 
 
 _URL_NAMES = {("registry", "liaisonpoint"): "registry:liaison_point_detail"}
 
 
 def _detail_url(content_type, object_id) -> str:
-    name = _URL_NAMES.get(
-        (content_type.app_label, content_type.model),
-        f"{content_type.app_label}:{content_type.model}_detail",
-    )
+    name = _URL_NAMES.get((content_type.app_label, content_type.model), f"{content_type.app_label}:{content_type.model}_detail")
     try:
         return reverse(name, args=[object_id])
     except NoReverseMatch:
@@ -118,10 +109,7 @@ def changelog(request):
         raise PermissionDenied(_("只有审计员和所领导可以查看变更记录"))
     tab = "access" if request.GET.get("tab") == "access" else "changes"
     stations = audit_station_ids(user)
-    params = {
-        k: request.GET.get(k, "").strip()
-        for k in ("user", "type", "action", "date_from", "date_to", "request_id", "text")
-    }
+    params = {k: request.GET.get(k, "").strip() for k in ("user", "type", "action", "date_from", "date_to", "request_id", "text")}
     errors = []
     date_from, date_to = _parse_date(params["date_from"]), _parse_date(params["date_to"])
     if params["date_from"] and date_from is None or params["date_to"] and date_to is None:

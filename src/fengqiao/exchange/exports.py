@@ -315,8 +315,7 @@ def export_job_run(record_id: int) -> ExportRecord:
         ExportRecord.objects.filter(pk=record.pk).update(
             status=ExportStatus.FAILED,
             finished_at=timezone.now(),
-            summary=gettext("导出失败(%(error)s),请重试或联系管理员")
-            % {"error": type(exc).__name__},
+            summary=gettext("导出失败(%(error)s),请重试或联系管理员") % {"error": type(exc).__name__},
         )
         record.refresh_from_db()
         return record

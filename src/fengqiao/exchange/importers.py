@@ -234,9 +234,7 @@ class Importer:
             community_id = plan.obj.community_id
             if community_id not in self.editable:
                 name = next((c.name for c in self.communities.values() if c.pk == community_id), "")
-                self.error(
-                    plan.row, "community", name, _("您已无权导入“%(name)s”的数据") % {"name": name}
-                )
+                self.error(plan.row, "community", name, _("您已无权导入“%(name)s”的数据") % {"name": name})
             else:
                 good.append(plan)
         return self.check_against_database(good)
@@ -377,12 +375,7 @@ class PersonImporter(Importer):
             key = (person.id_type, person.id_number)
             first = self.seen_ids.get(key)
             if first is not None:
-                self.error(
-                    row,
-                    "id_number",
-                    person.id_number,
-                    _("与第%(row)s行的证件号码重复") % {"row": first},
-                )
+                self.error(row, "id_number", person.id_number, _("与第%(row)s行的证件号码重复") % {"row": first})
             else:
                 self.seen_ids[key] = row
         address_key, parts = self.address(row, values, community, required=False)
@@ -515,8 +508,7 @@ class HouseImporter(Importer):
                     row,
                     "road",
                     parts["road"],
-                    _("与第%(row)s行是同一地址(%(address)s)")
-                    % {"row": first, "address": address_key[1]},
+                    _("与第%(row)s行是同一地址(%(address)s)") % {"row": first, "address": address_key[1]},
                 )
             else:
                 self.seen_addresses[address_key[1]] = row

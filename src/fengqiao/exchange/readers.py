@@ -52,9 +52,7 @@ def file_type(name: str) -> str:
         raise FileProblem(_("不支持旧版 .xls 格式,请在 Excel 中“另存为”.xlsx 后再上传"))
     if not suffix:
         raise FileProblem(_("不支持的文件类型“(无扩展名)”,请上传 .xlsx 或 .csv 文件"))
-    raise FileProblem(
-        _("不支持的文件类型“%(suffix)s”,请上传 .xlsx 或 .csv 文件") % {"suffix": suffix}
-    )
+    raise FileProblem(_("不支持的文件类型“%(suffix)s”,请上传 .xlsx 或 .csv 文件") % {"suffix": suffix})
 
 
 def read_table(path, name: str, kind: str, *, max_rows: int) -> Table:
@@ -75,9 +73,7 @@ def read_table(path, name: str, kind: str, *, max_rows: int) -> Table:
 
 def _xlsx_rows(path: Path, kind: str):
     if not zipfile.is_zipfile(path):
-        raise FileProblem(
-            _("文件不是有效的 Excel(.xlsx) 文件:可能已损坏,或只是把扩展名改成了 .xlsx")
-        )
+        raise FileProblem(_("文件不是有效的 Excel(.xlsx) 文件:可能已损坏,或只是把扩展名改成了 .xlsx"))
     import openpyxl
 
     try:
@@ -201,11 +197,7 @@ def _table(kind: str, sheet: str, rows, *, max_rows: int) -> Table:
     if missing:
         other = ImportKind.HOUSES if kind == ImportKind.PERSONS else ImportKind.PERSONS
         other_lookup = header_lookup(other)
-        params = {
-            "row": header_number,
-            "columns": "、".join(missing),
-            "other": ImportKind(other).label,
-        }
+        params = {"row": header_number, "columns": "、".join(missing), "other": ImportKind(other).label}
         if any(
             normalise_header(v) in other_lookup and normalise_header(v) not in lookup
             for v in header_values

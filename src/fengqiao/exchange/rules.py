@@ -30,9 +30,7 @@ def text(value, *, max_length: int | None = None) -> str:
         value = int(value)
     result = str(value).strip()
     if max_length and len(result) > max_length:
-        raise CellError(
-            _("内容过长(最多%(max)s个字,实际%(n)s个字)") % {"max": max_length, "n": len(result)}
-        )
+        raise CellError(_("内容过长(最多%(max)s个字,实际%(n)s个字)") % {"max": max_length, "n": len(result)})
     return result
 
 
@@ -52,9 +50,7 @@ def date(value) -> dt.date | None:
     try:
         return dt.date(year, month, day)
     except ValueError as exc:
-        raise CellError(
-            _("日期 %(date)s 不存在") % {"date": f"{year}-{month:02d}-{day:02d}"}
-        ) from exc
+        raise CellError(_("日期 %(date)s 不存在") % {"date": f"{year}-{month:02d}-{day:02d}"}) from exc
 
 
 @functools.cache

@@ -26,12 +26,8 @@ class PersonFilterSet(django_filters.FilterSet):
     category = django_filters.ChoiceFilter(label=_("人口类别"), choices=PersonCategory.choices)
     sex = django_filters.ChoiceFilter(label=_("性别"), choices=Sex.choices)
     house = django_filters.NumberFilter(label=_("房屋"), field_name="house_id")
-    born_after = django_filters.DateFilter(
-        label=_("出生不早于"), field_name="birth_date", lookup_expr="gte"
-    )
-    born_before = django_filters.DateFilter(
-        label=_("出生不晚于"), field_name="birth_date", lookup_expr="lte"
-    )
+    born_after = django_filters.DateFilter(label=_("出生不早于"), field_name="birth_date", lookup_expr="gte")
+    born_before = django_filters.DateFilter(label=_("出生不晚于"), field_name="birth_date", lookup_expr="lte")
 
     class Meta:
         model = Person

@@ -25,9 +25,7 @@ class SearchSelect(forms.Select):
 
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
-        context["widget"]["attrs"]["data-search-url"] = reverse(
-            "registry:options", args=[self.kind]
-        )
+        context["widget"]["attrs"]["data-search-url"] = reverse("registry:options", args=[self.kind])
         context["widget"]["attrs"]["data-search-placeholder"] = str(_("输入关键字查找"))
         return context
 
@@ -94,10 +92,7 @@ class PersonForm(ServiceModelForm):
             "employer": SearchSelect("organisation"),
             "note": forms.Textarea(attrs={"rows": 3}),
         }
-        help_texts = {
-            "sex": _("居民身份证可不填,按证件号码自动识别"),
-            "birth_date": _("居民身份证可不填,按证件号码自动识别"),
-        }
+        help_texts = {"sex": _("居民身份证可不填,按证件号码自动识别"), "birth_date": _("居民身份证可不填,按证件号码自动识别")}
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, user=user, **kwargs)
@@ -155,24 +150,9 @@ class OrganisationForm(ServiceModelForm):
 class CommunityForm(ServiceModelForm):
     class Meta:
         model = Community
-        fields = [
-            "name",
-            "kind",
-            "code",
-            "town",
-            "is_old_town",
-            "latitude",
-            "longitude",
-            "boundary",
-            "note",
-        ]
-        widgets = {
-            "boundary": forms.Textarea(attrs={"rows": 4, "class": "mono"}),
-            "note": forms.Textarea(attrs={"rows": 3}),
-        }
-        help_texts = {
-            "boundary": _("GeoJSON 格式的 Polygon 或 MultiPolygon,可从测绘系统导出后粘贴")
-        }
+        fields = ["name", "kind", "code", "town", "is_old_town", "latitude", "longitude", "boundary", "note"]
+        widgets = {"boundary": forms.Textarea(attrs={"rows": 4, "class": "mono"}), "note": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {"boundary": _("GeoJSON 格式的 Polygon 或 MultiPolygon,可从测绘系统导出后粘贴")}
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, user=user, **kwargs)
@@ -188,14 +168,8 @@ class LiaisonPointForm(ServiceModelForm):
 
 
 class CommunityGrantForm(forms.Form):
-    user = forms.ModelChoiceField(
-        label=_("授权给"),
-        queryset=User.objects.none(),
-        error_messages={"required": _("请选择人员")},
-    )
-    reason = forms.CharField(
-        label=_("原因"), max_length=200, error_messages={"required": _("请填写授权原因")}
-    )
+    user = forms.ModelChoiceField(label=_("授权给"), queryset=User.objects.none(), error_messages={"required": _("请选择人员")})
+    reason = forms.CharField(label=_("原因"), max_length=200, error_messages={"required": _("请填写授权原因")})
     until = forms.DateTimeField(
         label=_("有效期至"),
         required=False,
@@ -206,9 +180,7 @@ class CommunityGrantForm(forms.Form):
 
     def __init__(self, *args, community, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = User.objects.filter(
-            station_id=community.station_id, is_active=True
-        ).order_by("full_name")
+        self.fields["user"].queryset = User.objects.filter(station_id=community.station_id, is_active=True).order_by("full_name")
 
 
 FORMS = {

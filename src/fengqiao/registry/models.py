@@ -34,16 +34,9 @@ class CommunityQuerySet(ScopedQuerySet):
 class Community(ChangeLogged):
     """A 社区 or 行政村 of the station's area, with its boundary and its officers."""
 
-    station = models.ForeignKey(
-        "accounts.Station",
-        on_delete=models.PROTECT,
-        related_name="communities",
-        verbose_name=_("派出所"),
-    )
+    station = models.ForeignKey("accounts.Station", on_delete=models.PROTECT, related_name="communities", verbose_name=_("派出所"))
     name = models.CharField(_("名称"), max_length=50)
-    kind = models.CharField(
-        _("类型"), max_length=20, choices=CommunityKind.choices, default=CommunityKind.COMMUNITY
-    )
+    kind = models.CharField(_("类型"), max_length=20, choices=CommunityKind.choices, default=CommunityKind.COMMUNITY)
     code = models.CharField(_("区划代码"), max_length=20, blank=True)
     town = models.CharField(_("街道/乡镇"), max_length=50, blank=True)
     is_old_town = models.BooleanField(_("老城区"), default=False)
@@ -61,11 +54,7 @@ class Community(ChangeLogged):
         verbose_name = _("社区/村")
         verbose_name_plural = _("社区/村")
         ordering = ["kind", "name"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["station", "name"], name="community_name_unique_in_station"
-            )
-        ]
+        constraints = [models.UniqueConstraint(fields=["station", "name"], name="community_name_unique_in_station")]
 
     def __str__(self):
         return self.name
@@ -74,13 +63,9 @@ class Community(ChangeLogged):
 class CommunityGrant(ChangeLogged):
     """A leader lets a user edit another community's records (optionally until a time)."""
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="community_grants"
-    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="community_grants")
     community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="grants")
-    granted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     granted_at = models.DateTimeField(default=timezone.now)
     until = models.DateTimeField(_("有效期至"), null=True, blank=True)
     reason = models.CharField(_("原因"), max_length=200)
@@ -88,11 +73,7 @@ class CommunityGrant(ChangeLogged):
     class Meta:
         verbose_name = _("社区授权")
         verbose_name_plural = _("社区授权")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["user", "community"], name="one_grant_per_user_community"
-            )
-        ]
+        constraints = [models.UniqueConstraint(fields=["user", "community"], name="one_grant_per_user_community")]
 
     @property
     def station_id(self):
@@ -106,12 +87,7 @@ class LiaisonPoint(ChangeLogged):
     """A 矛盾纠纷排查联络点: a person in the community called every day ("今天有啥子问题没得?")."""
 
     station = models.ForeignKey("accounts.Station", on_delete=models.PROTECT, related_name="+")
-    community = models.ForeignKey(
-        Community,
-        on_delete=models.PROTECT,
-        related_name="liaison_points",
-        verbose_name=_("社区/村"),
-    )
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="liaison_points", verbose_name=_("社区/村"))
     name = models.CharField(_("联络点"), max_length=100)
     contact_name = models.CharField(_("联络人"), max_length=50)
     contact_phone = models.CharField(_("联系电话"), max_length=20)
@@ -133,9 +109,7 @@ class Address(ChangeLogged):
     """A standard address (标准地址) by the levels of GA/T 2000.32, down to the room."""
 
     station = models.ForeignKey("accounts.Station", on_delete=models.PROTECT, related_name="+")
-    community = models.ForeignKey(
-        Community, on_delete=models.PROTECT, related_name="addresses", verbose_name=_("社区/村")
-    )
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="addresses", verbose_name=_("社区/村"))
     province = models.CharField(_("省"), max_length=20, default="四川省")
     city = models.CharField(_("市"), max_length=20, default="乐山市")
     county = models.CharField(_("县"), max_length=20, default="犍为县")
@@ -158,11 +132,7 @@ class Address(ChangeLogged):
         verbose_name_plural = _("标准地址")
         ordering = ["full_text"]
         indexes = [models.Index(fields=["station", "full_text"])]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["station", "full_text"], name="address_unique_in_station"
-            )
-        ]
+        constraints = [models.UniqueConstraint(fields=["station", "full_text"], name="address_unique_in_station")]
 
     def __str__(self):
         return self.full_text
@@ -172,16 +142,10 @@ class Address(ChangeLogged):
             [
                 self.community.name if self.community_id else "",
                 self.road,
-                f"{self.doorplate}号"
-                if self.doorplate and not self.doorplate.endswith("号")
-                else self.doorplate,
-                f"{self.building}栋"
-                if self.building and not self.building.endswith(("栋", "幢"))
-                else self.building,
+                f"{self.doorplate}号" if self.doorplate and not self.doorplate.endswith("号") else self.doorplate,
+                f"{self.building}栋" if self.building and not self.building.endswith(("栋", "幢")) else self.building,
                 f"{self.unit}单元" if self.unit and not self.unit.endswith("单元") else self.unit,
-                f"{self.room}室"
-                if self.room and not self.room.endswith(("室", "号"))
-                else self.room,
+                f"{self.room}室" if self.room and not self.room.endswith(("室", "号")) else self.room,
             ]
         )
 
@@ -197,28 +161,15 @@ class House(ChangeLogged):
     """实有房屋: one dwelling or premises at a standard address."""
 
     station = models.ForeignKey("accounts.Station", on_delete=models.PROTECT, related_name="+")
-    community = models.ForeignKey(
-        Community, on_delete=models.PROTECT, related_name="houses", verbose_name=_("社区/村")
-    )
-    address = models.OneToOneField(
-        Address, on_delete=models.PROTECT, related_name="house", verbose_name=_("地址")
-    )
-    use = models.CharField(
-        _("用途"), max_length=20, choices=HouseUse.choices, default=HouseUse.OWNER_OCCUPIED
-    )
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="houses", verbose_name=_("社区/村"))
+    address = models.OneToOneField(Address, on_delete=models.PROTECT, related_name="house", verbose_name=_("地址"))
+    use = models.CharField(_("用途"), max_length=20, choices=HouseUse.choices, default=HouseUse.OWNER_OCCUPIED)
     owner = models.ForeignKey(
-        "registry.Person",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="owned_houses",
-        verbose_name=_("房主"),
+        "registry.Person", on_delete=models.SET_NULL, null=True, blank=True, related_name="owned_houses", verbose_name=_("房主")
     )
     owner_name = models.CharField(_("房主姓名"), max_length=50, blank=True)
     owner_phone = models.CharField(_("房主电话"), max_length=20, blank=True)
-    area_m2 = models.DecimalField(
-        _("面积(㎡)"), max_digits=8, decimal_places=2, null=True, blank=True
-    )
+    area_m2 = models.DecimalField(_("面积(㎡)"), max_digits=8, decimal_places=2, null=True, blank=True)
     rooms = models.PositiveSmallIntegerField(_("间数"), null=True, blank=True)
     built_year = models.PositiveSmallIntegerField(_("建成年份"), null=True, blank=True)
     note = models.TextField(_("备注"), blank=True)
@@ -238,14 +189,10 @@ class Person(ChangeLogged):
     """实有人口: a person living in the area, registered (户籍), floating (流动) or foreign (境外)."""
 
     station = models.ForeignKey("accounts.Station", on_delete=models.PROTECT, related_name="+")
-    community = models.ForeignKey(
-        Community, on_delete=models.PROTECT, related_name="persons", verbose_name=_("社区/村")
-    )
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="persons", verbose_name=_("社区/村"))
     name = models.CharField(_("姓名"), max_length=50)
     name_initials = models.CharField(_("拼音首字母"), max_length=50, editable=False, db_index=True)
-    id_type = models.CharField(
-        _("证件类型"), max_length=20, choices=IdType.choices, default=IdType.RESIDENT_ID
-    )
+    id_type = models.CharField(_("证件类型"), max_length=20, choices=IdType.choices, default=IdType.RESIDENT_ID)
     id_number = models.CharField(_("证件号码"), max_length=30, db_index=True)
     sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices)
     birth_date = models.DateField(_("出生日期"))
@@ -255,44 +202,18 @@ class Person(ChangeLogged):
     # Last four characters of the ID number and the phone, indexed: the duty desk searches by 尾号.
     id_tail = models.CharField(max_length=4, editable=False, default="")
     phone_tail = models.CharField(max_length=4, editable=False, default="")
-    category = models.CharField(
-        _("人口类别"),
-        max_length=20,
-        choices=PersonCategory.choices,
-        default=PersonCategory.REGISTERED,
-    )
+    category = models.CharField(_("人口类别"), max_length=20, choices=PersonCategory.choices, default=PersonCategory.REGISTERED)
     registered_address = models.CharField(_("户籍地址"), max_length=200, blank=True)
     address = models.ForeignKey(
-        Address,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="persons",
-        verbose_name=_("现住地址"),
+        Address, on_delete=models.PROTECT, null=True, blank=True, related_name="persons", verbose_name=_("现住地址")
     )
-    house = models.ForeignKey(
-        House,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="occupants",
-        verbose_name=_("居住房屋"),
-    )
-    relation = models.CharField(
-        _("与户主关系"), max_length=20, choices=Relation.choices, blank=True
-    )
+    house = models.ForeignKey(House, on_delete=models.SET_NULL, null=True, blank=True, related_name="occupants", verbose_name=_("居住房屋"))
+    relation = models.CharField(_("与户主关系"), max_length=20, choices=Relation.choices, blank=True)
     employer = models.ForeignKey(
-        "registry.Organisation",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="staff",
-        verbose_name=_("工作单位"),
+        "registry.Organisation", on_delete=models.SET_NULL, null=True, blank=True, related_name="staff", verbose_name=_("工作单位")
     )
     inflow_date = models.DateField(_("流入日期"), null=True, blank=True)
-    inflow_reason = models.CharField(
-        _("流入原因"), max_length=20, choices=InflowReason.choices, blank=True
-    )
+    inflow_reason = models.CharField(_("流入原因"), max_length=20, choices=InflowReason.choices, blank=True)
     expected_departure = models.DateField(_("预计离开日期"), null=True, blank=True)
     note = models.TextField(_("备注"), blank=True)
     created_at = models.DateTimeField(_("登记时间"), default=timezone.now)
@@ -311,9 +232,7 @@ class Person(ChangeLogged):
             models.Index(fields=["station", "id_tail"], name="person_id_tail_idx"),
             models.Index(fields=["station", "phone_tail"], name="person_phone_tail_idx"),
         ]
-        constraints = [
-            models.UniqueConstraint(fields=["id_type", "id_number"], name="person_id_number_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["id_type", "id_number"], name="person_id_number_unique")]
 
     def __str__(self):
         return self.name
@@ -335,17 +254,13 @@ class PersonLabel(ChangeLogged):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="labels")
     label = models.CharField(_("标签"), max_length=30)
     note = models.CharField(_("说明"), max_length=200, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         verbose_name = _("人员标签")
         verbose_name_plural = _("人员标签")
-        constraints = [
-            models.UniqueConstraint(fields=["person", "label"], name="person_label_once")
-        ]
+        constraints = [models.UniqueConstraint(fields=["person", "label"], name="person_label_once")]
 
     @property
     def station_id(self):
@@ -359,23 +274,15 @@ class Organisation(ChangeLogged):
     """实有单位: a company, shop, school, office or other organisation at a standard address."""
 
     station = models.ForeignKey("accounts.Station", on_delete=models.PROTECT, related_name="+")
-    community = models.ForeignKey(
-        Community, on_delete=models.PROTECT, related_name="organisations", verbose_name=_("社区/村")
-    )
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="organisations", verbose_name=_("社区/村"))
     name = models.CharField(_("单位名称"), max_length=100)
     name_initials = models.CharField(_("拼音首字母"), max_length=100, editable=False, db_index=True)
     category = models.CharField(_("类别"), max_length=20, choices=OrganisationCategory.choices)
     credit_code = models.CharField(_("统一社会信用代码"), max_length=18, blank=True)
-    address = models.ForeignKey(
-        Address, on_delete=models.PROTECT, related_name="organisations", verbose_name=_("地址")
-    )
+    address = models.ForeignKey(Address, on_delete=models.PROTECT, related_name="organisations", verbose_name=_("地址"))
     legal_representative = models.CharField(_("法定代表人"), max_length=50, blank=True)
     legal_representative_person = models.ForeignKey(
-        Person,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="represented_organisations",
+        Person, on_delete=models.SET_NULL, null=True, blank=True, related_name="represented_organisations"
     )
     person_in_charge = models.CharField(_("治安负责人"), max_length=50, blank=True)
     phone = models.CharField(_("联系电话"), max_length=20, blank=True)
@@ -391,9 +298,7 @@ class Organisation(ChangeLogged):
         indexes = [models.Index(fields=["station", "name"])]
         constraints = [
             models.UniqueConstraint(
-                fields=["credit_code"],
-                condition=~models.Q(credit_code=""),
-                name="organisation_credit_code_unique",
+                fields=["credit_code"], condition=~models.Q(credit_code=""), name="organisation_credit_code_unique"
             )
         ]
 

@@ -45,9 +45,7 @@ def parse_id_number(value: str, *, today: dt.date | None = None) -> IdFacts:
     try:
         birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError as exc:
-        raise InvalidIdNumber(
-            _("身份证号中的出生日期%(date)s不存在") % {"date": number[6:14]}
-        ) from exc
+        raise InvalidIdNumber(_("身份证号中的出生日期%(date)s不存在") % {"date": number[6:14]}) from exc
     today = today or dt.date.today()
     if birth > today or birth.year < 1880:
         raise InvalidIdNumber(_("身份证号中的出生日期%(date)s不合理") % {"date": birth.isoformat()})
@@ -57,31 +55,20 @@ def parse_id_number(value: str, *, today: dt.date | None = None) -> IdFacts:
     return IdFacts(region=number[:6], birth_date=birth, sex="M" if int(number[16]) % 2 else "F")
 
 
-def id_consistency_problems(
-    facts: IdFacts, *, birth_date: dt.date | None, sex: str | None
-) -> list[tuple[str, str]]:
+def id_consistency_problems(facts: IdFacts, *, birth_date: dt.date | None, sex: str | None) -> list[tuple[str, str]]:
     """The (field, message) pairs where the given birth date or sex contradicts the ID number."""
     problems = []
     if birth_date and birth_date != facts.birth_date:
         problems.append(
-            (
-                "birth_date",
-                _("出生日期与身份证号不一致(身份证号为%(date)s)")
-                % {"date": facts.birth_date.isoformat()},
-            )
+            ("birth_date", _("出生日期与身份证号不一致(身份证号为%(date)s)") % {"date": facts.birth_date.isoformat()})
         )
     if sex and sex != facts.sex:
         problems.append(("sex", _("性别与身份证号不一致")))
     return problems
 
 
-def check_id_consistency(
-    facts: IdFacts, *, birth_date: dt.date | None, sex: str | None
-) -> list[str]:
-    return [
-        message
-        for _field, message in id_consistency_problems(facts, birth_date=birth_date, sex=sex)
-    ]
+def check_id_consistency(facts: IdFacts, *, birth_date: dt.date | None, sex: str | None) -> list[str]:
+    return [message for _field, message in id_consistency_problems(facts, birth_date=birth_date, sex=sex)]
 
 
 _MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
@@ -124,13 +111,9 @@ def validate_credit_code(value: str) -> str:
         raise InvalidCreditCode(_("统一社会信用代码应为18位,实际为%(n)s位") % {"n": len(code)})
     bad = [c for c in code if c not in _USCC_ALPHABET]
     if bad:
-        raise InvalidCreditCode(
-            _("统一社会信用代码含有不允许的字符:%(chars)s") % {"chars": "".join(sorted(set(bad)))}
-        )
+        raise InvalidCreditCode(_("统一社会信用代码含有不允许的字符:%(chars)s") % {"chars": "".join(sorted(set(bad)))})
     if code[17] != uscc_check_char(code[:17]):
-        raise InvalidCreditCode(
-            _("统一社会信用代码校验位错误(应为%(char)s)") % {"char": uscc_check_char(code[:17])}
-        )
+        raise InvalidCreditCode(_("统一社会信用代码校验位错误(应为%(char)s)") % {"char": uscc_check_char(code[:17])})
     return code
 
 
@@ -138,11 +121,7 @@ def pinyin_initials(text: str) -> str:
     """张三丰 -> zsf; letters and digits kept as they are, lower-cased."""
     if not text:
         return ""
-    return "".join(
-        p[0]
-        for p in lazy_pinyin(text, style=Style.FIRST_LETTER, errors=lambda chars: list(chars))
-        if p
-    ).lower()
+    return "".join(p[0] for p in lazy_pinyin(text, style=Style.FIRST_LETTER, errors=lambda chars: list(chars)) if p).lower()
 
 
 def address_text(parts: list[str]) -> str:

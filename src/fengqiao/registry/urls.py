@@ -26,11 +26,7 @@ urlpatterns = [
     path("communities/<int:pk>/", views.community_detail, name="community_detail"),
     path("communities/<int:pk>/edit/", views.community_edit, name="community_edit"),
     path("communities/<int:pk>/grants/", views.community_grant, name="community_grant"),
-    path(
-        "communities/<int:pk>/grants/<int:grant_pk>/revoke/",
-        views.community_grant_revoke,
-        name="community_grant_revoke",
-    ),
+    path("communities/<int:pk>/grants/<int:grant_pk>/revoke/", views.community_grant_revoke, name="community_grant_revoke"),
     path("liaison-points/", views.liaison_point_list, name="liaison_point_list"),
     path("liaison-points/new/", views.liaison_point_create, name="liaison_point_create"),
     path("liaison-points/<int:pk>/", views.liaison_point_detail, name="liaison_point_detail"),

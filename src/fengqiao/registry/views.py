@@ -67,13 +67,7 @@ KINDS = {
         filtersets.PersonFilterSet,
         _("实有人口"),
         related=("community", "address"),
-        sorts={
-            "name": "name",
-            "birth_date": "birth_date",
-            "community": "community__name",
-            "category": "category",
-            "created_at": "created_at",
-        },
+        sorts={"name": "name", "birth_date": "birth_date", "community": "community__name", "category": "category", "created_at": "created_at"},
         placeholder=_("姓名、拼音首字母、身份证号、手机号或地址"),
         importable=True,
     ),
@@ -83,12 +77,7 @@ KINDS = {
         filtersets.HouseFilterSet,
         _("实有房屋"),
         related=("community", "address"),
-        sorts={
-            "address": "address__full_text",
-            "use": "use",
-            "community": "community__name",
-            "owner": "owner_name",
-        },
+        sorts={"address": "address__full_text", "use": "use", "community": "community__name", "owner": "owner_name"},
         placeholder=_("地址、房主姓名或电话"),
         importable=True,
     ),
@@ -107,12 +96,7 @@ KINDS = {
         filtersets.OrganisationFilterSet,
         _("实有单位"),
         related=("community", "address"),
-        sorts={
-            "name": "name",
-            "category": "category",
-            "community": "community__name",
-            "employee_count": "employee_count",
-        },
+        sorts={"name": "name", "category": "category", "community": "community__name", "employee_count": "employee_count"},
         placeholder=_("单位名称、拼音首字母、信用代码或地址"),
     ),
     "community": Kind(
@@ -146,15 +130,9 @@ UPDATE = {
     "person": lambda actor, obj, **data: services.person_update(actor=actor, person=obj, **data),
     "house": lambda actor, obj, **data: services.house_update(actor=actor, house=obj, **data),
     "address": lambda actor, obj, **data: services.address_update(actor=actor, address=obj, **data),
-    "organisation": lambda actor, obj, **data: services.organisation_update(
-        actor=actor, organisation=obj, **data
-    ),
-    "community": lambda actor, obj, **data: services.community_update(
-        actor=actor, community=obj, **data
-    ),
-    "liaison_point": lambda actor, obj, **data: services.liaison_point_update(
-        actor=actor, point=obj, **data
-    ),
+    "organisation": lambda actor, obj, **data: services.organisation_update(actor=actor, organisation=obj, **data),
+    "community": lambda actor, obj, **data: services.community_update(actor=actor, community=obj, **data),
+    "liaison_point": lambda actor, obj, **data: services.liaison_point_update(actor=actor, point=obj, **data),
 }
 # Fields whose values are personal data and can be revealed on a person's page.
 PERSON_REVEAL_FIELDS = ["id_number", "phone", "address", "registered_address"]
@@ -185,11 +163,7 @@ def _list(request, key: str):
     if kind.related:
         queryset = queryset.select_related(*kind.related)
     if key == "community":
-        queryset = (
-            queryset.annotate(person_count=Count("persons", distinct=True))
-            .prefetch_related("officers")
-            .order_by("kind", "name")
-        )
+        queryset = queryset.annotate(person_count=Count("persons", distinct=True)).prefetch_related("officers").order_by("kind", "name")
     filterset = kind.filterset(request.GET or None, queryset=queryset, request=request)
     queryset = filterset.qs
     sort = request.GET.get("sort", "")
@@ -257,11 +231,7 @@ def _edit(request, key: str, pk=None):
             return forbidden(request, str(exc))
         else:
             return redirect(f"registry:{key}_detail", pk=obj.pk)
-    return render(
-        request,
-        "registry/form.html",
-        {"kind": kind, "form": form, "obj": obj, "creating": obj is None},
-    )
+    return render(request, "registry/form.html", {"kind": kind, "form": form, "obj": obj, "creating": obj is None})
 
 
 def _detail_context(request, obj) -> dict:
@@ -302,14 +272,9 @@ def _person_context(request, person) -> dict:
         context["labels"] = list(person.labels.all())
     if person.house_id:
         context["household"] = (
-            Person.objects.visible_to(user)
-            .filter(house_id=person.house_id)
-            .exclude(pk=person.pk)
-            .order_by("relation", "name")[:50]
+            Person.objects.visible_to(user).filter(house_id=person.house_id).exclude(pk=person.pk).order_by("relation", "name")[:50]
         )
-    context["owned_houses"] = (
-        House.objects.visible_to(user).filter(owner=person).select_related("address")
-    )
+    context["owned_houses"] = House.objects.visible_to(user).filter(owner=person).select_related("address")
     if has_role(user, AUDIT_ROLES | LEADER_ROLES):
         context["accesses"] = PersonalDataAccess.objects.filter(
             content_type__app_label="registry", content_type__model="person", object_id=person.pk
@@ -319,9 +284,7 @@ def _person_context(request, person) -> dict:
 
 @login_required
 def person_detail(request, pk):
-    return render(
-        request, "registry/person_detail.html", _person_context(request, _person(request, pk))
-    )
+    return render(request, "registry/person_detail.html", _person_context(request, _person(request, pk)))
 
 
 @login_required
@@ -332,19 +295,12 @@ def person_reveal(request, pk):
     person = _person(request, pk)
     try:
         services.personal_data_reveal(
-            actor=request.user,
-            obj=person,
-            fields=PERSON_REVEAL_FIELDS,
-            purpose=request.POST.get("purpose", ""),
+            actor=request.user, obj=person, fields=PERSON_REVEAL_FIELDS, purpose=request.POST.get("purpose", "")
         )
     except PermissionDenied as exc:
         return forbidden(request, str(exc))
     if request.headers.get("HX-Request"):
-        return render(
-            request,
-            "registry/_person_pii.html",
-            {"obj": person, "revealed": True, "can_reveal": True},
-        )
+        return render(request, "registry/_person_pii.html", {"obj": person, "revealed": True, "can_reveal": True})
     context = _person_context(request, person)
     context["revealed"] = True
     return render(request, "registry/person_detail.html", context)
@@ -371,16 +327,10 @@ def house_edit(request, pk):
 @login_required
 def house_detail(request, pk):
     user = request.user
-    house = get_object_or_404(
-        House.objects.visible_to(user).select_related("community", "address", "owner"), pk=pk
-    )
+    house = get_object_or_404(House.objects.visible_to(user).select_related("community", "address", "owner"), pk=pk)
     context = _detail_context(request, house)
-    context["occupants"] = (
-        Person.objects.visible_to(user).filter(house=house).order_by("relation", "name")
-    )
-    context["organisations"] = Organisation.objects.visible_to(user).filter(
-        address_id=house.address_id
-    )
+    context["occupants"] = Person.objects.visible_to(user).filter(house=house).order_by("relation", "name")
+    context["organisations"] = Organisation.objects.visible_to(user).filter(address_id=house.address_id)
     return render(request, "registry/house_detail.html", context)
 
 
@@ -408,9 +358,7 @@ def address_detail(request, pk):
     address = get_object_or_404(Address.objects.visible_to(user).select_related("community"), pk=pk)
     context = _detail_context(request, address)
     context["house"] = House.objects.visible_to(user).filter(address=address).first()
-    context["residents"] = (
-        Person.objects.visible_to(user).filter(address=address).order_by("name")[:200]
-    )
+    context["residents"] = Person.objects.visible_to(user).filter(address=address).order_by("name")[:200]
     context["organisations"] = Organisation.objects.visible_to(user).filter(address=address)
     return render(request, "registry/address_detail.html", context)
 
@@ -437,10 +385,7 @@ def organisation_edit(request, pk):
 def organisation_detail(request, pk):
     user = request.user
     org = get_object_or_404(
-        Organisation.objects.visible_to(user).select_related(
-            "community", "address", "legal_representative_person"
-        ),
-        pk=pk,
+        Organisation.objects.visible_to(user).select_related("community", "address", "legal_representative_person"), pk=pk
     )
     context = _detail_context(request, org)
     context["staff"] = Person.objects.visible_to(user).filter(employer=org).order_by("name")[:200]
@@ -469,30 +414,20 @@ def community_edit(request, pk):
 @login_required
 def community_detail(request, pk):
     user = request.user
-    community = get_object_or_404(
-        Community.objects.visible_to(user).prefetch_related("officers"), pk=pk
-    )
+    community = get_object_or_404(Community.objects.visible_to(user).prefetch_related("officers"), pk=pk)
     context = _detail_context(request, community)
-    context["counts"] = (
-        Person.objects.visible_to(user)
-        .filter(community=community)
-        .aggregate(
-            total=Count("id"),
-            registered=Count("id", filter=Q(category="registered")),
-            floating=Count("id", filter=Q(category="floating")),
-            foreign=Count("id", filter=Q(category="foreign")),
-        )
+    context["counts"] = Person.objects.visible_to(user).filter(community=community).aggregate(
+        total=Count("id"),
+        registered=Count("id", filter=Q(category="registered")),
+        floating=Count("id", filter=Q(category="floating")),
+        foreign=Count("id", filter=Q(category="foreign")),
     )
     context["house_count"] = House.objects.visible_to(user).filter(community=community).count()
-    context["organisation_count"] = (
-        Organisation.objects.visible_to(user).filter(community=community).count()
-    )
+    context["organisation_count"] = Organisation.objects.visible_to(user).filter(community=community).count()
     context["liaison_points"] = LiaisonPoint.objects.visible_to(user).filter(community=community)
     context["is_leader"] = has_role(user, LEADER_ROLES)
     if context["is_leader"]:
-        context["grants"] = CommunityGrant.objects.filter(community=community).select_related(
-            "user", "granted_by"
-        )
+        context["grants"] = CommunityGrant.objects.filter(community=community).select_related("user", "granted_by")
         context["grant_form"] = forms.CommunityGrantForm(community=community)
     return render(request, "registry/community_detail.html", context)
 
@@ -536,18 +471,14 @@ def community_grant_revoke(request, pk, grant_pk):
 
 @login_required
 def community_map(request):
-    return render(
-        request, "registry/map.html", {"geojson_url": reverse("registry:community_geojson")}
-    )
+    return render(request, "registry/map.html", {"geojson_url": reverse("registry:community_geojson")})
 
 
 @login_required
 def community_geojson(request):
     """The user's communities as GeoJSON: a boundary feature and a centre point for each one."""
     features = []
-    for community in Community.objects.visible_to(request.user).annotate(
-        person_count=Count("persons")
-    ):
+    for community in Community.objects.visible_to(request.user).annotate(person_count=Count("persons")):
         props = {
             "id": community.pk,
             "name": community.name,
@@ -560,29 +491,14 @@ def community_geojson(request):
             geometry = boundary.get("geometry") if boundary.get("type") == "Feature" else boundary
             if boundary.get("type") == "FeatureCollection":
                 for feature in boundary.get("features", []):
-                    features.append(
-                        {
-                            "type": "Feature",
-                            "geometry": feature.get("geometry"),
-                            "properties": {**props, "role": "boundary"},
-                        }
-                    )
+                    features.append({"type": "Feature", "geometry": feature.get("geometry"), "properties": {**props, "role": "boundary"}})
             elif geometry:
-                features.append(
-                    {
-                        "type": "Feature",
-                        "geometry": geometry,
-                        "properties": {**props, "role": "boundary"},
-                    }
-                )
+                features.append({"type": "Feature", "geometry": geometry, "properties": {**props, "role": "boundary"}})
         if community.latitude is not None and community.longitude is not None:
             features.append(
                 {
                     "type": "Feature",
-                    "geometry": {
-                        "type": "Point",
-                        "coordinates": [community.longitude, community.latitude],
-                    },
+                    "geometry": {"type": "Point", "coordinates": [community.longitude, community.latitude]},
                     "properties": {**props, "role": "centre"},
                 }
             )
@@ -609,9 +525,7 @@ def liaison_point_edit(request, pk):
 
 @login_required
 def liaison_point_detail(request, pk):
-    point = get_object_or_404(
-        LiaisonPoint.objects.visible_to(request.user).select_related("community"), pk=pk
-    )
+    point = get_object_or_404(LiaisonPoint.objects.visible_to(request.user).select_related("community"), pk=pk)
     return render(request, "registry/liaison_point_detail.html", _detail_context(request, point))
 
 
@@ -624,22 +538,12 @@ def options(request, kind):
     user = request.user
     query = request.GET.get("q", "").strip()
     if kind == "address":
-        rows = [
-            (a.pk, a.full_text)
-            for a in selectors.address_search(Address.objects.visible_to(user), query)[:20]
-        ]
+        rows = [(a.pk, a.full_text) for a in selectors.address_search(Address.objects.visible_to(user), query)[:20]]
     elif kind == "house":
-        houses = selectors.house_search(
-            House.objects.visible_to(user).select_related("address"), query
-        )[:20]
+        houses = selectors.house_search(House.objects.visible_to(user).select_related("address"), query)[:20]
         rows = [(h.pk, h.address.full_text) for h in houses]
     elif kind == "organisation":
-        rows = [
-            (o.pk, o.name)
-            for o in selectors.organisation_search(Organisation.objects.visible_to(user), query)[
-                :20
-            ]
-        ]
+        rows = [(o.pk, o.name) for o in selectors.organisation_search(Organisation.objects.visible_to(user), query)[:20]]
     elif kind == "person":
         people = selectors.person_search(Person.objects.visible_to(user), query)[:20]
         rows = [(p.pk, f"{p.name}({masking.mask_id_number(p.id_number)})") for p in people]

@@ -923,9 +923,7 @@ def load(*, scale: int = 1, seed: int = 20240420, log=print) -> Counts:
                 part_started = time.perf_counter()
                 written = module.load(scale=scale, seed=seed, log=log)
                 counts.parts[module_name.split(".")[1]] = written
-                log(
-                    f"  {module_name.split('.')[1]}: {written} ({time.perf_counter() - part_started:.0f} s)"
-                )
+                log(f"  {module_name.split('.')[1]}: {written} ({time.perf_counter() - part_started:.0f} s)")
     _analyze()
     return counts
 

@@ -10,9 +10,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--bureau-code", required=True, help="县局代码,如 511123")
-        parser.add_argument(
-            "--bureau-name", default="", help="县局名称(县局尚不存在时必填),如 犍为县公安局"
-        )
+        parser.add_argument("--bureau-name", default="", help="县局名称(县局尚不存在时必填),如 犍为县公安局")
         parser.add_argument("--name", required=True, help="派出所名称,如 玉津派出所")
         parser.add_argument("--code", required=True, help="派出所代码(唯一)")
         parser.add_argument("--area", type=float, default=None, help="辖区面积(平方公里)")
@@ -32,9 +30,5 @@ class Command(BaseCommand):
             except ValidationError as exc:
                 raise CommandError(";".join(exc.messages)) from exc
         units = ", ".join(station.units.values_list("name", flat=True)) or "无"
-        self.stdout.write(
-            f"已新建 {station.bureau.name} · {station.name}(代码 {station.code});单位:{units}"
-        )
-        self.stdout.write(
-            f"下一步:fengqiao createuser --station {station.code} --role station_leader ..."
-        )
+        self.stdout.write(f"已新建 {station.bureau.name} · {station.name}(代码 {station.code});单位:{units}")
+        self.stdout.write(f"下一步:fengqiao createuser --station {station.code} --role station_leader ...")
