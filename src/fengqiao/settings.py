@@ -7,6 +7,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.utils.translation import gettext_lazy
 
 from fengqiao import env
 
@@ -78,6 +79,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "fengqiao.core.middleware.CurrentActorMiddleware",
+    "fengqiao.core.idempotency.OnceMiddleware",
 ]
 
 ROOT_URLCONF = "fengqiao.urls"
@@ -161,6 +163,8 @@ SECURE_PROXY_SSL_HEADER = (
 REQUIRE_TOTP_FOR_LEADERS = env.boolean("REQUIRE_TOTP_FOR_LEADERS", False)
 
 LANGUAGE_CODE = "zh-hans"
+# The empty choice of the filter bars reads 全部 (forms read 请选择: core.forms.use_chinese_empty_labels).
+FILTERS_EMPTY_CHOICE_LABEL = gettext_lazy("全部")
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [SRC_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"

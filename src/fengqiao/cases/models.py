@@ -383,6 +383,9 @@ class ItemMovement(_CaseChild):
     def case(self):
         return self.item.case
 
+    def __str__(self):
+        return f"{self.item} {self.get_kind_display()} {timezone.localtime(self.at):%Y-%m-%d %H:%M}"
+
 
 class CaseEvent(models.Model):
     """The typed timeline of a case (append-only)."""
@@ -439,6 +442,9 @@ class CaseReview(_CaseChild):
     @property
     def total(self) -> int:
         return self.legality + self.timeliness + self.evidence + self.procedure
+
+    def __str__(self):
+        return f"{self.case} 案件评查"
 
 
 class RedLineFlag(ChangeLogged):

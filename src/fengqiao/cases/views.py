@@ -590,11 +590,14 @@ def room(request):
         .order_by("-closed_at")[:20]
     )
     counts = selectors.red_line_counts(user)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "cases/room.html",
         {
-            "rows": rows,
+            "rows": page.object_list,
+            "page": page,
+            "total": len(rows),
             "flags": flags,
             "closed_flags": closed,
             "counts": counts,

@@ -58,6 +58,18 @@ def can_see_wall(user) -> bool:
     )
 
 
+# Who may read 执法监督 (the case room's red lines and overdue clocks): the wall's readers and the
+# case-management room, whose daily work it is (PRODUCT.md "Who uses it").
+SUPERVISION_ROLES = WALL_ROLES | {Role.CASE_MANAGER}
+
+
+def can_see_supervision(user) -> bool:
+    return bool(
+        user.is_authenticated
+        and (user.is_superuser or user.role in SUPERVISION_ROLES or user.role == Role.BUREAU)
+    )
+
+
 def can_acknowledge(user, alert: Alert) -> bool:
     return bool(
         user.is_authenticated

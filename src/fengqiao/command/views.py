@@ -146,9 +146,8 @@ def group_ack(request):
 @login_required
 @require_GET
 def supervision(request):
-    refused = _wall_guard(request)
-    if refused:
-        return refused
+    if not alerts.can_see_supervision(request.user):
+        return forbidden(request, _("只有案管民警、指挥室、值班民警和所领导可以查看执法监督"))
     data = selectors.supervision(request.user, timezone.now())
     template = (
         "command/_supervision.html"

@@ -9,6 +9,9 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         from fengqiao.core import audit
+        from fengqiao.core.forms import use_chinese_empty_labels
+
+        use_chinese_empty_labels()
 
         audit.connect_signals()
 

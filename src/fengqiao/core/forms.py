@@ -117,3 +117,22 @@ class ExtensionOptionForm(forms.Form):
 
 
 ExtensionOptionFormSet = forms.formset_factory(ExtensionOptionForm, extra=2, can_delete=True)
+
+
+# ------------------------------------------------------------------ empty choice labels
+SELECT_EMPTY_LABEL = _("请选择")
+FILTER_EMPTY_LABEL = _("全部")
+
+
+def use_chinese_empty_labels() -> None:
+    """Every select's empty choice reads 请选择 (forms) instead of Django's "---------"; the filter
+    bars (django-filter) read 全部 through FILTERS_EMPTY_CHOICE_LABEL. One place for the whole site,
+    called from CoreConfig.ready: model fields with choices share BLANK_CHOICE_DASH and every
+    ModelChoiceField takes its empty_label default from the constructor."""
+    from django.db.models import fields
+    from django.forms import models as form_models
+
+    fields.BLANK_CHOICE_DASH[:] = [("", SELECT_EMPTY_LABEL)]
+    for cls in (form_models.ModelChoiceField,):
+        if cls.__init__.__kwdefaults__ and "empty_label" in cls.__init__.__kwdefaults__:
+            cls.__init__.__kwdefaults__["empty_label"] = SELECT_EMPTY_LABEL

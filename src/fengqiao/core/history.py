@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from dataclasses import dataclass
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
@@ -86,6 +91,41 @@ def _field(model, attname):
         return None
 
 
+def local_minute(value) -> str:
+    """A stored time (datetime or ISO text, UTC) as Beijing time to the minute: 2026-12-07 14:05."""
+    if isinstance(value, str):
+        parsed = parse_datetime(value)
+        if parsed is None:
+            return value
+        value = parsed
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, dt.UTC)
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+
+
+def type_label(content_type) -> str:
+    """The model's Chinese name (警情), not its label (incidents.incident)."""
+    if content_type is None:
+        return "—"
+    model = content_type.model_class()
+    return str(model._meta.verbose_name) if model is not None else content_type.model
+
+
+_DEFAULT_REPR = re.compile(r"^\w+ object \((\d+)\)$")
+
+
+def object_label(change) -> str:
+    """The record's own label; a row written before its model had a __str__ ("MediationSession
+    object (141)") shows the record's label today, when it still exists."""
+    if _DEFAULT_REPR.match(change.object_repr or ""):
+        model = change.content_type.model_class()
+        live = model._default_manager.filter(pk=change.object_id).first() if model else None
+        if live is not None:
+            return str(live)[:200]
+        return f"{type_label(change.content_type)} #{change.object_id}"
+    return change.object_repr
+
+
 def _display(field, name: str, value) -> str:
     if value is None or value == "":
         return "—"
@@ -103,7 +143,11 @@ def _display(field, name: str, value) -> str:
             return str(dict(field.flatchoices).get(value, value))
         if isinstance(field, models.BooleanField):
             return _("是") if value else _("否")
+        if isinstance(field, models.DateTimeField):
+            return local_minute(value)
         if isinstance(field, models.ForeignKey):
+            if field.related_model is ContentType:
+                return type_label(ContentType.objects.filter(pk=value).first())
             target = field.related_model._default_manager.filter(pk=value).first()
             text = str(target) if target is not None else f"#{value}"
             return masking.mask_address(text) if name in _MASKED_LINKS else text

@@ -102,3 +102,22 @@ from fengqiao.core.workflow_models import (  # noqa: E402,F401
     TimeLimitRule,
     TimeLimitRuleQuerySet,
 )
+
+
+class FormSubmission(models.Model):
+    """One claimed create-form token (core.idempotency): a replay answers with `result`."""
+
+    token = models.UUIDField(_("提交标识"), unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    path = models.CharField(_("地址"), max_length=300)
+    result = models.CharField(_("结果地址"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("提交时间"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("表单提交")
+        verbose_name_plural = _("表单提交")
+
+    def __str__(self):
+        return f"{self.path} {self.token}"

@@ -15,7 +15,13 @@ from django.utils.translation import gettext as _
 from fengqiao.accounts.models import Station
 from fengqiao.accounts.roles import AUDIT_ROLES, BUREAU_ROLES, has_role
 from fengqiao.core.audit import ChangeLogged
-from fengqiao.core.history import place_search_refused, shown_repr, with_rows
+from fengqiao.core.history import (
+    object_label,
+    place_search_refused,
+    shown_repr,
+    type_label,
+    with_rows,
+)
 from fengqiao.core.models import ChangeAction, ObjectChange, PersonalDataAccess
 from fengqiao.core.navigation import PARTS, part_by_key, part_url
 
@@ -160,9 +166,8 @@ def changelog(request):
         page.object_list = with_rows(page.object_list)
     for row in page.object_list:
         row.url = _detail_url(row.content_type, row.object_id)
-        row.object_repr = shown_repr(user, row.content_type, row.object_repr)
-        model_class = row.content_type.model_class()
-        row.type_label = model_class._meta.verbose_name if model_class else row.content_type.model
+        row.type_label = type_label(row.content_type)
+        row.object_repr = shown_repr(user, row.content_type, object_label(row))
     return render(
         request,
         "core/changelog.html",

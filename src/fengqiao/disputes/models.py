@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from fengqiao.accounts.choices import Role
 from fengqiao.core.audit import ChangeLogged
 from fengqiao.core.scoping import ScopedQuerySet
 from fengqiao.disputes.choices import (
@@ -89,9 +90,25 @@ class DisputeQuerySet(ScopedQuerySet):
             return visible
         if user.role in BUREAU_ROLES:
             return visible.none()
-        return visible.filter(
-            models.Q(owner=user) | models.Q(community_id__in=editable_community_ids(user))
+        mine = models.Q(owner=user) | models.Q(community_id__in=editable_community_ids(user))
+        if user.role == Role.MEDIATOR:
+            mine |= self._mediated_by(user)
+        return visible.filter(mine)
+
+    @staticmethod
+    def _mediated_by(user) -> models.Q:
+        """A mediator acts on the files of the sessions he mediates and of the channels he mediates
+        in (a channel is his once he has held a session or signed an agreement in it, e.g.
+        范贤成 and 所内调解室(范贤成金牌调解工作室))."""
+        channel_ids = set(
+            MediationSession.objects.filter(mediators=user).values_list("channel_id", flat=True)
+        ) | set(
+            Agreement.objects.filter(mediator=user, channel__isnull=False).values_list(
+                "channel_id", flat=True
+            )
         )
+        session_files = MediationSession.objects.filter(mediators=user).values("dispute_id")
+        return models.Q(pk__in=session_files) | models.Q(channel_id__in=channel_ids)
 
 
 class Dispute(ChangeLogged):
@@ -334,6 +351,9 @@ class StabilisationPlan(ChangeLogged):
     def station_id(self):
         return self.dispute.station_id
 
+    def __str__(self):
+        return f"{self.dispute} 一案一策"
+
 
 class StabilisationMeasure(ChangeLogged):
     plan = models.ForeignKey(
@@ -381,6 +401,9 @@ class StabilisationMeasure(ChangeLogged):
     @property
     def station_id(self):
         return self.plan.dispute.station_id
+
+    def __str__(self):
+        return f"{self.what}({self.due_date:%Y-%m-%d})"
 
 
 class MediationChannel(ChangeLogged):
@@ -432,6 +455,9 @@ class MediationSession(ChangeLogged):
         verbose_name = _("调解记录")
         verbose_name_plural = _("调解记录")
         ordering = ["held_at", "id"]
+
+    def __str__(self):
+        return f"{self.dispute} 调解 {timezone.localtime(self.held_at):%Y-%m-%d %H:%M}"
 
     @property
     def station_id(self):
@@ -604,6 +630,11 @@ class FollowUpVisit(ChangeLogged):
     def station_id(self):
         return self.term.agreement.dispute.station_id
 
+    def __str__(self):
+        return (
+            f"回访 {timezone.localtime(self.visited_at):%Y-%m-%d %H:%M} {self.get_result_display()}"
+        )
+
 
 class ScreeningCall(ChangeLogged):
     """One day's call to a liaison point (排查联络点). "无异常" counts as a report; a point not called by
@@ -650,3 +681,6 @@ class ScreeningCall(ChangeLogged):
             models.UniqueConstraint(fields=["point", "day"], name="screening_call_point_day_unique")
         ]
         indexes = [models.Index(fields=["station", "day"], name="screening_station_day_idx")]
+
+    def __str__(self):
+        return f"{self.point} {self.day:%Y-%m-%d} {self.get_answer_display()}"

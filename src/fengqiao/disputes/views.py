@@ -856,7 +856,7 @@ def agreement_create(request, pk):
     except PermissionDenied as exc:
         return _forbidden(request, str(exc))
     except (ValidationError, ValueError) as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, _error_text(exc), extra_tags="form-agreement")
         kept = {k: post.get(k) for k in post if k != "csrfmiddlewaretoken"}
         kept["signed"] = post.getlist("signed")
         request.session["agreement_post"] = kept

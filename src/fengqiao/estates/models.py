@@ -317,6 +317,12 @@ class AccessEvent(models.Model):
     def __str__(self):
         return f"{self.subject or '?'} {self.occurred_at:%Y-%m-%d %H:%M:%S}"
 
+    @property
+    def subject_label(self) -> str:
+        from fengqiao.estates.rules import subject_label
+
+        return subject_label(self.subject)
+
 
 class TaskQuerySet(ScopedQuerySet):
     def open(self):
@@ -387,10 +393,16 @@ class RegistrationTask(ChangeLogged):
         ]
 
     def __str__(self):
-        return _("核查登记 %(estate)s #%(subject)s") % {
+        return _("核查登记 %(estate)s %(subject)s") % {
             "estate": self.estate.name,
-            "subject": self.subject,
+            "subject": self.subject_label,
         }
+
+    @property
+    def subject_label(self) -> str:
+        from fengqiao.estates.rules import subject_label
+
+        return subject_label(self.subject)
 
     def get_absolute_url(self):
         return reverse("estates:task_detail", args=[self.pk])

@@ -40,3 +40,15 @@ def valid_holder_no(value: str) -> bool:
     return (
         bool(value) and len(value) <= 32 and value.isprintable() and not value.startswith("card:")
     )
+
+
+def subject_label(subject: str) -> str:
+    """How a credential reads to people: "card:1057284807" (a card no one is registered to) is
+    "门禁卡 1057284807"; a terminal's person number is "人员编号 …"."""
+    from django.utils.translation import gettext as _
+
+    if not subject:
+        return "—"
+    if subject.startswith("card:"):
+        return _("门禁卡 %(no)s") % {"no": subject[5:]}
+    return _("人员编号 %(no)s") % {"no": subject}

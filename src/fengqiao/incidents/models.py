@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fengqiao.accounts.choices import Role
@@ -252,6 +253,9 @@ class IncidentAssignment(ChangeLogged):
             )
         ]
 
+    def __str__(self):
+        return f"{self.incident} · {self.get_role_display()} {self.officer}"
+
 
 class IncidentEvent(models.Model):
     """One step of an incident's timeline (typed). Callbacks will add their own kinds."""
@@ -305,6 +309,9 @@ class HandoverRecord(ChangeLogged):
         verbose_name = _("交接班记录")
         verbose_name_plural = _("交接班记录")
         ordering = ["-at"]
+
+    def __str__(self):
+        return f"交接班 {timezone.localtime(self.at):%Y-%m-%d %H:%M}"
 
 
 class IncidentVictim(ChangeLogged):

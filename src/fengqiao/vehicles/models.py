@@ -33,6 +33,9 @@ STATION_ROLES = frozenset({Role.STATION_LEADER, Role.ADMIN, Role.COMMAND, Role.D
 COMMUNITY_ROLES = frozenset({Role.COMMUNITY_OFFICER, Role.AUXILIARY, Role.CASE_OFFICER})
 # Roles that may send engine cut/restore commands (with a reason).
 ENGINE_COMMAND_ROLES = frozenset({Role.STATION_LEADER, Role.ADMIN, Role.COMMAND, Role.DUTY_OFFICER})
+# Roles that may take a 报被盗 for any vehicle of their station: a theft is reported wherever the
+# owner walks in, and the install desk's 辅警 takes it there (PRODUCT.md "Who uses it").
+THEFT_REPORT_ROLES = STATION_ROLES | COMMUNITY_ROLES
 # Roles that record insurance claims and payments.
 CLAIM_ROLES = frozenset({Role.STATION_LEADER, Role.ADMIN, Role.DUTY_OFFICER, Role.COMMAND})
 
@@ -377,6 +380,9 @@ class Recovery(ChangeLogged):
         ordering = ["-recovered_at"]
         indexes = [models.Index(fields=["station", "recovered_at"], name="recovery_station_at_idx")]
 
+    def __str__(self):
+        return f"{self.theft} 追回"
+
 
 class InsuranceClaim(ChangeLogged):
     station = models.ForeignKey("accounts.Station", on_delete=models.PROTECT, related_name="+")
@@ -410,6 +416,9 @@ class InsuranceClaim(ChangeLogged):
         verbose_name_plural = _("保险理赔")
         ordering = ["-approved_at"]
         indexes = [models.Index(fields=["station", "paid_at"], name="claim_station_paid_idx")]
+
+    def __str__(self):
+        return f"{self.theft} 理赔 {self.amount} 元"
 
 
 class VehicleEvent(models.Model):

@@ -43,6 +43,7 @@ from fengqiao.vehicles.choices import (
 from fengqiao.vehicles.models import (
     CLAIM_ROLES,
     ENGINE_COMMAND_ROLES,
+    THEFT_REPORT_ROLES,
     Alarm,
     InsuranceClaim,
     InsurancePolicy,
@@ -76,6 +77,21 @@ def _require_editable(actor, obj) -> None:
         return
     if not type(obj)._default_manager.editable_by(actor).filter(pk=obj.pk).exists():
         raise PermissionDenied("无权处理该车辆(不在本所或不在您负责的社区)")
+
+
+def _require_may_report_theft(actor, vehicle) -> None:
+    """A theft report is taken for any vehicle of the station by THEFT_REPORT_ROLES (not only within
+    the reporter's communities); the case and the search are then the station's."""
+    if actor is None:
+        return
+    if actor.is_superuser or (
+        actor.is_authenticated
+        and actor.role in THEFT_REPORT_ROLES
+        and Vehicle.objects.visible_to(actor).filter(pk=vehicle.pk).exists()
+        and actor.station_id == vehicle.station_id
+    ):
+        return
+    raise PermissionDenied("无权为该车辆报被盗(不在本所)")
 
 
 def _when(
@@ -781,7 +797,7 @@ def theft_report(
     from fengqiao.cases.choices import CaseKind
     from fengqiao.incidents.services import incident_receive
 
-    _require_editable(actor, vehicle)
+    _require_may_report_theft(actor, vehicle)
     _lock(vehicle)
     if (
         vehicle.status == VehicleStatus.STOLEN

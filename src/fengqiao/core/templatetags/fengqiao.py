@@ -59,3 +59,39 @@ def when(value, fmt="datetime"):
             return local.strftime("%m-%d" if same else "%Y-%m-%d")
         return local.strftime("%m-%d %H:%M" if same else "%Y-%m-%d %H:%M")
     return value.strftime("%m-%d" if value.year == this_year else "%Y-%m-%d")
+
+
+@register.simple_tag
+def form_once():
+    """The one-time token of a create form (core.idempotency): a second POST of it creates nothing."""
+    from django.utils.html import format_html
+
+    from fengqiao.core.idempotency import FIELD, new_token
+
+    return format_html('<input type="hidden" name="{}" value="{}">', FIELD, new_token())
+
+
+FORM_MESSAGE_TAG = "form-"
+
+
+@register.simple_tag(takes_context=True)
+def form_messages(context, anchor):
+    """The messages meant for one form (`messages.error(request, text, extra_tags="form-<anchor>")`),
+    shown next to that form instead of at the top of the page (base.html leaves them out)."""
+    from django.utils.html import format_html, format_html_join
+
+    rows = [
+        m
+        for m in context.get("messages") or ()
+        if f"{FORM_MESSAGE_TAG}{anchor}" in (m.extra_tags or "").split()
+    ]
+    if not rows:
+        return ""
+    items = format_html_join("", '<li class="msg-{}">{}</li>', ((m.level_tag, m) for m in rows))
+    return format_html('<ul class="messages" role="alert">{}</ul>', items)
+
+
+@register.filter
+def page_messages(messages):
+    """The messages for the top of the page: all but those a form shows next to itself."""
+    return [m for m in messages or () if FORM_MESSAGE_TAG not in (m.extra_tags or "")]

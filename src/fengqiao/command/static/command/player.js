@@ -14,6 +14,17 @@
     if (out) { out.textContent = detail ? text + ": " + detail : text; }
   }
 
+  // A player's error code (hls.js "manifestLoadError", mpegts.js "NetworkError", a WHEP failure) is
+  // kept in data-error for diagnosis; people read what it means for them (data-msg-why-* texts).
+  function why(video, code) {
+    var c = String(code || "");
+    var kind = /network|load|timeout|http|connect|fetch|whep|failed/i.test(c)
+      ? "network"
+      : /pars|codec|format|media|buffer|unsupported/i.test(c) ? "format" : "other";
+    var fig = video.closest("[data-player]");
+    return (fig && fig.getAttribute("data-msg-why-" + kind)) || "";
+  }
+
   function count(video, attr) {
     video.setAttribute(attr, String((parseInt(video.getAttribute(attr), 10) || 0) + 1));
   }
@@ -30,7 +41,7 @@
       player.on(window.Hls.Events.FRAG_BUFFERED, function () { count(video, "data-buffered"); state(video, "", "playing"); });
       player.on(window.Hls.Events.ERROR, function (e, data) {
         video.setAttribute("data-error", data.details || "error");
-        if (data.fatal) { state(video, data.details, "error"); }
+        if (data.fatal) { state(video, why(video, data.details), "error"); }
       });
       player.loadSource(url);
       player.attachMedia(video);
@@ -47,7 +58,7 @@
   function flv(video, url) {
     if (!(window.mpegts && window.mpegts.getFeatureList().mseLivePlayback)) { state(video, "FLV", "unsupported"); return; }
     var player = window.mpegts.createPlayer({ type: "flv", isLive: true, url: url }, { enableWorker: false, liveBufferLatencyChasing: true });
-    player.on(window.mpegts.Events.ERROR, function (type, detail) { video.setAttribute("data-error", String(detail)); state(video, String(detail), "error"); });
+    player.on(window.mpegts.Events.ERROR, function (type, detail) { video.setAttribute("data-error", String(detail)); state(video, why(video, detail), "error"); });
     player.on(window.mpegts.Events.MEDIA_INFO, function () { state(video, "", "playing"); });
     player.attachMediaElement(video);
     player.load();
@@ -66,7 +77,7 @@
       if (!r.ok) { throw new Error(String(r.status)); }
       return r.text();
     }).then(function (sdp) { return pc.setRemoteDescription({ type: "answer", sdp: sdp }); })
-      .catch(function (err) { state(video, err.message, "error"); });
+      .catch(function (err) { video.setAttribute("data-error", String(err.message)); state(video, why(video, "whep " + err.message), "error"); });
   }
 
   function start() {
