@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import secrets
 from pathlib import Path
@@ -40,7 +41,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -131,6 +131,8 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 # Login throttling: this many failures for one username (or one address) within the window lock it.
 LOGIN_MAX_FAILURES = env.integer("LOGIN_MAX_FAILURES", 5, minimum=1)
 LOGIN_LOCKOUT_MINUTES = env.integer("LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
+# Wrong TOTP codes for one user within the same window before the second factor is locked too.
+TOTP_MAX_FAILURES = env.integer("TOTP_MAX_FAILURES", 5, minimum=1)
 # A session idle this long is signed out.
 SESSION_IDLE_MINUTES = env.integer("SESSION_IDLE_MINUTES", 30, minimum=1)
 SESSION_COOKIE_AGE = 12 * 3600
@@ -148,6 +150,23 @@ SECURE_HSTS_SECONDS = env.integer("SECURE_HSTS_SECONDS", 0, minimum=0)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.boolean("BEHIND_TLS_PROXY", False) else None
 # Leaders must enrol a TOTP second factor when this is on.
 REQUIRE_TOTP_FOR_LEADERS = env.boolean("REQUIRE_TOTP_FOR_LEADERS", False)
+# Reverse proxies (IPs or CIDRs, e.g. 127.0.0.1,10.1.2.0/24) whose X-Forwarded-For and X-Request-ID are
+# believed (docs/deploy.md). Empty: the peer's address is the client's, whatever the headers say.
+TRUSTED_PROXIES = env.csv_list("TRUSTED_PROXIES", [])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError as exc:
+        raise env.ImproperEnv(
+            f"TRUSTED_PROXIES: {_proxy!r} is not an IP address or network ({exc})"
+        ) from exc
+# API tokens (docs/security.md): the life of a new token in days, and the longest a user may choose.
+API_TOKEN_DAYS = env.integer("API_TOKEN_DAYS", 90, minimum=1)
+API_TOKEN_MAX_DAYS = env.integer("API_TOKEN_MAX_DAYS", 365, minimum=1)
+if API_TOKEN_DAYS > API_TOKEN_MAX_DAYS:
+    raise env.ImproperEnv(
+        f"API_TOKEN_DAYS={API_TOKEN_DAYS} is above API_TOKEN_MAX_DAYS={API_TOKEN_MAX_DAYS}"
+    )
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -176,7 +195,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "fengqiao.accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -1,5 +1,4 @@
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from fengqiao.accounts.choices import Role
@@ -7,6 +6,7 @@ from fengqiao.antifraud import services
 from fengqiao.antifraud.models import Warning
 from tests.antifraud.conftest import NOW
 from tests.factories import UserFactory
+from fengqiao.accounts.services import token_issue
 
 pytestmark = pytest.mark.usefixtures("frozen")
 URL = "/api/antifraud/warnings/"
@@ -14,7 +14,7 @@ URL = "/api/antifraud/warnings/"
 
 def token_client(user):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(actor=user)[1]}")
     return client
 
 
