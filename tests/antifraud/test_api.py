@@ -2,11 +2,11 @@ import pytest
 from rest_framework.test import APIClient
 
 from fengqiao.accounts.choices import Role
+from fengqiao.accounts.services import token_issue
 from fengqiao.antifraud import services
 from fengqiao.antifraud.models import Warning
 from tests.antifraud.conftest import NOW
 from tests.factories import UserFactory
-from fengqiao.accounts.services import token_issue
 
 pytestmark = pytest.mark.usefixtures("frozen")
 URL = "/api/antifraud/warnings/"

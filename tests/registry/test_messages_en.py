@@ -80,7 +80,6 @@ def test_api_refusal_follows_accept_language(bob, community_b):
     from rest_framework.test import APIClient
 
     from fengqiao.accounts.services import token_issue
-
     from tests.registry.test_api import create_payload
 
     client = APIClient()
