@@ -3,7 +3,6 @@
 import datetime as dt
 from types import SimpleNamespace
 
-import pytest
 import time_machine
 from django.core.management import call_command
 from django.db import connection
