@@ -187,6 +187,9 @@ IMPORT_MAX_BYTES = env.integer("IMPORT_MAX_BYTES", 20 * 1024 * 1024, minimum=102
 IMPORT_MAX_ROWS = env.integer("IMPORT_MAX_ROWS", 200_000, minimum=1)
 # Uploaded spreadsheets hold personal data: deleted this many days after upload (the job record stays).
 IMPORT_FILE_RETENTION_DAYS = env.integer("IMPORT_FILE_RETENTION_DAYS", 30, minimum=1)
+# An import shown as running with no progress for this many minutes is shown as interrupted (its worker
+# died) and can be re-run or abandoned. Longer than the longest commit (one transaction, no progress).
+IMPORT_STALE_MINUTES = env.integer("IMPORT_STALE_MINUTES", 30, minimum=1)
 # Exports longer than this many rows are written by a background job with a progress bar.
 EXPORT_INLINE_ROWS = env.integer("EXPORT_INLINE_ROWS", 5000, minimum=0)
 EXPORT_FILE_RETENTION_DAYS = env.integer("EXPORT_FILE_RETENTION_DAYS", 7, minimum=1)
