@@ -346,3 +346,8 @@ DESK_SMS_MAX_ATTEMPTS = env.integer("DESK_SMS_MAX_ATTEMPTS", 5, minimum=1)  # wr
 LAWSTUDY_QR_SECONDS = env.integer("LAWSTUDY_QR_SECONDS", 90, minimum=15)
 LAWSTUDY_LATE_MINUTES = env.integer("LAWSTUDY_LATE_MINUTES", 10, minimum=0)
 LAWSTUDY_REMIND_HOURS = env.integer("LAWSTUDY_REMIND_HOURS", 24, minimum=1)
+# Hosts a study material may link to (exact, or *.example.cn for its subdomains); other links are refused.
+LAWSTUDY_LINK_HOSTS = env.csv_list(
+    "LAWSTUDY_LINK_HOSTS",
+    ["flk.npc.gov.cn", "www.npc.gov.cn", "www.gov.cn", "www.mps.gov.cn", "www.court.gov.cn", "www.spp.gov.cn", "www.moj.gov.cn"],
+)
