@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from fengqiao.lawstudy.choices import AttendanceStatus
 
@@ -116,14 +116,14 @@ MATERIAL_LABELS = {
     ".xlsx": "Excel",
     ".ppt": "PowerPoint",
     ".pptx": "PowerPoint",
-    ".txt": _lazy("纯文本"),
-    ".jpg": _lazy("JPEG 图片"),
-    ".jpeg": _lazy("JPEG 图片"),
-    ".png": _lazy("PNG 图片"),
-    ".gif": _lazy("GIF 图片"),
-    ".webp": _lazy("WebP 图片"),
-    ".mp4": _lazy("MP4 视频"),
-    ".mp3": _lazy("MP3 音频"),
+    ".txt": gettext_lazy("纯文本"),
+    ".jpg": gettext_lazy("JPEG 图片"),
+    ".jpeg": gettext_lazy("JPEG 图片"),
+    ".png": gettext_lazy("PNG 图片"),
+    ".gif": gettext_lazy("GIF 图片"),
+    ".webp": gettext_lazy("WebP 图片"),
+    ".mp4": gettext_lazy("MP4 视频"),
+    ".mp3": gettext_lazy("MP3 音频"),
 }
 _MARKUP = (b"<!doctype", b"<html", b"<head", b"<body", b"<script", b"<svg", b"<?xml", b"<iframe")
 
