@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import secrets
 from pathlib import Path
@@ -41,7 +42,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -142,6 +142,8 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 # Login throttling: this many failures for one username (or one address) within the window lock it.
 LOGIN_MAX_FAILURES = env.integer("LOGIN_MAX_FAILURES", 5, minimum=1)
 LOGIN_LOCKOUT_MINUTES = env.integer("LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
+# Wrong TOTP codes for one user within the same window before the second factor is locked too.
+TOTP_MAX_FAILURES = env.integer("TOTP_MAX_FAILURES", 5, minimum=1)
 # A session idle this long is signed out.
 SESSION_IDLE_MINUTES = env.integer("SESSION_IDLE_MINUTES", 30, minimum=1)
 SESSION_COOKIE_AGE = 12 * 3600
@@ -161,6 +163,23 @@ SECURE_PROXY_SSL_HEADER = (
 )
 # Leaders must enrol a TOTP second factor when this is on.
 REQUIRE_TOTP_FOR_LEADERS = env.boolean("REQUIRE_TOTP_FOR_LEADERS", False)
+# Reverse proxies (IPs or CIDRs, e.g. 127.0.0.1,10.1.2.0/24) whose X-Forwarded-For and X-Request-ID are
+# believed (docs/deploy.md). Empty: the peer's address is the client's, whatever the headers say.
+TRUSTED_PROXIES = env.csv_list("TRUSTED_PROXIES", [])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError as exc:
+        raise env.ImproperEnv(
+            f"TRUSTED_PROXIES: {_proxy!r} is not an IP address or network ({exc})"
+        ) from exc
+# API tokens (docs/security.md): the life of a new token in days, and the longest a user may choose.
+API_TOKEN_DAYS = env.integer("API_TOKEN_DAYS", 90, minimum=1)
+API_TOKEN_MAX_DAYS = env.integer("API_TOKEN_MAX_DAYS", 365, minimum=1)
+if API_TOKEN_DAYS > API_TOKEN_MAX_DAYS:
+    raise env.ImproperEnv(
+        f"API_TOKEN_DAYS={API_TOKEN_DAYS} is above API_TOKEN_MAX_DAYS={API_TOKEN_MAX_DAYS}"
+    )
 
 LANGUAGE_CODE = "zh-hans"
 # The empty choice of the filter bars reads 全部 (forms read 请选择: core.forms.use_chinese_empty_labels).
@@ -183,6 +202,9 @@ IMPORT_MAX_BYTES = env.integer("IMPORT_MAX_BYTES", 20 * 1024 * 1024, minimum=102
 IMPORT_MAX_ROWS = env.integer("IMPORT_MAX_ROWS", 200_000, minimum=1)
 # Uploaded spreadsheets hold personal data: deleted this many days after upload (the job record stays).
 IMPORT_FILE_RETENTION_DAYS = env.integer("IMPORT_FILE_RETENTION_DAYS", 30, minimum=1)
+# An import shown as running with no progress for this many minutes is shown as interrupted (its worker
+# died) and can be re-run or abandoned. Longer than the longest commit (one transaction, no progress).
+IMPORT_STALE_MINUTES = env.integer("IMPORT_STALE_MINUTES", 30, minimum=1)
 # Exports longer than this many rows are written by a background job with a progress bar.
 EXPORT_INLINE_ROWS = env.integer("EXPORT_INLINE_ROWS", 5000, minimum=0)
 EXPORT_FILE_RETENTION_DAYS = env.integer("EXPORT_FILE_RETENTION_DAYS", 7, minimum=1)
@@ -191,7 +213,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "fengqiao.accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -357,3 +379,8 @@ DESK_SMS_MAX_ATTEMPTS = env.integer(
 LAWSTUDY_QR_SECONDS = env.integer("LAWSTUDY_QR_SECONDS", 90, minimum=15)
 LAWSTUDY_LATE_MINUTES = env.integer("LAWSTUDY_LATE_MINUTES", 10, minimum=0)
 LAWSTUDY_REMIND_HOURS = env.integer("LAWSTUDY_REMIND_HOURS", 24, minimum=1)
+# Hosts a study material may link to (exact, or *.example.cn for its subdomains); other links are refused.
+LAWSTUDY_LINK_HOSTS = env.csv_list(
+    "LAWSTUDY_LINK_HOSTS",
+    ["flk.npc.gov.cn", "www.npc.gov.cn", "www.gov.cn", "www.mps.gov.cn", "www.court.gov.cn", "www.spp.gov.cn", "www.moj.gov.cn"],
+)

@@ -168,7 +168,7 @@ class TestSecondFactor:
         response = client.post("/accounts/login/", {"username": "alice", "password": PASSWORD})
         assert response["Location"] == "/accounts/totp/"
         assert client.get("/").status_code == 302  # nothing else until the code is given
-        assert client.post("/accounts/totp/", {"code": "123"}).status_code == 200
+        assert client.post("/accounts/totp/", {"code": "123"}).status_code == 400
         response = client.post("/accounts/totp/", {"code": pyotp.TOTP(secret).now()})
         assert response.status_code == 302
         assert client.get("/").status_code == 200

@@ -1,8 +1,8 @@
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from fengqiao.accounts.choices import Role
+from fengqiao.accounts.services import token_issue
 from fengqiao.antifraud import services
 from fengqiao.antifraud.models import Warning
 from tests.antifraud.conftest import NOW
@@ -14,7 +14,7 @@ URL = "/api/antifraud/warnings/"
 
 def token_client(user):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(actor=user)[1]}")
     return client
 
 

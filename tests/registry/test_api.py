@@ -4,10 +4,10 @@ import datetime as dt
 
 import pytest
 from django.core.management import call_command
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from fengqiao.accounts.choices import Role
+from fengqiao.accounts.services import token_issue
 from fengqiao.core import masking
 from fengqiao.core.models import ObjectChange, PersonalDataAccess
 from fengqiao.registry.models import (
@@ -45,7 +45,7 @@ MODELS = {
 
 def api(user) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(actor=user)[1]}")
     return client
 
 
@@ -376,29 +376,6 @@ def test_token_write_is_logged_with_the_token_user(bob, bob_api, community_a):
     assert change.source == "api"
 
 
-def test_createtoken_prints_a_working_key(bob, community_a, capsys):
-    call_command("createtoken", "bob")
-    key = capsys.readouterr().out.strip()
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-    assert client.get(f"{BASE}/persons/").status_code == 200
-
-
-def test_createtoken_again_rotates_the_key(bob, capsys):
-    call_command("createtoken", "bob")
-    first = capsys.readouterr().out.strip()
-    call_command("createtoken", "bob")
-    second = capsys.readouterr().out.strip()
-    assert first != second
-    assert list(Token.objects.filter(user=bob).values_list("key", flat=True)) == [second]
-
-
-def test_createtoken_revoke_removes_the_key(bob):
-    call_command("createtoken", "bob")
-    call_command("createtoken", "bob", "--revoke")
-    assert not Token.objects.filter(user=bob).exists()
-
-
 def test_createtoken_for_unknown_user_fails():
     from django.core.management.base import CommandError
 
@@ -698,34 +675,6 @@ def test_ordering_by_name_descending(alice_api, zhang_and_li):
     zhang, li = zhang_and_li
     rows = alice_api.get(f"{BASE}/persons/?ordering=-name").json()["results"]
     assert [r["name"] for r in rows] == sorted([zhang.name, li.name], reverse=True)
-
-
-# ----------------------------------------------------------------------------- token page
-
-
-def test_token_page_issues_a_key_shown_once(bob_client, bob):
-    response = bob_client.post("/accounts/me/token/", {"op": "issue"})
-    key = Token.objects.get(user=bob).key
-    assert key in response.content.decode()
-    assert key not in bob_client.get("/accounts/me/token/").content.decode()
-
-
-def test_token_page_rotates_and_revokes(bob_client, bob):
-    bob_client.post("/accounts/me/token/", {"op": "issue"})
-    first = Token.objects.get(user=bob).key
-    bob_client.post("/accounts/me/token/", {"op": "issue"})
-    assert Token.objects.get(user=bob).key != first
-    bob_client.post("/accounts/me/token/", {"op": "revoke"})
-    assert not Token.objects.filter(user=bob).exists()
-
-
-def test_token_page_needs_the_second_factor_when_enabled(client, login, bob):
-    bob.totp_enabled = True
-    bob.save()
-    login(client, bob)
-    response = client.post("/accounts/me/token/", {"op": "issue"})
-    assert response.status_code == 302
-    assert not Token.objects.filter(user=bob).exists()
 
 
 def test_house_reveal_returns_the_owner_phone_and_writes_an_access_record(

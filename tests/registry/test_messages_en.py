@@ -77,13 +77,13 @@ def test_duplicate_community_name_in_english(alice, community_a):
 
 @pytest.mark.django_db
 def test_api_refusal_follows_accept_language(bob, community_b):
-    from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
 
+    from fengqiao.accounts.services import token_issue
     from tests.registry.test_api import create_payload
 
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=bob).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(actor=bob)[1]}")
     payload = create_payload("persons", community_b)
     response = client.post(
         "/api/registry/persons/", payload, format="json", HTTP_ACCEPT_LANGUAGE="en"

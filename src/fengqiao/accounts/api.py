@@ -1,80 +1,124 @@
-"""API tokens: a user's own key for `Authorization: Token <key>` (issue, rotate, revoke), and its page.
+"""API token pages: a user's own keys for `Authorization: Token <key>` (issue, list, revoke), and the
+administrators' list of every token they may revoke.
 
-One token per user (DRF's authtoken). Issuing again replaces the old key, so a leaked key is
-rotated by issuing a new one. The key is shown once, on the page that issued it.
+A user may hold several keys (one per program), each with a name and an expiry. Only a key's SHA-256
+is stored: the key is shown once, on the page that issued it (services.token_issue).
 """
 
 from __future__ import annotations
 
 import logging
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
-from django.shortcuts import redirect, render
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from rest_framework.authtoken.models import Token
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
+from fengqiao.accounts import services
+from fengqiao.accounts.choices import Role
 from fengqiao.accounts.roles import TOTP_ROLES
 
 log = logging.getLogger(__name__)
 
 
-@transaction.atomic
-def token_issue(*, actor, user=None) -> Token:
-    """Give `user` (default: the actor) a new API key, replacing any old one. Only for oneself or by a superuser."""
-    user = user or actor
-    if user.pk != actor.pk and not actor.is_superuser:
-        from django.core.exceptions import PermissionDenied
+class TokenForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("用途"), max_length=60, required=False)
+    days = forms.IntegerField(label=gettext_lazy("有效期(天)"), min_value=1)
 
-        raise PermissionDenied(_("只能为自己签发接口令牌"))
-    if not user.is_active:
-        from django.core.exceptions import ValidationError
-
-        raise ValidationError(_("该用户已停用,不能签发接口令牌"))
-    Token.objects.filter(user=user).delete()
-    token = Token.objects.create(user=user)
-    log.info("api token issued for %s by %s", user.username, actor.username)
-    return token
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["days"].max_value = settings.API_TOKEN_MAX_DAYS
+        self.fields["days"].initial = settings.API_TOKEN_DAYS
+        self.fields["days"].widget.attrs["max"] = settings.API_TOKEN_MAX_DAYS
 
 
-@transaction.atomic
-def token_revoke(*, actor, user=None) -> bool:
-    """Remove the user's API key. True if there was one."""
-    user = user or actor
-    if user.pk != actor.pk and not actor.is_superuser:
-        from django.core.exceptions import PermissionDenied
-
-        raise PermissionDenied(_("只能撤销自己的接口令牌"))
-    deleted, _count = Token.objects.filter(user=user).delete()
-    if deleted:
-        log.info("api token revoked for %s by %s", user.username, actor.username)
-    return bool(deleted)
-
-
-@login_required
-def token_page(request):
-    """GET: whether the user has a key (and since when). POST op=issue|revoke.
-
-    /accounts/ is exempt from SecondFactorMiddleware (login lives there), so this page applies the
-    second factor itself: a token must never be a way around TOTP.
-    """
+def _second_factor_redirect(request):
+    """/accounts/ is exempt from SecondFactorMiddleware (login lives there), so these pages apply the
+    second factor themselves: a token must never be a way around TOTP."""
     user = request.user
     if user.totp_enabled and not request.session.get("totp_ok"):
         return redirect("accounts:totp_verify")
     if settings.REQUIRE_TOTP_FOR_LEADERS and user.role in TOTP_ROLES and not user.totp_enabled:
         return redirect("accounts:totp_setup")
+    return None
+
+
+def _can_see_all(user) -> bool:
+    return user.is_superuser or user.role == Role.ADMIN
+
+
+@login_required
+def token_page(request):
+    """GET: the user's tokens (state, last use, expiry) and a form for a new one. POST: issue."""
+    if response := _second_factor_redirect(request):
+        return response
+    form = TokenForm(request.POST or None)
     new_key = None
-    if request.method == "POST":
-        op = request.POST.get("op")
-        if op == "issue":
-            new_key = token_issue(actor=request.user).key
-        elif op == "revoke":
-            if token_revoke(actor=request.user):
-                messages.success(request, _("接口令牌已撤销,使用它的程序将无法再访问"))
-            return redirect("accounts:api_token")
+    if request.method == "POST" and form.is_valid():
+        try:
+            token, new_key = services.token_issue(
+                actor=request.user, name=form.cleaned_data["name"], days=form.cleaned_data["days"]
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
         else:
-            return redirect("accounts:api_token")
-    token = Token.objects.filter(user=request.user).first()
-    return render(request, "accounts/api_token.html", {"token": token, "new_key": new_key})
+            log.info("api token %s issued for %s", token.prefix, request.user.username)
+            form = TokenForm()
+    tokens = services.tokens_manageable_by(request.user).filter(user=request.user)
+    return render(
+        request,
+        "accounts/api_token.html",
+        {
+            "form": form,
+            "new_key": new_key,
+            "tokens": tokens,
+            "now": timezone.now(),
+            "can_see_all": _can_see_all(request.user),
+        },
+        status=400 if request.method == "POST" and new_key is None else 200,
+    )
+
+
+@login_required
+@require_POST
+def token_revoke(request, pk):
+    if response := _second_factor_redirect(request):
+        return response
+    token = get_object_or_404(services.tokens_manageable_by(request.user), pk=pk)
+    if services.token_revoke(actor=request.user, token=token):
+        log.info(
+            "api token %s of %s revoked by %s",
+            token.prefix,
+            token.user.username,
+            request.user.username,
+        )
+        messages.success(request, _("接口令牌已撤销,使用它的程序将无法再访问"))
+    back = request.POST.get("back")
+    return redirect("accounts:api_tokens_all" if back == "all" else "accounts:api_token")
+
+
+@login_required
+def token_list_all(request):
+    """Administrators: every live token they may revoke (a superuser: all; a station's 系统管理员: its users')."""
+    if response := _second_factor_redirect(request):
+        return response
+    if not _can_see_all(request.user):
+        raise PermissionDenied(_("只有系统管理员可以查看所有接口令牌"))
+    now = timezone.now()
+    qs = services.tokens_manageable_by(request.user).filter(
+        revoked_at__isnull=True, expires_at__gt=now
+    )
+    q = request.GET.get("q", "").strip()
+    if q:
+        qs = qs.filter(user__username__icontains=q) | qs.filter(user__full_name__contains=q)
+    page = Paginator(qs.order_by("user__username", "-created_at"), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "accounts/api_token_all.html", {"page": page, "q": q, "now": now})

@@ -32,3 +32,8 @@ class Rank(models.TextChoices):
     POLICE = "police", _("民警")
     AUXILIARY = "auxiliary", _("辅警")
     CIVILIAN = "civilian", _("非警务人员")
+
+
+class AttemptKind(models.TextChoices):
+    PASSWORD = "password", _("密码")
+    TOTP = "totp", _("动态口令")

@@ -3,7 +3,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from fengqiao.accounts.choices import Rank, Role, UnitKind
+from fengqiao.accounts.choices import AttemptKind, Rank, Role, UnitKind
 from fengqiao.accounts.roles import BUREAU_ROLES, LEADER_ROLES
 from fengqiao.core.audit import ChangeLogged
 
@@ -146,9 +146,13 @@ class User(ChangeLogged, AbstractUser):
 
 
 class LoginAttempt(models.Model):
-    """One login attempt; failures within the window lock the username and the address."""
+    """One attempt at a password or a TOTP code; failures within the window lock the username and the
+    address. The two kinds are counted apart, so a right password never resets the count of wrong codes."""
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
+    kind = models.CharField(
+        max_length=10, choices=AttemptKind.choices, default=AttemptKind.PASSWORD
+    )
     username = models.CharField(max_length=150, db_index=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True, db_index=True)
     succeeded = models.BooleanField(default=False)
@@ -160,4 +164,42 @@ class LoginAttempt(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.username} {'ok' if self.succeeded else 'failed'} {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.username} {self.kind} {'ok' if self.succeeded else 'failed'} {self.at:%Y-%m-%d %H:%M}"
+
+
+class ApiToken(ChangeLogged):
+    """A key for `Authorization: Token <key>`. Only its SHA-256 is kept (the key is shown once, when it is
+    issued); it expires, and it can be revoked by its owner or an administrator (docs/security.md)."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("用户")
+    )
+    name = models.CharField(_("用途"), max_length=60, blank=True)
+    prefix = models.CharField(_("令牌开头"), max_length=12)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("签发时间"), default=timezone.now)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    expires_at = models.DateTimeField(_("到期时间"))
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("接口令牌")
+        verbose_name_plural = _("接口令牌")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "revoked_at"], name="accounts_apitoken_user_idx")]
+
+    def __str__(self):
+        return f"{self.user} {self.prefix}…"
+
+    def state(self, now=None) -> str:
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at <= (now or timezone.now()):
+            return "expired"
+        return "active"

@@ -6,10 +6,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from fengqiao.accounts import services
@@ -17,10 +15,7 @@ from fengqiao.accounts.choices import Role
 from fengqiao.accounts.forms import LoginForm, PasswordForm, StaffCreateForm, StaffForm, TotpForm
 from fengqiao.accounts.models import User
 from fengqiao.accounts.roles import BUREAU_ROLES, LEADER_ROLES
-
-
-def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR")
+from fengqiao.core.clientaddr import client_ip
 
 
 def login_view(request):
@@ -33,12 +28,7 @@ def login_view(request):
         ip = client_ip(request)
         locked_until = services.login_locked(username=username, ip_address=ip)
         if locked_until:
-            minutes = max(1, int((locked_until - timezone.now()).total_seconds() // 60) + 1)
-            error = ngettext(
-                "登录失败次数过多,账号已暂时锁定,请%(n)s分钟后再试",
-                "登录失败次数过多,账号已暂时锁定,请%(n)s分钟后再试",
-                minutes,
-            ) % {"n": minutes}
+            error = services.lock_message(locked_until)
         else:
             user = authenticate(request, username=username, password=form.cleaned_data["password"])
             services.login_attempt_record(
@@ -75,12 +65,21 @@ def logout_view(request):
 def totp_verify(request):
     form = TotpForm(request.POST or None)
     error = None
+    status = 200
     if request.method == "POST" and form.is_valid():
-        if services.totp_check(request.user.totp_secret, form.cleaned_data["code"]):
+        try:
+            services.second_factor_check(
+                user=request.user, code=form.cleaned_data["code"], ip_address=client_ip(request)
+            )
+        except ValidationError as exc:
+            error = exc.messages[0]
+            status = 429 if exc.code == "locked" else 400
+        else:
             request.session["totp_ok"] = True
             return redirect(request.session.pop("after_totp", "/"))
-        error = _("动态口令不正确")
-    return render(request, "accounts/totp_verify.html", {"form": form, "error": error})
+    return render(
+        request, "accounts/totp_verify.html", {"form": form, "error": error}, status=status
+    )
 
 
 @login_required

@@ -22,7 +22,7 @@ from fengqiao.core import context
 from fengqiao.core.models import ChangeAction, ObjectChange
 
 # Never copied into the log (secrets), or not worth a log row on their own (last_login changes at every login).
-_EXCLUDED_FIELDS = {"password", "totp_secret", "last_login"}
+_EXCLUDED_FIELDS = {"password", "totp_secret", "last_login", "key_hash", "last_used_at"}
 
 
 class ChangeLogged(models.Model):

@@ -1,24 +1,36 @@
 from __future__ import annotations
 
+import re
 import uuid
 from urllib.parse import urlsplit
 
 from django.conf import settings
 
 from fengqiao.core import context
+from fengqiao.core.clientaddr import request_from_trusted_proxy
+
+# What a proxy's request id may look like (nginx's $request_id is 32 hex digits, a UUID 36 characters);
+# the change log's column holds 36.
+_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,35}")
 
 
 class RequestIdMiddleware:
-    """Give every request an id (or keep the proxy's X-Request-ID) and echo it back."""
+    """Give every request an id and echo it back.
+
+    The id goes into the change log, so a client must not choose it (to blend its writes into someone
+    else's request, or to write junk into the log): X-Request-ID is kept only from a trusted proxy
+    (TRUSTED_PROXIES) and only when it looks like an id; otherwise a new UUID is made.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         incoming = request.headers.get("X-Request-ID", "")
-        request.request_id = (
-            incoming[:36] if incoming and len(incoming) <= 36 else str(uuid.uuid4())
-        )
+        if incoming and _REQUEST_ID.fullmatch(incoming) and request_from_trusted_proxy(request):
+            request.request_id = incoming
+        else:
+            request.request_id = str(uuid.uuid4())
         response = self.get_response(request)
         response["X-Request-ID"] = request.request_id
         return response
@@ -58,15 +70,10 @@ class SecurityHeadersMiddleware:
         response = self.get_response(request)
         if request.path.startswith("/api/docs"):
             # Swagger UI (split view: its bootstrap script is a separate file) still sets inline styles.
-            response.setdefault(
-                "Content-Security-Policy",
-                self.csp.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'"),
-            )
+            response.setdefault("Content-Security-Policy", self.csp.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'"))
         else:
             response.setdefault("Content-Security-Policy", self.csp)
-        response.setdefault(
-            "Permissions-Policy", "camera=(), microphone=(), geolocation=(self), payment=()"
-        )
+        response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(self), payment=()")
         response.setdefault("Cross-Origin-Resource-Policy", "same-origin")
         if getattr(request, "user", None) is not None and request.user.is_authenticated:
             response.setdefault("Cache-Control", "no-store")
@@ -82,7 +89,5 @@ class CurrentActorMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         source = "api" if request.path.startswith("/api/") else "web"
-        with context.acting_as(
-            user, source=source, request_id=getattr(request, "request_id", None)
-        ):
+        with context.acting_as(user, source=source, request_id=getattr(request, "request_id", None)):
             return self.get_response(request)

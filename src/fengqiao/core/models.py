@@ -121,3 +121,17 @@ class FormSubmission(models.Model):
 
     def __str__(self):
         return f"{self.path} {self.token}"
+
+
+class RateHit(models.Model):
+    """One counted request of a rate limit (core/ratelimit.py). Kept in the database so that every web
+    process (gunicorn workers, several hosts) counts against the same limit; deleted after a day."""
+
+    key = models.CharField(max_length=120)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["key", "at"], name="core_ratehit_key_at")]
+
+    def __str__(self):
+        return f"{self.key} {self.at:%Y-%m-%d %H:%M:%S}"

@@ -11,3 +11,11 @@ def sweep_clocks():
     """Every minute: fire due time-limit warnings and mark expired clocks breached."""
     with context.acting_as(None, source="job"):
         return sweeper.sweep().as_dict()
+
+
+@db_periodic_task(crontab(hour="3", minute="17"))
+def purge_rate_hits():
+    """Nightly: forget the rate limits' counted requests older than a day."""
+    from fengqiao.core import ratelimit  # imports DRF; the sweeper above does not need it
+
+    return ratelimit.purge()

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from fengqiao.accounts.models import Station
+from fengqiao.core.clientaddr import client_ip
 from fengqiao.core.masking import mask_name, mask_phone
 from fengqiao.core.web import error_text
 from fengqiao.desk import services
@@ -25,10 +26,6 @@ from fengqiao.desk.forms import BookingForm, CancelForm, CodeForm, RatingForm
 from fengqiao.desk.models import Appointment, Service, Ticket
 
 SESSION_KEY = "desk_booking"
-
-
-def _ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR")
 
 
 def public(view):
@@ -107,12 +104,12 @@ def book(request, code):
             return render(request, "desk/public/book.html", context, status=400)
         data = form.cleaned_data
         try:
-            services.public_throttle(ip=_ip(request), action="book")
+            services.public_throttle(ip=client_ip(request), action="book")
             services.booking_check(
                 service=data["service"], date=data["date"], phone=data["phone"], private=False
             )
             verification = services.verification_send(
-                phone=data["phone"], ip=_ip(request), station_id=station.pk
+                phone=data["phone"], ip=client_ip(request), station_id=station.pk
             )
         except services.DayFull as exc:
             context["next_free"] = exc.next_free
@@ -160,7 +157,7 @@ def verify(request, code):
         if request.POST.get("action") == "resend":
             try:
                 verification = services.verification_send(
-                    phone=pending["phone"], ip=_ip(request), station_id=station.pk
+                    phone=pending["phone"], ip=client_ip(request), station_id=station.pk
                 )
             except ValidationError as exc:
                 status = 429 if getattr(exc, "code", None) == "throttled" else 400
@@ -172,7 +169,7 @@ def verify(request, code):
         if not form.is_valid():
             return render(request, "desk/public/verify.html", context, status=400)
         try:
-            services.public_throttle(ip=_ip(request), action="verify")
+            services.public_throttle(ip=client_ip(request), action="verify")
             verification = services.verification_check(
                 verification_id=pending["verification"],
                 phone=pending["phone"],
@@ -184,7 +181,7 @@ def verify(request, code):
                 name=pending["name"],
                 phone=pending["phone"],
                 verification=verification,
-                ip=_ip(request),
+                ip=client_ip(request),
             )
         except services.AlreadyBooked as exc:
             request.session.pop(SESSION_KEY, None)
@@ -240,7 +237,7 @@ def cancel(request, code):
         if not form.is_valid():
             return render(request, "desk/public/cancel.html", context, status=400)
         try:
-            services.public_throttle(ip=_ip(request), action="cancel")
+            services.public_throttle(ip=client_ip(request), action="cancel")
             appointment = services.appointment_cancel_by_resident(**form.cleaned_data)
         except ValidationError as exc:
             status = 429 if getattr(exc, "code", None) == "throttled" else 400
@@ -267,7 +264,7 @@ def rate(request, token):
         if not form.is_valid():
             return render(request, "desk/public/rate.html", context, status=400)
         try:
-            services.public_throttle(ip=_ip(request), action="rate")
+            services.public_throttle(ip=client_ip(request), action="rate")
             context["rated"] = services.rating_submit(token=token, **form.cleaned_data)
             context["thanks"] = True
         except ValidationError as exc:

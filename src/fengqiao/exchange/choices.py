@@ -14,6 +14,7 @@ class ImportStatus(models.TextChoices):
     COMMITTING = "committing", _("导入中")
     DONE = "done", _("已完成")
     FAILED = "failed", _("失败")
+    ABANDONED = "abandoned", _("已放弃")
 
 
 class ImportMode(models.TextChoices):

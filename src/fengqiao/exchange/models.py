@@ -13,6 +13,7 @@ from fengqiao.exchange.choices import (
     ImportMode,
     ImportStatus,
 )
+from fengqiao.exchange.rules import job_stale
 
 
 def _upload_to(instance, filename):
@@ -23,6 +24,9 @@ class ImportJob(models.Model):
     """One uploaded file: checked in a dry run first, then committed all-or-nothing or valid rows only.
 
     Status: uploaded → validating → validated → committing → done, or failed at any step.
+    A running job whose worker died (no heartbeat for IMPORT_STALE_MINUTES) is shown as interrupted;
+    its user re-runs it or abandons it (services.import_job_rerun / import_job_abandon). `attempt`
+    counts the claims, so a worker that comes back after its job was re-run or abandoned writes nothing.
     """
 
     user = models.ForeignKey(
@@ -49,6 +53,8 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField(_("上传时间"), default=timezone.now)
     validated_at = models.DateTimeField(_("校验完成时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("最近进展"), null=True, blank=True)
+    attempt = models.PositiveIntegerField(_("执行次数"), default=0)
 
     class Meta:
         verbose_name = _("导入任务")
@@ -62,6 +68,20 @@ class ImportJob(models.Model):
     @property
     def running(self) -> bool:
         return self.status in RUNNING_STATUSES
+
+    @property
+    def last_sign_of_life(self):
+        return self.heartbeat_at or self.validated_at or self.created_at
+
+    @property
+    def stale(self) -> bool:
+        """Running, but its worker has shown no progress for IMPORT_STALE_MINUTES (it probably died)."""
+        return job_stale(
+            status=self.status,
+            last_sign_of_life=self.last_sign_of_life,
+            now=timezone.now(),
+            minutes=settings.IMPORT_STALE_MINUTES,
+        )
 
     @property
     def progress_max(self) -> int:
@@ -119,6 +139,20 @@ class ExportRecord(models.Model):
     @property
     def running(self) -> bool:
         return self.status == ExportStatus.RUNNING
+
+    @property
+    def last_sign_of_life(self):
+        return self.heartbeat_at or self.validated_at or self.created_at
+
+    @property
+    def stale(self) -> bool:
+        """Running, but its worker has shown no progress for IMPORT_STALE_MINUTES (it probably died)."""
+        return job_stale(
+            status=self.status,
+            last_sign_of_life=self.last_sign_of_life,
+            now=timezone.now(),
+            minutes=settings.IMPORT_STALE_MINUTES,
+        )
 
     @property
     def progress_max(self) -> int:

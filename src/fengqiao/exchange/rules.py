@@ -14,6 +14,8 @@ import re
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from fengqiao.exchange.choices import RUNNING_STATUSES
+
 
 class CellError(ValueError):
     pass
@@ -124,3 +126,13 @@ def id_text(value) -> str:
     if isinstance(value, int | float) and not isinstance(value, bool):
         raise CellError(_("证件号码被存成了数字,末几位已丢失;请把该列设为“文本”格式后重新填写"))
     return text(value)
+
+
+# ----------------------------------------------------------------------------- import jobs
+
+
+def job_stale(*, status: str, last_sign_of_life: dt.datetime, now: dt.datetime, minutes: int) -> bool:
+    """A job still marked as running (uploaded, validating, committing) with no sign of life for
+    `minutes`: its worker died (a restart, the OOM killer). A commit is one transaction, so such a job
+    has written nothing; it can be re-run or abandoned."""
+    return status in RUNNING_STATUSES and now - last_sign_of_life > dt.timedelta(minutes=minutes)

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import File
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -105,7 +106,8 @@ def _fail(job: ImportJob, summary: str) -> None:
 
 def _progress(job: ImportJob):
     def report(done: int) -> None:
-        ImportJob.objects.filter(pk=job.pk).update(processed_rows=done)
+        # The heartbeat: a job without one for IMPORT_STALE_MINUTES is shown as interrupted.
+        ImportJob.objects.filter(pk=job.pk).update(processed_rows=done, heartbeat_at=timezone.now())
 
     return report
 
@@ -133,7 +135,7 @@ def _check(job: ImportJob):
 def import_job_validate(job_id: int) -> ImportJob:
     """The dry run: check every row, record every problem, write no registry record."""
     claimed = ImportJob.objects.filter(pk=job_id, status=ImportStatus.UPLOADED).update(
-        status=ImportStatus.VALIDATING
+        status=ImportStatus.VALIDATING, heartbeat_at=timezone.now()
     )
     job = ImportJob.objects.select_related("user", "station").get(pk=job_id)
     if not claimed:
@@ -185,7 +187,11 @@ def import_job_commit_start(*, actor, job: ImportJob, mode: str) -> ImportJob:
     if not job.valid_count:
         raise ValidationError(_("没有正确的行可以导入"))
     claimed = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.VALIDATED).update(
-        status=ImportStatus.COMMITTING, mode=mode, processed_rows=0
+        status=ImportStatus.COMMITTING,
+        mode=mode,
+        processed_rows=0,
+        heartbeat_at=timezone.now(),
+        attempt=F("attempt") + 1,
     )
     if claimed != 1:
         raise ValidationError(_("该文件正在导入或已经导入,不会重复导入"))
@@ -225,9 +231,31 @@ def import_job_commit(job_id: int) -> ImportJob:
             if not plans:
                 _fail(job, _("没有正确的行可以导入,未写入任何数据"))
                 return job
-            ImportJob.objects.filter(pk=job.pk).update(processed_rows=0)
+            ImportJob.objects.filter(pk=job.pk).update(processed_rows=0, heartbeat_at=timezone.now())
             with transaction.atomic():
                 counts = importer.write(plans)
+                # Done in the same transaction as the rows, and only if this run still owns the job:
+                # one re-run or abandoned meanwhile (its worker thought dead) rolls its rows back.
+                job.created_count = counts.get(job.kind, 0)
+                job.summary = _import_summary(job, counts)
+                finished = ImportJob.objects.filter(
+                    pk=job.pk, status=ImportStatus.COMMITTING, attempt=job.attempt
+                ).update(
+                    status=ImportStatus.DONE,
+                    finished_at=timezone.now(),
+                    processed_rows=job.total_rows,
+                    created_count=job.created_count,
+                    summary=job.summary,
+                    errors=job.errors,
+                    valid_count=job.valid_count,
+                    invalid_count=job.invalid_count,
+                )
+                if finished != 1:
+                    raise _Superseded
+    except _Superseded:
+        logger.warning("import job %s: re-run or abandoned while this run wrote; rolled back", job.pk)
+        job.refresh_from_db()
+        return job
     except FileProblem as exc:
         _fail(job, str(exc))
         return job
@@ -235,12 +263,58 @@ def import_job_commit(job_id: int) -> ImportJob:
         logger.exception("import job %s: commit failed", job.pk)
         _fail(job, _("导入失败,未写入任何数据(%(error)s)") % {"error": type(exc).__name__})
         return job
-    job.created_count = counts.get(job.kind, 0)
-    job.status = ImportStatus.DONE
-    job.finished_at = timezone.now()
-    job.processed_rows = job.total_rows
-    job.summary = _import_summary(job, counts)
-    job.save()
+    job.refresh_from_db()
+    return job
+
+
+class _Superseded(Exception):
+    """This run no longer owns its job (it was re-run or abandoned while the run was thought dead)."""
+
+
+def _require_own_stale(actor, job: ImportJob) -> None:
+    if job.user_id != actor.pk and not actor.is_superuser:
+        raise PermissionDenied(_("只能处理自己上传的文件"))
+    if not job.stale:
+        raise ValidationError(
+            _("该导入仍在进行中(%(n)s 分钟内有进展),请稍候") % {"n": settings.IMPORT_STALE_MINUTES}
+        )
+
+
+def _claim_stale(job: ImportJob, **changes) -> None:
+    """Change a stale job only if it is still as the user saw it (no worker moved it meanwhile)."""
+    claimed = ImportJob.objects.filter(
+        pk=job.pk, status=job.status, attempt=job.attempt, heartbeat_at=job.heartbeat_at
+    ).update(attempt=F("attempt") + 1, **changes)
+    if claimed != 1:
+        raise ValidationError(_("该导入的状态刚刚发生了变化,请刷新页面后再试"))
+    job.refresh_from_db()
+
+
+def import_job_rerun(*, actor, job: ImportJob) -> str:
+    """Start an interrupted job again. Returns what the caller must queue: "validate" (the dry run is
+    run again from the file) or "" (the commit was interrupted: the job is back to 已校验 with its dry
+    run, and the user chooses the import mode again; the commit re-checks every row)."""
+    _require_own_stale(actor, job)
+    now = timezone.now()
+    if job.status == ImportStatus.COMMITTING:
+        _claim_stale(job, status=ImportStatus.VALIDATED, heartbeat_at=now, processed_rows=0, mode="")
+        logger.info("import job %s: interrupted commit re-opened by %s", job.pk, actor.username)
+        return ""
+    _claim_stale(job, status=ImportStatus.UPLOADED, heartbeat_at=now, processed_rows=0)
+    logger.info("import job %s: interrupted dry run restarted by %s", job.pk, actor.username)
+    return "validate"
+
+
+def import_job_abandon(*, actor, job: ImportJob) -> ImportJob:
+    """Give up an interrupted job. Nothing of it was written (the commit is one transaction)."""
+    _require_own_stale(actor, job)
+    _claim_stale(
+        job,
+        status=ImportStatus.ABANDONED,
+        finished_at=timezone.now(),
+        summary=_("导入已中断并已放弃,未写入任何数据"),
+    )
+    logger.info("import job %s: abandoned by %s", job.pk, actor.username)
     return job
 
 

@@ -114,9 +114,9 @@ def job_status(request, pk):
     """The progress fragment the job page polls every second while the job runs."""
     job = _own_job(request, pk)
     response = render(request, "exchange/_status.html", {"job": job})
-    if not job.running and request.headers.get("HX-Request"):
+    if (not job.running or job.stale) and request.headers.get("HX-Request"):
         response["HX-Refresh"] = (
-            "true"  # finished: reload the page to show the result and the bad rows
+            "true"  # finished (or interrupted): reload the page to show the result or the choices
         )
     return response
 
@@ -139,6 +139,39 @@ def job_commit(request, pk):
         messages.error(request, " ".join(exc.messages))
         return redirect("exchange:job_detail", pk=job.pk)
     tasks.commit_import(job.pk, translation.get_language())
+    return redirect("exchange:job_detail", pk=job.pk)
+
+
+@login_required
+@require_POST
+def job_rerun(request, pk):
+    """An interrupted job (its worker died): start its dry run again, or re-open its commit."""
+    job = _own_job(request, pk)
+    try:
+        queue = services.import_job_rerun(actor=request.user, job=job)
+    except PermissionDenied as exc:
+        return _forbidden(request, str(exc))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("exchange:job_detail", pk=job.pk)
+    if queue == "validate":
+        tasks.validate_import(job.pk, translation.get_language())
+        messages.success(request, _("已重新开始校验"))
+    else:
+        messages.success(request, _("导入已重新打开:尚未写入任何数据,请再次选择导入方式"))
+    return redirect("exchange:job_detail", pk=job.pk)
+
+
+@login_required
+@require_POST
+def job_abandon(request, pk):
+    job = _own_job(request, pk)
+    try:
+        services.import_job_abandon(actor=request.user, job=job)
+    except PermissionDenied as exc:
+        return _forbidden(request, str(exc))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
     return redirect("exchange:job_detail", pk=job.pk)
 
 

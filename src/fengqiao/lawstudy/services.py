@@ -36,18 +36,7 @@ from fengqiao.lawstudy.models import Attendance, Material, Question, Quiz, QuizA
 ORGANISER_ROLES = frozenset(LEADER_ROLES | {Role.CASE_MANAGER})
 TOKEN_SALT = "fengqiao.lawstudy.signin"  # noqa: S105 - a signing salt, not a secret
 MATERIAL_MAX_BYTES = 20 * 1024 * 1024
-MATERIAL_EXTENSIONS = {
-    ".pdf",
-    ".doc",
-    ".docx",
-    ".ppt",
-    ".pptx",
-    ".xls",
-    ".xlsx",
-    ".txt",
-    ".jpg",
-    ".png",
-}
+MATERIAL_EXTENSIONS = frozenset(rules.MATERIAL_LABELS)  # each checked by content (rules.material_file_problem)
 
 
 def can_organise(user, session_or_station=None) -> bool:
@@ -300,6 +289,37 @@ def attendance_record(
 # ----------------------------------------------------------------------------- material and quizzes
 
 
+def _link_refusal() -> str:
+    hosts = settings.LAWSTUDY_LINK_HOSTS
+    if not hosts:
+        return _("本系统未允许链接到任何外部网站,请上传文件")
+    return _("只能链接到以下网站:%(hosts)s") % {"hosts": "、".join(hosts)}
+
+
+def _file_sample(file) -> tuple[bytes, list[str] | None]:
+    """The first bytes of an upload, and the entries of a ZIP-based Office file (to tell a .docx from
+    any ZIP). The file is left at its start."""
+    import zipfile
+
+    file.seek(0)
+    head = file.read(4096)
+    names = None
+    if head.startswith(b"PK\x03\x04"):
+        file.seek(0)
+        try:
+            with zipfile.ZipFile(file) as archive:
+                names = archive.namelist()
+        except (zipfile.BadZipFile, OSError, ValueError):
+            names = None
+    file.seek(0)
+    return head, names
+
+
+def material_link_allowed(material: Material) -> bool:
+    """Checked again when a link is followed: links stored before a host was removed stay closed."""
+    return bool(material.url) and rules.link_host_allowed(material.url, settings.LAWSTUDY_LINK_HOSTS)
+
+
 def material_add(*, actor, session: StudySession, title: str, url: str = "", file=None) -> Material:
     _require_organiser(actor, session)
     title = (title or "").strip()
@@ -307,14 +327,14 @@ def material_add(*, actor, session: StudySession, title: str, url: str = "", fil
         raise ValidationError({"title": _("请填写材料标题")})
     if not url and file is None:
         raise ValidationError(_("请上传文件或填写链接"))
+    if url and not rules.link_host_allowed(url, settings.LAWSTUDY_LINK_HOSTS):
+        raise ValidationError({"url": _link_refusal()})
     if file is not None:
-        import os
-
-        ext = os.path.splitext(file.name)[1].lower()
-        if ext not in MATERIAL_EXTENSIONS:
-            raise ValidationError({"file": _("不支持的文件类型 %(ext)s") % {"ext": ext or "-"}})
         if file.size > MATERIAL_MAX_BYTES:
             raise ValidationError({"file": _("文件不能超过20MB")})
+        problem = rules.material_file_problem(file.name, *_file_sample(file))
+        if problem:
+            raise ValidationError({"file": problem})
     with transaction.atomic():
         return Material.objects.create(
             session=session, title=title[:120], url=url or "", file=file or "", added_by=actor

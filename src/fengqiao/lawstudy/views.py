@@ -256,6 +256,10 @@ def material_download(request, pk):
     material = get_object_or_404(Material.objects.visible_to(request.user), pk=pk)
     if not material.file:
         if material.url:
+            if not services.material_link_allowed(material):
+                return forbidden(
+                    request, _("该材料链接的网站不在允许的范围内(LAWSTUDY_LINK_HOSTS),不能打开")
+                )
             return redirect(material.url)
         raise Http404
     return FileResponse(

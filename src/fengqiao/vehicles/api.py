@@ -27,12 +27,12 @@ from rest_framework.exceptions import NotAuthenticated
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from fengqiao.accounts.choices import Role
 from fengqiao.core.api import ScopedModelViewSet, StrictFieldsMixin
 from fengqiao.core.masking import mask_name, mask_phone
+from fengqiao.core.ratelimit import AddressRateThrottle
 from fengqiao.vehicles import selectors, services
 from fengqiao.vehicles.choices import (
     AlarmKind,
@@ -582,7 +582,7 @@ class OwnerAppView(APIView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    throttle_classes = [AnonRateThrottle]
+    throttle_classes = [AddressRateThrottle]
     action_name = ""
 
     def _vehicle(self, request):

@@ -4,6 +4,13 @@
 (function () {
   "use strict";
 
+  // Names and plates are data, never markup: Leaflet puts a string tooltip in as HTML, so give it a node.
+  function textOf(value) {
+    var span = document.createElement("span");
+    span.textContent = value === null || value === undefined ? "" : String(value);
+    return span;
+  }
+
   function popupFor(props) {
     var box = document.createElement("div");
     var link = document.createElement("a");
@@ -32,7 +39,7 @@
       onEachFeature: function (feature, lyr) {
         if (feature.properties) {
           lyr.bindPopup(popupFor(feature.properties));
-          lyr.bindTooltip(feature.properties.name);
+          lyr.bindTooltip(textOf(feature.properties.name));
         }
       }
     }).addTo(map);

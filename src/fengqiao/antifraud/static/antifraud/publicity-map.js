@@ -4,6 +4,13 @@
 (function () {
   "use strict";
 
+  // Names and plates are data, never markup: Leaflet puts a string tooltip in as HTML, so give it a node.
+  function textOf(value) {
+    var span = document.createElement("span");
+    span.textContent = value === null || value === undefined ? "" : String(value);
+    return span;
+  }
+
   function popupFor(p) {
     var box = document.createElement("div");
     var title = document.createElement("strong");
@@ -32,7 +39,7 @@
       },
       onEachFeature: function (feature, lyr) {
         lyr.bindPopup(popupFor(feature.properties));
-        lyr.bindTooltip(feature.properties.name);
+        lyr.bindTooltip(textOf(feature.properties.name));
       }
     }).addTo(map);
     var bounds = layer.getBounds();

@@ -4,6 +4,13 @@
    acknowledged by the signed-in person. No inline script (CSP). */
 (function () {
   "use strict";
+
+  // Names and plates are data, never markup: Leaflet puts a string tooltip in as HTML, so give it a node.
+  function textOf(value) {
+    var span = document.createElement("span");
+    span.textContent = value === null || value === undefined ? "" : String(value);
+    return span;
+  }
   var el = document.querySelector("[data-wall]");
   if (!el) { return; }
   function msg(k) { return el.getAttribute("data-msg-" + k) || ""; }
@@ -112,7 +119,7 @@
 
   function marker(p, colour, title) {
     if (!p || !map) { return; }
-    L.circleMarker(p, { radius: 8, color: colour, fillOpacity: 0.8, weight: 2 }).bindTooltip(title).addTo(layers.things);
+    L.circleMarker(p, { radius: 8, color: colour, fillOpacity: 0.8, weight: 2 }).bindTooltip(textOf(title)).addTo(layers.things);
   }
 
   function renderMap(data) {
@@ -131,10 +138,10 @@
       layers.vehicles.clearLayers();
       (d.clusters || []).forEach(function (c) {
         L.circleMarker(c.p, { radius: Math.min(24, 6 + Math.log(c.n + 1) * 3), color: c.stolen ? "#c0392b" : "#1f5fa8", fillOpacity: 0.3, weight: 1 })
-          .bindTooltip(String(c.n)).addTo(layers.vehicles);
+          .bindTooltip(textOf(c.n)).addTo(layers.vehicles);
       });
       (d.vehicles || []).forEach(function (v) {
-        if (v.p) { L.circleMarker(v.p, { radius: v.stolen ? 7 : 4, color: v.stolen ? "#c0392b" : "#1f5fa8", fillOpacity: 0.8, weight: 1 }).bindTooltip(v.plate).addTo(layers.vehicles); }
+        if (v.p) { L.circleMarker(v.p, { radius: v.stolen ? 7 : 4, color: v.stolen ? "#c0392b" : "#1f5fa8", fillOpacity: 0.8, weight: 1 }).bindTooltip(textOf(v.plate)).addTo(layers.vehicles); }
       });
       el.setAttribute("data-vehicles", String(d.total || 0));
     }).catch(function () { /* the wall keeps its other panels */ });

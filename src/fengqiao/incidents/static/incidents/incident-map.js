@@ -3,6 +3,13 @@
 (function () {
   "use strict";
 
+  // Names and plates are data, never markup: Leaflet puts a string tooltip in as HTML, so give it a node.
+  function textOf(value) {
+    var span = document.createElement("span");
+    span.textContent = value === null || value === undefined ? "" : String(value);
+    return span;
+  }
+
   function shade(count, max) {
     var t = max > 0 ? count / max : 0;
     return { color: "#1f5fa8", weight: 2, fillColor: "#c0392b", fillOpacity: 0.05 + 0.55 * t };
@@ -39,7 +46,7 @@
       },
       onEachFeature: function (feature, lyr) {
         lyr.bindPopup(popupFor(feature.properties, label));
-        lyr.bindTooltip(feature.properties.name + " " + feature.properties.count);
+        lyr.bindTooltip(textOf(feature.properties.name + " " + feature.properties.count));
       }
     }).addTo(map);
     var bounds = layer.getBounds();

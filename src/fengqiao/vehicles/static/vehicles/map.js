@@ -5,6 +5,13 @@
 (function () {
   "use strict";
 
+  // Names and plates are data, never markup: Leaflet puts a string tooltip in as HTML, so give it a node.
+  function textOf(value) {
+    var span = document.createElement("span");
+    span.textContent = value === null || value === undefined ? "" : String(value);
+    return span;
+  }
+
   function msg(el, key) { return el.getAttribute("data-msg-" + key) || ""; }
 
   function getJSON(url) {
@@ -33,7 +40,7 @@
       var layer = L.geoJSON(data, {
         style: function () { return { color: "#1f5fa8", weight: 1.5, fillOpacity: 0.04 }; },
         pointToLayer: function (f, latlng) { return L.circleMarker(latlng, { radius: 4, color: "#1f5fa8" }); },
-        onEachFeature: function (f, lyr) { if (f.properties) { lyr.bindTooltip(f.properties.name); } }
+        onEachFeature: function (f, lyr) { if (f.properties) { lyr.bindTooltip(textOf(f.properties.name)); } }
       }).addTo(map);
       layer.bringToBack();
       el.setAttribute("data-communities", String((data.features || []).length));
@@ -134,7 +141,7 @@
     var marker = L.circleMarker(c.p, {
       radius: clusterRadius(c.n), color: colour, weight: c.stolen ? 3 : 1.5, fillColor: "#1f5fa8", fillOpacity: 0.35
     });
-    marker.bindTooltip(String(c.n), { permanent: true, direction: "center", className: "cluster-label" });
+    marker.bindTooltip(textOf(c.n), { permanent: true, direction: "center", className: "cluster-label" });
     marker.on("click", function () {
       if (c.cell) { map.fitBounds(L.latLngBounds(c.cell[0], c.cell[1]), { maxZoom: 18 }); } else { map.setView(c.p, map.getZoom() + 2); }
     });
@@ -145,7 +152,7 @@
     if (!v.p) { return; }
     var colour = v.stolen ? "#c0392b" : (v.armed ? "#e67e22" : "#1f5fa8");
     L.circleMarker(v.p, { radius: v.stolen ? 8 : 5, color: colour, fillOpacity: 0.8, weight: 1 })
-      .bindPopup(vehiclePopup(v)).bindTooltip(v.plate).addTo(layer);
+      .bindPopup(vehiclePopup(v)).bindTooltip(textOf(v.plate)).addTo(layer);
   }
 
   function liveMode(el, map) {
