@@ -15,9 +15,12 @@ The vehicle is found by the tracker's identifier (IMEI / terminal number), the i
 from __future__ import annotations
 
 import logging
+import threading
+import time
 
-from django.db.models import Q
+from django.db.models import Count, Q
 
+from fengqiao import push
 from fengqiao.vehicles import conf, rules
 from fengqiao.vehicles.choices import AlarmKind, VehicleStatus
 from fengqiao.vehicles.models import Vehicle
@@ -140,10 +143,52 @@ def evaluate(positions: list[dict], alarms: list[dict]) -> tuple[list[AlarmDraft
     return drafts, fence
 
 
+class MapNews:
+    """Tells the live maps that vehicles moved, at most once per PUSH_MAP_SECONDS per gateway
+    process (coalesced: the trackers seen since the last time, one query for their stations, one
+    `map.moved` event per station). The map reloads its current view on it instead of on a timer."""
+
+    def __init__(self, clock=time.monotonic):
+        self.clock = clock
+        self.pending: set[str] = set()
+        self.last = 0.0
+        self.lock = threading.Lock()
+
+    def seen(self, identifiers, *, alarm: bool = False) -> None:
+        from django.conf import settings
+
+        with self.lock:
+            self.pending.update(identifiers)
+            now = self.clock()
+            if not self.pending or (not alarm and now - self.last < settings.PUSH_MAP_SECONDS):
+                return
+            batch, self.pending, self.last = self.pending, set(), now
+        stations = (
+            Vehicle.objects.filter(imei__in=list(batch))
+            .values("station_id")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        push.send_many(
+            (f"map:{row['station_id']}", "map.moved", {"vehicles": row["n"], "alarm": alarm})
+            for row in stations
+        )
+
+
+map_news = MapNews()
+
+
 def after_store(positions: list[dict], alarms: list[dict]) -> int:
     """Judge a stored batch; returns the number of alarms opened. Never raises into the gateway."""
     if not positions and not alarms:
         return 0
+    try:
+        map_news.seen(
+            {p["identifier"] for p in [*(positions or []), *(alarms or [])] if p.get("identifier")},
+            alarm=bool(alarms),
+        )
+    except Exception:  # the live maps' news is a convenience; ingestion goes on
+        log.exception("vehicles.after_store: telling the live maps failed")
     try:
         drafts, fence = evaluate(positions or [], alarms or [])
         for outside in (True, False):

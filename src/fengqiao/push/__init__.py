@@ -1,0 +1,11 @@
+"""The push tier: live updates to open browser tabs (docs/decisions/0008-push-tier.md).
+
+Writers call `fengqiao.push.send(audience, kind, payload)`; `fengqiao push serve` holds the tabs'
+connections (server.py) and fans events out (hub.py)."""
+
+
+def send(audience, kind: str, payload: dict | None = None) -> None:
+    """See services.send (imported here lazily: this package is imported before apps are ready)."""
+    from fengqiao.push.services import send as _send
+
+    _send(audience, kind, payload)
