@@ -254,6 +254,7 @@ class PushServer:
         )
         self.server = None
         self.tasks: list[asyncio.Task] = []
+        self.connecting: set[asyncio.Task] = set()
         self.dropped = 0
         self.refused = 0
         self.connects = 0
@@ -316,7 +317,9 @@ class PushServer:
                 return
             conn.open(viewer, missed, cors, since_seq)
 
-        asyncio.get_running_loop().create_task(go())
+        task = asyncio.get_running_loop().create_task(go())
+        self.connecting.add(task)  # a strong reference until it is done (the loop keeps weak ones)
+        task.add_done_callback(self.connecting.discard)
 
     async def _beat(self) -> None:
         """Every heartbeat: a comment to every connection (proxies keep it open, dead peers are

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
@@ -32,9 +32,16 @@ def _count(execute, sql, params, many, context):
 
 
 def _run(fn, *args, **kwargs):
-    close_old_connections()
-    with connection.execute_wrapper(_count):
-        return fn(*args, **kwargs)
+    """Each pool thread keeps its connection open (the web's CONN_MAX_AGE=0 for SQLite would open one
+    per call: under a reconnect storm, thousands of opens that wait on each other's locks); a call
+    that fails closes it, and the next call opens a new one."""
+    connection.close_at = None
+    try:
+        with connection.execute_wrapper(_count):
+            return fn(*args, **kwargs)
+    except Exception:
+        connection.close()
+        raise
 
 
 def run(fn, *args, **kwargs):
@@ -57,12 +64,15 @@ def read_since(cursor: int) -> list[tuple]:
 
 
 def catch_up(audiences, after: int) -> list[tuple]:
-    """A resuming tab's events after its Last-Event-ID (one query, on the (audience, id) index)."""
-    return list(
+    """A resuming tab's events after its Last-Event-ID (one query, on the (audience, id) index);
+    the newest CATCH_UP of them when it was away long."""
+    rows = list(
         PushEvent.objects.filter(audience__in=list(audiences), id__gt=after)
-        .order_by("id")
+        .order_by("-id")
         .values_list("id", "audience", "kind", "payload")[:CATCH_UP]
     )
+    rows.reverse()
+    return rows
 
 
 def connect(cookie: str, channels: list[str], station: int | None, after: int | None):
