@@ -57,8 +57,9 @@ def status(port: int) -> dict:
 class Tabs:
     """Many EventSource-like connections on one asyncio loop in a thread; records arrival times."""
 
-    def __init__(self, port: int):
+    def __init__(self, port: int, *, marker: bytes = b'"m":"'):
         self.port = port
+        self.marker = marker
         self.loop = asyncio.new_event_loop()
         self.arrivals: dict[str, list[float]] = {}
         self.opened = 0
@@ -85,8 +86,8 @@ class Tabs:
                 line = await reader.readline()
                 if not line:
                     return
-                if line.startswith(b"data: ") and b'"m":"' in line:
-                    marker = line.split(b'"m":"', 1)[1].split(b'"', 1)[0].decode()
+                if line.startswith(b"data: ") and self.marker in line:
+                    marker = line.split(self.marker, 1)[1].split(b'"', 1)[0].decode()
                     self.arrivals.setdefault(marker, []).append(time.perf_counter())
         except Exception:  # noqa: BLE001 - counted as a failed tab
             self.failed += 1
