@@ -145,29 +145,58 @@ def evaluate(positions: list[dict], alarms: list[dict]) -> tuple[list[AlarmDraft
 
 class MapNews:
     """Tells the live maps that vehicles moved, at most once per PUSH_MAP_SECONDS per gateway
-    process (coalesced: the trackers seen since the last time, one query for their stations, one
-    `map.moved` event per station). The map reloads its current view on it instead of on a timer."""
+    process and at once for an alarm: the trackers seen meanwhile are collected here, and a timer
+    thread (off the ingestion path) looks up their stations in one query and sends one `map.moved`
+    event per station. The map reloads its current view on it instead of on a timer."""
 
-    def __init__(self, clock=time.monotonic):
+    def __init__(self, clock=time.monotonic, later=None):
         self.clock = clock
+        self.later = later or self._start_timer
         self.pending: set[str] = set()
-        self.last = 0.0
+        self.alarm = False
+        self.scheduled = False
+        self.last = float("-inf")
         self.lock = threading.Lock()
+
+    @staticmethod
+    def _start_timer(delay: float, fn) -> None:
+        timer = threading.Timer(delay, fn)
+        timer.daemon = True
+        timer.start()
 
     def seen(self, identifiers, *, alarm: bool = False) -> None:
         from django.conf import settings
 
         with self.lock:
             self.pending.update(identifiers)
-            now = self.clock()
-            if not self.pending or (not alarm and now - self.last < settings.PUSH_MAP_SECONDS):
+            self.alarm = self.alarm or alarm
+            if self.scheduled or not self.pending:
                 return
-            batch, self.pending, self.last = self.pending, set(), now
+            self.scheduled = True
+            delay = 0.0 if alarm else max(0.0, self.last + settings.PUSH_MAP_SECONDS - self.clock())
+        self.later(delay, self._flush_in_thread)
+
+    def _flush_in_thread(self) -> None:
+        from django.db import connection
+
+        try:
+            self.flush()
+        except Exception:  # the live maps' news is a convenience; ingestion goes on
+            log.exception("vehicles: telling the live maps failed")
+        finally:
+            connection.close()
+
+    def flush(self) -> None:
+        with self.lock:
+            batch, alarm = self.pending, self.alarm
+            self.pending, self.alarm, self.scheduled, self.last = set(), False, False, self.clock()
+        if not batch:
+            return
         stations = (
             Vehicle.objects.filter(imei__in=list(batch))
             .values("station_id")
             .annotate(n=Count("pk"))
-            .order_by()
+            .order_by("station_id")
         )
         push.send_many(
             (f"map:{row['station_id']}", "map.moved", {"vehicles": row["n"], "alarm": alarm})
