@@ -64,9 +64,12 @@ class SecurityHeadersMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
         self.csp = content_security_policy()
+        self.push_url = getattr(settings, "PUSH_URL", "")
 
     def __call__(self, request):
         response = self.get_response(request)
+        if self.push_url != getattr(settings, "PUSH_URL", ""):  # a test that moves the push tier
+            self.push_url, self.csp = getattr(settings, "PUSH_URL", ""), content_security_policy()
         if request.path.startswith("/api/docs"):
             # Swagger UI (split view: its bootstrap script is a separate file) still sets inline styles.
             response.setdefault("Content-Security-Policy", self.csp.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'"))

@@ -9,3 +9,10 @@ def send(audience, kind: str, payload: dict | None = None) -> None:
     from fengqiao.push.services import send as _send
 
     _send(audience, kind, payload)
+
+
+def send_many(events) -> None:
+    """See services.send_many: several (audience, kind, payload) in one INSERT after commit."""
+    from fengqiao.push.services import send_many as _send_many
+
+    _send_many(events)
