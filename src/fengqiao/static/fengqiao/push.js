@@ -51,7 +51,7 @@
         try { data = JSON.parse(ev.data); } catch (e) { return; }
         data._event_id = ev.lastEventId;
         fire("push:" + kind, data);
-        fire("push:" + kind.split(".")[0], data);
+        if (kind.indexOf(".") > 0) { fire("push:" + kind.split(".")[0], data); }
       });
     });
     source.addEventListener("open", function () {
