@@ -32,7 +32,7 @@ def test_a_page_gets_its_notification_from_the_push_process(page, live_server, b
         state="visible", timeout=2000
     )
     assert time.monotonic() - start < 2.0
-    page.wait_for_function("document.querySelector('#notify-count').textContent.trim() === '1'")
+    page.wait_for_selector("#notify-count[data-notify-count='1']")  # the bell re-rendered
     assert page.locator("#notify-bell").get_attribute("data-notify-fallback") is None
     assert not [e for e in page.csp_errors if "Content Security Policy" in e]
 

@@ -148,7 +148,8 @@ def test_the_sqlite_fallback_polls_once_per_process_whatever_the_number_of_tabs(
         assert tab.head() == 200
     _wait_connected(server, 30)
     many_q, many_reads = idle_queries()
-    assert one_q == one_reads and many_q == many_reads  # every query is the process's one poll
+    # every query is the process's one poll (plus, at most, a pool thread opening its connection)
+    assert one_q - one_reads <= 3 and many_q - many_reads <= 3
     assert abs(many_q - one_q) <= 2
     assert 5 <= many_q <= 12  # ~10 polls a second at 100 ms
     push.send(f"user:{bob.pk}", "notification", {})

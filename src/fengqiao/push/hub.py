@@ -127,6 +127,11 @@ class Feed:
 
     async def start(self) -> None:
         self.cursor = await self.run_db(self.latest)
+        # What the outbox already held when this process started was for the tabs to catch up with
+        # (Last-Event-ID), not to be sent again to every open tab by the first read's look-back.
+        for row in await self.run_db(self.read_since, self.cursor):
+            if row[0] <= self.cursor:
+                self.hub.seen[row[0]] = None
         loop = asyncio.get_running_loop()
         self.tasks.append(loop.create_task(self._db_loop()))
         if self.redis_url:
