@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "fengqiao.desk",
     "fengqiao.lawstudy",
     "fengqiao.reports",
+    "fengqiao.push",
 ]
 
 MIDDLEWARE = [
@@ -331,6 +332,26 @@ NOTIFY_STREAM_MAX_PER_PROCESS = env.integer(
     max(1, env.integer("WEB_THREADS", 24, minimum=1) * 3 // 4),
     minimum=0,
 )
+
+# The push tier (docs/deploy.md "Live push"): `fengqiao push serve`, one server-sent-events connection per tab.
+# Fan-out through Redis pub/sub when a Redis URL is set (default: the job queue's), else each push process
+# polls the outbox table once per PUSH_POLL_MS for all its tabs.
+PUSH_REDIS_URL = env.string("PUSH_REDIS_URL", HUEY_REDIS_URL)
+PUSH_CHANNEL = env.string("PUSH_CHANNEL", "fengqiao:push")
+PUSH_POLL_MS = env.integer("PUSH_POLL_MS", 200, minimum=20)
+PUSH_SWEEP_SECONDS = env.integer("PUSH_SWEEP_SECONDS", 5, minimum=1)
+PUSH_RETENTION_HOURS = env.integer("PUSH_RETENTION_HOURS", 24, minimum=1)
+PUSH_HEARTBEAT_SECONDS = env.integer("PUSH_HEARTBEAT_SECONDS", 20, minimum=1)
+PUSH_STREAM_SECONDS = env.integer("PUSH_STREAM_SECONDS", 900, minimum=10)
+PUSH_MAX_BUFFER_KB = env.integer("PUSH_MAX_BUFFER_KB", 256, minimum=8)
+PUSH_MAP_SECONDS = env.integer("PUSH_MAP_SECONDS", 5, minimum=1)
+PUSH_HOST = env.string("PUSH_HOST", "127.0.0.1")
+PUSH_PORT = env.integer("PUSH_PORT", 8001, minimum=0)
+PUSH_PROCESSES = env.integer("PUSH_PROCESSES", 1, minimum=1)
+# Where pages connect: a path behind the same nginx (default), or a full URL / ":port" (the demo).
+PUSH_URL = env.string("PUSH_URL", "/push/")
+# Origins allowed to open a stream from another origin (the demo's web port); empty = same origin only.
+PUSH_ALLOWED_ORIGINS = env.csv_list("PUSH_ALLOWED_ORIGINS", [])
 
 LOGGING = {
     "version": 1,

@@ -37,6 +37,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fengqiao import push
 from fengqiao.accounts.choices import Role
 from fengqiao.accounts.roles import LEADER_ROLES
 from fengqiao.command import rules
@@ -130,11 +131,31 @@ def alert_raise(
         Alert.objects.filter(source_kind=source_kind[:40], source_id=source_id).update(
             count=F("count") + 1, last_seen_at=at
         )
+        push.send(
+            f"wall:{station_id}",
+            "wall.repeat",
+            {"source_kind": source_kind[:40], "source_id": source_id},
+        )
         return None
+    push.send(f"wall:{station_id}", "wall.alert", wall_payload(alert))
     if announce:
         leader = alert.level == AlertLevel.RED if tell_leader is None else tell_leader
         transaction.on_commit(lambda: announce_alert(alert, tell_leader=leader), robust=True)
     return alert
+
+
+def wall_payload(alert: Alert) -> dict:
+    """What the open walls get at once (push tier): enough for a toast; the wall reloads its panels."""
+    return {
+        "id": alert.pk,
+        "kind": alert.kind,
+        "level": alert.level,
+        "title": alert.title,
+        "body": alert.body,
+        "url": alert.url,
+        "group_key": alert.group_key,
+        "at": alert.first_seen_at.isoformat(),
+    }
 
 
 def _wall_people(station_id: int, tell_leader: bool):
@@ -203,6 +224,11 @@ def alert_acknowledge(*, actor, alert: Alert, note: str = "") -> Alert:
         from fengqiao.core.models import ChangeAction
 
         log_bulk([alert], ChangeAction.UPDATE, actor=actor)
+        push.send(
+            f"wall:{alert.station_id}",
+            "wall.ack",
+            {"id": alert.pk, "by": actor.display_name, "at": now.isoformat()},
+        )
     return alert
 
 

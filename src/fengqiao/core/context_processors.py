@@ -8,4 +8,5 @@ def shell(request):
     return {
         "nav_sections": navigation_for(user) if user is not None and user.is_authenticated else [],
         "map_tile_url": settings.MAP_TILE_URL,
+        "push_url": settings.PUSH_URL,
     }

@@ -36,6 +36,18 @@ class RequestIdMiddleware:
         return response
 
 
+def push_sources(push_url: str) -> list[str]:
+    """CSP sources for the push tier when pages reach it on another origin: a full URL, or ":port"
+    (the demo: same host, the push process's port)."""
+    if push_url.startswith(":"):
+        port = push_url[1:].split("/", 1)[0]
+        return [f"http://*:{port}", f"https://*:{port}"] if port.isdigit() else []
+    if push_url.startswith(("http://", "https://")):
+        parts = urlsplit(push_url)
+        return [f"{parts.scheme}://{parts.netloc}"]
+    return []
+
+
 def content_security_policy() -> str:
     img = ["'self'", "data:"]
     tile_url = getattr(settings, "MAP_TILE_URL", "")
@@ -43,13 +55,14 @@ def content_security_policy() -> str:
         parts = urlsplit(tile_url.replace("{s}", "a"))
         host = parts.netloc.replace("a.", "*.", 1) if "{s}" in tile_url else parts.netloc
         img.append(f"{parts.scheme}://{host}")
+    connect = ["'self'", *push_sources(getattr(settings, "PUSH_URL", ""))]
     return "; ".join(
         [
             "default-src 'self'",
             "script-src 'self'",
             "style-src 'self'",
             f"img-src {' '.join(img)}",
-            "connect-src 'self'",
+            f"connect-src {' '.join(connect)}",
             "font-src 'self'",
             "object-src 'none'",
             "base-uri 'self'",
@@ -65,9 +78,12 @@ class SecurityHeadersMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
         self.csp = content_security_policy()
+        self.push_url = getattr(settings, "PUSH_URL", "")
 
     def __call__(self, request):
         response = self.get_response(request)
+        if self.push_url != getattr(settings, "PUSH_URL", ""):  # a test that moves the push tier
+            self.push_url, self.csp = getattr(settings, "PUSH_URL", ""), content_security_policy()
         if request.path.startswith("/api/docs"):
             # Swagger UI (split view: its bootstrap script is a separate file) still sets inline styles.
             response.setdefault("Content-Security-Policy", self.csp.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'"))

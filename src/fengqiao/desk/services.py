@@ -22,6 +22,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fengqiao import push
 from fengqiao.accounts.choices import Role, UnitKind
 from fengqiao.accounts.roles import LEADER_ROLES
 from fengqiao.core import calendar
@@ -638,9 +639,16 @@ def appointments_mark_no_show(*, now=None) -> int:
 
 
 def _event(ticket, kind, actor, at, counter=None, **data) -> TicketEvent:
-    return TicketEvent.objects.create(
+    event = TicketEvent.objects.create(
         ticket=ticket, kind=kind, actor=actor, counter=counter, at=at, data=data
     )
+    # The station's counter and waiting-room screens refresh at once (push tier, after commit).
+    push.send(
+        f"desk:{ticket.station_id}",
+        "desk.ticket",
+        {"kind": str(kind), "ticket": ticket.number, "counter": counter.pk if counter else None},
+    )
+    return event
 
 
 def _ticket_create(*, actor, service, phone, now, source, appointment=None, priority=0) -> Ticket:

@@ -1,4 +1,5 @@
 from fengqiao.notifications.models import Notification
+from fengqiao.push.models import PushEvent
 
 
 def unread_count(user) -> int:
@@ -14,4 +15,6 @@ def bell_context(user) -> dict:
         .values_list("id", flat=True)
         .first()
         or 0,
+        # Where this page's push stream starts (push.js), so nothing sent while it loads is missed.
+        "push_last_id": PushEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0,
     }

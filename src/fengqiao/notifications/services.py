@@ -20,6 +20,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fengqiao import push
 from fengqiao.notifications import channels, rules
 from fengqiao.notifications.choices import DeliveryState, Level, Outcome
 from fengqiao.notifications.models import Delivery, DeliveryAttempt, Notification
@@ -88,11 +89,35 @@ def notification_send(
         ]
         created = _insert(rows, dedupe=bool(dedupe_key))
         deliveries = _queue_deliveries(created, now)
+    _push(created)
     due_now = [d.pk for d in deliveries if d.state == DeliveryState.PENDING]
     if due_now:
         # robust: a queue that is down must not fail the sender; the periodic job picks these up.
         transaction.on_commit(lambda: _enqueue(due_now), robust=True)
     return created
+
+
+def _push(created: list[Notification]) -> None:
+    """Each new row to its recipient's open tabs (the push tier; after commit)."""
+    from django.urls import reverse
+
+    push.send_many(
+        (
+            f"user:{n.recipient_id}",
+            "notification",
+            {
+                "id": n.pk,
+                "kind": n.kind,
+                "level": n.level,
+                "urgent": n.urgent,
+                "title": n.title,
+                "body": n.body[:500],
+                "url": reverse("notifications:open", args=[n.pk]),
+                "created_at": n.created_at.isoformat(),
+            },
+        )
+        for n in created
+    )
 
 
 def _insert(rows: list[Notification], *, dedupe: bool) -> list[Notification]:
@@ -248,16 +273,22 @@ def deliveries_due(*, now: dt.datetime | None = None) -> list[int]:
 
 def notification_mark_read(*, actor, notification_id: int) -> bool:
     """Mark one of the actor's own notifications read. False if it is not theirs (or already read)."""
-    return bool(
+    done = bool(
         Notification.objects.for_user(actor)
         .unread()
         .filter(pk=notification_id)
         .update(read_at=timezone.now())
     )
+    if done:  # the bell of the user's other tabs
+        push.send(f"user:{actor.pk}", "notify.read", {"id": notification_id})
+    return done
 
 
 def notification_mark_all_read(*, actor) -> int:
-    return Notification.objects.for_user(actor).unread().update(read_at=timezone.now())
+    done = Notification.objects.for_user(actor).unread().update(read_at=timezone.now())
+    if done:
+        push.send(f"user:{actor.pk}", "notify.read", {"all": True})
+    return done
 
 
 def quiet_hours_set(*, actor, quiet_from: dt.time | None, quiet_until: dt.time | None) -> None:

@@ -13,6 +13,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fengqiao import push
 from fengqiao.accounts.choices import Role
 from fengqiao.accounts.roles import BUREAU_ROLES, LEADER_ROLES, RULE_ADMIN_ROLES, has_role
 from fengqiao.reports import rules
@@ -452,8 +453,21 @@ def report_request(
     return report
 
 
-def _progress(report_id: int, percent: int, step: str) -> None:
+def _progress(
+    report_id: int,
+    percent: int,
+    step: str,
+    *,
+    station_id: int | None = None,
+    status: str = "running",
+) -> None:
     Report.objects.filter(pk=report_id).update(progress=percent, step=step[:100])
+    if station_id is not None:  # the report's page follows it live (push tier)
+        push.send(
+            f"station:{station_id}",
+            "report.progress",
+            {"id": report_id, "progress": percent, "step": str(step)[:100], "status": status},
+        )
 
 
 def _names(rows) -> str:
@@ -641,18 +655,18 @@ def report_generate(report_id: int) -> Report:
             report.kind,
             report.period_start,
             report.period_end,
-            progress=lambda p, s: _progress(report_id, p, s),
+            progress=lambda p, s: _progress(report_id, p, s, station_id=report.station_id),
         )
         template = template_for(report.station, report.kind)
         template_bytes = None
         if template is not None:
             with template.file.open("rb") as fh:
                 template_bytes = fh.read()
-        _progress(report_id, 75, _("生成 Word"))
+        _progress(report_id, 75, _("生成 Word"), station_id=report.station_id)
         docx = documents.report_docx(data, template_bytes)
-        _progress(report_id, 85, _("生成 Excel"))
+        _progress(report_id, 85, _("生成 Excel"), station_id=report.station_id)
         xlsx = documents.report_xlsx(data)
-        _progress(report_id, 92, _("生成 PDF"))
+        _progress(report_id, 92, _("生成 PDF"), station_id=report.station_id)
         pdf = documents.report_pdf(data)
     except Exception as exc:  # noqa: BLE001 - the failure is shown on the report's page
         logger.exception("report %s failed", report_id)
@@ -663,6 +677,11 @@ def report_generate(report_id: int) -> Report:
             generated_at=timezone.now(),
         )
         report.refresh_from_db()
+        push.send(
+            f"station:{report.station_id}",
+            "report.progress",
+            {"id": report.pk, "progress": report.progress, "step": report.step, "status": "failed"},
+        )
         return report
     base = f"{report.station.code}-{report.kind}-{report.period_start:%Y%m%d}-{report.pk}"
     with transaction.atomic():
@@ -675,6 +694,11 @@ def report_generate(report_id: int) -> Report:
         report.status, report.progress, report.step = ReportStatus.DONE, 100, _("已完成")
         report.generated_at = timezone.now()
         report.save()
+        push.send(
+            f"station:{report.station_id}",
+            "report.progress",
+            {"id": report.pk, "progress": 100, "step": str(report.step), "status": "done"},
+        )
     return report
 
 

@@ -15,9 +15,12 @@ The vehicle is found by the tracker's identifier (IMEI / terminal number), the i
 from __future__ import annotations
 
 import logging
+import threading
+import time
 
-from django.db.models import Q
+from django.db.models import Count, Q
 
+from fengqiao import push
 from fengqiao.vehicles import conf, rules
 from fengqiao.vehicles.choices import AlarmKind, VehicleStatus
 from fengqiao.vehicles.models import Vehicle
@@ -140,10 +143,81 @@ def evaluate(positions: list[dict], alarms: list[dict]) -> tuple[list[AlarmDraft
     return drafts, fence
 
 
+class MapNews:
+    """Tells the live maps that vehicles moved, at most once per PUSH_MAP_SECONDS per gateway
+    process and at once for an alarm: the trackers seen meanwhile are collected here, and a timer
+    thread (off the ingestion path) looks up their stations in one query and sends one `map.moved`
+    event per station. The map reloads its current view on it instead of on a timer."""
+
+    def __init__(self, clock=time.monotonic, later=None):
+        self.clock = clock
+        self.later = later or self._start_timer
+        self.pending: set[str] = set()
+        self.alarm = False
+        self.scheduled = False
+        self.last = float("-inf")
+        self.lock = threading.Lock()
+
+    @staticmethod
+    def _start_timer(delay: float, fn) -> None:
+        timer = threading.Timer(delay, fn)
+        timer.daemon = True
+        timer.start()
+
+    def seen(self, identifiers, *, alarm: bool = False) -> None:
+        from django.conf import settings
+
+        with self.lock:
+            self.pending.update(identifiers)
+            self.alarm = self.alarm or alarm
+            if self.scheduled or not self.pending:
+                return
+            self.scheduled = True
+            delay = 0.0 if alarm else max(0.0, self.last + settings.PUSH_MAP_SECONDS - self.clock())
+        self.later(delay, self._flush_in_thread)
+
+    def _flush_in_thread(self) -> None:
+        from django.db import connection
+
+        try:
+            self.flush()
+        except Exception:  # the live maps' news is a convenience; ingestion goes on
+            log.exception("vehicles: telling the live maps failed")
+        finally:
+            connection.close()
+
+    def flush(self) -> None:
+        with self.lock:
+            batch, alarm = self.pending, self.alarm
+            self.pending, self.alarm, self.scheduled, self.last = set(), False, False, self.clock()
+        if not batch:
+            return
+        stations = (
+            Vehicle.objects.filter(imei__in=list(batch))
+            .values("station_id")
+            .annotate(n=Count("pk"))
+            .order_by("station_id")
+        )
+        push.send_many(
+            (f"map:{row['station_id']}", "map.moved", {"vehicles": row["n"], "alarm": alarm})
+            for row in stations
+        )
+
+
+map_news = MapNews()
+
+
 def after_store(positions: list[dict], alarms: list[dict]) -> int:
     """Judge a stored batch; returns the number of alarms opened. Never raises into the gateway."""
     if not positions and not alarms:
         return 0
+    try:
+        map_news.seen(
+            {p["identifier"] for p in [*(positions or []), *(alarms or [])] if p.get("identifier")},
+            alarm=bool(alarms),
+        )
+    except Exception:  # the live maps' news is a convenience; ingestion goes on
+        log.exception("vehicles.after_store: telling the live maps failed")
     try:
         drafts, fence = evaluate(positions or [], alarms or [])
         for outside in (True, False):

@@ -1,6 +1,7 @@
-/* Live notifications: one EventSource per tab on /notifications/stream/, a toast per new
-   notification, and the header bell's unread count kept current. No inline script (strict CSP).
-   The browser's EventSource reconnects by itself and resumes from the last event id. */
+/* Live notifications: a toast per new notification and the header bell's unread count kept
+   current, from the push tier (push.js: "push:notification", "push:notify.read"); when the push
+   process cannot be reached, from the web app's own stream /notifications/stream/. No inline
+   script (strict CSP). */
 (function () {
   "use strict";
 
@@ -57,26 +58,51 @@
     }
   }
 
-  function start() {
+  function received(data) {
+    toast(data);
+    if (typeof data.unread === "number") { setCount(data.unread); }
+    document.body.dispatchEvent(new CustomEvent("notify:received", { detail: data }));
+  }
+
+  function refreshBell() { document.body.dispatchEvent(new CustomEvent("notify:refresh")); }
+
+  function setState(value) { var b = bell(); if (b) { b.setAttribute("data-notify-state", value); } }
+
+  // Without the push process (`fengqiao serve` alone, or it is unreachable): the web app's own
+  // stream, one held web thread per tab, polling once a second.
+  function fallback() {
     var b = bell();
-    if (!b || !window.EventSource) { return; }
+    if (!b || !window.EventSource || b.getAttribute("data-notify-fallback")) { return; }
+    b.setAttribute("data-notify-fallback", "1");
     var url = b.getAttribute("data-notify-stream");
     var since = b.getAttribute("data-notify-last") || "0";
     var source = new EventSource(url + "?since=" + encodeURIComponent(since));
     source.addEventListener("notification", function (ev) {
       var data;
       try { data = JSON.parse(ev.data); } catch (e) { return; }
-      toast(data);
-      if (typeof data.unread === "number") { setCount(data.unread); }
-      document.body.dispatchEvent(new CustomEvent("notify:received", { detail: data }));
+      received(data);
     });
     source.addEventListener("unread", function (ev) {
       var n = parseInt(ev.data, 10);
       if (!isNaN(n)) { setCount(n); }
     });
-    source.addEventListener("open", function () { b = bell() || b; b.setAttribute("data-notify-state", "open"); });
-    source.addEventListener("error", function () { b = bell() || b; b.setAttribute("data-notify-state", "reconnecting"); });
+    source.addEventListener("open", function () { setState("open"); });
+    source.addEventListener("error", function () { setState("reconnecting"); });
     window.addEventListener("pagehide", function () { source.close(); });
+  }
+
+  function start() {
+    if (!bell()) { return; }
+    var body = document.body;
+    body.addEventListener("push:notification", function (ev) { received(ev.detail); refreshBell(); });
+    body.addEventListener("push:notify.read", refreshBell);
+    body.addEventListener("push:open", function (ev) {
+      setState("open");
+      if (!ev.detail || !ev.detail.first) { refreshBell(); }
+    });
+    body.addEventListener("push:closed", function () { if (!bell().getAttribute("data-notify-fallback")) { setState("reconnecting"); } });
+    body.addEventListener("push:unavailable", fallback);
+    if (window.fqPush && window.fqPush.unavailable) { fallback(); }
   }
 
   if (document.readyState === "loading") {

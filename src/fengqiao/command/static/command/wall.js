@@ -161,7 +161,9 @@
     }).catch(function () {});
     map.on("moveend", loadVehicles);
     loadVehicles();
-    setInterval(loadVehicles, 10000);
+    // Vehicles: on the push tier's map.moved (coalesced per station); the timer only without it.
+    document.body.addEventListener("push:map", loadVehicles);
+    setInterval(function () { if (!pushLive()) { loadVehicles(); } }, 10000);
   }
 
   function load() {
@@ -216,9 +218,19 @@
       load();
     }
   });
+  // The push tier tells the wall of every alert, repeat and acknowledgement of its station at once
+  // (push.js: push:wall); then the timer only refreshes the panels no event carries (counts, duty),
+  // every SLOW ticks. Without the push process the wall polls every data-poll seconds as before.
+  function pushLive() { return !!(window.fqPush && window.fqPush.live); }
+  document.body.addEventListener("push:wall", function () { load(); });
+  document.body.addEventListener("push:open", function (ev) { if (!ev.detail || !ev.detail.first) { load(); } });
+  var ticks = 0, SLOW = 8;
   clock();
   setInterval(clock, 1000);
   initMap();
   load();
-  setInterval(load, (parseInt(el.getAttribute("data-poll"), 10) || 15) * 1000);
+  setInterval(function () {
+    ticks += 1;
+    if (!pushLive() || ticks % SLOW === 0) { load(); }
+  }, (parseInt(el.getAttribute("data-poll"), 10) || 15) * 1000);
 })();

@@ -1,4 +1,5 @@
-"""`fengqiao rundemo`: the web app (gunicorn, as `fengqiao serve`) and the Huey consumer together,
+"""`fengqiao rundemo`: the web app (gunicorn, as `fengqiao serve`), the push tier (`fengqiao push
+serve`, on PORT+1) and the Huey consumer together,
 plus the tracker gateway (`fengqiao gateway`, on 127.0.0.1) and a small simulation of trackers
 (DEMO_SIMULATED_DEVICES, default 50; 0 turns it off) so the live map moves.
 
@@ -117,6 +118,9 @@ def demo_commands() -> dict[str, list[str]]:
         "web": [python, "-m", "fengqiao.cli", "serve"],
         "jobs": [python, "-m", "fengqiao.cli", "run_huey", "--workers", "2", "--quiet"],
         "gateway": [python, "-m", "fengqiao.cli", "gateway", "serve", "--host", "127.0.0.1"],
+        # The push tier (live bell, wall, map, desk screens): its own port; pages reach it at
+        # PUSH_URL=":<port>" (set in handle), so no proxy is needed on one machine.
+        "push": [python, "-m", "fengqiao.cli", "push", "serve"],
     }
     devices = int(os.environ.get("DEMO_SIMULATED_DEVICES", "50") or 0)
     if devices > 0:
@@ -144,6 +148,18 @@ def demo_commands() -> dict[str, list[str]]:
     return commands
 
 
+def push_env(env: dict) -> None:
+    """The demo's push process on PORT+1 of the same host; pages open it cross-port (CORS with the
+    session cookie: the same site), so the demo needs no nginx."""
+    env.setdefault("PUSH_HOST", env["HOST"])
+    env.setdefault("PUSH_PORT", str(int(env["PORT"]) + 1))
+    env.setdefault("PUSH_URL", f":{env['PUSH_PORT']}/push/")
+    hosts = {env["HOST"], "127.0.0.1", "localhost"}
+    env.setdefault(
+        "PUSH_ALLOWED_ORIGINS", ",".join(f"http://{h}:{env['PORT']}" for h in sorted(hosts))
+    )
+
+
 class Command(BaseCommand):
     help = "同时运行网页服务(gunicorn)和后台任务(Huey 消费者),打印访问地址和演示账号;Ctrl-C 同时停止两者。端口取环境变量 PORT(默认 8000)。"
 
@@ -158,6 +174,7 @@ class Command(BaseCommand):
         # connection caps meant for the field (docs/gateway.md, "Limits at the door").
         env.setdefault("GATEWAY_MAX_CONNECTIONS_PER_ADDRESS", "19000")
         env.setdefault("ESTATE_GATEWAY_MAX_CONNECTIONS_PER_ADDRESS", "10000")
+        push_env(env)
         if not env.get("SMS_GATEWAY_URL"):
             env.setdefault("SMS_LOG_UNSENT", "1")  # the demo's booking codes appear in this output
         url = f"http://{env['HOST']}:{env['PORT']}/"

@@ -190,7 +190,11 @@
     function later() { clearTimeout(timer); timer = setTimeout(load, 300); }
     map.on("moveend zoomend", later);
     load();
-    setInterval(load, (parseInt(el.getAttribute("data-poll"), 10) || 10) * 1000);
+    // The push tier says when vehicles of the station moved (map.moved, coalesced, push.js: push:map);
+    // the timer reloads only while the push process cannot be reached.
+    document.body.addEventListener("push:map", later);
+    document.body.addEventListener("push:open", function (ev) { if (!ev.detail || !ev.detail.first) { later(); } });
+    setInterval(function () { if (!(window.fqPush && window.fqPush.live)) { load(); } }, (parseInt(el.getAttribute("data-poll"), 10) || 10) * 1000);
   }
 
   function trackMode(el, map) {

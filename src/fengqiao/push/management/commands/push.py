@@ -1,0 +1,113 @@
+"""`fengqiao push serve [--host H] [--port P] [--processes N]`: the push tier (decision 0008).
+
+One process holds thousands of tabs' connections; `--processes N` (or PUSH_PROCESSES) starts N
+sharing the port with SO_REUSEPORT. `fengqiao push purge` deletes outbox rows past the retention now.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import signal
+import sys
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+log = logging.getLogger("fengqiao.push")
+
+
+async def serve(config, *, ready=None, stop_event=None) -> None:
+    from fengqiao.push.server import PushServer
+
+    server = PushServer(config)
+    await server.start()
+    log.info(
+        "push pid %s listening on %s:%s (%s)",
+        os.getpid(),
+        config.host,
+        server.port,
+        server.feed.mode,
+    )
+    if ready is not None:
+        ready(server)
+    stop_event = stop_event or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop_event.set)
+        except (NotImplementedError, RuntimeError):
+            pass
+    await stop_event.wait()
+    await server.stop()
+    log.info("push stopped: %s", json.dumps(server.status()))
+
+
+class Command(BaseCommand):
+    requires_system_checks = []
+    help = "实时推送服务:serve 接受浏览器标签页的事件流连接;purge 清理过期推送事件。"
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action")
+        s = sub.add_parser("serve", help="run the push process (default)")
+        for p in (parser, s):
+            p.add_argument("--host")
+            p.add_argument("--port", type=int)
+            p.add_argument("--processes", type=int, default=None)
+            p.add_argument("--reuse-port", action="store_true", dest="reuse_port")
+        sub.add_parser("purge", help="delete events older than PUSH_RETENTION_HOURS")
+
+    def handle(self, *args, **options):
+        action = options.get("action") or "serve"
+        return getattr(self, f"do_{action}")(options)
+
+    def do_purge(self, options):
+        from fengqiao.push.services import purge
+
+        self.stdout.write(f"已删除 {purge()} 条推送事件")
+
+    def do_serve(self, options):
+        from fengqiao.push.server import PushConfig
+        from fengqiao.tracking.management.commands.gateway import install_uvloop
+
+        processes = options.get("processes") or settings.PUSH_PROCESSES
+        if processes > 1:
+            return self._supervise(processes, options)
+        install_uvloop()
+        config = PushConfig.from_settings(
+            host=options.get("host"),
+            port=options.get("port"),
+            reuse_port=options.get("reuse_port") or None,
+        )
+        self.stdout.write(f"实时推送启动:{config.host}:{config.port}(Ctrl-C 停止)")
+        asyncio.run(serve(config))
+
+    def _supervise(self, processes: int, options):
+        from fengqiao.core.management.commands.rundemo import Supervisor
+
+        argv = [
+            sys.executable,
+            "-m",
+            "fengqiao.cli",
+            "push",
+            "serve",
+            "--processes",
+            "1",
+            "--reuse-port",
+        ]
+        for name in ("host", "port"):
+            if options.get(name) is not None:
+                argv += [f"--{name}", str(options[name])]
+        supervisor = Supervisor(
+            {f"push-{i + 1}": argv for i in range(processes)},
+            env=dict(os.environ),
+            log=self.stdout.write,
+        )
+        supervisor.install_signal_handlers()
+        supervisor.start()
+        self.stdout.write(f"实时推送 {processes} 个进程已启动(SO_REUSEPORT 共享端口)")
+        code = supervisor.wait()
+        if code:
+            sys.exit(code)
