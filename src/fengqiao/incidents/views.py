@@ -511,10 +511,10 @@ def caller_phone_reveal(request, pk):
         )
     except PermissionDenied as exc:
         return _forbidden(request, str(exc))
-    context = {"incident": incident, "phone": incident.caller_phone, "revealed": True}
+    shown = {"phone": incident.caller_phone, "revealed": True}
     if request.headers.get("HX-Request"):
-        return render(request, "incidents/_caller_phone.html", context)
-    return render(request, "incidents/detail.html", _detail_context(request, incident, **context))
+        return render(request, "incidents/_caller_phone.html", {"incident": incident, **shown})
+    return render(request, "incidents/detail.html", _detail_context(request, incident, **shown))
 
 
 MAP_DAYS = 90
