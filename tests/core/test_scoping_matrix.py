@@ -203,9 +203,61 @@ FACTORIES = {
         contact_phone="13800000001",
     ),
     "accounts.User": lambda w: UserFactory(role=Role.AUXILIARY, station=w.station),
+    "incidents.Incident": lambda w: _incident(w),
+    "cases.Case": lambda w: _case(w),
+    "disputes.Dispute": lambda w: _dispute(w),
 }
+
+
+def _incident(w):
+    from fengqiao.incidents.models import IncidentCategory
+    from fengqiao.incidents.services import incident_receive
+
+    return incident_receive(
+        actor=w.leader,
+        station=w.station,
+        category=IncidentCategory.objects.get(code="JF-LL"),
+        caller_name="张三",
+        caller_phone="13812345678",
+        location="西街12号",
+        community=w.community,
+        narrative="邻居吵架",
+    )
+
+
+def _case(w):
+    from fengqiao.cases.models import OffenceType
+    from fengqiao.cases.services import case_open
+
+    return case_open(
+        actor=w.leader,
+        kind="administrative",
+        offence=OffenceType.objects.get(code="ZA-OD"),
+        title="张某被打案",
+        lead_officer=UserFactory(role=Role.CASE_OFFICER, station=w.station),
+        second_officer=UserFactory(role=Role.CASE_OFFICER, station=w.station),
+        summary="简要案情",
+        community=w.community,
+    )
+
+
+def _dispute(w):
+    from fengqiao.disputes.models import DisputeType
+    from fengqiao.disputes.services import dispute_register
+
+    return dispute_register(
+        actor=w.leader,
+        narrative="两家因排水沟发生争吵",
+        dispute_type=DisputeType.objects.get(code="neighbour"),
+        community=w.community,
+        parties=[{"name": "张三", "phone": "13812345678"}, {"name": "李四", "role": "respondent"}],
+    )
+
+
 # Community-scoped: a community officer of another community of the station may not write them.
 COMMUNITY_SCOPED = {
+    "incidents.Incident",
+    "disputes.Dispute",
     "registry.Address",
     "registry.House",
     "registry.Person",
@@ -223,7 +275,6 @@ PENDING = {
     "antifraud.PublicityContent",
     "antifraud.Warning",
     "antifraud.WarningImport",
-    "cases.Case",
     "cases.OffenceType",
     "cases.RedLineFlag",
     "cases.WeeklySummary",
@@ -241,7 +292,6 @@ PENDING = {
     "desk.Ticket",
     "disputes.Agreement",
     "disputes.AgreementTerm",
-    "disputes.Dispute",
     "disputes.DisputeParty",
     "disputes.DisputeType",
     "disputes.StabilisationMeasure",
@@ -252,7 +302,6 @@ PENDING = {
     "exchange.ExportRecord",
     "exchange.ImportJob",
     "incidents.Callback",
-    "incidents.Incident",
     "incidents.IncidentCategory",
     "incidents.Rectification",
     "lawstudy.Material",
@@ -299,6 +348,7 @@ def test_every_routed_model_has_a_factory():
 @dataclass
 class World:
     station: object
+    leader: object
     community: object
     other_community: object
     intruders: dict  # name → (user, may_read)
@@ -322,7 +372,8 @@ def world(db):
     }
     for role in READ_ONLY_ROLES:
         intruders[f"{role.label} (read-only)"] = (UserFactory(role=role, station=station), True)
-    return World(station, community, other_community, intruders)
+    leader = UserFactory(role=Role.STATION_LEADER, station=station)
+    return World(station, leader, community, other_community, intruders)
 
 
 def _url(route: Route, obj) -> str:
