@@ -30,6 +30,7 @@ from schemathesis.checks import (
 )
 
 from fengqiao.accounts.choices import Role
+from tests.core.test_scoping_matrix import FACTORIES, World
 from tests.factories import CommunityFactory, StationFactory, UserFactory
 
 # Examples per operation and generation mode: enough to send a missing field, a wrong type, a
@@ -81,6 +82,10 @@ def sessions(db):
     leader = UserFactory(role=Role.STATION_LEADER, station=station)
     community.officers.add(leader)
     admin = UserFactory(role=Role.ADMIN, station=station)
+    # One record of each kind the scoping matrix can make, so lists answer rows to check.
+    world = World(station, leader, community, community, {})
+    for make in FACTORIES.values():
+        make(world)
     return [_session(leader), _session(admin)]
 
 
