@@ -33,3 +33,9 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("fengqiao.api_urls")),
 ]
+
+# The API answers its errors in JSON (core/errors.py); pages keep Django's.
+handler400 = "fengqiao.core.errors.bad_request"
+handler403 = "fengqiao.core.errors.permission_denied"
+handler404 = "fengqiao.core.errors.page_not_found"
+handler500 = "fengqiao.core.errors.server_error"

@@ -256,3 +256,32 @@ def test_measures_items_penalty_and_extensions_by_api(
         ]
         == "已结案"
     )
+
+
+# ------------------------------------------------------------------ issue 19: schemathesis' 500s
+
+
+def test_appraisal_without_a_note_is_a_400_in_chinese(travel, case, officer):
+    client = api(officer)
+    travel(at(2026, 3, 2, 11, 0))
+    assert client.post(f"/api/cases/{case.pk}/accept/", {}, format="json").status_code == 200
+    response = client.post(f"/api/cases/{case.pk}/appraisal_start/", {}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"note": ["请填写鉴定事项"]}
+    case.refresh_from_db()
+    assert not case.in_appraisal
+
+
+@pytest.mark.parametrize("step", ["measure_step", "measure_end"])
+@pytest.mark.parametrize("measure", [0, 999999])
+def test_a_measure_number_of_no_measure_of_the_case_is_a_400(travel, case, officer, step, measure):
+    client = api(officer)
+    travel(at(2026, 3, 2, 11, 0))
+    body = (
+        {"measure": measure, "step": "custody"}
+        if step == "measure_step"
+        else {"measure": measure, "outcome": "解除"}
+    )
+    response = client.post(f"/api/cases/{case.pk}/{step}/", body, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"measure": ["不属于该案件"]}

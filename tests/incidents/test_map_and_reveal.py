@@ -180,3 +180,12 @@ def test_an_existing_dispute_file_is_linked_instead(incident, alice, alice_clien
         reverse("incidents:incident_detail", args=[incident.pk])
     ).content.decode()
     assert dispute.reference in body and 'id="open-dispute"' not in body
+
+
+def test_reveal_without_htmx_shows_the_whole_page(incident, alice_client):
+    """issue 19: the reveal posted by a plain form (no HX-Request header) answered 500."""
+    response = alice_client.post(
+        reverse("incidents:caller_phone_reveal", args=[incident.pk]), {"purpose": "回访核实"}
+    )
+    assert response.status_code == 200
+    assert "13812345678" in response.content.decode()

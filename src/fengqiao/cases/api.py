@@ -216,6 +216,13 @@ class CaseNoteInSerializer(CaseAtSerializer):
     note = serializers.CharField(required=False, allow_blank=True)
 
 
+class CaseAppraisalStartSerializer(CaseAtSerializer):
+    note = serializers.CharField(
+        help_text=_("鉴定事项(必填)"),
+        error_messages={"required": _("请填写鉴定事项"), "blank": _("请填写鉴定事项")},
+    )
+
+
 class CaseMeasureInSerializer(CaseAtSerializer):
     kind = serializers.ChoiceField(choices=MeasureKind.choices, help_text=_("强制措施"))
     party = serializers.IntegerField(
@@ -483,17 +490,21 @@ class CaseViewSet(ScopedModelViewSet):
         return Response(self._out(case))
 
     def _child(self, model, pk, case, label):
-        obj = model.objects.filter(pk=pk, case=case).first() if pk else None
-        if pk and obj is None:
+        """The case's own measure/party numbered `pk` (None when none is given); 0 or another
+        case's number is a 400, never a missing record handed to the service."""
+        if pk is None:
+            return None
+        obj = model.objects.filter(pk=pk, case=case).first()
+        if obj is None:
             from django.core.exceptions import ValidationError
 
             raise ValidationError({label: [_("不属于该案件")]})
         return obj
 
-    @_step(_("送鉴定:暂停办理期限"), CaseNoteInSerializer)
+    @_step(_("送鉴定:暂停办理期限"), CaseAppraisalStartSerializer)
     @action(detail=True, methods=["post"])
     def appraisal_start(self, request, pk=None):
-        return self._run(CaseNoteInSerializer, services.appraisal_start)
+        return self._run(CaseAppraisalStartSerializer, services.appraisal_start)
 
     @_step(_("鉴定完成:恢复办理期限"), CaseNoteInSerializer)
     @action(detail=True, methods=["post"])

@@ -80,6 +80,10 @@ class FieldChange:
 
 
 def _field(model, attname):
+    """The model field a logged key names; None for a key that is no field of the model.
+
+    A reverse relation (a bulk entry counting a community's `persons`) is not a field of the record
+    and has no label of its own: `_label` names it by the related model."""
     if model is None:
         return None
     for field in model._meta.concrete_fields:
@@ -126,6 +130,15 @@ def object_label(change) -> str:
     return change.object_repr
 
 
+def _label(field, name: str) -> str:
+    if field is None:
+        return str(_FALLBACK_LABELS.get(name, name))
+    if field.auto_created and not field.concrete:  # a reverse relation: "实有人口", not a crash
+        return str(field.related_model._meta.verbose_name_plural)
+    label = str(field.verbose_name)
+    return str(_FALLBACK_LABELS.get(label, label))
+
+
 def _display(field, name: str, value) -> str:
     if value is None or value == "":
         return "—"
@@ -163,8 +176,9 @@ def field_changes(change: ObjectChange) -> list[FieldChange]:
         if name in _SKIPPED or name == "id":
             continue
         field = _field(model, name)
-        label = str(field.verbose_name) if field is not None else name
-        label = str(_FALLBACK_LABELS.get(label, label))
+        label = _label(field, name)
+        if field is not None and field.auto_created and not field.concrete:
+            field = None  # a count or list written by a bulk entry: shown as it is
         if change.action == "create":
             if after in (None, "", [], {}):
                 continue

@@ -107,3 +107,53 @@ class CurrentActorMiddleware:
         source = "api" if request.path.startswith("/api/") else "web"
         with context.acting_as(user, source=source, request_id=getattr(request, "request_id", None)):
             return self.get_response(request)
+
+
+NUL_MESSAGE = "请求中含有空字符(NUL),无法处理;请删除后重试"
+
+
+class RejectNulMiddleware:
+    """Refuse a request whose query string, form fields or JSON body hold a NUL character (400).
+
+    PostgreSQL cannot store or compare text with NUL (`?q=%00` was a 500 on every list), and no
+    honest input carries one; refusing it here, once, covers every list, form, filter and API
+    endpoint. The API answers JSON, a page a short Chinese message.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if self._has_nul(request):
+            return bad_input_response(request, NUL_MESSAGE)
+        return self.get_response(request)
+
+    @staticmethod
+    def _has_nul(request) -> bool:
+        if "\x00" in request.path:
+            return True
+        if any("\x00" in key or "\x00" in value for key, value in _pairs(request.GET)):
+            return True
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return False
+        content_type = request.content_type or ""
+        if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            return any("\x00" in key or "\x00" in value for key, value in _pairs(request.POST))
+        if content_type.endswith("json"):
+            body = request.body
+            return b"\x00" in body or b"\\u0000" in body
+        return False
+
+
+def _pairs(querydict):
+    for key, values in querydict.lists():
+        for value in values:
+            yield key, value if isinstance(value, str) else ""
+
+
+def bad_input_response(request, message: str):
+    from django.http import HttpResponseBadRequest, JsonResponse
+
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=400, json_dumps_params={"ensure_ascii": False})
+    return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")

@@ -48,6 +48,8 @@ class AssignmentSerializer(serializers.Serializer):
 class IncidentSerializer(serializers.ModelSerializer):
     caller_phone = serializers.SerializerMethodField(help_text=_("报警电话(脱敏)"))
     category_name = serializers.CharField(source="category.__str__", read_only=True)
+    # Blank until the incident is handled: the schema says so ("" besides the outcomes).
+    outcome = serializers.ChoiceField(choices=Outcome.choices, allow_blank=True, read_only=True)
     assignments = AssignmentSerializer(many=True, read_only=True)
 
     class Meta:

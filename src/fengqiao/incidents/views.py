@@ -518,24 +518,23 @@ def caller_phone_reveal(request, pk):
         return _forbidden(request, str(exc))
     except ValidationError as exc:
         # still masked, with the reason (htmx swaps only 2xx answers)
-        context = {
-            "incident": incident,
+        masked = {
             "phone": mask_phone(incident.caller_phone),
             "can_reveal": True,
             "reveal_error": " ".join(exc.messages),
         }
         if request.headers.get("HX-Request"):
-            return render(request, "incidents/_caller_phone.html", context)
+            return render(request, "incidents/_caller_phone.html", {"incident": incident, **masked})
         return render(
             request,
             "incidents/detail.html",
-            _detail_context(request, incident, **context),
+            _detail_context(request, incident, **masked),
             status=400,
         )
-    context = {"incident": incident, "phone": incident.caller_phone, "revealed": True}
+    shown = {"phone": incident.caller_phone, "revealed": True}
     if request.headers.get("HX-Request"):
-        return render(request, "incidents/_caller_phone.html", context)
-    return render(request, "incidents/detail.html", _detail_context(request, incident, **context))
+        return render(request, "incidents/_caller_phone.html", {"incident": incident, **shown})
+    return render(request, "incidents/detail.html", _detail_context(request, incident, **shown))
 
 
 MAP_DAYS = 90

@@ -97,10 +97,43 @@ class EvaluationView(APIView):
         return Response(selectors.evaluation(_scope(request), level))
 
 
+class IndicatorFunctionSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    name = serializers.CharField()
+    unit = serializers.CharField()
+    direction = serializers.CharField(help_text="higher 越高越好 / lower 越低越好")
+    target = serializers.FloatField(allow_null=True)
+    groups = serializers.ListField(child=serializers.CharField())
+    part = serializers.CharField()
+    description = serializers.CharField()
+
+
+class SchemeIndicatorSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    parent = serializers.CharField(allow_null=True, help_text="上级指标代码")
+    formula = serializers.CharField()
+    weight = serializers.FloatField()
+    target = serializers.FloatField(allow_null=True)
+    direction = serializers.CharField()
+    penalty = serializers.FloatField(allow_null=True)
+    veto = serializers.BooleanField()
+
+
+class SchemeOutSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    effective_from = serializers.DateField()
+    effective_to = serializers.DateField(allow_null=True)
+    basis = serializers.CharField()
+    note = serializers.CharField()
+    indicators = SchemeIndicatorSerializer(many=True)
+
+
 class IndicatorRegistryView(APIView):
     @extend_schema(
         operation_id="reports_indicators",
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: IndicatorFunctionSerializer(many=True)},
         summary="指标函数注册表(方案可用的计算公式)",
     )
     def get(self, request):
@@ -124,7 +157,7 @@ class IndicatorRegistryView(APIView):
 class SchemeListView(APIView):
     @extend_schema(
         operation_id="reports_schemes",
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: SchemeOutSerializer(many=True)},
         summary="考核方案各版本及其指标",
     )
     def get(self, request):

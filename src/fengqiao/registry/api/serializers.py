@@ -245,8 +245,9 @@ class PersonSerializer(_Base):
     labels = PersonLabelSerializer(
         many=True,
         read_only=True,
+        allow_null=True,
         help_text=_(
-            "内部标签(如重点人员),仅所领导、社区民警、办案民警、县局可见;其他角色的回答中没有此字段"
+            "内部标签(如重点人员),仅所领导、社区民警、办案民警、县局可见;其他角色收到 null(不可见,不是没有标签)"
         ),
     )
 
@@ -295,7 +296,7 @@ class PersonSerializer(_Base):
         data = super().to_representation(instance)
         request = self.context.get("request")
         if not has_role(getattr(request, "user", None), KEY_PERSON_ROLES):
-            data.pop("labels", None)
+            data["labels"] = None  # not shown to this role (the schema documents the null)
         return data
 
 
