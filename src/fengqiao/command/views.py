@@ -28,7 +28,7 @@ from fengqiao.command.models import (
     SwapRequest,
 )
 from fengqiao.core.middleware import content_security_policy
-from fengqiao.core.web import error_text, forbidden
+from fengqiao.core.web import error_text, forbidden, safe_next
 
 
 def _wall_guard(request):
@@ -127,7 +127,7 @@ def alert_ack(request, pk):
         if _wants_json(request):
             return JsonResponse({"ok": True, "by": request.user.display_name})
         messages.success(request, _("已确认"))
-    return redirect(request.POST.get("next") or reverse("command:alert_list"))
+    return redirect(safe_next(request, reverse("command:alert_list")))
 
 
 @login_required

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fengqiao.core.masking import mask_phone
-from fengqiao.core.web import error_text, forbidden
+from fengqiao.core.web import error_text, forbidden, safe_next
 from fengqiao.desk import rules, selectors, services
 from fengqiao.desk.choices import AppointmentStatus, TicketStatus
 from fengqiao.desk.forms import ConfigForm, CounterForm, ServiceForm, TakeForm, TransferForm
@@ -140,7 +140,7 @@ def appointment_action(request, pk, action):
         return forbidden(request, str(exc))
     except ValidationError as exc:
         messages.error(request, error_text(exc))
-    return redirect(request.POST.get("next") or reverse("desk:home"))
+    return redirect(safe_next(request, reverse("desk:home")))
 
 
 # ----------------------------------------------------------------------------- counter screen
