@@ -40,7 +40,7 @@ def test_rule_permission_refusal_in_english(bob):
         services.rule_create(actor=bob, kind="x", effective_from=dt.date(2026, 1, 1), name="x")
     assert str(caught.value) == (
         "Time limit rules apply to every police station; "
-        "only a system administrator or the county bureau can change them"
+        "only a system administrator may change them"
     )
 
 

@@ -12,7 +12,8 @@ from fengqiao.disputes import services
 from fengqiao.disputes.models import Agreement, Dispute, DisputeType, MediationChannel
 
 
-def test_leader_adds_and_edits_a_channel(alice_client):
+def test_administrator_adds_and_edits_a_channel(client, login, rules_admin):
+    alice_client = login(client, rules_admin)
     url = reverse("disputes:table_edit", args=["channels"])
     response = alice_client.post(
         url, {"code": "school", "name": "校园调解", "sort": "9", "active": "1"}
@@ -28,7 +29,8 @@ def test_leader_adds_and_edits_a_channel(alice_client):
     assert history_for(channel).count() >= 2
 
 
-def test_duplicate_code_is_refused_with_input_kept(alice_client):
+def test_duplicate_code_is_refused_with_input_kept(client, login, rules_admin):
+    alice_client = login(client, rules_admin)
     response = alice_client.post(
         reverse("disputes:table_edit", args=["types"]),
         {"code": "neighbour", "name": "邻里2", "active": "1"},

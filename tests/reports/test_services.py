@@ -22,9 +22,7 @@ def admin_user(station):
     from fengqiao.accounts.choices import Role
     from tests.factories import UserFactory
 
-    return UserFactory(
-        username="county2", full_name="县局", role=Role.BUREAU, bureau=station.bureau
-    )
+    return UserFactory(username="admin2", full_name="管理员", role=Role.ADMIN, station=station)
 
 
 def test_a_revision_is_a_new_version_and_the_old_one_ends(scheme, admin_user):

@@ -7,7 +7,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from fengqiao.accounts.choices import Role
 from fengqiao.reports.models import Report, ReportDownload, Scheme
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
@@ -92,11 +94,12 @@ def test_the_ranking_page_shows_scores_and_reasons(client, login, leader):
     assert "得分依据" in html and "派出所综合考核(默认)" in html and "→" in html
 
 
-def test_only_the_bureau_edits_the_scheme(client, login, leader, bureau, scheme):
-    login(client, leader)
-    assert client.get(reverse("reports:scheme_revise", args=[scheme.pk])).status_code == 403
-    client.logout()
-    login(client, bureau)
+def test_only_administrators_edit_the_scheme(client, login, leader, bureau, scheme):
+    for reader in (leader, bureau):
+        login(client, reader)
+        assert client.get(reverse("reports:scheme_revise", args=[scheme.pk])).status_code == 403
+        client.logout()
+    login(client, UserFactory(username="sysadmin", role=Role.ADMIN, station=leader.station))
     day = TODAY + dt.timedelta(days=3)
     r = client.post(
         reverse("reports:scheme_revise", args=[scheme.pk]),

@@ -38,10 +38,17 @@ class StaffForm(forms.Form):
     )
     is_active = forms.BooleanField(label=_("启用"), required=False, initial=True)
 
-    def __init__(self, *args, station, **kwargs):
+    def __init__(self, *args, station, actor, current_role=None, **kwargs):
         super().__init__(*args, **kwargs)
+        from fengqiao.accounts.roles import may_grant
         from fengqiao.registry.models import Community
 
+        # Only the roles the grant table lets this actor give here (plus the account's own, unchanged).
+        self.fields["role"].choices = [
+            (value, label)
+            for value, label in Role.choices
+            if may_grant(actor, value, station) or value == current_role
+        ]
         self.fields["unit"].queryset = Unit.objects.filter(station=station)
         self.fields["communities"].queryset = Community.objects.filter(station=station)
 

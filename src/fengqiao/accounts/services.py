@@ -9,14 +9,15 @@ import secrets
 import pyotp
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from fengqiao.accounts.choices import AttemptKind
+from fengqiao.accounts.choices import AttemptKind, Role
 from fengqiao.accounts.models import ApiToken, LoginAttempt, User
+from fengqiao.accounts.roles import grants_at, may_grant, may_manage
 
 
 def _max_failures(kind: str) -> int:
@@ -125,27 +126,68 @@ def user_enable_totp(*, user: User, secret: str, code: str) -> None:
 
 
 def _require_manager(actor, station) -> None:
-    from django.core.exceptions import PermissionDenied
-
-    from fengqiao.accounts.roles import BUREAU_ROLES, LEADER_ROLES
-
-    if actor is None:
-        return
-    if actor.is_superuser:
-        return
-    if actor.role in BUREAU_ROLES and station is not None and station.bureau_id == actor.bureau_id:
-        return
-    if actor.role in LEADER_ROLES and station is not None and station.pk == actor.station_id:
+    """`actor` manages staff of `station` at all (leader of it, its bureau, an administrator)."""
+    if actor is None or grants_at(actor, station):
         return
     raise PermissionDenied(_("只有本所领导或系统管理员可以管理本所人员"))
 
 
+def _require_may_manage(actor, user: User) -> None:
+    """Only an account whose role the actor could grant, in the actor's reach (never a higher one);
+    one's own account too (but not one's own role: see staff_update)."""
+    _require_manager(actor, user.station)
+    if actor is not None and actor.pk != user.pk and not may_manage(actor, user):
+        raise PermissionDenied(
+            _("无权管理%(role)s账号“%(name)s”")
+            % {"role": user.get_role_display(), "name": user.display_name}
+        )
+
+
+def _require_may_grant(actor, role: str, station) -> None:
+    if role not in Role.values:
+        raise ValidationError({"role": _("未知的角色")})
+    if actor is not None and not may_grant(actor, role, station):
+        raise PermissionDenied(_("无权授予“%(role)s”角色") % {"role": Role(role).label})
+
+
+# What the staff pages may change on an account; the station, bureau and the superuser flags are
+# changed by a superuser only (no one moves an account to another station through the staff pages).
+STAFF_FIELDS = frozenset(
+    {"full_name", "role", "rank", "police_number", "phone", "unit", "is_active"}
+)
+
+
 @transaction.atomic
-def staff_create(*, actor, username: str, password: str, full_name: str, role: str, station, unit=None, communities=(), **extra) -> User:
+def staff_create(
+    *,
+    actor,
+    username: str,
+    password: str,
+    full_name: str,
+    role: str,
+    station,
+    unit=None,
+    communities=(),
+    **extra,
+) -> User:
     _require_manager(actor, station)
+    _require_may_grant(actor, role, station)
+    if set(extra) - STAFF_FIELDS and actor is not None and not actor.is_superuser:
+        raise PermissionDenied(
+            _("不能设置这些字段:%(f)s") % {"f": "、".join(sorted(set(extra) - STAFF_FIELDS))}
+        )
     if unit is not None and unit.station_id != station.pk:
         raise ValidationError({"unit": _("所选单位不属于该派出所")})
-    user = user_create(actor=actor, username=username, password=password, full_name=full_name, role=role, station=station, unit=unit, **extra)
+    user = user_create(
+        actor=actor,
+        username=username,
+        password=password,
+        full_name=full_name,
+        role=role,
+        station=station,
+        unit=unit,
+        **extra,
+    )
     if communities:
         user.communities.set(communities)
     return user
@@ -153,10 +195,22 @@ def staff_create(*, actor, username: str, password: str, full_name: str, role: s
 
 @transaction.atomic
 def staff_update(*, actor, user: User, communities=None, **fields) -> User:
-    _require_manager(actor, user.station)
+    """Edit an account. The grant table (accounts/roles.py GRANTS) decides: the actor must be able to
+    grant both the account's current role and any new one; nobody changes their own role; only a
+    superuser moves an account to another station. The change log records before and after."""
+    _require_may_manage(actor, user)
+    if actor is not None and not actor.is_superuser:
+        extra = set(fields) - STAFF_FIELDS
+        if extra:
+            raise PermissionDenied(_("不能修改这些字段:%(f)s") % {"f": "、".join(sorted(extra))})
+    if "role" in fields and fields["role"] != user.role:
+        if actor is not None and actor.pk == user.pk:
+            raise PermissionDenied(_("不能修改自己的角色"))
+        _require_may_grant(actor, fields["role"], user.station)
     if actor is not None and actor.pk == user.pk and fields.get("is_active") is False:
         raise ValidationError(_("不能停用自己的账号"))
-    if "unit" in fields and fields["unit"] is not None and fields["unit"].station_id != user.station_id:
+    station_id = fields["station"].pk if fields.get("station") is not None else user.station_id
+    if "unit" in fields and fields["unit"] is not None and fields["unit"].station_id != station_id:
         raise ValidationError({"unit": _("所选单位不属于该派出所")})
     for name, value in fields.items():
         setattr(user, name, value)
@@ -170,7 +224,7 @@ def staff_update(*, actor, user: User, communities=None, **fields) -> User:
 @transaction.atomic
 def staff_set_password(*, actor, user: User, password: str) -> None:
     if actor is None or actor.pk != user.pk:
-        _require_manager(actor, user.station)
+        _require_may_manage(actor, user)
     validate_password(password, user)
     user.set_password(password)
     user.save(update_fields=["password"])
@@ -178,8 +232,10 @@ def staff_set_password(*, actor, user: User, password: str) -> None:
 
 def staff_unlock(*, actor, user: User) -> int:
     """Clear the recent failed logins of a user name, ending a lockout."""
-    _require_manager(actor, user.station)
-    deleted, _count = LoginAttempt.objects.filter(username=user.username.lower(), succeeded=False).delete()
+    _require_may_manage(actor, user)
+    deleted, _count = LoginAttempt.objects.filter(
+        username=user.username.lower(), succeeded=False
+    ).delete()
     return deleted
 
 

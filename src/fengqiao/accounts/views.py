@@ -14,7 +14,7 @@ from fengqiao.accounts import services
 from fengqiao.accounts.choices import Role
 from fengqiao.accounts.forms import LoginForm, PasswordForm, StaffCreateForm, StaffForm, TotpForm
 from fengqiao.accounts.models import User
-from fengqiao.accounts.roles import BUREAU_ROLES, LEADER_ROLES
+from fengqiao.accounts.roles import BUREAU_ROLES, LEADER_ROLES, may_manage
 from fengqiao.core.clientaddr import client_ip
 
 
@@ -148,7 +148,7 @@ def staff_create(request):
     station = request.user.station
     if station is None:
         raise PermissionDenied(_("请以派出所账号新建人员"))
-    form = StaffCreateForm(request.POST or None, station=station)
+    form = StaffCreateForm(request.POST or None, station=station, actor=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -176,6 +176,8 @@ def staff_create(request):
 @login_required
 def staff_edit(request, pk):
     target = get_object_or_404(_staff_queryset(request.user), pk=pk)
+    if target.pk != request.user.pk and not may_manage(request.user, target):
+        raise PermissionDenied(_("无权管理%(role)s账号") % {"role": target.get_role_display()})
     initial = {
         "full_name": target.full_name,
         "role": target.role,
@@ -186,7 +188,7 @@ def staff_edit(request, pk):
         "communities": target.communities.all(),
         "is_active": target.is_active,
     }
-    form = StaffForm(request.POST or None, initial=initial, station=target.station)
+    form = StaffForm(request.POST or None, initial=initial, station=target.station, actor=request.user, current_role=target.role)
     password_form = PasswordForm()
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)

@@ -764,9 +764,9 @@ def _notify_many(warnings, station) -> None:
 def template_workbook():
     from io import BytesIO
 
-    from openpyxl import Workbook
+    from fengqiao.core.exports import workbook as new_workbook
 
-    workbook = Workbook()
+    workbook = new_workbook()
     sheet = workbook.active
     sheet.title = "预警指令"
     sheet.append([c.title + ("(必填)" if c.required else "") for c in COLUMNS])

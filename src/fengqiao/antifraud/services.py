@@ -746,14 +746,14 @@ def _clean_type(data: dict, instance=None) -> dict:
 @transaction.atomic
 def fraud_type_create(*, actor, **data) -> FraudType:
     if not can_manage_types(actor):
-        raise PermissionDenied("诈骗类型对全部派出所生效,只有系统管理员或县局可以修改")
+        raise PermissionDenied("诈骗类型对全部派出所生效,只有系统管理员可以修改")
     return FraudType.objects.create(**_clean_type(data))
 
 
 @transaction.atomic
 def fraud_type_update(*, actor, fraud_type: FraudType, **data) -> FraudType:
     if not can_manage_types(actor):
-        raise PermissionDenied("诈骗类型对全部派出所生效,只有系统管理员或县局可以修改")
+        raise PermissionDenied("诈骗类型对全部派出所生效,只有系统管理员可以修改")
     for key, value in _clean_type(data, instance=fraud_type).items():
         setattr(fraud_type, key, value)
     fraud_type.save()

@@ -143,10 +143,10 @@ def _local(value):
 
 def _export(request, queryset):
     """Feedback to the county centre: each warning's handling and outcome (masked unless the role may export)."""
-    from openpyxl import Workbook
+    from fengqiao.core.exports import workbook as new_workbook
 
     masked = not has_role(request.user, UNMASKED_EXPORT_ROLES)
-    workbook = Workbook(write_only=True)
+    workbook = new_workbook(write_only=True)
     sheet = workbook.create_sheet("预警处置反馈")
     sheet.append(EXPORT_HEADERS)
     queryset = queryset.select_related("merged_into", "fraud_case").prefetch_related("attempts")
@@ -561,7 +561,7 @@ def type_list(request, pk=None):
         form_class=FraudTypeForm,
         can_manage=services.can_manage_types(request.user),
         save=save,
-        refusal=_("诈骗类型对全部派出所生效,只有系统管理员或县局可以修改"),
+        refusal=_("诈骗类型对全部派出所生效,只有系统管理员可以修改"),
         template="antifraud/types.html",
         success_url="antifraud:type_list",
         context={"types": FraudType.objects.all()},

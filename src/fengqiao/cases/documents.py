@@ -101,9 +101,9 @@ def summary_docx(data: dict) -> bytes:
 
 
 def summary_xlsx(data: dict) -> bytes:
-    from openpyxl import Workbook
+    from fengqiao.core.exports import workbook
 
-    book = Workbook(write_only=True)
+    book = workbook(write_only=True)
     sheet = book.create_sheet("总体情况")
     sheet.append([_title(data)])
     for key, label in TOTALS:

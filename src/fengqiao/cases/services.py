@@ -1336,7 +1336,7 @@ def offence_save(
     from fengqiao.core.services import can_manage_rules
 
     if actor is not None and not can_manage_rules(actor):
-        raise PermissionDenied(_("案由表对全部派出所生效,只有系统管理员或县局可以修改"))
+        raise PermissionDenied(_("案由表对全部派出所生效,只有系统管理员可以修改"))
     code, name = (code or "").strip().upper(), (name or "").strip()
     if not code or not name:
         raise ValidationError(_("请填写案由代码和名称"))

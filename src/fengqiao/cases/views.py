@@ -729,7 +729,7 @@ def offence_list(request, pk=None):
         save=lambda instance, data: services.offence_save(
             actor=request.user, instance=instance, **data
         ),
-        refusal=_("案由表对全部派出所生效,只有系统管理员或县局可以修改"),
+        refusal=_("案由表对全部派出所生效,只有系统管理员可以修改"),
         template="cases/offences.html",
         success_url="cases:offence_list",
         context={"offences": OffenceType.objects.all()},

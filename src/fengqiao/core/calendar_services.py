@@ -37,7 +37,7 @@ def can_manage_calendar(user) -> bool:
 
 def _require_manager(actor) -> None:
     if actor is not None and not can_manage_calendar(actor):
-        raise PermissionDenied(_("节假日安排对全部派出所生效,只有系统管理员或县局可以修改"))
+        raise PermissionDenied(_("节假日安排对全部派出所生效,只有系统管理员可以修改"))
 
 
 # ---------------------------------------------------------------- the cache follows every change

@@ -121,7 +121,7 @@ def calendar_year(request):
 
 def _require_manager(request) -> None:
     if not services.can_manage_calendar(request.user):
-        raise PermissionDenied(_("节假日安排对全部派出所生效,只有系统管理员或县局可以修改"))
+        raise PermissionDenied(_("节假日安排对全部派出所生效,只有系统管理员可以修改"))
 
 
 def _back(year: int):

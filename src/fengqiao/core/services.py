@@ -55,7 +55,7 @@ def can_manage_rules(user) -> bool:
 
 def _require_rule_manager(actor) -> None:
     if actor is not None and not can_manage_rules(actor):
-        raise PermissionDenied(_("时限规则对全部派出所生效,只有系统管理员或县局可以修改"))
+        raise PermissionDenied(_("时限规则对全部派出所生效,只有系统管理员可以修改"))
 
 
 def rules_load_defaults() -> int:

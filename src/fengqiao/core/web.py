@@ -22,6 +22,19 @@ def forbidden(request, message: str = ""):
     )
 
 
+def safe_next(request, fallback: str) -> str:
+    """The `next` address a form posted (or the query carries), if it stays on this site; else
+    `fallback`. Never redirect to a user-given address without it (open redirect)."""
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
 def error_text(exc: ValidationError) -> str:
     """Every message of a validation error (field errors included) on one line."""
     return "；".join(getattr(exc, "messages", None) or [str(exc)])

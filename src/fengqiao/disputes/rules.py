@@ -11,6 +11,7 @@ are those of every matching trigger, highest level first.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -58,12 +59,24 @@ def matches(facts: DisputeFacts, trigger) -> bool:
     return Decimal(fact) >= Decimal(trigger.threshold)
 
 
+# The only placeholders a trigger's reason may hold. The reason is staff-written text, so it is never
+# used as a str.format string (`{fact.__class__.__init__.__globals__}` would read the server's
+# memory): the two placeholders are substituted and everything else stays as written.
+REASON_PLACEHOLDER = re.compile(r"\{(value|fact)\}")
+
+
 def reason_text(facts: DisputeFacts, trigger) -> str:
     fact = _count_fact(facts, trigger.kind)
-    try:
-        return trigger.reason.format(value=trigger.value, fact=fact if fact is not None else "")
-    except (KeyError, IndexError, ValueError):
-        return trigger.reason
+    values = {"value": str(trigger.value or ""), "fact": "" if fact is None else str(fact)}
+    return REASON_PLACEHOLDER.sub(lambda m: values[m.group(1)], trigger.reason)
+
+
+def reason_problem(reason: str) -> str | None:
+    """Why a reason text is refused (a brace other than {value} and {fact}), or None."""
+    rest = REASON_PLACEHOLDER.sub("", reason)
+    if "{" in rest or "}" in rest:
+        return "显示的理由中只能使用 {value}(关键词)和 {fact}(实际数值)两个占位符"
+    return None
 
 
 def suggest_level(facts: DisputeFacts, triggers) -> tuple[str, list[str]]:

@@ -682,6 +682,7 @@ def _clean_trigger(data) -> dict:
     from decimal import Decimal
 
     from fengqiao.disputes.choices import TriggerKind
+    from fengqiao.disputes.rules import reason_problem
 
     kind = TriggerKind(data.get("kind"))
     level = Level(data.get("level"))
@@ -690,6 +691,9 @@ def _clean_trigger(data) -> dict:
     reason = (data.get("reason") or "").strip()
     if not reason:
         raise ValidationError({"reason": "请填写显示的理由"})
+    problem = reason_problem(reason)
+    if problem:
+        raise ValidationError({"reason": problem})
     if kind == TriggerKind.KEYWORD and not value:
         raise ValidationError({"value": "关键词规则须填写关键词"})
     if kind not in (TriggerKind.KEYWORD, TriggerKind.HIGH_RISK_PARTY) and threshold is None:
@@ -709,7 +713,7 @@ def _clean_trigger(data) -> dict:
 def trigger_save(*, actor, trigger=None, **data) -> WarningTrigger:
     """Create or change a warning trigger. Triggers apply to every station: administrators and the bureau only."""
     if not can_manage_triggers(actor):
-        raise PermissionDenied("预警规则对全部派出所生效,只有系统管理员或县局可以修改")
+        raise PermissionDenied("预警规则对全部派出所生效,只有系统管理员可以修改")
     clean = _clean_trigger(data)
     with transaction.atomic():
         trigger = trigger or WarningTrigger()
@@ -1158,16 +1162,16 @@ def screening_flag_missed(*, day: dt.date, station=None) -> int:
 
 
 def can_manage_tables(user) -> bool:
-    """Dispute types and mediation channels: station leaders, administrators and the bureau."""
-    from fengqiao.accounts.roles import LEADER_ROLES, RULE_ADMIN_ROLES, has_role
+    """Dispute types and mediation channels are installation-wide tables: administrators only."""
+    from fengqiao.accounts.roles import RULE_ADMIN_ROLES, has_role
 
-    return has_role(user, set(RULE_ADMIN_ROLES) | set(LEADER_ROLES))
+    return has_role(user, RULE_ADMIN_ROLES)
 
 
 def table_row_save(*, actor, model, row=None, **data):
     """Create or change a dispute type or a mediation channel (code, name, sort, active[, police])."""
     if not can_manage_tables(actor):
-        raise PermissionDenied("只有所领导、系统管理员或县局可以修改")
+        raise PermissionDenied("纠纷类型和调解渠道对全部派出所生效,只有系统管理员可以修改")
     code = (data.get("code") or "").strip()
     name = (data.get("name") or "").strip()
     if not code or not name:

@@ -581,7 +581,7 @@ def trigger_list(request, pk=None):
     error, status = "", 200
     if request.method == "POST":
         if not can_manage:
-            return _forbidden(request, _("预警规则对全部派出所生效,只有系统管理员或县局可以修改"))
+            return _forbidden(request, _("预警规则对全部派出所生效,只有系统管理员可以修改"))
         if form.is_valid():
             try:
                 services.trigger_save(actor=request.user, trigger=instance, **form.cleaned_data)
@@ -1238,7 +1238,7 @@ TABLES = {"types": (DisputeType, _("纠纷类型")), "channels": (MediationChann
 
 @login_required
 def table_edit(request, table, pk=None):
-    """Dispute types and mediation channels: read by all, edited by leaders, administrators and the bureau."""
+    """Dispute types and mediation channels (installation-wide): read by all, edited by administrators."""
     if table not in TABLES:
         from django.http import Http404
 
@@ -1249,7 +1249,9 @@ def table_edit(request, table, pk=None):
     error, status = "", 200
     if request.method == "POST":
         if not can_manage:
-            return _forbidden(request, _("只有所领导、系统管理员或县局可以修改"))
+            return _forbidden(
+                request, _("纠纷类型和调解渠道对全部派出所生效,只有系统管理员可以修改")
+            )
         post = request.POST
         try:
             services.table_row_save(

@@ -219,7 +219,7 @@ def _filename(spec: ExportSpec) -> str:
 
 def _write(spec: ExportSpec, actor, params, *, masked: bool, with_labels: bool, progress=None):
     """The filtered list as an .xlsx in a rewound temporary file, and (pk, station id, name) of each row."""
-    from openpyxl import Workbook
+    from fengqiao.core.exports import workbook as new_workbook
 
     queryset = _filtered(spec, actor, params).order_by(*spec.order)
     fields = ["pk", "station_id", _repr_field(spec), *[c.field for c in spec.columns]]
@@ -230,7 +230,7 @@ def _write(spec: ExportSpec, actor, params, *, masked: bool, with_labels: bool, 
         ).values_list("person_id", "label"):
             labels.setdefault(person_id, []).append(label)
 
-    workbook = Workbook(write_only=True)
+    workbook = new_workbook(write_only=True)
     sheet = workbook.create_sheet(spec.title.replace("/", "、"))
     sheet.append([c.title for c in spec.columns] + (["人员标签"] if with_labels else []))
     shows = [(c.mask if masked and c.mask else None, c.show) for c in spec.columns]
@@ -443,10 +443,11 @@ def _save(workbook):
 
 def template_workbook(kind: str):
     """The import template: headers and one example row; a second sheet explains every column."""
-    from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    workbook = Workbook()
+    from fengqiao.core.exports import workbook as new_workbook
+
+    workbook = new_workbook()
     sheet = workbook.active
     sheet.title = "人员" if kind == "persons" else "房屋"
     columns = COLUMNS[kind]
@@ -483,9 +484,9 @@ def template_workbook(kind: str):
 
 
 def errors_workbook(job: ImportJob):
-    from openpyxl import Workbook
+    from fengqiao.core.exports import workbook as new_workbook
 
-    workbook = Workbook(write_only=True)
+    workbook = new_workbook(write_only=True)
     sheet = workbook.create_sheet("错误明细")
     sheet.append(["行号", "列", "内容", "问题"])
     for error in job.errors:

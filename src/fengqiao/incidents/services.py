@@ -401,14 +401,14 @@ def category_create(*, actor, **data):
     from fengqiao.incidents.models import IncidentCategory
 
     if not can_manage_categories(actor):
-        raise PermissionDenied("警情类别对全部派出所生效,只有系统管理员或县局可以修改")
+        raise PermissionDenied("警情类别对全部派出所生效,只有系统管理员可以修改")
     return IncidentCategory.objects.create(**_clean_category(data))
 
 
 @transaction.atomic
 def category_update(*, actor, category, **data):
     if not can_manage_categories(actor):
-        raise PermissionDenied("警情类别对全部派出所生效,只有系统管理员或县局可以修改")
+        raise PermissionDenied("警情类别对全部派出所生效,只有系统管理员可以修改")
     for key, value in _clean_category(data, instance=category).items():
         setattr(category, key, value)
     category.save()

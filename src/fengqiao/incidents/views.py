@@ -96,10 +96,10 @@ def incident_list(request):
 
 
 def _export(request, queryset):
-    from openpyxl import Workbook
+    from fengqiao.core.exports import workbook as new_workbook
 
     masked = not has_role(request.user, UNMASKED_EXPORT_ROLES)
-    workbook = Workbook(write_only=True)
+    workbook = new_workbook(write_only=True)
     sheet = workbook.create_sheet(_("警情"))
     sheet.append(
         [
@@ -474,7 +474,7 @@ def category_list(request, pk=None):
         form_class=CategoryForm,
         can_manage=services.can_manage_categories(request.user),
         save=save,
-        refusal=_("警情类别对全部派出所生效,只有系统管理员或县局可以修改"),
+        refusal=_("警情类别对全部派出所生效,只有系统管理员可以修改"),
         template="incidents/categories.html",
         success_url="incidents:category_list",
         context={

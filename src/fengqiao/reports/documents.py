@@ -4,7 +4,9 @@
 - PDF with reportlab and the embedded CJK font (core/pdf.py).
 
 TEMPLATE_FIELDS lists what a template may use; an uploaded template that uses anything else, or does
-not render, is refused with the reason (`check_template`)."""
+not render, is refused with the reason (`check_template`). Every template, uploaded or shipped, is
+rendered only in `ReportTemplateEnvironment` (Jinja's immutable sandbox, no globals, no calls, an
+allow-list of syntax and filters, nothing starting with `_`): see docs/security.md."""
 
 from __future__ import annotations
 
@@ -13,6 +15,9 @@ from functools import lru_cache
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from jinja2 import nodes as _jnodes
+from jinja2.exceptions import SecurityError, TemplateSyntaxError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 # The context a Word template gets (and may use): the report's data.
 TEMPLATE_FIELDS = {
@@ -195,58 +200,161 @@ def default_template(kind: str) -> bytes:
     return out.getvalue()
 
 
-def _render(template_bytes: bytes, context: dict) -> bytes:
+# ---------------------------------------------------------------- the sandbox
+
+# The only filters a template may use: text and list helpers, none of which reaches Python internals,
+# turns escaping off (`safe`), or can be made to allocate without bound (`center`, `indent`, `batch`).
+ALLOWED_FILTERS = frozenset(
+    {
+        "default", "d", "upper", "lower", "title", "capitalize", "trim", "truncate", "replace",
+        "join", "length", "count", "first", "last", "round", "int", "float", "string", "abs",
+        "list", "sort", "reverse", "unique", "min", "max", "sum", "e", "escape", "striptags",
+        "dictsort", "items", "map", "select", "reject", "selectattr", "rejectattr", "groupby",
+    }
+)  # fmt: skip
+
+# The template syntax a report needs: output, fields, `for`/`if`/`set`, filters, tests, comparisons,
+# + and -. Everything else is refused: calls, macros, include/import/extends (files), `autoescape`
+# blocks (they would let text break the Word XML), `**` and `*` (unbounded numbers and strings).
+_ALLOWED_NODES = tuple(
+    getattr(_jnodes, name)
+    for name in (
+        "Template", "Output", "TemplateData", "Name", "Const", "Getattr", "Getitem", "Slice",
+        "For", "If", "Assign", "AssignBlock", "FilterBlock", "Filter", "Test", "Compare", "Operand",
+        "And", "Or", "Not", "Neg", "Pos", "CondExpr", "Concat", "Add", "Sub", "Tuple", "List",
+        "Dict", "Pair", "Keyword",
+    )
+)  # fmt: skip
+
+
+def _underscore(node) -> str | None:
+    """The name starting with `_` that a node reaches for, if any (`__class__`, `_x`, `'__mro__'`)."""
+    if isinstance(node, _jnodes.Name | _jnodes.Getattr | _jnodes.Keyword):
+        name = (
+            node.name if isinstance(node, _jnodes.Name) else getattr(node, "attr", None) or node.key
+        )
+    elif isinstance(node, _jnodes.Const) and isinstance(node.value, str):
+        name = node.value
+    elif isinstance(node, _jnodes.Filter | _jnodes.Test):
+        name = node.name
+    else:
+        return None
+    return name if name.startswith("_") else None
+
+
+def template_source_check(tree) -> None:
+    """Refuse (SecurityError) a parsed template that names anything starting with `_`, or uses syntax
+    or filters outside the allow-list. Run on every template text before it is compiled."""
+    for node in tree.find_all(_jnodes.Node):
+        name = _underscore(node)
+        if name is not None:
+            raise SecurityError(
+                _("模板中使用了以下划线开头的名称“%(n)s”,不允许") % {"n": name[:40]}
+            )
+    for node in tree.find_all(_jnodes.Node):
+        if not isinstance(node, _ALLOWED_NODES):
+            raise SecurityError(
+                _("模板中使用了不允许的写法(%(k)s,第 %(n)s 行)")
+                % {"k": type(node).__name__, "n": node.lineno}
+            )
+        if isinstance(node, _jnodes.Filter | _jnodes.FilterBlock):
+            filter_name = node.name if isinstance(node, _jnodes.Filter) else node.filter.name
+            if filter_name not in ALLOWED_FILTERS:
+                raise SecurityError(
+                    _("模板中使用了不允许的过滤器“%(n)s”") % {"n": filter_name[:40]}
+                )
+
+
+class ReportTemplateEnvironment(ImmutableSandboxedEnvironment):
+    """The Jinja environment every Word template is rendered in, the uploaded ones and the default.
+
+    Three walls: every template text docxtpl renders (body, headers, footers, footnotes, document
+    properties) is parsed here and checked by `template_source_check` before it is compiled; the
+    sandbox refuses at run time any attribute starting with `_` and every call (no method, no global,
+    no function may be called from a template); and the globals (`lipsum`, `cycler`, `range`, …) are
+    removed. Autoescape stays on: the field values are written into Word's XML."""
+
+    def __init__(self):
+        super().__init__(autoescape=True)
+        self.globals.clear()
+        self.filters = {k: v for k, v in self.filters.items() if k in ALLOWED_FILTERS}
+        self.trees = []
+
+    def _parse(self, source, name, filename):
+        tree = super()._parse(source, name, filename)
+        template_source_check(tree)
+        self.trees.append(tree)
+        return tree
+
+    def is_safe_attribute(self, obj, attr, value):
+        return not attr.startswith("_") and super().is_safe_attribute(obj, attr, value)
+
+    def is_safe_callable(self, obj):
+        return False
+
+    def unsafe_undefined(self, obj, attribute):
+        raise SecurityError(_("模板访问了不允许的属性“%(a)s”") % {"a": str(attribute)[:40]})
+
+
+def _render(template_bytes: bytes, context: dict) -> tuple[bytes, list]:
+    """Render a Word template in the sandbox; also the parsed template texts (for the field check)."""
     from docxtpl import DocxTemplate
 
+    env = ReportTemplateEnvironment()
     tpl = DocxTemplate(io.BytesIO(template_bytes))
-    tpl.render(context, autoescape=True)
+    tpl.render(context, jinja_env=env, autoescape=True)
     out = io.BytesIO()
     tpl.save(out)
-    return out.getvalue()
+    return out.getvalue(), env.trees
 
 
 def check_template(content: bytes) -> None:
-    """Refuse a template that is not a .docx, does not parse, uses unknown fields or does not render."""
+    """Refuse a template that is not a .docx, does not parse, names anything starting with `_` or
+    outside the allow-lists, uses unknown fields or does not render (test-rendered in the sandbox)."""
     import zipfile
+
+    from jinja2 import meta
 
     if not content:
         raise ValidationError(_("模板文件是空的"))
     if not zipfile.is_zipfile(io.BytesIO(content)):
         raise ValidationError(_("模板不是 Word .docx 文件(请在 Word 中“另存为 .docx”)"))
     try:
-        from docxtpl import DocxTemplate
-
-        tpl = DocxTemplate(io.BytesIO(content))
-        used = tpl.get_undeclared_template_variables()
-    except Exception as exc:  # noqa: BLE001 - docx or Jinja syntax errors of any kind
+        _docx, trees = _render(content, sample_data())
+    except SecurityError as exc:
         raise ValidationError(
-            _("模板无法读取或模板语法有误:%(e)s") % {"e": str(exc)[:300]}
+            _("模板含有不安全的内容,已拒绝:%(e)s") % {"e": str(exc)[:300]}
         ) from exc
-    unknown = sorted(set(used) - set(TEMPLATE_FIELDS))
+    except TemplateSyntaxError as exc:
+        raise ValidationError(_("模板语法有误:%(e)s") % {"e": str(exc)[:300]}) from exc
+    except Exception as exc:  # noqa: BLE001 - a broken docx or a render error of any kind
+        raise ValidationError(
+            _("模板无法读取或试填数据时出错:%(e)s") % {"e": str(exc)[:300]}
+        ) from exc
+    used = set().union(*(meta.find_undeclared_variables(t) for t in trees)) if trees else set()
+    unknown = sorted(used - set(TEMPLATE_FIELDS))
     if unknown:
         raise ValidationError(
             _("模板使用了未知字段:%(f)s(可用字段:%(k)s)")
             % {"f": "、".join(unknown), "k": "、".join(TEMPLATE_FIELDS)}
         )
-    try:
-        _render(content, sample_data())
-    except Exception as exc:  # noqa: BLE001
-        raise ValidationError(_("模板试填数据时出错:%(e)s") % {"e": str(exc)[:300]}) from exc
 
 
 def report_docx(data: dict, template_bytes: bytes | None = None) -> bytes:
-    return _render(template_bytes or default_template(data.get("kind", "monthly")), data)
+    """The Word file; a template is always rendered in the sandbox (SecurityError if it tries more)."""
+    return _render(template_bytes or default_template(data.get("kind", "monthly")), data)[0]
 
 
 # ---------------------------------------------------------------- Excel with charts
 
 
 def report_xlsx(data: dict) -> bytes:
-    from openpyxl import Workbook
     from openpyxl.chart import BarChart, LineChart, Reference
     from openpyxl.styles import Font
 
-    book = Workbook()
+    from fengqiao.core.exports import workbook
+
+    book = workbook()
     sheet = book.active
     sheet.title = "主要指标"
     sheet.append([data["title"]])

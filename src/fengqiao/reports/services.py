@@ -40,8 +40,13 @@ TEMPLATE_MAX_BYTES = 5 * 1024 * 1024
 
 
 def can_manage_scheme(user) -> bool:
-    """The scheme applies to every station: the county bureau and administrators edit it."""
+    """The scheme and the station categories apply to every station: administrators edit them."""
     return has_role(user, RULE_ADMIN_ROLES)
+
+
+def can_assign_station_category(user) -> bool:
+    """Which category a station is in: administrators, and a county bureau for its own stations."""
+    return has_role(user, RULE_ADMIN_ROLES | BUREAU_ROLES)
 
 
 def can_use_reports(user) -> bool:
@@ -173,7 +178,7 @@ def scheme_revise(
 ) -> Scheme:
     """A new version of the scheme from `effective_from` (a copy of the tree, to be edited until that
     day); the old version ends that day. Rankings of periods before it keep the old version."""
-    _require(can_manage_scheme(actor), _("考核方案对全部派出所生效,只有县局或系统管理员可以修订"))
+    _require(can_manage_scheme(actor), _("考核方案对全部派出所生效,只有系统管理员可以修订"))
     old = Scheme.objects.select_for_update().get(pk=scheme.pk)
     if not (note or "").strip():
         raise ValidationError(_("请填写修订说明"))
@@ -239,7 +244,7 @@ def indicator_save(*, actor, scheme: Scheme, indicator: Indicator | None, data: 
     """Add or change one indicator of a version not yet in force; the whole tree must stay valid."""
     from fengqiao.reports.indicators import REGISTRY
 
-    _require(can_manage_scheme(actor), _("只有县局或系统管理员可以修改考核指标"))
+    _require(can_manage_scheme(actor), _("考核指标对全部派出所生效,只有系统管理员可以修改"))
     scheme = Scheme.objects.select_for_update().get(pk=scheme.pk)
     _require_editable(scheme)
     target = indicator or Indicator(scheme=scheme)
@@ -300,7 +305,7 @@ def indicator_save(*, actor, scheme: Scheme, indicator: Indicator | None, data: 
 
 @transaction.atomic
 def indicator_delete(*, actor, indicator: Indicator) -> None:
-    _require(can_manage_scheme(actor), _("只有县局或系统管理员可以修改考核指标"))
+    _require(can_manage_scheme(actor), _("考核指标对全部派出所生效,只有系统管理员可以修改"))
     _require_editable(indicator.scheme)
     if indicator.children.exists():
         raise ValidationError(_("请先删除或移走“%(n)s”的下级指标") % {"n": indicator.name})
@@ -309,7 +314,7 @@ def indicator_delete(*, actor, indicator: Indicator) -> None:
 
 @transaction.atomic
 def category_save(*, actor, category: StationCategory | None, data: dict) -> StationCategory:
-    _require(can_manage_scheme(actor), _("只有县局或系统管理员可以设置派出所类别"))
+    _require(can_manage_scheme(actor), _("派出所类别对全部派出所生效,只有系统管理员可以修改"))
     target = category or StationCategory()
     for k in ("name", "note", "sort"):
         if k in data and data[k] is not None:
@@ -326,7 +331,7 @@ def category_save(*, actor, category: StationCategory | None, data: dict) -> Sta
 def station_category_set(*, actor, station, category: StationCategory) -> StationProfile:
     from fengqiao.reports.selectors import visible_station_ids
 
-    _require(can_manage_scheme(actor), _("只有县局或系统管理员可以设置派出所类别"))
+    _require(can_assign_station_category(actor), _("只有县局或系统管理员可以设置派出所类别"))
     if not actor.is_superuser and station.pk not in visible_station_ids(actor):
         raise PermissionDenied(_("不能设置其他县局的派出所"))
     profile = StationProfile.objects.filter(station=station).first()

@@ -271,7 +271,7 @@ def scheme_detail(request, pk):
 def scheme_revise(request, pk):
     scheme = get_object_or_404(Scheme, pk=pk)
     if not services.can_manage_scheme(request.user):
-        return forbidden(request, _("考核方案对全部派出所生效,只有县局或系统管理员可以修订"))
+        return forbidden(request, _("考核方案对全部派出所生效,只有系统管理员可以修订"))
     form = SchemeReviseForm(
         request.POST or None,
         initial={
@@ -305,7 +305,7 @@ def indicator_edit(request, pk, ipk=None):
     scheme = get_object_or_404(Scheme, pk=pk)
     indicator = get_object_or_404(Indicator, pk=ipk, scheme=scheme) if ipk else None
     if not services.can_manage_scheme(request.user):
-        return forbidden(request, _("只有县局或系统管理员可以修改考核指标"))
+        return forbidden(request, _("考核指标对全部派出所生效,只有系统管理员可以修改"))
     if not scheme.editable_on(timezone.localdate()):
         return forbidden(request, _("该版本已生效,不能再修改;请“修订”生成新版本"))
     form = IndicatorForm(request.POST or None, instance=indicator, scheme=scheme)
@@ -347,7 +347,8 @@ def indicator_delete(request, pk, ipk):
 
 @login_required
 def categories(request):
-    can = services.can_manage_scheme(request.user)
+    can = services.can_manage_scheme(request.user)  # the category table: administrators
+    can_assign = services.can_assign_station_category(request.user)  # + a bureau, its stations
     cat_form = CategoryForm(
         request.POST if request.POST.get("form") == "category" else None, prefix="c"
     )
@@ -358,9 +359,9 @@ def categories(request):
     )
     status = 200
     if request.method == "POST":
-        if not can:
-            return forbidden(request, _("只有县局或系统管理员可以设置派出所类别"))
         form = cat_form if request.POST.get("form") == "category" else set_form
+        if not (can if form is cat_form else can_assign):
+            return forbidden(request, _("只有县局或系统管理员可以设置派出所类别"))
         if form.is_valid():
             try:
                 if form is cat_form:
@@ -395,6 +396,7 @@ def categories(request):
             "cat_form": cat_form,
             "set_form": set_form,
             "can_manage": can,
+            "can_assign": can_assign,
         },
         status=status,
     )
