@@ -40,18 +40,6 @@ def error_text(exc: ValidationError) -> str:
     return "；".join(getattr(exc, "messages", None) or [str(exc)])
 
 
-def safe_next(request, fallback: str) -> str:
-    """The `next` a form posted back to, if it stays on this site; else `fallback` (no open redirect)."""
-    from django.utils.http import url_has_allowed_host_and_scheme
-
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return fallback
-
-
 def post_action(request, target, action: Callable[[], object], success: str | None = None):
     """A form posted from a record's page: run the service, then back to `target` (a record or a URL)
     with the outcome — the success message (None: the action gives its own), the refusal page, or

@@ -9,16 +9,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from fengqiao.core.web import safe_next
 from fengqiao.notifications import selectors, services, stream
 from fengqiao.notifications.choices import Level
 from fengqiao.notifications.models import Notification
-
-
-def _safe_next(request, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return fallback
 
 
 @login_required
@@ -68,7 +62,7 @@ def mark_read(request, pk):
     if not Notification.objects.for_user(request.user).filter(pk=pk).exists():
         raise Http404(_("没有这条通知"))
     services.notification_mark_read(actor=request.user, notification_id=pk)
-    return redirect(_safe_next(request, "notifications:inbox"))
+    return redirect(safe_next(request, "notifications:inbox"))
 
 
 @login_required
@@ -76,7 +70,7 @@ def mark_read(request, pk):
 def mark_all_read(request):
     count = services.notification_mark_all_read(actor=request.user)
     messages.success(request, _("已将 %(n)d 条通知标为已读。") % {"n": count})
-    return redirect(_safe_next(request, "notifications:inbox"))
+    return redirect(safe_next(request, "notifications:inbox"))
 
 
 @login_required
