@@ -100,6 +100,28 @@ class Supervisor:
             self.lifeline.close()
 
 
+def supervise_copies(
+    command: list[str], options: dict, flags: tuple[str, ...], processes: int, name: str, log
+) -> None:
+    """Run `processes` copies of `fengqiao <command> --processes 1 --reuse-port` sharing their ports
+    (SO_REUSEPORT), passing on the `flags` given in `options`; stop all when one ends or on a signal,
+    and exit with the first failure's code. The tracker gateway, the estate gateway and the push
+    process all scale on one host this way."""
+    argv = [sys.executable, "-m", "fengqiao.cli", *command, "--processes", "1", "--reuse-port"]
+    for flag in flags:
+        if options.get(flag) is not None:
+            argv += [f"--{flag.replace('_', '-')}", str(options[flag])]
+    supervisor = Supervisor(
+        {f"{name}-{i + 1}": argv for i in range(processes)}, env=dict(os.environ), log=log
+    )
+    supervisor.install_signal_handlers()
+    supervisor.start()
+    log(f"{name}: {processes} 个进程已启动(SO_REUSEPORT 共享端口)")
+    code = supervisor.wait()
+    if code:
+        sys.exit(code)
+
+
 def wait_for_port(host: str, port: int, *, timeout: float, alive) -> bool:
     """True once something accepts connections on host:port; False on timeout or when `alive()` turns false."""
     deadline = time.monotonic() + timeout

@@ -15,7 +15,6 @@ import json
 import logging
 import os
 import signal
-import sys
 import time
 
 from django.core.management.base import BaseCommand, CommandError
@@ -114,28 +113,17 @@ class Command(BaseCommand):
         asyncio.run(serve(config))
 
     def _supervise(self, processes: int, options):
-        from fengqiao.core.management.commands.rundemo import Supervisor
+        """N processes sharing the ports with SO_REUSEPORT; stop all when one ends or on a signal."""
+        from fengqiao.core.management.commands.rundemo import supervise_copies
 
-        argv = [
-            sys.executable,
-            "-m",
-            "fengqiao.cli",
-            "estate_gateway",
-            "serve",
-            "--processes",
-            "1",
-            "--reuse-port",
-        ]
-        for name in ("host", "port"):
-            if options.get(name) is not None:
-                argv += [f"--{name}", str(options[name])]
-        supervisor = Supervisor({f"estate-gateway-{i + 1}": argv for i in range(processes)}, env=dict(os.environ),
-                                log=self.stdout.write)  # fmt: skip
-        supervisor.install_signal_handlers()
-        supervisor.start()
-        code = supervisor.wait()
-        if code:
-            sys.exit(code)
+        supervise_copies(
+            ["estate_gateway", "serve"],
+            options,
+            ("host", "port"),
+            processes,
+            "estate-gateway",
+            self.stdout.write,
+        )
 
     def do_simulate(self, options):
         from fengqiao.gateway import estate_simulate

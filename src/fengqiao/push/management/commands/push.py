@@ -11,7 +11,6 @@ import json
 import logging
 import os
 import signal
-import sys
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -85,29 +84,9 @@ class Command(BaseCommand):
         asyncio.run(serve(config))
 
     def _supervise(self, processes: int, options):
-        from fengqiao.core.management.commands.rundemo import Supervisor
+        """N processes sharing the ports with SO_REUSEPORT; stop all when one ends or on a signal."""
+        from fengqiao.core.management.commands.rundemo import supervise_copies
 
-        argv = [
-            sys.executable,
-            "-m",
-            "fengqiao.cli",
-            "push",
-            "serve",
-            "--processes",
-            "1",
-            "--reuse-port",
-        ]
-        for name in ("host", "port"):
-            if options.get(name) is not None:
-                argv += [f"--{name}", str(options[name])]
-        supervisor = Supervisor(
-            {f"push-{i + 1}": argv for i in range(processes)},
-            env=dict(os.environ),
-            log=self.stdout.write,
+        supervise_copies(
+            ["push", "serve"], options, ("host", "port"), processes, "push", self.stdout.write
         )
-        supervisor.install_signal_handlers()
-        supervisor.start()
-        self.stdout.write(f"实时推送 {processes} 个进程已启动(SO_REUSEPORT 共享端口)")
-        code = supervisor.wait()
-        if code:
-            sys.exit(code)

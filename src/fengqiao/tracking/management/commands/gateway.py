@@ -207,33 +207,17 @@ class Command(BaseCommand):
         asyncio.run(serve(config))
 
     def _supervise(self, processes: int, options):
-        """N gateway processes sharing the ports with SO_REUSEPORT; stop all when one ends or on a signal."""
-        from fengqiao.core.management.commands.rundemo import Supervisor
+        """N processes sharing the ports with SO_REUSEPORT; stop all when one ends or on a signal."""
+        from fengqiao.core.management.commands.rundemo import supervise_copies
 
-        argv = [
-            sys.executable,
-            "-m",
-            "fengqiao.cli",
+        supervise_copies(
+            ["gateway", "serve"],
+            options,
+            ("host", "gt06_port", "jt808_port", "osmand_port"),
+            processes,
             "gateway",
-            "serve",
-            "--processes",
-            "1",
-            "--reuse-port",
-        ]
-        for name in ("host", "gt06_port", "jt808_port", "osmand_port"):
-            if options.get(name) is not None:
-                argv += [f"--{name.replace('_', '-')}", str(options[name])]
-        supervisor = Supervisor(
-            {f"gateway-{i + 1}": argv for i in range(processes)},
-            env=dict(os.environ),
-            log=self.stdout.write,
+            self.stdout.write,
         )
-        supervisor.install_signal_handlers()
-        supervisor.start()
-        self.stdout.write(f"网关 {processes} 个进程已启动(SO_REUSEPORT 共享端口)")
-        code = supervisor.wait()
-        if code:
-            sys.exit(code)
 
     # -- simulate --
     def do_simulate(self, options):
