@@ -128,7 +128,7 @@ def test_registry_list_in_english_has_english_column_headers(alice_client, commu
     for header in (
         "Name",
         "Sex",
-        "Date of birth",
+        "Year of birth",
         "ID number",
         "Mobile number",
         "Category",

@@ -46,7 +46,9 @@ def test_get_shows_prefilled_confirmation(bob_client, make_incident):
     response = bob_client.get(reverse("disputes:dispute_from_incident", args=[incident.pk]))
     assert response.status_code == 200
     html = response.content.decode()
-    assert 'value="张三"' in html and 'value="13812345678"' in html
+    # the caller's phone is shown masked, never pre-filled whole (no reveal is recorded here)
+    assert 'value="张三"' in html and 'placeholder="138****5678"' in html
+    assert "13812345678" not in html
     assert "邻居因漏水吵架" in html and 'value="西街12号"' in html
     assert not Dispute.objects.exists()
 
