@@ -163,9 +163,9 @@ def test_trail_json_for_a_period_and_bad_periods(alice_client, vehicle):
             for i in range(5)
         ]
         + [
-            Position(
+            Position(  # (one row per device and fix time: the gateway's unique key)
                 device=vehicle.device,
-                fixed_at=now,
+                fixed_at=now - dt.timedelta(seconds=30),
                 received_at=now,
                 latitude=0,
                 longitude=0,
