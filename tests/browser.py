@@ -86,6 +86,8 @@ def page(browser, settings):
     # Live-push streams (notifications app) notice a closed tab quickly, so none outlives the test database.
     settings.NOTIFY_STREAM_HEARTBEAT_SECONDS = 0.5
     settings.NOTIFY_STREAM_POLL_MS = 200
+    if settings.PUSH_URL == "/push/":  # no push process behind the live server: pages poll
+        settings.PUSH_URL = ""
     context = browser.new_context(
         locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1280, "height": 900}
     )

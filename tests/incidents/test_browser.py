@@ -92,6 +92,7 @@ def test_intake_dispatch_close_then_callback_with_figures_and_map(
     page.wait_for_selector(".status-closed")
 
     # the caller is in the callback queue; the phone shows whole only on request (recorded)
+    page.fill("#caller-phone input[name=purpose]", "核实报警人")  # a reveal states its purpose
     page.click("#caller-phone button.reveal")
     page.wait_for_selector("#caller-phone >> text=13912345678")
     page.click("#callbacks a")
