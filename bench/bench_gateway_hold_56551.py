@@ -30,7 +30,7 @@ SIM_PROCESSES = int(os.environ.get("GATEWAY_HOLD_SIM_PROCESSES", str(max(1, -(-D
 TARGET_P99_MS = 100.0
 
 
-def register_fleet(url: str) -> None:
+def register_fleet(url: str, devices: int = DEVICES) -> None:
     """The station's trackers are registered at the install desk before they report: create the
     simulated fleet's devices (active) once, so logging in is a look-up, as in service."""
     import subprocess
@@ -46,7 +46,7 @@ def register_fleet(url: str) -> None:
         "Device.objects.bulk_create([Device(identifier=i, protocol='gt06', status='active') for i in ids if i not in have], batch_size=5000);"
         "Device.objects.filter(identifier__in=ids).update(last_fix_at=None, latitude=None, longitude=None)"
     )
-    ids = "\n".join(identifier("gt06", i, 0) for i in range(DEVICES))
+    ids = "\n".join(identifier("gt06", i, 0) for i in range(devices))
     subprocess.run(
         [sys.executable, "-c", code], env=env, input=ids, text=True, check=True, cwd=ROOT
     )  # noqa: S603
