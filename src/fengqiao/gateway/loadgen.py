@@ -257,6 +257,7 @@ class _Tracker(asyncio.Protocol):
         self.open: list[float] = []  # send times of unacknowledged positions, oldest first
         self.leftover = 0
         self.lost = False
+        self.fix_time: dt.datetime | None = None
 
     def connection_made(self, transport):
         self.transport = transport
@@ -271,6 +272,11 @@ class _Tracker(asyncio.Protocol):
             return False
         self.route.step(1.0)
         self.serial = (self.serial + 1) & 0xFFFF
+        # GT06 times have whole seconds: a device never sends two fixes of the same second (faster
+        # than 1 Hz, as in the peak load, its clock runs ahead of the wall's by a few seconds)
+        if self.fix_time is not None and now_utc <= self.fix_time:
+            now_utc = self.fix_time + dt.timedelta(seconds=1)
+        self.fix_time = now_utc
         fix = Fix(
             time=now_utc,
             latitude=self.route.lat,
@@ -305,7 +311,7 @@ async def cadence(
     late_after: float = 1.0,
     grace: float = 10.0,
     seed: int = 1,
-    imei=None,
+    first: int = 0,
     log=print,
 ) -> dict:
     """Open-loop load as devices make it: `devices` real TCP connections opened at `connect_rate` a
@@ -317,12 +323,12 @@ async def cadence(
     position (unacknowledged ones are absent: the caller counts them as failures), the sends made more
     than `late_after` s behind their time (`late`; the generator could not keep up), connection and
     login counts, and the window's length. The window runs from the first connect to the end of the
-    grace period that waits (at most `grace` s) for the last acknowledgements."""
+    grace period that waits (at most `grace` s) for the last acknowledgements. Device i is the IMEI
+    `simulate.identifier("gt06", first + i, 0)`."""
     from fengqiao.gateway.simulate import identifier
 
     loop = asyncio.get_running_loop()
     rng = random.Random(seed)
-    imei = imei or (lambda i: identifier("gt06", i, 0))
     totals = {"logged_in": 0, "latencies": [], "login_latencies": []}
     started = loop.time()
     end = started + seconds
@@ -330,8 +336,7 @@ async def cadence(
     # its connect time + 1 s (room to log in) + a random offset + k × interval.
     schedule = []
     for i in range(devices):
-        first = started + i / connect_rate + 1.0 + rng.uniform(0, interval)
-        t = first
+        t = started + i / connect_rate + 1.0 + rng.uniform(0, interval)
         while t < end:
             schedule.append((t, i))
             t += interval
@@ -345,7 +350,11 @@ async def cadence(
         route = make_route(random.Random(seed * 1_000_003 + i))
         try:
             _, trackers[i] = await asyncio.wait_for(
-                loop.create_connection(lambda: _Tracker(imei(i), route, totals), "127.0.0.1", port),
+                loop.create_connection(
+                    lambda: _Tracker(identifier("gt06", first + i, 0), route, totals),
+                    "127.0.0.1",
+                    port,
+                ),
                 30,
             )
         except (OSError, TimeoutError) as exc:
@@ -439,3 +448,52 @@ def verdict(result: dict, stored: int, *, deadline: float) -> dict:
         "lost": lost,
         "behind": behind,
     }
+
+
+def _cadence_worker(kwargs: dict, out) -> None:
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:
+        pass
+    out.put(asyncio.run(cadence(log=lambda *_: None, **kwargs)))
+
+
+def cadence_processes(
+    *, processes: int, devices: int, connect_rate: float = 1000.0, **kwargs
+) -> dict:
+    """`cadence` spread over several generator processes (one Python process cannot make tens of
+    thousands of writes a second); the results merged (counts summed, latencies joined)."""
+    if processes <= 1:
+        return asyncio.run(cadence(devices=devices, connect_rate=connect_rate, **kwargs))
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    out = ctx.Queue()
+    share = -(-devices // processes)
+    workers = []
+    for p in range(processes):
+        count = min(share, devices - p * share)
+        if count <= 0:
+            break
+        args = dict(
+            kwargs, devices=count, first=p * share, seed=p + 1,
+            connect_rate=connect_rate * count / devices,
+        )  # fmt: skip
+        worker = ctx.Process(target=_cadence_worker, args=(args, out), daemon=True)
+        worker.start()
+        workers.append(worker)
+    parts = [out.get(timeout=kwargs.get("seconds", 60) + 600) for _ in workers]
+    for worker in workers:
+        worker.join(10)
+    merged = {"latencies": [], "login_latencies": [], "worst_lag_s": 0.0, "seconds": 0.0}
+    for part in parts:
+        for key, value in part.items():
+            if key in ("latencies", "login_latencies"):
+                merged[key].extend(value)
+            elif key in ("worst_lag_s", "seconds"):
+                merged[key] = max(merged[key], value)
+            else:
+                merged[key] = merged.get(key, 0) + value
+    return merged
