@@ -12,7 +12,7 @@ back, in the same benchmark run; a busy machine moves both, so the ratios are th
 
 The load (loadgen.cadence) is the devices' own: 5,000 real TCP connections opened inside the window
 (1,000 a second), each logging in and then sending ONE position frame per write every
-GATEWAY_LIMIT_INTERVAL s (default 2) for GATEWAY_LIMIT_SECONDS (default 60) per server. The gateway
+GATEWAY_LIMIT_INTERVAL s (default 10, the fleet's cadence) for GATEWAY_LIMIT_SECONDS (default 60) per server. The gateway
 runs with its default flood limits; only the per-address cap is lifted (every simulated device comes
 from 127.0.0.1). Printed per server: offered, sent, acknowledged in time (≤ GATEWAY_LIMIT_DEADLINE s,
 default 5), stored, lost (sent and not both acknowledged and stored), ack p50/p99, CPU. A generator
@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 NAMES = ["gateway_limit_ratio", "gateway_ack_ratio_5000"]
 DEVICES = int(os.environ.get("GATEWAY_LIMIT_DEVICES", "5000"))
-INTERVAL = float(os.environ.get("GATEWAY_LIMIT_INTERVAL", "2"))
+INTERVAL = float(os.environ.get("GATEWAY_LIMIT_INTERVAL", "10"))
 SECONDS = float(os.environ.get("GATEWAY_LIMIT_SECONDS", "60"))
 DEADLINE = float(os.environ.get("GATEWAY_LIMIT_DEADLINE", "5"))
 ROUNDS = int(os.environ.get("GATEWAY_LIMIT_ROUNDS", "1"))
