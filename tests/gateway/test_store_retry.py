@@ -88,3 +88,29 @@ def test_a_refused_database_fails_a_batch_fast_and_the_next_one_finds_it_back():
         [(1, "x", None, None, 29.2)],
     )
     assert committer.failing_since is None
+
+
+def test_waiting_hook_batches_go_to_the_hooks_together_in_order():
+    """Under load the hooks thread must not fall behind the commits one small batch at a time: the
+    batches waiting when it comes round are handed over in one call, in commit order (issue 26)."""
+    import threading
+
+    calls = []
+    gate = threading.Event()
+
+    class _Store:
+        def after_store(self, records):
+            gate.wait(5)
+            calls.append(list(records))
+
+    committer = store.Committer(lambda: _Store(), loop=None)
+    committer.store = _Store()
+    committer.hooks.put([1])
+    committer.hook_thread.start()
+    time.sleep(0.1)  # the thread is inside the first call; three more batches arrive meanwhile
+    for batch in ([2], [3, 4], [5]):
+        committer.hooks.put(batch)
+    gate.set()
+    committer.hooks.put(None)
+    committer.hook_thread.join(5)
+    assert calls == [[1], [2, 3, 4, 5]]

@@ -111,3 +111,20 @@ def test_sqlite_stays_synchronous_full_after_a_failed_write_and_reconnect():
     device = DeviceFactory()
     assert store.write([record(device, 0)], {})
     assert synchronous() == 2
+
+
+def test_positions_carry_no_index_of_their_own_on_device():
+    """Each stored position costs one B-tree insert per index: the unique (device, fixed_at) key serves
+    every look-up by device, so a separate (device_id) index (PostgreSQL had one) must not come back."""
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, "tracking_position")
+    device_only = [
+        name
+        for name, info in constraints.items()
+        if info["index"] and info["columns"] == ["device_id"] and not info["primary_key"]
+    ]
+    assert device_only == []
+    assert any(
+        info["unique"] and info["columns"] == ["device_id", "fixed_at"]
+        for info in constraints.values()
+    )

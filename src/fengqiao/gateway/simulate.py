@@ -87,6 +87,9 @@ class Totals:
         self.acked = 0
         self.connected = 0
         self.failed = 0
+        self.offered = 0  # sends the schedule asked for within the duration
+        self.late = 0  # sends made more than 1 s after their slot (the simulator fell behind)
+        self.skipped = 0  # sends due on a connection that was gone or not logged in
         self.latencies: list[float] = []
 
     def as_dict(self) -> dict:
@@ -95,6 +98,9 @@ class Totals:
             "acked": self.acked,
             "connected": self.connected,
             "failed": self.failed,
+            "offered": self.offered,
+            "late": self.late,
+            "skipped": self.skipped,
             "latencies": self.latencies,
         }
 
@@ -187,9 +193,9 @@ class Device(asyncio.Protocol):
 
     def send_position(
         self, seconds: float, *, per_send: int = 1, now: dt.datetime | None = None
-    ) -> None:
+    ) -> bool:
         if self.transport is None or self.lost or self.transport.is_closing():
-            return
+            return False
         chunks = []
         now = now or dt.datetime.now(dt.UTC).replace(microsecond=0)
         for i in range(per_send):
@@ -216,6 +222,7 @@ class Device(asyncio.Protocol):
         self.inflight.extend([stamp] * per_send)
         self.totals.sent += per_send
         self.transport.write(b"".join(chunks))
+        return True
 
 
 async def run(
@@ -296,12 +303,20 @@ async def run(
     step = interval / slots
     next_at = loop.time()
     k = 0
+    if duration is not None:
+        # what the schedule offers: slot k of the duration sends its bucket, whether or not the
+        # simulator keeps up (a simulator that falls behind shows it as sent < offered and late > 0)
+        whole = math.ceil(duration / step)
+        totals.offered = sum(len(buckets[k % slots]) for k in range(whole)) * per_send
     while duration is None or loop.time() - started < duration:
         bucket = buckets[k % slots]
         if bucket:
             now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+            if loop.time() - next_at > 1.0:
+                totals.late += len(bucket) * per_send
             for sim in bucket:
-                sim.send_position(interval, per_send=per_send, now=now)
+                if not sim.send_position(interval, per_send=per_send, now=now):
+                    totals.skipped += per_send
         k += 1
         next_at += step
         await asyncio.sleep(max(0.0, next_at - loop.time()))
@@ -340,7 +355,10 @@ def run_processes(*, processes: int, devices: int, **kwargs) -> dict:
         worker = ctx.Process(target=_worker, args=(args, out), daemon=True)
         worker.start()
         workers.append(worker)
-    merged = {"sent": 0, "acked": 0, "connected": 0, "failed": 0, "latencies": []}
+    merged = {
+        "sent": 0, "acked": 0, "connected": 0, "failed": 0, "offered": 0, "late": 0, "skipped": 0,
+        "latencies": [],
+    }  # fmt: skip
     duration = kwargs.get("duration")
     for _ in workers:
         try:
@@ -350,7 +368,7 @@ def run_processes(*, processes: int, devices: int, **kwargs) -> dict:
                 share  # a simulator process that never reported: its devices count as failed
             )
             continue
-        for key in ("sent", "acked", "connected", "failed"):
+        for key in ("sent", "acked", "connected", "failed", "offered", "late", "skipped"):
             merged[key] += part[key]
         merged["latencies"].extend(part["latencies"])
     for worker in workers:

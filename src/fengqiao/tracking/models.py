@@ -111,8 +111,13 @@ class Position(models.Model):
     """One fix as received. `outdated` marks fixes that must never become the latest (out of order,
     buffered, implausible); `valid` is the device's own GPS-valid flag combined with our checks."""
 
+    # No index of its own: the unique key on (device, fixed_at) below starts with it.
     device = models.ForeignKey(
-        Device, on_delete=models.CASCADE, related_name="positions", verbose_name=_("设备")
+        Device,
+        on_delete=models.CASCADE,
+        related_name="positions",
+        verbose_name=_("设备"),
+        db_index=False,
     )
     fixed_at = models.DateTimeField(_("定位时间"))
     received_at = models.DateTimeField(_("接收时间"))
