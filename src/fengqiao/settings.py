@@ -405,5 +405,13 @@ LAWSTUDY_REMIND_HOURS = env.integer("LAWSTUDY_REMIND_HOURS", 24, minimum=1)
 # Hosts a study material may link to (exact, or *.example.cn for its subdomains); other links are refused.
 LAWSTUDY_LINK_HOSTS = env.csv_list(
     "LAWSTUDY_LINK_HOSTS",
-    ["flk.npc.gov.cn", "www.npc.gov.cn", "www.gov.cn", "www.mps.gov.cn", "www.court.gov.cn", "www.spp.gov.cn", "www.moj.gov.cn"],
+    [
+        "flk.npc.gov.cn",
+        "www.npc.gov.cn",
+        "www.gov.cn",
+        "www.mps.gov.cn",
+        "www.court.gov.cn",
+        "www.spp.gov.cn",
+        "www.moj.gov.cn",
+    ],
 )

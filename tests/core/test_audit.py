@@ -52,12 +52,19 @@ def test_delete_is_logged_with_before(alice, community_a):
 
 
 def test_bulk_write_logged_through_log_bulk(alice, community_a):
-    people = [PersonFactory.build(community=community_a, station=community_a.station) for _ in range(3)]
+    people = [
+        PersonFactory.build(community=community_a, station=community_a.station) for _ in range(3)
+    ]
     for p in people:
         p.name_initials = "x"
     created = Person.objects.bulk_create(people)
     log_bulk(created, ChangeAction.CREATE, actor=alice, source="import")
-    assert ObjectChange.objects.filter(action=ChangeAction.CREATE, source="import", user_name="艾丽").count() == 3
+    assert (
+        ObjectChange.objects.filter(
+            action=ChangeAction.CREATE, source="import", user_name="艾丽"
+        ).count()
+        == 3
+    )
 
 
 def test_detail_timeline_shows_field_label_and_before_after(alice_client, alice, community_a):
@@ -80,7 +87,10 @@ def test_timeline_shows_choice_labels(alice_client, alice, community_a):
     person = PersonFactory(community=community_a)
     with context.acting_as(alice):
         services.person_update(actor=alice, person=person, relation="spouse")
-    assert "<ins>配偶</ins>" in alice_client.get(reverse("registry:person_detail", args=[person.pk])).content.decode()
+    assert (
+        "<ins>配偶</ins>"
+        in alice_client.get(reverse("registry:person_detail", args=[person.pk])).content.decode()
+    )
 
 
 # ----------------------------------------------------------------------------- the auditor's change log page
@@ -103,7 +113,9 @@ def logged(alice, charlie, community_a, other_station):
 
 def reprs(response, model="person"):
     """The object names of the listed changes of one kind of record (fixtures also log users and communities)."""
-    return [c.object_repr for c in response.context["page"].object_list if c.content_type.model == model]
+    return [
+        c.object_repr for c in response.context["page"].object_list if c.content_type.model == model
+    ]
 
 
 def test_auditor_sees_only_own_station_changes(client, login, auditor, logged):
@@ -127,7 +139,9 @@ def test_changelog_search_by_user(client, login, auditor, alice, community_a, lo
 def test_changelog_search_by_request_id(client, login, auditor, community_a, logged):
     PersonFactory(community=community_a, name="另一个")
     login(client, auditor)
-    assert reprs(client.get(reverse("core:changelog"), {"request_id": "req-alice-0001"})) == ["本所居民"]
+    assert reprs(client.get(reverse("core:changelog"), {"request_id": "req-alice-0001"})) == [
+        "本所居民"
+    ]
 
 
 def test_changelog_search_by_action_and_text(client, login, auditor, alice, logged):
@@ -158,13 +172,18 @@ def test_changelog_search_by_date_range(client, login, auditor, community_a):
     with time_machine.travel(dt.datetime(2026, 4, 1, 10, tzinfo=dt.UTC), tick=False):
         PersonFactory(community=community_a, name="四月")
     login(client, auditor)
-    response = client.get(reverse("core:changelog"), {"date_from": "2026-03-01", "date_to": "2026-03-31"})
+    response = client.get(
+        reverse("core:changelog"), {"date_from": "2026-03-01", "date_to": "2026-03-31"}
+    )
     assert reprs(response) == ["三月"]
 
 
 def test_changelog_bad_date_shows_chinese_message(client, login, auditor):
     login(client, auditor)
-    assert "日期格式" in client.get(reverse("core:changelog"), {"date_from": "2026-13-45"}).content.decode()
+    assert (
+        "日期格式"
+        in client.get(reverse("core:changelog"), {"date_from": "2026-13-45"}).content.decode()
+    )
 
 
 def test_changelog_refused_for_community_officer(bob_client):
@@ -181,10 +200,19 @@ def test_bureau_user_sees_every_station_of_the_bureau(client, login, station, lo
     assert set(reprs(client.get(reverse("core:changelog")))) == {"本所居民", "他所居民"}
 
 
-def test_access_tab_lists_personal_data_views_of_own_station(client, login, auditor, bob, charlie, community_a, other_station):
-    services.personal_data_reveal(actor=bob, obj=PersonFactory(community=community_a, name="被查看者"), fields=["phone"], purpose="回访")
+def test_access_tab_lists_personal_data_views_of_own_station(
+    client, login, auditor, bob, charlie, community_a, other_station
+):
     services.personal_data_reveal(
-        actor=charlie, obj=PersonFactory(community=CommunityFactory(station=other_station), name="他所被查看"), fields=["phone"],
+        actor=bob,
+        obj=PersonFactory(community=community_a, name="被查看者"),
+        fields=["phone"],
+        purpose="回访",
+    )
+    services.personal_data_reveal(
+        actor=charlie,
+        obj=PersonFactory(community=CommunityFactory(station=other_station), name="他所被查看"),
+        fields=["phone"],
         purpose="核实身份",
     )
     login(client, auditor)

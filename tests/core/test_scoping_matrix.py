@@ -396,7 +396,9 @@ def _state(model, pk):
     return (ObjectChange.objects.count(), serialize(obj) if obj is not None else None)
 
 
-MATRIX = [r for r in ROUTES if MODELS[r.path] is not None and MODELS[r.path]._meta.label in FACTORIES]
+MATRIX = [
+    r for r in ROUTES if MODELS[r.path] is not None and MODELS[r.path]._meta.label in FACTORIES
+]
 
 
 @pytest.mark.parametrize("route", MATRIX, ids=lambda r: r.path)

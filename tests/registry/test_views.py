@@ -31,9 +31,20 @@ def world(community_a, community_b):
         org = OrganisationFactory(community=community, address=AddressFactory(community=community))
         person = PersonFactory(community=community, address=address, house=house)
         point = LiaisonPoint.objects.create(
-            station=community.station, community=community, name=f"{community.name}联络点", contact_name="周大爷", contact_phone="13800001111"
+            station=community.station,
+            community=community,
+            name=f"{community.name}联络点",
+            contact_name="周大爷",
+            contact_phone="13800001111",
         )
-        out[key] = {"person": person, "house": house, "address": address, "organisation": org, "community": community, "liaison_point": point}
+        out[key] = {
+            "person": person,
+            "house": house,
+            "address": address,
+            "organisation": org,
+            "community": community,
+            "liaison_point": point,
+        }
     return out
 
 
@@ -104,7 +115,12 @@ def test_other_station_gets_404(charlie_client, world, kind, side):
 
 
 def test_other_station_gets_404_on_reveal(charlie_client, world):
-    assert charlie_client.post(reverse("registry:person_reveal", args=[world["a"]["person"].pk])).status_code == 404
+    assert (
+        charlie_client.post(
+            reverse("registry:person_reveal", args=[world["a"]["person"].pk])
+        ).status_code
+        == 404
+    )
     assert not PersonalDataAccess.objects.exists()
 
 
@@ -118,11 +134,22 @@ def test_registry_pages_need_login(client, world):
 
 @pytest.fixture
 def residents(community_a):
-    address = AddressFactory(community=community_a, road="江湾壹号小区", doorplate="3", building="5", room="1202")
-    zhang = PersonFactory(
-        community=community_a, name="张三丰", id_number=make_id_number(11, birth=dt.date(1975, 3, 4)), phone="13912340001", address=address
+    address = AddressFactory(
+        community=community_a, road="江湾壹号小区", doorplate="3", building="5", room="1202"
     )
-    li = PersonFactory(community=community_a, name="李四", id_number=make_id_number(12, birth=dt.date(1988, 8, 8)), phone="13912340002")
+    zhang = PersonFactory(
+        community=community_a,
+        name="张三丰",
+        id_number=make_id_number(11, birth=dt.date(1975, 3, 4)),
+        phone="13912340001",
+        address=address,
+    )
+    li = PersonFactory(
+        community=community_a,
+        name="李四",
+        id_number=make_id_number(12, birth=dt.date(1988, 8, 8)),
+        phone="13912340002",
+    )
     return zhang, li
 
 
@@ -141,12 +168,16 @@ def test_person_search_finds_resident(alice_client, residents, query):
 
 def test_person_search_by_full_id_number(alice_client, residents):
     zhang, _ = residents
-    assert names(alice_client.get(reverse("registry:person_list"), {"q": zhang.id_number})) == {"张三丰"}
+    assert names(alice_client.get(reverse("registry:person_list"), {"q": zhang.id_number})) == {
+        "张三丰"
+    }
 
 
 def test_person_search_by_id_number_tail(alice_client, residents):
     zhang, _ = residents
-    assert "张三丰" in names(alice_client.get(reverse("registry:person_list"), {"q": zhang.id_number[-6:]}))
+    assert "张三丰" in names(
+        alice_client.get(reverse("registry:person_list"), {"q": zhang.id_number[-6:]})
+    )
 
 
 def test_person_list_masks_id_and_phone(alice_client, residents):
@@ -159,12 +190,22 @@ def test_person_list_masks_id_and_phone(alice_client, residents):
 
 
 def test_person_list_filters_by_category(alice_client, community_a, residents):
-    PersonFactory(community=community_a, name="流动甲", category="floating", inflow_date=dt.date(2026, 1, 1), inflow_reason="work")
-    assert names(alice_client.get(reverse("registry:person_list"), {"category": "floating"})) == {"流动甲"}
+    PersonFactory(
+        community=community_a,
+        name="流动甲",
+        category="floating",
+        inflow_date=dt.date(2026, 1, 1),
+        inflow_reason="work",
+    )
+    assert names(alice_client.get(reverse("registry:person_list"), {"category": "floating"})) == {
+        "流动甲"
+    }
 
 
 def test_person_list_sorts_by_birth_date_descending(alice_client, residents):
-    page = alice_client.get(reverse("registry:person_list"), {"sort": "-birth_date"}).context["page"]
+    page = alice_client.get(reverse("registry:person_list"), {"sort": "-birth_date"}).context[
+        "page"
+    ]
     assert [p.name for p in page.object_list] == ["李四", "张三丰"]
 
 
@@ -174,7 +215,14 @@ def test_person_list_pages_fifty_with_count(alice_client, community_a):
     response = alice_client.get(reverse("registry:person_list"))
     assert len(response.context["page"].object_list) == 50
     assert "共 51 条" in response.content.decode()
-    assert len(alice_client.get(reverse("registry:person_list"), {"page": 2}).context["page"].object_list) == 1
+    assert (
+        len(
+            alice_client.get(reverse("registry:person_list"), {"page": 2})
+            .context["page"]
+            .object_list
+        )
+        == 1
+    )
 
 
 def test_house_search_by_owner(alice_client, community_a):
@@ -185,8 +233,12 @@ def test_house_search_by_owner(alice_client, community_a):
 
 
 def test_organisation_search_by_initials(alice_client, community_a):
-    OrganisationFactory(community=community_a, address=AddressFactory(community=community_a), name="百草药房")
-    OrganisationFactory(community=community_a, address=AddressFactory(community=community_a), name="江湾超市")
+    OrganisationFactory(
+        community=community_a, address=AddressFactory(community=community_a), name="百草药房"
+    )
+    OrganisationFactory(
+        community=community_a, address=AddressFactory(community=community_a), name="江湾超市"
+    )
     page = alice_client.get(reverse("registry:organisation_list"), {"q": "bcyf"}).context["page"]
     assert [o.name for o in page.object_list] == ["百草药房"]
 
@@ -247,7 +299,9 @@ def test_detail_links_person_house_address_community(alice_client, world):
         assert detail(kind, obj) in content
     # the address (a door) is linked once revealed: the masked page does not lead to it
     assert detail("address", person.address) not in content
-    revealed = alice_client.post(reverse("registry:person_reveal", args=[person.pk]), {"purpose": "走访"})
+    revealed = alice_client.post(
+        reverse("registry:person_reveal", args=[person.pk]), {"purpose": "走访"}
+    )
     assert detail("address", person.address) in revealed.content.decode()
 
 
@@ -265,17 +319,26 @@ def test_organisation_detail_lists_staff(alice_client, world, community_a):
 def test_reveal_shows_full_data_and_writes_access_record(alice_client, alice, world):
     person = world["a"]["person"]
     response = alice_client.post(
-        reverse("registry:person_reveal", args=[person.pk]), {"purpose": "核实身份"}, HTTP_HX_REQUEST="true"
+        reverse("registry:person_reveal", args=[person.pk]),
+        {"purpose": "核实身份"},
+        HTTP_HX_REQUEST="true",
     )
     assert response.status_code == 200
-    assert person.id_number in response.content.decode() and person.phone in response.content.decode()
+    assert (
+        person.id_number in response.content.decode() and person.phone in response.content.decode()
+    )
     access = PersonalDataAccess.objects.get()
     assert access.user == alice and access.object_id == person.pk and access.purpose == "核实身份"
     assert "id_number" in access.fields and "phone" in access.fields
 
 
 def test_reveal_by_get_is_refused(alice_client, world):
-    assert alice_client.get(reverse("registry:person_reveal", args=[world["a"]["person"].pk])).status_code == 405
+    assert (
+        alice_client.get(
+            reverse("registry:person_reveal", args=[world["a"]["person"].pk])
+        ).status_code
+        == 405
+    )
     assert not PersonalDataAccess.objects.exists()
 
 
@@ -298,10 +361,15 @@ def test_leader_sees_access_records_on_person(alice_client, bob, world):
 
 
 def test_community_officer_does_not_see_access_records(bob_client, world):
-    assert "个人信息查看记录" not in bob_client.get(detail("person", world["a"]["person"])).content.decode()
+    assert (
+        "个人信息查看记录"
+        not in bob_client.get(detail("person", world["a"]["person"])).content.decode()
+    )
 
 
-def test_key_person_label_only_for_key_person_roles(alice_client, client, login, alice, station, world):
+def test_key_person_label_only_for_key_person_roles(
+    alice_client, client, login, alice, station, world
+):
     person = world["a"]["person"]
     PersonLabel.objects.create(person=person, label="重点人员", created_by=alice)
     assert "重点人员" in alice_client.get(detail("person", person)).content.decode()
@@ -338,7 +406,9 @@ def test_create_person_through_form(bob_client, community_a):
 
 
 def test_form_shows_chinese_error_for_bad_id(bob_client, community_a):
-    response = bob_client.post(reverse("registry:person_create"), person_post(community_a, id_number="511123199206010000"))
+    response = bob_client.post(
+        reverse("registry:person_create"), person_post(community_a, id_number="511123199206010000")
+    )
     assert response.status_code == 200
     assert "校验位错误" in response.content.decode()
     assert not Person.objects.filter(name="赵新").exists()
@@ -357,7 +427,9 @@ def test_form_refuses_community_not_editable(bob_client, community_b):
 
 def test_edit_phone_through_form_shows_in_timeline(alice_client, world):
     person = world["a"]["person"]
-    data = person_post(person.community, name=person.name, id_number=person.id_number, phone="13711112222")
+    data = person_post(
+        person.community, name=person.name, id_number=person.id_number, phone="13711112222"
+    )
     response = alice_client.post(edit("person", person), data)
     assert response.status_code == 302
     person.refresh_from_db()
@@ -368,7 +440,9 @@ def test_edit_phone_through_form_shows_in_timeline(alice_client, world):
 
 def test_duplicate_id_in_form_names_existing_person(alice_client, world, community_a):
     existing = world["a"]["person"]
-    response = alice_client.post(reverse("registry:person_create"), person_post(community_a, id_number=existing.id_number))
+    response = alice_client.post(
+        reverse("registry:person_create"), person_post(community_a, id_number=existing.id_number)
+    )
     assert f"证件号码已登记:{existing.name}" in response.content.decode()
 
 
@@ -379,7 +453,9 @@ def test_options_endpoint_is_scoped(charlie_client, world):
 
 def test_options_endpoint_searches_addresses(alice_client, world):
     address = world["a"]["address"]
-    data = alice_client.get(reverse("registry:options", args=["address"]), {"q": address.road}).json()
+    data = alice_client.get(
+        reverse("registry:options", args=["address"]), {"q": address.road}
+    ).json()
     assert {"id": address.pk, "text": address.full_text} in data["results"]
 
 
@@ -394,13 +470,19 @@ def test_form_select_renders_only_the_chosen_address(alice_client, world):
 
 
 def test_leader_grants_edit_rights_from_community_page(alice_client, bob, world, community_b):
-    response = alice_client.post(reverse("registry:community_grant", args=[community_b.pk]), {"user": bob.pk, "reason": "协助走访"})
+    response = alice_client.post(
+        reverse("registry:community_grant", args=[community_b.pk]),
+        {"user": bob.pk, "reason": "协助走访"},
+    )
     assert response.status_code == 302
     assert community_b.grants.get().user == bob
 
 
 def test_officer_cannot_grant(bob_client, bob, community_b):
-    response = bob_client.post(reverse("registry:community_grant", args=[community_b.pk]), {"user": bob.pk, "reason": "我自己"})
+    response = bob_client.post(
+        reverse("registry:community_grant", args=[community_b.pk]),
+        {"user": bob.pk, "reason": "我自己"},
+    )
     assert response.status_code == 403
     assert not community_b.grants.exists()
 
@@ -410,8 +492,13 @@ def test_community_detail_shows_liaison_points_and_officers(alice_client, bob, w
     assert world["a"]["liaison_point"].name in content and "鲍勃" in content
 
 
-def test_map_geojson_has_boundaries_and_centres_of_own_station_only(alice_client, community_a, other_station):
-    community_a.boundary = {"type": "Polygon", "coordinates": [[[103.9, 29.2], [103.95, 29.2], [103.95, 29.25], [103.9, 29.2]]]}
+def test_map_geojson_has_boundaries_and_centres_of_own_station_only(
+    alice_client, community_a, other_station
+):
+    community_a.boundary = {
+        "type": "Polygon",
+        "coordinates": [[[103.9, 29.2], [103.95, 29.2], [103.95, 29.25], [103.9, 29.2]]],
+    }
     community_a.latitude, community_a.longitude = 29.22, 103.93
     community_a.save()
     Community.objects.create(station=other_station, name="他所社区", latitude=29.0, longitude=103.0)
@@ -428,21 +515,34 @@ def test_map_page_has_no_tiles_without_setting(alice_client, settings):
 
 def test_changes_are_logged_with_user_name(alice_client, world):
     person = world["a"]["person"]
-    alice_client.post(edit("person", person), person_post(person.community, name=person.name, id_number=person.id_number, phone="13711112222"))
+    alice_client.post(
+        edit("person", person),
+        person_post(
+            person.community, name=person.name, id_number=person.id_number, phone="13711112222"
+        ),
+    )
     change = ObjectChange.objects.filter(object_id=person.pk, action="update").latest("time")
     assert change.user_name == "艾丽" and change.source == "web"
     assert change.before["phone"] == person.phone and change.after["phone"] == "13711112222"
 
 
 def test_leader_sets_community_boundary_through_form(alice_client, community_a):
-    data = {"name": community_a.name, "kind": "community", "boundary": '{"type": "Polygon", "coordinates": [[[103.9, 29.2], [103.95, 29.2], [103.9, 29.2]]]}'}
+    data = {
+        "name": community_a.name,
+        "kind": "community",
+        "boundary": '{"type": "Polygon", "coordinates": [[[103.9, 29.2], [103.95, 29.2], [103.9, 29.2]]]}',
+    }
     assert alice_client.post(edit("community", community_a), data).status_code == 302
     community_a.refresh_from_db()
     assert community_a.boundary["type"] == "Polygon"
 
 
 def test_community_boundary_must_be_polygon(alice_client, community_a):
-    data = {"name": community_a.name, "kind": "community", "boundary": '{"type": "Point", "coordinates": [103.9, 29.2]}'}
+    data = {
+        "name": community_a.name,
+        "kind": "community",
+        "boundary": '{"type": "Point", "coordinates": [103.9, 29.2]}',
+    }
     response = alice_client.post(edit("community", community_a), data)
     assert "边界应为GeoJSON的Polygon或MultiPolygon" in response.content.decode()
 
@@ -451,7 +551,9 @@ def test_leader_revokes_grant_from_community_page(alice_client, alice, bob, comm
     from fengqiao.registry import services
 
     grant = services.community_grant(actor=alice, user=bob, community=community_b, reason="协助")
-    response = alice_client.post(reverse("registry:community_grant_revoke", args=[community_b.pk, grant.pk]))
+    response = alice_client.post(
+        reverse("registry:community_grant_revoke", args=[community_b.pk, grant.pk])
+    )
     assert response.status_code == 302
     assert not community_b.grants.exists()
 
@@ -459,7 +561,9 @@ def test_leader_revokes_grant_from_community_page(alice_client, alice, bob, comm
 def test_granted_officer_can_open_edit_form_of_other_community(bob_client, alice, bob, world):
     from fengqiao.registry import services
 
-    services.community_grant(actor=alice, user=bob, community=world["b"]["community"], reason="协助")
+    services.community_grant(
+        actor=alice, user=bob, community=world["b"]["community"], reason="协助"
+    )
     assert bob_client.get(edit("person", world["b"]["person"])).status_code == 200
 
 
@@ -471,12 +575,18 @@ def test_community_form_shows_empty_boundary_box(alice_client, community_a):
 def test_name_search_is_a_prefix_match(alice_client, community_a):
     for name in ["张", "张三丰", "张𠀋", "小张", "章三"]:
         PersonFactory(community=community_a, name=name, address=None)
-    assert names(alice_client.get(reverse("registry:person_list"), {"q": "张"})) == {"张", "张三丰", "张𠀋"}
+    assert names(alice_client.get(reverse("registry:person_list"), {"q": "张"})) == {
+        "张",
+        "张三丰",
+        "张𠀋",
+    }
 
 
 def test_reveal_without_htmx_renders_the_whole_page_unmasked(alice_client, world):
     person = world["a"]["person"]
-    response = alice_client.post(reverse("registry:person_reveal", args=[person.pk]), {"purpose": "核实身份"})
+    response = alice_client.post(
+        reverse("registry:person_reveal", args=[person.pk]), {"purpose": "核实身份"}
+    )
     content = response.content.decode()
     assert response.status_code == 200 and person.id_number in content and "变更记录" in content
     assert PersonalDataAccess.objects.count() == 1

@@ -169,7 +169,11 @@ def test_a_running_report_shows_its_progress(client, login, leader, demo):
     )
     login(client, leader)
     html = client.get(reverse("reports:report_status", args=[report.pk])).content.decode()
-    assert 'hx-trigger="every 1s, push:report from:body"' in html and 'value="40"' in html and "计算考核排名" in html
+    assert (
+        'hx-trigger="every 1s, push:report from:body"' in html
+        and 'value="40"' in html
+        and "计算考核排名" in html
+    )
 
 
 def test_a_bad_request_keeps_the_input(client, login, leader):

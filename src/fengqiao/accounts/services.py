@@ -25,7 +25,11 @@ def _max_failures(kind: str) -> int:
 
 
 def login_locked(
-    *, username: str, ip_address: str | None, kind: str = AttemptKind.PASSWORD, now: dt.datetime | None = None
+    *,
+    username: str,
+    ip_address: str | None,
+    kind: str = AttemptKind.PASSWORD,
+    now: dt.datetime | None = None,
 ) -> dt.datetime | None:
     """If the username or the address has too many recent failures of this kind (password or TOTP
     code), return when the lock ends. The counts live in the database, so every web process shares them."""
@@ -34,7 +38,9 @@ def login_locked(
     for field, value in (("username", username.lower()), ("ip_address", ip_address)):
         if not value:
             continue
-        recent = LoginAttempt.objects.filter(**{field: value}, kind=kind, at__gte=window_start).order_by("-at")
+        recent = LoginAttempt.objects.filter(
+            **{field: value}, kind=kind, at__gte=window_start
+        ).order_by("-at")
         last_success = recent.filter(succeeded=True).values_list("at", flat=True).first()
         failures = recent.filter(succeeded=False)
         if last_success:
@@ -82,7 +88,9 @@ def second_factor_check(
         username=user.username, ip_address=ip_address, kind=AttemptKind.TOTP, now=now
     )
     if locked_until:
-        raise ValidationError(lock_message(locked_until, now=now, kind=AttemptKind.TOTP), code="locked")
+        raise ValidationError(
+            lock_message(locked_until, now=now, kind=AttemptKind.TOTP), code="locked"
+        )
     ok = totp_check(user.totp_secret, code)
     login_attempt_record(
         username=user.username, ip_address=ip_address, succeeded=ok, kind=AttemptKind.TOTP
@@ -92,10 +100,24 @@ def second_factor_check(
 
 
 @transaction.atomic
-def user_create(*, actor, username: str, password: str, full_name: str, role: str, station=None, unit=None, **extra) -> User:
+def user_create(
+    *,
+    actor,
+    username: str,
+    password: str,
+    full_name: str,
+    role: str,
+    station=None,
+    unit=None,
+    **extra,
+) -> User:
     if User.objects.filter(username__iexact=username).exists():
-        raise ValidationError({"username": _("用户名“%(username)s”已存在") % {"username": username}})
-    user = User(username=username, full_name=full_name, role=role, station=station, unit=unit, **extra)
+        raise ValidationError(
+            {"username": _("用户名“%(username)s”已存在") % {"username": username}}
+        )
+    user = User(
+        username=username, full_name=full_name, role=role, station=station, unit=unit, **extra
+    )
     validate_password(password, user)
     user.set_password(password)
     user.full_clean(exclude=["password"])
@@ -249,7 +271,15 @@ DEFAULT_UNITS = (
 
 
 @transaction.atomic
-def station_create(*, bureau_name: str, bureau_code: str, name: str, code: str, area_km2=None, with_units: bool = True):
+def station_create(
+    *,
+    bureau_name: str,
+    bureau_code: str,
+    name: str,
+    code: str,
+    area_km2=None,
+    with_units: bool = True,
+):
     """Create a station (and its county bureau when new) for a fresh installation."""
     from fengqiao.accounts.models import Bureau, Station, Unit
 

@@ -188,7 +188,13 @@ def staff_edit(request, pk):
         "communities": target.communities.all(),
         "is_active": target.is_active,
     }
-    form = StaffForm(request.POST or None, initial=initial, station=target.station, actor=request.user, current_role=target.role)
+    form = StaffForm(
+        request.POST or None,
+        initial=initial,
+        station=target.station,
+        actor=request.user,
+        current_role=target.role,
+    )
     password_form = PasswordForm()
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)

@@ -86,10 +86,15 @@ class SecurityHeadersMiddleware:
             self.push_url, self.csp = getattr(settings, "PUSH_URL", ""), content_security_policy()
         if request.path.startswith("/api/docs"):
             # Swagger UI (split view: its bootstrap script is a separate file) still sets inline styles.
-            response.setdefault("Content-Security-Policy", self.csp.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'"))
+            response.setdefault(
+                "Content-Security-Policy",
+                self.csp.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'"),
+            )
         else:
             response.setdefault("Content-Security-Policy", self.csp)
-        response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(self), payment=()")
+        response.setdefault(
+            "Permissions-Policy", "camera=(), microphone=(), geolocation=(self), payment=()"
+        )
         response.setdefault("Cross-Origin-Resource-Policy", "same-origin")
         if getattr(request, "user", None) is not None and request.user.is_authenticated:
             response.setdefault("Cache-Control", "no-store")
@@ -105,7 +110,9 @@ class CurrentActorMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         source = "api" if request.path.startswith("/api/") else "web"
-        with context.acting_as(user, source=source, request_id=getattr(request, "request_id", None)):
+        with context.acting_as(
+            user, source=source, request_id=getattr(request, "request_id", None)
+        ):
             return self.get_response(request)
 
 
@@ -155,5 +162,7 @@ def bad_input_response(request, message: str):
     from django.http import HttpResponseBadRequest, JsonResponse
 
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": message}, status=400, json_dumps_params={"ensure_ascii": False})
+        return JsonResponse(
+            {"detail": message}, status=400, json_dumps_params={"ensure_ascii": False}
+        )
     return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")

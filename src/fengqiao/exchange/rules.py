@@ -131,7 +131,9 @@ def id_text(value) -> str:
 # ----------------------------------------------------------------------------- import jobs
 
 
-def job_stale(*, status: str, last_sign_of_life: dt.datetime, now: dt.datetime, minutes: int) -> bool:
+def job_stale(
+    *, status: str, last_sign_of_life: dt.datetime, now: dt.datetime, minutes: int
+) -> bool:
     """A job still marked as running (uploaded, validating, committing) with no sign of life for
     `minutes`: its worker died (a restart, the OOM killer). A commit is one transaction, so such a job
     has written nothing; it can be re-run or abandoned."""

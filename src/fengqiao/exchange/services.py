@@ -231,7 +231,9 @@ def import_job_commit(job_id: int) -> ImportJob:
             if not plans:
                 _fail(job, _("没有正确的行可以导入,未写入任何数据"))
                 return job
-            ImportJob.objects.filter(pk=job.pk).update(processed_rows=0, heartbeat_at=timezone.now())
+            ImportJob.objects.filter(pk=job.pk).update(
+                processed_rows=0, heartbeat_at=timezone.now()
+            )
             with transaction.atomic():
                 counts = importer.write(plans)
                 # Done in the same transaction as the rows, and only if this run still owns the job:
@@ -253,7 +255,9 @@ def import_job_commit(job_id: int) -> ImportJob:
                 if finished != 1:
                     raise _Superseded
     except _Superseded:
-        logger.warning("import job %s: re-run or abandoned while this run wrote; rolled back", job.pk)
+        logger.warning(
+            "import job %s: re-run or abandoned while this run wrote; rolled back", job.pk
+        )
         job.refresh_from_db()
         return job
     except FileProblem as exc:
@@ -297,7 +301,9 @@ def import_job_rerun(*, actor, job: ImportJob) -> str:
     _require_own_stale(actor, job)
     now = timezone.now()
     if job.status == ImportStatus.COMMITTING:
-        _claim_stale(job, status=ImportStatus.VALIDATED, heartbeat_at=now, processed_rows=0, mode="")
+        _claim_stale(
+            job, status=ImportStatus.VALIDATED, heartbeat_at=now, processed_rows=0, mode=""
+        )
         logger.info("import job %s: interrupted commit re-opened by %s", job.pk, actor.username)
         return ""
     _claim_stale(job, status=ImportStatus.UPLOADED, heartbeat_at=now, processed_rows=0)

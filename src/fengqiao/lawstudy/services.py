@@ -36,7 +36,9 @@ from fengqiao.lawstudy.models import Attendance, Material, Question, Quiz, QuizA
 ORGANISER_ROLES = frozenset(LEADER_ROLES | {Role.CASE_MANAGER})
 TOKEN_SALT = "fengqiao.lawstudy.signin"  # noqa: S105 - a signing salt, not a secret
 MATERIAL_MAX_BYTES = 20 * 1024 * 1024
-MATERIAL_EXTENSIONS = frozenset(rules.MATERIAL_LABELS)  # each checked by content (rules.material_file_problem)
+MATERIAL_EXTENSIONS = frozenset(
+    rules.MATERIAL_LABELS
+)  # each checked by content (rules.material_file_problem)
 
 
 def can_organise(user, session_or_station=None) -> bool:
@@ -317,7 +319,9 @@ def _file_sample(file) -> tuple[bytes, list[str] | None]:
 
 def material_link_allowed(material: Material) -> bool:
     """Checked again when a link is followed: links stored before a host was removed stay closed."""
-    return bool(material.url) and rules.link_host_allowed(material.url, settings.LAWSTUDY_LINK_HOSTS)
+    return bool(material.url) and rules.link_host_allowed(
+        material.url, settings.LAWSTUDY_LINK_HOSTS
+    )
 
 
 def material_add(*, actor, session: StudySession, title: str, url: str = "", file=None) -> Material:

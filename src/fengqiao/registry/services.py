@@ -53,7 +53,18 @@ PERSON_FIELDS = (
     "expected_departure",
     "note",
 )
-HOUSE_FIELDS = ("community", "address", "use", "owner", "owner_name", "owner_phone", "area_m2", "rooms", "built_year", "note")
+HOUSE_FIELDS = (
+    "community",
+    "address",
+    "use",
+    "owner",
+    "owner_name",
+    "owner_phone",
+    "area_m2",
+    "rooms",
+    "built_year",
+    "note",
+)
 ADDRESS_FIELDS = (
     "community",
     "province",
@@ -83,11 +94,28 @@ ORGANISATION_FIELDS = (
     "employee_count",
     "note",
 )
-COMMUNITY_FIELDS = ("name", "kind", "code", "town", "is_old_town", "boundary", "latitude", "longitude", "note")
+COMMUNITY_FIELDS = (
+    "name",
+    "kind",
+    "code",
+    "town",
+    "is_old_town",
+    "boundary",
+    "latitude",
+    "longitude",
+    "note",
+)
 LIAISON_POINT_FIELDS = ("community", "name", "contact_name", "contact_phone", "location", "active")
 
 # Personal data a reveal may show in full.
-REVEALABLE_FIELDS = {"id_number", "birth_date", "phone", "address", "registered_address", "owner_phone"}
+REVEALABLE_FIELDS = {
+    "id_number",
+    "birth_date",
+    "phone",
+    "address",
+    "registered_address",
+    "owner_phone",
+}
 
 
 # ----------------------------------------------------------------------------- scope
@@ -184,7 +212,9 @@ def person_validate(person: Person, *, today: dt.date | None = None) -> None:
                 person.birth_date = facts.birth_date
             if not person.sex:
                 person.sex = facts.sex
-            for field, problem in rules.id_consistency_problems(facts, birth_date=person.birth_date, sex=person.sex):
+            for field, problem in rules.id_consistency_problems(
+                facts, birth_date=person.birth_date, sex=person.sex
+            ):
                 add(field, problem)
     if not person.birth_date:
         add("birth_date", _("请填写出生日期"))
@@ -203,7 +233,11 @@ def person_validate(person: Person, *, today: dt.date | None = None) -> None:
             add("inflow_date", _("流动人口须填写流入日期"))
         if not person.inflow_reason:
             add("inflow_reason", _("流动人口须填写流入原因"))
-        if person.inflow_date and person.expected_departure and person.expected_departure <= person.inflow_date:
+        if (
+            person.inflow_date
+            and person.expected_departure
+            and person.expected_departure <= person.inflow_date
+        ):
             add("expected_departure", _("预计离开日期应晚于流入日期"))
     elif person.category == PersonCategory.FOREIGN:
         if person.nationality in ("中国", "中华人民共和国", "CN", "CHN"):
@@ -218,7 +252,10 @@ def person_validate(person: Person, *, today: dt.date | None = None) -> None:
 
 def _person_duplicate_check(person: Person) -> None:
     existing = (
-        Person.objects.filter(id_type=person.id_type, id_number=person.id_number).exclude(pk=person.pk).select_related("community").first()
+        Person.objects.filter(id_type=person.id_type, id_number=person.id_number)
+        .exclude(pk=person.pk)
+        .select_related("community")
+        .first()
     )
     if existing is None:
         return
@@ -251,12 +288,16 @@ def _person_checks(actor):
 
 @transaction.atomic
 def person_create(*, actor, **data) -> Person:
-    return _create(Person, actor=actor, data=data, allowed=PERSON_FIELDS, validate=_person_checks(actor))
+    return _create(
+        Person, actor=actor, data=data, allowed=PERSON_FIELDS, validate=_person_checks(actor)
+    )
 
 
 @transaction.atomic
 def person_update(*, actor, person: Person, **changes) -> Person:
-    return _update(person, actor=actor, changes=changes, allowed=PERSON_FIELDS, validate=_person_checks(actor))
+    return _update(
+        person, actor=actor, changes=changes, allowed=PERSON_FIELDS, validate=_person_checks(actor)
+    )
 
 
 # ----------------------------------------------------------------------------- addresses
@@ -264,9 +305,18 @@ def person_update(*, actor, person: Person, **changes) -> Person:
 
 def _address_duplicate_check(address: Address) -> None:
     text = address.compose_full_text()
-    existing = Address.objects.filter(station_id=address.station_id, full_text=text).exclude(pk=address.pk).first()
+    existing = (
+        Address.objects.filter(station_id=address.station_id, full_text=text)
+        .exclude(pk=address.pk)
+        .first()
+    )
     if existing is not None:
-        raise ValidationError({"road": _("该地址已存在:%(address)s(编号%(id)s)") % {"address": text, "id": existing.pk}})
+        raise ValidationError(
+            {
+                "road": _("该地址已存在:%(address)s(编号%(id)s)")
+                % {"address": text, "id": existing.pk}
+            }
+        )
 
 
 def _address_validate(address: Address) -> None:
@@ -307,7 +357,12 @@ def address_create(*, actor, **data) -> Address:
 @transaction.atomic
 def address_update(*, actor, address: Address, **changes) -> Address:
     return _update(
-        address, actor=actor, changes=changes, allowed=ADDRESS_FIELDS, validate=_address_checks, clean_exclude=["full_text"]
+        address,
+        actor=actor,
+        changes=changes,
+        allowed=ADDRESS_FIELDS,
+        validate=_address_checks,
+        clean_exclude=["full_text"],
     )
 
 
@@ -339,12 +394,24 @@ def _house_validate(actor, house: House) -> None:
 
 @transaction.atomic
 def house_create(*, actor, **data) -> House:
-    return _create(House, actor=actor, data=data, allowed=HOUSE_FIELDS, validate=lambda h: _house_validate(actor, h))
+    return _create(
+        House,
+        actor=actor,
+        data=data,
+        allowed=HOUSE_FIELDS,
+        validate=lambda h: _house_validate(actor, h),
+    )
 
 
 @transaction.atomic
 def house_update(*, actor, house: House, **changes) -> House:
-    return _update(house, actor=actor, changes=changes, allowed=HOUSE_FIELDS, validate=lambda h: _house_validate(actor, h))
+    return _update(
+        house,
+        actor=actor,
+        changes=changes,
+        allowed=HOUSE_FIELDS,
+        validate=lambda h: _house_validate(actor, h),
+    )
 
 
 # ----------------------------------------------------------------------------- organisations
@@ -361,11 +428,16 @@ def _organisation_validate(actor, org: Organisation) -> None:
         except rules.InvalidCreditCode as exc:
             errors["credit_code"] = [str(exc)]
         else:
-            existing = Organisation.objects.filter(credit_code=org.credit_code).exclude(pk=org.pk).first()
+            existing = (
+                Organisation.objects.filter(credit_code=org.credit_code).exclude(pk=org.pk).first()
+            )
             if existing is not None and existing.station_id != org.station_id:
                 errors["credit_code"] = [_("该统一社会信用代码已在其他派出所登记")]
             elif existing is not None:
-                errors["credit_code"] = [_("该统一社会信用代码已登记:%(name)s(编号%(id)s)") % {"name": existing.name, "id": existing.pk}]
+                errors["credit_code"] = [
+                    _("该统一社会信用代码已登记:%(name)s(编号%(id)s)")
+                    % {"name": existing.name, "id": existing.pk}
+                ]
     try:
         org.phone = rules.normalise_phone(org.phone)
     except rules.InvalidPhone as exc:
@@ -382,14 +454,22 @@ def _organisation_validate(actor, org: Organisation) -> None:
 @transaction.atomic
 def organisation_create(*, actor, **data) -> Organisation:
     return _create(
-        Organisation, actor=actor, data=data, allowed=ORGANISATION_FIELDS, validate=lambda o: _organisation_validate(actor, o)
+        Organisation,
+        actor=actor,
+        data=data,
+        allowed=ORGANISATION_FIELDS,
+        validate=lambda o: _organisation_validate(actor, o),
     )
 
 
 @transaction.atomic
 def organisation_update(*, actor, organisation: Organisation, **changes) -> Organisation:
     return _update(
-        organisation, actor=actor, changes=changes, allowed=ORGANISATION_FIELDS, validate=lambda o: _organisation_validate(actor, o)
+        organisation,
+        actor=actor,
+        changes=changes,
+        allowed=ORGANISATION_FIELDS,
+        validate=lambda o: _organisation_validate(actor, o),
     )
 
 
@@ -403,18 +483,30 @@ def _community_validate(community: Community) -> None:
     community.name = (community.name or "").strip()
     if not community.name:
         raise ValidationError({"name": _("请填写名称")})
-    clash = Community.objects.filter(station_id=community.station_id, name=community.name).exclude(pk=community.pk).exists()
+    clash = (
+        Community.objects.filter(station_id=community.station_id, name=community.name)
+        .exclude(pk=community.pk)
+        .exists()
+    )
     if clash:
-        raise ValidationError({"name": _("本所已有名为“%(name)s”的社区/村") % {"name": community.name}})
+        raise ValidationError(
+            {"name": _("本所已有名为“%(name)s”的社区/村") % {"name": community.name}}
+        )
     if community.boundary is not None and (
-        not isinstance(community.boundary, dict) or community.boundary.get("type") not in _GEOJSON_TYPES
+        not isinstance(community.boundary, dict)
+        or community.boundary.get("type") not in _GEOJSON_TYPES
     ):
         raise ValidationError({"boundary": _("边界应为GeoJSON的Polygon或MultiPolygon")})
 
 
 def can_create_community(user) -> bool:
     """Communities are the station's own map: its leaders (and administrators) add them."""
-    return bool(user and user.is_authenticated and user.station_id and (user.is_superuser or user.role in LEADER_ROLES))
+    return bool(
+        user
+        and user.is_authenticated
+        and user.station_id
+        and (user.is_superuser or user.role in LEADER_ROLES)
+    )
 
 
 @transaction.atomic
@@ -441,7 +533,9 @@ def community_update(*, actor, community: Community, **changes) -> Community:
 
 
 @transaction.atomic
-def community_grant(*, actor, user, community: Community, reason: str, until: dt.datetime | None = None) -> CommunityGrant:
+def community_grant(
+    *, actor, user, community: Community, reason: str, until: dt.datetime | None = None
+) -> CommunityGrant:
     """A leader lets `user` edit the records of `community` (until a time, or until revoked)."""
     if not has_role(actor, LEADER_ROLES):
         raise PermissionDenied(_("只有所领导可以授权"))
@@ -454,7 +548,9 @@ def community_grant(*, actor, user, community: Community, reason: str, until: dt
         raise ValidationError({"reason": _("请填写授权原因")})
     if until is not None and until <= timezone.now():
         raise ValidationError({"until": _("有效期应晚于现在")})
-    grant = CommunityGrant.objects.filter(user=user, community=community).first() or CommunityGrant(user=user, community=community)
+    grant = CommunityGrant.objects.filter(user=user, community=community).first() or CommunityGrant(
+        user=user, community=community
+    )
     grant.granted_by = actor
     grant.granted_at = timezone.now()
     grant.until = until
@@ -494,12 +590,24 @@ def _liaison_validate(point: LiaisonPoint) -> None:
 
 @transaction.atomic
 def liaison_point_create(*, actor, **data) -> LiaisonPoint:
-    return _create(LiaisonPoint, actor=actor, data=data, allowed=LIAISON_POINT_FIELDS, validate=_liaison_validate)
+    return _create(
+        LiaisonPoint,
+        actor=actor,
+        data=data,
+        allowed=LIAISON_POINT_FIELDS,
+        validate=_liaison_validate,
+    )
 
 
 @transaction.atomic
 def liaison_point_update(*, actor, point: LiaisonPoint, **changes) -> LiaisonPoint:
-    return _update(point, actor=actor, changes=changes, allowed=LIAISON_POINT_FIELDS, validate=_liaison_validate)
+    return _update(
+        point,
+        actor=actor,
+        changes=changes,
+        allowed=LIAISON_POINT_FIELDS,
+        validate=_liaison_validate,
+    )
 
 
 # ----------------------------------------------------------------------------- personal data
@@ -510,7 +618,9 @@ def can_reveal(user) -> bool:
 
 
 @transaction.atomic
-def personal_data_reveal(*, actor, obj, fields, purpose: str = "", channel: str = "web") -> PersonalDataAccess:
+def personal_data_reveal(
+    *, actor, obj, fields, purpose: str = "", channel: str = "web"
+) -> PersonalDataAccess:
     """Record that `actor` saw `fields` of `obj` unmasked, and why (required). Only roles in
     FULL_PERSONAL_DATA_ROLES may."""
     if not can_reveal(actor):
