@@ -310,3 +310,17 @@ def test_subpackages_that_cannot_be_right_are_refused_and_others_carry_on():
     assert isinstance(error, DecodeError) and "out of range" in str(error)
     (heartbeat,) = decode(HEARTBEAT, decoder)
     assert heartbeat.type == "heartbeat"
+
+
+def test_register_refused_as_already_registered_carries_no_auth_code():
+    """0x8100 result 3 (该终端已被注册) to a real terminal's 0x0100 (Traccar frame): the reply names
+    the frame's serial and the result, and gives no auth code."""
+    decoder = jt808.Jt808Decoder(auth_code="FQ123")
+    (message,) = decode(REGISTER, decoder)
+    frame = decoder.register_reply(message.raw, "FQ123", result=jt808.REGISTER_ALREADY)
+    assert frame[0] == frame[-1] == 0x7E
+    header, body = reply_fields(frame)
+    assert header.message_id == jt808.REGISTER_RESPONSE
+    assert header.phone.hex() == "013511221122"
+    assert body == struct.pack(">HB", 5, 3)
+    assert b"FQ123" not in frame

@@ -293,3 +293,61 @@ def test_ten_thousand_garbage_frames_give_a_bounded_log_and_a_summary(running_ga
     other.sendall(bad_crc)
     assert wait_for(lambda: "(127.0.0.8:" in caplog.text)
     sock.close()
+
+
+# ---- JT/T 808 registration: the auth code only to a new or reset terminal (issue 19) ----
+
+
+class Registering(Jt808Client):
+    def register(self) -> tuple[int, bytes]:
+        """(result, auth code) of the platform's 0x8100 answer to a 0x0100 registration."""
+        serial = self.send(jt808.REGISTER, jt808.register_body(plate="川L12345"))
+        while True:
+            while self.buffer.count(b"\x7e") >= 2:
+                start = self.buffer.index(b"\x7e")
+                end = self.buffer.index(b"\x7e", start + 1)
+                payload = jt808.unescape(self.buffer[start + 1 : end])
+                self.buffer = self.buffer[end + 1 :]
+                if struct.unpack_from(">H", payload)[0] == jt808.REGISTER_RESPONSE:
+                    replied, result = struct.unpack_from(">HB", payload, 12)
+                    assert replied == serial
+                    return result, bytes(payload[15:-1])
+            self.buffer += self.sock.recv(4096)
+
+
+def test_jt808_registration_of_a_registered_terminal_hands_out_no_code(running_gateway):
+    from fengqiao.core.models import ObjectChange
+    from fengqiao.tracking.services import device_reset_registration
+
+    device = DeviceFactory(
+        identifier=TERMINAL, protocol=Protocol.JT808, status=DeviceStatus.ACTIVE, auth_code="C0DE"
+    )
+    # Anyone naming the terminal's number: 该终端已被注册 (result 3), no code; the code is unchanged.
+    intruder = Registering(running_gateway)
+    assert intruder.register() == (3, b"")
+    assert Device.objects.get(pk=device.pk).auth_code == "C0DE"
+    assert intruder.reply_to(intruder.send(jt808.AUTH, jt808_auth_body("WRONG")))[1] == 1
+    # The terminal's own code still authenticates.
+    honest = Registering(running_gateway)
+    assert honest.reply_to(honest.send(jt808.AUTH, jt808_auth_body("C0DE")))[1] == 0
+    assert honest.report(0) == 0
+    honest.sock.close()
+    intruder.sock.close()
+    assert running_gateway.stats()["register_refused"] == 1
+
+    # After an officer's reset, the next registration is given a new code, which then authenticates;
+    # the old one no longer does.
+    device_reset_registration(actor=None, device=device)
+    assert ObjectChange.objects.filter(object_id=device.pk, after__registration__isnull=False)
+    fresh = Registering(running_gateway)
+    result, code = fresh.register()
+    assert result == 0 and code and code != b"C0DE"
+    assert Device.objects.get(pk=device.pk).auth_code == code.decode()
+    assert fresh.reply_to(fresh.send(jt808.AUTH, code))[1] == 0
+    assert fresh.report(10) == 0
+    fresh.sock.close()
+    old = Registering(running_gateway)
+    assert old.reply_to(old.send(jt808.AUTH, jt808_auth_body("C0DE")))[1] == 1
+    # and a second registration (a new connection) is refused again.
+    assert old.register() == (3, b"")
+    old.sock.close()

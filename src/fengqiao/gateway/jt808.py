@@ -28,6 +28,9 @@ LOCATION = 0x0200
 BATCH = 0x0704
 PLATFORM_RESPONSE = 0x8001
 REGISTER_RESPONSE = 0x8100
+# 0x8100 results (JT/T 808-2013 8.6): 0 success, 1 vehicle already registered, 2 no such vehicle,
+# 3 terminal already registered (该终端已被注册), 4 no such terminal.
+REGISTER_ALREADY = 3
 TERMINAL_CONTROL = 0x8105
 TEXT_MESSAGE = (
     0x8300  # 文本信息下发: device text commands (arm/disarm) as the tracker's manual gives them
@@ -300,13 +303,13 @@ class Jt808Decoder:
         self.parts.pop(message_id, None)
         return b"".join(pieces[i] for i in range(1, total + 1))
 
-    def register_reply(self, raw: bytes, auth_code: str) -> bytes:
-        """0x8100 for a register frame: result 0 and the auth code the terminal must present in 0x0102."""
+    def register_reply(self, raw: bytes, auth_code: str, *, result: int = 0) -> bytes:
+        """0x8100 for a register frame: result 0 and the auth code the terminal must present in 0x0102;
+        any other result (REGISTER_ALREADY: 3, 该终端已被注册) carries no auth code."""
         header = parse_header(unescape(raw[1:-1]))
+        code = auth_code.encode("ascii") if result == 0 else b""
         return self._reply(
-            header,
-            REGISTER_RESPONSE,
-            struct.pack(">HB", header.serial, 0) + auth_code.encode("ascii"),
+            header, REGISTER_RESPONSE, struct.pack(">HB", header.serial, result) + code
         )
 
     def general_reply_for(self, raw: bytes, *, result: int = 0) -> bytes:

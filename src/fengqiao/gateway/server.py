@@ -317,7 +317,13 @@ class TrackerSession(asyncio.Protocol):
             self.zone_from_login = "utc_offset_minutes" in message.attributes
             gw.stats.inc("logins")
         elif kind == "register":
-            ack = self.decoder.register_reply(message.raw, device.auth_code)
+            # The code only to the registration that caused it to be issued (a new terminal, or after
+            # an officer's 重置注册); naming a registered terminal's number does not hand its code out.
+            if device.issued:
+                ack = self.decoder.register_reply(message.raw, device.auth_code)
+            else:
+                gw.stats.inc("register_refused")
+                ack = self.decoder.register_reply(message.raw, "", result=jt808.REGISTER_ALREADY)
         elif kind == "auth":
             presented = message.attributes.get("auth_code", "")
             if device.auth_code and presented != device.auth_code:

@@ -39,6 +39,9 @@ class DeviceState:
     utc_offset_minutes: int = 0
     auth_code: str = ""
     track: Track = field(default_factory=Track)
+    # JT/T 808: the auth code was issued by this look-up (a new terminal, or one whose registration an
+    # officer reset): only then does a 0x0100 registration answer it; else result 3 (already registered).
+    issued: bool = False
 
 
 class Store(Protocol):

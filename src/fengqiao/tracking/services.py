@@ -52,6 +52,33 @@ def device_disable(*, actor, device: Device) -> Device:
     return device
 
 
+def device_reset_registration(*, actor, device: Device) -> Device:
+    """JT/T 808: forget the terminal's registration, so that its next 0x0100 registration is given a
+    new auth code (a terminal replaced, re-flashed, or whose code was lost). Until then a registration
+    of an already registered terminal is refused (0x8100 result 3) and only its current code
+    authenticates (0x0102): naming a terminal number is not enough to be handed its code.
+
+    The change log records the reset (not the code: a secret)."""
+    from fengqiao.core.audit import _entry
+    from fengqiao.core.models import ChangeAction
+
+    with transaction.atomic():
+        device = Device.objects.select_for_update().get(pk=device.pk)
+        if device.protocol != "jt808":
+            raise ValidationError(_("只有JT/T 808定位器需要注册,无需重置。"))
+        registered = bool(device.auth_code)
+        Device.objects.filter(pk=device.pk).update(auth_code="")
+        device.auth_code = ""
+        _entry(
+            device,
+            ChangeAction.UPDATE,
+            {"registration": "已注册" if registered else "未注册"},
+            {"registration": "已重置(下次注册时签发新鉴权码)"},
+            actor=actor,
+        ).save()
+    return device
+
+
 # A device text command: printable ASCII (space to ~), as tracker manuals give them; sent as is.
 TEXT_COMMAND_RE = re.compile(r"[\x20-\x7e]+")
 TEXT_COMMAND_MAX = 60

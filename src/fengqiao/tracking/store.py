@@ -180,6 +180,7 @@ class DjangoStore:
                 log.info(
                     "gateway: unknown devices held as pending registrations: %s%s", names, more
                 )
+            issued = {d.identifier for d in new}
             for identifier, (protocol, _, auth_code) in wanted.items():
                 device = found.get(identifier)
                 if device is None:
@@ -189,6 +190,7 @@ class DjangoStore:
                     changes["protocol"] = protocol
                 if protocol == "jt808" and not device.auth_code:
                     changes["auth_code"] = auth_code or secrets.token_hex(4).upper()
+                    issued.add(identifier)
                 if changes:
                     Device.objects.filter(pk=device.pk).update(**changes)
                     for key, value in changes.items():
@@ -215,6 +217,7 @@ class DjangoStore:
                     utc_offset_minutes=device.utc_offset_minutes,
                     auth_code=device.auth_code,
                     track=track,
+                    issued=device.identifier in issued,
                 )
             )
         return results

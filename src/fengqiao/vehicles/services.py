@@ -373,6 +373,20 @@ def vehicle_set_arm_commands(*, actor, vehicle: Vehicle, arm_command: str, disar
     )
 
 
+def vehicle_reset_registration(*, actor, vehicle: Vehicle):
+    """重置注册: the vehicle's JT/T 808 tracker gets a new auth code at its next registration (and
+    until then its current code keeps working). Same roles and scope as the vehicle's other tracker
+    settings; recorded in the change log."""
+    from fengqiao.tracking import services as tracking_services
+    from fengqiao.tracking.models import Device
+
+    _require_editable(actor, vehicle)
+    device = Device.objects.filter(pk=vehicle.device_id).first() if vehicle.device_id else None
+    if device is None:
+        raise ValidationError("该车没有已接入的定位器")
+    return tracking_services.device_reset_registration(actor=actor, device=device)
+
+
 @transaction.atomic
 def vehicle_set_fence(*, actor, vehicle: Vehicle, latitude, longitude, radius_m) -> Vehicle:
     """The home fence: a circle (centre, radius 50 m–20 km); radius empty removes it."""

@@ -11,6 +11,11 @@ urlpatterns = [
     path("<int:pk>/fence/", views.vehicle_fence_view, name="vehicle_fence"),
     path("<int:pk>/command/", views.vehicle_command_view, name="vehicle_command"),
     path("<int:pk>/arm-commands/", views.vehicle_arm_commands_view, name="vehicle_arm_commands"),
+    path(
+        "<int:pk>/reset-registration/",
+        views.vehicle_reset_registration_view,
+        name="vehicle_reset_registration",
+    ),
     path("<int:pk>/owner-key/", views.owner_key_view, name="owner_key"),
     path("<int:pk>/policy/", views.policy_create_view, name="policy_create"),
     path("<int:pk>/trail.json", views.vehicle_trail, name="vehicle_trail"),

@@ -220,6 +220,18 @@ def vehicle_arm_commands_view(request, pk):
 
 @login_required
 @require_POST
+def vehicle_reset_registration_view(request, pk):
+    vehicle = _acting(request, pk)
+    return post_action(
+        request,
+        vehicle,
+        lambda: services.vehicle_reset_registration(actor=request.user, vehicle=vehicle),
+        _("已重置定位器注册:下次注册时签发新的鉴权码"),
+    )
+
+
+@login_required
+@require_POST
 def vehicle_fence_view(request, pk):
     vehicle = _acting(request, pk)
     post = request.POST
