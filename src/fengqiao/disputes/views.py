@@ -42,8 +42,8 @@ from fengqiao.disputes.models import (
     StabilisationPlan,
 )
 from fengqiao.disputes.selectors import OPEN_STATUSES
+from fengqiao.registry import number_search
 from fengqiao.registry.models import Community, Person
-from fengqiao.registry.selectors import person_search
 
 PAGE_SIZE = 50
 PARTY_ROWS = 4
@@ -553,19 +553,22 @@ def lookup_person(request):
     row = request.GET.get("row", "0")
     row = int(row) if row.isdigit() and int(row) < PARTY_ROWS else 0
     text = (request.GET.get(f"party-{row}-q") or "").strip()
-    people = []
+    people, refused = [], ""
     if len(text) >= 2:
-        people = list(
-            person_search(
-                Person.objects.visible_to(request.user),
-                text,
-                scope=masking.search_scope(request.user),
-            ).select_related("community")[:8]
-        )
+        try:
+            people = list(
+                number_search.search(
+                    request.user, Person.objects.visible_to(request.user), text
+                ).select_related("community")[:8]
+            )
+        except number_search.NumberSearchLimited as exc:
+            refused = str(exc.detail)
         for p in people:
             p.id_masked, p.phone_masked = mask_id_number(p.id_number), mask_phone(p.phone)
     return render(
-        request, "disputes/_person_lookup.html", {"people": people, "row": row, "text": text}
+        request,
+        "disputes/_person_lookup.html",
+        {"people": people, "row": row, "text": text, "refused": refused},
     )
 
 

@@ -34,6 +34,7 @@ from fengqiao.incidents.filters import filter_incidents, top_categories
 from fengqiao.incidents.forms import CloseForm, DispatchForm, HandoverForm, IntakeForm, VictimForm
 from fengqiao.incidents.models import DUTY_ROLES, HandoverRecord, Incident
 from fengqiao.incidents.selectors import arrival_overdue_filter, unfiled_filter
+from fengqiao.registry import number_search
 from fengqiao.registry.models import Address, Community, Person
 from fengqiao.registry.rules import InvalidPhone, normalise_phone
 from fengqiao.registry.selectors import address_search
@@ -208,7 +209,13 @@ def lookup_phone(request):
         phone = normalise_phone(phone)
     except InvalidPhone:
         phone = ""
-    incidents, person = [], None
+    incidents, person, refused = [], None, ""
+    if phone:
+        # A phone → person look-up confirms a whole number: counted and recorded like a search by number.
+        try:
+            number_search.check(request.user, phone)
+        except number_search.NumberSearchLimited as exc:
+            refused, phone = str(exc.detail), ""
     if phone:
         incidents = list(
             Incident.objects.visible_to(request.user)
@@ -222,10 +229,12 @@ def lookup_phone(request):
                 .select_related("community")
                 .first()
             )
+        if number_search.is_number_search(phone):
+            number_search.record(request.user, phone, [person] if person else [])
     return render(
         request,
         "incidents/_phone_lookup.html",
-        {"incidents": incidents, "person": person, "phone": phone},
+        {"incidents": incidents, "person": person, "phone": phone, "refused": refused},
     )
 
 

@@ -4,7 +4,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from fengqiao.core import masking
-from fengqiao.registry import selectors
+from fengqiao.registry import number_search, selectors
 from fengqiao.registry.choices import (
     CommunityKind,
     HouseUse,
@@ -41,8 +41,14 @@ class PersonFilterSet(django_filters.FilterSet):
         fields = ["q", "community", "category", "sex", "house"]
 
     def search(self, queryset, name, value):
-        user = getattr(self.request, "user", None)
-        return selectors.person_search(queryset, value, scope=masking.search_scope(user))
+        """A search by number is rate-limited and recorded (registry/number_search.py): past the
+        limit it raises NumberSearchLimited (429 on the API; the list page shows the message)."""
+        request = self.request
+        user = getattr(request, "user", None)
+        api = request is not None and request.path.startswith("/api/")
+        return number_search.search(
+            user, queryset, value, channel="api-search" if api else "search"
+        )
 
 
 class HouseFilterSet(django_filters.FilterSet):

@@ -33,7 +33,7 @@ from fengqiao.core.history import timeline_for
 from fengqiao.core.models import PersonalDataAccess
 from fengqiao.core.scoping import can_edit
 from fengqiao.core.web import forbidden
-from fengqiao.registry import filtersets, forms, selectors, services
+from fengqiao.registry import filtersets, forms, number_search, selectors, services
 from fengqiao.registry.models import (
     Address,
     Community,
@@ -191,7 +191,11 @@ def _list(request, key: str):
             .order_by("kind", "name")
         )
     filterset = kind.filterset(request.GET or None, queryset=queryset, request=request)
-    queryset = filterset.qs
+    try:
+        queryset = filterset.qs
+    except number_search.NumberSearchLimited as exc:
+        messages.error(request, str(exc.detail))
+        queryset = queryset.none()
     sort = request.GET.get("sort", "")
     if sort.lstrip("-") in kind.sorts:
         order = kind.sorts[sort.lstrip("-")]
@@ -672,9 +676,10 @@ def options(request, kind):
             ]
         ]
     elif kind == "person":
-        people = selectors.person_search(
-            Person.objects.visible_to(user), query, scope=masking.search_scope(user)
-        )[:20]
+        try:
+            people = number_search.search(user, Person.objects.visible_to(user), query)[:20]
+        except number_search.NumberSearchLimited as exc:
+            return JsonResponse({"results": [], "error": str(exc.detail)}, status=429)
         rows = [(p.pk, f"{p.name}({masking.mask_id_number(p.id_number)})") for p in people]
     else:
         return JsonResponse({"results": []}, status=404)
