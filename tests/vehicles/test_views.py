@@ -551,3 +551,43 @@ def test_owner_key_is_shown_once_on_the_page(alice_client, vehicle):
     response = alice_client.post(url("owner_key", vehicle.pk), follow=True)
     assert "车主应用密钥" in response.content.decode()
     assert vehicle.owner_keys.filter(revoked_at__isnull=True).count() == 1
+
+
+def test_reset_registration_of_the_jt808_tracker_from_the_vehicle_page(
+    bob, charlie, station, as_user, vehicle, vehicle_b
+):
+    """重置注册 (issue 19): the tracker's next JT/T 808 registration is given a new auth code. Only a
+    user who may act on the vehicle; recorded in the change log without the code itself."""
+    from fengqiao.accounts.choices import Role
+    from fengqiao.core.models import ObjectChange
+    from tests.factories import UserFactory
+
+    for v in (vehicle, vehicle_b):
+        Device.objects.filter(pk=v.device_id).update(protocol="jt808", auth_code="C0DE")
+    bob_client = as_user(bob)
+    page = bob_client.get(url("vehicle_detail", vehicle.pk)).content.decode()
+    assert url("vehicle_reset_registration", vehicle.pk) in page and "重置注册" in page
+
+    # Outside the user's communities, another station, a read-only role: refused, code kept.
+    assert bob_client.post(url("vehicle_reset_registration", vehicle_b.pk)).status_code == 403
+    other = as_user(charlie).post(url("vehicle_reset_registration", vehicle.pk))
+    assert other.status_code == 404
+    auditor = UserFactory(role=Role.AUDITOR, station=station)
+    assert as_user(auditor).post(url("vehicle_reset_registration", vehicle.pk)).status_code == 403
+    assert as_user(bob).get(url("vehicle_reset_registration", vehicle.pk)).status_code == 405
+    assert set(Device.objects.values_list("auth_code", flat=True)) == {"C0DE"}
+
+    response = bob_client.post(url("vehicle_reset_registration", vehicle.pk), follow=True)
+    assert "已重置定位器注册" in response.content.decode()
+    assert Device.objects.get(pk=vehicle.device_id).auth_code == ""
+    assert Device.objects.get(pk=vehicle_b.device_id).auth_code == "C0DE"
+    entry = ObjectChange.objects.filter(object_id=vehicle.device_id, user=bob).latest("time")
+    assert entry.after == {"registration": "已重置(下次注册时签发新鉴权码)"}
+    assert "C0DE" not in str(entry.before) + str(entry.after)
+
+
+def test_reset_registration_is_refused_for_a_tracker_without_registration(bob_client, vehicle):
+    Device.objects.filter(pk=vehicle.device_id).update(auth_code="")  # a GT06 tracker: no registration
+    response = bob_client.post(url("vehicle_reset_registration", vehicle.pk), follow=True)
+    assert "只有JT/T 808定位器需要注册" in response.content.decode()
+    assert "重置注册" not in bob_client.get(url("vehicle_detail", vehicle.pk)).content.decode()
