@@ -184,6 +184,15 @@ if API_TOKEN_DAYS > API_TOKEN_MAX_DAYS:
         f"API_TOKEN_DAYS={API_TOKEN_DAYS} is above API_TOKEN_MAX_DAYS={API_TOKEN_MAX_DAYS}"
     )
 
+# Searches of people by an ID number or phone (full or partial; registry/number_search.py): per user,
+# at most NUMBER_SEARCH_LIMIT in NUMBER_SEARCH_WINDOW_SECONDS and NUMBER_SEARCH_DAILY_LIMIT in 24 hours
+# (an exact search confirms a whole number; a masked one has ~10^4 candidates). Each is recorded in
+# the personal-data view log. Queries of fewer than NUMBER_SEARCH_MIN_DIGITS digits are not counted.
+NUMBER_SEARCH_LIMIT = env.integer("NUMBER_SEARCH_LIMIT", 30, minimum=1)
+NUMBER_SEARCH_WINDOW_SECONDS = env.integer("NUMBER_SEARCH_WINDOW_SECONDS", 300, minimum=1)
+NUMBER_SEARCH_DAILY_LIMIT = env.integer("NUMBER_SEARCH_DAILY_LIMIT", 400, minimum=1)
+NUMBER_SEARCH_MIN_DIGITS = env.integer("NUMBER_SEARCH_MIN_DIGITS", 4, minimum=1)
+
 LANGUAGE_CODE = "zh-hans"
 # The empty choice of the filter bars reads 全部 (forms read 请选择: core.forms.use_chinese_empty_labels).
 FILTERS_EMPTY_CHOICE_LABEL = gettext_lazy("全部")
@@ -223,7 +232,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "fengqiao.core.openapi.ErrorAutoSchema",
     "DEFAULT_THROTTLE_RATES": {"anon": "30/minute"},
 }
 SPECTACULAR_SETTINGS = {

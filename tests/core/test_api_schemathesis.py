@@ -26,7 +26,9 @@ from schemathesis import GenerationMode
 from schemathesis.checks import (
     content_type_conformance,
     not_a_server_error,
+    response_headers_conformance,
     response_schema_conformance,
+    status_code_conformance,
 )
 
 from fengqiao.accounts.choices import Role
@@ -38,8 +40,10 @@ from tests.factories import CommunityFactory, StationFactory, UserFactory
 EXAMPLES = 2
 CHECKS = [
     not_a_server_error,
+    status_code_conformance,
     content_type_conformance,
     response_schema_conformance,
+    response_headers_conformance,
 ]
 
 

@@ -44,7 +44,9 @@ class DeskServiceSerializer(serializers.ModelSerializer):
 class DeskTicketSerializer(serializers.ModelSerializer):
     phone = serializers.SerializerMethodField()
     service_name = serializers.CharField(source="service.name", read_only=True)
-    counter_number = serializers.IntegerField(source="counter.number", read_only=True, default=None)
+    counter_number = serializers.IntegerField(
+        source="counter.number", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = Ticket

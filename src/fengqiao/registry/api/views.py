@@ -196,6 +196,8 @@ class PersonViewSet(ScopedModelViewSet):
     prefetch_related = ("labels",)
     write_roles = REGISTRY_EDIT_ROLES
     open_actions = ("reveal",)
+    # `q` by an ID number or phone is rate-limited per user (registry/number_search.py): 429.
+    rate_limited_actions = ("list",)
 
     def perform_service_create(self, data):
         return services.person_create(actor=self.request.user, **data)
