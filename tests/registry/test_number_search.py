@@ -85,7 +85,10 @@ def test_the_pickers_and_the_phone_lookup_are_counted_too(desk):
     client = Client()
     client.force_login(user)
     with time_machine.travel(MORNING, tick=False):
-        assert client.get("/incidents/lookup/phone/", {"caller_phone": person.phone}).status_code == 200
+        assert (
+            client.get("/incidents/lookup/phone/", {"caller_phone": person.phone}).status_code
+            == 200
+        )
         assert _searches("search").filter(object_id=person.pk, fields=["phone"]).count() == 1
         options = client.get("/registry/options/person/", {"q": person.phone})
         assert options.status_code == 200 and options.json()["results"]

@@ -587,7 +587,9 @@ def test_reset_registration_of_the_jt808_tracker_from_the_vehicle_page(
 
 
 def test_reset_registration_is_refused_for_a_tracker_without_registration(bob_client, vehicle):
-    Device.objects.filter(pk=vehicle.device_id).update(auth_code="")  # a GT06 tracker: no registration
+    Device.objects.filter(pk=vehicle.device_id).update(
+        auth_code=""
+    )  # a GT06 tracker: no registration
     response = bob_client.post(url("vehicle_reset_registration", vehicle.pk), follow=True)
     assert "只有JT/T 808定位器需要注册" in response.content.decode()
     assert "重置注册" not in bob_client.get(url("vehicle_detail", vehicle.pk)).content.decode()

@@ -95,6 +95,8 @@ _URL_NAMES = {("registry", "liaisonpoint"): "registry:liaison_point_detail"}
 
 
 def _detail_url(content_type, object_id) -> str:
+    if not object_id:  # a search that found nobody, or was refused (registry/number_search.py)
+        return ""
     name = _URL_NAMES.get(
         (content_type.app_label, content_type.model),
         f"{content_type.app_label}:{content_type.model}_detail",

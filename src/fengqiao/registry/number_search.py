@@ -22,6 +22,7 @@ import re
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import Throttled
 
 from fengqiao.core import context, masking, ratelimit
@@ -40,8 +41,11 @@ class NumberSearchLimited(Throttled):
         minutes = max(1, round(wait / 60))
         super().__init__(
             wait=wait,
-            detail=f"按证件号码或手机号检索过于频繁,已暂停;请约 {minutes} 分钟后再试。"
-            "如确需大量查询,请联系所领导。",
+            detail=_(
+                "按证件号码或手机号检索过于频繁,已暂停;请约 %(minutes)s 分钟后再试。"
+                "如确需大量查询,请联系所领导。"
+            )
+            % {"minutes": minutes},
         )
 
 
