@@ -117,3 +117,17 @@ def test_a_days_ordinary_searches_are_not_refused(settings):
             for q in [*queries, person.name]:
                 assert api.get("/api/registry/persons/", {"q": q}).status_code == 200
     assert _searches("api-search").count() == 96 + 4 * 8
+
+
+def test_an_export_by_number_is_counted_once_and_refused_past_the_limit(desk):
+    user, person = desk
+    client = Client()
+    client.force_login(user)
+    with time_machine.travel(MORNING, tick=False):
+        for _ in range(3):
+            response = client.get("/exchange/export/persons/", {"q": person.phone})
+            assert response.status_code == 200
+        assert _searches("export-search").filter(object_id=person.pk).count() == 3
+        refused = client.get("/exchange/export/persons/", {"q": person.phone}, follow=True)
+    assert refused.redirect_chain[-1][0].endswith("/registry/persons/")
+    assert "检索过于频繁" in refused.content.decode()

@@ -198,7 +198,9 @@ def _cell(value):
 
 def _filtered(spec: ExportSpec, actor, params: QueryDict):
     queryset = spec.model.objects.visible_to(actor)
-    request = SimpleNamespace(user=actor, GET=params)
+    # The export view counted and recorded a search by number once (registry/number_search.py); the
+    # filter set runs it here again for the count and the rows without counting it twice.
+    request = SimpleNamespace(user=actor, GET=params, path="", number_search=False)
     return spec.filterset(params or None, queryset=queryset, request=request).qs
 
 

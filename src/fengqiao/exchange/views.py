@@ -204,6 +204,22 @@ def export(request, kind):
     kind = KIND_ALIASES.get(kind, "")
     if kind not in exports.SPECS:
         raise Http404
+    if kind == "persons":
+        # An export by an ID number or phone is a search by number: counted and recorded once.
+        from fengqiao.registry import number_search
+        from fengqiao.registry.models import Person
+
+        query = request.GET.get("q", "")
+        try:
+            number_search.search(
+                request.user,
+                Person.objects.visible_to(request.user),
+                query,
+                channel="export-search",
+            )
+        except number_search.NumberSearchLimited as exc:
+            messages.error(request, str(exc.detail))
+            return redirect("registry:person_list")
     if (
         exports.export_count(actor=request.user, kind=kind, params=request.GET)
         > settings.EXPORT_INLINE_ROWS
