@@ -207,6 +207,18 @@ def grown_copy(base_url: str, var: Path) -> str:
     return growth_url
 
 
+def migrate_copy(growth_url: str) -> None:
+    """The grown copy at the code's schema (a copy kept from an earlier run may predate a migration,
+    an index for instance, that the bench database has had since)."""
+    env = dict(os.environ, DATABASE_URL=growth_url)
+    subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "fengqiao.cli", "migrate"],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
 def share_sessions(growth_url: str, keys: list[str]) -> None:
     """The benchmark's login sessions, also in the grown copy (same cookie for both servers)."""
     from django.contrib.sessions.models import Session
@@ -291,6 +303,7 @@ def main() -> None:
     base_url = os.environ["DATABASE_URL"]
     var = Path(os.environ.get("FENGQIAO_VAR", "var"))
     growth_url = grown_copy(base_url, var)
+    migrate_copy(growth_url)
     share_sessions(growth_url, [c.split("=", 1)[1] for c in cookies.values()])
     servers = {}
     try:

@@ -18,6 +18,9 @@ _EXEMPT_PREFIXES = (
 )
 
 
+LAST_SEEN_REFRESH_SECONDS = 60
+
+
 class IdleTimeoutMiddleware:
     """Sign out a browser session that has been idle longer than SESSION_IDLE_MINUTES."""
 
@@ -41,8 +44,11 @@ class IdleTimeoutMiddleware:
                     response["HX-Redirect"] = reverse("accounts:login") + "?idle=1"
                     return response
                 return redirect(reverse("accounts:login") + "?idle=1")
-            # Server-sent event streams keep a tab open; they are not activity.
-            if not request.path.endswith("/stream/"):
+            # Server-sent event streams keep a tab open; they are not activity. The mark is renewed
+            # at most once a minute: a page view writes no session row when the last one is recent.
+            if not request.path.endswith("/stream/") and (
+                last is None or now - int(last) >= LAST_SEEN_REFRESH_SECONDS
+            ):
                 request.session["last_seen"] = now
         return self.get_response(request)
 

@@ -112,10 +112,19 @@ def alert_groups(user, now: dt.datetime, *, hours: int | None = None) -> dict:
 # ----------------------------------------------------------------------------- the parts' panels
 
 
-def incidents_panel(user, now):
+def incidents_open(user):
     from fengqiao.incidents.models import Incident
 
-    rows = Incident.objects.visible_to(user).open()
+    return Incident.objects.visible_to(user).open()
+
+
+def incidents_count(user) -> int:
+    """How many incidents are open (the home page's tile: a count on the open-incidents index)."""
+    return incidents_open(user).count()
+
+
+def incidents_panel(user, now):
+    rows = incidents_open(user)
     count = rows.count()
     items = [
         _item(
@@ -163,14 +172,22 @@ def disputes_panel(user, now):
     return {"count": count, "items": items, "url": reverse("disputes:red_board")}
 
 
-def fraud_panel(user, now):
+def fraud_due(user, now):
     from fengqiao.antifraud.choices import OPEN_STATUSES
     from fengqiao.antifraud.models import Warning
 
     horizon = now + dt.timedelta(minutes=settings.COMMAND_FRAUD_DUE_MINUTES)
-    rows = Warning.objects.visible_to(user).filter(
+    return Warning.objects.visible_to(user).filter(
         status__in=OPEN_STATUSES, first_contact_at__isnull=True, contact_due_at__lte=horizon
     )
+
+
+def fraud_count(user, now) -> int:
+    return fraud_due(user, now).count()
+
+
+def fraud_panel(user, now):
+    rows = fraud_due(user, now)
     count = rows.count()
     items = []
     for w in rows.select_related("officer", "fraud_type").order_by("contact_due_at")[:LIST]:
@@ -190,17 +207,28 @@ def fraud_panel(user, now):
     return {"count": count, "items": items, "url": reverse("antifraud:warning_list")}
 
 
+def overdue_counts(user, now) -> dict:
+    """{"count": overdue clocks, "due_24h": clocks due within 24 hours} in one query."""
+    from fengqiao.core.choices import ClockState
+    from fengqiao.core.workflow_models import Clock
+
+    overdue = Q(state=ClockState.BREACHED, stopped_at__isnull=True)
+    soon = Q(state=ClockState.RUNNING, due_at__gt=now, due_at__lte=now + dt.timedelta(hours=24))
+    figures = (
+        Clock.objects.visible_to(user)
+        .filter(overdue | soon)
+        .aggregate(count=Count("id", filter=overdue), due_24h=Count("id", filter=soon))
+    )
+    return {"count": figures["count"] or 0, "due_24h": figures["due_24h"] or 0}
+
+
 def overdue_panel(user, now):
     from fengqiao.core.choices import ClockState
     from fengqiao.core.workflow_models import Clock
 
     rows = Clock.objects.visible_to(user).filter(state=ClockState.BREACHED, stopped_at__isnull=True)
-    count = rows.count()
-    soon = (
-        Clock.objects.visible_to(user)
-        .filter(state=ClockState.RUNNING, due_at__gt=now, due_at__lte=now + dt.timedelta(hours=24))
-        .count()
-    )
+    figures = overdue_counts(user, now)
+    count, soon = figures["count"], figures["due_24h"]
     items = [
         _item(
             c.title or c.rule.name,
@@ -215,6 +243,22 @@ def overdue_panel(user, now):
     return {"count": count, "due_24h": soon, "items": items, "url": reverse("command:supervision")}
 
 
+def vehicle_alarm_counts(user, now) -> dict:
+    """{"recent": open vehicle alarms of the wall's hours, "older": older open ones}."""
+    from fengqiao.vehicles.models import STATION_ROLES, Alarm
+
+    if not (user.is_superuser or user.role in STATION_ROLES or user.role == "bureau"):
+        return {"recent": 0, "older": 0}
+    since = now - dt.timedelta(hours=settings.COMMAND_WALL_HOURS)
+    return (
+        Alarm.objects.visible_to(user)
+        .filter(status="open")
+        .aggregate(
+            recent=Count("id", filter=Q(at__gte=since)), older=Count("id", filter=Q(at__lt=since))
+        )
+    )
+
+
 def vehicle_alarms_panel(user, now):
     from fengqiao.vehicles.models import STATION_ROLES, Alarm
 
@@ -222,9 +266,7 @@ def vehicle_alarms_panel(user, now):
         return {"count": 0, "older_open": 0, "items": [], "url": ""}
     since = now - dt.timedelta(hours=settings.COMMAND_WALL_HOURS)
     base = Alarm.objects.visible_to(user).filter(status="open")
-    figures = base.aggregate(
-        recent=Count("id", filter=Q(at__gte=since)), older=Count("id", filter=Q(at__lt=since))
-    )
+    figures = vehicle_alarm_counts(user, now)
     items = [
         _item(
             f"{a.vehicle.plate} {a.get_kind_display()}",

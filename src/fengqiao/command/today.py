@@ -144,7 +144,7 @@ def tiles_for(user, now) -> list[dict]:
                 "red",
             )
         )
-        overdue = selectors.overdue_panel(user, now)
+        overdue = selectors.overdue_counts(user, now)
         tiles.append(_tile(_("超期时限"), overdue["count"], reverse("command:supervision"), "red"))
         lines = red_line_counts(user)
         tiles.append(
@@ -155,7 +155,7 @@ def tiles_for(user, now) -> list[dict]:
 
         lines = red_line_counts(user)
         tiles.append(_tile(_("三条红线"), sum(lines.values()), reverse("cases:room"), "red"))
-        overdue = selectors.overdue_panel(user, now)
+        overdue = selectors.overdue_counts(user, now)
         tiles.append(_tile(_("超期时限"), overdue["count"], reverse("command:supervision"), "red"))
         tiles.append(
             _tile(_("24小时内到期"), overdue["due_24h"], reverse("command:supervision"), "orange")
@@ -170,23 +170,27 @@ def tiles_for(user, now) -> list[dict]:
         )
         tiles.append(_tile(_("本社区红色纠纷"), mine.count(), reverse("disputes:red_board"), "red"))
     if desk or leader:
-        incidents = selectors.incidents_panel(user, now)
         tiles.append(
-            _tile(_("未结警情"), incidents["count"], reverse("incidents:handover"), "orange")
+            _tile(
+                _("未结警情"),
+                selectors.incidents_count(user),
+                reverse("incidents:handover"),
+                "orange",
+            )
         )
     if role == Role.COMMAND or leader:
-        fraud = selectors.fraud_panel(user, now)
-        tiles.append(_tile(_("反诈临期"), fraud["count"], reverse("antifraud:warning_list"), "red"))
+        fraud = selectors.fraud_count(user, now)
+        tiles.append(_tile(_("反诈临期"), fraud, reverse("antifraud:warning_list"), "red"))
     if role in (Role.COMMAND, Role.AUXILIARY, Role.DUTY_OFFICER):
         due = selectors.patrol_due(user, now)
         tiles.append(_tile(_("待巡查点位"), len(due), reverse("command:patrol"), "yellow"))
     if desk or leader:
-        alarms = selectors.vehicle_alarms_panel(user, now)
-        if alarms["older_open"]:
+        alarms = selectors.vehicle_alarm_counts(user, now)
+        if alarms["older"]:
             tiles.append(
                 _tile(
                     _("较早的未处理车辆告警"),
-                    alarms["older_open"],
+                    alarms["older"],
                     reverse("vehicles:alarm_list"),
                     "",
                 )

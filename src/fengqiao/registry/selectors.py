@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from fengqiao.core import masking
 from fengqiao.registry.models import Address, House, Organisation, Person
@@ -33,11 +34,73 @@ def prefix(field: str, value: str) -> Q:
 ADDRESS_MATCH_LIMIT = 5000
 
 
+# A one- or two-character fragment is looked up in SQLite's trigram index as the trigrams that begin
+# with it; past this many distinct trigrams (a very common character) the plain scan is as good.
+SHORT_FRAGMENT_TERMS = 400
+_FTS_TABLE = "registry_address_fts"
+
+
+def _fts_quote(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+def _fts_candidates(text: str):
+    """SQLite: the ids of the addresses that may contain `text`, from the trigram index (migration
+    registry 0003) — a superset; None when the index cannot narrow it (no index, a very common
+    character). Never a scan of every address."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = %s", [_FTS_TABLE]
+        )
+        if cursor.fetchone() is None:
+            return None
+        if len(text) >= 3:
+            # detail='none' keeps no positions: every trigram of the fragment (the rows are tested)
+            trigrams = dict.fromkeys(text[i : i + 3] for i in range(len(text) - 2))
+            expression = " AND ".join(_fts_quote(t) for t in trigrams)
+        else:
+            # Every fragment of one or two characters begins a trigram (the text is indexed with two
+            # sentinels at its end): the trigrams in the index's vocabulary that begin with it.
+            low = text.lower()
+            cursor.execute(
+                f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{_FTS_TABLE}_terms "
+                f"USING fts5vocab(main, {_FTS_TABLE}, 'row')"
+            )
+            cursor.execute(
+                f"SELECT term FROM temp.{_FTS_TABLE}_terms WHERE term >= %s AND term < %s "  # noqa: S608
+                f"LIMIT {SHORT_FRAGMENT_TERMS + 1}",
+                [low, low + _MAX_CHAR],
+            )
+            terms = [row[0] for row in cursor.fetchall() if row[0].startswith(low)]
+            if len(terms) > SHORT_FRAGMENT_TERMS:
+                return None
+            if not terms:
+                return []
+            expression = " OR ".join(_fts_quote(t) for t in terms)
+    # The table name is ours; the user's text goes in as a parameter, quoted for FTS5's syntax.
+    return RawSQL(  # noqa: S611
+        f"SELECT rowid FROM {_FTS_TABLE} WHERE {_FTS_TABLE} MATCH %s",  # noqa: S608
+        [expression],
+    )
+
+
 def _addresses_containing(text: str):
     """The addresses whose text contains `text`: an id list read first when it is short (it lets the
     database use the person table's address index instead of a subplan over the whole table), else a
-    subquery, so a broad fragment never silently drops matches."""
-    matching = Address.objects.filter(full_text__contains=text).values_list("pk", flat=True)
+    subquery, so a broad fragment never silently drops matches.
+
+    The containment is tested only on the candidates of the text index (SQLite FTS5 trigrams; on
+    PostgreSQL the pg_trgm GIN index serves the LIKE itself), never by a scan of every address."""
+    from django.db import connection
+
+    matching = Address.objects.filter(full_text__contains=text).order_by()
+    if connection.vendor == "sqlite":
+        candidates = _fts_candidates(text)
+        if candidates is not None:
+            matching = matching.filter(pk__in=candidates)
+    matching = matching.values_list("pk", flat=True)
     ids = list(matching[: ADDRESS_MATCH_LIMIT + 1])
     if len(ids) > ADDRESS_MATCH_LIMIT:
         return matching

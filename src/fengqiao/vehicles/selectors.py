@@ -307,10 +307,21 @@ def cell_size(zoom: int, bounds: Bounds | None) -> tuple[float, float]:
     return dlat, dlon
 
 
-def live_row(v: Vehicle, device) -> dict:
-    """One vehicle on a live map (position in the tiles' system)."""
+_URL_MARK = 987654321
+
+
+def _detail_url_of():
+    """A function giving a vehicle's page URL: reverse() once per call site, not once per vehicle."""
     from django.urls import reverse
 
+    template = reverse("vehicles:vehicle_detail", args=[_URL_MARK])
+    head, tail = template.split(str(_URL_MARK), 1)
+    return lambda pk: f"{head}{int(pk)}{tail}"
+
+
+def live_row(v: Vehicle, device, url_of=None) -> dict:
+    """One vehicle on a live map (position in the tiles' system)."""
+    url_of = url_of or _detail_url_of()
     return {
         "id": v.pk,
         "plate": v.plate,
@@ -321,7 +332,7 @@ def live_row(v: Vehicle, device) -> dict:
         "v": device.speed_kmh,
         "seen": device.last_seen_at.isoformat() if device.last_seen_at else None,
         "fix": device.last_fix_at.isoformat() if device.last_fix_at else None,
-        "url": reverse("vehicles:vehicle_detail", args=[v.pk]),
+        "url": url_of(v.pk),
     }
 
 
@@ -342,7 +353,8 @@ def _points(queryset, limit: int) -> list[dict]:
         )
         .order_by("-device__last_fix_at", "-pk")[:limit]
     )
-    return [live_row(v, v.device) for v in rows]
+    url_of = _detail_url_of()
+    return [live_row(v, v.device, url_of) for v in rows]
 
 
 def live_view(queryset, *, bounds: Bounds | None, zoom: int, points_max: int) -> dict:
