@@ -229,6 +229,8 @@ EVIDENCE_RETENTION_DAYS = {
 }
 # 到场 is proposed when the phone is within this many metres of the incident.
 FIELD_ARRIVAL_RADIUS_M = env.integer("FIELD_ARRIVAL_RADIUS_M", 100, minimum=5)
+# On-shift officers' phone positions are kept this many days (nothing is stored off shift).
+FIELD_POSITION_KEEP_DAYS = env.integer("FIELD_POSITION_KEEP_DAYS", 30, minimum=1)
 # The navigation link's URL scheme ({lat}, {lon}, {label}); `geo:` opens the phone's own map app.
 FIELD_NAVIGATION_URL = env.string("FIELD_NAVIGATION_URL", "geo:{lat},{lon}?q={lat},{lon}({label})")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

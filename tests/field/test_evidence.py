@@ -146,3 +146,21 @@ def test_tap_to_call_never_shows_the_number(dispatched, patrol, client, login):
     resp = client.post(reverse("field:call", args=[dispatched.pk]))
     assert resp.status_code == 302 and resp["Location"] == "tel:13812345678"
     assert PersonalDataAccess.objects.filter(fields=["caller_phone"], user=patrol).exists()
+
+
+def test_every_kind_of_record_has_its_evidence_page(dispatched, patrol, client, login):
+    from fengqiao.disputes.models import Dispute
+
+    login(client, patrol)
+    page = client.get(reverse("incidents:incident_detail", args=[dispatched.pk])).content.decode()
+    assert reverse("field:evidence_upload", args=["incidents.incident", dispatched.pk]) in page
+    url = reverse("field:evidence_upload", args=["incidents.incident", dispatched.pk])
+    assert client.get(url).status_code == 200
+    # A kind evidence cannot be attached to, or a record that does not exist: not found / refused.
+    assert (
+        client.get(reverse("field:evidence_upload", args=["accounts.user", patrol.pk])).status_code
+        == 404
+    )
+    missing = reverse("field:evidence_upload", args=["disputes.dispute", 987654])
+    assert client.get(missing).status_code in (403, 404)
+    assert not Dispute.objects.filter(pk=987654).exists()

@@ -196,3 +196,34 @@ class SyncReceipt(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.client_id} {self.state}"
+
+
+class OfficerFixQuerySet(ScopedQuerySet):
+    community_path = None
+
+
+class OfficerFix(models.Model):
+    """An on-shift officer's phone position. Stored only while the roster has the officer on a shift
+    (nothing off shift); kept FIELD_POSITION_KEEP_DAYS (30 by default)."""
+
+    station = models.ForeignKey("accounts.Station", on_delete=models.PROTECT, related_name="+")
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    at = models.DateTimeField(_("定位时间"))
+    latitude = models.FloatField(_("纬度"))
+    longitude = models.FloatField(_("经度"))
+    accuracy_m = models.FloatField(_("定位精度(米)"), null=True, blank=True)
+
+    objects = OfficerFixQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("民警位置")
+        verbose_name_plural = _("民警位置")
+        indexes = [
+            models.Index(fields=["officer", "-at"], name="field_fix_officer_at_idx"),
+            models.Index(fields=["station", "-at"], name="field_fix_station_at_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.officer_id} {self.at:%H:%M}"

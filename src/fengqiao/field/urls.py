@@ -17,4 +17,5 @@ urlpatterns = [
     path("evidence/<int:pk>/file/", views.evidence_file, name="evidence_file"),
     path("evidence/<int:pk>/thumb/", views.evidence_thumb, name="evidence_thumb"),
     path("worklog/", views.worklog, name="worklog"),
+    path("units/", views.unit_board, name="units"),
 ]

@@ -74,6 +74,8 @@ def incident(request, pk):
             "evidence": services.evidence_for(request.user, obj),
             "evidence_form": EvidenceForm(),
             "target_label": "incidents.incident",
+            "target": obj,
+            "can_upload": services.can_work(request.user),
             "version": services.record_version(obj),
             "outcomes": Outcome.choices,
         },
@@ -150,14 +152,27 @@ def arrival(request, pk):
 
 
 @login_required
-@require_POST
 def evidence_upload(request, label, pk):
+    """GET: the record's scene evidence and the upload form; POST: store one file."""
     try:
         target = services.resolve_target(request.user, label, pk)
     except PermissionDenied as exc:
         return forbidden(request, str(exc))
     except ValidationError:
         raise Http404 from None
+    if request.method != "POST":
+        return render(
+            request,
+            "field/evidence.html",
+            {
+                "target": target,
+                "target_label": label.lower(),
+                "back": target.get_absolute_url() if hasattr(target, "get_absolute_url") else "",
+                "evidence": services.evidence_for(request.user, target),
+                "evidence_form": EvidenceForm(),
+                "can_upload": services.can_work(request.user),
+            },
+        )
     form = EvidenceForm(request.POST, request.FILES)
     back = request.POST.get("next") or ""
     if not back.startswith("/") or back.startswith("//"):
@@ -298,3 +313,17 @@ def offline(request):
     """The data-free page the service worker shows when there is no network: the offline forms and the
     queue (read from IndexedDB by field.js)."""
     return render(request, "field/offline.html", {"work_kinds": WorkKind.choices})
+
+
+@login_required
+def unit_board(request):
+    """警力: the officers on shift, their status and the age of their last fix (refreshes itself)."""
+    from fengqiao.field import units
+
+    if not units.can_see_units(request.user):
+        return forbidden(request, _("您的角色不能查看警力位置"))
+    if not request.user.station_id:
+        return forbidden(request, _("警力位置按派出所查看"))
+    rows = units.units(request.user.station_id)
+    template = "field/_units.html" if request.headers.get("HX-Request") else "field/units.html"
+    return render(request, template, {"units": rows})
