@@ -120,6 +120,10 @@ def units(station_id: int, now: dt.datetime | None = None) -> list[dict]:
         officer_id__in=officers, at__gte=now - dt.timedelta(hours=24)
     ).order_by("at", "id"):
         steps.setdefault(s.officer_id, []).append(s)
+    from fengqiao.command.choices import Post
+
+    posts = {value: str(label) for value, label in Post.choices}
+    statuses = {key: str(label) for key, label in STATUS_LABELS.items()}
     out = []
     for officer_id, duty in officers.items():
         fix = fixes.get(officer_id)
@@ -128,9 +132,9 @@ def units(station_id: int, now: dt.datetime | None = None) -> list[dict]:
             {
                 "officer_id": officer_id,
                 "name": duty.user.display_name,
-                "post": duty.get_post_display(),
+                "post": posts.get(duty.post, duty.post),
                 "status": status,
-                "status_label": str(STATUS_LABELS[status]),
+                "status_label": statuses[status],
                 "incident_id": incident_id,
                 "latitude": fix.latitude if fix else None,
                 "longitude": fix.longitude if fix else None,
