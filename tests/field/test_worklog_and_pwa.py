@@ -74,3 +74,19 @@ def test_offline_page_holds_no_ones_data(bob_client, bob):
 def test_sign_out_clears_the_browser_caches(bob_client):
     resp = bob_client.post(reverse("accounts:logout"))
     assert resp["Clear-Site-Data"] == '"cache"'
+
+
+def test_home_offers_the_offline_forms_of_the_officers_day(
+    bob, station, community_a, client, login
+):
+    from fengqiao.registry.models import LiaisonPoint
+
+    LiaisonPoint.objects.create(
+        station=station, community=community_a, name="西街茶馆", contact_name="王婆",
+        contact_phone="13800000001",
+    )  # fmt: skip
+    login(client, bob)
+    page = client.get(reverse("field:home")).content.decode()
+    for form in ('data-kind="intake"', 'data-kind="screening_call"', 'data-kind="worklog"'):
+        assert form in page
+    assert "西街茶馆" in page and "13800000001" not in page

@@ -23,7 +23,17 @@ MAX_BATCH = 100
 
 class SyncEntrySerializer(serializers.Serializer):
     client_id = serializers.UUIDField()
-    kind = serializers.ChoiceField(choices=["worklog", "incident_step", "incident_note"])
+    kind = serializers.ChoiceField(
+        choices=[
+            "worklog",
+            "incident_step",
+            "incident_note",
+            "intake",
+            "session_note",
+            "screening_call",
+            "registration_check",
+        ]
+    )
     data = serializers.DictField()
 
 

@@ -523,7 +523,140 @@ def _apply(actor, kind: str, data: dict) -> dict:
         incident.disposition = (incident.disposition + "\n" if incident.disposition else "") + text
         incident.save(update_fields=["disposition"])
         return {"model": "incidents.incident", "id": incident.pk}
+    if kind == "intake":
+        return _apply_intake(actor, data)
+    if kind == "session_note":
+        return _apply_session_note(actor, data)
+    if kind == "screening_call":
+        return _apply_screening_call(actor, data)
+    if kind == "registration_check":
+        return _apply_registration_check(actor, data)
     raise ValidationError(_("未知的离线条目类型"))
+
+
+def _conflict(obj, version, current: dict) -> dict | None:
+    """The answer for an entry whose record changed after the phone loaded it, else None."""
+    if _changed_since(obj, version):
+        return {"conflict": True, "current": {**current, "version": record_version(obj)}}
+    return None
+
+
+def _apply_intake(actor, data: dict) -> dict:
+    """接警 at the scene (a resident stops the patrol): the incident is registered at the phone's
+    time; the phone's id is the incident's submission id, so a replay makes no second incident."""
+    from fengqiao.incidents.models import IncidentCategory
+    from fengqiao.incidents.services import incident_receive
+    from fengqiao.registry.models import Community
+
+    if not actor.station_id:
+        raise PermissionDenied(_("您的账号没有所属派出所"))
+    category = IncidentCategory.objects.filter(pk=data.get("category") or 0).first()
+    if category is None:
+        raise ValidationError(_("请选择警情类别"))
+    community = None
+    if data.get("community"):
+        community = Community.objects.visible_to(actor).filter(pk=data["community"]).first()
+        if community is None:
+            raise PermissionDenied(_("记录不存在或无权查看"))
+    incident = incident_receive(
+        actor=actor,
+        station=actor.station,
+        category=category,
+        received_at=_parse_time(data.get("at")),
+        submission_id=data.get("_client_id"),
+        source="patrol",
+        caller_name=(data.get("caller_name") or "")[:50],
+        caller_phone=data.get("caller_phone") or "",
+        community=community,
+        location=(data.get("location") or "")[:200],
+        narrative=data.get("narrative") or "",
+    )
+    if rules.valid_position(data.get("latitude"), data.get("longitude")):
+        IncidentPlace.objects.update_or_create(
+            incident=incident,
+            defaults={
+                "latitude": float(data["latitude"]),
+                "longitude": float(data["longitude"]),
+                "source": "scene",
+            },
+        )
+    return {"model": "incidents.incident", "id": incident.pk, "reference": incident.reference}
+
+
+def _apply_session_note(actor, data: dict) -> dict:
+    """A mediation session held at a village, recorded on the phone."""
+    from fengqiao.disputes.models import Dispute
+    from fengqiao.disputes.services import session_record
+
+    dispute = Dispute.objects.visible_to(actor).filter(pk=data.get("dispute") or 0).first()
+    if dispute is None:
+        raise PermissionDenied(_("记录不存在或无权查看"))
+    conflict = _conflict(dispute, data.get("version"), {"status": dispute.get_status_display()})
+    if conflict:
+        return conflict
+    session = session_record(
+        actor=actor,
+        dispute=dispute,
+        held_at=_parse_time(data.get("held_at")) or timezone.now(),
+        outcome=data.get("outcome") or "continue",
+        place=data.get("place") or "",
+        law_notes=data.get("law_notes") or "",
+        reason_notes=data.get("reason_notes") or "",
+        feeling_notes=data.get("feeling_notes") or "",
+    )
+    return {"model": "disputes.mediationsession", "id": session.pk}
+
+
+def _apply_screening_call(actor, data: dict) -> dict:
+    """The day's call to a liaison point (排查联络点), made from the phone."""
+    from fengqiao.disputes.services import screening_record
+    from fengqiao.registry.models import LiaisonPoint
+
+    point = LiaisonPoint.objects.filter(
+        pk=data.get("point") or 0, station_id=actor.station_id
+    ).first()
+    if point is None:
+        raise PermissionDenied(_("记录不存在或无权查看"))
+    day = None
+    if data.get("day"):
+        try:
+            day = dt.date.fromisoformat(str(data["day"]))
+        except ValueError:
+            raise ValidationError(_("日期格式不对")) from None
+    call = screening_record(
+        actor=actor,
+        point=point,
+        answer=data.get("answer") or "",
+        note=data.get("note") or "",
+        day=day,
+    )
+    return {"model": "disputes.screeningcall", "id": call.pk}
+
+
+def _apply_registration_check(actor, data: dict) -> dict:
+    """A registration task checked at the estate gate: dismissed with a reason, or registered to a
+    person of the registry. A task closed meanwhile by someone else is a conflict."""
+    from fengqiao.estates.models import RegistrationTask
+    from fengqiao.estates.services import task_dismiss, task_register
+    from fengqiao.registry.models import Person
+
+    task = RegistrationTask.objects.visible_to(actor).filter(pk=data.get("task") or 0).first()
+    if task is None:
+        raise PermissionDenied(_("记录不存在或无权查看"))
+    conflict = _conflict(task, data.get("version"), {"status": task.get_status_display()})
+    if conflict:
+        return conflict
+    action = data.get("action")
+    if action == "dismiss":
+        task_dismiss(actor=actor, task=task, reason=data.get("reason") or "")
+    elif action == "register":
+        person = Person.objects.visible_to(actor).filter(pk=data.get("person") or 0).first()
+        if person is None:
+            raise PermissionDenied(_("记录不存在或无权查看"))
+        task_register(actor=actor, task=task, person=person, card_no=data.get("card_no") or "")
+    else:
+        raise ValidationError(_("请选择核查结果"))
+    return {"model": "estates.registrationtask", "id": task.pk}
 
 
 def sync_item(*, actor, client_id, kind: str, data: dict) -> SyncReceipt:
@@ -549,9 +682,11 @@ def sync_item(*, actor, client_id, kind: str, data: dict) -> SyncReceipt:
                     kind=(kind or "")[:40],
                     state=SyncState.REFUSED,
                 )
+                data = dict(data) if isinstance(data, dict) else {}
+                data["_client_id"] = str(client_id)
                 try:
                     with transaction.atomic():
-                        result = _apply(actor, kind, data if isinstance(data, dict) else {})
+                        result = _apply(actor, kind, data)
                     state = SyncState.CONFLICT if result.get("conflict") else SyncState.APPLIED
                 except (ValidationError, PermissionDenied) as exc:
                     message = (

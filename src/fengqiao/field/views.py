@@ -35,12 +35,26 @@ def _incident(user, pk):
 
 @login_required
 def home(request):
-    incidents = list(selectors.my_open_incidents(request.user))
+    from fengqiao.disputes.choices import CallAnswer
+    from fengqiao.incidents.models import IncidentCategory
+    from fengqiao.registry.models import LiaisonPoint
+
+    user = request.user
+    incidents = list(selectors.my_open_incidents(user))
+    points = list(
+        LiaisonPoint.objects.filter(
+            station_id=user.station_id, active=True, community__officers=user
+        ).order_by("community__name", "name")[:50]
+    )
     return render(
         request,
         "field/home.html",
         {
             "incidents": incidents,
+            "points": points,
+            "answers": [(v, label) for v, label in CallAnswer.choices if v != CallAnswer.MISSED],
+            "categories": IncidentCategory.objects.order_by("code"),
+            "can_intake": services.can_work(user) and bool(user.station_id),
             "work_kinds": WorkKind.choices,
             "can_log": request.user.is_superuser or request.user.role in services.WORK_LOG_ROLES,
         },

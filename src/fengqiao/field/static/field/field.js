@@ -49,7 +49,10 @@
     return (await all()).filter((i) => i.user === user);
   }
 
-  const LABELS = { worklog: "工作日志", incident_step: "出警环节", incident_note: "处置记录" };
+  const LABELS = {
+    worklog: "工作日志", incident_step: "出警环节", incident_note: "处置记录", intake: "现场接警",
+    session_note: "调解记录", screening_call: "联络点排查", registration_check: "核查登记",
+  };
   async function render() {
     const panel = $("#field-queue");
     if (!panel) return;
@@ -126,7 +129,7 @@
         ev.preventDefault();
         if (!form.reportValidity()) return;
         const data = Object.fromEntries(new FormData(form).entries());
-        data.occurred_at = new Date().toISOString();
+        data.occurred_at = data.at = new Date().toISOString();
         const c = await position();
         if (c) { data.latitude = c.latitude; data.longitude = c.longitude; }
         await enqueue(form.dataset.kind, data);
