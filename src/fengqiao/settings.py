@@ -231,6 +231,10 @@ EVIDENCE_RETENTION_DAYS = {
 FIELD_ARRIVAL_RADIUS_M = env.integer("FIELD_ARRIVAL_RADIUS_M", 100, minimum=5)
 # On-shift officers' phone positions are kept this many days (nothing is stored off shift).
 FIELD_POSITION_KEEP_DAYS = env.integer("FIELD_POSITION_KEEP_DAYS", 30, minimum=1)
+# Web Push (VAPID). The key pair is made on first use into FENGQIAO_VAR/vapid_private.pem unless a
+# file is given; the subject is the contact a push service may write to.
+VAPID_PRIVATE_KEY_FILE = env.string("VAPID_PRIVATE_KEY_FILE")
+VAPID_SUBJECT = env.string("VAPID_SUBJECT", "mailto:admin@fengqiao.invalid")
 # The navigation link's URL scheme ({lat}, {lon}, {label}); `geo:` opens the phone's own map app.
 FIELD_NAVIGATION_URL = env.string("FIELD_NAVIGATION_URL", "geo:{lat},{lon}?q={lat},{lon}({label})")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -9,3 +9,9 @@ class FieldConfig(AppConfig):
     label = "field"
     verbose_name = _("移动警务")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from fengqiao.core import events
+        from fengqiao.field.tasks import on_incident_dispatched
+
+        events.subscribe("incident.dispatched", on_incident_dispatched)

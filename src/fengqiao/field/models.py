@@ -227,3 +227,24 @@ class OfficerFix(models.Model):
 
     def __str__(self):
         return f"{self.officer_id} {self.at:%H:%M}"
+
+
+class PushSubscription(models.Model):
+    """A phone's Web Push subscription (the browser's endpoint and keys) for one user."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_subscriptions"
+    )
+    endpoint = models.URLField(max_length=500, unique=True)
+    p256dh = models.CharField(max_length=200)
+    auth = models.CharField(max_length=100)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+    failures = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("推送订阅")
+        verbose_name_plural = _("推送订阅")
+
+    def __str__(self):
+        return f"{self.user_id} {self.endpoint[:40]}"

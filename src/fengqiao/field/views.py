@@ -309,6 +309,7 @@ def service_worker(request):
         "field/sw.js",
         {
             "version": settings.FENGQIAO_VERSION if hasattr(settings, "FENGQIAO_VERSION") else "1",
+            "scope": reverse("field:home"),
             "shell": [
                 reverse("field:offline"),
                 static("fengqiao/app.css"),
@@ -341,3 +342,55 @@ def unit_board(request):
     rows = units.units(request.user.station_id)
     template = "field/_units.html" if request.headers.get("HX-Request") else "field/units.html"
     return render(request, template, {"units": rows})
+
+
+@login_required
+@require_GET
+def push_key(request):
+    from fengqiao.field import webpush
+
+    return JsonResponse({"key": webpush.public_key()})
+
+
+@login_required
+@require_POST
+def push_subscribe(request):
+    """Store this phone's Web Push subscription for the signed-in user (JSON from pushManager)."""
+    import json
+
+    from fengqiao.field.models import PushSubscription
+
+    try:
+        sub = json.loads(request.body or b"{}")
+        endpoint = str(sub["endpoint"])
+        keys = sub["keys"]
+        p256dh, auth = str(keys["p256dh"]), str(keys["auth"])
+    except (ValueError, KeyError, TypeError):
+        return JsonResponse({"detail": _("订阅数据不完整")}, status=400)
+    if (
+        not endpoint.startswith("https://")
+        or len(endpoint) > 500
+        or len(p256dh) > 200
+        or len(auth) > 100
+    ):
+        return JsonResponse({"detail": _("推送地址不对")}, status=400)
+    PushSubscription.objects.update_or_create(
+        endpoint=endpoint,
+        defaults={"user": request.user, "p256dh": p256dh, "auth": auth, "failures": 0},
+    )
+    return JsonResponse({"ok": True})
+
+
+@login_required
+@require_POST
+def push_unsubscribe(request):
+    import json
+
+    from fengqiao.field.models import PushSubscription
+
+    try:
+        endpoint = str(json.loads(request.body or b"{}")["endpoint"])
+    except (ValueError, KeyError, TypeError):
+        return JsonResponse({"detail": _("订阅数据不完整")}, status=400)
+    PushSubscription.objects.filter(user=request.user, endpoint=endpoint).delete()
+    return JsonResponse({"ok": True})

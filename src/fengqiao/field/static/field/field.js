@@ -195,11 +195,31 @@
     });
   }
 
+  async function enablePush(panel) {
+    const reg = await navigator.serviceWorker.ready;
+    if ((await Notification.requestPermission()) !== "granted") return;
+    const key = (await (await fetch(panel.dataset.pushKey, { credentials: "same-origin" })).json()).key;
+    const raw = Uint8Array.from(atob(key.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((key.length + 3) % 4)), (c) => c.charCodeAt(0));
+    const sub = await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: raw });
+    await fetch(panel.dataset.pushSubscribe, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() }, body: JSON.stringify(sub),
+    });
+    $("#push-enable").hidden = true;
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
     const panel = $("#field-queue");
     if (panel && panel.dataset.sw && "serviceWorker" in navigator) {
       navigator.serviceWorker.register(panel.dataset.sw, { scope: panel.dataset.scope }).catch(() => {});
     }
+    const pushButton = $("#push-enable");
+    if (pushButton && panel && "PushManager" in window && "Notification" in window && Notification.permission !== "denied") {
+      pushButton.hidden = false;
+      pushButton.addEventListener("click", () => enablePush(panel).catch(() => {}));
+    }
+    const queueSync = $("#queue-sync");
+    if (queueSync) queueSync.addEventListener("click", () => sync());
     bindOfflineForms(); bindSteps(); bindEvidence(); bindSignOut();
     render(); sync();
     window.addEventListener("online", sync);

@@ -36,3 +36,22 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(fetch(req).catch(() => caches.match(OFFLINE)));
   }
 });
+
+// 派警 and other messages pushed to the phone (Web Push): shown even when the page is closed.
+self.addEventListener("push", (event) => {
+  let data = {};
+  try { data = event.data ? event.data.json() : {}; } catch (e) { data = { title: "枫桥", body: event.data ? event.data.text() : "" }; }
+  event.waitUntil(self.registration.showNotification(data.title || "枫桥", {
+    body: data.body || "", tag: data.tag || undefined, data: { url: data.url || "{{ scope|escapejs }}" },
+    requireInteraction: true,
+  }));
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const url = (event.notification.data && event.notification.data.url) || "{{ scope|escapejs }}";
+  event.waitUntil(self.clients.matchAll({ type: "window" }).then((list) => {
+    for (const c of list) { if (c.url.endsWith(url) && "focus" in c) return c.focus(); }
+    return self.clients.openWindow(url);
+  }));
+});
