@@ -15,4 +15,5 @@ urlpatterns = [
     path("desk/", include("fengqiao.desk.api")),
     path("lawstudy/", include("fengqiao.lawstudy.api")),
     path("reports/", include("fengqiao.reports.api")),
+    path("field/", include("fengqiao.field.api")),
 ]

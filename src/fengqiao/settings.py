@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "fengqiao.lawstudy",
     "fengqiao.reports",
     "fengqiao.push",
+    "fengqiao.field",
 ]
 
 MIDDLEWARE = [
@@ -221,6 +222,30 @@ IMPORT_STALE_MINUTES = env.integer("IMPORT_STALE_MINUTES", 30, minimum=1)
 EXPORT_INLINE_ROWS = env.integer("EXPORT_INLINE_ROWS", 5000, minimum=0)
 EXPORT_FILE_RETENTION_DAYS = env.integer("EXPORT_FILE_RETENTION_DAYS", 7, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# 移动警务 (docs/field.md). Evidence taken at the scene: the largest file per kind (bytes) and how many
+# days each kind is kept after it was taken (then the file is deleted, the record of it stays).
+EVIDENCE_MAX_BYTES = {
+    "photo": env.integer("EVIDENCE_MAX_PHOTO_BYTES", 15 * 1024 * 1024, minimum=1024),
+    "audio": env.integer("EVIDENCE_MAX_AUDIO_BYTES", 30 * 1024 * 1024, minimum=1024),
+    "video": env.integer("EVIDENCE_MAX_VIDEO_BYTES", 100 * 1024 * 1024, minimum=1024),
+    "document": env.integer("EVIDENCE_MAX_DOCUMENT_BYTES", 20 * 1024 * 1024, minimum=1024),
+}
+EVIDENCE_RETENTION_DAYS = {
+    "photo": env.integer("EVIDENCE_KEEP_PHOTO_DAYS", 3 * 365, minimum=1),
+    "audio": env.integer("EVIDENCE_KEEP_AUDIO_DAYS", 3 * 365, minimum=1),
+    "video": env.integer("EVIDENCE_KEEP_VIDEO_DAYS", 365, minimum=1),
+    "document": env.integer("EVIDENCE_KEEP_DOCUMENT_DAYS", 5 * 365, minimum=1),
+}
+# 到场 is proposed when the phone is within this many metres of the incident.
+FIELD_ARRIVAL_RADIUS_M = env.integer("FIELD_ARRIVAL_RADIUS_M", 100, minimum=5)
+# On-shift officers' phone positions are kept this many days (nothing is stored off shift).
+FIELD_POSITION_KEEP_DAYS = env.integer("FIELD_POSITION_KEEP_DAYS", 30, minimum=1)
+# Web Push (VAPID). The key pair is made on first use into FENGQIAO_VAR/vapid_private.pem unless a
+# file is given; the subject is the contact a push service may write to.
+VAPID_PRIVATE_KEY_FILE = env.string("VAPID_PRIVATE_KEY_FILE")
+VAPID_SUBJECT = env.string("VAPID_SUBJECT", "mailto:admin@fengqiao.invalid")
+# The navigation link's URL scheme ({lat}, {lon}, {label}); `geo:` opens the phone's own map app.
+FIELD_NAVIGATION_URL = env.string("FIELD_NAVIGATION_URL", "geo:{lat},{lon}?q={lat},{lon}({label})")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 REST_FRAMEWORK = {

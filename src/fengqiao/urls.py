@@ -28,6 +28,7 @@ urlpatterns = [
     path("lawstudy/", include("fengqiao.lawstudy.urls")),
     path("public/desk/", include("fengqiao.desk.public_urls")),
     path("reports/", include("fengqiao.reports.urls")),
+    path("field/", include("fengqiao.field.urls")),
     path("api/schema/", CachedSchemaView.as_view(), name="api-schema"),
     # The split view serves its bootstrap script from a URL, so the page needs no inline <script>.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

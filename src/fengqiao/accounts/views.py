@@ -58,7 +58,11 @@ def login_view(request):
 @require_POST
 def logout_view(request):
     logout(request)
-    return redirect("accounts:login")
+    response = redirect("accounts:login")
+    # The field app's service worker caches only the data-free shell, but a shared phone must keep
+    # nothing of the last user: the browser drops its caches (issue 25).
+    response["Clear-Site-Data"] = '"cache"'
+    return response
 
 
 @login_required

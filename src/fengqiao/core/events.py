@@ -63,6 +63,12 @@ EVENTS: dict[str, EventType] = {
         "incident_id",
         "station_id",
     ),
+    "incident.dispatched": _event(
+        "派警: officers were assigned to an incident (incidents.services.incident_dispatch).",
+        "incident_id",
+        "station_id",
+        "officer_ids",
+    ),
     "dispute.level_raised": _event(
         "A dispute's level went up (before → after); a file registered at orange or red counts as "
         "raised from '' (disputes.services: register, set_level, the level adopted from linked calls).",

@@ -213,6 +213,14 @@ def incident_dispatch(
         lead=lead.pk,
         unit=incident.assigned_unit_id,
     )
+    events.publish(
+        "incident.dispatched",
+        {
+            "incident_id": incident.pk,
+            "station_id": incident.station_id,
+            "officer_ids": [o.pk for o in officers],
+        },
+    )
     return incident
 
 

@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class FieldConfig(AppConfig):
+    """移动警务: the field side — evidence at the scene, offline forms, one-tap incident steps, work log."""
+
+    name = "fengqiao.field"
+    label = "field"
+    verbose_name = _("移动警务")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from fengqiao.core import events
+        from fengqiao.field.tasks import on_incident_dispatched
+
+        events.subscribe("incident.dispatched", on_incident_dispatched)

@@ -1,0 +1,33 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class EvidenceKind(models.TextChoices):
+    PHOTO = "photo", _("照片")
+    AUDIO = "audio", _("录音")
+    VIDEO = "video", _("视频")
+    DOCUMENT = "document", _("文书扫描件")
+
+
+class Step(models.TextChoices):
+    """出警 steps an officer taps on the phone, in order."""
+
+    ACCEPT = "accept", _("接收")
+    ARRIVE = "arrive", _("到场")
+    HANDLE = "handle", _("处置")
+    REPORT = "report", _("反馈")
+    CLOSE = "close", _("结警")
+
+
+class WorkKind(models.TextChoices):
+    VISIT = "visit", _("走访")
+    PATROL = "patrol", _("巡逻")
+    PUBLICITY = "publicity", _("宣传")
+    MEDIATION = "mediation", _("矛盾化解")
+    CHECK = "check", _("核查")
+
+
+class SyncState(models.TextChoices):
+    APPLIED = "applied", _("已同步")
+    CONFLICT = "conflict", _("有冲突")
+    REFUSED = "refused", _("被拒绝")

@@ -1,0 +1,163 @@
+"""Officers on the wall: phone positions while on shift, each unit's status (在岗 / 出警 / 到场 / 返回)
+with the age of its last fix, and the units nearest an incident."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from fengqiao.field import rules
+from fengqiao.field.choices import Step
+from fengqiao.field.models import FieldStep, OfficerFix
+
+STATUS_LABELS = {
+    "on_post": gettext_lazy("在岗"),
+    "dispatched": gettext_lazy("出警"),
+    "on_scene": gettext_lazy("到场"),
+    "returning": gettext_lazy("返回"),
+}
+RETURNING_MINUTES = 30
+
+
+def can_see_units(user) -> bool:
+    """The station's command side: leaders, the command room and the duty officers."""
+    from fengqiao.accounts.choices import Role
+
+    return bool(
+        user
+        and user.is_authenticated
+        and (
+            user.is_superuser
+            or user.role in {Role.STATION_LEADER, Role.COMMAND, Role.DUTY_OFFICER, Role.ADMIN}
+        )
+    )
+
+
+def on_shift(officer, at: dt.datetime) -> bool:
+    from fengqiao.command.roster import assignments_at
+
+    if not officer.station_id:
+        return False
+    return any(a.user_id == officer.pk for a in assignments_at(officer.station_id, at))
+
+
+def position_report(*, actor, latitude, longitude, accuracy=None, at=None) -> OfficerFix | None:
+    """Store the phone's position if the roster has `actor` on shift now; else store nothing (None)."""
+    now = timezone.now()
+    at = at or now
+    if timezone.is_naive(at):
+        at = timezone.make_aware(at)
+    if at > now + dt.timedelta(minutes=2) or at < now - dt.timedelta(hours=12):
+        raise ValidationError(_("定位时间不对"))
+    if not rules.valid_position(latitude, longitude):
+        raise ValidationError(_("位置不对:纬度 -90~90,经度 -180~180"))
+    if not actor.station_id:
+        raise PermissionDenied(_("您的账号没有所属派出所"))
+    if not on_shift(actor, at):
+        return None
+    return OfficerFix.objects.create(
+        station_id=actor.station_id,
+        officer=actor,
+        at=at,
+        latitude=float(latitude),
+        longitude=float(longitude),
+        accuracy_m=float(accuracy) if accuracy not in (None, "") else None,
+    )
+
+
+def positions_purge(now: dt.datetime | None = None) -> int:
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=settings.FIELD_POSITION_KEEP_DAYS)
+    deleted, _detail = OfficerFix.objects.filter(at__lt=cutoff).delete()
+    return deleted
+
+
+def _status(officer_id: int, steps: dict[int, list], now) -> tuple[str, int | None]:
+    """From the officer's latest field steps: on scene after 到场 until 结警, dispatched after 接收,
+    returning for half an hour after 结警; else on post."""
+    mine = steps.get(officer_id, [])
+    if not mine:
+        return "on_post", None
+    last = mine[-1]
+    if last.step == Step.CLOSE:
+        if now - last.at < dt.timedelta(minutes=RETURNING_MINUTES):
+            return "returning", last.incident_id
+        return "on_post", None
+    if last.step in (Step.ARRIVE, Step.HANDLE, Step.REPORT):
+        return "on_scene", last.incident_id
+    return "dispatched", last.incident_id
+
+
+def units(station_id: int, now: dt.datetime | None = None) -> list[dict]:
+    """Every officer on shift now, with the last fix (if any), its age and the unit's status. A few
+    queries whatever the history: the latest fix per officer by the (officer, -at) index."""
+    from fengqiao.command.roster import assignments_at
+
+    now = now or timezone.now()
+    duties = assignments_at(station_id, now)
+    officers = {a.user_id: a for a in duties}
+    if not officers:
+        return []
+    latest = dict(
+        OfficerFix.objects.filter(officer_id__in=officers, at__gte=now - dt.timedelta(hours=24))
+        .values("officer_id")
+        .annotate(last=Max("at"))
+        .values_list("officer_id", "last")
+    )
+    fixes = {
+        f.officer_id: f
+        for f in OfficerFix.objects.filter(officer_id__in=latest, at__in=set(latest.values()))
+        if latest.get(f.officer_id) == f.at
+    }
+    steps: dict[int, list] = {}
+    for s in FieldStep.objects.filter(
+        officer_id__in=officers, at__gte=now - dt.timedelta(hours=24)
+    ).order_by("at", "id"):
+        steps.setdefault(s.officer_id, []).append(s)
+    from fengqiao.command.choices import Post
+
+    posts = {value: str(label) for value, label in Post.choices}
+    statuses = {key: str(label) for key, label in STATUS_LABELS.items()}
+    out = []
+    for officer_id, duty in officers.items():
+        fix = fixes.get(officer_id)
+        status, incident_id = _status(officer_id, steps, now)
+        out.append(
+            {
+                "officer_id": officer_id,
+                "name": duty.user.display_name,
+                "post": posts.get(duty.post, duty.post),
+                "status": status,
+                "status_label": statuses[status],
+                "incident_id": incident_id,
+                "latitude": fix.latitude if fix else None,
+                "longitude": fix.longitude if fix else None,
+                "fix_age_seconds": int((now - fix.at).total_seconds()) if fix else None,
+            }
+        )
+    out.sort(key=lambda u: (u["status"] != "on_post", u["name"]))
+    return out
+
+
+def nearest_units(incident, *, limit: int = 5, now: dt.datetime | None = None) -> list[dict]:
+    """The on-shift units with a fix, nearest the incident first (those on post before busy ones at
+    equal distance); units without a fix are not ranked."""
+    from fengqiao.field.services import _incident_point
+
+    point = _incident_point(incident)
+    if point is None:
+        return []
+    ranked = []
+    for u in units(incident.station_id, now):
+        if u["latitude"] is None:
+            continue
+        d = rules.distance_m(u["latitude"], u["longitude"], *point)
+        ranked.append({**u, "distance_m": round(d, 1)})
+    ranked.sort(key=lambda u: (u["status"] != "on_post", u["distance_m"]))
+    return ranked[:limit]

@@ -1,0 +1,76 @@
+import datetime as dt
+import io
+import zoneinfo
+
+import pytest
+import time_machine
+from PIL import Image
+
+from fengqiao.accounts.choices import Role
+from fengqiao.incidents.models import IncidentCategory
+from fengqiao.incidents.services import incident_dispatch, incident_receive
+from tests.factories import UserFactory
+
+SH = zoneinfo.ZoneInfo("Asia/Shanghai")
+NOW = dt.datetime(2026, 3, 2, 10, 0, tzinfo=SH)
+# 玉津派出所's square (犍为县): the scene, and points ~60 m and ~1 km from it.
+SCENE = (29.2090, 103.9440)
+NEAR = (29.2095, 103.9442)
+FAR = (29.2180, 103.9440)
+
+
+@pytest.fixture
+def frozen():
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def duty(station):
+    return UserFactory(username="duty", full_name="值班员", role=Role.DUTY_OFFICER, station=station)
+
+
+@pytest.fixture
+def patrol(station):
+    return UserFactory(
+        username="patrol", full_name="巡逻员", role=Role.CASE_OFFICER, station=station
+    )
+
+
+@pytest.fixture
+def auditor(station):
+    return UserFactory(username="auditor", full_name="审计", role=Role.AUDITOR, station=station)
+
+
+@pytest.fixture
+def dispatched(frozen, station, duty, patrol, community_a):
+    incident = incident_receive(
+        actor=duty,
+        station=station,
+        category=IncidentCategory.objects.get(code="JF-LL"),
+        caller_name="张三",
+        caller_phone="13812345678",
+        location="西街12号",
+        community=community_a,
+        narrative="邻居吵架",
+    )
+    frozen.shift(dt.timedelta(minutes=1))
+    incident_dispatch(actor=duty, incident=incident, officers=[patrol])
+    frozen.shift(dt.timedelta(minutes=1))
+    return incident
+
+
+def jpeg(size=(64, 48)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(out, "JPEG")
+    return out.getvalue()
+
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+HTML = b"<!doctype html><script>alert(1)</script>"
+ELF = b"\x7fELF\x02\x01\x01" + b"\x00" * 60

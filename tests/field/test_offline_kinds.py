@@ -1,0 +1,121 @@
+"""The offline forms beyond the work log: intake at the scene, a mediation session note, a screening
+call, a registration check — each applied once, a changed record a conflict, bad input refused."""
+
+import uuid
+
+import pytest
+from django.utils import timezone
+
+from fengqiao.field import services
+from fengqiao.field.models import IncidentPlace
+from tests.field.conftest import NEAR
+
+pytestmark = pytest.mark.django_db
+
+
+def sync(actor, kind, data, cid=None):
+    return services.sync_item(actor=actor, client_id=cid or uuid.uuid4(), kind=kind, data=data)
+
+
+def test_intake_at_the_scene_is_one_incident_at_the_phones_time(frozen, bob, community_a):
+    from fengqiao.incidents.models import Incident, IncidentCategory
+
+    category = IncidentCategory.objects.get(code="JF-LL")
+    at = timezone.now().replace(microsecond=0) - timezone.timedelta(minutes=20)
+    data = {
+        "category": category.pk,
+        "at": at.isoformat(),
+        "caller_name": "王大爷",
+        "caller_phone": "13900001111",
+        "location": "西街菜市口",
+        "narrative": "摊位纠纷",
+        "community": community_a.pk,
+        "latitude": NEAR[0],
+        "longitude": NEAR[1],
+    }
+    cid = uuid.uuid4()
+    first = sync(bob, "intake", data, cid)
+    again = sync(bob, "intake", data, cid)
+    assert first.state == "applied" and again.result == first.result
+    incident = Incident.objects.get()
+    assert incident.received_at == at and incident.source == "patrol"
+    assert IncidentPlace.objects.get(incident=incident).latitude == NEAR[0]
+    assert sync(bob, "intake", {**data, "category": 0}).state == "refused"
+    assert Incident.objects.count() == 1
+
+
+@pytest.fixture
+def accepted(bob, community_a):
+    from fengqiao.disputes import services as disputes
+    from fengqiao.disputes.defaults import load_defaults
+    from fengqiao.disputes.models import DisputeType, MediationChannel
+
+    load_defaults()
+    dispute = disputes.dispute_register(
+        actor=bob,
+        narrative="两家因排水沟发生争吵",
+        parties=[{"name": "张三", "phone": "13812345678"}, {"name": "李四", "role": "respondent"}],
+        dispute_type=DisputeType.objects.get(code="neighbour"),
+        community=community_a,
+        owner=bob,
+    )
+    disputes.dispute_accept(
+        actor=bob, dispute=dispute, channel=MediationChannel.objects.get(code="studio")
+    )
+    return dispute
+
+
+def test_session_note_or_conflict(frozen, bob, charlie, accepted):
+    version = services.record_version(accepted)
+    note = {
+        "dispute": accepted.pk,
+        "version": version,
+        "held_at": timezone.now().isoformat(),
+        "outcome": "continue",
+        "place": "村委会",
+        "law_notes": "讲明相邻关系",
+    }
+    ok = sync(bob, "session_note", note)
+    assert ok.state == "applied" and accepted.sessions.count() == 1
+    # Meanwhile the station changed the dispute; the phone still holds the old version: a conflict.
+    accepted.narrative = "两家因排水沟发生争吵,已报村委"
+    accepted.save()
+    clash = sync(bob, "session_note", note)
+    assert clash.state == "conflict" and accepted.sessions.count() == 1
+    assert sync(charlie, "session_note", {**note, "version": ""}).state == "refused"
+
+
+def test_screening_call_from_the_phone(frozen, bob, station, community_a):
+    from fengqiao.disputes.models import ScreeningCall
+    from fengqiao.registry.models import LiaisonPoint
+
+    point = LiaisonPoint.objects.create(
+        station=station, community=community_a, name="西街茶馆", contact_name="王婆",
+        contact_phone="13800000001",
+    )  # fmt: skip
+    assert sync(bob, "screening_call", {"point": point.pk, "answer": "no_issue"}).state == "applied"
+    refused = sync(bob, "screening_call", {"point": point.pk, "answer": "reported", "note": ""})
+    assert refused.state == "refused" and "说明" in refused.result["error"]
+    assert ScreeningCall.objects.get().answer == "no_issue"
+
+
+def test_registration_check_dismissed_once_and_closed_task_is_a_conflict(frozen, bob, community_a):
+    from fengqiao.estates.models import Estate, RegistrationTask
+
+    estate = Estate.objects.create(
+        station=community_a.station, community=community_a, name="江湾壹号"
+    )
+    now = timezone.now()
+    task = RegistrationTask.objects.create(
+        station=estate.station, community=community_a, estate=estate, subject="card:1234",
+        first_seen_at=now, last_seen_at=now, days_seen=3, window_days=14, assignee=bob,
+    )  # fmt: skip
+    version = services.record_version(task)
+    check = {"task": task.pk, "version": version, "action": "dismiss", "reason": "快递员,非住户"}
+    assert sync(bob, "registration_check", check).state == "applied"
+    task.refresh_from_db()
+    assert task.status == "dismissed"
+    # A second phone checked the same task offline: it changed meanwhile — shown, not overwritten.
+    assert sync(bob, "registration_check", check).state == "conflict"
+    bad = sync(bob, "registration_check", {"task": task.pk, "action": "maybe"})
+    assert bad.state in ("refused", "conflict")
