@@ -183,7 +183,7 @@ def _open(page, url):
 
 @pytest.mark.timeout(
     540
-)  # one walk of ~170 pages at two sizes (the suite's per-test bound is 180 s)
+)  # one walk of ~130 pages at two sizes (the suite's per-test bound is 180 s)
 def test_every_page_on_screen(browser, live_server, settings, tmp_path):
     from fengqiao.command import demostream
 
