@@ -107,3 +107,21 @@ def test_the_camera_form_takes_a_path_the_app_serves(station):
         station_id=station.pk,
     )  # fmt: skip
     assert form.is_valid(), form.errors
+
+
+def test_rundemo_makes_the_stream_and_runs_on_without_ffmpeg(monkeypatch):
+    from fengqiao.core.management.commands import rundemo
+
+    made, said = [], []
+    monkeypatch.setattr(demostream, "make", lambda: made.append(1))
+    rundemo.make_demo_stream(said.append)
+    assert made == [1] and said == []
+
+    def missing():
+        raise RuntimeError("ffmpeg 未安装")
+
+    monkeypatch.setattr(demostream, "make", missing)
+    rundemo.make_demo_stream(said.append)  # no exception: the demo starts without video
+    assert said == ["ffmpeg 未安装"]
+    source = open(rundemo.__file__, encoding="utf-8").read()
+    assert "make_demo_stream(self.stdout.write)" in source  # called by the command before it starts
