@@ -398,8 +398,11 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
-# Map tiles: a tile server the station can reach (e.g. an intranet tile cache). Empty: boundaries only.
-MAP_TILE_URL = env.string("MAP_TILE_URL", "")
+# Map tiles: a tile server the station can reach (e.g. an intranet tile cache). Default: the offline
+# base map drawn by the app from its own geography (core/tiles.py); "off": boundaries only.
+MAP_TILE_URL = env.string("MAP_TILE_URL", "/core/tiles/{z}/{x}/{y}.png")
+if MAP_TILE_URL.strip().lower() in ("off", "none", "0"):
+    MAP_TILE_URL = ""
 MAP_CENTER = (29.2090, 103.9470)  # 玉津镇, 犍为县
 # Seconds a process keeps the holiday entries (节假日安排) of a year chinesecalendar does not know (docs/workflow.md).
 CALENDAR_CACHE_SECONDS = env.integer("CALENDAR_CACHE_SECONDS", 60, minimum=0)

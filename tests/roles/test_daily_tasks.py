@@ -99,3 +99,13 @@ def test_install_desk_auxiliary_reports_a_theft_outside_his_communities(station,
 def test_other_station_cannot_report_a_theft(charlie, vehicle):
     with pytest.raises(PermissionDenied):
         report_theft(charlie, vehicle, reporter_phone="13900001111")
+
+
+def test_install_desk_auxiliary_sees_the_theft_report_button(client, login, station, vehicle):
+    desk = UserFactory(username="fujing2", role=Role.AUXILIARY, station=station)
+    login(client, desk)
+    html = client.get(vehicle.get_absolute_url()).content.decode()
+    assert (
+        reverse("vehicles:theft_report", args=[vehicle.pk]) in html
+    )  # not only for his communities
+    assert "vehicle_arm" not in html and "/arm/" not in html  # arming stays with the community

@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-DEMO_STREAM_URL = "https://test-streams.mux.dev/x36xhzz/x36xhzz.m3u8"  # a public HLS test stream
+# The app's own generated test pattern (command/demostream.py, made by `fengqiao rundemo`): plays offline.
+DEMO_STREAM_URL = "/command/demo-stream/index.m3u8"
 PLACES = [
     # name, place, community, lat, lng, key point
     ("江湾壹号", "江湾壹号小区反诈广场", "滨江社区", 29.2046, 103.9521, True),

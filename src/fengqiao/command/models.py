@@ -288,7 +288,8 @@ class Camera(ChangeLogged):
     latitude = models.FloatField(_("纬度"), null=True, blank=True)
     longitude = models.FloatField(_("经度"), null=True, blank=True)
     stream_kind = models.CharField(_("流类型"), max_length=10, choices=StreamKind.choices)
-    stream_url = models.URLField(_("视频流地址"), max_length=500)
+    # an http(s):// address, or a path this app serves (the demo's test pattern): services.check_stream_url
+    stream_url = models.CharField(_("视频流地址"), max_length=500)
     active = models.BooleanField(_("启用"), default=True)
 
     objects = StationQuerySet.as_manager()

@@ -47,7 +47,8 @@ def stream_origin(url: str) -> str:
 def check_stream_url(kind: str, url: str) -> None:
     """HLS ends in .m3u8, HTTP-FLV in .flv, WebRTC is a WHEP endpoint (http/https)."""
     url = (url or "").strip()
-    if not stream_origin(url):
+    same_site = url.startswith("/") and not url.startswith("//")  # a stream this app serves
+    if not same_site and not stream_origin(url):
         raise ValidationError(_("视频流地址须以 http:// 或 https:// 开头"))
     path = urlsplit(url).path.lower()
     if kind == StreamKind.HLS and not path.endswith(".m3u8"):

@@ -14,6 +14,7 @@ urlpatterns = [
     path("patrol/", views.patrol, name="patrol"),
     path("patrol/log/", views.patrol_log, name="patrol_log"),
     path("patrol/rounds/<int:pk>/", views.round_detail, name="round_detail"),
+    path("demo-stream/<str:name>", views.demo_stream, name="demo_stream"),
     path("cameras/", views.cameras, name="cameras"),
     path("cameras/<int:pk>/edit/", views.cameras, name="camera_edit"),
     path("cameras/<int:pk>/", views.camera_detail, name="camera_detail"),

@@ -316,6 +316,21 @@ def _video_csp(response, cameras):
 
 
 @login_required
+@require_GET
+def demo_stream(request, name):
+    """The demo cameras' generated HLS test pattern (command/demostream.py); the same pages play it."""
+    from django.http import FileResponse, Http404
+
+    from fengqiao.command import demostream
+
+    found = demostream.file_for(name)
+    if found is None:
+        raise Http404
+    path, kind = found
+    return FileResponse(path.open("rb"), content_type=kind)
+
+
+@login_required
 def patrol(request):
     user = request.user
     if not services.can_patrol(user) and not alerts.can_see_wall(user):

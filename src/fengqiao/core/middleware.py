@@ -51,7 +51,7 @@ def push_sources(push_url: str) -> list[str]:
 def content_security_policy() -> str:
     img = ["'self'", "data:"]
     tile_url = getattr(settings, "MAP_TILE_URL", "")
-    if tile_url:
+    if tile_url.startswith(("http://", "https://")):  # a path is the app's own tiles: 'self'
         parts = urlsplit(tile_url.replace("{s}", "a"))
         host = parts.netloc.replace("a.", "*.", 1) if "{s}" in tile_url else parts.netloc
         img.append(f"{parts.scheme}://{host}")

@@ -5,6 +5,7 @@ from fengqiao.core import calendar_views, clock_views, rule_views, views
 app_name = "core"
 urlpatterns = [
     path("changes/", views.changelog, name="changelog"),
+    path("tiles/<int:z>/<int:x>/<int:y>.png", views.map_tile, name="map_tile"),
     path("rules/", rule_views.rule_list, name="rule_list"),
     path("rules/new/", rule_views.rule_create, name="rule_create"),
     path("rules/<int:pk>/", rule_views.rule_detail, name="rule_detail"),

@@ -182,3 +182,19 @@ def changelog(request):
             "actions": ChangeAction.choices,
         },
     )
+
+
+@login_required
+def map_tile(request, z, x, y):
+    """One tile of the offline base map (core/tiles.py); the browser keeps it a day."""
+    from django.http import HttpResponse
+
+    from fengqiao.core import tiles
+
+    try:
+        data = tiles.tile(z, x, y)
+    except ValueError:
+        raise Http404 from None
+    response = HttpResponse(data, content_type="image/png")
+    response["Cache-Control"] = "private, max-age=86400"
+    return response

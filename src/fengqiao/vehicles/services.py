@@ -79,17 +79,22 @@ def _require_editable(actor, obj) -> None:
         raise PermissionDenied("无权处理该车辆(不在本所或不在您负责的社区)")
 
 
-def _require_may_report_theft(actor, vehicle) -> None:
+def may_report_theft(actor, vehicle) -> bool:
     """A theft report is taken for any vehicle of the station by THEFT_REPORT_ROLES (not only within
     the reporter's communities); the case and the search are then the station's."""
-    if actor is None:
-        return
-    if actor.is_superuser or (
-        actor.is_authenticated
-        and actor.role in THEFT_REPORT_ROLES
-        and Vehicle.objects.visible_to(actor).filter(pk=vehicle.pk).exists()
-        and actor.station_id == vehicle.station_id
-    ):
+    return bool(
+        actor.is_superuser
+        or (
+            actor.is_authenticated
+            and actor.role in THEFT_REPORT_ROLES
+            and Vehicle.objects.visible_to(actor).filter(pk=vehicle.pk).exists()
+            and actor.station_id == vehicle.station_id
+        )
+    )
+
+
+def _require_may_report_theft(actor, vehicle) -> None:
+    if actor is None or may_report_theft(actor, vehicle):
         return
     raise PermissionDenied("无权为该车辆报被盗(不在本所)")
 

@@ -156,6 +156,9 @@ def vehicle_detail(request, pk):
             "owner": _owner_masked(vehicle),
             "can_edit": can_edit,
             "can_command": can_edit and services.can_command(request.user),
+            # the install desk reports a theft of any vehicle of the station (docs/security.md)
+            "can_report_theft": vehicle.status != "stolen"
+            and services.may_report_theft(request.user, vehicle),
             "state": _device_state(vehicle),
             "trackers": vehicle.trackers.select_related("installed_by"),
             "policies": vehicle.policies.prefetch_related("payouts"),

@@ -1,6 +1,7 @@
 """`fengqiao rundemo`: the web app (gunicorn, as `fengqiao serve`), the push tier (`fengqiao push
 serve`, on PORT+1) and the Huey consumer together,
-plus the tracker gateway (`fengqiao gateway`, on 127.0.0.1) and a small simulation of trackers
+plus the demo cameras' local test-pattern stream (made once with ffmpeg, served by the app),
+the tracker gateway (`fengqiao gateway`, on 127.0.0.1) and a small simulation of trackers
 (DEMO_SIMULATED_DEVICES, default 50; 0 turns it off) so the live map moves.
 
 Both run as child processes; the command prints the address and the demo logins, forwards Ctrl-C
@@ -182,6 +183,17 @@ def push_env(env: dict) -> None:
     )
 
 
+def make_demo_stream(log) -> None:
+    """The demo cameras' local HLS test pattern (command/demostream.py), made once with ffmpeg; the demo
+    runs on without video (and says why) when ffmpeg is missing."""
+    from fengqiao.command import demostream
+
+    try:
+        demostream.make()
+    except RuntimeError as exc:
+        log(str(exc))
+
+
 class Command(BaseCommand):
     help = "同时运行网页服务(gunicorn)和后台任务(Huey 消费者),打印访问地址和演示账号;Ctrl-C 同时停止两者。端口取环境变量 PORT(默认 8000)。"
 
@@ -200,6 +212,7 @@ class Command(BaseCommand):
         if not env.get("SMS_GATEWAY_URL"):
             env.setdefault("SMS_LOG_UNSENT", "1")  # the demo's booking codes appear in this output
         url = f"http://{env['HOST']}:{env['PORT']}/"
+        make_demo_stream(self.stdout.write)
         supervisor = Supervisor(demo_commands(), env=env, log=self.stdout.write)
         supervisor.install_signal_handlers()
         supervisor.start()
