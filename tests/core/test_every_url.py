@@ -16,6 +16,11 @@ PUBLIC = {
     "/healthz",
     "/favicon.ico",
     "/i18n/setlang/",
+    # The field app's shell (docs/field.md): the manifest, the service worker and the offline page
+    # hold no one's data; a browser fetches the manifest without credentials.
+    "/field/manifest.webmanifest",
+    "/field/sw.js",
+    "/field/offline/",
 }
 # The residents' pages of the registration desk (booking, cancellation, rating): public by design,
 # narrow, rate-limited (src/fengqiao/desk/public_views.py; tests/desk/test_public.py).
