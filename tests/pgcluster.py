@@ -107,7 +107,9 @@ class Cluster:
             _chown(self.archive)
             settings += [
                 "archive_mode = on",
-                f"archive_command = 'test ! -f {self.archive}/%f && cp %p {self.archive}/%f'",
+                # atomic: a half-copied segment must never carry the final name (docs/deploy.md)
+                f"archive_command = 'test ! -f {self.archive}/%f && cp %p {self.archive}/%f.part"
+                f" && mv {self.archive}/%f.part {self.archive}/%f'",
                 "archive_timeout = 60",
             ]
         with open(self.data / "postgresql.auto.conf", "a") as conf:
@@ -201,19 +203,24 @@ class Cluster:
     # -- running
 
     def start(self) -> Cluster:
-        _as_postgres(
-            [
-                str(self.bin / "pg_ctl"),
-                "-D",
-                str(self.data),
-                "-l",
-                str(self.logfile),
-                "-w",
-                "-t",
-                "60",
-                "start",
-            ]
-        )
+        try:
+            _as_postgres(
+                [
+                    str(self.bin / "pg_ctl"),
+                    "-D",
+                    str(self.data),
+                    "-l",
+                    str(self.logfile),
+                    "-w",
+                    "-t",
+                    "90",
+                    "start",
+                ]
+            )
+        except subprocess.CalledProcessError as error:
+            raise RuntimeError(
+                f"{self.name} on {self.port} did not start: {error.stdout}{error.stderr}\n{self.log_tail()}"
+            ) from error
         self.running = True
         return self
 
@@ -261,7 +268,8 @@ class Cluster:
                 last = error
             time.sleep(0.2)
         raise TimeoutError(
-            f"{self.name}:{self.port}: {statement!r} gave {last!r}, not {expected!r}"
+            f"{self.name}:{self.port}: {statement!r} gave {last!r}, not {expected!r}\n"
+            + self.log_tail()
         )
 
     def log_tail(self, n: int = 30) -> str:
