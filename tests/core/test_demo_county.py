@@ -63,6 +63,12 @@ def test_county_has_n_stations_each_with_its_own_data(small_county):
     assert all(ref.endswith("-000001") for ref in firsts.values())
 
 
+def test_every_foreign_key_of_the_county_points_to_a_row(small_county):
+    from django.db import connection
+
+    connection.check_constraints()  # SQLite: PRAGMA foreign_key_check over every table
+
+
 def test_bureau_user_sees_every_station_a_station_user_only_his_own(small_county, client):
     bureau_user = User.objects.get(username="county_bureau")
     for model in STATION_MODELS:
