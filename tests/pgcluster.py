@@ -17,6 +17,9 @@ import tempfile
 import time
 from pathlib import Path
 
+# The tests' ports: PGCLUSTER_PORT_BASE (default 5440) for the replica test's primary, +1 its
+# replica, +2 the backup test's primary, +3 its restored cluster. Give concurrent runs other bases.
+PORT_BASE = int(os.environ.get("PGCLUSTER_PORT_BASE", "5440"))
 BIN_DIRS = [Path("/usr/lib/postgresql/15/bin"), Path("/usr/lib/postgresql/16/bin")]
 
 
@@ -140,7 +143,11 @@ class Cluster:
             ]
         )
         standby._own_settings()
-        return standby.start()
+        try:
+            return standby.start()
+        except RuntimeError:
+            shutil.rmtree(standby.root, ignore_errors=True)
+            raise
 
     def base_backup(self, target: Path) -> Path:
         """A base backup (tar of the data directory, WAL fetched) into `target`."""
@@ -191,7 +198,11 @@ class Cluster:
             conf.write("\n".join(lines) + "\n")
         (restored.data / "recovery.signal").touch()
         _chown(restored.data / "recovery.signal")
-        return restored.start()
+        try:
+            return restored.start()
+        except RuntimeError:
+            shutil.rmtree(restored.root, ignore_errors=True)  # the log is in the error
+            raise
 
     def _own_settings(self) -> None:
         """A copied data directory carries the source's port, socket folder and archiving: make them ours."""

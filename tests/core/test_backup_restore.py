@@ -9,7 +9,7 @@ import pytest
 
 from tests import pgcluster
 
-PRIMARY_PORT, RESTORED_PORT = 5442, 5443
+PRIMARY_PORT, RESTORED_PORT = pgcluster.PORT_BASE + 2, pgcluster.PORT_BASE + 3
 
 
 @pytest.mark.postgres

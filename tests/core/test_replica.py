@@ -18,7 +18,7 @@ from fengqiao.registry.models import Person
 from tests import pgcluster
 
 ROOT = Path(__file__).resolve().parents[2]
-PRIMARY_PORT, REPLICA_PORT = 5440, 5441
+PRIMARY_PORT, REPLICA_PORT = pgcluster.PORT_BASE, pgcluster.PORT_BASE + 1
 
 
 @pytest.fixture
