@@ -122,6 +122,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
         }
     )
+# A streaming read replica (docs/deploy.md, core/replica.py): only the reads marked with
+# using_replica() (reports, dashboards, rankings, exports) go there, and only while it is up and
+# its replay lags less than REPLICA_MAX_LAG_SECONDS (checked at most every REPLICA_CHECK_SECONDS).
+REPLICA_DATABASE_URL = env.string("REPLICA_DATABASE_URL", "")
+REPLICA_MAX_LAG_SECONDS = env.integer("REPLICA_MAX_LAG_SECONDS", 30, minimum=0)
+REPLICA_CHECK_SECONDS = env.integer("REPLICA_CHECK_SECONDS", 5, minimum=0)
+if REPLICA_DATABASE_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        REPLICA_DATABASE_URL, conn_max_age=env.integer("DB_CONN_MAX_AGE", 60, minimum=0)
+    )
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}  # the test database has no replica
+DATABASE_ROUTERS = ["fengqiao.core.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -51,6 +51,7 @@ from fengqiao.antifraud.models import (
 from fengqiao.antifraud.selectors import overdue_q
 from fengqiao.core.history import timeline_for
 from fengqiao.core.masking import mask_address, mask_id_number, mask_name, mask_phone
+from fengqiao.core.replica import replica_reads
 from fengqiao.core.services import clocks_for
 from fengqiao.core.web import editable_table
 from fengqiao.core.web import error_text as _error_text
@@ -141,6 +142,7 @@ def _local(value):
     return timezone.localtime(value).replace(tzinfo=None) if value else None
 
 
+@replica_reads  # the rows of an export may be a few seconds old
 def _export(request, queryset):
     """Feedback to the county centre: each warning's handling and outcome (masked unless the role may export)."""
     from fengqiao.core.exports import workbook as new_workbook

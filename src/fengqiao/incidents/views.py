@@ -22,6 +22,7 @@ from fengqiao.accounts.roles import UNMASKED_EXPORT_ROLES, has_role
 from fengqiao.core import masking
 from fengqiao.core.history import timeline_for
 from fengqiao.core.masking import mask_phone
+from fengqiao.core.replica import replica_reads
 from fengqiao.core.services import clocks_for
 from fengqiao.core.web import editable_table
 from fengqiao.core.web import error_text as _error_text
@@ -96,6 +97,7 @@ def incident_list(request):
     )
 
 
+@replica_reads  # the rows of an export may be a few seconds old
 def _export(request, queryset):
     from fengqiao.core.exports import workbook as new_workbook
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from fengqiao.core.replica import replica_reads
 from fengqiao.core.web import error_text, forbidden
 from fengqiao.reports import selectors, services
 from fengqiao.reports.choices import Level, ReportFormat, ReportKind
@@ -72,6 +73,7 @@ def _chart_labels() -> dict:
 
 
 @login_required
+@replica_reads  # heavy read: the replica when it is healthy (core/replica.py)
 def dashboard(request):
     form = _filter(request)
     if not form.is_valid():
@@ -124,6 +126,7 @@ def dashboard(request):
 
 
 @login_required
+@replica_reads  # heavy read: the replica when it is healthy (core/replica.py)
 def drill(request, key):
     fn = REGISTRY.get(key)
     if fn is None:
@@ -183,6 +186,7 @@ def _cell(value):
 
 
 @login_required
+@replica_reads  # heavy read: the replica when it is healthy (core/replica.py)
 def evaluation(request):
     form = _filter(request)
     level = request.GET.get("level") or ("station" if form.multi_station else "unit")
