@@ -166,7 +166,7 @@ class VehicleFilterSet(django_filters.FilterSet):
         fields = ["q", "kind", "status", "armed", "community"]
 
     def search(self, queryset, name, value):
-        return selectors.vehicle_search(queryset, value)
+        return selectors.vehicle_search(queryset, value, user=self.request.user)
 
 
 class EmptySerializer(StrictFieldsMixin, serializers.Serializer):

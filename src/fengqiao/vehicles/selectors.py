@@ -22,7 +22,7 @@ MAX_TRAIL_DAYS = 31
 OWNER_MATCH_LIMIT = 2000
 
 
-def vehicle_search(queryset, text: str):
+def vehicle_search(queryset, text: str, user=None):
     """Plate (any part), tracker number (whole, or any part of up to 9 digits), frame number, or the
     owner by name, pinyin initials, phone, ID number or their tails (the registry's indexed search).
 
@@ -49,15 +49,21 @@ def vehicle_search(queryset, text: str):
     plate_like = (
         has_ascii and not compact.isdigit() and not compact.isalpha()
     )  # no owner has such a name
-    owners = (
-        []
-        if plate_like
-        else list(
+    if plate_like:
+        owners = []
+    elif user is not None:
+        from fengqiao.registry import number_search
+
+        found = number_search.search(
+            user, Person.objects.visible_to(user), text, channel="vehicle-search"
+        )
+        owners = list(found.values_list("pk", flat=True)[:OWNER_MATCH_LIMIT])
+    else:
+        owners = list(
             person_search(Person.objects.all(), text).values_list("pk", flat=True)[
                 :OWNER_MATCH_LIMIT
             ]
         )
-    )
     if owners:
         q |= Q(owner_id__in=owners)
     return queryset.filter(q)

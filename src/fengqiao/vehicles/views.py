@@ -97,7 +97,13 @@ def _map_context():
 def vehicle_list(request):
     params = request.GET
     queryset = Vehicle.objects.visible_to(request.user).select_related("owner", "community")
-    queryset = selectors.vehicle_search(queryset, params.get("q", ""))
+    from fengqiao.registry import number_search
+
+    try:
+        queryset = selectors.vehicle_search(queryset, params.get("q", ""), user=request.user)
+    except number_search.NumberSearchLimited as exc:
+        messages.error(request, str(exc.detail))
+        queryset = queryset.none()
     if params.get("kind") in VehicleKind.values:
         queryset = queryset.filter(kind=params["kind"])
     if params.get("status") in VehicleStatus.values:
