@@ -139,7 +139,9 @@ def main() -> None:
         print(f"gateway pid {s['pid']}: {s.get('connections_open')} open, refused {s.get('connections_refused', 0)}, "
               f"server-side ack p50 {s.get('ack_ms_p50')} p99 {s.get('ack_ms_p99')} ms, "
               f"commit p50 {s.get('commit_ms_p50')} p99 {s.get('commit_ms_p99')} ms, commits {s.get('commits')}, "
-              f"longest garbage-collector pause {s.get('gc_ms_max')} ms", flush=True)  # fmt: skip
+              f"longest garbage-collector pause {s.get('gc_ms_max')} ms (collector CPU "
+              f"{s.get('gc_cpu_ms_max')} ms, {s.get('gc_pauses_over_50ms')} of "
+              f"{s.get('gc_collections')} collections over 50 ms)", flush=True)  # fmt: skip
     complete = totals["connected"] == DEVICES and lost == 0 and sent > 0 and not behind
     if not complete:
         print(

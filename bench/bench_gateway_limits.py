@@ -167,7 +167,11 @@ def main() -> None:
                 f"    gateway pid {s['pid']}: server-side ack p50 {s.get('ack_ms_p50')} p99 "
                 f"{s.get('ack_ms_p99')} ms, commits {s.get('commits')}, commit p99 "
                 f"{s.get('commit_ms_p99')} ms, throttled {s.get('throttled', 0)}, refused "
-                f"{s.get('connections_refused', 0)}, longest GC pause {s.get('gc_ms_max')} ms",
+                f"{s.get('connections_refused', 0)}, longest GC pause {s.get('gc_ms_max')} ms "
+                f"(collector CPU {s.get('gc_cpu_ms_max')} ms; {s.get('gc_collections')} collections, "
+                f"{s.get('gc_pauses_over_50ms')} over 50 ms); CPU s "
+                f"loop {s.get('cpu_s_loop')}, writer {s.get('cpu_s_writer')}, hooks "
+                f"{s.get('cpu_s_hooks')}",
                 flush=True,
             )
         cpu_ratios.append(gv["cpu_us"] / max(lv["cpu_us"], 1e-9))

@@ -1,5 +1,8 @@
 import datetime as dt
 
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
 from fengqiao.gateway.filters import Track, judge
 from fengqiao.gateway.messages import Fix
 
@@ -80,3 +83,32 @@ def test_memory_catches_up_with_fixes_another_process_stored():
         True,
     )  # older than the latest: never the latest
     assert not judge(fix(300), memory.copy(), later).store
+
+
+def _jump_by_the_formula(lat1, lon1, lat2, lon2, seconds):
+    """The rule as first written: the haversine distance for every fix."""
+    from fengqiao.gateway.filters import MAX_SPEED_KMH, distance_km
+
+    km = distance_km(lat1, lon1, lat2, lon2)
+    return km > 0.5 and km / max(seconds / 3600.0, 1 / 3600.0) > MAX_SPEED_KMH
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    lat1=st.floats(-89.9, 89.9),
+    lon1=st.floats(-179.9, 179.9),
+    dlat=st.one_of(st.floats(-0.05, 0.05), st.floats(-5, 5)),
+    dlon=st.one_of(st.floats(-0.05, 0.05), st.floats(-400, 400)),
+    seconds=st.integers(1, 7200),
+)
+def test_cheap_distance_bound_judges_jumps_exactly_as_the_haversine_rule(
+    lat1, lon1, dlat, dlon, seconds
+):
+    """The bound that skips the trigonometry never changes a verdict (issue 26)."""
+    lat2 = max(-89.99, min(89.99, lat1 + dlat))
+    lon2 = ((lon1 + dlon + 180.0) % 360.0) - 180.0
+    assume((lat1, lon1) != (0.0, 0.0) and (lat2, lon2) != (0.0, 0.0))  # zero fixes: "zero"
+    track = Track()
+    judge(fix(0, lat=lat1, lon=lon1), track, NOW)
+    verdict = judge(fix(seconds, lat=lat2, lon=lon2), track, NOW + dt.timedelta(hours=3))
+    assert (verdict.reason == "jump") == _jump_by_the_formula(lat1, lon1, lat2, lon2, seconds)

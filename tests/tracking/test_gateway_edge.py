@@ -25,8 +25,13 @@ TERMINAL = "13800138000"
 PHONE = jt808.phone_bcd(TERMINAL)
 
 
+# Derived once: a fix made when a test sends it and the same fix made when the test checks the table
+# must have the same time even when a second boundary passes between them (a loaded machine).
+_BASE = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(minutes=5)
+
+
 def fix(seconds=0):
-    base = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(minutes=5)
+    base = _BASE
     return Fix(
         time=base + dt.timedelta(seconds=seconds), latitude=29.209, longitude=103.947, speed_kmh=20
     )

@@ -128,3 +128,46 @@ def test_positions_carry_no_index_of_their_own_on_device():
         info["unique"] and info["columns"] == ["device_id", "fixed_at"]
         for info in constraints.values()
     )
+
+
+def test_one_device_update_per_commit_takes_the_newer_fix_and_the_touched_flags():
+    """The devices' latest fix and last message time go in one statement per commit (issue 26): a
+    device moves only to a fix newer than its row's, flags change only where the batch had one, and a
+    device the batch only touched keeps its fix."""
+    moved, stale, touched = DeviceFactory(), DeviceFactory(), DeviceFactory()
+    store = DjangoStore()
+    store.write([record(stale, 60)], {})  # stale's latest: BASE + 60 s
+    seen = BASE + dt.timedelta(minutes=5)
+    written = store.write(
+        [record(moved, 10), record(moved, 20), record(stale, 30)],
+        {
+            moved.pk: {"last_seen_at": seen, "remote_address": "10.0.0.1:5", "ignition": True},
+            stale.pk: {"last_seen_at": seen, "battery_percent": 50},
+            touched.pk: {"last_seen_at": seen, "charging": False},
+        },
+    )
+    assert len(written) == 3
+    for device in (moved, stale, touched):
+        device.refresh_from_db()
+    assert moved.last_fix_at == BASE + dt.timedelta(seconds=20)
+    assert (moved.latitude, moved.speed_kmh, moved.course) == (29.209, 20.0, 90.0)
+    assert (moved.remote_address, moved.ignition, moved.battery_percent) == (
+        "10.0.0.1:5",
+        True,
+        None,
+    )
+    assert stale.last_fix_at == BASE + dt.timedelta(seconds=60)  # 30 s is older: not the latest
+    assert stale.battery_percent == 50 and stale.last_seen_at == seen
+    assert touched.last_fix_at is None and touched.latitude is None
+    assert touched.charging is False and touched.last_seen_at == seen
+
+
+def test_a_batch_larger_than_one_statement_is_stored_whole():
+    """SQLite takes a commit's positions in multi-row statements of at most 2,000 rows."""
+    device = DeviceFactory()
+    store = DjangoStore()
+    batch = [record(device, s) for s in range(4500)]
+    assert len(store.write(batch, {device.pk: {"last_seen_at": BASE}})) == 4500
+    assert Position.objects.filter(device=device).count() == 4500
+    device.refresh_from_db()
+    assert device.last_fix_at == BASE + dt.timedelta(seconds=4499)

@@ -16,6 +16,12 @@ def crc16_x25(data: bytes | bytearray | memoryview) -> int:
     return ((_REVERSE[crc & 0xFF] << 8) | _REVERSE[crc >> 8]) ^ 0xFFFF
 
 
+def crc16_x25_frame(frame: bytes, start: int, end: int) -> int:
+    """The CRC of frame[start:end] without copying the slice first (a decoder's hot path)."""
+    crc = binascii.crc_hqx(memoryview(frame.translate(_REVERSE))[start:end], 0xFFFF)
+    return ((_REVERSE[crc & 0xFF] << 8) | _REVERSE[crc >> 8]) ^ 0xFFFF
+
+
 def crc16_x25_reference(data: bytes) -> int:
     """The bitwise definition (for tests)."""
     crc = 0xFFFF

@@ -79,6 +79,9 @@ class Verdict:
     reason: str = ""
 
 
+_KM_PER_DEGREE = 12742.0 / 2 * math.pi / 180.0  # the same sphere as distance_km
+
+
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     p1, p2 = math.radians(lat1), math.radians(lat2)
     dp = p2 - p1
@@ -107,8 +110,18 @@ def judge(
         return Verdict(True, True, True, "buffered" if fix.buffered else "out_of_order")
     if track.last_time is not None and track.last_lat is not None:
         hours = (fix.time - track.last_time).total_seconds() / 3600.0
-        km = distance_km(track.last_lat, track.last_lon, fix.latitude, fix.longitude)
-        if km > 0.5 and km / max(hours, 1 / 3600.0) > max_speed_kmh:
+        # The great circle is never longer than a path along the meridian then the parallel, so when
+        # that path's length (an upper bound, a few multiplications) is within what the speed allows,
+        # the fix is no jump and the trigonometry is skipped (the rule for a device every 10 s).
+        dlat = abs(fix.latitude - track.last_lat)
+        dlon = abs(fix.longitude - track.last_lon)
+        if dlon > 180.0:
+            dlon = 360.0 - dlon
+        # A jump: more than 0.5 km and faster than max_speed_kmh (time at least one second).
+        allowed = max(0.5, max_speed_kmh * max(hours, 1 / 3600.0))
+        if (dlat + dlon) * _KM_PER_DEGREE > allowed and (
+            distance_km(track.last_lat, track.last_lon, fix.latitude, fix.longitude) > allowed
+        ):
             track.jumps += 1
             if track.jumps < JUMPS_TO_ACCEPT:
                 return Verdict(True, False, True, "jump")

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import struct
-from functools import lru_cache
 
-from fengqiao.gateway.crc import crc16_x25
+from fengqiao.gateway.crc import crc16_x25, crc16_x25_frame
 from fengqiao.gateway.messages import DecodeError, Fix, Message
 
 PROTOCOL = "gt06"
@@ -99,6 +98,7 @@ TERMINAL_ALARMS = {
 # Voltage level 0..6 of status frames → battery percent.
 _VOLTAGE_LEVEL = {0: 0, 1: 5, 2: 10, 3: 25, 4: 50, 5: 75, 6: 100}
 
+_PROTOCOL_NUMBERS = tuple(f"0x{n:02x}" for n in range(256))
 _U16 = struct.Struct(">H")
 _U32 = struct.Struct(">I")
 _GPS = struct.Struct(">6BB2IBH")  # date-time, gps info, lat, lon, speed, course/status
@@ -112,10 +112,19 @@ def frame(protocol: int, content: bytes, serial: int, *, extended: bool = False)
     return head[:2] + body + _U16.pack(crc16_x25(body)) + b"\r\n"
 
 
-@lru_cache(maxsize=65536)
+_ACKS: dict[tuple[int, int, bool], bytes] = {}
+
+
 def ack(protocol: int, serial: int, *, extended: bool = False) -> bytes:
-    """The acknowledgement devices expect: the protocol number and serial echoed."""
-    return frame(protocol, b"", serial, extended=extended)
+    """The acknowledgement devices expect: the protocol number and serial echoed (built once per
+    protocol, serial and frame kind: a plain dict, cheaper to ask than an lru_cache with a keyword)."""
+    key = (protocol, serial, extended)
+    found = _ACKS.get(key)
+    if found is None:
+        if len(_ACKS) >= 262144:
+            _ACKS.clear()
+        found = _ACKS[key] = frame(protocol, b"", serial, extended=extended)
+    return found
 
 
 def _bcd_imei(data: bytes) -> str:
@@ -187,13 +196,15 @@ def _gps(content: bytes, offset_minutes: int) -> Fix:
     if flags & 0x0800:
         longitude = -longitude
     return Fix(
-        time=time,
-        latitude=latitude,
-        longitude=longitude,
-        speed_kmh=float(speed),
-        course=float(flags & 0x03FF),
-        valid=bool(flags & 0x1000),
-        attributes={"satellites": info & 0x0F},
+        time,
+        latitude,
+        longitude,
+        float(speed),
+        float(flags & 0x03FF),
+        bool(flags & 0x1000),
+        False,
+        [],
+        {"satellites": info & 0x0F},
     )
 
 
@@ -201,25 +212,33 @@ def decode_frame(
     data: bytes, *, utc_offset_minutes: int = 0, device_id: str | None = None
 ) -> Message:
     """Decode one complete frame (markers to trailer). Raises DecodeError."""
+    if type(data) is not bytes:
+        data = bytes(data)
     if len(data) < 10:
         raise DecodeError("frame too short")
     extended = data[0] == 0x79
     start = 4 if extended else 3
     if data[-2:] != b"\r\n":
         raise DecodeError("frame does not end with 0D0A")
-    expected = _U16.unpack_from(data, len(data) - 4)[0]
-    actual = crc16_x25(data[2:-4])
+    size = len(data)
+    expected = _U16.unpack_from(data, size - 4)[0]
+    actual = crc16_x25_frame(data, 2, size - 4)
     if expected != actual:
         raise DecodeError(f"CRC mismatch: frame says {expected:04x}, computed {actual:04x}")
     protocol = data[start]
     content = data[start + 1 : -6]
-    serial = _U16.unpack_from(data, len(data) - 6)[0]
+    serial = _U16.unpack_from(data, size - 6)[0]
     message = Message(
-        protocol=PROTOCOL, type="ignored", device_id=device_id, serial=serial, raw=bytes(data)
+        PROTOCOL,
+        "ignored",
+        device_id,
+        serial,
+        [],
+        [],
+        {"protocol_number": _PROTOCOL_NUMBERS[protocol]},
+        ack(protocol, serial, extended=extended) if protocol in _ACKED else b"",
+        data,
     )
-    message.attributes["protocol_number"] = f"0x{protocol:02x}"
-    if protocol in _ACKED:
-        message.ack = ack(protocol, serial, extended=extended)
 
     if protocol == LOGIN:
         if len(content) < 8:
@@ -307,8 +326,14 @@ class Gt06Decoder:
         self.device_id: str | None = None
 
     def feed(self, data: bytes) -> list[Message | DecodeError]:
-        buf = self.buffer
-        buf += data
+        # Nothing pending (the rule: one whole frame per read): the frames are cut from the read's own
+        # bytes, one copy each; only a partial frame is kept in the buffer for the next read.
+        pending = self.buffer
+        if pending:
+            pending += data
+            buf = pending
+        else:
+            buf = bytes(data)
         out: list[Message | DecodeError] = []
         pos = 0
         size = len(buf)
@@ -336,7 +361,9 @@ class Gt06Decoder:
                 continue
             if size - pos < total:
                 break
-            chunk = bytes(buf[pos : pos + total])
+            chunk = buf[pos : pos + total]
+            if type(chunk) is not bytes:
+                chunk = bytes(chunk)
             if chunk[-2:] != b"\r\n":
                 out.append(DecodeError("frame does not end with 0D0A"))
                 pos += 2
@@ -357,8 +384,11 @@ class Gt06Decoder:
                 if "utc_offset_minutes" in message.attributes:
                     self.utc_offset_minutes = message.attributes["utc_offset_minutes"]
             out.append(message)
-        if pos:
-            del buf[:pos]
+        if buf is pending:
+            if pos:
+                del pending[:pos]
+        elif pos < size:
+            pending += buf[pos:]
         return out
 
 

@@ -94,7 +94,11 @@ class Committer:
         stats=None,
         commit_interval: float = 0.0,
         retry_seconds: float = WRITE_RETRY_SECONDS,
+        hook_interval: float = 0.0,
     ):
+        # least time between two hook calls: the batches committed meanwhile go in one call (one
+        # query of the hooks per interval instead of one per commit)
+        self.hook_interval = hook_interval
         self.commit_interval = commit_interval
         self.retry_seconds = retry_seconds
         self.failing_since: float | None = None  # the first failed batch of an outage
@@ -114,6 +118,8 @@ class Committer:
         self.ready = threading.Event()
         self.failed: BaseException | None = None
         self.commit_seconds: list[float] = []
+        # CPU seconds used by the writer and hooks threads (the loop's own: /status, time.thread_time)
+        self.cpu: dict[str, float] = {"writer": 0.0, "hooks": 0.0}
 
     def start(self) -> None:
         self.thread.start()
@@ -131,6 +137,11 @@ class Committer:
     # -- event-loop side --
     def submit(self, records: list[Record], done: Callable[[bool], None]) -> None:
         """Write the records in the next group commit; `done(ok)` runs on the loop after COMMIT."""
+        self.queue.put((records, (done,)))
+
+    def submit_many(self, records: list[Record], done: list[Callable[[bool], None]]) -> None:
+        """`submit` for the records of several reads at once (one queue item, one wake-up of the
+        writer per loop iteration instead of one per read); each `done(ok)` runs after COMMIT."""
         self.queue.put((records, done))
 
     def touch(self, device_pk: int, **values) -> None:
@@ -208,7 +219,7 @@ class Committer:
                         self.loop.call_soon_threadsafe(self._resolve, item.done, None, exc)
                 else:
                     batch.extend(item[0])
-                    callbacks.append(item[1])
+                    callbacks.extend(item[1])
             with self.lock:
                 touches, self.touches = self.touches, {}
             if not callbacks and not touches:
@@ -217,6 +228,7 @@ class Committer:
             ok, written = self._write(batch, touches)
             if callbacks:
                 self.loop.call_soon_threadsafe(_run_callbacks, callbacks, ok)
+            self.cpu["writer"] = time.thread_time()
             if ok and written:
                 try:
                     self.hooks.put_nowait(written)
@@ -328,10 +340,15 @@ class Committer:
         go to the hooks together: under load one hook call (and its queries) covers many small
         commits instead of falling behind them one by one."""
         stop = False
+        last_call = 0.0
         while not stop:
             batch = self.hooks.get()
             if batch is None:
                 return
+            wait = self.hook_interval - (time.monotonic() - last_call)
+            if wait > 0:
+                time.sleep(wait)
+            last_call = time.monotonic()
             merged = list(batch)
             while True:
                 try:
@@ -346,6 +363,7 @@ class Committer:
                 self.store.after_store(merged)
             except Exception:  # noqa: BLE001
                 log.exception("gateway hooks failed")
+            self.cpu["hooks"] = time.thread_time()
 
 
 LOCK_RETRIES = 5

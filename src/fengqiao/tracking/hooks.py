@@ -4,8 +4,8 @@ GATEWAY_HOOKS lists dotted paths of callables `(positions: list[dict], alarms: l
 `fengqiao.vehicles.hooks.after_store`. A hook whose module does not exist is skipped silently; a hook
 that raises is logged and never stops ingestion.
 
-Position dicts: device_id, identifier, fixed_at (aware UTC), latitude, longitude, speed_kmh, course,
-valid, outdated, buffered, attributes. Alarm dicts: the same keys plus kind and at.
+Position dicts: device_id, identifier, fixed_at (aware UTC), received_at, latitude, longitude,
+speed_kmh, course, valid, outdated, buffered, attributes. Alarm dicts: the same keys plus kind and at.
 """
 
 from __future__ import annotations

@@ -13,6 +13,8 @@ gateway process — is acknowledged and never stored twice, whatever a process r
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import itertools
 import json
 import logging
 import secrets
@@ -59,29 +61,99 @@ _MOVE = (
     + " RETURNING device_id, fixed_at"
 )
 _ALARM_SQLITE = "INSERT INTO tracking_devicealarm (device_id, at, received_at, kind, position_id, raw) VALUES (?, ?, ?, ?, ?, ?)"
-_LATEST_SQLITE = (
-    "UPDATE tracking_device SET last_fix_at = ?, latitude = ?, longitude = ?, speed_kmh = ?, course = ? "
-    "WHERE id = ? AND (last_fix_at IS NULL OR last_fix_at < ?)"
-)
-_TOUCH_SQLITE = (
-    "UPDATE tracking_device SET last_seen_at = ?, remote_address = COALESCE(?, remote_address), "
-    "battery_percent = COALESCE(?, battery_percent), ignition = COALESCE(?, ignition), charging = COALESCE(?, charging) "
-    "WHERE id = ?"
+# SQLite: one statement for all the rows of a commit (a multi-row VALUES), not one per row: the sqlite3
+# module releases and takes back the GIL around every statement step, and under load each taking-back
+# waits for the event loop's thread — so an executemany of n rows cost n waits (issue 26).
+_ROWS_PER_STATEMENT = 2000  # x 11 parameters, under SQLite's 32,766
+_INSERT_HEAD_SQLITE = f"INSERT INTO tracking_position ({_COLUMNS}) VALUES "  # noqa: S608 - our names
+
+
+@functools.lru_cache(maxsize=256)
+def _values_sql(rows: int, columns: int = 11) -> str:
+    one = "(" + ",".join("?" * columns) + ")"
+    return ",".join([one] * rows)
+
+
+def _chunks(rows: list, size: int = _ROWS_PER_STATEMENT):
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+# One UPDATE per commit for every device the batch touched or moved: its last message time and flags
+# (when touched) and its latest in-order fix (when the batch has one newer than the row's). SET
+# expressions all see the row as it was, so the fix columns test the same old last_fix_at.
+_FIX_IS_NEWER = "u.column6 IS NOT NULL AND (last_fix_at IS NULL OR last_fix_at < u.column6)"
+_DEVICE_SQLITE = (
+    "UPDATE tracking_device SET last_seen_at = COALESCE(u.column1, last_seen_at), "  # noqa: S608 - ours
+    "remote_address = COALESCE(u.column2, remote_address), "
+    "battery_percent = COALESCE(u.column3, battery_percent), "
+    "ignition = COALESCE(u.column4, ignition), charging = COALESCE(u.column5, charging), "
+    f"latitude = CASE WHEN {_FIX_IS_NEWER} THEN u.column7 ELSE latitude END, "
+    f"longitude = CASE WHEN {_FIX_IS_NEWER} THEN u.column8 ELSE longitude END, "
+    f"speed_kmh = CASE WHEN {_FIX_IS_NEWER} THEN u.column9 ELSE speed_kmh END, "
+    f"course = CASE WHEN {_FIX_IS_NEWER} THEN u.column10 ELSE course END, "
+    f"last_fix_at = CASE WHEN {_FIX_IS_NEWER} THEN u.column6 ELSE last_fix_at END "
+    "FROM (VALUES {values}) AS u WHERE tracking_device.id = u.column11"
 )
 _LOCK_DEVICES_PG = (
     "SELECT 1 FROM tracking_device WHERE id = ANY(%s::bigint[]) ORDER BY id FOR NO KEY UPDATE"
 )
-_LATEST_PG = (
-    "UPDATE tracking_device d SET last_fix_at = u.t, latitude = u.lat, longitude = u.lon, speed_kmh = u.s, course = u.c "
-    "FROM unnest(%s::bigint[], %s::timestamptz[], %s::float8[], %s::float8[], %s::float8[], %s::float8[]) "
-    "AS u(id, t, lat, lon, s, c) WHERE d.id = u.id AND (d.last_fix_at IS NULL OR d.last_fix_at < u.t)"
-)
-_TOUCH_PG = (
-    "UPDATE tracking_device d SET last_seen_at = u.t, remote_address = COALESCE(u.r, d.remote_address), "
+_NEWER_PG = "u.t IS NOT NULL AND (d.last_fix_at IS NULL OR d.last_fix_at < u.t)"
+_DEVICE_PG = (
+    "UPDATE tracking_device d SET last_seen_at = COALESCE(u.seen, d.last_seen_at), "  # noqa: S608 - ours
+    "remote_address = COALESCE(u.r, d.remote_address), "
     "battery_percent = COALESCE(u.b, d.battery_percent), ignition = COALESCE(u.i, d.ignition), "
-    "charging = COALESCE(u.ch, d.charging) "
-    "FROM unnest(%s::bigint[], %s::timestamptz[], %s::text[], %s::smallint[], %s::bool[], %s::bool[]) "
-    "AS u(id, t, r, b, i, ch) WHERE d.id = u.id"
+    "charging = COALESCE(u.ch, d.charging), "
+    f"latitude = CASE WHEN {_NEWER_PG} THEN u.lat ELSE d.latitude END, "
+    f"longitude = CASE WHEN {_NEWER_PG} THEN u.lon ELSE d.longitude END, "
+    f"speed_kmh = CASE WHEN {_NEWER_PG} THEN u.s ELSE d.speed_kmh END, "
+    f"course = CASE WHEN {_NEWER_PG} THEN u.c ELSE d.course END, "
+    f"last_fix_at = CASE WHEN {_NEWER_PG} THEN u.t ELSE d.last_fix_at END "
+    "FROM unnest(%s::bigint[], %s::timestamptz[], %s::text[], %s::smallint[], %s::bool[], %s::bool[], "
+    "%s::timestamptz[], %s::float8[], %s::float8[], %s::float8[], %s::float8[]) "
+    "AS u(id, seen, r, b, i, ch, t, lat, lon, s, c) WHERE d.id = u.id"
+)
+
+
+def _device_rows(latest: dict, touches: dict, now, t=lambda v: v) -> list[tuple]:
+    """(seen, remote, battery, ignition, charging, fix time, lat, lon, speed, course, id) per device the
+    batch touched or moved, in id order (PostgreSQL locks the rows in that order)."""
+    rows = []
+    for pk in sorted(latest.keys() | touches.keys()):
+        v = touches.get(pk)
+        r = latest.get(pk)
+        rows.append(
+            (
+                (t(v.get("last_seen_at", now)) if v is not None else None),
+                v.get("remote_address") if v is not None else None,
+                v.get("battery_percent") if v is not None else None,
+                v.get("ignition") if v is not None else None,
+                v.get("charging") if v is not None else None,
+                t(r[2]) if r is not None else None,
+                r[4] if r is not None else None,
+                r[5] if r is not None else None,
+                r[6] if r is not None else None,
+                r[7] if r is not None else None,
+                pk,
+            )
+        )
+    return rows
+
+
+# A hook's position dict: the record's first twelve fields by name (built by zip, in C).
+_POSITION_KEYS = (
+    "device_id",
+    "identifier",
+    "fixed_at",
+    "received_at",
+    "latitude",
+    "longitude",
+    "speed_kmh",
+    "course",
+    "valid",
+    "buffered",
+    "outdated",
+    "attributes",
 )
 
 
@@ -237,19 +309,52 @@ class DjangoStore:
                 if best is None or r[2] > best[2]:
                     latest[r[0]] = r
         now = timezone.now()
-        with transaction.atomic():
-            if self.vendor == "postgresql":
+        if self.vendor == "postgresql":
+            with transaction.atomic():
                 skipped = self._write_pg(plain, alarmed, alarm_only, latest, touches, now)
-            else:
-                skipped = self._write_sqlite(plain, alarmed, alarm_only, latest, touches, now)
+        else:
+            skipped = self._transaction_sqlite(plain, alarmed, alarm_only, latest, touches, now)
         if not skipped:
             return records
         return [r for r in records if r[4] is None or id(r) not in skipped]
 
-    def _write_sqlite(self, plain, alarmed, alarm_only, latest, touches, now) -> set[int]:
-        """Returns id() of the positions left out (already in the table)."""
+    def _transaction_sqlite(self, *batch) -> set[int]:
+        """BEGIN IMMEDIATE … COMMIT on the sqlite3 connection itself (it is in autocommit mode between
+        commits): Django's atomic() cost more than the statements of a small commit. Any error rolls
+        the whole transaction back and is raised (the writer resets the connection and retries)."""
+        connection.ensure_connection()
         raw = connection.connection
-        t = _sqlite_time
+        if raw.in_transaction or not connection.get_autocommit():
+            with transaction.atomic():  # inside someone's transaction (tests): theirs to commit
+                return self._write_sqlite(*batch, own=False)
+        raw.execute("BEGIN IMMEDIATE")
+        try:
+            skipped = self._write_sqlite(*batch, own=True)
+            raw.execute("COMMIT")
+        except BaseException:
+            if raw.in_transaction:
+                try:
+                    raw.execute("ROLLBACK")
+                except Exception:  # noqa: BLE001 - the first error is the one to report
+                    log.debug("gateway: rollback after a failed write failed", exc_info=True)
+            raise
+        return skipped
+
+    def _write_sqlite(
+        self, plain, alarmed, alarm_only, latest, touches, now, *, own=False
+    ) -> set[int]:
+        """Returns id() of the positions left out (already in the table). `own`: this is the
+        transaction's first statement, so a batch with a resend is undone by ROLLBACK (no SAVEPOINT
+        in the rule's path)."""
+        raw = connection.connection
+        strings: dict = {}
+
+        def t(value):  # the reads of one batch share their received/seen times: each formatted once
+            text = strings.get(value)
+            if text is None:
+                text = strings[value] = _sqlite_time(value)
+            return text
+
         skipped: set[int] = set()
 
         def row(r):
@@ -271,15 +376,25 @@ class DjangoStore:
             rows = [row(r) for r in plain]
             # One executemany when nothing is already stored (the rule); when a row was skipped, the
             # batch is inserted again row by row to learn which (a resend: rare).
-            raw.execute("SAVEPOINT gateway_positions")
+            if not own:
+                raw.execute("SAVEPOINT gateway_positions")
             before = raw.total_changes
-            raw.executemany(_INSERT_SQLITE, rows)
+            for chunk in _chunks(rows):
+                raw.execute(
+                    _INSERT_HEAD_SQLITE + _values_sql(len(chunk)) + _ON_CONFLICT,
+                    list(itertools.chain.from_iterable(chunk)),
+                )
             if raw.total_changes - before != len(rows):
-                raw.execute("ROLLBACK TO gateway_positions")
+                if own:
+                    raw.execute("ROLLBACK")
+                    raw.execute("BEGIN IMMEDIATE")
+                else:
+                    raw.execute("ROLLBACK TO gateway_positions")
                 for r, values in zip(plain, rows, strict=True):
                     if raw.execute(_INSERT_SQLITE, values).rowcount != 1:
                         skipped.add(id(r))
-            raw.execute("RELEASE gateway_positions")
+            if not own:
+                raw.execute("RELEASE gateway_positions")
         alarm_rows = []
         for r in alarmed:
             cursor = raw.execute(_INSERT_SQLITE, row(r))
@@ -295,26 +410,12 @@ class DjangoStore:
                 alarm_rows.append((r[0], t(r[2]), t(now), kind, None, (r[13] or b"").hex()))
         if alarm_rows:
             raw.executemany(_ALARM_SQLITE, alarm_rows)
-        if latest:
-            raw.executemany(
-                _LATEST_SQLITE,
-                [(t(r[2]), r[4], r[5], r[6], r[7], pk, t(r[2])) for pk, r in latest.items()],
-            )
-        if touches:
-            raw.executemany(
-                _TOUCH_SQLITE,
-                [
-                    (
-                        t(v.get("last_seen_at", now)),
-                        v.get("remote_address"),
-                        v.get("battery_percent"),
-                        v.get("ignition"),
-                        v.get("charging"),
-                        pk,
-                    )
-                    for pk, v in touches.items()
-                ],
-            )
+        if latest or touches:
+            for chunk in _chunks(_device_rows(latest, touches, now, t)):
+                raw.execute(
+                    _DEVICE_SQLITE.format(values=_values_sql(len(chunk))),
+                    list(itertools.chain.from_iterable(chunk)),
+                )
         return skipped
 
     def _write_pg(self, plain, alarmed, alarm_only, latest, touches, now) -> set[int]:
@@ -360,61 +461,21 @@ class DjangoStore:
                     "VALUES (%s, %s, %s, %s, %s, %s)",
                     alarm_rows,
                 )
-            devices = sorted(set(latest) | set(touches))
-            if devices:
+            if latest or touches:
+                rows = _device_rows(latest, touches, now)
                 # Two gateway processes may update the same devices (one moved between them):
                 # row locks taken in one order, so their commits never deadlock.
-                cursor.execute(_LOCK_DEVICES_PG, [devices])
-            if latest:
-                rows = list(latest.items())
-                cursor.execute(
-                    _LATEST_PG,
-                    (
-                        [pk for pk, _ in rows],
-                        [r[2] for _, r in rows],
-                        [r[4] for _, r in rows],
-                        [r[5] for _, r in rows],
-                        [r[6] for _, r in rows],
-                        [r[7] for _, r in rows],
-                    ),
-                )
-            if touches:
-                rows = list(touches.items())
-                cursor.execute(
-                    _TOUCH_PG,
-                    (
-                        [pk for pk, _ in rows],
-                        [v.get("last_seen_at", now) for _, v in rows],
-                        [v.get("remote_address") for _, v in rows],
-                        [v.get("battery_percent") for _, v in rows],
-                        [v.get("ignition") for _, v in rows],
-                        [v.get("charging") for _, v in rows],
-                    ),
-                )
+                cursor.execute(_LOCK_DEVICES_PG, [[row[10] for row in rows]])
+                cursor.execute(_DEVICE_PG, [[row[i] for row in rows] for i in (10, *range(10))])
         return skipped
 
     def after_store(self, records: list[Record]) -> None:
         """Runs in the hook thread (its own database connection, renewed when it broke)."""
         close_old_connections()
-        positions = []
+        keys = _POSITION_KEYS
+        positions = [dict(zip(keys, r)) for r in records if r[4] is not None]  # noqa: B905 - keys: the first 12
         alarms = []
         for r in records:
-            if r[4] is not None:
-                positions.append(
-                    {
-                        "device_id": r[0],
-                        "identifier": r[1],
-                        "fixed_at": r[2],
-                        "latitude": r[4],
-                        "longitude": r[5],
-                        "speed_kmh": r[6],
-                        "course": r[7],
-                        "valid": r[8],
-                        "buffered": r[9],
-                        "outdated": r[10],
-                        "attributes": r[11],
-                    }
-                )
             for kind in r[12]:
                 alarms.append(
                     {

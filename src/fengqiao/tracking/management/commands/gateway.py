@@ -66,6 +66,7 @@ def config_from_env(options: dict):
         reuse_port=options.get("reuse_port") or env.boolean("GATEWAY_REUSE_PORT", False),
         command_poll_seconds=float(env.integer("GATEWAY_COMMAND_POLL_SECONDS", 2, minimum=1)),
         commit_interval_ms=env.integer("GATEWAY_COMMIT_INTERVAL_MS", 5, minimum=0),
+        hook_interval_ms=env.integer("GATEWAY_HOOK_INTERVAL_MS", 250, minimum=0),
         gc_full_seconds=float(env.integer("GATEWAY_GC_FULL_SECONDS", 6 * 3600, minimum=60)),
         jt808_require_auth=env.boolean("GATEWAY_JT808_REQUIRE_AUTH", True),
         limits=limits,
