@@ -125,6 +125,17 @@ def fulfilment_rate(performed_terms: int, due_terms: int) -> float | None:
     return ratio(performed_terms, due_terms)
 
 
+def fulfilment_reason(due_terms: int, pending_terms: int = 0) -> str:
+    """Why there is no fulfilment rate ("" when there is one): nothing due is not a failure."""
+    from django.utils.translation import gettext as _
+
+    if due_terms > 0:
+        return ""
+    if pending_terms > 0:
+        return _("尚无到期条款(%(n)d 条未到期),不计算履行率") % {"n": pending_terms}
+    return _("本期无到期的协议条款,不计算履行率")
+
+
 def average_days(durations) -> float | None:
     """The mean of durations (timedelta) in days, or None when there are none."""
     durations = list(durations)
