@@ -13,6 +13,16 @@
       event.preventDefault();
     }
   });
+  // A form that failed shows its error next to it (.form-errors / [data-form-error]): bring the
+  // first one into view, so a refusal is never a screen above the form that caused it.
+  document.addEventListener("DOMContentLoaded", function () {
+    var error = document.querySelector("[data-form-error], .form-errors, .field-error");
+    if (error && error.scrollIntoView) {
+      error.scrollIntoView({ block: "center" });
+      var field = error.closest("section, form, details");
+      if (field && field.tagName === "DETAILS") field.open = true;
+    }
+  });
   // Submit a filter form when a select in it changes.
   document.addEventListener("change", function (event) {
     if (event.target.matches("form[data-autosubmit] select")) {
