@@ -164,3 +164,35 @@ def is_later_offence(
 ) -> bool:
     """民转刑: a 刑事 or 治安 incident received after the dispute was registered."""
     return bool(incident_is_offence) and incident_received_at > dispute_registered_at
+
+
+# ---------------------------------------------------------------- who may hold which task on a file
+# (issue 24: 责任人 lists the people who can be responsible for a dispute, not every account).
+def _roles():
+    from fengqiao.accounts.choices import Role
+
+    owner = frozenset(
+        {
+            Role.STATION_LEADER,
+            Role.COMMUNITY_OFFICER,
+            Role.DUTY_OFFICER,
+            Role.CASE_OFFICER,
+            Role.CASE_MANAGER,
+            Role.COMMAND,
+        }
+    )
+    return (
+        owner,
+        owner | {Role.MEDIATOR, Role.LIAISON},
+        owner
+        | {
+            Role.MEDIATOR,
+            Role.LIAISON,
+            Role.AUXILIARY,
+        },
+    )
+
+
+# 责任人: a police officer of the file's station. 调解员: officers, the studio's mediators and the
+# liaison points' people. 稳控措施责任人: those, and auxiliary officers.
+OWNER_ROLES, MEDIATOR_ROLES, MEASURE_ROLES = _roles()

@@ -41,6 +41,7 @@ from fengqiao.disputes.models import (
     StabilisationMeasure,
     StabilisationPlan,
 )
+from fengqiao.disputes.rules import MEASURE_ROLES, MEDIATOR_ROLES
 from fengqiao.disputes.selectors import OPEN_STATUSES
 from fengqiao.registry.models import Community, Person
 from fengqiao.registry.selectors import person_search
@@ -51,8 +52,14 @@ MEASURE_ROWS = 4
 ADD_MEASURE_ROWS = 3
 
 
-def _station_users(user):
-    return User.objects.filter(station_id=user.station_id, is_active=True).order_by("full_name")
+def _station_users(user, roles=None, station_id=None):
+    """The active people of a station (the user's, or the record's) who may hold `roles` (default:
+    责任人, disputes.rules.OWNER_ROLES) — never the auditor, the administrator or the bureau."""
+    from fengqiao.disputes.rules import OWNER_ROLES
+
+    return User.objects.filter(
+        station_id=station_id or user.station_id, is_active=True, role__in=roles or OWNER_ROLES
+    ).order_by("full_name")
 
 
 def _filter(queryset, params, *, user=None):
@@ -343,7 +350,13 @@ def _plan_context(request, dispute, can_edit, *, plan_post=None, revise_post=Non
         "can_edit": can_edit,
         "plan": plan,
         "measures": (plan.measures.select_related("responsible", "cancelled_by") if plan else []),
-        "owners": _station_users(request.user),
+        "owners": _station_users(request.user, station_id=dispute.station_id),
+        "mediator_choices": _station_users(
+            request.user, MEDIATOR_ROLES, station_id=dispute.station_id
+        ),
+        "responsible_choices": _station_users(
+            request.user, MEASURE_ROLES, station_id=dispute.station_id
+        ),
         "measure_rows": measure_rows,
         "plan_post": plan_post,
         "add_rows": add_rows,
@@ -362,7 +375,10 @@ def _measures_from_post(post, dispute, prefix, rows):
         if not what:
             continue
         responsible = User.objects.filter(
-            station_id=dispute.station_id, pk=post.get(f"{prefix}-{i}-responsible") or 0
+            station_id=dispute.station_id,
+            is_active=True,
+            role__in=MEASURE_ROLES,
+            pk=post.get(f"{prefix}-{i}-responsible") or 0,
         ).first()
         try:
             due = dt.date.fromisoformat(post.get(f"{prefix}-{i}-due_date", ""))
@@ -522,7 +538,7 @@ def session_create(request, pk):
         if post.get("outcome") not in SessionOutcome.values:
             raise ValidationError(_("请选择调解结果"))
         mediators = list(
-            _station_users(request.user).filter(
+            _station_users(request.user, MEDIATOR_ROLES, station_id=dispute.station_id).filter(
                 pk__in=[int(x) for x in post.getlist("mediators") if x.isdigit()]
             )
         )
@@ -620,9 +636,15 @@ def dispute_edit(request, pk):
             "amount": _decimal(post.get("amount")),
         }
         owner_id = post.get("owner", "")
-        changes["owner"] = (
-            _station_users(request.user).filter(pk=owner_id).first() if owner_id.isdigit() else None
-        )
+        changes["owner"] = None
+        if owner_id:
+            changes["owner"] = (
+                _station_users(request.user, station_id=dispute.station_id)
+                .filter(pk=owner_id if owner_id.isdigit() else 0)
+                .first()
+            )
+            if changes["owner"] is None:
+                raise ValidationError({"owner": _("责任人须为本所民警")})
         if not (changes["narrative"] or "").strip():
             raise ValidationError({"narrative": _("请填写纠纷情况")})
         services.dispute_update(actor=request.user, dispute=dispute, **changes)
@@ -831,7 +853,9 @@ def agreement_create(request, pk):
         )
         mediator_id = post.get("mediator", "")
         mediator = (
-            _station_users(request.user).filter(pk=mediator_id).first()
+            _station_users(request.user, MEDIATOR_ROLES, station_id=dispute.station_id)
+            .filter(pk=mediator_id)
+            .first()
             if mediator_id.isdigit()
             else None
         )

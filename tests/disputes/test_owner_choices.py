@@ -1,0 +1,88 @@
+"""责任人 lists the people who can be responsible for the file, in the file's station (issue 24): not
+the auditor, the administrator, another station's officers; posting anyone else is refused; the
+select has a search box (app.js, a plain <select> underneath)."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from fengqiao.accounts.choices import Role
+from fengqiao.disputes import services
+from fengqiao.disputes.models import Dispute
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff(station, other_station):
+    make = UserFactory
+    return {
+        "auditor": make(username="sj", full_name="沈洁", role=Role.AUDITOR, station=station),
+        "admin": make(username="fx", full_name="付晓东", role=Role.ADMIN, station=station),
+        "case": make(username="gp", full_name="郭鹏", role=Role.CASE_OFFICER, station=station),
+        "mediator": make(username="fan", full_name="范贤成", role=Role.MEDIATOR, station=station),
+        "aux": make(username="zx", full_name="赵轩", role=Role.AUXILIARY, station=station),
+        "away": make(
+            username="qx", full_name="清溪民警", role=Role.COMMUNITY_OFFICER, station=other_station
+        ),
+        "gone": make(
+            username="old",
+            full_name="已调离",
+            role=Role.CASE_OFFICER,
+            station=station,
+            is_active=False,
+        ),
+    }
+
+
+def _options(html, name):
+    m = re.search(rf'<select name="{name}"[^>]*>(.*?)</select>', html, re.S)
+    assert m, name
+    return re.findall(r"<option value=\"\d+\"[^>]*>([^<]+)</option>", m.group(1)), m.group(0)
+
+
+def test_owner_select_lists_only_officers_of_the_files_station_with_search(
+    register, bob, alice, staff, client
+):
+    from fengqiao.disputes.models import MediationChannel
+
+    dispute = register(bob, narrative="被申请人扬言拼命", owner=bob)  # red: the plan form shows
+    services.dispute_accept(
+        actor=bob, dispute=dispute, channel=MediationChannel.objects.get(code="studio")
+    )
+    client.force_login(alice)
+    html = client.get(dispute.get_absolute_url()).content.decode()
+    owners, select = _options(html, "owner")
+    assert set(owners) == {"艾丽", "鲍勃", "郭鹏"}
+    assert "data-search=" in select and "请选择" in select and "---------" not in html
+    mediators, _s = _options(html, "mediator")
+    assert "范贤成" in mediators and "沈洁" not in mediators and "付晓东" not in mediators
+    responsible, _s = _options(html, "measure-0-responsible")
+    assert "赵轩" in responsible and "沈洁" not in responsible and "清溪民警" not in responsible
+
+
+def test_posting_someone_who_cannot_be_owner_is_refused_and_nothing_changes(
+    register, bob, alice, staff, client
+):
+    dispute = register(bob, owner=bob)
+    client.force_login(alice)
+    for who in ("auditor", "admin", "away", "gone"):
+        client.post(
+            reverse("disputes:dispute_edit", args=[dispute.pk]),
+            {"narrative": dispute.narrative, "owner": staff[who].pk},
+        )
+        assert Dispute.objects.get(pk=dispute.pk).owner == bob, who
+
+
+def test_the_service_refuses_an_owner_who_cannot_hold_the_file(register, bob, staff):
+    from django.core.exceptions import ValidationError
+
+    dispute = register(bob, owner=bob)
+    with pytest.raises(ValidationError, match="本所民警"):
+        services.dispute_update(actor=bob, dispute=dispute, owner=staff["auditor"])
+    with pytest.raises(ValidationError, match="本所民警"):
+        register(bob, owner=staff["away"])
+    services.dispute_update(actor=bob, dispute=dispute, owner=staff["case"])
+    assert Dispute.objects.get(pk=dispute.pk).owner == staff["case"]
