@@ -86,3 +86,40 @@ def test_the_service_refuses_an_owner_who_cannot_hold_the_file(register, bob, st
         register(bob, owner=staff["away"])
     services.dispute_update(actor=bob, dispute=dispute, owner=staff["case"])
     assert Dispute.objects.get(pk=dispute.pk).owner == staff["case"]
+
+
+@pytest.mark.parametrize(
+    ("url_name", "data", "anchor", "message"),
+    [
+        (
+            "disputes:dispute_level",
+            {"level": "orange", "reason": ""},
+            "level",
+            "调整等级必须填写理由",
+        ),
+        ("disputes:party_add", {"party-0-name": ""}, "parties", "当事人姓名必填"),
+        ("disputes:dispute_accept", {"channel": ""}, "mediation", ""),
+        (
+            "disputes:dispute_edit",
+            {"narrative": "x", "owner": "999999"},
+            "facts",
+            "责任人须为本所民警",
+        ),
+    ],
+)
+def test_a_refused_form_shows_its_error_next_to_itself(
+    register, bob, client, url_name, data, anchor, message
+):
+    """Issue 24: the error is in the failed form's own section (and the page lands there), not at the
+    top of a long page."""
+    dispute = register(bob, owner=bob)
+    client.force_login(bob)
+    r = client.post(reverse(url_name, args=[dispute.pk]), data)
+    assert r.status_code == 302 and r["Location"].endswith(f"#{anchor}")
+    html = client.get(r["Location"]).content.decode()
+    alert = html.find('<ul class="messages" role="alert">')
+    assert alert != -1, "no error next to the form"
+    assert html.rfind(f'id="{anchor}"', 0, alert) != -1
+    assert message in html[alert : alert + 400]
+    top = html[: html.find("<main") if "<main" in html else 0]
+    assert message not in top or not message

@@ -318,8 +318,8 @@ def dispute_level(request, pk):
     except PermissionDenied as exc:
         return _forbidden(request, str(exc))
     except (ValidationError, ValueError) as exc:
-        messages.error(request, _error_text(exc))
-    return redirect(dispute)
+        messages.error(request, _error_text(exc), extra_tags="form-level")
+    return redirect(f"{dispute.get_absolute_url()}#level")
 
 
 def _plan_context(request, dispute, can_edit, *, plan_post=None, revise_post=None, errors=()):
@@ -415,9 +415,9 @@ def plan_create(request, pk):
     except PermissionDenied as exc:
         return _forbidden(request, str(exc))
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, _error_text(exc), extra_tags="form-plan")
         request.session["plan_post"] = _kept(post)
-    return redirect(dispute)
+    return redirect(f"{dispute.get_absolute_url()}#plan")
 
 
 @login_required
@@ -453,7 +453,7 @@ def plan_revise_view(request, pk):
         context["revised"] = not errors
         return render(request, "disputes/_plan.html", context)
     if errors:
-        messages.error(request, errors[0])
+        messages.error(request, errors[0], extra_tags="form-plan")
         request.session["plan_revise_post"] = kept
     else:
         messages.success(request, _("一案一策已修订"))
@@ -519,8 +519,8 @@ def dispute_accept_view(request, pk):
     except PermissionDenied as exc:
         return _forbidden(request, str(exc))
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
-    return redirect(dispute)
+        messages.error(request, _error_text(exc), extra_tags="form-mediation")
+    return redirect(f"{dispute.get_absolute_url()}#mediation")
 
 
 @login_required
@@ -559,8 +559,8 @@ def session_create(request, pk):
     except PermissionDenied as exc:
         return _forbidden(request, str(exc))
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
-    return redirect(dispute)
+        messages.error(request, _error_text(exc), extra_tags="form-mediation")
+    return redirect(f"{dispute.get_absolute_url()}#mediation")
 
 
 @login_required
@@ -652,8 +652,8 @@ def dispute_edit(request, pk):
     except PermissionDenied as exc:
         return _forbidden(request, str(exc))
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
-    return redirect(dispute)
+        messages.error(request, _error_text(exc), extra_tags="form-facts")
+    return redirect(f"{dispute.get_absolute_url()}#facts")
 
 
 @login_required
@@ -669,8 +669,8 @@ def party_add(request, pk):
     except PermissionDenied as exc:
         return _forbidden(request, str(exc))
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
-    return redirect(dispute)
+        messages.error(request, _error_text(exc), extra_tags="form-parties")
+    return redirect(f"{dispute.get_absolute_url()}#parties")
 
 
 @login_required
@@ -950,7 +950,7 @@ def agreement_fail_view(request, pk):
     dispute = get_object_or_404(Dispute.objects.visible_to(request.user), pk=pk)
     agreement = dispute.agreement_in_force
     if agreement is None:
-        messages.error(request, _("该纠纷没有生效的调解协议"))
+        messages.error(request, _("该纠纷没有生效的调解协议"), extra_tags="form-agreement")
         return redirect(f"{dispute.get_absolute_url()}#agreement")
     try:
         services.agreement_fail(
@@ -960,7 +960,7 @@ def agreement_fail_view(request, pk):
     except PermissionDenied as exc:
         return _forbidden(request, str(exc))
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, _error_text(exc), extra_tags="form-agreement")
         request.session["agreement_fail_post"] = {"reason": request.POST.get("reason", "")}
     return redirect(f"{dispute.get_absolute_url()}#agreement")
 
@@ -987,7 +987,7 @@ def term_check_view(request, pk):
     except PermissionDenied as exc:
         return _forbidden(request, str(exc))
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, _error_text(exc), extra_tags="form-agreement")
     return redirect(f"{term.agreement.dispute.get_absolute_url()}#agreement")
 
 
@@ -1034,8 +1034,8 @@ def party_edit(request, pk):
     except PermissionDenied as exc:
         return _forbidden(request, str(exc))
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
-    return redirect(party.dispute)
+        messages.error(request, _error_text(exc), extra_tags="form-parties")
+    return redirect(f"{party.dispute.get_absolute_url()}#parties")
 
 
 # ---------------------------------------------------------------- daily screening

@@ -16,7 +16,9 @@
   // A form that failed shows its error next to it (.form-errors / [data-form-error]): bring the
   // first one into view, so a refusal is never a screen above the form that caused it.
   document.addEventListener("DOMContentLoaded", function () {
-    var error = document.querySelector("[data-form-error], .form-errors, .field-error");
+    var error = document.querySelector(
+      "[data-form-error], .form-errors, .field-error, .messages[role=alert]"
+    );
     if (error && error.scrollIntoView) {
       error.scrollIntoView({ block: "center" });
       var field = error.closest("section, form, details");
