@@ -123,3 +123,19 @@ def test_a_refused_form_shows_its_error_next_to_itself(
     assert message in html[alert : alert + 400]
     top = html[: html.find("<main") if "<main" in html else 0]
     assert message not in top or not message
+
+
+def test_the_red_board_and_the_board_are_paged(register, bob, alice, client):
+    """Issue 24: long lists are paged (the red board shows 20 cards a page)."""
+    for i in range(23):
+        register(bob, narrative=f"第{i}起 被申请人扬言拼命", owner=bob)
+    assert Dispute.objects.filter(level="red").count() == 23
+    client.force_login(alice)
+    first = client.get(reverse("disputes:red_board")).content.decode()
+    assert 'class="pager"' in first and "第 1 / 2 页" in first
+    second = client.get(reverse("disputes:red_board"), {"page": 2}).content.decode()
+    refs = set(re.findall(r"JF-\d{4}-\d+", first))
+    assert refs and not refs & set(re.findall(r"JF-\d{4}-\d+", second))
+    assert len(refs) == 20 and len(set(re.findall(r"JF-\d{4}-\d+", second))) == 3
+    board = client.get(reverse("disputes:board")).content.decode()
+    assert 'id="board-files"' in board

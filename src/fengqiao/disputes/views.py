@@ -47,6 +47,7 @@ from fengqiao.registry.models import Community, Person
 from fengqiao.registry.selectors import person_search
 
 PAGE_SIZE = 50
+RED_BOARD_PAGE_SIZE = 20  # each red file is a card with its reasons
 PARTY_ROWS = 4
 MEASURE_ROWS = 4
 ADD_MEASURE_ROWS = 3
@@ -122,9 +123,14 @@ def red_board(request):
         Dispute.objects.visible_to(request.user)
         .filter(level=Level.RED, status__in=OPEN_STATUSES)
         .select_related("dispute_type", "community", "owner", "plan")
-        .order_by("registered_at")
+        .order_by("registered_at", "pk")
     )
-    return render(request, "disputes/red_board.html", {"disputes": disputes})
+    page = Paginator(disputes, RED_BOARD_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "disputes/red_board.html",
+        {"disputes": page.object_list, "page": page, "total": page.paginator.count},
+    )
 
 
 def _parties_from_post(post, user, *, incident=None):
@@ -1135,12 +1141,14 @@ def board(request):
     from fengqiao.disputes.selectors import dispute_board
 
     data = dispute_board(request.user)
+    page = Paginator(data["files"], PAGE_SIZE).get_page(request.GET.get("page"))
+    data["files"] = page.object_list
     chart = {
         "levels": [str(label) for _v, label in data["levels"]],
         "communities": [r["name"] for r in data["rows"]],
         "series": [[r["counts"][lv] for r in data["rows"]] for lv, _l in data["levels"]],
     }
-    return render(request, "disputes/board.html", {"board": data, "chart": chart})
+    return render(request, "disputes/board.html", {"board": data, "chart": chart, "page": page})
 
 
 def _period_from(params):
