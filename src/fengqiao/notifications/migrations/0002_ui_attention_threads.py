@@ -5,31 +5,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contenttypes', '0002_remove_content_type_name'),
-        ('notifications', '0001_initial'),
+        ("contenttypes", "0002_remove_content_type_name"),
+        ("notifications", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='notification',
-            name='repeats',
-            field=models.PositiveIntegerField(default=0, verbose_name='重复提醒次数'),
+            model_name="notification",
+            name="repeats",
+            field=models.PositiveIntegerField(default=0, verbose_name="重复提醒次数"),
         ),
         migrations.AddField(
-            model_name='notification',
-            name='thread_key',
-            field=models.CharField(blank=True, max_length=200, verbose_name='事项键'),
+            model_name="notification",
+            name="thread_key",
+            field=models.CharField(blank=True, max_length=200, verbose_name="事项键"),
         ),
         migrations.AddField(
-            model_name='notification',
-            name='updated_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='最近提醒时间'),
+            model_name="notification",
+            name="updated_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="最近提醒时间"),
         ),
         migrations.AddIndex(
-            model_name='notification',
-            index=models.Index(condition=models.Q(('thread_key', ''), _negated=True), fields=['recipient', 'thread_key'], name='notification_thread_idx'),
+            model_name="notification",
+            index=models.Index(
+                condition=models.Q(("thread_key", ""), _negated=True),
+                fields=["recipient", "thread_key"],
+                name="notification_thread_idx",
+            ),
         ),
     ]
