@@ -167,3 +167,29 @@ def test_failed_agreement_goes_under_earlier_agreements_and_mediation_resumes(
     assert agreed.fail_reason == "李四反悔,拒绝赔偿"
     assert dispute.status == "mediating" and dispute.agreement_in_force is None
     assert not [e for e in page.csp_errors if "Content Security Policy" in e]
+
+
+def test_a_long_select_filters_as_you_type(page, live_server, bob, alice, community_a):
+    """The searchable select (app.js): typing hides the names that do not match; the pick posts."""
+    from fengqiao.accounts.choices import Role
+    from tests.factories import UserFactory
+
+    for i in range(25):
+        UserFactory(
+            username=f"officer{i}",
+            full_name=f"民警{i:02d}",
+            role=Role.CASE_OFFICER,
+            station=bob.station,
+        )
+    UserFactory(username="guopeng", full_name="郭鹏", role=Role.CASE_OFFICER, station=bob.station)
+    browser_login(page, live_server, bob)
+    page.goto(live_server.url + "/disputes/new/")
+    box = page.locator("select[name=owner]").locator("xpath=preceding-sibling::input[1]")
+    assert box.get_attribute("class") == "select-search"
+    box.fill("郭")
+    visible = page.eval_on_selector(
+        "select[name=owner]",
+        "s => Array.from(s.options).filter(o => !o.hidden && o.value).map(o => o.text)",
+    )
+    assert visible == ["郭鹏"]
+    assert not [e for e in page.csp_errors if "Content Security Policy" in e]

@@ -1,6 +1,7 @@
 """Rates (pure and over the database), 民转刑 linking, the board, the studio page."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.test import TestCase
@@ -225,3 +226,72 @@ def test_mediators_page_shows_channels_and_record(register, bob, alice_client):
     )
     html = alice_client.get(reverse("disputes:mediators")).content.decode()
     assert "鲍勃" in html and "所内调解室" in html and "王大爷" in html and "李嬢嬢" in html
+
+
+def test_nothing_due_yet_is_not_a_failure_the_rate_reads_dash_with_the_reason(
+    register, bob, alice, client
+):
+    """Two terms agreed, none due yet: 协议履行率 is "—" with the reason, never 0.0% (issue 24)."""
+    dispute = register(bob, owner=bob)
+    services.dispute_accept(
+        actor=bob, dispute=dispute, channel=MediationChannel.objects.get(code="studio")
+    )
+    later = TODAY + dt.timedelta(days=10)
+    services.agreement_record(
+        actor=bob,
+        dispute=dispute,
+        form="written",
+        reached_on=TODAY,
+        signed_parties=dispute.parties.all(),
+        terms=[{"what": "赔偿", "due_date": later}, {"what": "道歉", "due_date": later}],
+        mediator=bob,
+    )
+    f = dispute_figures(alice, TODAY, later)
+    assert f["fulfilment_rate"] is None and (f["due_terms"], f["pending_terms"]) == (0, 2)
+    assert f["fulfilment_reason"] == "尚无到期条款(2 条未到期),不计算履行率"
+    client.force_login(alice)
+    html = client.get(
+        reverse("disputes:figures"), {"start": TODAY.isoformat(), "end": later.isoformat()}
+    ).content.decode()
+    kpi = html[html.index('id="kpi-fulfilment"') :][:300]
+    assert "—" in kpi and "2 条未到期" in kpi and "0.0%" not in kpi
+    table = html[html.index('id="by-channel"') :][:1500]
+    assert not re.search(r"(?<![\d.])0\.0%", table) and "无到期条款" in table
+
+
+def test_the_dashboard_fulfilment_figure_is_dash_with_the_reason_when_nothing_is_due(
+    register, bob, alice, client
+):
+    from fengqiao.reports import selectors as report_selectors
+    from fengqiao.reports.indicators import REGISTRY, Scope
+
+    dispute = register(bob, owner=bob)
+    services.dispute_accept(
+        actor=bob, dispute=dispute, channel=MediationChannel.objects.get(code="studio")
+    )
+    later = TODAY + dt.timedelta(days=10)
+    services.agreement_record(
+        actor=bob,
+        dispute=dispute,
+        form="written",
+        reached_on=TODAY,
+        signed_parties=dispute.parties.all(),
+        terms=[{"what": "赔偿", "due_date": later}, {"what": "道歉", "due_date": later}],
+        mediator=bob,
+    )
+    viewer = report_selectors.station_viewer(alice.station)
+    scope = Scope(viewer, TODAY, later, [alice.station_id], today=TODAY)
+    m = REGISTRY["mediation_fulfilment"](scope).get(None)
+    assert m.value is None and "2 条未到期" in m.text
+    client.force_login(alice)
+    html = client.get(
+        reverse("reports:dashboard"),
+        {"period": "custom", "start": TODAY.isoformat(), "end": later.isoformat()},
+    ).content.decode()
+    card = html[html.index('data-kpi="mediation_fulfilment"') - 80 :][:700]
+    assert "kpi-bad" not in card and "—" in card and "2 条未到期" in card
+
+
+def test_fulfilment_reason_is_empty_when_terms_are_due():
+    assert rules.fulfilment_reason(2, 5) == ""
+    assert "不计算" in rules.fulfilment_reason(0, 0)

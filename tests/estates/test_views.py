@@ -1,6 +1,8 @@
 """Pages: scoping (alice leader, bob community officer of A, charlie other station), forms keep
 their input and say why, a person's movements only with a reason (recorded)."""
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 
@@ -188,3 +190,90 @@ def test_edit_estate_and_its_thresholds(bob_client, estate, charlie, login):
     assert (estate.unregistered_days, estate.unregistered_window, estate.households) == (2, 7, 330)
     login(bob_client, charlie)
     assert bob_client.get(url).status_code == 404
+
+
+def test_closing_a_task_as_registered_registers_the_person_in_the_same_flow(
+    dev, estate, bob_client, bob, community_a
+):
+    """Issue 24: a visitor not in the registry is registered there (sex and birth date from the ID
+    number, through the registry's own service) and linked; the event is published once."""
+    from django.test import TestCase
+
+    from fengqiao.core import events
+    from fengqiao.registry.models import Person
+    from tests.factories import make_id_number
+
+    factories.events(dev, subject="900", days=(0, 4, 9))
+    services.tasks_detect()
+    task = RegistrationTask.objects.get()
+    number = make_id_number(7, birth=dt.date(1990, 5, 6), male=False)
+    seen = []
+    events.subscribe("estate.task_registered", seen.append)
+    try:
+        # no name for a number not in the registry: refused next to the form, input kept, nothing saved
+        r = bob_client.post(
+            reverse("estates:task_register", args=[task.pk]),
+            {"id_number": number, "phone": "13812345678"},
+        )
+        html = r.content.decode()
+        assert r.status_code == 400 and "请填写姓名" in html and 'value="13812345678"' in html
+        assert (
+            html.index('id="register-form"')
+            < html.index("请填写姓名")
+            < html.index('name="id_number"')
+        )
+        assert not Person.objects.filter(id_number=number).exists()
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            r = bob_client.post(
+                reverse("estates:task_register", args=[task.pk]),
+                {
+                    "id_number": number,
+                    "name": "王芳",
+                    "phone": "13812345678",
+                    "category": "floating",
+                    "inflow_reason": "work",
+                },
+            )
+        assert r.status_code == 302
+    finally:
+        events.unsubscribe("estate.task_registered", seen.append)
+    person = Person.objects.get(id_number=number)
+    assert (person.name, person.sex, person.birth_date) == ("王芳", "F", dt.date(1990, 5, 6))
+    assert person.community == community_a and person.category == "floating"
+    task.refresh_from_db()
+    assert task.status == "registered" and task.person == person
+    assert task.credential.person == person
+    assert [(e.name, e["created"], e["person_id"]) for e in seen] == [
+        ("estate.task_registered", True, person.pk)
+    ]
+
+
+def test_a_task_for_someone_already_registered_links_them_without_a_duplicate(
+    dev, estate, bob, community_a
+):
+    from fengqiao.registry.models import Person
+
+    factories.events(dev, subject="900", days=(0, 4, 9))
+    services.tasks_detect()
+    task = RegistrationTask.objects.get()
+    person = PersonFactory(community=community_a, station=community_a.station)
+    _task, linked, created = services.task_register_person(
+        actor=bob, task=task, id_number=person.id_number.lower(), name="别名"
+    )
+    assert linked == person and created is False
+    assert Person.objects.filter(id_number=person.id_number).count() == 1
+
+
+def test_someone_who_may_not_act_on_the_task_registers_nobody(dev, estate, charlie):
+    from django.core.exceptions import PermissionDenied
+
+    from fengqiao.registry.models import Person
+    from tests.factories import make_id_number
+
+    factories.events(dev, subject="900", days=(0, 4, 9))
+    services.tasks_detect()
+    task = RegistrationTask.objects.get()
+    number = make_id_number(9)
+    with pytest.raises(PermissionDenied):
+        services.task_register_person(actor=charlie, task=task, id_number=number, name="某人")
+    assert not Person.objects.filter(id_number=number).exists()

@@ -139,6 +139,23 @@ def test_evaluation_ranks_units_and_officers_with_reasons(demo):
         assert ranks == sorted(ranks)
 
 
+def test_evaluation_rates_show_their_sample_and_small_samples_are_shrunk(demo):
+    """Issue 24: a rate says on how many records it stands; under rules.MIN_SAMPLE it is padded with
+    the pooled rate, so a few records never score like a full record; ties share a rank."""
+    from fengqiao.reports import rules
+
+    ev = selectors.evaluation(_scope(demo), "officer")
+    points = [p for g in ev["groups"] for r in g["rows"] for p in r["points"]]
+    assert any("样本" in p["reason"] for p in points)
+    small = [p for p in points if f"不足 {rules.MIN_SAMPLE} 件" in p["reason"]]
+    for p in small:
+        assert "全体平均" in p["reason"] and "→" in p["reason"]
+    for g in ev["groups"]:
+        ranks = [r["rank"] for r in g["rows"] if r["rank"] is not None]
+        for r in g["rows"]:
+            assert r["tied"] == (r["rank"] is not None and ranks.count(r["rank"]) > 1)
+
+
 def test_stations_are_ranked_within_their_category(demo, bureau):
     from fengqiao.accounts.models import Station
     from fengqiao.reports import services

@@ -153,3 +153,59 @@ def test_periods():
         "2026-01",
         "2026-02",
     ]
+
+
+# ---------------------------------------------------------------- small samples and ties (issue 24)
+
+
+def test_a_small_sample_is_shrunk_toward_the_mean_and_a_full_one_is_not():
+    # 1 of 1 with everyone at 80%: padded to 10 records at the mean → 82%, below 95 of 100.
+    assert rules.shrink(1, 1, 80.0) == 82.0
+    assert rules.shrink(1, 1, 80.0) < rules.shrink(95, 100, 80.0) == 95.0
+    assert rules.shrink(10, 10, 50.0) == 100.0  # a full sample is its own rate
+    assert rules.shrink(0, 0, 80.0) is None
+    assert rules.shrink(2, 2, None) == 100.0  # nobody to compare with: the raw rate
+
+
+@given(
+    st.integers(min_value=0, max_value=30),
+    st.integers(min_value=1, max_value=30),
+    st.floats(min_value=0, max_value=100),
+)
+def test_shrinking_stays_between_the_rate_and_the_mean(num, den, mean):
+    num = min(num, den)
+    raw = 100.0 * num / den
+    v = rules.shrink(num, den, mean)
+    assert min(raw, mean) - 0.01 <= v <= max(raw, mean) + 0.01
+
+
+def test_sample_note_gives_the_size_and_the_shrinking():
+    assert rules.sample_note("满意率", 20, 20, 80.0, 100.0) == "满意率:样本 20 件"
+    note = rules.sample_note("满意率", 1, 1, 80.0, 82.0)
+    assert "样本 1 件" in note and "不足 10 件" in note and "80.0%" in note and "82.0%" in note
+
+
+def test_a_group_that_ties_says_why_and_ties_share_a_rank():
+    def row(name, values):
+        return {"name": name, "score": rules.score(TREE, values)}
+
+    good = {"later": 0, "overdue": 0, "cb": 97, "ms": 100}
+    rows = rules.rank(
+        [row(n, good) for n in "甲乙丙丁戊庚辛"]
+        + [row("壬", {**good, "cb": 48}), row("癸", {**good, "overdue": 3})]
+    )
+    assert [r["rank"] for r in rows[:7]] == [1] * 7 and rows[7]["rank"] == 8
+    note = rules.tie_note(rows, lambda r: r["score"].points)
+    assert "9 个中有 7 个同为 100 分" in note and "不能把它们分开" in note
+    assert "达到目标、得满分" in note
+
+
+def test_a_group_that_separates_has_no_tie_note():
+    def row(name, cb):
+        return {
+            "name": name,
+            "score": rules.score(TREE, {"later": 0, "overdue": 0, "cb": cb, "ms": 100}),
+        }
+
+    rows = rules.rank([row("甲", 97), row("乙", 60), row("丙", 40)])
+    assert rules.tie_note(rows, lambda r: r["score"].points) == ""

@@ -92,6 +92,7 @@ def test_the_ranking_page_shows_scores_and_reasons(client, login, leader):
     assert r.status_code == 200
     html = r.content.decode()
     assert "得分依据" in html and "派出所综合考核(默认)" in html and "→" in html
+    assert "少量记录不会与完整记录同分" in html  # the minimum-sample rule is said on the page
 
 
 def test_only_administrators_edit_the_scheme(client, login, leader, bureau, scheme):

@@ -198,8 +198,15 @@ def announce_alert(alert: Alert, *, tell_leader: bool = False) -> None:
         level="info" if alert.level == AlertLevel.INFO else alert.level,
         url=alert.url or reverse("command:wall"),
         urgent=alert.level == AlertLevel.RED,
+        obj=alert,
         dedupe_key=f"command_alert:{alert.pk}",
+        thread_key=alert_thread_key(alert.pk),
     )
+
+
+def alert_thread_key(alert_id: int) -> str:
+    """The notifications about one alert (its announcement, its escalation) are one item per person."""
+    return f"command_alert:{alert_id}"
 
 
 def alert_acknowledge(*, actor, alert: Alert, note: str = "") -> Alert:
@@ -245,6 +252,31 @@ def alerts_acknowledge_group(*, actor, station_id: int, group_key: str, note: st
     return done
 
 
+def alerts_acknowledge_ids(actor, ids: list[int]) -> tuple[int, int]:
+    """Acknowledge the alerts the actor ticked on the home page (bulk 全部确认): only alerts they may
+    see and acknowledge; one already acknowledged counts as done. Returns (done, refused). Each is
+    recorded by `alert_acknowledge`; the actor's notifications about them are marked read."""
+    from fengqiao.notifications.models import Notification
+
+    visible = {a.pk: a for a in Alert.objects.visible_to(actor).filter(pk__in=ids)}
+    done = refused = 0
+    for pk in ids:
+        alert = visible.get(pk)
+        if alert is None or not can_acknowledge(actor, alert):
+            refused += 1
+            continue
+        if alert.acknowledged_at is None:
+            try:
+                alert_acknowledge(actor=actor, alert=alert, note=_("首页批量确认"))
+            except ValidationError:
+                pass  # someone was first: it is acknowledged all the same
+        done += 1
+        Notification.objects.for_user(actor).unread().filter(
+            thread_key=alert_thread_key(pk)
+        ).update(read_at=timezone.now())
+    return done, refused
+
+
 def alerts_escalate(*, now: dt.datetime | None = None) -> int:
     """Every alert unacknowledged for COMMAND_ALERT_ESCALATE_MINUTES goes to the 带班所领导, once
     (claimed with a conditional UPDATE: two workers never both send it)."""
@@ -288,7 +320,10 @@ def alerts_escalate(*, now: dt.datetime | None = None) -> int:
                 % {"n": minutes, "title": alert.title},
                 body=alert.body,
                 url=reverse("command:alert_list") + f"?id={alert.pk}",
+                obj=alert,
                 dedupe_key=f"command_escalated:{alert.pk}",
+                # A reminder about the alert, not a new item: it updates the announcement's row.
+                thread_key=alert_thread_key(alert.pk),
             )
             fired += 1
     if fired:

@@ -93,6 +93,15 @@ EVENTS: dict[str, EventType] = {
         "station_id",
         "estate_id",
     ),
+    "estate.task_registered": _event(
+        "A 核查登记 task closed as registered: the person was linked, or registered in the registry "
+        "through registry.services.person_create in the same flow (`created`) "
+        "(estates.services.task_register_person).",
+        "task_id",
+        "person_id",
+        "station_id",
+        "created",
+    ),
     "clock.overdue": _event(
         "A running time limit passed its due time (the sweeper's last warning breached it).",
         "clock_id",

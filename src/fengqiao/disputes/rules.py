@@ -125,6 +125,17 @@ def fulfilment_rate(performed_terms: int, due_terms: int) -> float | None:
     return ratio(performed_terms, due_terms)
 
 
+def fulfilment_reason(due_terms: int, pending_terms: int = 0) -> str:
+    """Why there is no fulfilment rate ("" when there is one): nothing due is not a failure."""
+    from django.utils.translation import gettext as _
+
+    if due_terms > 0:
+        return ""
+    if pending_terms > 0:
+        return _("尚无到期条款(%(n)d 条未到期),不计算履行率") % {"n": pending_terms}
+    return _("本期无到期的协议条款,不计算履行率")
+
+
 def average_days(durations) -> float | None:
     """The mean of durations (timedelta) in days, or None when there are none."""
     durations = list(durations)
@@ -153,3 +164,35 @@ def is_later_offence(
 ) -> bool:
     """民转刑: a 刑事 or 治安 incident received after the dispute was registered."""
     return bool(incident_is_offence) and incident_received_at > dispute_registered_at
+
+
+# ---------------------------------------------------------------- who may hold which task on a file
+# (issue 24: 责任人 lists the people who can be responsible for a dispute, not every account).
+def _roles():
+    from fengqiao.accounts.choices import Role
+
+    owner = frozenset(
+        {
+            Role.STATION_LEADER,
+            Role.COMMUNITY_OFFICER,
+            Role.DUTY_OFFICER,
+            Role.CASE_OFFICER,
+            Role.CASE_MANAGER,
+            Role.COMMAND,
+        }
+    )
+    return (
+        owner,
+        owner | {Role.MEDIATOR, Role.LIAISON},
+        owner
+        | {
+            Role.MEDIATOR,
+            Role.LIAISON,
+            Role.AUXILIARY,
+        },
+    )
+
+
+# 责任人: a police officer of the file's station. 调解员: officers, the studio's mediators and the
+# liaison points' people. 稳控措施责任人: those, and auxiliary officers.
+OWNER_ROLES, MEDIATOR_ROLES, MEASURE_ROLES = _roles()

@@ -324,6 +324,15 @@ def dispute_figures(
         due_date__lte=min(end, today),
     )
 
+    # Terms of the period not due yet: nothing due is not a failure (the rate reads "—" and says why).
+    pending_terms = AgreementTerm.objects.filter(
+        counted_terms_q(),
+        agreement__dispute__in=base,
+        due_date__gt=min(end, today),
+        due_date__gte=start,
+        due_date__lte=max(end, today),
+    ).count()
+
     agreement_rows = list(
         agreements.values_list(
             "dispute__channel__name",
@@ -399,6 +408,8 @@ def dispute_figures(
         "due_terms": len(term_rows),
         "performed_terms": performed,
         "fulfilment_rate": rules.fulfilment_rate(performed, len(term_rows)),
+        "pending_terms": pending_terms,
+        "fulfilment_reason": rules.fulfilment_reason(len(term_rows), pending_terms),
         "average_days": rules.average_days(settle),
         "later_offences": later_offences,
         "by_level": [

@@ -166,6 +166,7 @@ def dispute_register(
         raise ValidationError({"narrative": "请填写纠纷情况"})
     if not parties:
         raise ValidationError({"parties": "至少登记一名当事人"})
+    _check_owner(station.pk, fields.get("owner"))
     with transaction.atomic():
         dispute = Dispute(
             station=station, registered_by=actor, registered_at=timezone.now(), **fields
@@ -338,6 +339,16 @@ def dispute_party_add(*, actor, dispute, **data) -> DisputeParty:
     return party
 
 
+def _check_owner(station_id, owner) -> None:
+    """责任人: an active police officer of the file's station (rules.OWNER_ROLES)."""
+    from fengqiao.disputes.rules import OWNER_ROLES
+
+    if owner is None:
+        return
+    if owner.station_id != station_id or not owner.is_active or owner.role not in OWNER_ROLES:
+        raise ValidationError({"owner": "责任人须为本所民警"})
+
+
 def dispute_update(*, actor, dispute, **changes) -> Dispute:
     """Change facts; the suggestion is recomputed (the level itself changes only by dispute_set_level)."""
     _require_edit(actor, dispute)
@@ -353,6 +364,8 @@ def dispute_update(*, actor, dispute, **changes) -> Dispute:
                 setattr(dispute, name, value)
         if dispute.level in (Level.ORANGE, Level.RED) and dispute.owner_id is None:
             raise ValidationError({"owner": "橙色、红色纠纷必须指定责任人"})
+        if "owner" in changed:
+            _check_owner(dispute.station_id, dispute.owner)
         dispute.save()
         if changed:
             _event(dispute, EventKind.UPDATED, actor, fields=sorted(changed))

@@ -41,18 +41,26 @@ from fengqiao.disputes.models import (
     StabilisationMeasure,
     StabilisationPlan,
 )
+from fengqiao.disputes.rules import MEASURE_ROLES, MEDIATOR_ROLES
 from fengqiao.disputes.selectors import OPEN_STATUSES
 from fengqiao.registry import number_search
 from fengqiao.registry.models import Community, Person
 
 PAGE_SIZE = 50
+RED_BOARD_PAGE_SIZE = 20  # each red file is a card with its reasons
 PARTY_ROWS = 4
 MEASURE_ROWS = 4
 ADD_MEASURE_ROWS = 3
 
 
-def _station_users(user):
-    return User.objects.filter(station_id=user.station_id, is_active=True).order_by("full_name")
+def _station_users(user, roles=None, station_id=None):
+    """The active people of a station (the user's, or the record's) who may hold `roles` (default:
+    责任人, disputes.rules.OWNER_ROLES) — never the auditor, the administrator or the bureau."""
+    from fengqiao.disputes.rules import OWNER_ROLES
+
+    return User.objects.filter(
+        station_id=station_id or user.station_id, is_active=True, role__in=roles or OWNER_ROLES
+    ).order_by("full_name")
 
 
 def _filter(queryset, params, *, user=None):
@@ -115,9 +123,14 @@ def red_board(request):
         Dispute.objects.visible_to(request.user)
         .filter(level=Level.RED, status__in=OPEN_STATUSES)
         .select_related("dispute_type", "community", "owner", "plan")
-        .order_by("registered_at")
+        .order_by("registered_at", "pk")
     )
-    return render(request, "disputes/red_board.html", {"disputes": disputes})
+    page = Paginator(disputes, RED_BOARD_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "disputes/red_board.html",
+        {"disputes": page.object_list, "page": page, "total": page.paginator.count},
+    )
 
 
 def _parties_from_post(post, user, *, incident=None):
@@ -311,8 +324,8 @@ def dispute_level(request, pk):
     except PermissionDenied as exc:
         return _forbidden(request, str(exc))
     except (ValidationError, ValueError) as exc:
-        messages.error(request, _error_text(exc))
-    return redirect(dispute)
+        messages.error(request, _error_text(exc), extra_tags="form-level")
+    return redirect(f"{dispute.get_absolute_url()}#level")
 
 
 def _plan_context(request, dispute, can_edit, *, plan_post=None, revise_post=None, errors=()):
@@ -343,7 +356,13 @@ def _plan_context(request, dispute, can_edit, *, plan_post=None, revise_post=Non
         "can_edit": can_edit,
         "plan": plan,
         "measures": (plan.measures.select_related("responsible", "cancelled_by") if plan else []),
-        "owners": _station_users(request.user),
+        "owners": _station_users(request.user, station_id=dispute.station_id),
+        "mediator_choices": _station_users(
+            request.user, MEDIATOR_ROLES, station_id=dispute.station_id
+        ),
+        "responsible_choices": _station_users(
+            request.user, MEASURE_ROLES, station_id=dispute.station_id
+        ),
         "measure_rows": measure_rows,
         "plan_post": plan_post,
         "add_rows": add_rows,
@@ -362,7 +381,10 @@ def _measures_from_post(post, dispute, prefix, rows):
         if not what:
             continue
         responsible = User.objects.filter(
-            station_id=dispute.station_id, pk=post.get(f"{prefix}-{i}-responsible") or 0
+            station_id=dispute.station_id,
+            is_active=True,
+            role__in=MEASURE_ROLES,
+            pk=post.get(f"{prefix}-{i}-responsible") or 0,
         ).first()
         try:
             due = dt.date.fromisoformat(post.get(f"{prefix}-{i}-due_date", ""))
@@ -399,9 +421,9 @@ def plan_create(request, pk):
     except PermissionDenied as exc:
         return _forbidden(request, str(exc))
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, _error_text(exc), extra_tags="form-plan")
         request.session["plan_post"] = _kept(post)
-    return redirect(dispute)
+    return redirect(f"{dispute.get_absolute_url()}#plan")
 
 
 @login_required
@@ -437,7 +459,7 @@ def plan_revise_view(request, pk):
         context["revised"] = not errors
         return render(request, "disputes/_plan.html", context)
     if errors:
-        messages.error(request, errors[0])
+        messages.error(request, errors[0], extra_tags="form-plan")
         request.session["plan_revise_post"] = kept
     else:
         messages.success(request, _("一案一策已修订"))
@@ -503,8 +525,8 @@ def dispute_accept_view(request, pk):
     except PermissionDenied as exc:
         return _forbidden(request, str(exc))
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
-    return redirect(dispute)
+        messages.error(request, _error_text(exc), extra_tags="form-mediation")
+    return redirect(f"{dispute.get_absolute_url()}#mediation")
 
 
 @login_required
@@ -522,7 +544,7 @@ def session_create(request, pk):
         if post.get("outcome") not in SessionOutcome.values:
             raise ValidationError(_("请选择调解结果"))
         mediators = list(
-            _station_users(request.user).filter(
+            _station_users(request.user, MEDIATOR_ROLES, station_id=dispute.station_id).filter(
                 pk__in=[int(x) for x in post.getlist("mediators") if x.isdigit()]
             )
         )
@@ -543,8 +565,8 @@ def session_create(request, pk):
     except PermissionDenied as exc:
         return _forbidden(request, str(exc))
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
-    return redirect(dispute)
+        messages.error(request, _error_text(exc), extra_tags="form-mediation")
+    return redirect(f"{dispute.get_absolute_url()}#mediation")
 
 
 @login_required
@@ -623,9 +645,15 @@ def dispute_edit(request, pk):
             "amount": _decimal(post.get("amount")),
         }
         owner_id = post.get("owner", "")
-        changes["owner"] = (
-            _station_users(request.user).filter(pk=owner_id).first() if owner_id.isdigit() else None
-        )
+        changes["owner"] = None
+        if owner_id:
+            changes["owner"] = (
+                _station_users(request.user, station_id=dispute.station_id)
+                .filter(pk=owner_id if owner_id.isdigit() else 0)
+                .first()
+            )
+            if changes["owner"] is None:
+                raise ValidationError({"owner": _("责任人须为本所民警")})
         if not (changes["narrative"] or "").strip():
             raise ValidationError({"narrative": _("请填写纠纷情况")})
         services.dispute_update(actor=request.user, dispute=dispute, **changes)
@@ -633,8 +661,8 @@ def dispute_edit(request, pk):
     except PermissionDenied as exc:
         return _forbidden(request, str(exc))
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
-    return redirect(dispute)
+        messages.error(request, _error_text(exc), extra_tags="form-facts")
+    return redirect(f"{dispute.get_absolute_url()}#facts")
 
 
 @login_required
@@ -650,8 +678,8 @@ def party_add(request, pk):
     except PermissionDenied as exc:
         return _forbidden(request, str(exc))
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
-    return redirect(dispute)
+        messages.error(request, _error_text(exc), extra_tags="form-parties")
+    return redirect(f"{dispute.get_absolute_url()}#parties")
 
 
 @login_required
@@ -834,7 +862,9 @@ def agreement_create(request, pk):
         )
         mediator_id = post.get("mediator", "")
         mediator = (
-            _station_users(request.user).filter(pk=mediator_id).first()
+            _station_users(request.user, MEDIATOR_ROLES, station_id=dispute.station_id)
+            .filter(pk=mediator_id)
+            .first()
             if mediator_id.isdigit()
             else None
         )
@@ -929,7 +959,7 @@ def agreement_fail_view(request, pk):
     dispute = get_object_or_404(Dispute.objects.visible_to(request.user), pk=pk)
     agreement = dispute.agreement_in_force
     if agreement is None:
-        messages.error(request, _("该纠纷没有生效的调解协议"))
+        messages.error(request, _("该纠纷没有生效的调解协议"), extra_tags="form-agreement")
         return redirect(f"{dispute.get_absolute_url()}#agreement")
     try:
         services.agreement_fail(
@@ -939,7 +969,7 @@ def agreement_fail_view(request, pk):
     except PermissionDenied as exc:
         return _forbidden(request, str(exc))
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, _error_text(exc), extra_tags="form-agreement")
         request.session["agreement_fail_post"] = {"reason": request.POST.get("reason", "")}
     return redirect(f"{dispute.get_absolute_url()}#agreement")
 
@@ -966,7 +996,7 @@ def term_check_view(request, pk):
     except PermissionDenied as exc:
         return _forbidden(request, str(exc))
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, _error_text(exc), extra_tags="form-agreement")
     return redirect(f"{term.agreement.dispute.get_absolute_url()}#agreement")
 
 
@@ -1013,8 +1043,8 @@ def party_edit(request, pk):
     except PermissionDenied as exc:
         return _forbidden(request, str(exc))
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
-    return redirect(party.dispute)
+        messages.error(request, _error_text(exc), extra_tags="form-parties")
+    return redirect(f"{party.dispute.get_absolute_url()}#parties")
 
 
 # ---------------------------------------------------------------- daily screening
@@ -1114,12 +1144,14 @@ def board(request):
     from fengqiao.disputes.selectors import dispute_board
 
     data = dispute_board(request.user)
+    page = Paginator(data["files"], PAGE_SIZE).get_page(request.GET.get("page"))
+    data["files"] = page.object_list
     chart = {
         "levels": [str(label) for _v, label in data["levels"]],
         "communities": [r["name"] for r in data["rows"]],
         "series": [[r["counts"][lv] for r in data["rows"]] for lv, _l in data["levels"]],
     }
-    return render(request, "disputes/board.html", {"board": data, "chart": chart})
+    return render(request, "disputes/board.html", {"board": data, "chart": chart, "page": page})
 
 
 def _period_from(params):

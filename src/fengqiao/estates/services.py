@@ -565,6 +565,64 @@ def task_register(
 
 
 @transaction.atomic
+def task_register_person(
+    *,
+    actor,
+    task: RegistrationTask,
+    id_number: str,
+    name: str = "",
+    phone: str = "",
+    category: str = "",
+    inflow_reason: str = "",
+    card_no: str = "",
+) -> tuple[RegistrationTask, Person, bool]:
+    """Close the task as registered in one flow: the person with this ID number in the registry is
+    linked, or — not there yet — registered through the registry's own service (person_create: its
+    checks, its change log; sex and birth date come from the ID number), then linked. Publishes
+    `estate.task_registered`. Returns (task, person, created)."""
+    from fengqiao.core import events
+    from fengqiao.registry import rules as registry_rules
+    from fengqiao.registry.choices import IdType, PersonCategory
+    from fengqiao.registry.services import person_create
+
+    task = _require_task(actor, task)  # role and scope first: nothing is registered for a refusal
+    number = registry_rules.normalise_id_number(id_number)
+    if not number:
+        raise ValidationError({"id_number": _("请填写证件号码")})
+    person = Person.objects.visible_to(actor).filter(id_number=number).first()
+    created = person is None
+    if created:
+        if not (name or "").strip():
+            raise ValidationError({"name": _("该证件号码尚未登记:请填写姓名,将同时登记到一标三实")})
+        category = category or PersonCategory.FLOATING
+        if category not in (PersonCategory.REGISTERED, PersonCategory.FLOATING):
+            raise ValidationError({"category": _("请选择户籍人口或流动人口")})
+        data = {
+            "community": task.community,
+            "name": name.strip(),
+            "id_type": IdType.RESIDENT_ID,
+            "id_number": number,
+            "phone": phone,
+            "category": category,
+        }
+        if category == PersonCategory.FLOATING:
+            data["inflow_date"] = timezone.localtime(task.first_seen_at).date()
+            data["inflow_reason"] = inflow_reason
+        person = person_create(actor=actor, **data)
+    task_register(actor=actor, task=task, person=person, card_no=card_no)
+    events.publish(
+        "estate.task_registered",
+        {
+            "task_id": task.pk,
+            "person_id": person.pk,
+            "station_id": task.station_id,
+            "created": created,
+        },
+    )
+    return task, person, created
+
+
+@transaction.atomic
 def task_dismiss(*, actor, task: RegistrationTask, reason: str) -> RegistrationTask:
     task = _require_task(actor, task)
     reason = _text(reason, _("排除理由"), max_length=200)

@@ -427,7 +427,7 @@ def task_list(request):
 
 
 @_viewer
-def task_detail(request, pk):
+def task_detail(request, pk, *, register_errors=None, status=200):
     task = get_object_or_404(
         RegistrationTask.objects.visible_to(request.user).select_related(
             "estate", "community", "assignee", "person"
@@ -435,29 +435,38 @@ def task_detail(request, pk):
         pk=pk,
     )
     from fengqiao.core.services import clocks_for
+    from fengqiao.registry.choices import InflowReason, PersonCategory
 
     return render(request, "estates/task_detail.html", {
         "task": task, "can_edit": can_edit(request.user, task) and task.status == TaskStatus.OPEN,
         "events": task.events.select_related("actor"), "clocks": clocks_for(task),
         "person_masked": mask_name(task.person.name) if task.person_id else "",
-        "now": timezone.now(),
-    })  # fmt: skip
+        "now": timezone.now(), "register_errors": register_errors or [],
+        "register_post": request.POST if register_errors else {},
+        "categories": [c for c in PersonCategory.choices if c[0] != PersonCategory.FOREIGN],
+        "inflow_reasons": InflowReason.choices,
+    }, status=status)  # fmt: skip
 
 
 @require_POST
 @_viewer
 def task_register_view(request, pk):
+    """关联并办结: link the person with this ID number, or register them in the registry in the same
+    flow. A refusal is shown next to this form with the input kept (400), nothing saved."""
     task = get_object_or_404(RegistrationTask.objects.visible_to(request.user), pk=pk)
-
-    def action():
-        person = _person_by_id_number(request.user, request.POST.get("id_number", ""))
-        if person is None:
-            raise ValidationError(_("请填写已登记人员的证件号码"))
-        services.task_register(
-            actor=request.user, task=task, person=person, card_no=request.POST.get("card_no", "")
-        )
-
-    return post_action(request, task, action, _("已登记,凭证已关联该人员"))
+    data = request.POST
+    try:
+        services.task_register_person(
+            actor=request.user, task=task, id_number=data.get("id_number", ""),
+            name=data.get("name", ""), phone=data.get("phone", ""), category=data.get("category", ""),
+            inflow_reason=data.get("inflow_reason", ""), card_no=data.get("card_no", ""),
+        )  # fmt: skip
+    except PermissionDenied as exc:
+        return forbidden(request, str(exc))
+    except ValidationError as exc:
+        return task_detail(request, pk, register_errors=exc.messages, status=400)
+    messages.success(request, _("已登记,凭证已关联该人员(未登记的人员已同时登记到一标三实)"))
+    return redirect(task)
 
 
 @require_POST

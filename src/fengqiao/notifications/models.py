@@ -43,6 +43,11 @@ class Notification(models.Model):
     object_id = models.PositiveBigIntegerField(null=True, blank=True)
     obj = GenericForeignKey("content_type", "object_id")
     dedupe_key = models.CharField(_("去重键"), max_length=200, blank=True)
+    # A reminder about the same thing (an alert's escalation after its announcement) updates the
+    # recipient's existing row: `repeats` counts the reminders, `updated_at` is the latest.
+    thread_key = models.CharField(_("事项键"), max_length=200, blank=True)
+    repeats = models.PositiveIntegerField(_("重复提醒次数"), default=0)
+    updated_at = models.DateTimeField(_("最近提醒时间"), null=True, blank=True)
     created_at = models.DateTimeField(_("时间"), default=timezone.now)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
     delivered_live_at = models.DateTimeField(_("推送到浏览器时间"), null=True, blank=True)
@@ -67,6 +72,11 @@ class Notification(models.Model):
                 fields=["recipient", "id"],
                 condition=Q(read_at__isnull=True),
                 name="notification_unread_idx",
+            ),
+            models.Index(
+                fields=["recipient", "thread_key"],
+                condition=~Q(thread_key=""),
+                name="notification_thread_idx",
             ),
         ]
 

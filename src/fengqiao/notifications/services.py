@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from fengqiao import push
 from fengqiao.notifications import channels, rules
-from fengqiao.notifications.choices import DeliveryState, Level, Outcome
+from fengqiao.notifications.choices import LEVEL_RANK, DeliveryState, Level, Outcome
 from fengqiao.notifications.models import Delivery, DeliveryAttempt, Notification
 
 log = logging.getLogger(__name__)
@@ -44,12 +44,20 @@ def notification_send(
     obj=None,
     urgent: bool = False,
     dedupe_key: str = "",
+    thread_key: str = "",
 ) -> list[Notification]:
     """Put a notification in each recipient's inbox and queue it on the outside channels.
 
     level: info | yellow | orange | red. urgent=True (fraud warnings) and red go out at once even
     in quiet hours. A repeat with the same (recipient, dedupe_key) is a no-op. Returns the rows
     created by this call.
+
+    `thread_key` names the thing the notification is about ("command_alert:42"): a recipient who
+    already has a notification with that key gets no new row — a reminder is not a new item. Their
+    row takes the new title, body and the higher level, `repeats` goes up by one and the bell count
+    stays as it was; a row already read becomes unread again only when the level rose (an
+    escalation from orange to red is news; the same reminder again is not). Such a reminder is not
+    sent again on the outside channels (the first notification was).
     """
     level = Level(level).value  # ValueError on an unknown level
     if not title:
@@ -71,6 +79,8 @@ def notification_send(
             )
             for pk in already.values_list("recipient_id", flat=True):
                 people.pop(pk, None)
+        if thread_key and people:
+            _remind(people, thread_key[:200], title, body, level, url, now)
         rows = [
             Notification(
                 recipient=user,
@@ -83,6 +93,7 @@ def notification_send(
                 content_type=content_type,
                 object_id=object_id,
                 dedupe_key=dedupe_key[:200],
+                thread_key=thread_key[:200],
                 created_at=now,
             )
             for user in people.values()
@@ -95,6 +106,35 @@ def notification_send(
         # robust: a queue that is down must not fail the sender; the periodic job picks these up.
         transaction.on_commit(lambda: _enqueue(due_now), robust=True)
     return created
+
+
+def _remind(people: dict, thread_key: str, title, body, level, url, now) -> None:
+    """Update each recipient's existing row of this thread in place (and take them out of `people`)."""
+    rank = LEVEL_RANK[Level(level)]
+    existing = {}
+    for n in (
+        Notification.objects.filter(recipient_id__in=list(people), thread_key=thread_key)
+        .order_by("recipient_id", "-id")
+        .only("id", "recipient_id", "level", "read_at", "title", "body", "url", "repeats")
+    ):
+        existing.setdefault(n.recipient_id, n)
+    for recipient_id, n in existing.items():
+        people.pop(recipient_id, None)
+        rose = rank > LEVEL_RANK[Level(n.level)]
+        n.title, n.body = title[:200], body or n.body
+        n.url = url[:500] or n.url
+        n.level = level if rose else n.level
+        n.repeats += 1
+        n.updated_at = now
+        if rose:
+            n.read_at = None
+        n.save(update_fields=["title", "body", "url", "level", "repeats", "updated_at", "read_at"])
+        # Open tabs refresh the row; the bell's count is left alone (notify.repeat is not a new item).
+        push.send(
+            f"user:{recipient_id}",
+            "notify.repeat",
+            {"id": n.pk, "repeats": n.repeats, "title": n.title, "unread": n.read_at is None},
+        )
 
 
 def _push(created: list[Notification]) -> None:

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("stream/", views.event_stream, name="stream"),
     path("bell/", views.bell, name="bell"),
+    path("acknowledge/", views.acknowledge, name="acknowledge"),
     path("read-all/", views.mark_all_read, name="mark_all_read"),
     path("settings/", views.quiet_hours, name="settings"),
     path("<int:pk>/open/", views.open_notification, name="open"),

@@ -74,6 +74,40 @@ def mark_all_read(request):
 
 
 @login_required
+@require_POST
+def acknowledge(request):
+    """确认所选 / 全部确认 on the home page's work queue: the ticked rows, or every row of the group.
+    Each kind is acknowledged by its own part, which checks role and scope and records it."""
+    from fengqiao.notifications import attention
+
+    values = [
+        v for v in request.POST.getlist("all" if request.POST.get("scope") == "all" else "ref") if v
+    ]
+    try:
+        rows = [attention.parse_refs([v]) for v in values]
+        if sum(len(ids) for row in rows for ids in row.values()) > attention.MAX_REFS:
+            raise ValueError("too many")
+    except ValueError:
+        messages.error(request, _("所选事项无法识别,未作处理。"))
+        return redirect(safe_next(request, "home"))
+    if not rows:
+        messages.error(request, _("请先勾选要确认的事项。"))
+        return redirect(safe_next(request, "home"))
+    done = refused = 0
+    for refs in rows:  # one row of the queue: an alert and the notifications about it
+        result = attention.acknowledge(actor=request.user, refs=refs)
+        if result["refused"] or result["unknown"] or not result["done"]:
+            refused += 1
+        else:
+            done += 1
+    if done:
+        messages.success(request, _("已确认 %(n)d 项。") % {"n": done})
+    if refused:
+        messages.error(request, _("%(n)d 项无权确认或已不存在,未作处理。") % {"n": refused})
+    return redirect(safe_next(request, "home"))
+
+
+@login_required
 @require_GET
 def bell(request):
     return render(request, "notifications/_bell.html", selectors.bell_context(request.user))

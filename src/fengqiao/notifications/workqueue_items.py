@@ -17,13 +17,24 @@ def unread_needing_action(user, now):
         Notification.objects.for_user(user)
         .unread()
         .filter(level__in=[Level.YELLOW, Level.ORANGE, Level.RED])
-        .only("id", "title", "url", "level", "created_at")[:50]
+        .only(
+            "id",
+            "kind",
+            "title",
+            "url",
+            "level",
+            "created_at",
+            "updated_at",
+            "content_type_id",
+            "object_id",
+            "repeats",
+        )[:200]
     )
     return [
         workqueue.WorkItem(
             title=n.title,
             url=reverse("notifications:open", args=[n.pk]),
-            due_at=n.created_at,
+            due_at=n.updated_at or n.created_at,
             level=n.level,
             kind=KIND,
             kind_label=_("未读通知"),

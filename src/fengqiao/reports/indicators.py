@@ -482,7 +482,7 @@ def _terms(scope):
 )
 def mediation_fulfilment(scope: Scope, group: str) -> dict:
     from fengqiao.disputes.choices import TermStatus
-    from fengqiao.disputes.rules import fulfilment_rate
+    from fengqiao.disputes.rules import fulfilment_rate, fulfilment_reason
 
     data = grouped(
         _terms(scope),
@@ -496,14 +496,37 @@ def mediation_fulfilment(scope: Scope, group: str) -> dict:
     def pct(rate):
         return None if rate is None else round(rate * 100, 2)
 
+    # Terms of the period not due yet: nothing due is not a failure ("—" and the reason, not 0%).
+    pending = {}
+    if scope.end > scope.as_of:
+        from fengqiao.disputes.models import AgreementTerm
+        from fengqiao.disputes.selectors import counted_terms_q
+
+        later = scope.filter(AgreementTerm.objects.all(), TERM_DIMS)
+        if later is not None:
+            later = later.filter(counted_terms_q(), due_date__gt=scope.as_of)
+            pending = grouped(later, TERM_DIMS, group, scope.span, n=Count("pk"))
+
+    def text(v, k):
+        due, done = v.get("due") or 0, v.get("performed") or 0
+        if due:
+            return f"已履行 {done} / 到期条款 {due}"
+        waiting = (pending.get(k) or {}).get("n") or 0
+        return fulfilment_reason(0, waiting)
+
+    keys = set(data) | set(pending)
     return {
         k: Measure(
-            value=pct(fulfilment_rate(v["performed"] or 0, v["due"] or 0)),
-            num=v["performed"] or 0,
-            den=v["due"] or 0,
-            text=f"已履行 {v['performed'] or 0} / 到期条款 {v['due'] or 0}",
+            value=pct(
+                fulfilment_rate(
+                    (data.get(k) or {}).get("performed") or 0, (data.get(k) or {}).get("due") or 0
+                )
+            ),
+            num=(data.get(k) or {}).get("performed") or 0,
+            den=(data.get(k) or {}).get("due") or 0,
+            text=text(data.get(k) or {}, k),
         )
-        for k, v in data.items()
+        for k in keys
     }
 
 

@@ -160,8 +160,12 @@ def _children(nodes: list[Node]) -> dict[str | None, list[Node]]:
     return out
 
 
-def score(nodes: list[Node], values: dict[str, float | None]) -> Score:
-    """Score one station, unit or officer. `values`: formula key → value (absent or None: no value)."""
+def score(
+    nodes: list[Node], values: dict[str, float | None], notes: dict[str, str] | None = None
+) -> Score:
+    """Score one station, unit or officer. `values`: formula key → value (absent or None: no value);
+    `notes`: formula key → words added to that leaf's reason (its sample size)."""
+    notes = notes or {}
     kids = _children(nodes)
     points: list[Point] = []
     vetoes: list[str] = []
@@ -173,6 +177,8 @@ def score(nodes: list[Node], values: dict[str, float | None]) -> Score:
         if not children:
             value = values.get(node.formula) if node.formula else None
             pts, met, reason = leaf_points(node, value)
+            if node.formula in notes:
+                reason = f"{reason}({notes[node.formula]})"
             if node.veto and met is False:
                 vetoes.append(
                     _("一票否决:%(name)s %(v)s(目标 %(t)s)")
@@ -242,6 +248,92 @@ def score(nodes: list[Node], values: dict[str, float | None]) -> Score:
     raw = round(100 * got / scored, 1) if scored else None
     vetoed = bool(vetoes)
     return Score(0.0 if vetoed and raw is not None else raw, raw, vetoed, vetoes, points)
+
+
+# ---------------------------------------------------------------- small samples and ties
+
+# A rate measured on fewer records than this is padded up to it with the level's pooled rate (the
+# mean of everyone compared), so 1 of 1 (100%) does not score like 95 of 95. docs/reports.md.
+MIN_SAMPLE = 10
+
+
+def shrink(
+    num: float, den: float, mean: float | None, min_sample: int = MIN_SAMPLE
+) -> float | None:
+    """A rate (0..100) of num/den shrunk toward `mean` (0..100) when den < min_sample: the missing
+    records count at the mean, value = (num + (min_sample − den) × mean/100) / min_sample × 100.
+    A full sample (den ≥ min_sample) is its own rate; no records or no mean: None / the raw rate."""
+    if not den:
+        return None
+    raw = 100.0 * num / den
+    if den >= min_sample or mean is None:
+        return raw
+    return round(100.0 * (num + (min_sample - den) * mean / 100.0) / min_sample, 2)
+
+
+def sample_note(
+    name: str,
+    num: float,
+    den: float,
+    mean: float | None,
+    shrunk: float | None,
+    min_sample: int = MIN_SAMPLE,
+) -> str:
+    """The words for a rate's sample: its size, and the shrinking when it is small."""
+    n = _num(float(den))
+    if den >= min_sample or mean is None or shrunk is None:
+        return _("%(name)s:样本 %(n)s 件") % {"name": name, "n": n}
+    return _(
+        "%(name)s:样本 %(n)s 件,不足 %(min)d 件,不足部分按全体平均 %(mean)s 计,%(raw)s → %(v)s"
+    ) % {
+        "name": name,
+        "n": n,
+        "min": min_sample,
+        "mean": fmt_value(mean, "%"),
+        "raw": fmt_value(100.0 * num / den, "%"),
+        "v": fmt_value(shrunk, "%"),
+    }
+
+
+def tie_note(rows: list[dict], points_of) -> str:
+    """Why the scheme does not separate a group ("" when it does): most rows share one total. `rows`
+    carry a Score under "score"; `points_of(row)` gives its Points. The reason names the indicators
+    everyone tied met in full and those nobody had data for."""
+    totals = [r["score"].total for r in rows if r["score"].total is not None]
+    if len(totals) < 3:
+        return ""
+    from collections import Counter
+
+    total, n = Counter(totals).most_common(1)[0]
+    if n * 2 <= len(totals):
+        return ""
+    tied = [r for r in rows if r["score"].total == total]
+    full, unscored = [], []
+    first = points_of(tied[0])
+    for i, p in enumerate(first):
+        if not p.value_text:
+            continue  # a parent: its children say it
+        same = [points_of(r)[i] for r in tied]
+        if all(q.points is None for q in same):
+            unscored.append(p.name)
+        elif all(q.met is True for q in same):
+            full.append(p.name)
+    parts = [
+        _("%(n)d 个中有 %(k)d 个同为 %(t)s 分,本方案不能把它们分开")
+        % {
+            "n": len(totals),
+            "k": n,
+            "t": _num(total),
+        }
+    ]
+    if full:
+        parts.append(
+            _("它们在 %(x)s 上都达到目标、得满分(目标值偏低时人人满分)") % {"x": "、".join(full)}
+        )
+    if unscored:
+        parts.append(_("%(x)s 本期无数据、不计分") % {"x": "、".join(unscored)})
+    parts.append(_("名次相同即并列;要拉开差距,可提高目标值或增加能区分的指标"))
+    return ";".join(parts) + "。"
 
 
 def rank(rows: list[dict]) -> list[dict]:

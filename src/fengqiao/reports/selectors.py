@@ -306,16 +306,40 @@ def evaluation(scope: Scope, level: str = "station", scheme=None) -> dict:
     values: dict[str, dict] = {f: REGISTRY[f](scope, level) for f in formulas}
     groups: dict[str, dict] = {}
 
+    entities = _entities(level, scope)
+    keys = {e["key"] for e in entities}
+    # Rates (a % with a denominator): the pooled rate of everyone compared, toward which a small
+    # sample is shrunk (rules.shrink, docs/reports.md "Small samples").
+    pooled: dict[str, float | None] = {}
+    for f in formulas:
+        if REGISTRY[f].unit != "%":
+            continue
+        ms = [m for k, m in values[f].items() if k in keys and m is not None and m.den]
+        num, den = sum(m.num for m in ms), sum(m.den for m in ms)
+        pooled[f] = 100.0 * num / den if den else None
+
     def value(f, key):
         m = values[f].get(key)
         if m is not None:
+            if f in pooled and m.den:
+                return rules.shrink(m.num, m.den, pooled[f])
             return m.value
         fn = REGISTRY[f]
         return 0.0 if fn.counts and level in fn.groups else None
 
-    for entity in _entities(level, scope):
+    def notes(key):
+        out = {}
+        for f in pooled:
+            m = values[f].get(key)
+            if m is not None and m.den:
+                out[f] = rules.sample_note(
+                    str(REGISTRY[f].name), m.num, m.den, pooled[f], value(f, key)
+                )
+        return out
+
+    for entity in entities:
         vals = {f: value(f, entity["key"]) for f in formulas}
-        s = rules.score(nodes, vals)
+        s = rules.score(nodes, vals, notes(entity["key"]))
         bucket = groups.setdefault(
             entity["group"], {"name": entity["group"], "sort": entity["group_sort"], "rows": []}
         )
@@ -323,15 +347,19 @@ def evaluation(scope: Scope, level: str = "station", scheme=None) -> dict:
     out = []
     for g in sorted(groups.values(), key=lambda g: g["sort"]):
         rows = rules.rank(g["rows"])
+        places = [r["rank"] for r in rows if r["rank"] is not None]
         out.append(
             {
                 "name": g["name"],
+                "note": rules.tie_note(rows, lambda r: r["score"].points),
+                "min_sample": rules.MIN_SAMPLE,
                 "rows": [
                     {
                         "key": r["key"],
                         "name": r["name"],
                         "unit": r.get("unit", ""),
                         "rank": r["rank"],
+                        "tied": r["rank"] is not None and places.count(r["rank"]) > 1,
                         **r["score"].as_dict(),
                     }
                     for r in rows

@@ -12,3 +12,13 @@ def notification_bell(context):
     if user is None or not user.is_authenticated:
         return {"notify_hidden": True}
     return selectors.bell_context(user)
+
+
+@register.simple_tag(takes_context=True)
+def attention_groups(context, items):
+    """The work-queue items grouped by kind with repeats folded (notifications/attention.py)."""
+    from fengqiao.notifications import attention
+
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    return attention.groups_for(user, items or [])

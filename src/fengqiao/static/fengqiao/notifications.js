@@ -96,6 +96,8 @@
     var body = document.body;
     body.addEventListener("push:notification", function (ev) { received(ev.detail); refreshBell(); });
     body.addEventListener("push:notify.read", refreshBell);
+    // A reminder updated an item in place (no new row): the count only changes when it came back unread.
+    body.addEventListener("push:notify.repeat", refreshBell);
     body.addEventListener("push:open", function (ev) {
       setState("open");
       if (!ev.detail || !ev.detail.first) { refreshBell(); }
