@@ -5,13 +5,21 @@ Every route with an object id (`pk`, `id`, `…_pk`), page or API, is found by w
 route's words (`registry/persons/<pk>/` → registry.Person). An object of station A is made by the
 model's factory in FACTORIES and requested, with GET and every write method, by
 
-- the leader of another station (nothing of station A may be read or written: 403/404/405),
+- the leader of another station, and a county bureau user of another county (nothing of station A
+  may be read or written: 403/404/405),
 - a community officer of another community of station A (community-scoped models: no write),
 - each read-only role of station A (auditor, inspector, liaison: no write),
+- for a user's own objects (API tokens, notifications, imports, exports): a colleague and the
+  leader of the same station, and the read-only roles (nothing read or written),
+- for the installation-wide tables (rules, holidays, categories, offences, fraud types, dispute
+  types, triggers, the evaluation scheme): the station's leader, the county bureau, another
+  station's leader and the read-only roles read them, and every write is refused (administrators
+  only, accounts.roles.RULE_ADMIN_ROLES),
 
-and after each refused write the change log and the object are exactly as before. A route whose
-model has no factory fails `test_every_routed_model_has_a_factory`, so a new endpoint cannot slip
-through; PENDING names, with the reason, the models whose factories are not written yet.
+and after each refused write the change log and the object are exactly as before. One object per
+model (its factory in FACTORIES) is attacked on every route that names it. A route whose model has
+no factory fails `test_every_routed_model_has_a_factory`, so a new endpoint cannot slip through;
+PENDING (empty) would name the models whose factories are not written yet.
 """
 
 from __future__ import annotations
@@ -622,10 +630,6 @@ def _world(label: str) -> World:
     intruders = {
         "leader of another station": (
             UserFactory(role=Role.STATION_LEADER, station=other),
-            installation,
-        ),
-        "officer of another station": (
-            UserFactory(role=Role.COMMUNITY_OFFICER, station=other),
             installation,
         ),
     }
