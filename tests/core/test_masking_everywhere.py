@@ -112,14 +112,14 @@ def _world(station):
     from fengqiao.antifraud.services import warning_receive
     from fengqiao.cases import services as case_services
     from fengqiao.cases.models import Case, CaseParty, OffenceType
-    from fengqiao.desk.models import Appointment, Service
-    from fengqiao.disputes.models import Dispute, DisputeParty, DisputeType
+    from fengqiao.desk.models import Appointment, Service, Ticket
+    from fengqiao.disputes.models import Agreement, Dispute, DisputeParty, DisputeType
     from fengqiao.disputes.services import dispute_register
     from fengqiao.estates.models import Credential, Estate
-    from fengqiao.incidents.models import Incident, IncidentCategory
+    from fengqiao.incidents.models import Callback, Incident, IncidentCategory
     from fengqiao.incidents.services import incident_receive
     from fengqiao.registry.models import Community, Person
-    from fengqiao.vehicles.models import Vehicle
+    from fengqiao.vehicles.models import Theft, Vehicle
 
     _same_ids(
         [
@@ -135,6 +135,7 @@ def _world(station):
             Vehicle,
         ]
         + [Warning, Service, Appointment, Estate, Credential]
+        + [Callback, Theft, Ticket, Agreement]
     )
     community = CommunityFactory(station=station, name="西街社区")
     leader = UserFactory(username="w-leader", role=Role.STATION_LEADER, station=station)
@@ -190,9 +191,26 @@ def _world(station):
     credential = Credential.objects.create(
         station=station, estate=estate, holder_no="001", person=person
     )
+    # Where else the person's phone is kept: the incident's callback, the theft report, the desk
+    # ticket; and the dispute's agreement (its Word/PDF document names the parties).
+    callback = Callback.objects.create(
+        station=station, incident=incident, target=Callback._meta.get_field("target").choices[0][0],
+        name=person.name, phone=PHONE, due_at=NOW + dt.timedelta(days=3),
+    )  # fmt: skip
+    theft = Theft.objects.create(
+        station=station, community=community, vehicle=vehicle, reference="DQ-T-1", reported_at=NOW,
+        place="解放路菜市场", reporter_name=person.name, reporter_phone=PHONE,
+    )  # fmt: skip
+    ticket = Ticket.objects.create(
+        station=station, date=NOW.date(), service=service, number="A001", seq=1, phone=PHONE
+    )
+    agreement = Agreement.objects.create(
+        dispute=dispute, form=Agreement._meta.get_field("form").choices[0][0], facts="邻里纠纷",
+        reached_on=NOW.date(), effective_date=NOW.date(), created_by=leader,
+    )  # fmt: skip
     objects = [
         community, address, house, person, incident, dispute, case, vehicle, warning, service,
-        appointment, estate, credential, leader,
+        appointment, estate, credential, leader, callback, theft, ticket, agreement,
     ]  # fmt: skip
     objects += list(dispute.parties.all()) + list(case.parties.all())
     return {
@@ -253,11 +271,12 @@ def _urls(world) -> list[tuple[str, str]]:
                     pass
             continue
         for pk in world["ids"]:
-            try:
-                url = reverse(name, kwargs={k: pk for k in names})
-            except NoReverseMatch:
-                continue
-            urls.append((name, url))
+            for words in _words(names):
+                try:
+                    url = reverse(name, kwargs={k: words.get(k, pk) for k in names})
+                except NoReverseMatch:
+                    continue
+                urls.append((name, url))
     # searches a role without the need may run: the full phone, the shown tail
     urls += [
         ("registry:options", reverse("registry:options", args=["person"]) + f"?q={PHONE}"),
@@ -265,6 +284,19 @@ def _urls(world) -> list[tuple[str, str]]:
         ("disputes:lookup_person", reverse("disputes:lookup_person") + f"?row=0&party-0-q={PHONE}"),
     ]
     return urls
+
+
+# Non-id words of a route, so that a document reaches its view (a format given an id was a 404):
+# every document format is fetched.
+ROUTE_WORDS = {"fmt": ("docx", "xlsx", "pdf")}
+
+
+def _words(names) -> list[dict]:
+    choices = [{}]
+    for name in names:
+        if name in ROUTE_WORDS:
+            choices = [{**c, name: w} for c in choices for w in ROUTE_WORDS[name]]
+    return choices
 
 
 def _client(user) -> Client:
@@ -354,3 +386,39 @@ def test_the_masks_of_the_fixture_person():
     assert masking.mask_birth_date(BIRTH) == "1985"
     assert masking.mask_phone(PHONE) == "139****4321"
     assert masking.mask_address(REGISTERED) == "四川省犍为县玉津镇解放路****"
+
+
+@pytest.mark.parametrize("role", ROLES_WITHOUT_NEED, ids=str)
+def test_a_background_export_masks_as_the_inline_one(role, station, world, settings, tmp_path):
+    """A long list is exported by a background job and downloaded later (exchange.ExportRecord):
+    the file is masked for the role that asked, as the short list's inline file."""
+    from huey.contrib.djhuey import HUEY
+
+    from fengqiao.exchange.choices import KIND_ALIASES
+    from fengqiao.exchange.models import ExportRecord
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.EXPORT_INLINE_ROWS = 0  # every list goes to the background job
+    user = UserFactory(username=f"b-{role}", role=role, station=station)
+    world["community"].officers.add(user)
+    client = _client(user)
+    leaks, files = [], 0
+    immediate, HUEY.immediate = HUEY.immediate, True
+    try:
+        with time_machine.travel(NOW, tick=False):
+            for kind in sorted(set(KIND_ALIASES.values())):
+                response = client.get(reverse("exchange:export", kwargs={"kind": kind}))
+                if response.status_code != 302:
+                    continue  # refused to this role, or nothing to export
+                record = ExportRecord.objects.filter(user=user).order_by("-pk").first()
+                download = client.get(reverse("exchange:export_download", args=[record.pk]))
+                if download.status_code != 200:
+                    continue
+                files += 1
+                text = _text(download)
+                leaks += [(label, kind) for label, s in SECRETS.items() if s in text]
+    finally:
+        HUEY.immediate = immediate
+    assert not leaks, f"{role} sees in a background export: {leaks[:20]}"
+    if role in (Role.AUDITOR, Role.AUXILIARY):
+        assert files, f"{role} downloaded no background export: the test checked nothing"

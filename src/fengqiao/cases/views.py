@@ -647,6 +647,12 @@ def flag_action(request, pk, action):
 def weekly(request, pk=None):
     user = request.user
     summaries = WeeklySummary.objects.visible_to(user)
+    if request.method not in ("GET", "HEAD") and (pk is not None or request.method != "POST"):
+        # Generating is the list page's POST: a summary's own page is read only (issue 19: a POST
+        # there generated a summary whatever the id, another station's included).
+        return HttpResponseNotAllowed(
+            ["GET", "HEAD"] if pk is not None else ["GET", "HEAD", "POST"]
+        )
     if request.method == "POST":
         if not has_role(user, CASE_ROOM_ROLES) or user.station_id is None:
             return _forbidden(request, _("只有案管室民警或所领导可以生成周汇总"))

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from fengqiao.core import services
 from fengqiao.core.forms import ExtensionOptionFormSet, NewRuleForm, RuleForm
@@ -47,6 +48,7 @@ def rule_list(request):
 
 
 @login_required
+@require_safe
 def rule_detail(request, pk):
     rule = get_object_or_404(TimeLimitRule, pk=pk)
     versions = (

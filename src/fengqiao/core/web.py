@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
@@ -73,6 +74,8 @@ def editable_table(
     reads it; a manager adds a row, or edits row `pk`, through the form and `save(instance, data)` (the
     app's service, which validates and keeps the history). A refused save shows the reason with the
     input kept (400); anyone else posting gets the refusal page."""
+    if request.method not in ("GET", "HEAD", "POST"):
+        return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
     instance = get_object_or_404(model, pk=pk) if pk else None
     form = form_class(request.POST or None, instance=instance) if can_manage else None
     error, status = "", 200

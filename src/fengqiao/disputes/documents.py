@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 
-from fengqiao.core.masking import mask_id_number
+from fengqiao.core.masking import mask_id_number, mask_phone
 from fengqiao.disputes.choices import AgreementForm
 
 TITLE = "人民调解协议书"
@@ -21,7 +21,9 @@ def _party_line(party) -> str:
     if party.id_number:
         bits.append(f"证件号码 {mask_id_number(party.id_number)}")
     if party.phone:
-        bits.append(f"联系电话 {party.phone}")
+        # Masked as the ID number is: the document is downloaded by every role that sees the
+        # dispute (a mediator, an auditor), and a printed copy travels (issue 19).
+        bits.append(f"联系电话 {mask_phone(party.phone)}")
     return ",".join(bits)
 
 

@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from fengqiao.accounts.models import User
 from fengqiao.core import masking
@@ -595,6 +595,7 @@ def lookup_person(request):
 
 
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def trigger_list(request, pk=None):
     """The warning-trigger table: everyone reads it; administrators and the county bureau edit it."""
     from fengqiao.disputes.forms import TriggerForm
@@ -1272,6 +1273,7 @@ TABLES = {"types": (DisputeType, _("纠纷类型")), "channels": (MediationChann
 
 
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def table_edit(request, table, pk=None):
     """Dispute types and mediation channels (installation-wide): read by all, edited by administrators."""
     if table not in TABLES:

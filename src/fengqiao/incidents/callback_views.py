@@ -147,7 +147,8 @@ def rectification_detail(request, pk):
         ),
         pk=pk,
     )
-    form = RectificationForm(request.POST or None)
+    # Bound on every POST, an empty one too (`request.POST or None` left it unbound: a 500).
+    form = RectificationForm(request.POST if request.method == "POST" else None)
     error, status = "", 200
     if request.method == "POST":
         form.is_valid()

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from fengqiao.core.replica import replica_reads
 from fengqiao.core.web import error_text, forbidden
@@ -254,6 +254,7 @@ def _tree(scheme):
 
 
 @login_required
+@require_safe
 def scheme_detail(request, pk):
     scheme = get_object_or_404(Scheme, pk=pk)
     today = timezone.localdate()
