@@ -236,6 +236,9 @@ IMPORT_STALE_MINUTES = env.integer("IMPORT_STALE_MINUTES", 30, minimum=1)
 EXPORT_INLINE_ROWS = env.integer("EXPORT_INLINE_ROWS", 5000, minimum=0)
 EXPORT_FILE_RETENTION_DAYS = env.integer("EXPORT_FILE_RETENTION_DAYS", 7, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# One-time create tokens (forms) and API Idempotency-Keys are kept this many days, then purged.
+FORM_TOKEN_DAYS = env.integer("FORM_TOKEN_DAYS", 7, minimum=1)
+
 # 移动警务 (docs/field.md). Evidence taken at the scene: the largest file per kind (bytes) and how many
 # days each kind is kept after it was taken (then the file is deleted, the record of it stays).
 EVIDENCE_MAX_BYTES = {

@@ -9,6 +9,12 @@ errors releases its claim, so the corrected form can be sent again.
 `OnceMiddleware` applies this to every view whose URL name is a create action (`*_create`, `*_add`,
 `*_new`, `new`), so a new create page is covered by its name; `tests/core/test_idempotency.py` posts
 twice to each of them.
+
+The API does the same with the `Idempotency-Key` header (a UUID the client makes per create): the
+first POST to /api/… with a key claims it and keeps a successful answer (status and JSON body); a
+replay by the same user to the same address gets that answer again with `Idempotent-Replayed: true`
+and the view does not run; the same key for another address or by another user is refused (422).
+A refused POST (4xx/5xx) releases its key. Claims older than FORM_TOKEN_DAYS are purged nightly.
 """
 
 from __future__ import annotations
@@ -77,6 +83,88 @@ def run_once(request, view, args, kwargs):
     return response
 
 
+API_HEADER = "HTTP_IDEMPOTENCY_KEY"
+
+
+def _api_user(request):
+    """The API caller (session or API token), before the view authenticates it."""
+    from rest_framework.request import Request
+    from rest_framework.settings import api_settings
+
+    try:
+        return Request(
+            request, authenticators=[a() for a in api_settings.DEFAULT_AUTHENTICATION_CLASSES]
+        ).user
+    except Exception:  # noqa: BLE001 - an unauthenticated caller: the view answers it
+        return None
+
+
+def _json_answer(status: int, body, replayed: bool = False):
+    from django.http import JsonResponse
+
+    response = JsonResponse(
+        body, status=status, safe=False, json_dumps_params={"ensure_ascii": False}
+    )
+    if replayed:
+        response["Idempotent-Replayed"] = "true"
+    return response
+
+
+def run_api_once(request, view, args, kwargs):
+    """An API POST with an Idempotency-Key runs once; a replay gets the first answer."""
+    import json
+
+    from fengqiao.core.models import FormSubmission
+
+    try:
+        key = uuid.UUID(request.META.get(API_HEADER, ""))
+    except ValueError:
+        return _json_answer(400, {"detail": _("Idempotency-Key 应为 UUID")})
+    user = _api_user(request)
+    user_id = user.pk if user is not None and user.is_authenticated else None
+    if user_id is None:
+        return view(request, *args, **kwargs)
+    path = request.path[:300]
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                claim = FormSubmission.objects.create(token=key, user_id=user_id, path=path)
+        except IntegrityError:
+            first = FormSubmission.objects.filter(token=key).first()
+            if first is None or first.user_id != user_id or first.path != path:
+                return _json_answer(422, {"detail": _("该 Idempotency-Key 已用于另一个请求")})
+            if first.status is not None:
+                return _json_answer(first.status, first.response, replayed=True)
+            return _json_answer(409, {"detail": _("同一请求正在处理中,请稍后重试")})
+        response = view(request, *args, **kwargs)
+        if hasattr(response, "render") and not getattr(response, "is_rendered", True):
+            response.render()
+        if 200 <= response.status_code < 300:
+            try:
+                body = json.loads(response.content or b"null")
+            except ValueError:
+                body = None
+            claim.status, claim.response = response.status_code, body
+            claim.save(update_fields=["status", "response"])
+        else:
+            claim.delete()
+    return response
+
+
+def purge(now=None) -> int:
+    """Delete form and API claims older than FORM_TOKEN_DAYS (a replay after that runs again)."""
+    import datetime as dt
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    from fengqiao.core.models import FormSubmission
+
+    cutoff = (now or timezone.now()) - dt.timedelta(days=settings.FORM_TOKEN_DAYS)
+    deleted, _detail = FormSubmission.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
+
+
 class OnceMiddleware:
     """Applies `run_once` to the POSTs of every create view (by URL name). Last in MIDDLEWARE, so
     CSRF, login and the other checks have run before it calls the view."""
@@ -88,7 +176,11 @@ class OnceMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        if request.method != "POST" or FIELD not in request.POST:
+        if request.method != "POST":
+            return None
+        if request.path.startswith("/api/") and API_HEADER in request.META:
+            return run_api_once(request, view_func, view_args, view_kwargs)
+        if FIELD not in request.POST:
             return None
         match = request.resolver_match
         if match is None or not is_create_name(match.url_name):

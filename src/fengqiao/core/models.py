@@ -113,6 +113,9 @@ class FormSubmission(models.Model):
     )
     path = models.CharField(_("地址"), max_length=300)
     result = models.CharField(_("结果地址"), max_length=500, blank=True)
+    # An API create's answer (status and JSON body), replayed for the same Idempotency-Key.
+    status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(_("提交时间"), default=timezone.now, db_index=True)
 
     class Meta:

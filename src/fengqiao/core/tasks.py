@@ -19,3 +19,11 @@ def purge_rate_hits():
     from fengqiao.core import ratelimit  # imports DRF; the sweeper above does not need it
 
     return ratelimit.purge()
+
+
+@db_periodic_task(crontab(hour="3", minute="53"))
+def purge_form_tokens() -> int:
+    """Nightly: forget one-time form tokens and API Idempotency-Keys older than FORM_TOKEN_DAYS."""
+    from fengqiao.core import idempotency
+
+    return idempotency.purge()
