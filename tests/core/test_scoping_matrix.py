@@ -425,6 +425,22 @@ def _tracker(w):
     )
 
 
+def _evidence(w):
+    """A photo taken at one of station A's incidents (the field app, issue 25)."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from fengqiao.field.services import evidence_attach
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(out, "JPEG")
+    return evidence_attach(
+        actor=w.leader, target=_incident(w), upload=SimpleUploadedFile("a.jpg", out.getvalue())
+    )
+
+
 FACTORIES = {
     # registry
     "registry.Community": lambda w: w.community,
@@ -507,6 +523,8 @@ FACTORIES = {
     "reports.Report": lambda w: f.ReportFactory(station=w.station),
     "reports.ReportTemplate": lambda w: f.ReportTemplateFactory(station=w.station),
     "reports.Scheme": _scheme,
+    # field
+    "field.Evidence": _evidence,
     # vehicles
     "vehicles.Vehicle": _vehicle,
     "vehicles.Theft": _theft,
