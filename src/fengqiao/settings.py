@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "fengqiao.core.rls.StationScopeMiddleware",
     "fengqiao.accounts.middleware.IdleTimeoutMiddleware",
     "fengqiao.accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -121,6 +122,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
         }
     )
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend plus the station scope of row-level security, set per transaction (core/rls.py).
+    DATABASES["default"]["ENGINE"] = "fengqiao.core.postgresql"
+    # Behind PgBouncer in transaction mode no session state may outlive a transaction: no WITH HOLD
+    # cursors (Django's server-side cursors outside a transaction). Prepared statements are already
+    # off (Django's default prepare_threshold=None); docs/deploy.md.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.boolean("DATABASE_POOLED", False)
+# The owner role's URL, used by `fengqiao migrate` (and the test suite's template database); the
+# processes themselves connect with DATABASE_URL as the application role (docs/deploy.md).
+MIGRATE_DATABASE_URL = env.string("MIGRATE_DATABASE_URL", "")
+# The application role: `migrate` grants it row access to every table (never DDL, never ownership).
+DATABASE_APP_ROLE = env.string("DATABASE_APP_ROLE", "")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
