@@ -178,3 +178,41 @@ def test_autocommit_queries_set_the_scope_per_transaction_and_leave_nothing_behi
     finally:
         connection.close()
         connection.settings_dict.update(saved)
+
+
+def test_a_streamed_response_reads_with_its_users_stations(two_stations):
+    """Server-sent events stream after the middleware has returned: still the user's scope."""
+    from django.http import StreamingHttpResponse
+
+    home, _away = two_stations
+
+    def view(request):
+        def chunks():
+            for _ in range(2):
+                yield ",".join(
+                    str(s) for s in sorted(set(Person.objects.values_list("station_id", flat=True)))
+                )
+
+        return StreamingHttpResponse(chunks())
+
+    request = RequestFactory().get("/")
+    request.user = UserFactory(role=Role.COMMUNITY_OFFICER, station=home)
+    with as_app_role():
+        response = rls.StationScopeMiddleware(view)(request)
+        with rls.scoped(""):  # whatever runs around the stream
+            assert [c.decode() for c in response.streaming_content] == [str(home.pk)] * 2
+
+
+def test_a_failed_request_leaves_none_of_its_writes(two_stations):
+    from django.http import HttpResponseServerError
+
+    home, _away = two_stations
+
+    def view(request):
+        CommunityFactory(station=home, name="写了一半")
+        return HttpResponseServerError("boom")
+
+    request = RequestFactory().get("/")
+    request.user = UserFactory(role=Role.STATION_LEADER, station=home)
+    rls.StationScopeMiddleware(view)(request)
+    assert not Community.objects.filter(name="写了一半").exists()

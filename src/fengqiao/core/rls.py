@@ -156,6 +156,10 @@ class StationScopeMiddleware:
             if connection.vendor == "postgresql":
                 with transaction.atomic():
                     response = self.get_response(request)
+                    if response.status_code >= 500:
+                        transaction.set_rollback(
+                            True
+                        )  # a failed request leaves no half of its writes
             else:
                 response = self.get_response(request)
         if getattr(response, "streaming", False):
@@ -219,6 +223,18 @@ def station_tables(models) -> list[tuple[str, bool]]:
             continue
         found.append((meta.db_table, field.null))
     return sorted(found)
+
+
+def copy_allowed(cursor, table: str) -> bool:
+    """PostgreSQL refuses COPY FROM into a table whose policies hold the current role (the
+    application role, or the owner under FORCE): bulk loaders then fall back to INSERT."""
+    cursor.execute(
+        "SELECT NOT c.relrowsecurity OR r.rolsuper OR r.rolbypassrls"
+        " FROM pg_class c, pg_roles r WHERE c.oid = %s::regclass AND r.rolname = current_user",
+        [table],
+    )
+    row = cursor.fetchone()
+    return bool(row and row[0])
 
 
 def grant_sql(role: str) -> list[str]:
