@@ -63,6 +63,43 @@ def test_every_station_table_is_behind_the_policy(db):
     assert missing == [], f"tables with a station but no policy (add a migration): {missing}"
 
 
+def test_every_table_reached_through_a_station_owned_parent_is_behind_the_policy(db):
+    children = [table for table, *_ in rls.child_tables(apps.get_models())]
+    assert {"tracking_position", "disputes_disputeparty", "cases_caseparty"} <= set(children)
+    rows = {
+        name: (enabled, forced)
+        for name, enabled, forced in _raw(
+            "SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class"
+            " WHERE relname = ANY(%s) AND relkind IN ('r', 'p')",
+            [children],
+        )
+    }
+    policies = {
+        name
+        for (name,) in _raw(
+            "SELECT tablename FROM pg_policies WHERE policyname = 'fengqiao_station'"
+        )
+    }
+    missing = [t for t in children if rows.get(t) != (True, True) or t not in policies]
+    assert missing == [], f"tables reached through a station's row with no policy: {missing}"
+
+
+def test_rows_reached_through_a_parent_follow_the_parents_station(db):
+    """A device's positions, unscoped and in raw SQL: only those of the station's devices."""
+    from tests.tracking.factories import DeviceFactory, PositionFactory
+
+    home, away = StationFactory(), StationFactory()
+    mine = PositionFactory(device=DeviceFactory(station=home))
+    theirs = PositionFactory(device=DeviceFactory(station=away))
+    with as_app_role(), rls.scoped(str(home.pk)):
+        assert {d for (d,) in _raw("SELECT device_id FROM tracking_position")} == {mine.device_id}
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM tracking_position WHERE device_id = %s", [theirs.device_id])
+            assert cursor.rowcount == 0
+        with pytest.raises(DatabaseError, match="row-level security"), transaction.atomic():
+            PositionFactory(device=theirs.device)
+
+
 def test_the_app_role_is_neither_owner_nor_superuser(db):
     ensure_app_role(connection.settings_dict, connection.settings_dict["NAME"])
     ((superuser, bypass),) = _raw(

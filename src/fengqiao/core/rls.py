@@ -225,6 +225,42 @@ def station_tables(models) -> list[tuple[str, bool]]:
     return sorted(found)
 
 
+def child_tables(models) -> list[tuple[str, str, str, str]]:
+    """(table, fk column, parent table, parent key) of every model without a station of its own whose
+    rows belong to a station-owned parent: the first NOT NULL foreign key to a table of
+    `station_tables` (a dispute's parties through the dispute, a device's positions through the device)."""
+    models = list(models)
+    owned = {table for table, _ in station_tables(models)}
+    found = []
+    for model in models:
+        meta = model._meta
+        if meta.proxy or not meta.managed or meta.db_table in owned:
+            continue
+        if meta.label_lower in EXEMPT_MODELS:
+            continue
+        for field in meta.concrete_fields:
+            if not field.is_relation or field.null:
+                continue
+            parent = field.related_model._meta
+            if parent.db_table in owned:
+                target = parent.get_field(field.target_field.name).column
+                found.append((meta.db_table, field.column, parent.db_table, target))
+                break
+    return sorted(found)
+
+
+def child_policy_sql(table: str, column: str, parent: str, key: str) -> list[str]:
+    """A row is visible (and may be written) when its parent is: the parent's own policy applies
+    inside the EXISTS."""
+    visible = f'EXISTS (SELECT 1 FROM "{parent}" p WHERE p."{key}" = "{table}"."{column}")'  # noqa: S608 - our names
+    return [
+        f'ALTER TABLE "{table}" ENABLE ROW LEVEL SECURITY',
+        f'ALTER TABLE "{table}" FORCE ROW LEVEL SECURITY',
+        f'DROP POLICY IF EXISTS fengqiao_station ON "{table}"',
+        f'CREATE POLICY fengqiao_station ON "{table}" USING ({visible}) WITH CHECK ({visible})',
+    ]
+
+
 def copy_allowed(cursor, table: str) -> bool:
     """PostgreSQL refuses COPY FROM into a table whose policies hold the current role (the
     application role, or the owner under FORCE): bulk loaders then fall back to INSERT."""
