@@ -15,6 +15,7 @@ from django.db.backends.postgresql import base
 from fengqiao.core import rls
 
 _TRANSACTION_CONTROL = ("SAVEPOINT ", "RELEASE SAVEPOINT ", "ROLLBACK TO SAVEPOINT ")
+_ROW_STATEMENTS = ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "MERGE", "COPY")
 SET_SCOPE = "SELECT set_config('fengqiao.stations', %s, true)"
 
 
@@ -60,8 +61,10 @@ class DatabaseWrapper(base.DatabaseWrapper):
             if self._fq_applied != scope:
                 self._fq_set(scope)
             return execute(sql, params, many, context)
-        if not scope:
-            return execute(sql, params, many, context)  # no stations: the policies show nothing
+        if not scope or not sql.lstrip("( \n")[:6].upper().startswith(_ROW_STATEMENTS):
+            # no stations: the policies show nothing; or not a statement on rows (CREATE DATABASE,
+            # VACUUM, CREATE INDEX CONCURRENTLY … cannot run inside a transaction)
+            return execute(sql, params, many, context)
         # Autocommit: one short transaction that sets the scope, then runs the query.
         self.set_autocommit(False)
         try:
