@@ -5,12 +5,17 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 SCALE ?= 1
-PG_URL ?= postgres://postgres@127.0.0.1:5432/fengqiao_test
+# The suite on PostgreSQL goes through a PgBouncer of its own in transaction mode (PGBOUNCER_PORT, in
+# front of 127.0.0.1:5432): tests connect through it, the test database is created, copied and
+# migrated straight on 5432 (PG_DIRECT_URL, as `fengqiao migrate` uses MIGRATE_DATABASE_URL).
+PGBOUNCER_PORT ?= 6432
+PG_DIRECT_URL ?= postgres://postgres@127.0.0.1:5432/fengqiao_test
+PG_URL ?= postgres://postgres@127.0.0.1:$(PGBOUNCER_PORT)/fengqiao_test
 PG_BENCH_URL ?= postgres://postgres@127.0.0.1:5432/fengqiao_bench
 VENDOR := src/fengqiao/static/vendor
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-postgres bench bench-postgres venv static chromium fonts system-packages serve lint format migrate clean
+.PHONY: demo test test-postgres test-pgbouncer test-postgres-direct bench bench-postgres venv static chromium fonts system-packages serve lint format migrate clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "需要 Python 3.11 ($(PYTHON) not found)"; exit 1; }
@@ -55,7 +60,7 @@ fonts:
 	$(call apt_install,$(if $(wildcard $(CJK_FONT)),,fonts-wqy-zenhei))
 
 system-packages:
-	$(call apt_install,$(if $(wildcard /usr/bin/chromium),,chromium) $(if $(wildcard $(CJK_FONT)),,fonts-wqy-zenhei) $(if $(shell command -v ffmpeg),,ffmpeg))
+	$(call apt_install,$(if $(wildcard /usr/bin/chromium),,chromium) $(if $(wildcard $(CJK_FONT)),,fonts-wqy-zenhei) $(if $(shell command -v ffmpeg),,ffmpeg) $(if $(wildcard /usr/sbin/pgbouncer),,pgbouncer))
 
 chromium: system-packages
 
@@ -78,8 +83,16 @@ PYTEST := timeout --signal=ABRT --kill-after=30s $(TEST_TIME_LIMIT) $(BIN)/pytes
 test: venv static system-packages
 	$(PYTEST) $(PYTEST_ARGS)
 
-test-postgres: venv static system-packages
-	DATABASE_URL=$(PG_URL) $(PYTEST) $(PYTEST_ARGS)
+test-postgres: test-pgbouncer
+
+test-pgbouncer: venv static system-packages
+	$(BIN)/python -m tests.pgbouncer --port $(PGBOUNCER_PORT) -- \
+	  env DATABASE_URL=$(PG_URL) MIGRATE_DATABASE_URL=$(PG_DIRECT_URL) DATABASE_POOLED=1 \
+	  $(PYTEST) $(PYTEST_ARGS)
+
+# The same suite straight on 5432, no pooler.
+test-postgres-direct: venv static system-packages
+	DATABASE_URL=$(PG_DIRECT_URL) $(PYTEST) $(PYTEST_ARGS)
 
 bench: venv static
 	$(BIN)/python bench/run.py $(NAME)

@@ -44,6 +44,9 @@ def django_db_modify_db_settings(request):
 
 
 def pytest_sessionstart(session):
+    from fengqiao.core import rls
+
+    rls.set_process_default(rls.ALL)  # the tests' own code is trusted; requests carry their user's
     if not session.config.getvalue("reuse_db") and os.environ.get("FENGQIAO_TEST_MIGRATE") != "1":
         from tests import schema_cache
 
@@ -75,6 +78,26 @@ def django_db_keepdb(request, django_db_modify_db_settings):
     else:
         return False
     return True
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """FENGQIAO_TEST_APP_ROLE=1 (PostgreSQL): once the test database exists, the suite connects as
+    the application role (tests/rls.py), as the web, job and gateway processes do in production:
+    every query is then under the station policies of row-level security. The test's own code runs
+    with the scope 'all' (trusted, like a job); each request through the test client or the live
+    server with its user's scope (core/rls.py)."""
+    from django.db import connections
+
+    connection = connections["default"]
+    if os.environ.get("FENGQIAO_TEST_APP_ROLE") == "1" and connection.vendor == "postgresql":
+        from tests.rls import APP_ROLE, ensure_app_role
+
+        with django_db_blocker.unblock():
+            ensure_app_role(connection.settings_dict, connection.settings_dict["NAME"])
+            connection.close()
+            connection.settings_dict["USER"] = APP_ROLE
+            connection.settings_dict["PASSWORD"] = ""
 
 
 def _remove_stale_test_databases(folder: Path) -> None:

@@ -117,8 +117,24 @@ def copy_sqlite_schema(destination: Path | str) -> None:
     shutil.copyfile(sqlite_template(), destination)
 
 
+def _direct(settings_dict: dict) -> dict:
+    """Where databases are created, copied and migrated: MIGRATE_DATABASE_URL's server and owner
+    when set (straight to PostgreSQL, while the tests go through PgBouncer), else the test's own."""
+    from django.conf import settings
+
+    url = getattr(settings, "MIGRATE_DATABASE_URL", "")
+    if not url:
+        return settings_dict
+    import dj_database_url
+
+    direct = dj_database_url.parse(url)
+    return {key: direct.get(key) for key in ("USER", "PASSWORD", "HOST", "PORT")}
+
+
 def _admin_connection(settings_dict: dict):
     import psycopg
+
+    settings_dict = _direct(settings_dict)
 
     connection = psycopg.connect(
         dbname="postgres",
@@ -132,6 +148,7 @@ def _admin_connection(settings_dict: dict):
 
 
 def _database_url(settings_dict: dict, name: str) -> str:
+    settings_dict = _direct(settings_dict)
     user = settings_dict.get("USER") or "postgres"
     password = settings_dict.get("PASSWORD") or ""
     credentials = f"{user}:{password}@" if password else f"{user}@"

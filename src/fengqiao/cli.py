@@ -61,7 +61,14 @@ def main(argv: list[str] | None = None) -> int:
 
     watch_parent()  # started by a supervisor: stop when it is gone (docs/gateway.md)
     if argv and argv[0] == "serve":
-        return serve(argv[1:])
+        return serve(argv[1:])  # web requests: the scope of the signed-in user (core/rls.py)
+    if argv and argv[0] == "migrate" and os.environ.get("MIGRATE_DATABASE_URL"):
+        # migrations run as the owner role; every other command as the application role
+        os.environ["DATABASE_URL"] = os.environ["MIGRATE_DATABASE_URL"]
+    from fengqiao.core import rls
+
+    # Trusted processes (job worker, gateway, push tier, sweeper, operators' commands): all stations.
+    rls.set_process_default(rls.ALL)
     _django_setup()
     from django.core.management import execute_from_command_line
 

@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "fengqiao.core.rls.StationScopeMiddleware",
     "fengqiao.accounts.middleware.IdleTimeoutMiddleware",
     "fengqiao.accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -122,6 +123,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
         }
     )
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend plus the station scope of row-level security, set per transaction (core/rls.py).
+    DATABASES["default"]["ENGINE"] = "fengqiao.core.postgresql"
+    # Behind PgBouncer in transaction mode no session state may outlive a transaction: no WITH HOLD
+    # cursors (Django's server-side cursors outside a transaction). Prepared statements are already
+    # off (Django's default prepare_threshold=None); docs/deploy.md.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.boolean("DATABASE_POOLED", False)
+# The owner role's URL, used by `fengqiao migrate` (and the test suite's template database); the
+# processes themselves connect with DATABASE_URL as the application role (docs/deploy.md).
+MIGRATE_DATABASE_URL = env.string("MIGRATE_DATABASE_URL", "")
+# The application role: `migrate` grants it row access to every table (never DDL, never ownership).
+DATABASE_APP_ROLE = env.string("DATABASE_APP_ROLE", "")
 # A streaming read replica (docs/deploy.md, core/replica.py): only the reads marked with
 # using_replica() (reports, dashboards, rankings, exports) go there, and only while it is up and
 # its replay lags less than REPLICA_MAX_LAG_SECONDS (checked at most every REPLICA_CHECK_SECONDS).
@@ -133,6 +146,8 @@ if REPLICA_DATABASE_URL:
         REPLICA_DATABASE_URL, conn_max_age=env.integer("DB_CONN_MAX_AGE", 60, minimum=0)
     )
     DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    # The replica is read as the application role too: the station scope is set per transaction.
+    DATABASES["replica"]["ENGINE"] = "fengqiao.core.postgresql"
     DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}  # the test database has no replica
 DATABASE_ROUTERS = ["fengqiao.core.replica.ReplicaRouter"]

@@ -54,3 +54,53 @@ def test_eight_threads_get_unique_gap_free_numbers(tmp_path):
     assert outcome["errors"] == []
     assert outcome["numbers"] == [f"JQ-2026-{n:06d}" for n in range(1, 401)]
     assert outcome["counter"] == 400
+
+
+def test_every_numbered_record_is_numbered_per_station():
+    """Each kind of record that carries a reference number is unique per station, never across the
+    county: two stations both have their JQ-2026-000001 (issue 23)."""
+    from django.apps import apps
+    from django.db.models import UniqueConstraint
+
+    numbered = [
+        m
+        for m in apps.get_models()
+        if any(f.name == "reference" for f in m._meta.concrete_fields)
+        and any(f.name == "station" for f in m._meta.concrete_fields)
+    ]
+    assert {m.__name__ for m in numbered} >= {"Incident", "Dispute", "Case", "Appointment", "Theft"}
+    for model in numbered:
+        assert not model._meta.get_field("reference").unique, model
+        per_station = [
+            c
+            for c in model._meta.constraints
+            if isinstance(c, UniqueConstraint)
+            and set(c.fields) == {"station", "reference"}
+            and c.condition is None
+        ]
+        assert per_station, f"{model.__name__}: no unique (station, reference)"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_stations_draw_concurrently_without_colliding():
+    """Threads of two stations draw at once: each station's sequence is gap-free and its own."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    first, second = StationFactory(), StationFactory()
+    results: dict[int, list[str]] = {first.pk: [], second.pk: []}
+    import threading
+
+    lock = threading.Lock()
+
+    def work(index):
+        target = first if index % 2 else second
+        for _ in range(40):
+            number = next_reference("JQ", target, year=2026)
+            with lock:
+                results[target.pk].append(number)
+
+    errors = concurrency._run_threads(6, work)
+    assert errors == []
+    for pk in (first.pk, second.pk):
+        assert sorted(results[pk]) == [f"JQ-2026-{n:06d}" for n in range(1, 121)]

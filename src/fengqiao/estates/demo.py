@@ -321,12 +321,20 @@ def _events(station, estates, devices, holders_by_estate, cred_ids, rng, now, sc
                 device = rng.choice(devs)
                 rows.append((station.pk, estate.pk, device.gate_id, device.pk, at, day, at, "in", "card", True, stranger,
                              "", stranger[5:], None, None, f"{stranger}@{at:%Y%m%d%H%M%S}", "5/1"))  # fmt: skip
+    from fengqiao.core import rls
+
     if connection.vendor == "postgresql":
-        connection.ensure_connection()
-        with connection.connection.cursor() as raw:
-            with raw.copy(f"COPY estates_accessevent ({COLUMNS}) FROM STDIN") as copy:
-                for r in rows:
-                    copy.write_row(r)
+        with connection.cursor() as cursor:  # through the backend: the scope is set
+            if rls.copy_allowed(cursor, "estates_accessevent"):
+                with cursor.cursor.copy(f"COPY estates_accessevent ({COLUMNS}) FROM STDIN") as copy:
+                    for r in rows:
+                        copy.write_row(r)
+            else:  # behind row-level security for this role: no COPY
+                cursor.executemany(
+                    f"INSERT INTO estates_accessevent ({COLUMNS}) VALUES ({', '.join(['%s'] * 17)})"  # noqa: S608
+                    " ON CONFLICT DO NOTHING",
+                    rows,
+                )
     else:
         from fengqiao.tracking.store import _sqlite_time as t
 

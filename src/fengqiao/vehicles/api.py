@@ -583,6 +583,7 @@ class OwnerAppView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
     throttle_classes = [AddressRateThrottle]
+    rls_system = True  # no staff user: reads as 'all' (core/rls.py); the owner key is the check
     action_name = ""
 
     def _vehicle(self, request):

@@ -296,7 +296,7 @@ class Theft(ChangeLogged):
     vehicle = models.ForeignKey(
         Vehicle, on_delete=models.PROTECT, related_name="thefts", verbose_name=_("车辆")
     )
-    reference = models.CharField(_("编号"), max_length=30, unique=True)
+    reference = models.CharField(_("编号"), max_length=30)  # numbered per station (DQ-2026-000001)
     reported_at = models.DateTimeField(_("报案时间"))
     stolen_at = models.DateTimeField(_("发现被盗时间"), null=True, blank=True)
     place = models.CharField(_("被盗地点"), max_length=200)
@@ -342,7 +342,10 @@ class Theft(ChangeLogged):
                 fields=["vehicle"],
                 condition=models.Q(status="open"),
                 name="theft_one_open_per_vehicle",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["station", "reference"], name="theft_reference_unique_in_station"
+            ),
         ]
         indexes = [models.Index(fields=["station", "reported_at"], name="theft_station_rep_idx")]
 

@@ -1027,6 +1027,8 @@ def _insert(model, rows: list[dict]) -> list[int]:
     """
     from django.db import connection
 
+    from fengqiao.core import rls
+
     if not rows:
         return []
     if model._meta.label == "registry.Person":
@@ -1053,18 +1055,17 @@ def _insert(model, rows: list[dict]) -> list[int]:
         first = cursor.fetchone()[0] + 1
         ids = list(range(first, first + len(rows)))
         column_sql = ", ".join(qn(c) for c in [meta.pk.column, *columns])
-        if connection.vendor == "postgresql":
+        postgresql = connection.vendor == "postgresql"
+        if postgresql and rls.copy_allowed(cursor, meta.db_table):
             with cursor.cursor.copy(f"COPY {table} ({column_sql}) FROM STDIN") as copy:
                 for pk, row in zip(ids, rows, strict=True):
                     copy.write_row([pk, *[row.get(n, defaults[n]) for n in names]])
-            cursor.execute(
-                "SELECT setval(pg_get_serial_sequence(%s, %s), %s)",
-                [meta.db_table, meta.pk.column, ids[-1]],
-            )
-        else:
+        else:  # SQLite, or a table behind row-level security for this role (no COPY there)
             adapt = connection.ops.adapt_datetimefield_value
 
             def sql_value(v):
+                if postgresql:
+                    return v
                 if isinstance(v, dt.datetime):
                     return adapt(v)
                 if isinstance(v, dt.date):
@@ -1084,6 +1085,11 @@ def _insert(model, rows: list[dict]) -> list[int]:
                         for pk, row in chunk
                     ],
                 )
+        if postgresql:
+            cursor.execute(
+                "SELECT setval(pg_get_serial_sequence(%s, %s), %s)",
+                [meta.db_table, meta.pk.column, ids[-1]],
+            )
     return ids
 
 

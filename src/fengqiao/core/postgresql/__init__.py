@@ -1,0 +1,1 @@
+"""PostgreSQL with the station scope of row-level security applied per transaction (core/rls.py)."""
