@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("core", "0006_ratehit"),
+        ("core", "0008_county_rls_children"),
     ]
 
     operations = [
