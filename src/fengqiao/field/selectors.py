@@ -66,3 +66,16 @@ def worklog_counts(qs) -> list[dict]:
     for row in rows.values():
         row["cells"] = [row.get(kind, 0) for kind in WorkKind.values]
     return sorted(rows.values(), key=lambda r: (-r["total"], r["name"]))
+
+
+def my_open_disputes(user, limit: int = 30):
+    """The dispute files `user` may act on (owner, own communities, the channels he mediates), not
+    closed, most recent first: the mediator's and community officer's work at a village."""
+    from fengqiao.disputes.models import Dispute
+
+    return (
+        Dispute.objects.editable_by(user)
+        .exclude(status="closed")
+        .select_related("dispute_type", "community")
+        .order_by("-pk")[:limit]
+    )

@@ -597,7 +597,7 @@ def _apply_session_note(actor, data: dict) -> dict:
     session = session_record(
         actor=actor,
         dispute=dispute,
-        held_at=_parse_time(data.get("held_at")) or timezone.now(),
+        held_at=_parse_time(data.get("held_at") or data.get("at")) or timezone.now(),
         outcome=data.get("outcome") or "continue",
         place=data.get("place") or "",
         law_notes=data.get("law_notes") or "",

@@ -41,6 +41,7 @@ def home(request):
 
     user = request.user
     incidents = list(selectors.my_open_incidents(user))
+    disputes = list(selectors.my_open_disputes(user)) if services.can_work(user) else []
     points = list(
         LiaisonPoint.objects.filter(
             station_id=user.station_id, active=True, community__officers=user
@@ -51,6 +52,7 @@ def home(request):
         "field/home.html",
         {
             "incidents": incidents,
+            "disputes": disputes,
             "points": points,
             "answers": [(v, label) for v, label in CallAnswer.choices if v != CallAnswer.MISSED],
             "categories": IncidentCategory.objects.order_by("code"),
@@ -394,3 +396,29 @@ def push_unsubscribe(request):
         return JsonResponse({"detail": _("订阅数据不完整")}, status=400)
     PushSubscription.objects.filter(user=request.user, endpoint=endpoint).delete()
     return JsonResponse({"ok": True})
+
+
+@login_required
+def dispute(request, pk):
+    """A dispute file on the phone: the session note and photos, both usable with no network."""
+    from fengqiao.disputes.choices import SessionOutcome
+    from fengqiao.disputes.models import Dispute
+
+    obj = get_object_or_404(
+        Dispute.objects.visible_to(request.user).select_related("dispute_type", "community"), pk=pk
+    )
+    return render(
+        request,
+        "field/dispute.html",
+        {
+            "dispute": obj,
+            "outcomes": SessionOutcome.choices,
+            "version": services.record_version(obj),
+            "can_record": Dispute.objects.editable_by(request.user).filter(pk=obj.pk).exists(),
+            "evidence": services.evidence_for(request.user, obj),
+            "evidence_form": EvidenceForm(),
+            "target_label": "disputes.dispute",
+            "target": obj,
+            "can_upload": services.can_work(request.user),
+        },
+    )

@@ -52,6 +52,7 @@
   const LABELS = {
     worklog: "工作日志", incident_step: "出警环节", incident_note: "处置记录", intake: "现场接警",
     session_note: "调解记录", screening_call: "联络点排查", registration_check: "核查登记",
+    evidence: "现场证据",
   };
   async function render() {
     const panel = $("#field-queue");
@@ -82,14 +83,35 @@
     $("#queue-state").textContent = navigator.onLine ? "" : "现在没有网络,联网后自动上传。";
   }
 
+  async function sendEvidence(panel, item) {
+    const form = new FormData();
+    for (const [k, v] of Object.entries(item.data)) if (v !== "" && v !== null && v !== undefined) form.append(k, v);
+    form.append("client_id", item.client_id);
+    form.append("file", item.blob, item.name || "evidence");
+    const resp = await fetch(panel.dataset.evidenceUrl, {
+      method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": csrf() }, body: form,
+    });
+    if (resp.status === 201) { await drop(item.client_id); return; }
+    if (resp.status >= 400 && resp.status < 500 && resp.status !== 401) {
+      let detail = "";
+      try { detail = (await resp.json()).detail || ""; } catch (e) { detail = String(resp.status); }
+      item.state = "refused"; item.result = { error: detail }; await put(item);
+    }
+  }
+
   let syncing = false;
   async function sync() {
     const panel = $("#field-queue");
     if (!panel || syncing || !navigator.onLine) return;
-    const pending = (await mine()).filter((i) => i.state === "pending");
-    if (!pending.length) return;
+    const all = (await mine()).filter((i) => i.state === "pending");
+    if (!all.length) return;
     syncing = true;
+    const files = all.filter((i) => i.kind === "evidence");
+    const pending = all.filter((i) => i.kind !== "evidence");
     try {
+      for (const item of files) {
+        if (panel.dataset.evidenceUrl) await sendEvidence(panel, item);
+      }
       for (let k = 0; k < pending.length; k += 50) {
         const batch = pending.slice(k, k + 50);
         const resp = await fetch(panel.dataset.syncUrl, {
@@ -176,12 +198,26 @@
       form.addEventListener("submit", async (ev) => {
         if (form.dataset.ready) return;
         ev.preventDefault();
+        if (!form.reportValidity()) return;
         form.elements.taken_at.value = new Date().toISOString();
         form.elements.client_id.value = uuid();
         const c = await position();
         if (c) { form.elements.latitude.value = c.latitude.toFixed(6); form.elements.longitude.value = c.longitude.toFixed(6); }
-        form.dataset.ready = "1";
-        form.submit();
+        if (navigator.onLine || !$("#field-queue")) { form.dataset.ready = "1"; form.submit(); return; }
+        // No network: the file waits in IndexedDB with its phone-made id, sent when the network returns.
+        const file = form.elements.file.files[0];
+        const item = {
+          client_id: form.elements.client_id.value, kind: "evidence", user: currentUser(),
+          made_at: new Date().toISOString(), state: "pending", blob: file, name: file.name,
+          data: {
+            target: form.dataset.target, target_id: form.dataset.targetId, kind: form.elements.kind.value,
+            note: form.elements.note.value, taken_at: form.elements.taken_at.value,
+            latitude: form.elements.latitude.value, longitude: form.elements.longitude.value,
+          },
+        };
+        await put(item);
+        form.reset();
+        await render();
       });
     });
   }
