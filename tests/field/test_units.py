@@ -108,3 +108,31 @@ def test_who_may_see_the_units(frozen, on_duty, alice, bob, charlie, client, log
     assert client.get("/field/units/").status_code == 403
     login(client, charlie)
     assert client.get(f"/api/field/incidents/{dispatched.pk}/nearest/").status_code in (403, 404)
+
+
+def test_dispatch_the_nearest_in_one_click(
+    frozen, station, day_shift, on_duty, duty, client, login, community_a
+):
+    from fengqiao.incidents.models import Incident, IncidentCategory
+    from fengqiao.incidents.services import incident_receive
+
+    incident = incident_receive(
+        actor=duty, station=station, category=IncidentCategory.objects.get(code="JF-LL"),
+        location="西街12号", community=community_a,
+    )  # fmt: skip
+    services.incident_place_set(
+        actor=duty, incident=incident, latitude=SCENE[0], longitude=SCENE[1]
+    )
+    units.position_report(actor=on_duty, latitude=NEAR[0], longitude=NEAR[1])
+    login(client, duty)
+    page = client.get(f"/field/incidents/{incident.pk}/nearest/").content.decode()
+    assert on_duty.full_name in page and "米" in page
+    detail = client.get(incident.get_absolute_url()).content.decode()
+    assert f"/field/incidents/{incident.pk}/nearest/" in detail
+    resp = client.post(f"/field/incidents/{incident.pk}/nearest/", {"officer": on_duty.pk})
+    assert resp.status_code == 302
+    incident = Incident.objects.get(pk=incident.pk)
+    assert incident.status == "dispatched" and list(incident.officers.all()) == [on_duty]
+    # Another station's officer cannot be dispatched; a bad id is refused with a message.
+    bad = client.post(f"/field/incidents/{incident.pk}/nearest/", {"officer": 999999}, follow=True)
+    assert "请选择在班民警" in bad.content.decode()

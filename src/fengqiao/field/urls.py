@@ -13,6 +13,7 @@ urlpatterns = [
     path("incidents/<int:pk>/step/", views.step, name="step"),
     path("incidents/<int:pk>/arrival/", views.arrival, name="arrival"),
     path("incidents/<int:pk>/call/", views.call_caller, name="call"),
+    path("incidents/<int:pk>/nearest/", views.nearest, name="nearest"),
     path("disputes/<int:pk>/", views.dispute, name="dispute"),
     path("evidence/<str:label>/<int:pk>/", views.evidence_upload, name="evidence_upload"),
     path("evidence/<int:pk>/file/", views.evidence_file, name="evidence_file"),

@@ -422,3 +422,43 @@ def dispute(request, pk):
             "can_upload": services.can_work(request.user),
         },
     )
+
+
+@login_required
+def nearest(request, pk):
+    """派警 by distance: the on-shift units ranked by straight-line distance and status (units on post
+    first); one click dispatches the chosen one (the desk's own dispatch service)."""
+    from fengqiao.accounts.models import User
+    from fengqiao.field import units
+    from fengqiao.incidents.services import incident_dispatch
+
+    obj = _incident(request.user, pk)
+    if not units.can_see_units(request.user):
+        return forbidden(request, _("您的角色不能查看警力位置"))
+    if request.method == "POST":
+        officer = User.objects.filter(
+            pk=request.POST.get("officer") or 0, station_id=obj.station_id
+        ).first()
+        if officer is None:
+            messages.error(request, _("请选择在班民警"))
+            return redirect("field:nearest", pk=pk)
+        try:
+            incident_dispatch(actor=request.user, incident=obj, officers=[officer])
+        except PermissionDenied as exc:
+            return forbidden(request, str(exc))
+        except ValidationError as exc:
+            messages.error(request, error_text(exc))
+            return redirect("field:nearest", pk=pk)
+        messages.success(request, _("已派警给 %(name)s") % {"name": officer.display_name})
+        return redirect(obj.get_absolute_url())
+    ranked = units.nearest_units(obj, limit=10)
+    return render(
+        request,
+        "field/nearest.html",
+        {
+            "incident": obj,
+            "units": ranked,
+            "has_place": services._incident_point(obj) is not None,
+            "can_dispatch": obj.status == "received",
+        },
+    )
