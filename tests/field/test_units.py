@@ -136,3 +136,13 @@ def test_dispatch_the_nearest_in_one_click(
     # Another station's officer cannot be dispatched; a bad id is refused with a message.
     bad = client.post(f"/field/incidents/{incident.pk}/nearest/", {"officer": 999999}, follow=True)
     assert "请选择在班民警" in bad.content.decode()
+
+
+def test_the_command_wall_shows_the_units(frozen, station, on_duty, alice, client, login):
+    units.position_report(actor=on_duty, latitude=NEAR[0], longitude=NEAR[1])
+    login(client, alice)
+    data = client.get("/command/wall.json").json()
+    assert "units" in data["extra_panels"]
+    panel = data["units"]
+    assert panel["count"] == 1 and panel["items"][0]["title"] == on_duty.full_name
+    assert "在岗" in panel["items"][0]["sub"] and "秒前定位" in panel["items"][0]["sub"]

@@ -379,6 +379,8 @@ def wall_data(user, now: dt.datetime | None = None) -> dict:
         except Exception:
             log.exception("command wall panel %r failed", key)
             data[key] = {"count": 0, "items": [], "error": True}
+    # The parts' own panels, in the order they registered: the wall draws each with its title.
+    data["extra_panels"] = [key for key in _panels if key not in PANELS]
     try:
         from fengqiao.cases.selectors import red_line_counts
 

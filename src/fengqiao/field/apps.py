@@ -15,3 +15,8 @@ class FieldConfig(AppConfig):
         from fengqiao.field.tasks import on_incident_dispatched
 
         events.subscribe("incident.dispatched", on_incident_dispatched)
+
+        from fengqiao.command import selectors as wall
+        from fengqiao.field.units import wall_panel
+
+        wall.register_panel("units", wall_panel)

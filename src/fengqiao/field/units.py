@@ -161,3 +161,37 @@ def nearest_units(incident, *, limit: int = 5, now: dt.datetime | None = None) -
         ranked.append({**u, "distance_m": round(d, 1)})
     ranked.sort(key=lambda u: (u["status"] != "on_post", u["distance_m"]))
     return ranked[:limit]
+
+
+def wall_panel(user, now) -> dict:
+    """The command wall's 在班警力 panel: every officer on shift, status and the age of the last fix."""
+    from django.urls import reverse
+
+    if not can_see_units(user) or not user.station_id:
+        return {"title": str(gettext_lazy("在班警力")), "count": 0, "items": []}
+    rows = units(user.station_id, now)
+    level = {"on_scene": "red", "dispatched": "orange", "returning": "yellow", "on_post": ""}
+    items = []
+    for u in rows:
+        age = u["fix_age_seconds"]
+        if age is None:
+            fix_text = _("无定位")
+        elif age < 60:
+            fix_text = _("%(s)s 秒前定位") % {"s": age}
+        else:
+            fix_text = _("%(m)s 分钟前定位") % {"m": age // 60}
+        items.append(
+            {
+                "title": u["name"],
+                "sub": f"{u['status_label']} · {fix_text}",
+                "url": reverse("field:units"),
+                "level": level[u["status"]],
+                "at": None,
+            }
+        )
+    return {
+        "title": str(gettext_lazy("在班警力")),
+        "count": len(rows),
+        "items": items,
+        "url": reverse("field:units"),
+    }

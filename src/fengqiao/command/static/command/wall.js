@@ -98,6 +98,28 @@
     seen = ids;
   }
 
+  // A panel another part registered (command.selectors.register_panel): made once, with its title.
+  function extraPanel(key, panel) {
+    if (!panel || el.querySelector("[data-list=" + key + "]")) { return; }
+    var host = el.querySelector("[data-panel=estates]");
+    if (!host) { return; }
+    var section = node("section", "wall-panel");
+    section.setAttribute("data-panel", key);
+    var h2 = node("h2", "");
+    var a = node("a", "", panel.title || key);
+    a.href = panel.url || "#";
+    var count = node("span", "wall-count", "0");
+    count.setAttribute("data-count", key);
+    h2.appendChild(a);
+    h2.appendChild(document.createTextNode(" "));
+    h2.appendChild(count);
+    var ul = node("ul", "");
+    ul.setAttribute("data-list", key);
+    section.appendChild(h2);
+    section.appendChild(ul);
+    host.parentNode.insertBefore(section, host.nextSibling);
+  }
+
   function renderList(key, panel) {
     var ul = el.querySelector("[data-list=" + key + "]");
     var count = el.querySelector("[data-count=" + key + "]");
@@ -174,6 +196,7 @@
       .then(function (data) {
         renderAlerts(data.alerts);
         ["incidents", "disputes", "fraud", "overdue", "vehicle_alarms", "patrol", "estates"].forEach(function (k) { renderList(k, data[k]); });
+        (data.extra_panels || []).forEach(function (k) { extraPanel(k, data[k]); renderList(k, data[k]); });
         var rl = data.red_lines || {};
         el.querySelector("[data-redlines]").textContent = msg("unfiled") + " " + (rl.unfiled || 0) + " · " + msg("overdue") + " " + (rl.overdue || 0) + " · " + msg("lax") + " " + (rl.lax || 0);
         var d = data.on_duty;
