@@ -90,3 +90,25 @@ def test_home_offers_the_offline_forms_of_the_officers_day(
     for form in ('data-kind="intake"', 'data-kind="screening_call"', 'data-kind="worklog"'):
         assert form in page
     assert "西街茶馆" in page and "13800000001" not in page
+
+
+def test_the_work_log_counts_in_the_reports_per_officer(bob_client, bob, alice, station, frozen):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from fengqiao.reports.indicators import REGISTRY, Scope
+
+    for kind in ("visit", "visit", "patrol"):
+        bob_client.post(
+            reverse("field:worklog"),
+            {"kind": kind, "place": "西街12号", "occurred_at": "2026-03-02 09:00"},
+        )
+    today = timezone.localdate()
+    scope = Scope(
+        user=alice, start=today - dt.timedelta(days=7), end=today, station_ids=[station.pk]
+    )
+    assert REGISTRY["field_work_entries"](scope, "officer")[bob.pk].value == 3
+    assert REGISTRY["field_work_visit"](scope, "officer")[bob.pk].value == 2
+    assert REGISTRY["field_work_visit"](scope, "total")[None].value == 2
+    assert REGISTRY["field_work_patrol"].drill(scope).queryset.count() == 1
