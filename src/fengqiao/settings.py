@@ -307,6 +307,9 @@ SPECTACULAR_SETTINGS = {
         "IncidentOutcomeEnum": "fengqiao.incidents.choices.Outcome",
         "FraudOutcomeEnum": "fengqiao.antifraud.choices.Outcome",
         "DisputePartyRoleEnum": "fengqiao.disputes.choices.PartyRole",
+        "FieldUnitStatusEnum": "fengqiao.field.choices.UnitStatus",
+        "ClockStateEnum": "fengqiao.core.choices.ClockState",
+        "FieldSyncStateEnum": "fengqiao.field.choices.SyncState",
     },
     # Swagger UI and Redoc served from our own static files (drf-spectacular-sidecar), never a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -87,7 +87,7 @@ def sessions(db):
     community.officers.add(leader)
     admin = UserFactory(role=Role.ADMIN, station=station)
     # One record of each kind the scoping matrix can make, so lists answer rows to check.
-    world = World(station, leader, community, community, {})
+    world = World(station, leader, leader, community, community, {})
     for make in FACTORIES.values():
         make(world)
     return [_session(leader), _session(admin)]

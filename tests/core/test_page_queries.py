@@ -17,6 +17,7 @@ from tests.factories import AddressFactory, PersonFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 N = 3
+RLS_REQUEST_OVERHEAD = 4
 
 
 def _queries(client, url) -> int:
@@ -24,7 +25,9 @@ def _queries(client, url) -> int:
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
     assert response.status_code == 200, (url, response.status_code)
-    return len(ctx.captured_queries)
+    # On PostgreSQL the station scope of row-level security is set once per transaction
+    # (core/postgresql): bookkeeping of the connection, not a query of the page.
+    return sum(1 for q in ctx.captured_queries if "set_config('fengqiao.stations'" not in q["sql"])
 
 
 def _flat(client, url, grow, bound):
@@ -33,6 +36,11 @@ def _flat(client, url, grow, bound):
     grow(2 * N)
     many = _queries(client, url)
     assert many == few, f"{url}: {few} queries with {N} rows, {many} with {3 * N}"
+    if connection.vendor == "postgresql":
+        # Row-level security's request transaction (core/rls.py): its SAVEPOINT pair in a test (BEGIN
+        # and COMMIT in production), and the session and user read a second time when the station
+        # scope is first needed. Constant per request; docs/deploy.md "Two roles".
+        bound += RLS_REQUEST_OVERHEAD
     assert few <= bound, f"{url}: {few} queries (bound {bound})"
 
 

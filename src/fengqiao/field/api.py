@@ -17,6 +17,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from fengqiao.field import services, units
+from fengqiao.field.choices import SyncState, UnitStatus
 
 MAX_BATCH = 100
 
@@ -43,7 +44,7 @@ class SyncRequestSerializer(serializers.Serializer):
 
 class SyncReceiptSerializer(serializers.Serializer):
     client_id = serializers.UUIDField()
-    state = serializers.ChoiceField(choices=["applied", "conflict", "refused"])
+    state = serializers.ChoiceField(choices=SyncState.choices)
     result = serializers.DictField()
 
 
@@ -184,7 +185,7 @@ class UnitSerializer(serializers.Serializer):
     officer_id = serializers.IntegerField()
     name = serializers.CharField()
     post = serializers.CharField()
-    status = serializers.ChoiceField(choices=list(units.STATUS_LABELS))
+    status = serializers.ChoiceField(choices=UnitStatus.choices)
     status_label = serializers.CharField()
     incident_id = serializers.IntegerField(allow_null=True)
     latitude = serializers.FloatField(allow_null=True)

@@ -31,3 +31,12 @@ class SyncState(models.TextChoices):
     APPLIED = "applied", _("已同步")
     CONFLICT = "conflict", _("有冲突")
     REFUSED = "refused", _("被拒绝")
+
+
+class UnitStatus(models.TextChoices):
+    """A unit's status on the command wall (field/units.py)."""
+
+    ON_POST = "on_post", _("在岗")
+    DISPATCHED = "dispatched", _("出警")
+    ON_SCENE = "on_scene", _("到场")
+    RETURNING = "returning", _("返回")
