@@ -127,7 +127,7 @@
     count.textContent = String(panel.count);
     ul.textContent = "";
     (panel.items || []).forEach(function (it) {
-      var li = node("li", "level-" + (it.level || ""));
+      var li = node("li", it.level ? "level-" + it.level : "");
       var a = node("a", "", it.title);
       a.href = it.url || "#";
       li.appendChild(a);
