@@ -99,3 +99,69 @@ def test_tiles_refuse_what_is_not_a_tile_and_strangers(alice_client):
     assert (
         Client().get(reverse("core:map_tile", args=[3, 1, 1])).status_code == 302
     )  # sign in first
+
+
+def _colours(png: bytes) -> set:
+    return {c for _n, c in Image.open(io.BytesIO(png)).convert("RGB").getcolors(1 << 16)}
+
+
+def test_rivers_and_roads_of_the_base_map_file_are_drawn(settings, tmp_path):
+    import json
+
+    from fengqiao.core import basemap
+
+    settings.MAP_FEATURES_FILE = str(tmp_path / "features.geojson")
+    river = [[103.990, 29.230], [103.990, 29.190]]
+    road = [[103.940, 29.210], [103.960, 29.210]]
+    (tmp_path / "features.geojson").write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {"type": "Feature", "properties": {"kind": "river", "name": "岷江"},
+                     "geometry": {"type": "LineString", "coordinates": river}},
+                    {"type": "Feature", "properties": {"kind": "road", "name": "新民路"},
+                     "geometry": {"type": "LineString", "coordinates": road}},
+                    {"type": "Feature", "properties": {"kind": "pipe"},
+                     "geometry": {"type": "LineString", "coordinates": road}},
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )  # fmt: skip
+    assert [f["kind"] for f in basemap.load()] == ["river", "road"]
+    geo = tiles.geography()
+    x, y = _tile_of(103.990, 29.210, 15)
+    assert tiles.WATER in _colours(tiles.render(15, x, y, geo))
+    x, y = _tile_of(103.950, 29.210, 15)
+    assert tiles.MAIN_ROAD in _colours(tiles.render(15, x, y, geo))
+    # A new river is a new version of the tiles (the cached ones are not served for it).
+    before = tiles.version(geo)
+    river.append([103.995, 29.180])
+    data = json.loads((tmp_path / "features.geojson").read_text(encoding="utf-8"))
+    data["features"][0]["geometry"]["coordinates"] = river
+    (tmp_path / "features.geojson").write_text(json.dumps(data), encoding="utf-8")
+    assert tiles.version(tiles.geography()) != before
+
+
+def test_a_broken_base_map_file_draws_no_features(settings, tmp_path):
+    from fengqiao.core import basemap
+
+    settings.MAP_FEATURES_FILE = str(tmp_path / "broken.geojson")
+    (tmp_path / "broken.geojson").write_text("{not json", encoding="utf-8")
+    assert basemap.load() == []
+    assert tiles.render(15, *_tile_of(103.95, 29.21, 15), tiles.geography())
+
+
+def test_the_demo_writes_its_river_and_roads(settings, tmp_path):
+    from fengqiao.core import basemap
+    from fengqiao.core.demo import data
+
+    settings.MAP_FEATURES_FILE = ""
+    path = basemap.write_demo(data.STATIONS)
+    assert path == tmp_path / "base_map.geojson"
+    names = {f["name"]: f for f in basemap.load()}
+    assert {"岷江", "新民路", "玉津大道", "马边河"} <= set(names)
+    # 新民路 runs through the centre of 玉津派出所's area
+    lon, lat = names["新民路"]["line"][2]
+    assert abs(lat - data.CENTRE_LAT) < 0.001 and abs(lon - data.CENTRE_LON) < 0.001

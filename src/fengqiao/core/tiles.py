@@ -1,7 +1,8 @@
 """The offline base map: 256 px Web-Mercator tiles drawn from the installation's own geography, so
 maps read like maps without the Internet (docs/configuration.md, MAP_TILE_URL).
 
-What a tile shows: a paper background, a graticule, every community's and village's boundary drawn
+What a tile shows: a paper background, a graticule, the rivers and main roads of the base-map file
+(core/basemap.py; the demo writes the demo area's), every community's and village's boundary drawn
 as a street (casing and fill: the demo's communities are street blocks), the estates as small
 squares and, from zoom 14, the communities' names in the CJK font (fonts-wqy-zenhei). Coordinates
 are WGS-84, as stored (MAP_TILE_CRS=wgs84). Each tile is drawn once and kept under
@@ -27,6 +28,9 @@ BLOCK = (236, 232, 222)
 ROAD_CASING = (200, 194, 182)
 ROAD = (255, 255, 255)
 ESTATE = (214, 203, 226)
+WATER = (170, 205, 235)
+MAIN_ROAD = (255, 236, 179)
+MAIN_ROAD_CASING = (222, 184, 110)
 LABEL = (90, 84, 74)
 FONT_PATHS = (
     "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
@@ -75,7 +79,9 @@ def geography() -> dict:
         .exclude(longitude=None)
         .values_list("latitude", "longitude")
     ]
-    return {"areas": areas, "estates": estates}
+    from fengqiao.core import basemap
+
+    return {"areas": areas, "estates": estates, "features": basemap.load()}
 
 
 def version(geo: dict) -> str:
@@ -110,6 +116,11 @@ def render(z: int, x: int, y: int, geo: dict) -> bytes:
         draw.line([(0, py), (SIZE, py)], fill=GRID, width=1)
         lat += step
     road = max(1, min(10, 2 ** (z - 13)))
+    features = geo.get("features", [])
+    for feature in features:
+        if feature["kind"] == "river":
+            points = [_pixel(lon, lat, z, x, y) for lon, lat in feature["line"]]
+            draw.line(points, fill=WATER, width=max(3, min(40, 3 * 2 ** (z - 12))), joint="curve")
     for area in geo["areas"]:
         for ring in area["rings"]:
             points = [_pixel(p[0], p[1], z, x, y) for p in ring if len(p) >= 2]
@@ -118,14 +129,33 @@ def render(z: int, x: int, y: int, geo: dict) -> bytes:
             draw.polygon(points, fill=BLOCK)
             draw.line([*points, points[0]], fill=ROAD_CASING, width=road + 2, joint="curve")
             draw.line([*points, points[0]], fill=ROAD, width=road, joint="curve")
+    main = max(2, min(14, 2 ** (z - 12)))
+    for feature in features:
+        if feature["kind"] == "road":
+            points = [_pixel(lon, lat, z, x, y) for lon, lat in feature["line"]]
+            draw.line(points, fill=MAIN_ROAD_CASING, width=main + 2, joint="curve")
+            draw.line(points, fill=MAIN_ROAD, width=main, joint="curve")
     side = max(2, min(8, 2 ** (z - 13)))
     for lon, lat in geo["estates"]:
         px, py = _pixel(lon, lat, z, x, y)
         if -side <= px <= SIZE + side and -side <= py <= SIZE + side:
             draw.rectangle([px - side, py - side, px + side, py + side], fill=ESTATE)
-    if z >= 14:
+    if z >= 13:
         font = _font(12 if z < 16 else 14)
         if font is not None:
+            for feature in features:
+                # the name a third of the way along (crossing roads meet in the middle), drawn by
+                # every tile it overlaps
+                line = feature["line"]
+                if len(line) > 2:
+                    lon, lat = line[len(line) // 3]
+                else:
+                    lon, lat = (line[0][0] + line[1][0]) / 2, (line[0][1] + line[1][1]) / 2
+                px, py = _pixel(lon, lat, z, x, y)
+                if feature["name"] and -120 <= px <= SIZE + 120 and -20 <= py <= SIZE + 20:
+                    colour = (40, 90, 150) if feature["kind"] == "river" else LABEL
+                    draw.text((px, py), feature["name"], fill=colour, font=font, anchor="mm")
+        if font is not None and z >= 14:
             for area in geo["areas"]:
                 if area["centre"] is None:
                     continue

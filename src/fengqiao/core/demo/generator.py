@@ -890,6 +890,9 @@ def load(*, scale: int = 1, seed: int = 20240420, log=print) -> Counts:
         rng = random.Random(seed)
         names = Names(rng)
         bureau = _bureau()
+        from fengqiao.core import basemap
+
+        log(f"base map rivers and roads → {basemap.write_demo(data.STATIONS)}")
         for spec in data.STATIONS:
             station, communities = _station(bureau, spec)
             planner = Planner(rng, names, taken, scale)
