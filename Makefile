@@ -60,7 +60,7 @@ fonts:
 	$(call apt_install,$(if $(wildcard $(CJK_FONT)),,fonts-wqy-zenhei))
 
 system-packages:
-	$(call apt_install,$(if $(wildcard /usr/bin/chromium),,chromium) $(if $(wildcard $(CJK_FONT)),,fonts-wqy-zenhei) $(if $(shell command -v ffmpeg),,ffmpeg) $(if $(wildcard /usr/sbin/pgbouncer),,pgbouncer))
+	$(call apt_install,$(if $(wildcard /usr/bin/chromium),,chromium) $(if $(wildcard $(CJK_FONT)),,fonts-wqy-zenhei) $(if $(shell command -v ffmpeg),,ffmpeg) $(if $(wildcard /usr/sbin/pgbouncer),,pgbouncer) $(if $(wildcard /usr/sbin/haproxy),,haproxy))
 
 chromium: system-packages
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from urllib.parse import parse_qsl, urlsplit
 
-from fengqiao.gateway import filters, gt06, jt808
+from fengqiao.gateway import filters, gt06, jt808, proxyproto
 from fengqiao.gateway.guard import ConnectionLimits, LogLimiter, address_of
 from fengqiao.gateway.messages import DecodeError, Fix, Message
 from fengqiao.gateway.store import Committer, DeviceState, utcnow
@@ -68,6 +68,10 @@ class Config:
     # JT/T 808: only a session that presented the device's auth code (0x0102) may report
     # (GATEWAY_JT808_REQUIRE_AUTH; off for fleets whose terminals skip authentication)
     jt808_require_auth: bool = True
+    # PROXY protocol v2 from these balancers (GATEWAY_PROXY_FROM: HAProxy's addresses): the device's
+    # address comes from the header, for the log and the per-address limits; a connection from
+    # anywhere else, or without a header, is closed. Empty: devices connect straight to the gateway.
+    proxy_from: tuple = ()
     limits: Limits = field(default_factory=Limits)
 
 
@@ -106,6 +110,7 @@ class TrackerSession(asyncio.Protocol):
         self.batch_records: list = []
         self.batch_ack = bytearray()
         self.batch_flags: dict = {}
+        self.proxy_buffer: bytes | None = None  # set while the PROXY header is awaited
 
     # -- asyncio callbacks --
     def connection_made(self, transport):
@@ -114,8 +119,21 @@ class TrackerSession(asyncio.Protocol):
         self.remote = f"{peer[0]}:{peer[1]}" if peer else ""
         self.address = address_of(peer)
         gw = self.gateway
+        if gw.config.proxy_from:
+            # Admitted once the balancer's header has told who the device is (proxied_data).
+            self.proxy_buffer = b""
+            if not proxyproto.trusted(self.address, gw.config.proxy_from):
+                self._refuse_unproxied("not from a configured balancer")
+            else:
+                gw.loop.call_later(PROXY_HEADER_SECONDS, proxy_timeout, self)
+            return
+        self._admitted()
+
+    def _admitted(self) -> None:
+        gw = self.gateway
         if not gw.admit(self, self.protocol):
             return
+        transport = self.transport
         sock = transport.get_extra_info("socket")
         if sock is not None:
             try:
@@ -137,9 +155,21 @@ class TrackerSession(asyncio.Protocol):
         """The device is known (GT06 login, JT/T 808 frame) and, for JT/T 808, authenticated."""
         return self.device is not None and self.authenticated
 
+    def _refuse_unproxied(self, reason: str) -> None:
+        self.gateway.stats.inc("closed_proxy")
+        self.gateway.session_log.log(
+            self.address, logging.WARNING, "gateway: closing %s: %s", self.remote, reason
+        )
+        self.closed = True
+        self.transport.abort()
+
     def data_received(self, data: bytes):
         if self.closed:
             return
+        if self.proxy_buffer is not None:
+            data = proxied_data(self, data)
+            if not data:
+                return
         now = time.monotonic()
         self.last_rx = now
         limits = self.gateway.config.limits
@@ -520,6 +550,41 @@ def _command_response(store, device_pk, attributes):
 OSMAND_DEVICE_TTL = 60.0  # seconds a phone's device row is reused before it is read again
 
 
+PROXY_HEADER_SECONDS = 10  # a balancer sends its header at once; a silent connection is closed
+
+
+def proxy_timeout(session) -> None:
+    if not session.closed and session.proxy_buffer is not None:
+        session._refuse_unproxied("no PROXY header")
+
+
+def proxied_data(session, data: bytes) -> bytes:
+    """Read the balancer's PROXY v2 header off the front of a connection: the session takes the
+    device's address from it and is admitted (limits per that address); what follows the header is
+    returned for the protocol's decoder. A connection without a valid header is closed."""
+    buffer = session.proxy_buffer + data
+    try:
+        parsed = proxyproto.parse(buffer)
+    except proxyproto.ProxyError as exc:
+        session._refuse_unproxied(f"bad PROXY header: {exc}")
+        return b""
+    if parsed is None:
+        if len(buffer) > proxyproto.HEADER + proxyproto.MAX_LENGTH:
+            session._refuse_unproxied("PROXY header too long")
+            return b""
+        session.proxy_buffer = buffer
+        return b""
+    origin, used = parsed
+    session.proxy_buffer = None
+    if not origin.local:
+        session.remote = f"{origin.address}:{origin.port} via {session.remote}"
+        session.address = origin.address
+    session._admitted()
+    if session.closed:
+        return b""
+    return buffer[used:]
+
+
 class OsmAndSession(asyncio.Protocol):
     MAX_REQUEST = 16384
 
@@ -535,14 +600,33 @@ class OsmAndSession(asyncio.Protocol):
         self.last_rx = self.opened = time.monotonic()
         self.device = None
         self.logged_in = False  # a position of this connection has been stored
+        self.proxy_buffer: bytes | None = None  # set while the PROXY header is awaited
 
     def connection_made(self, transport):
         self.transport = transport
         peer = transport.get_extra_info("peername")
         self.remote = f"{peer[0]}:{peer[1]}" if peer else ""
         self.address = address_of(peer)
+        if self.gateway.config.proxy_from:
+            self.proxy_buffer = b""
+            if not proxyproto.trusted(self.address, self.gateway.config.proxy_from):
+                self._refuse_unproxied("not from a configured balancer")
+            else:
+                self.gateway.loop.call_later(PROXY_HEADER_SECONDS, proxy_timeout, self)
+            return
+        self._admitted()
+
+    def _admitted(self) -> None:
         if self.gateway.admit(self, "osmand"):
             self.gateway.stats.inc("connections")
+
+    def _refuse_unproxied(self, reason: str) -> None:
+        self.gateway.stats.inc("closed_proxy")
+        self.gateway.session_log.log(
+            self.address, logging.WARNING, "gateway: closing %s: %s", self.remote, reason
+        )
+        self.closed = True
+        self.transport.abort()
 
     def connection_lost(self, exc):
         self.closed = True
@@ -559,6 +643,12 @@ class OsmAndSession(asyncio.Protocol):
             self.transport.abort()
 
     def data_received(self, data: bytes):
+        if self.closed:
+            return
+        if self.proxy_buffer is not None:
+            data = proxied_data(self, data)
+            if not data:
+                return
         self.last_rx = time.monotonic()
         self.buffer += data
         if len(self.buffer) > self.MAX_REQUEST:

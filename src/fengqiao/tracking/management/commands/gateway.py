@@ -21,6 +21,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from fengqiao import env
+from fengqiao.gateway import proxyproto
 
 log = logging.getLogger("fengqiao.gateway")
 
@@ -69,6 +70,7 @@ def config_from_env(options: dict):
         hook_interval_ms=env.integer("GATEWAY_HOOK_INTERVAL_MS", 250, minimum=0),
         gc_full_seconds=float(env.integer("GATEWAY_GC_FULL_SECONDS", 6 * 3600, minimum=60)),
         jt808_require_auth=env.boolean("GATEWAY_JT808_REQUIRE_AUTH", True),
+        proxy_from=proxyproto.networks(env.string("GATEWAY_PROXY_FROM", "")),
         limits=limits,
     )
     for name in ("gt06_port", "jt808_port", "osmand_port"):
