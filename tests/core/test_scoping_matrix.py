@@ -126,6 +126,11 @@ def _singular(word: str) -> str:
 
 # Route prefixes whose words do not name their model (the first id of the route is the object's).
 OVERRIDES = {
+    # the field app (issue 25): the phone's pages of an incident and a dispute, and scene evidence
+    "/api/field/incidents/": "incidents.Incident",
+    "/field/incidents/": "incidents.Incident",
+    "/field/disputes/": "disputes.Dispute",
+    "/field/evidence/": "field.Evidence",
     "/accounts/tokens/": "accounts.ApiToken",
     "/accounts/staff/": "accounts.User",
     "/antifraud/cases/": "antifraud.FraudCase",

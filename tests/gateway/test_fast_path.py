@@ -32,7 +32,11 @@ def test_the_reads_of_one_loop_iteration_go_to_the_writer_as_one_item():
         await asyncio.sleep(0)
         return gateway.committer.items
 
-    items = asyncio.run(run())
+    # A loop of its own in a thread: the browser tests' Playwright keeps a loop running in this one.
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        items = pool.submit(asyncio.run, run()).result(30)
     assert items[1] == ([("d",)], ["done-d"])
 
 
