@@ -436,6 +436,9 @@ LOGGING = {
 # Map tiles: a tile server the station can reach (e.g. an intranet tile cache). Default: the offline
 # base map drawn by the app from its own geography (core/tiles.py); "off": boundaries only.
 MAP_TILE_URL = env.string("MAP_TILE_URL", "/core/tiles/{z}/{x}/{y}.png")
+# Rivers and roads of the offline base map (core/basemap.py): a GeoJSON file; `fengqiao demo` writes
+# the demo area's to FENGQIAO_VAR/base_map.geojson.
+MAP_FEATURES_FILE = env.string("MAP_FEATURES_FILE", "")
 if MAP_TILE_URL.strip().lower() in ("off", "none", "0"):
     MAP_TILE_URL = ""
 MAP_CENTER = (29.2090, 103.9470)  # 玉津镇, 犍为县
