@@ -65,6 +65,28 @@ def dispatched(frozen, station, duty, patrol, community_a):
     return incident
 
 
+@pytest.fixture
+def accepted(bob, community_a):
+    """A dispute file bob owns, accepted into the studio's channel (sessions may be recorded)."""
+    from fengqiao.disputes import services as disputes
+    from fengqiao.disputes.defaults import load_defaults
+    from fengqiao.disputes.models import DisputeType, MediationChannel
+
+    load_defaults()
+    dispute = disputes.dispute_register(
+        actor=bob,
+        narrative="两家因排水沟发生争吵",
+        parties=[{"name": "张三", "phone": "13812345678"}, {"name": "李四", "role": "respondent"}],
+        dispute_type=DisputeType.objects.get(code="neighbour"),
+        community=community_a,
+        owner=bob,
+    )
+    disputes.dispute_accept(
+        actor=bob, dispute=dispute, channel=MediationChannel.objects.get(code="studio")
+    )
+    return dispute
+
+
 def jpeg(size=(64, 48)) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", size, (200, 30, 30)).save(out, "JPEG")

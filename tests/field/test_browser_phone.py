@@ -15,27 +15,6 @@ from tests.browser import browser_login
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def accepted(bob, community_a):
-    from fengqiao.disputes import services as disputes
-    from fengqiao.disputes.defaults import load_defaults
-    from fengqiao.disputes.models import DisputeType, MediationChannel
-
-    load_defaults()
-    dispute = disputes.dispute_register(
-        actor=bob,
-        narrative="两家因排水沟发生争吵",
-        parties=[{"name": "张三", "phone": "13812345678"}, {"name": "李四", "role": "respondent"}],
-        dispute_type=DisputeType.objects.get(code="neighbour"),
-        community=community_a,
-        owner=bob,
-    )
-    disputes.dispute_accept(
-        actor=bob, dispute=dispute, channel=MediationChannel.objects.get(code="studio")
-    )
-    return dispute
-
-
 def jpeg() -> bytes:
     from PIL import Image
 

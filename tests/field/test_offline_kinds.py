@@ -44,27 +44,6 @@ def test_intake_at_the_scene_is_one_incident_at_the_phones_time(frozen, bob, com
     assert Incident.objects.count() == 1
 
 
-@pytest.fixture
-def accepted(bob, community_a):
-    from fengqiao.disputes import services as disputes
-    from fengqiao.disputes.defaults import load_defaults
-    from fengqiao.disputes.models import DisputeType, MediationChannel
-
-    load_defaults()
-    dispute = disputes.dispute_register(
-        actor=bob,
-        narrative="两家因排水沟发生争吵",
-        parties=[{"name": "张三", "phone": "13812345678"}, {"name": "李四", "role": "respondent"}],
-        dispute_type=DisputeType.objects.get(code="neighbour"),
-        community=community_a,
-        owner=bob,
-    )
-    disputes.dispute_accept(
-        actor=bob, dispute=dispute, channel=MediationChannel.objects.get(code="studio")
-    )
-    return dispute
-
-
 def test_session_note_or_conflict(frozen, bob, charlie, accepted):
     version = services.record_version(accepted)
     note = {
