@@ -77,7 +77,7 @@ serve: venv static
 # A hard bound on a whole run: pytest-timeout fails a stuck test with its traceback; a hang that
 # holds the interpreter (inside C) gets SIGABRT at TEST_TIME_LIMIT, on which faulthandler prints
 # every thread's stack, then the run is killed. See docs/testing.md.
-TEST_TIME_LIMIT ?= 43m
+TEST_TIME_LIMIT ?= 46m
 PYTEST := timeout --signal=ABRT --kill-after=30s $(TEST_TIME_LIMIT) $(BIN)/pytest
 
 test: venv static system-packages

@@ -30,6 +30,14 @@ def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_unit_board():
+    """The live unit board is shared for a few seconds through the cache (field/units.py)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def duty(station):
     return UserFactory(username="duty", full_name="值班员", role=Role.DUTY_OFFICER, station=station)

@@ -146,3 +146,18 @@ def test_the_command_wall_shows_the_units(frozen, station, on_duty, alice, clien
     panel = data["units"]
     assert panel["count"] == 1 and panel["items"][0]["title"] == on_duty.full_name
     assert "在岗" in panel["items"][0]["sub"] and "秒前定位" in panel["items"][0]["sub"]
+
+
+def test_the_live_board_is_shared_briefly_and_a_tap_refreshes_it(
+    frozen, station, on_duty, dispatched
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    units.position_report(actor=on_duty, latitude=NEAR[0], longitude=NEAR[1])
+    assert units.units(station.pk)[0]["status"] == "on_post"
+    with CaptureQueriesContext(connection) as ctx:
+        units.units(station.pk)
+    assert len(ctx.captured_queries) == 0  # the second screen reads the shared board
+    services.incident_step(actor=on_duty, incident=dispatched, step="accept")
+    assert units.units(station.pk)[0]["status"] == "dispatched"  # the tap cleared it

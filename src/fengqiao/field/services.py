@@ -359,6 +359,9 @@ def incident_step(
             )
         elif step == Step.ACCEPT and incident.status == "received":
             raise ValidationError(_("警情还没有派警,不能接收"))
+        from fengqiao.field import units
+
+        units.forget(incident.station_id)
         return FieldStep.objects.create(
             incident=incident,
             step=step,

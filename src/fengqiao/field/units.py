@@ -61,6 +61,7 @@ def position_report(*, actor, latitude, longitude, accuracy=None, at=None) -> Of
         raise PermissionDenied(_("您的账号没有所属派出所"))
     if not on_shift(actor, at):
         return None
+    forget(actor.station_id)
     return OfficerFix.objects.create(
         station_id=actor.station_id,
         officer=actor,
@@ -94,12 +95,35 @@ def _status(officer_id: int, steps: dict[int, list], now) -> tuple[str, int | No
     return "dispatched", last.incident_id
 
 
+UNITS_CACHE_SECONDS = 3  # every wall screen and dispatcher polls this; positions come every 10–30 s
+
+
 def units(station_id: int, now: dt.datetime | None = None) -> list[dict]:
     """Every officer on shift now, with the last fix (if any), its age and the unit's status. A few
-    queries whatever the history: the latest fix per officer by the (officer, -at) index."""
+    queries whatever the history: the latest fix per officer by the (officer, -at) index. The live
+    board (no `now` given) is shared for UNITS_CACHE_SECONDS by the station's screens; a step tap
+    clears it."""
+    from django.core.cache import cache
+
+    if now is None:
+        key = f"field:units:{station_id}"
+        board = cache.get(key)
+        if board is None:
+            board = _units(station_id, timezone.now())
+            cache.set(key, board, UNITS_CACHE_SECONDS)
+        return board
+    return _units(station_id, now)
+
+
+def forget(station_id: int) -> None:
+    from django.core.cache import cache
+
+    cache.delete(f"field:units:{station_id}")
+
+
+def _units(station_id: int, now: dt.datetime) -> list[dict]:
     from fengqiao.command.roster import assignments_at
 
-    now = now or timezone.now()
     duties = assignments_at(station_id, now)
     officers = {a.user_id: a for a in duties}
     if not officers:
