@@ -31,6 +31,15 @@ def _media(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _chinese():
+    """Messages are asserted in Chinese, whatever language an earlier test left active."""
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def _fresh_unit_board():
     """The live unit board is shared for a few seconds through the cache (field/units.py)."""
     from django.core.cache import cache
