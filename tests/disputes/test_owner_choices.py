@@ -139,3 +139,12 @@ def test_the_red_board_and_the_board_are_paged(register, bob, alice, client):
     assert len(refs) == 20 and len(set(re.findall(r"JF-\d{4}-\d+", second))) == 3
     board = client.get(reverse("disputes:board")).content.decode()
     assert 'id="board-files"' in board
+
+
+def test_a_county_user_is_not_offered_a_register_button(client, login, station):
+    from tests.factories import UserFactory
+
+    bureau = UserFactory(role="bureau", station=None, bureau=station.bureau)
+    login(client, bureau)
+    page = client.get("/disputes/").content.decode()
+    assert "/disputes/new/" not in page

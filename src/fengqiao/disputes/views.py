@@ -112,6 +112,8 @@ def dispute_list(request):
             "statuses": Status.choices,
             "types": DisputeType.objects.filter(active=True),
             "communities": Community.objects.visible_to(request.user),
+            # a county (bureau) user has no station to register a file in (dispute_create refuses)
+            "can_register": request.user.station_id is not None,
             "owners": _station_users(request.user),
         },
     )
