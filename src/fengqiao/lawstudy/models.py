@@ -173,6 +173,8 @@ class Question(ChangeLogged):
     answer = models.PositiveSmallIntegerField(_("正确选项序号"))
 
     class Meta:
+        verbose_name = _("测验题目")
+        verbose_name_plural = _("测验题目")
         ordering = ["order", "pk"]
 
     def __str__(self):
@@ -190,6 +192,8 @@ class QuizAttempt(ChangeLogged):
     submitted_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("测验答卷")
+        verbose_name_plural = _("测验答卷")
         constraints = [
             models.UniqueConstraint(fields=["quiz", "officer", "number"], name="ls_attempt_unique")
         ]
