@@ -154,7 +154,7 @@ def _options(page, name):
     return [
         t.strip()
         for t in page.locator(f"select[name={name}] option").all_inner_texts()
-        if t.strip() != "—"
+        if t.strip() not in ("—", "请选择")  # the empty choice (issue 24: 请选择, not ---------)
     ]
 
 
