@@ -19,8 +19,12 @@ gives every error response without a body the project's JSON error body: `{"deta
 
 from __future__ import annotations
 
+import copy
+
+from django.core.exceptions import FieldDoesNotExist
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
+from rest_framework import serializers
 
 ERROR = ResolvedComponent(
     name="Error",
@@ -79,6 +83,11 @@ class ErrorAutoSchema(AutoSchema):
             codes.append("429")
         return codes
 
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        field = _blank_choice_as_answered(field)
+        field = _null_as_answered(field)
+        return super()._map_serializer_field(field, direction, bypass_extensions)
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         if direction != "response":
@@ -93,3 +102,46 @@ class ErrorAutoSchema(AutoSchema):
             if code == "429":
                 entry.setdefault("headers", {})["Retry-After"] = RETRY_AFTER
         return responses
+
+
+def _model_field(field):
+    """The model field a serializer field reads, or None (a method field, a nested path)."""
+    parent = getattr(field, "parent", None)
+    model = getattr(getattr(parent, "Meta", None), "model", None)
+    source = getattr(field, "source", None)
+    if model is None or not source or "." in source or source == "*":
+        return None
+    try:
+        return model._meta.get_field(source)
+    except FieldDoesNotExist:
+        return None
+
+
+def _blank_choice_as_answered(field):
+    """A read-only choice field answers "" when its model column may be blank ("not rated yet").
+
+    DRF drops `allow_blank` from read-only fields (ModelSerializer's `include_extra_kwargs`), so the
+    document would list only the choices, and a record not yet rated or closed would violate it.
+    """
+    if not isinstance(field, serializers.ChoiceField) or field.allow_blank or not field.read_only:
+        return field
+    model_field = _model_field(field)
+    if model_field is None or not getattr(model_field, "blank", False):
+        return field
+    if model_field.get_internal_type() not in ("CharField", "TextField"):
+        return field
+    answered = copy.copy(field)
+    answered.allow_blank = True
+    return answered
+
+
+def _null_as_answered(field):
+    """A read-only field answers null when its model column is nullable."""
+    if not getattr(field, "read_only", False) or getattr(field, "allow_null", True):
+        return field
+    model_field = _model_field(field)
+    if model_field is None or not getattr(model_field, "null", False):
+        return field
+    answered = copy.copy(field)
+    answered.allow_null = True
+    return answered
