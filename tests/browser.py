@@ -97,6 +97,12 @@ def page(browser, settings):
     errors: list[str] = []
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     page.csp_errors = errors
+    responses: list[str] = []
+    page.on(
+        "response",
+        lambda r: responses.append(f"{r.status} {r.request.method} {r.url}") if r.status >= 400 else None,
+    )
+    page.failed_responses = responses
     yield page
     context.close()
     _wait_for_streams_to_end()
@@ -121,3 +127,27 @@ def browser_login(page, live_server, user, password=None):
     page.fill("input[name=password]", password or PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server.url}/**")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed browser test reports what the page showed: its address, heading, the form's errors
+    and messages, every answer of 400 or more, and the console errors, so a failure on CI explains
+    itself without a rerun."""
+    outcome = yield
+    report = outcome.get_result()
+    page = getattr(item, "funcargs", {}).get("page")
+    if report.when != "call" or not report.failed or page is None:
+        return
+    try:
+        shown = page.evaluate(
+            """() => Array.from(document.querySelectorAll(
+                 'h1, .errorlist, .messages li, [role=alert], .alert, .error, .field-error'))
+               .map(e => e.tagName + ': ' + e.innerText.trim().slice(0, 300))"""
+        )
+        lines = [f"url: {page.url}", *shown]
+    except Exception as error:  # noqa: BLE001 - the page may have crashed: say so
+        lines = [f"page not readable: {error}"]
+    lines += [f"answer: {r}" for r in getattr(page, "failed_responses", [])]
+    lines += [f"console: {e}" for e in getattr(page, "csp_errors", [])]
+    report.sections.append(("browser page at failure", "\n".join(lines)))

@@ -7,7 +7,13 @@ from pathlib import Path
 import pytest
 
 from fengqiao.accounts.choices import Role
-from tests.browser import _chromium, _playwright, browser, page  # noqa: F401  (fixtures)
+from tests.browser import (  # noqa: F401  (fixtures and the failure report hook)
+    _chromium,
+    _playwright,
+    browser,
+    page,
+    pytest_runtest_makereport,
+)
 from tests.factories import PASSWORD, CommunityFactory, StationFactory, UserFactory
 
 
