@@ -100,7 +100,9 @@ def page(browser, settings):
     responses: list[str] = []
     page.on(
         "response",
-        lambda r: responses.append(f"{r.status} {r.request.method} {r.url}") if r.status >= 400 else None,
+        lambda r: (
+            responses.append(f"{r.status} {r.request.method} {r.url}") if r.status >= 400 else None
+        ),
     )
     page.failed_responses = responses
     yield page
