@@ -106,6 +106,96 @@ def django_db_setup(django_db_setup, django_db_blocker):
             connection.settings_dict["PASSWORD"] = ""
 
 
+# The rows the data migrations load (incident categories, fraud types, dispute types and triggers,
+# time-limit rules, the default scheme …) are part of a migrated database. A transaction=True test
+# (browser tests, the live server) ends with Django's flush, which empties every table: the tests
+# after it, in a whole run, would then find a different database from the one they find alone, and
+# fail or pass by their order. So the rows are read once, at the first test
+# that uses the database, and put back after each flush: every test starts from the migrated state.
+NOT_MIGRATION_ROWS = {"contenttypes.contenttype", "auth.permission", "sessions.session"}
+_MIGRATION_ROWS: dict = {}
+
+
+def _uses_database(item) -> bool:
+    names = getattr(item, "fixturenames", ())
+    return bool(item.get_closest_marker("django_db")) or "_django_db_helper" in names
+
+
+def _is_transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    names = getattr(item, "fixturenames", ())
+    return bool(
+        (marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")))
+        or {"transactional_db", "live_server", "django_db_reset_sequences"} & set(names)
+    )
+
+
+def _read_migration_rows() -> None:
+    from django.apps import apps
+    from django.core import serializers
+
+    models = [
+        model
+        for model in apps.get_models()
+        if model._meta.managed
+        and not model._meta.proxy
+        and model._meta.label_lower not in NOT_MIGRATION_ROWS
+    ]
+    rows = []
+    for model in serializers.sort_dependencies([(None, models)], allow_cycles=True):
+        objects = list(model._base_manager.order_by("pk"))
+        if objects:
+            rows.extend(serializers.serialize("python", objects, use_natural_foreign_keys=True))
+    _MIGRATION_ROWS["rows"] = rows
+    _MIGRATION_ROWS["models"] = sorted(
+        {row["model"] for row in rows}, key=[r["model"] for r in rows].index
+    )
+
+
+def _put_back_migration_rows() -> None:
+    from django.apps import apps
+    from django.core import serializers
+    from django.core.management.color import no_style
+    from django.db import connection, transaction
+
+    rows = _MIGRATION_ROWS.get("rows")
+    if not rows:
+        return
+    models = [apps.get_model(label) for label in _MIGRATION_ROWS["models"]]
+    if models[0]._base_manager.exists():
+        return
+    with transaction.atomic():
+        for obj in serializers.deserialize("python", rows):
+            obj.save()
+        statements = connection.ops.sequence_reset_sql(no_style(), models)
+        if statements:
+            with connection.cursor() as cursor:
+                for sql in statements:
+                    cursor.execute(sql)
+
+
+@pytest.fixture(autouse=True)
+def _migration_rows_read(request, django_db_blocker):
+    if "rows" in _MIGRATION_ROWS or not _uses_database(request.node):
+        return
+    request.getfixturevalue("_django_db_helper")
+    with django_db_blocker.unblock():
+        _read_migration_rows()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    yield  # the item's fixtures are torn down: the flush ran; the last item's also closed the session's
+    if nextitem is None or "rows" not in _MIGRATION_ROWS or not _is_transactional(item):
+        return
+    from pytest_django.plugin import blocking_manager_key
+
+    from fengqiao.core import rls
+
+    with item.config.stash[blocking_manager_key].unblock(), rls.system():
+        _put_back_migration_rows()
+
+
 def _remove_stale_test_databases(folder: Path) -> None:
     """A killed run cannot remove its file: remove those whose process is gone."""
     for stale in folder.glob("fengqiao-test-*.sqlite3*"):

@@ -7,12 +7,9 @@ from django.utils import timezone
 from fengqiao.reports.models import Report, ReportDownload
 from tests.browser import browser_login
 
-# serialized_rollback: the second test finds the data-migration rows (incident categories, fraud
-# types, the default scheme …) that the first one's flush erased.
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+# The second test finds the data-migration rows (incident categories, fraud types, the default
+# scheme …) that the first one's flush erased: tests/conftest.py puts them back after every flush.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def csp_violations(page):
