@@ -182,6 +182,9 @@ def position(request):
 
 
 class UnitSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=[("officer", "officer"), ("car", "car")])
+    car_id = serializers.IntegerField(allow_null=True)
+    crew_ids = serializers.ListField(child=serializers.IntegerField())
     officer_id = serializers.IntegerField()
     name = serializers.CharField()
     post = serializers.CharField()

@@ -248,3 +248,39 @@ class PushSubscription(models.Model):
 
     def __str__(self):
         return f"{self.user_id} {self.endpoint[:40]}"
+
+
+class PatrolCarQuerySet(ScopedQuerySet):
+    community_path = None
+
+
+class PatrolCar(ChangeLogged):
+    """A patrol car whose JT/T 808 tracker (a `tracking.Device` of the station) makes it a unit on the
+    wall. The car is on shift while one of its crew is on a shift of the roster (排班); the gateway
+    stores none of its positions otherwise (`field.patrol.before_store`)."""
+
+    station = models.ForeignKey(
+        "accounts.Station", on_delete=models.PROTECT, related_name="+", verbose_name=_("派出所")
+    )
+    device = models.OneToOneField(
+        "tracking.Device",
+        on_delete=models.PROTECT,
+        related_name="patrol_car",
+        verbose_name=_("车载定位终端"),
+    )
+    name = models.CharField(_("呼号"), max_length=40)
+    plate = models.CharField(_("车牌号"), max_length=20, blank=True)
+    crew = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="patrol_cars", blank=True, verbose_name=_("乘警")
+    )
+    active = models.BooleanField(_("启用"), default=True)
+
+    objects = PatrolCarQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("巡逻车")
+        verbose_name_plural = _("巡逻车")
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name} {self.plate}".strip()

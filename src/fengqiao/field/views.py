@@ -436,20 +436,20 @@ def nearest(request, pk):
     if not units.can_see_units(request.user):
         return forbidden(request, _("您的角色不能查看警力位置"))
     if request.method == "POST":
-        officer = User.objects.filter(
-            pk=request.POST.get("officer") or 0, station_id=obj.station_id
-        ).first()
-        if officer is None:
+        # A patrol car is dispatched as its crew on shift (one `officer` per crew member).
+        wanted = [int(v) for v in request.POST.getlist("officer") if v.isdigit()]
+        chosen = list(User.objects.filter(pk__in=wanted, station_id=obj.station_id))
+        if not chosen:
             messages.error(request, _("请选择在班民警"))
             return redirect("field:nearest", pk=pk)
         try:
-            incident_dispatch(actor=request.user, incident=obj, officers=[officer])
+            incident_dispatch(actor=request.user, incident=obj, officers=chosen)
         except PermissionDenied as exc:
             return forbidden(request, str(exc))
         except ValidationError as exc:
             messages.error(request, error_text(exc))
             return redirect("field:nearest", pk=pk)
-        messages.success(request, _("已派警给 %(name)s") % {"name": officer.display_name})
+        messages.success(request, _("已派警给 %(name)s") % {"name": "、".join(u.display_name for u in chosen)})
         return redirect(obj.get_absolute_url())
     ranked = units.nearest_units(obj, limit=10)
     return render(
