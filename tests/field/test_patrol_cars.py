@@ -40,9 +40,7 @@ def _car(station, crew, identifier=TERMINAL, name="巡逻1车"):
 
 def _on_shift_now(station, user):
     """A 24-hour shift from today's midnight (station's clock) with `user` on it."""
-    shift = Shift.objects.create(
-        station=station, name="全天", starts=dt.time(0), ends=dt.time(0)
-    )
+    shift = Shift.objects.create(station=station, name="全天", starts=dt.time(0), ends=dt.time(0))
     DutyAssignment.objects.create(
         station=station,
         day=timezone.now().astimezone(TZ).date(),

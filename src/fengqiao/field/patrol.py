@@ -104,9 +104,7 @@ def car_units(station_id: int, now: dt.datetime, officers: dict) -> list[dict]:
         .prefetch_related("crew")
     )
     for car in cars:
-        crew = sorted(
-            (u for u in car.crew.all() if u.pk in officers), key=lambda u: u.display_name
-        )
+        crew = sorted((u for u in car.crew.all() if u.pk in officers), key=lambda u: u.display_name)
         if not crew:
             continue
         device = car.device

@@ -197,9 +197,7 @@ def _cars(station_id: int, now, officers: dict, people: list[dict]) -> list[dict
                 "crew_ids": row["crew_ids"],
                 "officer_id": row["crew_ids"][0],
                 "name": car.name,
-                "post": " ".join(
-                    part for part in (str(gettext_lazy("巡逻车")), car.plate) if part
-                ),
+                "post": " ".join(part for part in (str(gettext_lazy("巡逻车")), car.plate) if part),
                 "status": status,
                 "status_label": statuses[status],
                 "incident_id": lead["incident_id"] if lead else None,
@@ -237,7 +235,7 @@ def wall_panel(user, now) -> dict:
         return {"title": str(gettext_lazy("在班警力")), "count": 0, "items": []}
     rows = units(user.station_id, now)
     level = {"on_scene": "red", "dispatched": "orange", "returning": "yellow", "on_post": ""}
-    items = []
+    items, markers = [], []
     for u in rows:
         age = u["fix_age_seconds"]
         if age is None:
@@ -255,9 +253,39 @@ def wall_panel(user, now) -> dict:
                 "at": None,
             }
         )
+        point = map_point(u["latitude"], u["longitude"])
+        if point is not None:
+            markers.append(
+                {
+                    "p": point,
+                    "kind": u["kind"],
+                    "status": u["status"],
+                    "colour": STATUS_COLOURS[u["status"]],
+                    "title": u["name"],
+                    "sub": f"{u['post']} · {u['status_label']} · {fix_text}",
+                }
+            )
     return {
         "title": str(gettext_lazy("在班警力")),
         "count": len(rows),
         "items": items,
+        # Drawn on the wall's map (command/wall.js): units with a fix, in the tiles' coordinates.
+        "markers": markers,
         "url": reverse("field:units"),
     }
+
+
+# The wall map's colours per status (the same as the 在班警力 page's badges).
+STATUS_COLOURS = {
+    "on_post": "#27ae60",
+    "dispatched": "#e67e22",
+    "on_scene": "#c0392b",
+    "returning": "#d4ac0d",
+}
+
+
+def map_point(lat, lon):
+    """A unit's WGS-84 fix in the wall tiles' coordinate system (MAP_TILE_CRS), as vehicles do."""
+    from fengqiao.vehicles.selectors import map_point as to_map
+
+    return to_map(lat, lon)

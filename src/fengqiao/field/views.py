@@ -449,7 +449,9 @@ def nearest(request, pk):
         except ValidationError as exc:
             messages.error(request, error_text(exc))
             return redirect("field:nearest", pk=pk)
-        messages.success(request, _("已派警给 %(name)s") % {"name": "、".join(u.display_name for u in chosen)})
+        messages.success(
+            request, _("已派警给 %(name)s") % {"name": "、".join(u.display_name for u in chosen)}
+        )
         return redirect(obj.get_absolute_url())
     ranked = units.nearest_units(obj, limit=10)
     return render(
