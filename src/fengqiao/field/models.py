@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from fengqiao.core.audit import ChangeLogged
 from fengqiao.core.scoping import ScopedQuerySet
 from fengqiao.field.choices import EvidenceKind, Step, SyncState, WorkKind
+from fengqiao.field.storage import EvidenceStorage
 
 
 class EvidenceQuerySet(ScopedQuerySet):
@@ -33,8 +34,13 @@ class Evidence(ChangeLogged):
     object_id = models.BigIntegerField()
     target = GenericForeignKey("content_type", "object_id")
     kind = models.CharField(_("类型"), max_length=20, choices=EvidenceKind.choices)
-    file = models.FileField(_("文件"), upload_to="evidence/%Y/%m/", max_length=300)
-    thumbnail = models.FileField(_("缩略图"), upload_to="evidence/thumbs/%Y/%m/", blank=True)
+    # Disk or an S3-compatible store, as STORAGES["evidence"] says (field/storage.py).
+    file = models.FileField(
+        _("文件"), upload_to="evidence/%Y/%m/", max_length=300, storage=EvidenceStorage()
+    )
+    thumbnail = models.FileField(
+        _("缩略图"), upload_to="evidence/thumbs/%Y/%m/", blank=True, storage=EvidenceStorage()
+    )
     original_name = models.CharField(_("原文件名"), max_length=200, blank=True)
     mime = models.CharField(_("内容类型"), max_length=60)
     size = models.BigIntegerField(_("大小(字节)"))
