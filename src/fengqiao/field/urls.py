@@ -15,6 +15,7 @@ urlpatterns = [
     path("incidents/<int:pk>/call/", views.call_caller, name="call"),
     path("incidents/<int:pk>/nearest/", views.nearest, name="nearest"),
     path("disputes/<int:pk>/", views.dispute, name="dispute"),
+    path("tasks/<int:pk>/", views.registration_task, name="task"),
     path("evidence/<str:label>/<int:pk>/", views.evidence_upload, name="evidence_upload"),
     path("evidence/<int:pk>/file/", views.evidence_file, name="evidence_file"),
     path("evidence/<int:pk>/thumb/", views.evidence_thumb, name="evidence_thumb"),

@@ -47,12 +47,14 @@ def home(request):
             station_id=user.station_id, active=True, community__officers=user
         ).order_by("community__name", "name")[:50]
     )
+    tasks = list(selectors.my_open_tasks(user)) if services.can_work(user) else []
     return render(
         request,
         "field/home.html",
         {
             "incidents": incidents,
             "disputes": disputes,
+            "tasks": tasks,
             "points": points,
             "answers": [(v, label) for v, label in CallAnswer.choices if v != CallAnswer.MISSED],
             "categories": IncidentCategory.objects.order_by("code"),
@@ -418,6 +420,43 @@ def dispute(request, pk):
             "evidence": services.evidence_for(request.user, obj),
             "evidence_form": EvidenceForm(),
             "target_label": "disputes.dispute",
+            "target": obj,
+            "can_upload": services.can_work(request.user),
+        },
+    )
+
+
+@login_required
+def registration_task(request, pk):
+    """核查登记 at the estate gate: the task and the check (排除 with a reason, or 登记 by the ID number
+    shown), queued on the phone with no network; photos of the credential as evidence."""
+    from fengqiao.estates.models import RegistrationTask
+    from fengqiao.registry.choices import InflowReason, PersonCategory
+
+    obj = get_object_or_404(
+        RegistrationTask.objects.visible_to(request.user).select_related("estate", "community"),
+        pk=pk,
+    )
+    can_check = (
+        obj.status == "open"
+        and RegistrationTask.objects.editable_by(request.user).filter(pk=obj.pk).exists()
+    )
+    return render(
+        request,
+        "field/task.html",
+        {
+            "task": obj,
+            "version": services.record_version(obj),
+            "can_check": can_check,
+            "categories": [
+                (v, label)
+                for v, label in PersonCategory.choices
+                if v in (PersonCategory.FLOATING, PersonCategory.REGISTERED)
+            ],
+            "inflow_reasons": InflowReason.choices,
+            "evidence": services.evidence_for(request.user, obj),
+            "evidence_form": EvidenceForm(),
+            "target_label": "estates.registrationtask",
             "target": obj,
             "can_upload": services.can_work(request.user),
         },
