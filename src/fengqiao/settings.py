@@ -316,6 +316,7 @@ SPECTACULAR_SETTINGS = {
         "FraudOutcomeEnum": "fengqiao.antifraud.choices.Outcome",
         "DisputePartyRoleEnum": "fengqiao.disputes.choices.PartyRole",
         "FieldUnitStatusEnum": "fengqiao.field.choices.UnitStatus",
+        "FieldUnitKindEnum": "fengqiao.field.choices.UnitKind",
         "ClockStateEnum": "fengqiao.core.choices.ClockState",
         "FieldSyncStateEnum": "fengqiao.field.choices.SyncState",
     },
