@@ -210,3 +210,32 @@ def test_car_positions_are_kept_thirty_days(frozen, station):
     assert patrol.positions_purge() == 1
     assert Device.objects.get(pk=car.device_id).latitude is None
     assert Position.objects.filter(device=other).count() == 1
+
+
+def test_the_command_side_registers_a_car_on_its_page(station, other_station, client, patrol):
+    commander = UserFactory(role="command", station=station)
+    mine = DeviceFactory(
+        identifier="13800138555", protocol=Protocol.JT808, station=station,
+        status=DeviceStatus.ACTIVE,
+    )  # fmt: skip
+    theirs = DeviceFactory(
+        identifier="13800138666", protocol=Protocol.JT808, station=other_station,
+        status=DeviceStatus.ACTIVE,
+    )  # fmt: skip
+    client.force_login(commander)
+    page = client.get("/field/cars/")
+    assert page.status_code == 200 and "13800138555" in page.content.decode()
+    assert "13800138666" not in page.content.decode()
+    answer = client.post(
+        "/field/cars/",
+        {"device": mine.pk, "name": "巡逻3车", "plate": "川L0330警", "crew": [patrol.pk]},
+    )
+    assert answer.status_code == 302
+    car = mine.patrol_car
+    assert car.name == "巡逻3车" and list(car.crew.all()) == [patrol]
+    # Another station's tracker cannot be made a car here.
+    client.post("/field/cars/", {"device": theirs.pk, "name": "X"})
+    assert not hasattr(Device.objects.get(pk=theirs.pk), "patrol_car")
+    # An officer who is not of the command side cannot open the page.
+    client.force_login(patrol)
+    assert client.get("/field/cars/").status_code == 403

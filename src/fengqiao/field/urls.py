@@ -21,6 +21,7 @@ urlpatterns = [
     path("evidence/<int:pk>/thumb/", views.evidence_thumb, name="evidence_thumb"),
     path("worklog/", views.worklog, name="worklog"),
     path("units/", views.unit_board, name="units"),
+    path("cars/", views.patrol_cars, name="cars"),
     path("push/key/", views.push_key, name="push_key"),
     path("push/subscribe/", views.push_subscribe, name="push_subscribe"),
     path("push/unsubscribe/", views.push_unsubscribe, name="push_unsubscribe"),

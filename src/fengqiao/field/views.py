@@ -427,6 +427,54 @@ def dispute(request, pk):
 
 
 @login_required
+def patrol_cars(request):
+    """巡逻车: the station's patrol cars (呼号, 车牌, 乘警) and their trackers; registering one (or changing
+    its crew) is one form keyed by the tracker. A car's positions are stored only while one of its
+    crew is on shift (docs/field.md)."""
+    from fengqiao.accounts.models import User
+    from fengqiao.field import patrol, units
+    from fengqiao.field.models import PatrolCar
+    from fengqiao.tracking.choices import DeviceStatus
+    from fengqiao.tracking.models import Device
+
+    user = request.user
+    if not units.can_see_units(user) or not user.station_id:
+        return forbidden(request, _("您的角色不能登记巡逻车"))
+    devices = Device.objects.filter(
+        station_id=user.station_id, status=DeviceStatus.ACTIVE
+    ).order_by("identifier")
+    people = User.objects.filter(station_id=user.station_id, is_active=True).order_by("full_name")
+    if request.method == "POST":
+        device = devices.filter(pk=request.POST.get("device") or 0).first()
+        crew = list(people.filter(pk__in=[v for v in request.POST.getlist("crew") if v.isdigit()]))
+        if device is None:
+            messages.error(request, _("请选择本所已接收的定位设备"))
+        else:
+            try:
+                car = patrol.car_register(
+                    actor=user,
+                    device=device,
+                    name=request.POST.get("name", ""),
+                    plate=request.POST.get("plate", ""),
+                    crew=crew,
+                )
+            except PermissionDenied as exc:
+                return forbidden(request, str(exc))
+            except ValidationError as exc:
+                messages.error(request, error_text(exc))
+            else:
+                messages.success(request, _("巡逻车 %(name)s 已保存") % {"name": car.name})
+                return redirect("field:cars")
+    cars = (
+        PatrolCar.objects.visible_to(user)
+        .select_related("device")
+        .prefetch_related("crew")
+        .order_by("name")
+    )
+    return render(request, "field/cars.html", {"cars": cars, "devices": devices, "people": people})
+
+
+@login_required
 def registration_task(request, pk):
     """核查登记 at the estate gate: the task and the check (排除 with a reason, or 登记 by the ID number
     shown), queued on the phone with no network; photos of the credential as evidence."""
