@@ -146,7 +146,7 @@
 
   // Units on shift (the field part's panel carries `markers`): status colour, a popup with the status
   // and the age of the last fix; a patrol car is the larger square-ish marker.
-  function unitPopup(m) {
+  function popupForUnit(m) {
     var box = node("div", "wall-unit-popup");
     box.appendChild(node("strong", "", m.title));
     box.appendChild(node("div", "", m.sub));
@@ -161,7 +161,7 @@
         if (!m.p) { return; }
         var car = m.kind === "car";
         var mk = L.circleMarker(m.p, { radius: car ? 10 : 7, color: car ? "#1b2631" : m.colour, fillColor: m.colour, fillOpacity: 0.9, weight: car ? 3 : 2 });
-        mk.bindTooltip(textOf(m.title)).bindPopup(unitPopup(m)).addTo(layers.units);
+        mk.bindTooltip(textOf(m.title)).bindPopup(popupForUnit(m)).addTo(layers.units);
         mk.fqUnit = m;
         n += 1;
       });
