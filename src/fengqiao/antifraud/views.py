@@ -49,6 +49,7 @@ from fengqiao.antifraud.models import (
     WarningImport,
 )
 from fengqiao.antifraud.selectors import overdue_q
+from fengqiao.core import geo
 from fengqiao.core.history import timeline_for
 from fengqiao.core.masking import mask_address, mask_id_number, mask_name, mask_phone
 from fengqiao.core.replica import replica_reads
@@ -577,7 +578,7 @@ def _activity_points(activities) -> dict:
     features = [
         {
             "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [a.longitude, a.latitude]},
+            "geometry": geo.map_feature_point(a.latitude, a.longitude),
             "properties": {
                 "name": a.place,
                 "date": a.date.isoformat(),
