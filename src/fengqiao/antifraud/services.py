@@ -21,7 +21,8 @@ from django.utils import timezone
 
 from fengqiao import env
 from fengqiao.accounts.choices import Role
-from fengqiao.accounts.roles import FULL_PERSONAL_DATA_ROLES, LEADER_ROLES, has_role
+from fengqiao.accounts.roles import FULL_PERSONAL_DATA_ROLES, has_role
+from fengqiao.accounts.selectors import station_leaders
 from fengqiao.antifraud import rules
 from fengqiao.antifraud.choices import (
     CHECKLIST_KEYS,
@@ -154,9 +155,7 @@ def _command_room(station):
 
 
 def _leaders(station):
-    from fengqiao.accounts.models import User
-
-    return list(User.objects.filter(station=station, role__in=LEADER_ROLES, is_active=True))
+    return list(station_leaders(station))
 
 
 def _notify_new(warning: Warning) -> None:

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from fengqiao.accounts.choices import Rank, Role
 from fengqiao.accounts.roles import FULL_PERSONAL_DATA_ROLES, has_role
+from fengqiao.accounts.selectors import station_leaders
 from fengqiao.cases import rules
 from fengqiao.cases.choices import (
     CRIMINAL_ONLY_MEASURES,
@@ -1207,12 +1208,14 @@ def _notify_flag(flag: RedLineFlag) -> None:
     from fengqiao.accounts.models import User
     from fengqiao.notifications.services import notification_send
 
-    leaders = User.objects.filter(
-        station_id=flag.station_id,
-        role__in=[Role.STATION_LEADER, Role.CASE_MANAGER],
-        is_active=True,
+    case_room = User.objects.filter(
+        station_id=flag.station_id, role=Role.CASE_MANAGER, is_active=True
     )
-    recipients = [*leaders, *([flag.assignee] if flag.assignee else [])]
+    recipients = [
+        *station_leaders(flag.station_id),
+        *case_room,
+        *([flag.assignee] if flag.assignee else []),
+    ]
     if recipients:
         notification_send(
             recipients=recipients,
