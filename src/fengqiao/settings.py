@@ -11,6 +11,7 @@ import dj_database_url
 from django.utils.translation import gettext_lazy
 
 from fengqiao import env
+from fengqiao.field.storage import storage_setting as _evidence_storage
 
 SRC_DIR = Path(__file__).resolve().parent
 BASE_DIR = Path(env.string("FENGQIAO_HOME", str(SRC_DIR.parent.parent))).resolve()
@@ -268,6 +269,13 @@ EVIDENCE_RETENTION_DAYS = {
     "video": env.integer("EVIDENCE_KEEP_VIDEO_DAYS", 365, minimum=1),
     "document": env.integer("EVIDENCE_KEEP_DOCUMENT_DAYS", 5 * 365, minimum=1),
 }
+# Where evidence files are kept: disk (MEDIA_ROOT/evidence/, the default) or an S3-compatible store
+# (EVIDENCE_STORAGE=s3, EVIDENCE_S3_*; field/storage.py). Never served by URL: the scoped view streams it.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "evidence": _evidence_storage(),
+}
 # 到场 is proposed when the phone is within this many metres of the incident.
 FIELD_ARRIVAL_RADIUS_M = env.integer("FIELD_ARRIVAL_RADIUS_M", 100, minimum=5)
 # On-shift officers' phone positions are kept this many days (nothing is stored off shift).
@@ -308,6 +316,7 @@ SPECTACULAR_SETTINGS = {
         "FraudOutcomeEnum": "fengqiao.antifraud.choices.Outcome",
         "DisputePartyRoleEnum": "fengqiao.disputes.choices.PartyRole",
         "FieldUnitStatusEnum": "fengqiao.field.choices.UnitStatus",
+        "FieldUnitKindEnum": "fengqiao.field.choices.UnitKind",
         "ClockStateEnum": "fengqiao.core.choices.ClockState",
         "FieldSyncStateEnum": "fengqiao.field.choices.SyncState",
     },

@@ -130,6 +130,7 @@ OVERRIDES = {
     "/api/field/incidents/": "incidents.Incident",
     "/field/incidents/": "incidents.Incident",
     "/field/disputes/": "disputes.Dispute",
+    "/field/tasks/": "estates.RegistrationTask",
     "/field/evidence/": "field.Evidence",
     "/accounts/tokens/": "accounts.ApiToken",
     "/accounts/staff/": "accounts.User",

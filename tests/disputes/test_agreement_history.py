@@ -196,24 +196,16 @@ def test_existing_single_agreements_are_in_force(accepted, bob):
 @pytest.mark.django_db(transaction=True)
 def test_migration_keeps_existing_agreements(accepted, bob):
     """The migration itself on a database holding a single agreement (one-to-one era)."""
-    from django.db import connection
-    from django.db.migrations.executor import MigrationExecutor
+    from tests.migrations import migrated_to
 
     agreement = _record(accepted, bob)
-    executor = MigrationExecutor(connection)
     before = [("disputes", "0007_reference_per_station")]
     after = [("disputes", "0008_agreements_history_plan_revision")]
-    try:
-        executor.migrate(before)
+    with migrated_to(before) as executor:
         old = executor.loader.project_state(before).apps.get_model("disputes", "Agreement")
         assert old.objects.get(pk=agreement.pk).dispute_id == accepted.pk
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate(after)
-    finally:
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate(executor.loader.graph.leaf_nodes("disputes"))
+        with migrated_to(after):
+            pass
     agreement.refresh_from_db()
     assert agreement.status == AgreementStatus.IN_FORCE and agreement.dispute_id == accepted.pk
     assert Dispute.objects.get(pk=accepted.pk).agreement == agreement

@@ -98,3 +98,58 @@ def test_registration_check_dismissed_once_and_closed_task_is_a_conflict(frozen,
     assert sync(bob, "registration_check", check).state == "conflict"
     bad = sync(bob, "registration_check", {"task": task.pk, "action": "maybe"})
     assert bad.state in ("refused", "conflict")
+
+
+def test_an_auxiliary_officer_registers_at_the_gate_by_id_number_once(frozen, station, community_a):
+    """The phone knows the ID card shown at the gate, not the registry's record: the person is
+    registered (or found) by the number, the task closed; a replay changes nothing; a task the desk
+    dismissed meanwhile is a conflict that says what it is now."""
+    from fengqiao.estates.models import Estate, RegistrationTask
+    from fengqiao.registry.models import Person
+    from tests.factories import UserFactory
+
+    aux = UserFactory(role="auxiliary", station=station, full_name="辅警小王")
+    community_a.officers.add(aux)
+    estate = Estate.objects.create(station=station, community=community_a, name="江湾壹号")
+    now = timezone.now()
+
+    def task(subject):
+        return RegistrationTask.objects.create(
+            station=station, community=community_a, estate=estate, subject=subject,
+            first_seen_at=now, last_seen_at=now, days_seen=3, window_days=14,
+        )  # fmt: skip
+
+    first, second = task("card:5678"), task("card:9999")
+    check = {
+        "task": first.pk,
+        "version": services.record_version(first),
+        "action": "register",
+        "id_number": "511123199001011230",
+        "name": "李租户",
+        "phone": "13900002222",
+        "category": "floating",
+        "inflow_reason": "work",
+    }
+    cid = uuid.uuid4()
+    done = sync(aux, "registration_check", check, cid)
+    assert done.state == "applied", done.result
+    assert sync(aux, "registration_check", check, cid).result == done.result
+    first.refresh_from_db()
+    person = Person.objects.get(id_number="511123199001011230")
+    assert first.status == "registered" and first.person == person
+    assert Person.objects.count() == 1
+
+    # The phone loaded the second task; meanwhile the desk dismissed it.
+    version = services.record_version(second)
+    from fengqiao.estates.services import task_dismiss
+
+    desk = UserFactory(role="station_leader", station=station)
+    task_dismiss(actor=desk, task=second, reason="物业确认为访客")
+    clash = sync(
+        aux,
+        "registration_check",
+        {**check, "task": second.pk, "version": version, "id_number": "511123199001011230"},
+    )
+    assert clash.state == "conflict" and clash.result["current"]["status"] == "已排除"
+    second.refresh_from_db()
+    assert second.status == "dismissed" and second.person is None

@@ -17,7 +17,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from fengqiao.field import services, units
-from fengqiao.field.choices import SyncState, UnitStatus
+from fengqiao.field.choices import SyncState, UnitKind, UnitStatus
 
 MAX_BATCH = 100
 
@@ -182,6 +182,9 @@ def position(request):
 
 
 class UnitSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=UnitKind.choices)
+    car_id = serializers.IntegerField(allow_null=True)
+    crew_ids = serializers.ListField(child=serializers.IntegerField())
     officer_id = serializers.IntegerField()
     name = serializers.CharField()
     post = serializers.CharField()

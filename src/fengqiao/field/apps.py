@@ -20,3 +20,17 @@ class FieldConfig(AppConfig):
         from fengqiao.field.units import wall_panel
 
         wall.register_panel("units", wall_panel)
+
+        from django.db.models.signals import m2m_changed, post_delete, post_save
+
+        from fengqiao.command.models import DutyAssignment, Shift
+        from fengqiao.field import patrol
+        from fengqiao.field.models import PatrolCar
+
+        # The gateway reads the patrol cars' duty windows again after any of these changed.
+        for model in (PatrolCar, DutyAssignment, Shift):
+            post_save.connect(patrol.forget, sender=model, dispatch_uid=f"field.patrol.{model}")
+            post_delete.connect(patrol.forget, sender=model, dispatch_uid=f"field.patrol.d.{model}")
+        m2m_changed.connect(
+            patrol.forget, sender=PatrolCar.crew.through, dispatch_uid="field.patrol.crew"
+        )

@@ -40,3 +40,10 @@ class UnitStatus(models.TextChoices):
     DISPATCHED = "dispatched", _("出警")
     ON_SCENE = "on_scene", _("到场")
     RETURNING = "returning", _("返回")
+
+
+class UnitKind(models.TextChoices):
+    """What a unit on the wall is: an officer's phone or a patrol car's tracker (field/units.py)."""
+
+    OFFICER = "officer", _("民警")
+    CAR = "car", _("巡逻车")

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from fengqiao.core.audit import ChangeLogged
 from fengqiao.core.scoping import ScopedQuerySet
 from fengqiao.field.choices import EvidenceKind, Step, SyncState, WorkKind
+from fengqiao.field.storage import EvidenceStorage
 
 
 class EvidenceQuerySet(ScopedQuerySet):
@@ -33,8 +34,13 @@ class Evidence(ChangeLogged):
     object_id = models.BigIntegerField()
     target = GenericForeignKey("content_type", "object_id")
     kind = models.CharField(_("类型"), max_length=20, choices=EvidenceKind.choices)
-    file = models.FileField(_("文件"), upload_to="evidence/%Y/%m/", max_length=300)
-    thumbnail = models.FileField(_("缩略图"), upload_to="evidence/thumbs/%Y/%m/", blank=True)
+    # Disk or an S3-compatible store, as STORAGES["evidence"] says (field/storage.py).
+    file = models.FileField(
+        _("文件"), upload_to="evidence/%Y/%m/", max_length=300, storage=EvidenceStorage()
+    )
+    thumbnail = models.FileField(
+        _("缩略图"), upload_to="evidence/thumbs/%Y/%m/", blank=True, storage=EvidenceStorage()
+    )
     original_name = models.CharField(_("原文件名"), max_length=200, blank=True)
     mime = models.CharField(_("内容类型"), max_length=60)
     size = models.BigIntegerField(_("大小(字节)"))
@@ -248,3 +254,39 @@ class PushSubscription(models.Model):
 
     def __str__(self):
         return f"{self.user_id} {self.endpoint[:40]}"
+
+
+class PatrolCarQuerySet(ScopedQuerySet):
+    community_path = None
+
+
+class PatrolCar(ChangeLogged):
+    """A patrol car whose JT/T 808 tracker (a `tracking.Device` of the station) makes it a unit on the
+    wall. The car is on shift while one of its crew is on a shift of the roster (排班); the gateway
+    stores none of its positions otherwise (`field.patrol.before_store`)."""
+
+    station = models.ForeignKey(
+        "accounts.Station", on_delete=models.PROTECT, related_name="+", verbose_name=_("派出所")
+    )
+    device = models.OneToOneField(
+        "tracking.Device",
+        on_delete=models.PROTECT,
+        related_name="patrol_car",
+        verbose_name=_("车载定位终端"),
+    )
+    name = models.CharField(_("呼号"), max_length=40)
+    plate = models.CharField(_("车牌号"), max_length=20, blank=True)
+    crew = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="patrol_cars", blank=True, verbose_name=_("乘警")
+    )
+    active = models.BooleanField(_("启用"), default=True)
+
+    objects = PatrolCarQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("巡逻车")
+        verbose_name_plural = _("巡逻车")
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name} {self.plate}".strip()

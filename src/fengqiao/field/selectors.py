@@ -79,3 +79,24 @@ def my_open_disputes(user, limit: int = 30):
         .select_related("dispute_type", "community")
         .order_by("-pk")[:limit]
     )
+
+
+def my_open_tasks(user, limit: int = 30):
+    """The open registration tasks (核查登记) `user` may check at the estate gate: those of the
+    communities he works (community officer, auxiliary officer, leaders), his own first, oldest due
+    first."""
+    from django.db.models import Case, IntegerField, Value, When
+
+    from fengqiao.estates.models import RegistrationTask
+
+    return (
+        RegistrationTask.objects.editable_by(user)
+        .open()
+        .select_related("estate", "community")
+        .annotate(
+            mine=Case(
+                When(assignee=user, then=Value(0)), default=Value(1), output_field=IntegerField()
+            )
+        )
+        .order_by("mine", "due_at", "pk")[:limit]
+    )

@@ -635,10 +635,11 @@ def _apply_screening_call(actor, data: dict) -> dict:
 
 
 def _apply_registration_check(actor, data: dict) -> dict:
-    """A registration task checked at the estate gate: dismissed with a reason, or registered to a
-    person of the registry. A task closed meanwhile by someone else is a conflict."""
+    """A registration task checked at the estate gate: dismissed with a reason, or registered — to a
+    person of the registry (`person`), or by the ID number shown at the gate (`id_number`, with
+    `name` when the person is not in the registry yet). A task changed meanwhile is a conflict."""
     from fengqiao.estates.models import RegistrationTask
-    from fengqiao.estates.services import task_dismiss, task_register
+    from fengqiao.estates.services import task_dismiss, task_register, task_register_person
     from fengqiao.registry.models import Person
 
     task = RegistrationTask.objects.visible_to(actor).filter(pk=data.get("task") or 0).first()
@@ -650,11 +651,24 @@ def _apply_registration_check(actor, data: dict) -> dict:
     action = data.get("action")
     if action == "dismiss":
         task_dismiss(actor=actor, task=task, reason=data.get("reason") or "")
-    elif action == "register":
+    elif action == "register" and data.get("person"):
         person = Person.objects.visible_to(actor).filter(pk=data.get("person") or 0).first()
         if person is None:
             raise PermissionDenied(_("记录不存在或无权查看"))
         task_register(actor=actor, task=task, person=person, card_no=data.get("card_no") or "")
+    elif action == "register":
+        # At the gate the phone knows the ID card, not the registry's record: the person with that
+        # number is linked, or registered (name needed) through the registry's own service.
+        task_register_person(
+            actor=actor,
+            task=task,
+            id_number=data.get("id_number") or "",
+            name=data.get("name") or "",
+            phone=data.get("phone") or "",
+            category=data.get("category") or "",
+            inflow_reason=data.get("inflow_reason") or "",
+            card_no=data.get("card_no") or "",
+        )
     else:
         raise ValidationError(_("请选择核查结果"))
     return {"model": "estates.registrationtask", "id": task.pk}

@@ -14,8 +14,10 @@ def purge_evidence() -> int:
 
 @db_periodic_task(crontab(hour="3", minute="47"))
 def purge_positions() -> int:
-    """Nightly: delete officers' positions older than FIELD_POSITION_KEEP_DAYS."""
-    return units.positions_purge()
+    """Nightly: delete officers' and patrol cars' positions older than FIELD_POSITION_KEEP_DAYS."""
+    from fengqiao.field import patrol
+
+    return units.positions_purge() + patrol.positions_purge()
 
 
 @db_task(retries=2, retry_delay=30)

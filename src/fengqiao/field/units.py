@@ -99,7 +99,7 @@ UNITS_CACHE_SECONDS = 3  # every wall screen and dispatcher polls this; position
 
 
 def units(station_id: int, now: dt.datetime | None = None) -> list[dict]:
-    """Every officer on shift now, with the last fix (if any), its age and the unit's status. A few
+    """Every officer on shift now, and every patrol car with a crew member on shift, with the last fix (if any), its age and the unit's status. A few
     queries whatever the history: the latest fix per officer by the (officer, -at) index. The live
     board (no `now` given) is shared for UNITS_CACHE_SECONDS by the station's screens; a step tap
     clears it."""
@@ -154,6 +154,9 @@ def _units(station_id: int, now: dt.datetime) -> list[dict]:
         status, incident_id = _status(officer_id, steps, now)
         out.append(
             {
+                "kind": "officer",
+                "car_id": None,
+                "crew_ids": [officer_id],
                 "officer_id": officer_id,
                 "name": duty.user.display_name,
                 "post": posts.get(duty.post, duty.post),
@@ -165,7 +168,44 @@ def _units(station_id: int, now: dt.datetime) -> list[dict]:
                 "fix_age_seconds": int((now - fix.at).total_seconds()) if fix else None,
             }
         )
+    out.extend(_cars(station_id, now, officers, out))
     out.sort(key=lambda u: (u["status"] != "on_post", u["name"]))
+    return out
+
+
+# The busiest status wins when a car's crew are in different states.
+_BUSY = {"on_scene": 3, "dispatched": 2, "returning": 1, "on_post": 0}
+
+
+def _cars(station_id: int, now, officers: dict, people: list[dict]) -> list[dict]:
+    """The station's patrol cars on shift (a crew member on the roster now) as units: the tracker's
+    last fix and the busiest status of the crew on shift."""
+    from fengqiao.field import patrol
+
+    by_officer = {u["officer_id"]: u for u in people}
+    statuses = {key: str(label) for key, label in STATUS_LABELS.items()}
+    out = []
+    for row in patrol.car_units(station_id, now, officers):
+        car = row["car"]
+        crew = [by_officer[pk] for pk in row["crew_ids"] if pk in by_officer]
+        lead = max(crew, key=lambda u: _BUSY[u["status"]]) if crew else None
+        status = lead["status"] if lead else "on_post"
+        out.append(
+            {
+                "kind": "car",
+                "car_id": car.pk,
+                "crew_ids": row["crew_ids"],
+                "officer_id": row["crew_ids"][0],
+                "name": car.name,
+                "post": " ".join(part for part in (str(gettext_lazy("巡逻车")), car.plate) if part),
+                "status": status,
+                "status_label": statuses[status],
+                "incident_id": lead["incident_id"] if lead else None,
+                "latitude": row["latitude"],
+                "longitude": row["longitude"],
+                "fix_age_seconds": row["fix_age_seconds"],
+            }
+        )
     return out
 
 
@@ -195,7 +235,7 @@ def wall_panel(user, now) -> dict:
         return {"title": str(gettext_lazy("在班警力")), "count": 0, "items": []}
     rows = units(user.station_id, now)
     level = {"on_scene": "red", "dispatched": "orange", "returning": "yellow", "on_post": ""}
-    items = []
+    items, markers = [], []
     for u in rows:
         age = u["fix_age_seconds"]
         if age is None:
@@ -213,9 +253,39 @@ def wall_panel(user, now) -> dict:
                 "at": None,
             }
         )
+        point = map_point(u["latitude"], u["longitude"])
+        if point is not None:
+            markers.append(
+                {
+                    "p": point,
+                    "kind": u["kind"],
+                    "status": u["status"],
+                    "colour": STATUS_COLOURS[u["status"]],
+                    "title": u["name"],
+                    "sub": f"{u['post']} · {u['status_label']} · {fix_text}",
+                }
+            )
     return {
         "title": str(gettext_lazy("在班警力")),
         "count": len(rows),
         "items": items,
+        # Drawn on the wall's map (command/wall.js): units with a fix, in the tiles' coordinates.
+        "markers": markers,
         "url": reverse("field:units"),
     }
+
+
+# The wall map's colours per status (the same as the 在班警力 page's badges).
+STATUS_COLOURS = {
+    "on_post": "#27ae60",
+    "dispatched": "#e67e22",
+    "on_scene": "#c0392b",
+    "returning": "#d4ac0d",
+}
+
+
+def map_point(lat, lon):
+    """A unit's WGS-84 fix in the wall tiles' coordinate system (MAP_TILE_CRS), as vehicles do."""
+    from fengqiao.vehicles.selectors import map_point as to_map
+
+    return to_map(lat, lon)

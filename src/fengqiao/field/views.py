@@ -47,12 +47,14 @@ def home(request):
             station_id=user.station_id, active=True, community__officers=user
         ).order_by("community__name", "name")[:50]
     )
+    tasks = list(selectors.my_open_tasks(user)) if services.can_work(user) else []
     return render(
         request,
         "field/home.html",
         {
             "incidents": incidents,
             "disputes": disputes,
+            "tasks": tasks,
             "points": points,
             "answers": [(v, label) for v, label in CallAnswer.choices if v != CallAnswer.MISSED],
             "categories": IncidentCategory.objects.order_by("code"),
@@ -425,6 +427,91 @@ def dispute(request, pk):
 
 
 @login_required
+def patrol_cars(request):
+    """巡逻车: the station's patrol cars (呼号, 车牌, 乘警) and their trackers; registering one (or changing
+    its crew) is one form keyed by the tracker. A car's positions are stored only while one of its
+    crew is on shift (docs/field.md)."""
+    from fengqiao.accounts.models import User
+    from fengqiao.field import patrol, units
+    from fengqiao.field.models import PatrolCar
+    from fengqiao.tracking.choices import DeviceStatus
+    from fengqiao.tracking.models import Device
+
+    user = request.user
+    if not units.can_see_units(user) or not user.station_id:
+        return forbidden(request, _("您的角色不能登记巡逻车"))
+    devices = Device.objects.filter(
+        station_id=user.station_id, status=DeviceStatus.ACTIVE
+    ).order_by("identifier")
+    people = User.objects.filter(station_id=user.station_id, is_active=True).order_by("full_name")
+    if request.method == "POST":
+        device = devices.filter(pk=request.POST.get("device") or 0).first()
+        crew = list(people.filter(pk__in=[v for v in request.POST.getlist("crew") if v.isdigit()]))
+        if device is None:
+            messages.error(request, _("请选择本所已接收的定位设备"))
+        else:
+            try:
+                car = patrol.car_register(
+                    actor=user,
+                    device=device,
+                    name=request.POST.get("name", ""),
+                    plate=request.POST.get("plate", ""),
+                    crew=crew,
+                )
+            except PermissionDenied as exc:
+                return forbidden(request, str(exc))
+            except ValidationError as exc:
+                messages.error(request, error_text(exc))
+            else:
+                messages.success(request, _("巡逻车 %(name)s 已保存") % {"name": car.name})
+                return redirect("field:cars")
+    cars = (
+        PatrolCar.objects.visible_to(user)
+        .select_related("device")
+        .prefetch_related("crew")
+        .order_by("name")
+    )
+    return render(request, "field/cars.html", {"cars": cars, "devices": devices, "people": people})
+
+
+@login_required
+def registration_task(request, pk):
+    """核查登记 at the estate gate: the task and the check (排除 with a reason, or 登记 by the ID number
+    shown), queued on the phone with no network; photos of the credential as evidence."""
+    from fengqiao.estates.models import RegistrationTask
+    from fengqiao.registry.choices import InflowReason, PersonCategory
+
+    obj = get_object_or_404(
+        RegistrationTask.objects.visible_to(request.user).select_related("estate", "community"),
+        pk=pk,
+    )
+    can_check = (
+        obj.status == "open"
+        and RegistrationTask.objects.editable_by(request.user).filter(pk=obj.pk).exists()
+    )
+    return render(
+        request,
+        "field/task.html",
+        {
+            "task": obj,
+            "version": services.record_version(obj),
+            "can_check": can_check,
+            "categories": [
+                (v, label)
+                for v, label in PersonCategory.choices
+                if v in (PersonCategory.FLOATING, PersonCategory.REGISTERED)
+            ],
+            "inflow_reasons": InflowReason.choices,
+            "evidence": services.evidence_for(request.user, obj),
+            "evidence_form": EvidenceForm(),
+            "target_label": "estates.registrationtask",
+            "target": obj,
+            "can_upload": services.can_work(request.user),
+        },
+    )
+
+
+@login_required
 def nearest(request, pk):
     """派警 by distance: the on-shift units ranked by straight-line distance and status (units on post
     first); one click dispatches the chosen one (the desk's own dispatch service)."""
@@ -436,20 +523,22 @@ def nearest(request, pk):
     if not units.can_see_units(request.user):
         return forbidden(request, _("您的角色不能查看警力位置"))
     if request.method == "POST":
-        officer = User.objects.filter(
-            pk=request.POST.get("officer") or 0, station_id=obj.station_id
-        ).first()
-        if officer is None:
+        # A patrol car is dispatched as its crew on shift (one `officer` per crew member).
+        wanted = [int(v) for v in request.POST.getlist("officer") if v.isdigit()]
+        chosen = list(User.objects.filter(pk__in=wanted, station_id=obj.station_id))
+        if not chosen:
             messages.error(request, _("请选择在班民警"))
             return redirect("field:nearest", pk=pk)
         try:
-            incident_dispatch(actor=request.user, incident=obj, officers=[officer])
+            incident_dispatch(actor=request.user, incident=obj, officers=chosen)
         except PermissionDenied as exc:
             return forbidden(request, str(exc))
         except ValidationError as exc:
             messages.error(request, error_text(exc))
             return redirect("field:nearest", pk=pk)
-        messages.success(request, _("已派警给 %(name)s") % {"name": officer.display_name})
+        messages.success(
+            request, _("已派警给 %(name)s") % {"name": "、".join(u.display_name for u in chosen)}
+        )
         return redirect(obj.get_absolute_url())
     ranked = units.nearest_units(obj, limit=10)
     return render(

@@ -10,6 +10,7 @@ from django.conf import settings
 from fengqiao import env
 
 _DEFAULT_HOOKS = "fengqiao.vehicles.hooks.after_store"
+_DEFAULT_GATES = "fengqiao.field.patrol.before_store"
 
 
 def _setting(name: str, default):
@@ -25,6 +26,10 @@ def online_timeout_seconds(protocol: str) -> int:
 
 def hooks() -> list[str]:
     return list(_setting("GATEWAY_HOOKS", env.csv_list("GATEWAY_HOOKS", [_DEFAULT_HOOKS])))
+
+
+def gates() -> list[str]:
+    return list(_setting("GATEWAY_GATES", env.csv_list("GATEWAY_GATES", [_DEFAULT_GATES])))
 
 
 def retention_days() -> int:

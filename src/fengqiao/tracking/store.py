@@ -297,7 +297,9 @@ class DjangoStore:
     # -- the group commit --
     def write(self, records: list[Record], touches: dict[int, dict]) -> list[Record]:
         """One group commit; returns the records written: a position already in the table (a resend
-        after a lost acknowledgement) is left out, with its alarms — it is stored, so acknowledged."""
+        after a lost acknowledgement) is left out, with its alarms — it is stored, so acknowledged.
+        So is a record a gate withholds (a patrol car's fix taken off shift: `hooks.before_store`)."""
+        records = hooks.before_store(records)
         positions = [r for r in records if r[4] is not None]
         plain = [r for r in positions if not r[12]]
         alarmed = [r for r in positions if r[12]]

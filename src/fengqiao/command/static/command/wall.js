@@ -144,12 +144,38 @@
     L.circleMarker(p, { radius: 8, color: colour, fillOpacity: 0.8, weight: 2 }).bindTooltip(textOf(title)).addTo(layers.things);
   }
 
+  // Units on shift (the field part's panel carries `markers`): status colour, a popup with the status
+  // and the age of the last fix; a patrol car is the larger square-ish marker.
+  function unitPopup(m) {
+    var box = node("div", "wall-unit-popup");
+    box.appendChild(node("strong", "", m.title));
+    box.appendChild(node("div", "", m.sub));
+    return box;
+  }
+
+  function renderUnits(data) {
+    layers.units.clearLayers();
+    var n = 0;
+    (data.extra_panels || []).forEach(function (k) {
+      ((data[k] || {}).markers || []).forEach(function (m) {
+        if (!m.p) { return; }
+        var car = m.kind === "car";
+        var mk = L.circleMarker(m.p, { radius: car ? 10 : 7, color: car ? "#1b2631" : m.colour, fillColor: m.colour, fillOpacity: 0.9, weight: car ? 3 : 2 });
+        mk.bindTooltip(textOf(m.title)).bindPopup(unitPopup(m)).addTo(layers.units);
+        mk.fqUnit = m;
+        n += 1;
+      });
+    });
+    el.setAttribute("data-units", String(n));
+  }
+
   function renderMap(data) {
     if (!map) { return; }
     layers.things.clearLayers();
     (data.incidents.items || []).forEach(function (i) { marker(i.p, "#c0392b", i.title); });
     (data.disputes.items || []).forEach(function (d) { marker(d.p, "#8e44ad", d.title); });
     (data.vehicle_alarms.items || []).forEach(function (v) { marker(v.p, "#e67e22", v.title); });
+    renderUnits(data);
   }
 
   function loadVehicles() {
@@ -175,7 +201,9 @@
     map = L.map(box, { preferCanvas: true }).setView([parseFloat(el.getAttribute("data-centre-lat")) || 29.209, parseFloat(el.getAttribute("data-centre-lng")) || 103.947], 13);
     var tiles = el.getAttribute("data-tile-url");
     if (tiles) { L.tileLayer(tiles, { maxZoom: 19 }).addTo(map); }
-    layers = { vehicles: L.layerGroup().addTo(map), things: L.layerGroup().addTo(map) };
+    layers = { vehicles: L.layerGroup().addTo(map), things: L.layerGroup().addTo(map), units: L.layerGroup().addTo(map) };
+    el.fqMap = map;
+    el.fqUnits = layers.units;
     fetch(el.getAttribute("data-communities-url"), { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (g) {
       var lyr = L.geoJSON(g, { style: function () { return { color: "#1f5fa8", weight: 1, fillOpacity: 0.03 }; }, pointToLayer: function (f, ll) { return L.circleMarker(ll, { radius: 3 }); } }).addTo(map);
       lyr.bringToBack();

@@ -68,7 +68,10 @@
       const when = new Date(i.made_at).toLocaleString("zh-CN", { hour12: false });
       let text = `${LABELS[i.kind] || i.kind} · ${when} · `;
       if (i.state === "pending") text += "等待上传";
-      else if (i.state === "conflict") text += "有冲突:记录已被他人修改,请核对后重新填写";
+      else if (i.state === "conflict") {
+        const now = i.result && i.result.current && i.result.current.status;
+        text += "有冲突:记录已被他人修改,请核对后重新填写" + (now ? "(现在:" + now + ")" : "");
+      }
       else if (i.state === "refused") text += "被拒绝:" + ((i.result && i.result.error) || "");
       else text += "已同步";
       li.textContent = text;
