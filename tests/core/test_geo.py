@@ -2,15 +2,18 @@
 coordinate agreeing with every other map's under MAP_TILE_CRS=wgs84 and gcj02 (issue 22).
 
 Each map is driven through its own page or JSON endpoint with the test client, as the browser reads it:
-the command wall (incidents, red disputes, vehicle alarms, alerts, its vehicles and communities), the
+the command wall (incidents, red disputes, vehicle alarms, alerts, field units on shift, its vehicles
+and communities), the
 vehicles' live map, the incident map, the registry map, the anti-fraud publicity map and the estates
 map, and the centre every map page opens on (the station's position)."""
 
 import datetime as dt
 import math
 import re
+import zoneinfo
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 from hypothesis import given
@@ -21,6 +24,7 @@ from fengqiao.vehicles import rules as vehicle_rules
 from fengqiao.vehicles import selectors as vehicle_selectors
 
 P = (29.209312, 103.947125)  # 夹江, as stored (WGS-84)
+NOW = dt.datetime(2026, 3, 2, 10, 0, tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai"))  # a day shift
 
 
 # ----------------------------------------------------------------------------- the conversion
@@ -107,17 +111,26 @@ def test_the_vehicles_app_still_exports_the_moved_names():
 
 
 @pytest.fixture
-def placed(station, community_a, alice):
+def frozen():
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def placed(frozen, station, community_a, alice):
     """One stored WGS-84 point P under every kind of thing a map draws."""
+    from fengqiao.accounts.choices import Role
     from fengqiao.antifraud.models import PublicityActivity
     from fengqiao.command import alerts
+    from fengqiao.command.models import DutyAssignment, Shift
     from fengqiao.disputes.models import Dispute, DisputeType
     from fengqiao.disputes.services import dispute_register
+    from fengqiao.field import units
     from fengqiao.incidents.models import IncidentCategory
     from fengqiao.incidents.services import incident_receive
     from fengqiao.tracking.models import Device
     from fengqiao.vehicles.models import Alarm
-    from tests.factories import EstateFactory, PersonFactory
+    from tests.factories import EstateFactory, PersonFactory, UserFactory
     from tests.vehicles.factories import tracked_vehicle
 
     station.latitude, station.longitude = P
@@ -179,6 +192,12 @@ def placed(station, community_a, alice):
         longitude=P[1],
     )
     EstateFactory(community=community_a, name="百草苑小区", latitude=P[0], longitude=P[1])
+    officer = UserFactory(full_name="巡逻员", role=Role.CASE_OFFICER, station=station)
+    shift = Shift.objects.create(station=station, name="白班", starts=dt.time(8), ends=dt.time(20))
+    DutyAssignment.objects.create(
+        station=station, day=NOW.date(), shift=shift, post="duty", user=officer
+    )
+    assert units.position_report(actor=officer, latitude=P[0], longitude=P[1]) is not None
 
 
 def _lat_lon_of_geojson_point(geometry) -> list[float]:
@@ -200,6 +219,7 @@ def points_on_every_map(client) -> dict[str, list[float]]:
     out["wall incident"] = wall["incidents"]["items"][0]["p"]
     out["wall red dispute"] = wall["disputes"]["items"][0]["p"]
     out["wall vehicle alarm"] = wall["vehicle_alarms"]["items"][0]["p"]
+    out["wall field unit"] = wall["units"]["markers"][0]["p"]
     out["wall alert"] = next(
         a["p"] for g in wall["alerts"]["groups"] for a in g["alerts"] if a["title"] == "测试告警"
     )
