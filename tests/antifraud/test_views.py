@@ -107,6 +107,20 @@ def test_reveal_is_logged(bob_client, warning_a):
     ).exists()
 
 
+def test_reveal_records_its_channel_and_request_like_every_other_view(bob_client, bob, warning_a):
+    """The reveal was written by the view itself, without its channel (issue 22); it now goes
+    through the one recording function, as the registry, cases and incidents reveals do."""
+    response = bob_client.post(reverse("antifraud:warning_action", args=[warning_a.pk, "reveal"]))
+    access = PersonalDataAccess.objects.get(object_id=warning_a.pk)
+    assert (access.user, access.user_name, access.station_id) == (
+        bob,
+        bob.display_name,
+        warning_a.station_id,
+    )
+    assert (access.channel, access.purpose) == ("web", "反诈劝阻联系")
+    assert access.request_id and access.request_id == response["X-Request-ID"]
+
+
 def test_manual_entry_refuses_bad_input_and_keeps_it(alice_client, shua_dan):
     data = {
         "name": "张三",

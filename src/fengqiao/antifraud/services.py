@@ -21,7 +21,8 @@ from django.utils import timezone
 
 from fengqiao import env
 from fengqiao.accounts.choices import Role
-from fengqiao.accounts.roles import LEADER_ROLES, has_role
+from fengqiao.accounts.roles import FULL_PERSONAL_DATA_ROLES, has_role
+from fengqiao.accounts.selectors import station_leaders
 from fengqiao.antifraud import rules
 from fengqiao.antifraud.choices import (
     CHECKLIST_KEYS,
@@ -48,6 +49,7 @@ from fengqiao.antifraud.models import (
     WarningEvent,
 )
 from fengqiao.antifraud.selectors import Matcher
+from fengqiao.core.audit import record_personal_data_view
 from fengqiao.core.choices import ClockState
 from fengqiao.core.refnumbers import next_reference
 from fengqiao.core.services import clock_cancel, clock_start, clock_stop, clocks_for
@@ -153,9 +155,7 @@ def _command_room(station):
 
 
 def _leaders(station):
-    from fengqiao.accounts.models import User
-
-    return list(User.objects.filter(station=station, role__in=LEADER_ROLES, is_active=True))
+    return list(station_leaders(station))
 
 
 def _notify_new(warning: Warning) -> None:
@@ -462,6 +462,27 @@ def clean_checklist(method: str, checklist) -> dict:
     if method != AttemptMethod.VISIT and checklist:
         raise ValidationError("四查看/三询问只用于上门劝阻")
     return checklist
+
+
+def warning_contact_reveal(*, actor, warning: Warning, channel: str = "web") -> Warning:
+    """Record that `actor` saw the warned person's whole phone, ID number and address to contact them
+    (劝阻联系), and return the warning. Only roles of FULL_PERSONAL_DATA_ROLES who may work the
+    warning; nothing is recorded for anyone else."""
+    if not (
+        has_role(actor, FULL_PERSONAL_DATA_ROLES)
+        and Warning.objects.editable_by(actor).filter(pk=warning.pk).exists()
+    ):
+        raise PermissionDenied
+    record_personal_data_view(
+        actor=actor,
+        station_id=warning.station_id,
+        obj=warning,
+        model=Warning,
+        fields=["phone", "id_number", "address"],
+        purpose="反诈劝阻联系",
+        channel=channel,
+    )
+    return warning
 
 
 @transaction.atomic

@@ -8,7 +8,6 @@ import tempfile
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpResponse, HttpResponseNotAllowed
@@ -49,6 +48,7 @@ from fengqiao.antifraud.models import (
     WarningImport,
 )
 from fengqiao.antifraud.selectors import overdue_q
+from fengqiao.core import geo
 from fengqiao.core.history import timeline_for
 from fengqiao.core.masking import mask_address, mask_id_number, mask_name, mask_phone
 from fengqiao.core.replica import replica_reads
@@ -286,26 +286,7 @@ def warning_detail(request, pk):
 
 
 def _reveal(request, warning):
-    from fengqiao.core import context as core_context
-    from fengqiao.core.models import PersonalDataAccess
-
-    if not (
-        has_role(request.user, FULL_PERSONAL_DATA_ROLES)
-        and Warning.objects.editable_by(request.user).filter(pk=warning.pk).exists()
-    ):
-        raise PermissionDenied
-    current = core_context.current()
-    PersonalDataAccess.objects.create(
-        user=request.user,
-        user_name=request.user.display_name,
-        station_id=warning.station_id,
-        content_type=ContentType.objects.get_for_model(Warning),
-        object_id=warning.pk,
-        object_repr=str(warning),
-        fields=["phone", "id_number", "address"],
-        purpose="反诈劝阻联系",
-        request_id=current.request_id if current else "",
-    )
+    services.warning_contact_reveal(actor=request.user, warning=warning, channel="web")
     return render(
         request,
         "antifraud/detail.html",
@@ -577,7 +558,7 @@ def _activity_points(activities) -> dict:
     features = [
         {
             "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [a.longitude, a.latitude]},
+            "geometry": geo.map_feature_point(a.latitude, a.longitude),
             "properties": {
                 "name": a.place,
                 "date": a.date.isoformat(),

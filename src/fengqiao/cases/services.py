@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from fengqiao.accounts.choices import Rank, Role
 from fengqiao.accounts.roles import FULL_PERSONAL_DATA_ROLES, has_role
+from fengqiao.accounts.selectors import station_leaders
 from fengqiao.cases import rules
 from fengqiao.cases.choices import (
     CRIMINAL_ONLY_MEASURES,
@@ -56,10 +57,9 @@ from fengqiao.cases.models import (
     OffenceType,
     RedLineFlag,
 )
-from fengqiao.core import context
+from fengqiao.core.audit import record_personal_data_view
 from fengqiao.core.choices import ClockState, ExtensionDecision
 from fengqiao.core.masking import mask_name
-from fengqiao.core.models import PersonalDataAccess
 from fengqiao.core.refnumbers import next_reference
 from fengqiao.core.services import (
     clock_approve_extension,
@@ -550,21 +550,18 @@ def party_reveal(*, actor, party: CaseParty, purpose: str, channel: str = "web")
         raise ValidationError(
             {"purpose": [_("查看事由不能超过%(n)s个字") % {"n": PURPOSE_MAX_LENGTH}]}
         )
-    current = context.current()
     with translation.override(settings.LANGUAGE_CODE):
         # stored in Chinese like every record text; the whole name stays out of the access log
         label = f"{case.reference} {party.get_role_display()} {mask_name(party.name)}"
-    PersonalDataAccess.objects.create(
-        user=actor,
-        user_name=actor.display_name,
+    record_personal_data_view(
+        actor=actor,
         station_id=case.station_id,
-        content_type=ContentType.objects.get_for_model(CaseParty),
-        object_id=party.pk,
-        object_repr=label[:200],
+        obj=party,
+        model=CaseParty,
+        object_repr=label,
         fields=[f for f in PARTY_REVEAL_FIELDS if getattr(party, f)],
         purpose=purpose,
         channel=channel,
-        request_id=current.request_id if current else "",
     )
     return party
 
@@ -1211,12 +1208,14 @@ def _notify_flag(flag: RedLineFlag) -> None:
     from fengqiao.accounts.models import User
     from fengqiao.notifications.services import notification_send
 
-    leaders = User.objects.filter(
-        station_id=flag.station_id,
-        role__in=[Role.STATION_LEADER, Role.CASE_MANAGER],
-        is_active=True,
+    case_room = User.objects.filter(
+        station_id=flag.station_id, role=Role.CASE_MANAGER, is_active=True
     )
-    recipients = [*leaders, *([flag.assignee] if flag.assignee else [])]
+    recipients = [
+        *station_leaders(flag.station_id),
+        *case_room,
+        *([flag.assignee] if flag.assignee else []),
+    ]
     if recipients:
         notification_send(
             recipients=recipients,

@@ -40,6 +40,7 @@ from django.utils.translation import gettext as _
 from fengqiao import push
 from fengqiao.accounts.choices import Role
 from fengqiao.accounts.roles import LEADER_ROLES
+from fengqiao.accounts.selectors import station_leaders
 from fengqiao.command import rules
 from fengqiao.command.choices import AlertKind, AlertLevel
 from fengqiao.command.models import Alert
@@ -174,15 +175,12 @@ def _wall_people(station_id: int, tell_leader: bool):
 
 def escalation_people(station_id: int) -> list:
     """The 带班所领导 of this week; with none on the roster, every 所领导 of the station."""
-    from fengqiao.accounts.models import User
     from fengqiao.command import roster
 
     leader = roster.week_leader(station_id, timezone.localdate())
     if leader is not None and leader.is_active:
         return [leader]
-    return list(
-        User.objects.filter(station_id=station_id, role=Role.STATION_LEADER, is_active=True)
-    )
+    return list(station_leaders(station_id))
 
 
 def announce_alert(alert: Alert, *, tell_leader: bool = False) -> None:

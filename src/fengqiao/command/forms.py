@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from fengqiao.accounts.selectors import station_leaders
 from fengqiao.command.choices import CheckResult, Post
 from fengqiao.command.models import Camera, PatrolPoint, Shift
 
@@ -45,9 +46,7 @@ class LeaderWeekForm(_StationForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["leader"].queryset = self.fields["leader"].queryset.filter(
-            role="station_leader"
-        )
+        self.fields["leader"].queryset = station_leaders(self.station_id).order_by("full_name")
 
 
 class CopyWeekForm(forms.Form):

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from fengqiao.accounts.choices import Role
 from fengqiao.accounts.roles import LEADER_ROLES
+from fengqiao.accounts.selectors import station_leaders
 from fengqiao.command import rules
 from fengqiao.command.choices import Post, SwapStatus
 from fengqiao.command.models import DutyAssignment, LeaderWeek, Shift, SwapRequest
@@ -355,19 +356,10 @@ def swap_request(*, actor, assignment: DutyAssignment, replacement, reason: str)
 
 
 def _tell_decider(swap: SwapRequest) -> None:
-    from fengqiao.accounts.models import User
     from fengqiao.notifications.services import notification_send
 
     leader = week_leader(swap.station_id, swap.assignment.day)
-    people = (
-        [leader]
-        if leader
-        else list(
-            User.objects.filter(
-                station_id=swap.station_id, role=Role.STATION_LEADER, is_active=True
-            )
-        )
-    )
+    people = [leader] if leader else list(station_leaders(swap.station_id))
     from django.urls import reverse
 
     notification_send(

@@ -29,6 +29,7 @@ from django.utils import timezone
 from fengqiao.command import rules
 from fengqiao.command.choices import LEVEL_RANK
 from fengqiao.command.models import Alert, PatrolPoint
+from fengqiao.core.geo import map_point
 
 log = logging.getLogger(__name__)
 LIST = 12  # items per panel on the wall
@@ -49,10 +50,6 @@ def _item(title, sub, url, level, at, now, **extra) -> dict:
         "at_text": rules.show_date(at, now),
         **extra,
     }
-
-
-def _ll(lat, lng):
-    return [round(lat, 6), round(lng, 6)] if lat is not None and lng is not None else None
 
 
 # ----------------------------------------------------------------------------- alerts
@@ -97,7 +94,7 @@ def alert_groups(user, now: dt.datetime, *, hours: int | None = None) -> dict:
                     "first_seen": a.first_seen_at.isoformat(),
                     "at_text": rules.show_date(a.last_seen_at, now),
                     "escalated": a.escalated_at is not None,
-                    "p": _ll(a.latitude, a.longitude),
+                    "p": map_point(a.latitude, a.longitude),
                 }
             )
     ordered = sorted(groups.values(), key=lambda g: -LEVEL_RANK[g["level"]])
@@ -134,7 +131,7 @@ def incidents_panel(user, now):
             "red" if i.urgency != "normal" else "orange",
             i.received_at,
             now,
-            p=_ll(
+            p=map_point(
                 *(
                     (i.address.latitude, i.address.longitude)
                     if i.address_id and i.address.latitude is not None
@@ -165,7 +162,7 @@ def disputes_panel(user, now):
             "red",
             d.registered_at,
             now,
-            p=_ll(d.community.latitude, d.community.longitude) if d.community_id else None,
+            p=map_point(d.community.latitude, d.community.longitude) if d.community_id else None,
         )
         for d in rows.select_related("dispute_type", "community").order_by("-registered_at")[:LIST]
     ]
@@ -275,7 +272,7 @@ def vehicle_alarms_panel(user, now):
             "red" if a.kind in ("movement_while_armed", "fence_exit", "power_cut") else "yellow",
             a.at,
             now,
-            p=_ll(a.latitude, a.longitude),
+            p=map_point(a.latitude, a.longitude),
         )
         for a in base.filter(at__gte=since)
         .select_related("vehicle", "community")

@@ -4,6 +4,11 @@ Single saves and deletes are caught by signals, so no write path can forget
 them; the `before` image is read from the database just before the save.
 Bulk writes (imports) do not fire signals, so the services that make them call
 `log_bulk` with the objects they wrote.
+
+The personal-data view log (PersonalDataAccess): every service that shows someone a person's data
+unmasked writes its row through `record_personal_data_view` (one row) or `personal_data_view_row` +
+`record_personal_data_views` (many rows at once), so each row carries the same who/where/why/channel
+and the request id.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from django.db.models.signals import post_delete, post_save, pre_save
 from django.utils import timezone
 
 from fengqiao.core import context
-from fengqiao.core.models import ChangeAction, ObjectChange
+from fengqiao.core.models import ChangeAction, ObjectChange, PersonalDataAccess
 
 # Never copied into the log (secrets), or not worth a log row on their own (last_login changes at every login).
 _EXCLUDED_FIELDS = {"password", "totp_secret", "last_login", "key_hash", "last_used_at"}
@@ -150,3 +155,53 @@ def history_for(instance):
     return ObjectChange.objects.filter(content_type=ct, object_id=instance.pk).select_related(
         "user"
     )
+
+
+# ----------------------------------------------------------------------------- personal-data views
+
+
+def personal_data_view_row(
+    *,
+    actor,
+    station_id: int | None,
+    fields,
+    purpose: str = "",
+    channel: str = "web",
+    obj=None,
+    model=None,
+    object_id: int | None = None,
+    object_repr: str | None = None,
+    time: dt.datetime | None = None,
+) -> PersonalDataAccess:
+    """An unsaved PersonalDataAccess row: `actor` saw `fields` of `obj` (or of the `model` row
+    `object_id`, for a record that may not exist, e.g. a search that found nobody) unmasked, why
+    (`purpose`), through which `channel` ("web", "api", "export", "search"…), in the current request."""
+    model = model or type(obj)
+    current = context.current()
+    row = PersonalDataAccess(
+        user=actor,
+        user_name=getattr(actor, "display_name", "") or actor.get_username(),
+        station_id=station_id,
+        content_type=ContentType.objects.get_for_model(model),
+        object_id=object_id if object_id is not None else obj.pk,
+        object_repr=(object_repr if object_repr is not None else str(obj))[:200],
+        fields=list(fields),
+        purpose=(purpose or "")[:200],
+        channel=channel,
+        request_id=current.request_id if current else "",
+    )
+    if time is not None:
+        row.time = time
+    return row
+
+
+def record_personal_data_view(**kwargs) -> PersonalDataAccess:
+    """Write one personal-data view (the arguments of `personal_data_view_row`) and return it."""
+    row = personal_data_view_row(**kwargs)
+    row.save()
+    return row
+
+
+def record_personal_data_views(rows, *, batch_size: int | None = None) -> list[PersonalDataAccess]:
+    """Write many rows of `personal_data_view_row` at once (an export, a number search)."""
+    return PersonalDataAccess.objects.bulk_create(rows, batch_size=batch_size)

@@ -19,7 +19,6 @@ from dataclasses import asdict, dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from fengqiao.accounts.choices import Role
 from fengqiao.core import audit, events, rules
 from fengqiao.core.choices import ClockState
 from fengqiao.core.models import ChangeAction
@@ -70,13 +69,10 @@ class _Recipients:
 
     def station_leaders(self, station_id: int) -> list:
         if station_id not in self._leaders:
-            from fengqiao.accounts.models import User
+            # function-local: accounts.models imports core (audit), so core may not import it at the top
+            from fengqiao.accounts.selectors import station_leaders
 
-            self._leaders[station_id] = list(
-                User.objects.filter(
-                    station_id=station_id, role=Role.STATION_LEADER, is_active=True
-                ).order_by("pk")
-            )
+            self._leaders[station_id] = list(station_leaders(station_id))
         return self._leaders[station_id]
 
     def for_clock(self, clock: Clock, depth: int) -> list:

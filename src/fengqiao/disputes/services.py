@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from fengqiao.accounts.choices import Role
+from fengqiao.accounts.selectors import station_leaders
 from fengqiao.core import events
 from fengqiao.core.refnumbers import next_reference
 from fengqiao.core.scoping import editable_community_ids
@@ -87,12 +88,6 @@ def refresh_suggestion(dispute):
 
 
 _refresh_suggestion = refresh_suggestion
-
-
-def station_leaders(station):
-    from fengqiao.accounts.models import User
-
-    return User.objects.filter(station=station, role=Role.STATION_LEADER, is_active=True)
 
 
 def _level_raised(dispute, before: str) -> None:

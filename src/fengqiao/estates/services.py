@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 
 from fengqiao.accounts.choices import Role
 from fengqiao.accounts.roles import BUREAU_ROLES, LEADER_ROLES, has_role
-from fengqiao.core import context, events
+from fengqiao.core import events
+from fengqiao.core.audit import record_personal_data_view
 from fengqiao.core.models import PersonalDataAccess
 from fengqiao.core.scoping import can_edit
 from fengqiao.estates import conf, rules
@@ -652,14 +653,10 @@ def movements_record(*, actor, estate: Estate | None, subject: str = "", person:
         target = Credential.objects.visible_to(actor).filter(holder_no=subject).first()
     if target is None:
         raise ValidationError(_("查询个人通行记录须选择小区"))
-    current = context.current()
-    return PersonalDataAccess.objects.create(
-        user=actor, user_name=getattr(actor, "display_name", "") or actor.username,
-        station_id=getattr(target, "station_id", None) or actor.station_id,
-        content_type=ContentType.objects.get_for_model(type(target)), object_id=target.pk,
-        object_repr=(f"{target} 通行记录" if not subject else f"{target} 凭证 {subject} 通行记录")[:200],
-        fields=["movements"], purpose=reason[:200], channel=channel,
-        request_id=current.request_id if current else "",
+    return record_personal_data_view(
+        actor=actor, station_id=getattr(target, "station_id", None) or actor.station_id, obj=target,
+        object_repr=f"{target} 通行记录" if not subject else f"{target} 凭证 {subject} 通行记录",
+        fields=["movements"], purpose=reason, channel=channel,
     )  # fmt: skip
 
 

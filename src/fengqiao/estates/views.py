@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from fengqiao.core import geo
 from fengqiao.core.masking import mask_name
 from fengqiao.core.scoping import can_edit
 from fengqiao.core.web import error_text, forbidden, post_action
@@ -57,12 +58,6 @@ def _viewer(view):
     return wrapped
 
 
-def _map_point(lat, lon):
-    from fengqiao.vehicles.selectors import map_point
-
-    return map_point(lat, lon)
-
-
 @_viewer
 def estate_list(request):
     params = request.GET
@@ -72,11 +67,9 @@ def estate_list(request):
     page = Paginator(estates.order_by("community__name", "name"), PAGE_SIZE).get_page(
         params.get("page")
     )
-    from fengqiao.vehicles import conf as map_conf
-
     return render(request, "estates/estate_list.html", {
         "page": page, "f": params, "communities": Community.objects.visible_to(request.user),
-        "tile_url": settings.MAP_TILE_URL, "tile_crs": map_conf.get("MAP_TILE_CRS"),
+        "tile_url": settings.MAP_TILE_URL, "tile_crs": geo.tile_crs(),
         "alarms": selectors.open_alarms(request.user, limit=10),
         "can_create": services.has_role(request.user, services.DEVICE_ROLES),
     })  # fmt: skip
@@ -183,7 +176,7 @@ def estate_edit_view(request, pk):
 def estates_json(request):
     features = []
     for e in selectors.estates_with_figures(request.user):
-        point = _map_point(e.latitude, e.longitude) if e.latitude is not None else None
+        point = geo.map_point(e.latitude, e.longitude)
         if point is None:
             continue
         features.append({

@@ -15,7 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import File
 from django.db import transaction
 from django.http import QueryDict
@@ -24,7 +23,7 @@ from django.utils.translation import gettext
 
 from fengqiao.accounts.roles import KEY_PERSON_ROLES, UNMASKED_EXPORT_ROLES, has_role
 from fengqiao.core import context, masking
-from fengqiao.core.models import PersonalDataAccess
+from fengqiao.core.audit import personal_data_view_row, record_personal_data_views
 from fengqiao.exchange.choices import ExportKind, ExportStatus
 from fengqiao.exchange.columns import COLUMNS
 from fengqiao.exchange.models import ExportRecord, ImportJob
@@ -400,25 +399,20 @@ def record_export(
         )
     personal = list(personal)
     if not masked and personal and exported:
-        current = context.current()
-        content_type = ContentType.objects.get_for_model(model)
         now = timezone.now()
         purpose = f"导出{title}(导出记录#{record.pk})"
-        request_id = current.request_id if current else ""
-        PersonalDataAccess.objects.bulk_create(
+        record_personal_data_views(
             (
-                PersonalDataAccess(
-                    time=now,
-                    user=actor,
-                    user_name=actor.display_name,
+                personal_data_view_row(
+                    actor=actor,
                     station_id=station_id,
-                    content_type=content_type,
+                    model=model,
                     object_id=pk,
-                    object_repr=(text or "")[:200],
+                    object_repr=text or "",
                     fields=personal,
                     purpose=purpose,
                     channel="export",
-                    request_id=request_id,
+                    time=now,
                 )
                 for pk, station_id, text in exported
             ),

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fengqiao.accounts.choices import Role
-from fengqiao.core.models import PersonalDataAccess
+from fengqiao.core.audit import record_personal_data_view
 from fengqiao.field import rules
 from fengqiao.field.choices import Step, SyncState
 from fengqiao.field.models import Evidence, FieldStep, IncidentPlace, SyncReceipt, WorkLogEntry
@@ -235,13 +235,11 @@ def evidence_open(*, actor, evidence: Evidence, thumbnail: bool = False, channel
     if not target_visible(actor, evidence.target):
         raise PermissionDenied(_("记录不存在或无权查看"))
     if not thumbnail:
-        PersonalDataAccess.objects.create(
-            user=actor,
-            user_name=actor.display_name,
+        record_personal_data_view(
+            actor=actor,
             station_id=evidence.station_id,
-            content_type=ContentType.objects.get_for_model(Evidence),
-            object_id=evidence.pk,
-            object_repr=str(evidence)[:200],
+            obj=evidence,
+            model=Evidence,
             fields=["file"],
             purpose=_("查看现场证据"),
             channel=channel,

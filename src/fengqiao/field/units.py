@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from fengqiao.core.geo import map_point  # a unit's fix in the wall tiles' system, as every map
 from fengqiao.field import rules
 from fengqiao.field.choices import Step
 from fengqiao.field.models import FieldStep, OfficerFix
@@ -282,10 +283,3 @@ STATUS_COLOURS = {
     "on_scene": "#c0392b",
     "returning": "#d4ac0d",
 }
-
-
-def map_point(lat, lon):
-    """A unit's WGS-84 fix in the wall tiles' coordinate system (MAP_TILE_CRS), as vehicles do."""
-    from fengqiao.vehicles.selectors import map_point as to_map
-
-    return to_map(lat, lon)

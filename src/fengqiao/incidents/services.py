@@ -781,27 +781,20 @@ def rectification_close(
 
 def caller_phone_reveal(*, actor, incident: Incident, purpose: str = "", channel: str = "web"):
     """Record that `actor` saw the caller's whole phone number (roles of FULL_PERSONAL_DATA_ROLES only)."""
-    from django.contrib.contenttypes.models import ContentType
-
-    from fengqiao.core import context, masking
-    from fengqiao.core.models import PersonalDataAccess
+    from fengqiao.core import masking
+    from fengqiao.core.audit import record_personal_data_view
     from fengqiao.registry.services import can_reveal
 
     if not can_reveal(actor):
         raise PermissionDenied("您的角色无权查看完整个人信息")
     if not Incident.objects.visible_to(actor).filter(pk=incident.pk).exists():
         raise PermissionDenied("您无权查看该记录")
-    purpose = masking.clean_purpose(purpose)
-    current = context.current()
-    return PersonalDataAccess.objects.create(
-        user=actor,
-        user_name=actor.display_name,
+    return record_personal_data_view(
+        actor=actor,
         station_id=incident.station_id,
-        content_type=ContentType.objects.get_for_model(Incident),
-        object_id=incident.pk,
-        object_repr=str(incident)[:200],
+        obj=incident,
+        model=Incident,
         fields=["caller_phone"],
-        purpose=purpose,
+        purpose=masking.clean_purpose(purpose),
         channel=channel,
-        request_id=current.request_id if current else "",
     )

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from fengqiao.accounts.models import User
 from fengqiao.accounts.roles import UNMASKED_EXPORT_ROLES, has_role
-from fengqiao.core import masking
+from fengqiao.core import geo, masking
 from fengqiao.core.history import timeline_for
 from fengqiao.core.masking import mask_phone
 from fengqiao.core.replica import replica_reads
@@ -590,20 +590,14 @@ def incident_map(request):
                 features.append(
                     {
                         "type": "Feature",
-                        "geometry": geometry,
+                        "geometry": geo.map_geometry(geometry),
                         "properties": {**props, "role": "boundary"},
                     }
                 )
-        if community.latitude is not None and community.longitude is not None:
+        centre = geo.map_feature_point(community.latitude, community.longitude)
+        if centre is not None:
             features.append(
-                {
-                    "type": "Feature",
-                    "geometry": {
-                        "type": "Point",
-                        "coordinates": [community.longitude, community.latitude],
-                    },
-                    "properties": {**props, "role": "centre"},
-                }
+                {"type": "Feature", "geometry": centre, "properties": {**props, "role": "centre"}}
             )
     rows.sort(key=lambda r: -r[1])
     station = request.user.station
@@ -622,7 +616,7 @@ def incident_map(request):
             "categories": top_categories(),
             "category": category,
             "unplaced": counts.get(None, 0),
-            "centre": (station.latitude, station.longitude)
+            "centre": geo.map_point(station.latitude, station.longitude)
             if station and station.latitude
             else (29.21, 103.95),
         },

@@ -21,11 +21,11 @@ import logging
 import re
 
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import Throttled
 
-from fengqiao.core import context, masking, ratelimit
+from fengqiao.core import masking, ratelimit
+from fengqiao.core.audit import personal_data_view_row, record_personal_data_views
 from fengqiao.core.models import PersonalDataAccess
 
 log = logging.getLogger("fengqiao.security")
@@ -73,18 +73,15 @@ def _fields(text: str) -> list[str]:
 def _row(user, person, *, text, channel, note="") -> PersonalDataAccess:
     from fengqiao.registry.models import Person
 
-    current = context.current()
-    return PersonalDataAccess(
-        user=user,
-        user_name=getattr(user, "display_name", "") or user.get_username(),
+    return personal_data_view_row(
+        actor=user,
         station_id=getattr(person, "station_id", None) or getattr(user, "station_id", None),
-        content_type=ContentType.objects.get_for_model(Person),
+        model=Person,
         object_id=person.pk if person is not None else 0,
-        object_repr=(str(person) if person is not None else note)[:200],
+        object_repr=str(person) if person is not None else note,
         fields=_fields(text),
-        purpose=f"按号码检索:{_masked(text)}"[:200],
+        purpose=f"按号码检索:{_masked(text)}",
         channel=channel,
-        request_id=current.request_id if current else "",
     )
 
 
@@ -116,7 +113,7 @@ def record(user, query: str, people, *, channel: str = "search") -> None:
     rows = [_row(user, p, text=text, channel=channel) for p in found[:RECORD_LIMIT]]
     if not rows:
         rows = [_row(user, None, text=text, channel=channel, note="号码检索(无结果)")]
-    PersonalDataAccess.objects.bulk_create(rows)
+    record_personal_data_views(rows)
 
 
 def search(user, queryset, query: str, *, channel: str = "search"):

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fengqiao.accounts.roles import FULL_PERSONAL_DATA_ROLES, LEADER_ROLES, has_role
-from fengqiao.core import context, masking
+from fengqiao.core import masking
+from fengqiao.core.audit import record_personal_data_view
 from fengqiao.core.models import PersonalDataAccess
 from fengqiao.registry import rules
 from fengqiao.registry.choices import IdType, PersonCategory
@@ -630,17 +630,11 @@ def personal_data_reveal(
     fields = [f for f in fields if f in REVEALABLE_FIELDS]
     if not fields:
         raise ValidationError(_("没有可显示的个人信息字段"))
-    purpose = masking.clean_purpose(purpose)
-    current = context.current()
-    return PersonalDataAccess.objects.create(
-        user=actor,
-        user_name=actor.display_name,
+    return record_personal_data_view(
+        actor=actor,
         station_id=getattr(obj, "station_id", None),
-        content_type=ContentType.objects.get_for_model(type(obj)),
-        object_id=obj.pk,
-        object_repr=str(obj)[:200],
+        obj=obj,
         fields=fields,
-        purpose=purpose,
+        purpose=masking.clean_purpose(purpose),
         channel=channel,
-        request_id=current.request_id if current else "",
     )

@@ -28,7 +28,7 @@ from fengqiao.accounts.roles import (
     REGISTRY_IMPORT_ROLES,
     has_role,
 )
-from fengqiao.core import masking
+from fengqiao.core import geo, masking
 from fengqiao.core.history import timeline_for
 from fengqiao.core.models import PersonalDataAccess
 from fengqiao.core.scoping import can_edit
@@ -596,7 +596,7 @@ def community_geojson(request):
                     features.append(
                         {
                             "type": "Feature",
-                            "geometry": feature.get("geometry"),
+                            "geometry": geo.map_geometry(feature.get("geometry")),
                             "properties": {**props, "role": "boundary"},
                         }
                     )
@@ -604,20 +604,14 @@ def community_geojson(request):
                 features.append(
                     {
                         "type": "Feature",
-                        "geometry": geometry,
+                        "geometry": geo.map_geometry(geometry),
                         "properties": {**props, "role": "boundary"},
                     }
                 )
-        if community.latitude is not None and community.longitude is not None:
+        centre = geo.map_feature_point(community.latitude, community.longitude)
+        if centre is not None:
             features.append(
-                {
-                    "type": "Feature",
-                    "geometry": {
-                        "type": "Point",
-                        "coordinates": [community.longitude, community.latitude],
-                    },
-                    "properties": {**props, "role": "centre"},
-                }
+                {"type": "Feature", "geometry": centre, "properties": {**props, "role": "centre"}}
             )
     return JsonResponse({"type": "FeatureCollection", "features": features})
 

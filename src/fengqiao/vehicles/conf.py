@@ -7,7 +7,7 @@ overridable by a Django setting of the same name (tests use the `settings` fixtu
     VEHICLES_OFFLINE_HOURS           no message for this long → 离线过久 alarm (default 24)
     VEHICLES_ALARM_REPEAT_MINUTES    a repeat of an open alarm within this time only counts (default 30)
     MAP_TILE_CRS                     wgs84 | gcj02: the coordinate system of MAP_TILE_URL's tiles
-                                     (AMap/Tencent tiles need gcj02; default wgs84)
+                                     (AMap/Tencent tiles need gcj02; default wgs84), read by core.geo
 """
 
 from __future__ import annotations
@@ -15,10 +15,7 @@ from __future__ import annotations
 from django.conf import settings
 
 from fengqiao import env
-
-_CRS = env.string("MAP_TILE_CRS", "wgs84").lower()
-if _CRS not in {"wgs84", "gcj02"}:
-    raise env.ImproperEnv(f"MAP_TILE_CRS={_CRS!r}: use wgs84 or gcj02")
+from fengqiao.core import geo
 
 DEFAULTS = {
     "VEHICLES_COMMAND_MAX_SPEED_KMH": env.integer("VEHICLES_COMMAND_MAX_SPEED_KMH", 20, minimum=0),
@@ -26,7 +23,7 @@ DEFAULTS = {
     "VEHICLES_MOVEMENT_DISTANCE_M": env.integer("VEHICLES_MOVEMENT_DISTANCE_M", 150, minimum=10),
     "VEHICLES_OFFLINE_HOURS": env.integer("VEHICLES_OFFLINE_HOURS", 24, minimum=1),
     "VEHICLES_ALARM_REPEAT_MINUTES": env.integer("VEHICLES_ALARM_REPEAT_MINUTES", 30, minimum=0),
-    "MAP_TILE_CRS": _CRS,
+    "MAP_TILE_CRS": geo._DEFAULT_CRS,  # read and checked once, in core.geo (every map's setting)
 }
 
 

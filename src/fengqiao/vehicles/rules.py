@@ -12,6 +12,9 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal
 
+# The GCJ-02 shift for Chinese tile providers lives in core.geo (it serves every map); kept importable here.
+from fengqiao.core.geo import gcj02_to_wgs84, out_of_china, to_map, wgs84_to_gcj02  # noqa: F401
+
 EARTH_RADIUS_M = 6_371_008.8
 
 
@@ -76,64 +79,6 @@ def arm_command_refusal(speed_kmh: float | None, max_speed_kmh: float) -> str | 
             "为安全起见未向定位器下发设防指令(平台已设防)"
         )
     return None
-
-
-# ----------------------------------------------------------------------------- GCJ-02
-
-_A = 6378245.0
-_EE = 0.00669342162296594323
-
-
-def out_of_china(lat: float, lon: float) -> bool:
-    return not (73.66 < lon < 135.05 and 3.86 < lat < 53.55)
-
-
-def _transform_lat(x: float, y: float) -> float:
-    ret = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * math.sqrt(abs(x))
-    ret += (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2.0 / 3.0
-    ret += (20.0 * math.sin(y * math.pi) + 40.0 * math.sin(y / 3.0 * math.pi)) * 2.0 / 3.0
-    ret += (160.0 * math.sin(y / 12.0 * math.pi) + 320 * math.sin(y * math.pi / 30.0)) * 2.0 / 3.0
-    return ret
-
-
-def _transform_lon(x: float, y: float) -> float:
-    ret = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * math.sqrt(abs(x))
-    ret += (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2.0 / 3.0
-    ret += (20.0 * math.sin(x * math.pi) + 40.0 * math.sin(x / 3.0 * math.pi)) * 2.0 / 3.0
-    ret += (150.0 * math.sin(x / 12.0 * math.pi) + 300.0 * math.sin(x / 30.0 * math.pi)) * 2.0 / 3.0
-    return ret
-
-
-def wgs84_to_gcj02(lat: float, lon: float) -> tuple[float, float]:
-    """WGS-84 (GPS) → GCJ-02 (the offset coordinates AMap/Tencent tiles are drawn in). Outside China: unchanged."""
-    if out_of_china(lat, lon):
-        return lat, lon
-    dlat = _transform_lat(lon - 105.0, lat - 35.0)
-    dlon = _transform_lon(lon - 105.0, lat - 35.0)
-    radlat = lat / 180.0 * math.pi
-    magic = 1 - _EE * math.sin(radlat) ** 2
-    sqrtmagic = math.sqrt(magic)
-    dlat = (dlat * 180.0) / ((_A * (1 - _EE)) / (magic * sqrtmagic) * math.pi)
-    dlon = (dlon * 180.0) / (_A / sqrtmagic * math.cos(radlat) * math.pi)
-    return lat + dlat, lon + dlon
-
-
-def gcj02_to_wgs84(lat: float, lon: float) -> tuple[float, float]:
-    """The inverse, by iteration (error well below 1 m)."""
-    if out_of_china(lat, lon):
-        return lat, lon
-    wlat, wlon = lat, lon
-    for _ in range(6):
-        glat, glon = wgs84_to_gcj02(wlat, wlon)
-        wlat, wlon = wlat - (glat - lat), wlon - (glon - lon)
-    return wlat, wlon
-
-
-def to_map(lat: float, lon: float, crs: str) -> tuple[float, float]:
-    """Stored WGS-84 → the coordinate system of the map's tiles."""
-    if crs == "gcj02":
-        return wgs84_to_gcj02(lat, lon)
-    return lat, lon
 
 
 # ----------------------------------------------------------------------------- insurance

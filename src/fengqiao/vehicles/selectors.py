@@ -6,11 +6,17 @@ import datetime as dt
 import math
 import re
 from collections import defaultdict
-from dataclasses import dataclass
 
 from django.db.models import Avg, Count, F, Func, IntegerField, Q, Sum
 from django.db.models.functions import ExtractYear
 
+from fengqiao.core.geo import (  # noqa: F401 (Bounds, bounds_from_map: kept importable here)
+    Bounds,
+    bounds_from_map,
+    map_feature_point,
+    map_geometry,
+    map_point,
+)
 from fengqiao.vehicles import conf, rules
 from fengqiao.vehicles.choices import ClaimStatus, VehicleKind, VehicleStatus
 from fengqiao.vehicles.models import InsuranceClaim, Recovery, Theft, Tracker, Vehicle
@@ -69,14 +75,6 @@ def vehicle_search(queryset, text: str, user=None):
     return queryset.filter(q)
 
 
-def map_point(lat, lon) -> list[float] | None:
-    """A stored WGS-84 point as [lat, lon] in the tiles' coordinate system (MAP_TILE_CRS)."""
-    if lat is None or lon is None:
-        return None
-    mlat, mlon = rules.to_map(lat, lon, conf.get("MAP_TILE_CRS"))
-    return [round(mlat, 6), round(mlon, 6)]
-
-
 def trail_points(device, start: dt.datetime, end: dt.datetime) -> list[dict]:
     """The device's trail between start and end, for the map (thinned evenly to MAX_TRAIL_POINTS)."""
     from fengqiao.tracking.services import trail
@@ -105,22 +103,22 @@ def community_features(user) -> dict:
     """The visible communities' boundaries and centres as GeoJSON, in the tiles' coordinate system."""
     from fengqiao.registry.models import Community
 
-    crs = conf.get("MAP_TILE_CRS")
     features = []
     for c in Community.objects.visible_to(user).only(
         "id", "name", "boundary", "latitude", "longitude"
     ):
         geometry = c.boundary
         if geometry and geometry.get("type") == "Polygon":
-            rings = []
-            for ring in geometry.get("coordinates", []):
-                rings.append([list(reversed(rules.to_map(p[1], p[0], crs)))[:2] for p in ring])
-            geometry = {"type": "Polygon", "coordinates": rings}
-        elif c.latitude is not None and c.longitude is not None:
-            lat, lon = rules.to_map(c.latitude, c.longitude, crs)
-            geometry = {"type": "Point", "coordinates": [lon, lat]}
+            geometry = map_geometry(
+                {
+                    "type": "Polygon",
+                    "coordinates": [[p[:2] for p in r] for r in geometry.get("coordinates", [])],
+                }
+            )
         else:
-            continue
+            geometry = map_feature_point(c.latitude, c.longitude)
+            if geometry is None:
+                continue
         features.append({"type": "Feature", "geometry": geometry, "properties": {"name": c.name}})
     return {"type": "FeatureCollection", "features": features}
 
@@ -263,39 +261,6 @@ class _CellIndex(Func):
         return self.as_sql(
             compiler, connection, template="CAST(%(expressions)s AS INTEGER)", **extra
         )
-
-
-@dataclass(frozen=True)
-class Bounds:
-    """A map view's bounds in WGS-84 degrees (what positions are stored in)."""
-
-    south: float
-    west: float
-    north: float
-    east: float
-
-    def q(self, prefix: str = "device__") -> Q:
-        return Q(
-            **{
-                f"{prefix}latitude__gte": self.south,
-                f"{prefix}latitude__lte": self.north,
-                f"{prefix}longitude__gte": self.west,
-                f"{prefix}longitude__lte": self.east,
-            }
-        )
-
-
-def bounds_from_map(south: float, west: float, north: float, east: float, crs: str) -> Bounds:
-    """The map's view (in the tiles' system, MAP_TILE_CRS) as WGS-84 bounds: for gcj02 each corner is
-    shifted back with the same GCJ-02 formula the points were shifted with (rules.gcj02_to_wgs84,
-    iterated to well below 1 m), and the bounds are the corners' extremes."""
-    if crs != "gcj02":
-        return Bounds(south, west, north, east)
-    corners = [rules.gcj02_to_wgs84(lat, lon) for lat in (south, north) for lon in (west, east)]
-    lats, lons = [c[0] for c in corners], [c[1] for c in corners]
-    return Bounds(
-        max(-90.0, min(lats)), max(-180.0, min(lons)), min(90.0, max(lats)), min(180.0, max(lons))
-    )
 
 
 def cell_size(zoom: int, bounds: Bounds | None) -> tuple[float, float]:

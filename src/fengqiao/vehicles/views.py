@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 from fengqiao.accounts.choices import Rank
 from fengqiao.accounts.models import User
 from fengqiao.accounts.roles import has_role
+from fengqiao.core import geo
 from fengqiao.core.history import timeline_for
 from fengqiao.core.masking import mask_id_number, mask_name, mask_phone
 from fengqiao.core.web import error_text as _error_text
@@ -87,7 +88,7 @@ def _owner_masked(vehicle):
 
 
 def _map_context():
-    return {"tile_url": settings.MAP_TILE_URL, "tile_crs": conf.get("MAP_TILE_CRS")}
+    return {"tile_url": settings.MAP_TILE_URL, "tile_crs": geo.tile_crs()}
 
 
 # ----------------------------------------------------------------------------- search and detail
@@ -351,7 +352,7 @@ def vehicle_trail(request, pk):
     if end - start > dt.timedelta(days=selectors.MAX_TRAIL_DAYS):
         return JsonResponse({"error": _("一次最多回放31天的轨迹")}, status=400)
     points = selectors.trail_points(vehicle.device, start, end) if vehicle.device_id else []
-    return JsonResponse({"plate": vehicle.plate, "points": points, "crs": conf.get("MAP_TILE_CRS")})
+    return JsonResponse({"plate": vehicle.plate, "points": points, "crs": geo.tile_crs()})
 
 
 @login_required
@@ -367,7 +368,7 @@ def live_map(request):
     )
 
 
-def _live_bounds(value: str) -> selectors.Bounds:
+def _live_bounds(value: str) -> geo.Bounds:
     """?bbox=south,west,north,east in the tiles' coordinate system (what the map shows) → WGS-84."""
     parts = value.split(",")
     try:
@@ -382,7 +383,7 @@ def _live_bounds(value: str) -> selectors.Bounds:
         raise ValidationError(_("bbox 纬度须在 -90 到 90 之间且南小于北"))
     if not (-180 <= west < east <= 180):
         raise ValidationError(_("bbox 经度须在 -180 到 180 之间且西小于东"))
-    return selectors.bounds_from_map(south, west, north, east, conf.get("MAP_TILE_CRS"))
+    return geo.bounds_from_map(south, west, north, east)
 
 
 @login_required

@@ -1,6 +1,6 @@
 from django import template
 
-from fengqiao.core import masking
+from fengqiao.core import geo, masking
 
 register = template.Library()
 
@@ -95,3 +95,22 @@ def form_messages(context, anchor):
 def page_messages(messages):
     """The messages for the top of the page: all but those a form shows next to itself."""
     return [m for m in messages or () if FORM_MESSAGE_TAG not in (m.extra_tags or "")]
+
+
+def _map_point_of(obj):
+    return geo.map_point(getattr(obj, "latitude", None), getattr(obj, "longitude", None))
+
+
+@register.filter
+def map_lat(obj):
+    """{{ station|map_lat }}: the latitude of an object's stored WGS-84 point as the maps draw it
+    (core.geo.map_point, in the tiles' MAP_TILE_CRS), or "" without a point."""
+    point = _map_point_of(obj)
+    return point[0] if point else ""
+
+
+@register.filter
+def map_lng(obj):
+    """{{ station|map_lng }}: the longitude, as map_lat."""
+    point = _map_point_of(obj)
+    return point[1] if point else ""
