@@ -458,3 +458,25 @@ class ReportTemplateFactory(DjangoModelFactory):
     version = factory.Sequence(lambda n: n + 1)
     file = factory.LazyFunction(lambda: _file("周报.docx"))
     filename = "周报.docx"
+
+
+def received_incident(actor, station, community, *, category="JF-LL", **fields):
+    """A call taken at the desk (incidents.services.incident_receive) with the usual caller: the
+    category by its code, the rest of the fields as given."""
+    from fengqiao.incidents.models import IncidentCategory
+    from fengqiao.incidents.services import incident_receive
+
+    values = {
+        "caller_name": "张三",
+        "caller_phone": "13812345678",
+        "location": "西街12号",
+        "narrative": "邻居吵架",
+        **fields,
+    }
+    return incident_receive(
+        actor=actor,
+        station=station,
+        category=IncidentCategory.objects.get(code=category),
+        community=community,
+        **values,
+    )

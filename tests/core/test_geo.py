@@ -126,11 +126,9 @@ def placed(frozen, station, community_a, alice):
     from fengqiao.disputes.models import Dispute, DisputeType
     from fengqiao.disputes.services import dispute_register
     from fengqiao.field import units
-    from fengqiao.incidents.models import IncidentCategory
-    from fengqiao.incidents.services import incident_receive
     from fengqiao.tracking.models import Device
     from fengqiao.vehicles.models import Alarm
-    from tests.factories import EstateFactory, PersonFactory, UserFactory
+    from tests.factories import EstateFactory, PersonFactory, UserFactory, received_incident
     from tests.vehicles.factories import tracked_vehicle
 
     station.latitude, station.longitude = P
@@ -138,16 +136,7 @@ def placed(frozen, station, community_a, alice):
     community_a.latitude, community_a.longitude = P
     community_a.save()
     now = timezone.now()
-    incident_receive(
-        actor=alice,
-        station=station,
-        category=IncidentCategory.objects.get(code="JF-LL"),
-        caller_name="张三",
-        caller_phone="13812345678",
-        location="西街12号",
-        community=community_a,
-        narrative="邻居吵架",
-    )
+    received_incident(alice, station, community_a)
     dispute = dispute_register(
         actor=alice,
         narrative="两家因排水沟发生争吵",

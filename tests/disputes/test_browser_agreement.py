@@ -10,10 +10,8 @@ from django.apps import apps
 from fengqiao.accounts.choices import Role
 from fengqiao.core.services import rules_load_defaults
 from fengqiao.disputes.models import Dispute
-from fengqiao.incidents.models import IncidentCategory
-from fengqiao.incidents.services import incident_receive
 from tests.browser import browser_login
-from tests.factories import UserFactory
+from tests.factories import UserFactory, received_incident
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -25,16 +23,7 @@ def incident(station, community_a):
         "fengqiao.incidents.migrations.0002_categories_and_arrival_rules"
     ).load_defaults(apps)
     duty = UserFactory(username="duty", full_name="值班员", role=Role.DUTY_OFFICER, station=station)
-    return incident_receive(
-        actor=duty,
-        station=station,
-        category=IncidentCategory.objects.get(code="JF-LL"),
-        caller_name="张三",
-        caller_phone="13812345678",
-        location="西街12号",
-        community=community_a,
-        narrative="楼上漏水,两家吵起来了",
-    )
+    return received_incident(duty, station, community_a, narrative="楼上漏水,两家吵起来了")
 
 
 def test_from_dispute_incident_to_performed_agreement(page, live_server, bob, incident):

@@ -7,9 +7,8 @@ import time_machine
 from PIL import Image
 
 from fengqiao.accounts.choices import Role
-from fengqiao.incidents.models import IncidentCategory
-from fengqiao.incidents.services import incident_dispatch, incident_receive
-from tests.factories import UserFactory
+from fengqiao.incidents.services import incident_dispatch
+from tests.factories import UserFactory, received_incident
 
 SH = zoneinfo.ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2026, 3, 2, 10, 0, tzinfo=SH)
@@ -66,16 +65,7 @@ def auditor(station):
 
 @pytest.fixture
 def dispatched(frozen, station, duty, patrol, community_a):
-    incident = incident_receive(
-        actor=duty,
-        station=station,
-        category=IncidentCategory.objects.get(code="JF-LL"),
-        caller_name="张三",
-        caller_phone="13812345678",
-        location="西街12号",
-        community=community_a,
-        narrative="邻居吵架",
-    )
+    incident = received_incident(duty, station, community_a)
     frozen.shift(dt.timedelta(minutes=1))
     incident_dispatch(actor=duty, incident=incident, officers=[patrol])
     frozen.shift(dt.timedelta(minutes=1))

@@ -16,7 +16,7 @@ from fengqiao.gateway.messages import Fix
 from fengqiao.gateway.server import Limits
 from fengqiao.tracking.choices import DeviceStatus, Protocol
 from fengqiao.tracking.models import Device, Position
-from tests.factories import UserFactory
+from tests.factories import UserFactory, received_incident
 from tests.field.conftest import NEAR, SCENE
 from tests.tracking.conftest import RunningGateway, wait_for
 from tests.tracking.factories import DeviceFactory
@@ -145,8 +145,6 @@ def test_a_fix_taken_before_the_shift_is_not_stored(station):
 def test_cars_are_ranked_with_phones_and_dispatch_sends_the_crew(
     frozen, station, duty, client, community_a, _fresh_board
 ):
-    from fengqiao.incidents.models import IncidentCategory
-    from fengqiao.incidents.services import incident_receive
     from tests.field.conftest import FAR, NOW
 
     shift = Shift.objects.create(station=station, name="白班", starts=dt.time(8), ends=dt.time(20))
@@ -162,16 +160,7 @@ def test_cars_are_ranked_with_phones_and_dispatch_sends_the_crew(
         last_fix_at=NOW - dt.timedelta(seconds=40), latitude=NEAR[0], longitude=NEAR[1]
     )
     units.position_report(actor=walker, latitude=FAR[0], longitude=FAR[1])
-    incident = incident_receive(
-        actor=duty,
-        station=station,
-        category=IncidentCategory.objects.get(code="JF-LL"),
-        caller_name="张三",
-        caller_phone="13812345678",
-        location="西街12号",
-        community=community_a,
-        narrative="邻居吵架",
-    )
+    incident = received_incident(duty, station, community_a)
     services.incident_place_set(
         actor=duty, incident=incident, latitude=SCENE[0], longitude=SCENE[1]
     )
