@@ -40,6 +40,15 @@ def test_offline_session_note_and_photo_reach_the_station_once(
         browser_login(page, live_server, bob)
         page.goto(f"{live_server.url}/field/")
         page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+        # Installable: the manifest the page links names the app, its start URL inside its scope,
+        # standalone display and an icon; after a reload a service worker controls the page.
+        page.reload()
+        manifest = page.evaluate(
+            """async () => (await fetch(document.querySelector("link[rel=manifest]").href)).json()"""
+        )
+        assert manifest["name"] and manifest["display"] == "standalone" and manifest["icons"]
+        assert manifest["start_url"].startswith(manifest["scope"])
+        assert page.evaluate("navigator.serviceWorker.controller !== null")
         page.click(f"a[href='/field/disputes/{accepted.pk}/']")
         page.wait_for_url(f"**/field/disputes/{accepted.pk}/")
 
