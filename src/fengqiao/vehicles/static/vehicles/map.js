@@ -141,11 +141,19 @@
     var marker = L.circleMarker(c.p, {
       radius: clusterRadius(c.n), color: colour, weight: c.stolen ? 3 : 1.5, fillColor: "#1f5fa8", fillOpacity: 0.35
     });
-    marker.bindTooltip(textOf(c.n), { permanent: true, direction: "center", className: "cluster-label" });
-    marker.on("click", function () {
-      if (c.cell) { map.fitBounds(L.latLngBounds(c.cell[0], c.cell[1]), { maxZoom: 18 }); } else { map.setView(c.p, map.getZoom() + 2); }
+    // The count is the icon of a marker of its own in the same layer, not a permanent tooltip: a
+    // tooltip closed while the map zooms could stay on screen beside the next drawing's (two "4"s).
+    var label = L.marker(c.p, {
+      icon: L.divIcon({ className: "cluster-label", html: textOf(c.n), iconSize: [40, 20] }),
+      keyboard: false
     });
+    function zoomIn() {
+      if (c.cell) { map.fitBounds(L.latLngBounds(c.cell[0], c.cell[1]), { maxZoom: 18 }); } else { map.setView(c.p, map.getZoom() + 2); }
+    }
+    marker.on("click", zoomIn);
+    label.on("click", zoomIn);
     marker.addTo(layer);
+    label.addTo(layer);
   }
 
   function drawPoint(layer, v) {
