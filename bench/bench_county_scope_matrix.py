@@ -47,14 +47,13 @@ import random
 import re
 import time
 
-from common import median, p95, setup
+from common import APP_ROLE, ensure_app_role, median, p95, setup, use_role, whoami
 
 NAME = "county_scope_matrix"
 STATIONS = int(os.environ.get("BENCH_COUNTY_STATIONS", "20"))
 SCALE = int(os.environ.get("BENCH_COUNTY_SCALE", "1"))
 REQUESTS = int(os.environ.get("BENCH_SCOPE_REQUESTS", "10000"))
 CONTROL_REQUESTS = int(os.environ.get("BENCH_SCOPE_CONTROL", str(min(400, REQUESTS))))
-APP_ROLE = os.environ.get("BENCH_APP_ROLE", "fengqiao_app_bench")
 STATION_ROLES = ["station_leader", "duty_officer", "community_officer", "case_officer", "auxiliary"]
 # GET routes under /api/ that are not station data read by staff (the schema, the vehicle owner's
 # app with its own key), or need a body or parameters a bare GET does not have.
@@ -68,9 +67,6 @@ KNOWN_MODELS = {
     "/api/estates/tasks/": "estates.RegistrationTask",
     "/api/estates/tasks/{pk}/": "estates.RegistrationTask",
 }
-
-# The role the connection takes on each new connection (None: the superuser it logs in as).
-_role: dict[str, str | None] = {"name": None}
 
 
 def _walk(patterns, prefix=""):
@@ -230,47 +226,6 @@ def lookup_stations(model, station_path, ids) -> dict:
         )
 
 
-def _connect_as_role(sender, connection, **kwargs):
-    if _role["name"] and connection.vendor == "postgresql":
-        with connection.connection.cursor() as cursor:
-            cursor.execute(f'SET ROLE "{_role["name"]}"')
-
-
-def use_role(name: str | None) -> None:
-    from django.db import connections
-
-    _role["name"] = name
-    for conn in connections.all():
-        conn.close()  # the next query opens a new connection, which takes the role
-
-
-def ensure_app_role() -> None:
-    from django.db import connection
-
-    from fengqiao.core import rls
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [APP_ROLE])
-        if cursor.fetchone() is None:
-            cursor.execute(
-                f'CREATE ROLE "{APP_ROLE}" NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE'
-            )
-        for statement in rls.grant_sql(APP_ROLE):
-            cursor.execute(statement)
-
-
-def whoami() -> str:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT current_user, r.rolsuper, r.rolbypassrls FROM pg_roles r"
-            " WHERE r.rolname = current_user"
-        )
-        user, superuser, bypass = cursor.fetchone()
-    return f"{user} (superuser {superuser}, bypassrls {bypass})"
-
-
 def plan(rng, n, stations, staff, lists, details, samples):
     """The request sequence: (client key, station pk, kind, path, model, station_path, target)."""
     out = []
@@ -397,7 +352,6 @@ def main() -> None:
     setup()
     logging.getLogger("django.request").setLevel(logging.ERROR)  # the expected 403/404s
     from django.conf import settings
-    from django.db.backends.signals import connection_created
     from django.test import Client
 
     from fengqiao.accounts.models import Station, User
@@ -471,10 +425,8 @@ def main() -> None:
         return self.all()
 
     ScopedQuerySet.visible_to = everything
-    connection_created.connect(_connect_as_role)
     try:
-        with rls.system():
-            ensure_app_role()
+        ensure_app_role()
         use_role(APP_ROLE)
         print(
             f"pass 2, ORM filter removed (ScopedQuerySet.visible_to returns every row), as {whoami()}:",
@@ -491,7 +443,6 @@ def main() -> None:
             print("    WARNING: the control found no leak: the detector may be blind", flush=True)
     finally:
         ScopedQuerySet.visible_to = original
-        connection_created.disconnect(_connect_as_role)
         use_role(None)
 
     total = first["leaks"] + second["leaks"]
