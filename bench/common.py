@@ -78,3 +78,56 @@ def stop_server(server) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(server.pid, signal.SIGKILL)
         server.wait(5)
+
+
+# -- the application role of row-level security (core/rls.py, docs/deploy.md), for the county benches
+APP_ROLE = os.environ.get("BENCH_APP_ROLE", "fengqiao_app_bench")
+_role: dict[str, str | None] = {"name": None}
+
+
+def ensure_app_role(role: str = APP_ROLE) -> None:
+    """Create the role (NOLOGIN NOSUPERUSER NOBYPASSRLS: the bench's superuser connection takes it
+    with SET ROLE) and grant it row access, as `fengqiao migrate` does for DATABASE_APP_ROLE."""
+    from django.db import connection
+
+    from fengqiao.core import rls
+
+    with rls.system(), connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role])
+        if cursor.fetchone() is None:
+            cursor.execute(
+                f'CREATE ROLE "{role}" NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE'
+            )
+        for statement in rls.grant_sql(role):
+            cursor.execute(statement)
+
+
+def _apply_role(sender, connection, **kwargs):
+    if connection.vendor == "postgresql" and _role["name"]:
+        with connection.connection.cursor() as cursor:
+            cursor.execute(f'SET ROLE "{_role["name"]}"')
+
+
+def use_role(role: str | None) -> None:
+    """Run this process's queries as `role` (None: the user the connection logs in as, here the
+    superuser, whom row-level security does not hold). Set on the open connection and on every new one."""
+    from django.db import connection
+    from django.db.backends.signals import connection_created
+
+    connection_created.connect(_apply_role, dispatch_uid="bench_app_role")
+    _role["name"] = role
+    if connection.connection is not None:
+        with connection.connection.cursor() as cursor:
+            cursor.execute(f'SET ROLE "{role}"' if role else "RESET ROLE")
+
+
+def whoami() -> str:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT current_user, r.rolsuper, r.rolbypassrls FROM pg_roles r"
+            " WHERE r.rolname = current_user"
+        )
+        user, superuser, bypass = cursor.fetchone()
+    return f"{user} (superuser {superuser}, bypassrls {bypass})"
