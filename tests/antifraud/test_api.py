@@ -69,7 +69,8 @@ def test_bad_input_is_refused_with_the_reason(alice):
     assert Warning.objects.count() == 0
 
 
-def test_without_token_is_refused():
+def test_without_token_is_refused(db):
+    # db: on PostgreSQL every request runs in a transaction that sets its station scope (core/rls.py)
     assert APIClient().post(URL, payload(), format="json").status_code in (401, 403)
 
 

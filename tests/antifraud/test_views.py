@@ -372,7 +372,8 @@ def test_pages_answer(alice_client, name):
     assert alice_client.get(reverse(f"antifraud:{name}")).status_code == 200
 
 
-def test_pages_need_login(client):
+def test_pages_need_login(client, db):
+    # db: on PostgreSQL every request runs in a transaction that sets its station scope (core/rls.py)
     assert client.get(reverse("antifraud:warning_list")).status_code == 302
 
 

@@ -36,17 +36,24 @@ def main() -> None:
             raise SystemExit("the replica never caught up")
         time.sleep(0.2)
 
+    def statements(captured) -> list[str]:
+        """The page's own statements: not transaction control (on PostgreSQL each autocommit read
+        is wrapped in a short transaction that sets the station scope, core/postgresql), nor the
+        replica's health check."""
+        return [
+            q["sql"]
+            for q in captured
+            if q["sql"].strip().upper() not in ("BEGIN", "COMMIT", "ROLLBACK")
+            and "pg_is_in_recovery" not in q["sql"]
+        ]
+
     def page(capture_replica: bool = True) -> dict:
         replica.forget()
         with CaptureQueriesContext(connections["default"]) as primary_queries:
             if capture_replica:
                 with CaptureQueriesContext(connections["replica"]) as replica_queries:
                     response = client.get(url)
-                on_replica = [  # the page's own queries, not the health check
-                    q["sql"]
-                    for q in replica_queries.captured_queries
-                    if "pg_is_in_recovery" not in q["sql"]
-                ]
+                on_replica = statements(replica_queries.captured_queries)
             else:
                 response = client.get(url)
                 on_replica = []
@@ -54,7 +61,7 @@ def main() -> None:
             "status": response.status_code,
             "replica_queries": len(on_replica),
             "replica_sql_sample": [s[:120] for s in on_replica[:5]],
-            "primary_queries": len(primary_queries.captured_queries),
+            "primary_queries": len(statements(primary_queries.captured_queries)),
             "state": replica.status()["reason"],
         }
 

@@ -176,5 +176,7 @@ def test_heavy_page_reads_from_the_replica_and_falls_back_when_it_lags_or_is_dow
     down = result["down"]
     assert down["status"] == 200, down  # the page still answers
     assert down["state"].startswith("unreachable"), down
-    assert down["primary_queries"] >= fresh["primary_queries"] + fresh["replica_queries"] - 2
+    # every read the replica answered when fresh is now asked of the primary (the primary's own
+    # few — session, user, the once-a-minute last-seen write — vary between requests)
+    assert down["primary_queries"] >= fresh["replica_queries"] > 0, (down, fresh)
     assert result["down_seconds"] < 10

@@ -28,6 +28,8 @@ import threading
 import time
 from contextlib import contextmanager
 
+from fengqiao.core import rls
+
 ALIAS = "replica"
 log = logging.getLogger("fengqiao.replica")
 
@@ -121,7 +123,10 @@ def _probe() -> tuple[bool, float | None, str]:
 
     connection = connections[ALIAS]
     try:
-        with connection.cursor() as cursor:
+        # The health query reads no station's rows: with no scope it runs as one autocommit statement,
+        # not in a transaction of its own that sets the scope (core/postgresql: two round trips saved,
+        # and no BEGIN/COMMIT counted against the page that asked).
+        with rls.scoped(""), connection.cursor() as cursor:
             cursor.execute(LAG_SQL)
             in_recovery, lag = cursor.fetchone()
     except Exception as error:  # down, refusing, restarting: the primary answers instead
