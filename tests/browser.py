@@ -131,6 +131,23 @@ def browser_login(page, live_server, user, password=None):
     page.wait_for_url(f"{live_server.url}/**")
 
 
+def type_where_focused(page, name: str, text: str, timeout: float = 30_000) -> None:
+    """Type as the duty officer does: straight away, into the field the page's autofocus chose.
+
+    Chromium applies autofocus at a rendering update after the load event, and htmx binds the
+    field's lookup when it processes the page; keys typed before either go nowhere (seen on busy
+    CI runs). Wait until the named field has the focus and htmx has bound it, then type."""
+    page.wait_for_function(
+        """name => {
+             const e = document.activeElement;
+             return !!e && e.name === name && !!(e['htmx-internal-data'] || {}).initHash;
+           }""",
+        arg=name,
+        timeout=timeout,
+    )
+    page.keyboard.type(text)
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     """A failed browser test reports what the page showed: its address, heading, the form's errors
@@ -147,7 +164,10 @@ def pytest_runtest_makereport(item, call):
                  'h1, .errorlist, .messages li, [role=alert], .alert, .error, .field-error'))
                .map(e => e.tagName + ': ' + e.innerText.trim().slice(0, 300))"""
         )
-        lines = [f"url: {page.url}", *shown]
+        focused = page.evaluate(
+            "() => { const e = document.activeElement; return e ? e.tagName + ' ' + (e.name || e.id) : '' }"
+        )
+        lines = [f"url: {page.url}", *shown, f"focus: {focused}"]
     except Exception as error:  # noqa: BLE001 - the page may have crashed: say so
         lines = [f"page not readable: {error}"]
     lines += [f"answer: {r}" for r in getattr(page, "failed_responses", [])]

@@ -7,7 +7,7 @@ from django.apps import apps
 
 from fengqiao.core.services import rules_load_defaults
 from fengqiao.incidents.models import Incident, IncidentCategory
-from tests.browser import browser_login
+from tests.browser import browser_login, type_where_focused
 from tests.factories import AddressFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -33,10 +33,7 @@ def test_intake_dispatch_arrive_handle_close(page, live_server, alice, bob, comm
     browser_login(page, live_server, alice)
     page.click("nav#sidenav >> text=警情")
     page.click("a:has-text('接警登记')")
-    # keys typed before htmx has bound the field would fire no lookup (seen on a busy CI run)
-    page.wait_for_load_state("load")
-    assert page.evaluate("document.activeElement.name") == "caller_phone"
-    page.keyboard.type("13812345678")
+    type_where_focused(page, "caller_phone", "13812345678")
     page.wait_for_selector("#phone-lookup >> text=该号码无报警记录")
     page.fill("input[name=caller_name]", "张三")
     page.select_option("select[name=category]", str(IncidentCategory.objects.get(code="JF-LL").pk))
@@ -74,7 +71,7 @@ def test_intake_dispatch_close_then_callback_with_figures_and_map(
     community_a.save()
     browser_login(page, live_server, alice)
     page.goto(f"{live_server.url}/incidents/new/")
-    page.keyboard.type("13912345678")
+    type_where_focused(page, "caller_phone", "13912345678")
     page.wait_for_selector("#phone-lookup >> text=该号码无报警记录", timeout=30_000)
     page.fill("input[name=caller_name]", "李四")
     page.select_option("select[name=category]", str(IncidentCategory.objects.get(code="QZ-KS").pk))

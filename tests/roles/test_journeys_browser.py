@@ -13,7 +13,7 @@ from django.utils import timezone
 from fengqiao.accounts.choices import Rank, Role
 from fengqiao.disputes import services as dispute_services
 from fengqiao.disputes.models import Dispute, MediationChannel
-from tests.browser import browser_login
+from tests.browser import browser_login, type_where_focused
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -59,8 +59,7 @@ def test_duty_officer_takes_a_call_dispatches_and_closes_it(
     browser_login(page, live_server, duty)
     page.click("nav#sidenav >> text=警情")
     page.click("a:has-text('接警登记')")
-    page.wait_for_load_state("load")
-    page.keyboard.type("13812345678")
+    type_where_focused(page, "caller_phone", "13812345678")
     page.wait_for_selector("#phone-lookup >> text=该号码无报警记录")
     page.fill("input[name=caller_name]", "张三")
     page.select_option("select[name=category]", str(IncidentCategory.objects.get(code="JF-LL").pk))

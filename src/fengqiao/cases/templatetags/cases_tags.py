@@ -38,7 +38,7 @@ def board_rows(rows):
                 )
                 for c in r.clocks
             ),
-        ) or format_html('<li class="muted">—</li>')
+        ) or format_html('<li class="muted">{}</li>', "—")
         lead = case.lead_officer
         out.append(
             format_html(
