@@ -85,7 +85,11 @@ class Device(ChangeLogged):
     class Meta:
         verbose_name = _("定位设备")
         verbose_name_plural = _("定位设备")
-        indexes = [models.Index(fields=["status", "station"], name="tracking_device_status_idx")]
+        indexes = [
+            models.Index(fields=["status", "station"], name="tracking_device_status_idx"),
+            # the live map's "fixed in the last N minutes": a range on the index, not a fleet scan
+            models.Index(fields=["last_fix_at"], name="tracking_device_last_fix_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(arm_command="", disarm_command="")
