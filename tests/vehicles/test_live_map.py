@@ -208,7 +208,7 @@ def test_cells_stay_bounded_for_a_huge_view():
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's query plan")
 def test_the_recent_fix_filter_reads_indexes_not_the_whole_fleet(alice_client, fleet):
-    """"A fix in the last 15 minutes, or stolen" is read through the device's fix-time index and the
+    """'A fix in the last 15 minutes, or stolen' is read through the device's fix-time index and the
     vehicle's status index: an OR across the two tables scanned every vehicle of the station (90 ms
     at 56,551 vehicles), whatever the map showed."""
     with CaptureQueriesContext(connection) as captured:
