@@ -31,6 +31,7 @@ from fengqiao.accounts.roles import (
 from fengqiao.core import geo, masking
 from fengqiao.core.history import timeline_for
 from fengqiao.core.models import PersonalDataAccess
+from fengqiao.core.pagination import KeysFirstPaginator
 from fengqiao.core.scoping import can_edit
 from fengqiao.core.web import forbidden
 from fengqiao.registry import filtersets, forms, number_search, selectors, services
@@ -204,7 +205,10 @@ def _list(request, key: str):
         # Sort the (few) matches after filtering: ordering by the bare column makes SQLite walk the
         # whole name index and test every row, which is ten times slower on a 150,000-person station.
         queryset = queryset.order_by(Lower("name"), "pk")
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    # a person's row is wide (address and community joined): page by keys first, so a search's
+    # cost follows the page, not how many people match (core/pagination.py)
+    paginator = KeysFirstPaginator if key == "person" else Paginator
+    page = paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     can_create = kind.creatable and _may_create(user, key)
     return render(
         request,
