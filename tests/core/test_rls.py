@@ -253,3 +253,24 @@ def test_a_failed_request_leaves_none_of_its_writes(two_stations):
     request.user = UserFactory(role=Role.STATION_LEADER, station=home)
     rls.StationScopeMiddleware(view)(request)
     assert not Community.objects.filter(name="写了一半").exists()
+
+
+def test_an_address_search_under_the_policy_reads_the_users_stations_by_index(two_stations):
+    """LIKE is not leakproof: under the policy alone PostgreSQL must read every address of the county
+    (the trigram index may not run before the policy). The search also names the policy's stations
+    as a plain condition, so an index bounds the read (registry/selectors._rls_stations)."""
+    from django.test.utils import CaptureQueriesContext
+
+    from fengqiao.registry import selectors
+
+    home, _away = two_stations
+    with as_app_role(), rls.scoped(str(home.pk)):
+        with CaptureQueriesContext(connection) as captured:
+            selectors._addresses_containing("西街")
+        (sql,) = [q["sql"] for q in captured.captured_queries if "registry_address" in q["sql"]]
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute(f"EXPLAIN {sql}")
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            cursor.execute("SET LOCAL enable_seqscan = on")
+    assert "Seq Scan on registry_address" not in plan, plan

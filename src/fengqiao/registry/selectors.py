@@ -7,7 +7,7 @@ import re
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 
-from fengqiao.core import masking
+from fengqiao.core import masking, rls
 from fengqiao.registry.models import Address, House, Organisation, Person
 
 # Whole-access search for internal callers that have no user (matching, imports).
@@ -100,11 +100,25 @@ def _addresses_containing(text: str):
         candidates = _fts_candidates(text)
         if candidates is not None:
             matching = matching.filter(pk__in=candidates)
+    else:
+        matching = matching.filter(**_rls_stations())
     matching = matching.values_list("pk", flat=True)
     ids = list(matching[: ADDRESS_MATCH_LIMIT + 1])
     if len(ids) > ADDRESS_MATCH_LIMIT:
         return matching
     return ids
+
+
+def _rls_stations() -> dict:
+    """On PostgreSQL, the stations row-level security admits (core/rls.py), as a plain condition.
+
+    The policy filters the rows anyway; but LIKE is not leakproof, so under the policy PostgreSQL
+    may not use the trigram index and reads every address of the county. `station_id IN (…)` is
+    leakproof: the (station, full_text) index then bounds the read to the user's stations."""
+    scope = rls.current()
+    if not scope or scope == rls.ALL:
+        return {}
+    return {"station_id__in": [int(s) for s in scope.split(",")]}
 
 
 def _tail(queryset: QuerySet[Person], digits: str) -> QuerySet[Person]:
