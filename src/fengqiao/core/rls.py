@@ -280,4 +280,12 @@ def grant_sql(role: str) -> list[str]:
         f"GRANT USAGE ON SCHEMA public TO {quoted}",
         f"GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA public TO {quoted}",
         f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {quoted}",
+        # tables the owner makes later (the position table's day partitions) come with the same rights
+        f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE "
+        f"ON TABLES TO {quoted}",
+        # the position table's day partitions: DDL only through the owner's two functions
+        # (tracking/partitions.py), which take a date, never a name
+        "DO $$ BEGIN IF to_regprocedure('fengqiao_position_day_create(date)') IS NOT NULL THEN "
+        f"GRANT EXECUTE ON FUNCTION fengqiao_position_day_create(date), "
+        f"fengqiao_position_day_drop(date) TO {quoted}; END IF; END $$",
     ]

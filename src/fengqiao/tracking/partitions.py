@@ -11,6 +11,11 @@ gateways queues behind it. So each such statement runs with a short `lock_timeou
 out, gives up at once (the COPYs go on), waits and tries again: the purge waits, never the devices.
 (`DETACH PARTITION … CONCURRENTLY` would avoid the strong lock, but PostgreSQL refuses it on a table
 with a DEFAULT partition, which this one has.)
+
+The processes connect as the application role, which may not change the schema (core/rls.py). So
+the DDL runs in two SECURITY DEFINER functions owned by the table's owner (migration tracking 0008):
+`fengqiao_position_day_create(day)` and `fengqiao_position_day_drop(day)`; they take a date, never
+a name, and the application role may only EXECUTE them.
 """
 
 from __future__ import annotations
@@ -121,22 +126,56 @@ def is_lock_timeout(exc: BaseException) -> bool:
 
 
 def _create_day(connection, day: dt.date) -> None:
-    name = partition_name(day)
-    start = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
-    end = start + dt.timedelta(days=1)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"CREATE TABLE IF NOT EXISTS {name} (LIKE {PARENT} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"
-        )
-        cursor.execute(
-            f"WITH moved AS (DELETE FROM {DEFAULT} WHERE fixed_at >= %s AND fixed_at < %s RETURNING *) "  # noqa: S608
-            f"INSERT INTO {name} SELECT * FROM moved",
-            [start, end],
-        )
-        cursor.execute(
-            f"ALTER TABLE {PARENT} ATTACH PARTITION {name} FOR VALUES FROM (%s) TO (%s)",
-            [start, end],
-        )
+        cursor.execute("SELECT fengqiao_position_day_create(%s)", [day])
+
+
+# our own table names only; the day goes through format(%L)
+FUNCTIONS_SQL = f"""
+CREATE OR REPLACE FUNCTION fengqiao_position_day_create(day date) RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $fn$
+DECLARE
+    name text := '{PARENT}_p' || to_char(day, 'YYYYMMDD');
+    day_start timestamptz := day::timestamp AT TIME ZONE 'UTC';
+    day_end timestamptz := (day + 1)::timestamp AT TIME ZONE 'UTC';
+BEGIN
+    IF day IS NULL THEN
+        RAISE EXCEPTION 'a day partition needs a day';
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+               WHERE i.inhparent = '{PARENT}'::regclass AND c.relname = name) THEN
+        RETURN false;
+    END IF;
+    -- Rows of the day already in the DEFAULT partition move into the new one first (a partition
+    -- cannot be attached while the default holds rows of its range).
+    EXECUTE format('CREATE TABLE IF NOT EXISTS %I '
+                   '(LIKE {PARENT} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)', name);
+    EXECUTE format('WITH moved AS (DELETE FROM {DEFAULT} WHERE fixed_at >= %L AND fixed_at < %L '
+                   'RETURNING *) INSERT INTO %I SELECT * FROM moved', day_start, day_end, name);
+    EXECUTE format('ALTER TABLE {PARENT} ATTACH PARTITION %I FOR VALUES FROM (%L) TO (%L)',
+                   name, day_start, day_end);
+    RETURN true;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION fengqiao_position_day_drop(day date) RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $fn$
+DECLARE
+    name text := '{PARENT}_p' || to_char(day, 'YYYYMMDD');
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+                   WHERE i.inhparent = '{PARENT}'::regclass AND c.relname = name) THEN
+        RETURN false;  -- only a day partition of the position table is ever dropped
+    END IF;
+    EXECUTE format('DROP TABLE %I', name);
+    RETURN true;
+END
+$fn$;
+
+REVOKE ALL ON FUNCTION fengqiao_position_day_create(date) FROM PUBLIC;
+REVOKE ALL ON FUNCTION fengqiao_position_day_drop(date) FROM PUBLIC;
+"""  # noqa: S608
+FUNCTIONS = ("fengqiao_position_day_create(date)", "fengqiao_position_day_drop(date)")
 
 
 def drop_days_before(
@@ -178,7 +217,7 @@ def _drop_day(connection, day: dt.date, *, patience: float, lock_timeout_ms: int
         try:
             with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
                 cursor.execute(f"SET LOCAL lock_timeout = {int(lock_timeout_ms)}")
-                cursor.execute(f"DROP TABLE IF EXISTS {partition_name(day)}")
+                cursor.execute("SELECT fengqiao_position_day_drop(%s)", [day])
             if waited:
                 log.info(
                     "position retention: %s dropped after %d tries behind a reader",
