@@ -22,8 +22,8 @@ def main() -> None:
     from django.urls import reverse
 
     from fengqiao.accounts.models import User
-    from fengqiao.cases.demo import ensure_bench_demo
     from fengqiao.cases.models import Case
+    from fengqiao.demo.cases import ensure_bench_demo
 
     station = ensure_bench_demo()
     user = (

@@ -29,9 +29,9 @@ def main() -> None:
     setup()
     from django.utils import timezone
 
-    from fengqiao.cases.demo import ensure_bench_demo
     from fengqiao.cases.models import Case
     from fengqiao.cases.rules import week_start
+    from fengqiao.demo.cases import ensure_bench_demo
 
     station = ensure_bench_demo()
     monday = week_start(timezone.localdate()) - dt.timedelta(weeks=1)

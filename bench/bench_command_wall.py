@@ -24,10 +24,10 @@ def ensure_command_demo():
     from django.db import transaction
 
     from fengqiao.accounts.models import Station
-    from fengqiao.command import demo
     from fengqiao.command.models import Shift
     from fengqiao.core import context
-    from fengqiao.core.demo import generator
+    from fengqiao.demo import command as demo
+    from fengqiao.demo import generator
 
     station = Station.objects.filter(code=STATION).first()
     if station is None:

@@ -49,7 +49,7 @@ def main() -> None:
     from django.urls import reverse
 
     from fengqiao.accounts.models import Station, User
-    from fengqiao.core.demo import county
+    from fengqiao.demo import county
     from fengqiao.registry.models import Person
 
     if "postgresql" not in settings.DATABASES["default"]["ENGINE"]:

@@ -356,8 +356,8 @@ def main() -> None:
 
     from fengqiao.accounts.models import Station, User
     from fengqiao.core import rls
-    from fengqiao.core.demo import county
     from fengqiao.core.scoping import ScopedQuerySet
+    from fengqiao.demo import county
     from fengqiao.incidents.models import Incident
     from fengqiao.registry.models import Person
 

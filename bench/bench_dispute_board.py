@@ -23,8 +23,8 @@ def ensure_dispute_demo():
     """The full-size demo in the bench database, with the disputes part."""
     from fengqiao.accounts.models import Station
     from fengqiao.core import context
-    from fengqiao.core.demo import generator
-    from fengqiao.disputes import demo
+    from fengqiao.demo import disputes as demo
+    from fengqiao.demo import generator
     from fengqiao.disputes.models import Dispute
 
     station = Station.objects.filter(code=STATION).first()

@@ -26,7 +26,7 @@ def ensure_demo():
     if not Warning.objects.filter(station=station).exists():
         from django.db import transaction
 
-        from fengqiao.antifraud import demo
+        from fengqiao.demo import antifraud as demo
 
         print("loading the anti-fraud demo into the bench database …", flush=True)
         started = time.perf_counter()

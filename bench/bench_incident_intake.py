@@ -25,7 +25,7 @@ MIN_INCIDENTS = 40_000  # three years at about 16,000 a year
 def ensure_incidents():
     """The full-size demo with the incidents part (loads the part alone when the registry is there)."""
     from fengqiao.accounts.models import Station
-    from fengqiao.core.demo import generator
+    from fengqiao.demo import generator
     from fengqiao.incidents.models import Incident
 
     station = Station.objects.filter(code=STATION).first()
@@ -39,7 +39,7 @@ def ensure_incidents():
         from django.db import transaction
 
         from fengqiao.core import context
-        from fengqiao.incidents import demo
+        from fengqiao.demo import incidents as demo
 
         print("loading the incidents demo (three years) into the bench database …", flush=True)
         started = time.perf_counter()

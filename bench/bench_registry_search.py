@@ -24,7 +24,7 @@ FULL_SIZE = 150_000
 def ensure_demo():
     """The reference station at full size in the bench database (about a minute to generate once)."""
     from fengqiao.accounts.models import Station
-    from fengqiao.core.demo import generator
+    from fengqiao.demo import generator
     from fengqiao.registry.models import Person
 
     station = Station.objects.filter(code=STATION).first()

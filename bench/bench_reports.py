@@ -27,7 +27,7 @@ def main() -> None:
 
     from fengqiao.accounts.choices import Role
     from fengqiao.accounts.models import User
-    from fengqiao.cases.demo import ensure_bench_demo
+    from fengqiao.demo.cases import ensure_bench_demo
     from fengqiao.incidents.models import Callback
     from fengqiao.reports import services
 

@@ -28,8 +28,8 @@ AWAY_SHARE = 0.002  # fixes that move an armed vehicle or leave a fence (if the 
 
 def ensure_fleet():
     from fengqiao.accounts.models import Station
-    from fengqiao.core.demo import generator
-    from fengqiao.vehicles import demo
+    from fengqiao.demo import generator
+    from fengqiao.demo import vehicles as demo
     from fengqiao.vehicles.models import Vehicle
 
     station = Station.objects.filter(code=STATION).first()
@@ -38,7 +38,7 @@ def ensure_fleet():
             "loading the full-size registry and vehicles demo into the bench database …", flush=True
         )
         generator.PART_DEMOS[:] = [
-            "fengqiao.vehicles.demo"
+            "fengqiao.demo.vehicles"
         ]  # this bench needs only the registry and vehicles
         generator.load(scale=1, seed=20240420, log=lambda line: print(line, flush=True))
         station = Station.objects.get(code=STATION)

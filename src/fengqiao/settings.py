@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "fengqiao.reports",
     "fengqiao.push",
     "fengqiao.field",
+    "fengqiao.demo",
 ]
 
 MIDDLEWARE = [

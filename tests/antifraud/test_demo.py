@@ -1,6 +1,6 @@
-from fengqiao.antifraud import demo
 from fengqiao.antifraud.figures import figures_for
 from fengqiao.antifraud.models import FraudCase, PublicityActivity, Warning
+from fengqiao.demo import antifraud as demo
 from tests.factories import PersonFactory
 
 

@@ -8,8 +8,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from fengqiao.command import demo, demostream, services
+from fengqiao.command import demostream, services
 from fengqiao.command.models import Camera, PatrolPoint
+from fengqiao.demo import command as demo
 from tests.browser import browser_login
 
 pytestmark = pytest.mark.django_db
@@ -110,7 +111,7 @@ def test_the_camera_form_takes_a_path_the_app_serves(station):
 
 
 def test_rundemo_makes_the_stream_and_runs_on_without_ffmpeg(monkeypatch):
-    from fengqiao.core.management.commands import rundemo
+    from fengqiao.demo.management.commands import rundemo
 
     made, said = [], []
     monkeypatch.setattr(demostream, "make", lambda: made.append(1))

@@ -13,7 +13,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from fengqiao.accounts.models import User
-from fengqiao.core.management.commands.rundemo import Supervisor, demo_commands, wait_for_port
+from fengqiao.core.processes import Supervisor, wait_for_port
+from fengqiao.demo.management.commands.rundemo import demo_commands
 from tests.factories import UnitFactory
 
 GOOD = "Qiao-feng-2026-x"

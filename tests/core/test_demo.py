@@ -11,8 +11,8 @@ from django.db import transaction
 
 from fengqiao.accounts.choices import Rank, Role
 from fengqiao.accounts.models import Station, User
-from fengqiao.core.demo import data, generator
 from fengqiao.core.models import ObjectChange
+from fengqiao.demo import data, generator
 from fengqiao.registry import rules
 from fengqiao.registry.models import Address, Community, House, LiaisonPoint, Organisation, Person
 

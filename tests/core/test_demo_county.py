@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from fengqiao.accounts.models import Station, User
 from fengqiao.cases.models import Case
-from fengqiao.core.demo import county
+from fengqiao.demo import county
 from fengqiao.disputes.models import Dispute
 from fengqiao.estates.models import Estate
 from fengqiao.incidents.models import Incident

@@ -99,7 +99,7 @@ while True:
 
 SUPERVISOR = """
 import sys
-from fengqiao.core.management.commands.rundemo import Supervisor
+from fengqiao.core.processes import Supervisor
 port, lifeline = sys.argv[1], sys.argv[2]
 worker = [sys.executable, "-c", WORKER, port, lifeline]
 supervisor = Supervisor({"w1": worker, "w2": worker}, log=lambda *a: None,

@@ -155,7 +155,7 @@ def test_a_broken_base_map_file_draws_no_features(settings, tmp_path):
 
 def test_the_demo_writes_its_river_and_roads(settings, tmp_path):
     from fengqiao.core import basemap
-    from fengqiao.core.demo import data
+    from fengqiao.demo import data
 
     settings.MAP_FEATURES_FILE = ""
     path = basemap.write_demo(data.STATIONS)

@@ -1,4 +1,5 @@
-from fengqiao.desk import demo, selectors
+from fengqiao.demo import desk as demo
+from fengqiao.desk import selectors
 from fengqiao.desk.models import Appointment, Rating, Service, Ticket
 
 

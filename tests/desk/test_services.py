@@ -462,7 +462,7 @@ def test_without_a_gateway_a_demo_writes_the_unsent_sms_to_the_log(settings, sta
 
 
 def test_the_demo_turns_on_the_unsent_sms_log_only_without_a_gateway(monkeypatch):
-    from fengqiao.core.management.commands import rundemo
+    from fengqiao.demo.management.commands import rundemo
 
     captured = {}
 

@@ -87,7 +87,7 @@ def test_agreement_and_terms_keep_history(bob, register):
 
 
 def test_demo_loads_the_studio_record(station, alice, bob, community_a, community_b):
-    from fengqiao.disputes import demo
+    from fengqiao.demo import disputes as demo
     from fengqiao.disputes.selectors import dispute_figures
     from tests.factories import UserFactory
 

@@ -39,7 +39,7 @@ def test_demo_estates_of_the_reference_station(demo):
 
 
 def test_make_demo_runs_the_estate_gateway_and_simulated_terminals(monkeypatch):
-    from fengqiao.core.management.commands.rundemo import demo_commands
+    from fengqiao.demo.management.commands.rundemo import demo_commands
 
     commands = demo_commands()
     assert commands["estate-gateway"][3:5] == ["estate_gateway", "serve"]

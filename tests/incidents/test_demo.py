@@ -3,7 +3,7 @@
 import pytest
 
 from fengqiao.core.workflow_models import Clock
-from fengqiao.incidents import demo
+from fengqiao.demo import incidents as demo
 from fengqiao.incidents.choices import Status
 from fengqiao.incidents.models import Callback, Incident
 from fengqiao.incidents.rules import satisfaction_rate

@@ -2,7 +2,8 @@ import datetime as dt
 
 from django.utils import timezone
 
-from fengqiao.lawstudy import demo, selectors
+from fengqiao.demo import lawstudy as demo
+from fengqiao.lawstudy import selectors
 from fengqiao.lawstudy.models import StudySession
 
 

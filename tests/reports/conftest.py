@@ -64,16 +64,16 @@ def _reload_national_tables():
 def demo(db, scheme):
     """Every part's demo at scale 400 (~2 s): the reference station 玉津派出所 with a bit of everything."""
     from fengqiao.accounts.models import Station
-    from fengqiao.core.demo import generator
+    from fengqiao.demo import generator
 
     _reload_national_tables()
 
-    generator.PART_DEMOS = [m for m in generator.PART_DEMOS if m != "fengqiao.reports.demo"]
+    generator.PART_DEMOS = [m for m in generator.PART_DEMOS if m != "fengqiao.demo.reports"]
     try:
         generator.load(scale=400, seed=3, log=lambda *a: None)
     finally:
-        if "fengqiao.reports.demo" not in generator.PART_DEMOS:
-            generator.PART_DEMOS.append("fengqiao.reports.demo")
+        if "fengqiao.demo.reports" not in generator.PART_DEMOS:
+            generator.PART_DEMOS.append("fengqiao.demo.reports")
     return Station.objects.get(code="511123-YJ")
 
 

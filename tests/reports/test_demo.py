@@ -2,7 +2,7 @@
 
 import pytest
 
-from fengqiao.reports import demo
+from fengqiao.demo import reports as demo
 from fengqiao.reports.models import Report, StationProfile
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from django.utils import timezone
 from fengqiao.accounts.models import Station
 from fengqiao.cases.models import Case
 from fengqiao.cases.selectors import detect
-from fengqiao.core.demo import generator
+from fengqiao.demo import generator
 from fengqiao.incidents.models import Incident
 from fengqiao.vehicles.models import Theft
 
@@ -90,9 +90,9 @@ def test_demo_unrecovered_thefts_cases_still_investigated_without_red_line(demo)
 def test_demo_theft_incidents_come_from_the_incidents_demo_when_it_has_them(db, monkeypatch):
     """A historic theft takes one of the incidents demo's own theft incidents of its month while one
     is left, and only then a new incident."""
-    from fengqiao.vehicles import demo as vehicles_demo
+    from fengqiao.demo import vehicles as vehicles_demo
 
-    monkeypatch.setattr(generator, "PART_DEMOS", ["fengqiao.incidents.demo", "fengqiao.cases.demo"])
+    monkeypatch.setattr(generator, "PART_DEMOS", ["fengqiao.demo.incidents", "fengqiao.demo.cases"])
     call_command("demo", "--scale", "40", "--seed", "7", stdout=io.StringIO())
     station = Station.objects.get(code="511123-YJ")
     theirs = Incident.objects.filter(
@@ -121,7 +121,7 @@ def test_demo_vehicles_before_cases_gives_one_case_per_theft_incident(db, monkey
     monkeypatch.setattr(
         generator,
         "PART_DEMOS",
-        ["fengqiao.incidents.demo", "fengqiao.vehicles.demo", "fengqiao.cases.demo"],
+        ["fengqiao.demo.incidents", "fengqiao.demo.vehicles", "fengqiao.demo.cases"],
     )
     call_command("demo", "--scale", "200", "--seed", "7", stdout=io.StringIO())
     station = Station.objects.get(code="511123-YJ")

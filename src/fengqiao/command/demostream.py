@@ -1,6 +1,6 @@
 """The demo's own camera stream: a generated HLS test pattern (ffmpeg's testsrc2 with a clock), made
 once under VAR_DIR/demo-stream/ by `fengqiao rundemo` and served by the app at STREAM_PATH, so the
-video-patrol page plays without the Internet. The demo cameras point at it (command/demo.py)."""
+video-patrol page plays without the Internet. The demo cameras point at it (demo/command.py)."""
 
 from __future__ import annotations
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from fengqiao.gateway import gt06, jt808
 from fengqiao.gateway.messages import Fix
 
-# 玉津 (fengqiao.core.demo.data: CENTRE_LAT/CENTRE_LON, 69.8 km²): about 4 km either side of the centre.
+# 玉津 (fengqiao.demo.data: CENTRE_LAT/CENTRE_LON, 69.8 km²): about 4 km either side of the centre.
 CENTRE = (29.209, 103.947)
 HALF_SIDE_KM = 4.0
 

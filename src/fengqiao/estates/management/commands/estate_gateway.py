@@ -20,6 +20,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from fengqiao import env
+from fengqiao.core.processes import install_uvloop, supervise_copies, wait_for_port
 
 log = logging.getLogger("fengqiao.gateway.estates")
 
@@ -100,8 +101,6 @@ class Command(BaseCommand):
         return getattr(self, f"do_{action}")(options)
 
     def do_serve(self, options):
-        from fengqiao.tracking.management.commands.gateway import install_uvloop
-
         processes = options.get("processes") or env.integer(
             "ESTATE_GATEWAY_PROCESSES", 1, minimum=1
         )
@@ -114,8 +113,6 @@ class Command(BaseCommand):
 
     def _supervise(self, processes: int, options):
         """N processes sharing the ports with SO_REUSEPORT; stop all when one ends or on a signal."""
-        from fengqiao.core.management.commands.rundemo import supervise_copies
-
         supervise_copies(
             ["estate_gateway", "serve"],
             options,
@@ -127,7 +124,6 @@ class Command(BaseCommand):
 
     def do_simulate(self, options):
         from fengqiao.gateway import estate_simulate
-        from fengqiao.tracking.management.commands.gateway import install_uvloop
 
         port = options["port"] or env.integer("ESTATE_GATEWAY_PORT", 8089, minimum=1)
         if options["existing"]:
@@ -138,8 +134,6 @@ class Command(BaseCommand):
         if not terminals:
             raise CommandError("没有可模拟的门禁终端")
         if options["wait"]:
-            from fengqiao.core.management.commands.rundemo import wait_for_port
-
             if not wait_for_port(
                 options["host"], port, timeout=options["wait"], alive=lambda: True
             ):
@@ -181,8 +175,10 @@ class Command(BaseCommand):
 def existing_terminals(limit: int):
     """The active terminals of the database, with the device numbers of their estate's credentials
     (and a few numbers the estate does not know: unregistered people)."""
+    # The simulator skips the demo's terminals that stay offline on purpose; a local import, so only
+    # `simulate` (a demo and benchmark tool) touches the demo package.
+    from fengqiao.demo.estates import BROKEN
     from fengqiao.estates.choices import DeviceStatus
-    from fengqiao.estates.demo import BROKEN
     from fengqiao.estates.models import AccessDevice, Credential
     from fengqiao.gateway.estate_simulate import Terminal
 

@@ -15,6 +15,8 @@ import signal
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from fengqiao.core.processes import install_uvloop, supervise_copies
+
 log = logging.getLogger("fengqiao.push")
 
 
@@ -69,7 +71,6 @@ class Command(BaseCommand):
 
     def do_serve(self, options):
         from fengqiao.push.server import PushConfig
-        from fengqiao.tracking.management.commands.gateway import install_uvloop
 
         processes = options.get("processes") or settings.PUSH_PROCESSES
         if processes > 1:
@@ -85,8 +86,6 @@ class Command(BaseCommand):
 
     def _supervise(self, processes: int, options):
         """N processes sharing the ports with SO_REUSEPORT; stop all when one ends or on a signal."""
-        from fengqiao.core.management.commands.rundemo import supervise_copies
-
         supervise_copies(
             ["push", "serve"], options, ("host", "port"), processes, "push", self.stdout.write
         )

@@ -21,6 +21,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from fengqiao import env
+from fengqiao.core.processes import install_uvloop, supervise_copies, wait_for_port
 from fengqiao.gateway import proxyproto
 
 log = logging.getLogger("fengqiao.gateway")
@@ -77,15 +78,6 @@ def config_from_env(options: dict):
         if options.get(name) is not None:
             setattr(config, name, options[name] or None)
     return config
-
-
-def install_uvloop() -> bool:
-    try:
-        import uvloop
-    except ImportError:
-        return False
-    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
-    return True
 
 
 async def serve(config, *, ready=None, stop_event=None) -> None:
@@ -211,8 +203,6 @@ class Command(BaseCommand):
 
     def _supervise(self, processes: int, options):
         """N processes sharing the ports with SO_REUSEPORT; stop all when one ends or on a signal."""
-        from fengqiao.core.management.commands.rundemo import supervise_copies
-
         supervise_copies(
             ["gateway", "serve"],
             options,
@@ -254,8 +244,6 @@ class Command(BaseCommand):
             )
             self.stdout.write(f"使用数据库中 {len(kwargs['identifiers'])} 台已接收的设备号")
         if options["wait"]:
-            from fengqiao.core.management.commands.rundemo import wait_for_port
-
             if not wait_for_port(
                 options["host"], port, timeout=options["wait"], alive=lambda: True
             ):

@@ -38,8 +38,8 @@ def load(*, scale: int, seed: int, log) -> dict[str, int]:
     from fengqiao.accounts.models import Station
     from fengqiao.core import events
     from fengqiao.core.audit import log_bulk
-    from fengqiao.core.demo.data import YUJIN_COMMUNITIES
     from fengqiao.core.models import ChangeAction
+    from fengqiao.demo.data import YUJIN_COMMUNITIES
     from fengqiao.estates import services
     from fengqiao.estates.models import AccessDevice, Credential, DeviceAlarm, Estate, Gate
     from fengqiao.registry.models import Address, Community, Person

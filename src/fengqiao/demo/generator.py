@@ -16,7 +16,7 @@ import random
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from fengqiao.core.demo import data
+from fengqiao.demo import data
 
 PERSON_FIELDS_FOR_HASH = (
     "name",
@@ -925,28 +925,28 @@ def load(*, scale: int = 1, seed: int = 20240420, log=print) -> Counts:
             if module is not None:
                 part_started = time.perf_counter()
                 written = module.load(scale=scale, seed=seed, log=log)
-                counts.parts[module_name.split(".")[1]] = written
-                log(
-                    f"  {module_name.split('.')[1]}: {written} ({time.perf_counter() - part_started:.0f} s)"
-                )
+                part = module_name.rsplit(".", 1)[-1]  # fengqiao.demo.<part>
+                counts.parts[part] = written
+                log(f"  {part}: {written} ({time.perf_counter() - part_started:.0f} s)")
     _analyze()
     return counts
 
 
-# Each part writes its own demo records after the registry and the staff exist, in this order (cases
-# build on incidents). A part's module has `load(*, scale, seed, log) -> dict[str, int]` and finds the
-# stations, communities, people and users it needs in the database.
+# Each part writes its own demo records (fengqiao/demo/<part>.py) after the registry and the staff
+# exist, in this order (cases build on incidents). A part's module has
+# `load(*, scale, seed, log) -> dict[str, int]` and finds the stations, communities, people and users
+# it needs in the database.
 PART_DEMOS = [
-    "fengqiao.incidents.demo",
-    "fengqiao.disputes.demo",
-    "fengqiao.cases.demo",
-    "fengqiao.antifraud.demo",
-    "fengqiao.vehicles.demo",
-    "fengqiao.estates.demo",
-    "fengqiao.command.demo",
-    "fengqiao.desk.demo",
-    "fengqiao.lawstudy.demo",
-    "fengqiao.reports.demo",
+    "fengqiao.demo.incidents",
+    "fengqiao.demo.disputes",
+    "fengqiao.demo.cases",
+    "fengqiao.demo.antifraud",
+    "fengqiao.demo.vehicles",
+    "fengqiao.demo.estates",
+    "fengqiao.demo.command",
+    "fengqiao.demo.desk",
+    "fengqiao.demo.lawstudy",
+    "fengqiao.demo.reports",
 ]
 
 

@@ -216,9 +216,9 @@ def _history(station, rows, *, rng, now, leads, seconds, room, offences) -> dict
         CaseReview,
         RedLineFlag,
     )
-    from fengqiao.core.demo.generator import _insert
     from fengqiao.core.refnumbers import format_reference
     from fengqiao.core.workflow_models import ReferenceCounter
+    from fengqiao.demo.generator import _insert
     from fengqiao.incidents.models import Incident
 
     # numbers go on after any already given (行车卫士's theft cases, when that demo ran first)
@@ -615,7 +615,7 @@ def ensure_bench_demo(station_code: str = "511123-YJ"):
     from fengqiao.accounts.models import Station
     from fengqiao.cases.models import Case
     from fengqiao.core import context
-    from fengqiao.core.demo import generator
+    from fengqiao.demo import generator
 
     def log(line):
         print(line, flush=True)
@@ -628,7 +628,7 @@ def ensure_bench_demo(station_code: str = "511123-YJ"):
             generator.load(scale=1, seed=20240420, log=log)
         except Exception as exc:  # another part's demo failing must not stop the case benchmarks
             log(f"full demo failed ({exc!r}); loading registry, incidents and cases only")
-            generator.PART_DEMOS = ["fengqiao.incidents.demo", "fengqiao.cases.demo"]
+            generator.PART_DEMOS = ["fengqiao.demo.incidents", "fengqiao.demo.cases"]
             generator.load(scale=1, seed=20240420, log=log)
         log(f"loaded in {time.perf_counter() - started:.0f} s")
         station = Station.objects.get(code=station_code)
@@ -639,7 +639,7 @@ def ensure_bench_demo(station_code: str = "511123-YJ"):
         started = time.perf_counter()
         with transaction.atomic(), context.acting_as(None, source="command"):
             if not Incident.objects.filter(station=station).exists():
-                from fengqiao.incidents import demo as incidents_demo
+                from fengqiao.demo import incidents as incidents_demo
 
                 incidents_demo.load(scale=1, seed=20240420, log=log)
             log(str(load(scale=1, seed=20240420, log=log)))

@@ -21,8 +21,8 @@ import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from fengqiao.core.demo import data
-from fengqiao.core.demo.generator import Names, _insert, _weighted
+from fengqiao.demo import data
+from fengqiao.demo.generator import Names, _insert, _weighted
 
 # Per station at scale 1 (÷ scale, at least 1 each).
 PERSONS = 80_000
@@ -141,7 +141,7 @@ def load(*, stations: int = 20, scale: int = 1, seed: int = 20240420, log=print)
     from django.db import transaction
 
     from fengqiao.core import context
-    from fengqiao.core.demo.generator import demo_password
+    from fengqiao.demo.generator import demo_password
 
     if stations < 1:
         raise ValueError("stations must be at least 1")

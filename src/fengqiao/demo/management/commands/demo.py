@@ -1,6 +1,6 @@
 """`fengqiao demo [--scale N] [--seed S] [--if-empty] [--logins] [--county [N]]`: load the reference station's demo data.
 
-`--county N` loads instead a county of N stations (default 20) for scale tests (core/demo/county.py):
+`--county N` loads instead a county of N stations (default 20) for scale tests (demo/county.py):
 at scale 1 1.6 M residents, 540 k vehicles and 540 k incidents; `--scale` divides the counts.
 
 犍为县公安局 with 玉津派出所 (69.8 km², 14 社区 + 4 行政村, 153,028 residents at scale 1, 31 民警 and
@@ -16,7 +16,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from fengqiao.core.demo import generator
+from fengqiao.demo import generator
 
 
 def print_logins(write) -> None:
@@ -93,7 +93,7 @@ class Command(BaseCommand):
         print_logins(write)
 
     def load_county(self, stations: int, *, scale: int, seed: int, if_empty: bool) -> None:
-        from fengqiao.core.demo import county
+        from fengqiao.demo import county
 
         write = self.stdout.write
         if stations < 1:

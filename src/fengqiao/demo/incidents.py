@@ -203,10 +203,10 @@ def _staff(station):
 def _history(station, total: int, *, rng: random.Random, now: dt.datetime) -> dict[str, int]:
     from django.contrib.contenttypes.models import ContentType
 
-    from fengqiao.core.demo.generator import _insert
     from fengqiao.core.models import ChangeAction, ObjectChange
     from fengqiao.core.refnumbers import format_reference
     from fengqiao.core.workflow_models import ReferenceCounter
+    from fengqiao.demo.generator import _insert
     from fengqiao.incidents.models import (
         Callback,
         CallbackAttempt,

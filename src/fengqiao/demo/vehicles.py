@@ -1,4 +1,4 @@
-"""Demo data of 行车卫士, deterministic from the seed (called by core/demo/generator.py).
+"""Demo data of 行车卫士, deterministic from the seed (called by demo/generator.py).
 
 玉津派出所 holds the article's fleet: 31,358 motorcycles and 25,193 e-motorcycles with trackers
 installed by 2024-04-20 (÷ scale), each with a tracking.Device (active; GT06, JT/T 808 and a few
@@ -117,7 +117,7 @@ def _insert(model, rows: list[dict]) -> list[int]:
     """The generator's fast insert, with '' for text columns the rows leave out (NOT NULL, no default)."""
     from django.db import models
 
-    from fengqiao.core.demo.generator import _insert as insert
+    from fengqiao.demo.generator import _insert as insert
 
     blanks = [
         f.attname
@@ -785,7 +785,7 @@ def _file_history(station, facts, police, leads, duty, rng) -> None:
         queryset._raw_delete(queryset.db)
     _insert_case_files(facts, room, now, rng)
     if reshaped and WeeklySummary.objects.filter(station=station).exists():
-        from fengqiao.cases.demo import _weeks
+        from fengqiao.demo.cases import _weeks
 
         _weeks(station, now)  # the stored weekly figures of the cases demo, recomputed
 
@@ -878,7 +878,7 @@ def _insert_incidents(station, rows: list[dict], rng) -> None:
     import json
 
     from fengqiao.accounts.models import User
-    from fengqiao.incidents.demo import _due
+    from fengqiao.demo.incidents import _due
     from fengqiao.incidents.models import (
         Callback,
         CallbackAttempt,
@@ -981,8 +981,8 @@ def _insert_case_files(facts, room, now, rng) -> None:
     """Parties, work, timeline and (closed cases) the case room's 一案一评 of the historic theft cases."""
     import json
 
-    from fengqiao.cases.demo import review_row
     from fengqiao.cases.models import CaseAction, CaseEvent, CaseParty, CaseReview
+    from fengqiao.demo.cases import review_row
 
     parties, actions, events, reviews = [], [], [], []
     for f in facts:

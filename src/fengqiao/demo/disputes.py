@@ -1,4 +1,4 @@
-"""Demo data of 矛盾纠纷 for 玉津派出所 (core/demo/generator.py calls `load` after the registry, the staff
+"""Demo data of 矛盾纠纷 for 玉津派出所 (demo/generator.py calls `load` after the registry, the staff
 and the incidents exist; it does not need the incidents).
 
 - The studio's 16-year record: 3,267 disputes mediated by 范贤成金牌调解工作室, over 99 % settled, every
@@ -127,7 +127,7 @@ def _context(station) -> dict:
 
 
 def _name(rng) -> str:
-    from fengqiao.core.demo.data import SURNAMES
+    from fengqiao.demo.data import SURNAMES
 
     return rng.choice(SURNAMES) + rng.choice(GIVEN)
 
