@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from fengqiao.desk.models import Counter, DeskConfig, Service
-from fengqiao.desk.services.common import _require_manager, _require_operator
+from fengqiao.desk.permissions import can_manage
+from fengqiao.desk.services.common import _require_operator
+
+
+def _require_manager(actor, station_id) -> None:
+    if actor is not None and not can_manage(actor, station_id):
+        raise PermissionDenied(_("只有本所领导或系统管理员可以修改一门通办设置"))
 
 
 def service_save(*, actor, station, instance: Service | None, data: dict) -> Service:

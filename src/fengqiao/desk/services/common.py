@@ -10,17 +10,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fengqiao.desk.models import DeskConfig
-from fengqiao.desk.permissions import can_manage, can_operate
+from fengqiao.desk.permissions import can_operate
 
 
 def _require_operator(actor, station_id) -> None:
     if actor is not None and not can_operate(actor, station_id):
         raise PermissionDenied(_("只有本所户籍室和值班人员可以操作叫号"))
-
-
-def _require_manager(actor, station_id) -> None:
-    if actor is not None and not can_manage(actor, station_id):
-        raise PermissionDenied(_("只有本所领导或系统管理员可以修改一门通办设置"))
 
 
 def config_for(station) -> DeskConfig:

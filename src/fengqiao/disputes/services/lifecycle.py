@@ -21,7 +21,7 @@ from fengqiao.disputes.choices import (
 )
 from fengqiao.disputes.models import Dispute
 from fengqiao.disputes.services.agreements import _stop_confirmation_clock
-from fengqiao.disputes.services.common import _check_owner, _event, _require_edit
+from fengqiao.disputes.services.common import _event, _require_edit
 from fengqiao.disputes.services.levels import (
     _adopt_higher_suggestion,
     _check_level_requirements,
@@ -46,6 +46,16 @@ UPDATE_FIELDS = (
     "failed_mediations",
     "repeat_calls",
 )
+
+
+def _check_owner(station_id, owner) -> None:
+    """责任人: an active police officer of the file's station (rules.OWNER_ROLES)."""
+    from fengqiao.disputes.rules import OWNER_ROLES
+
+    if owner is None:
+        return
+    if owner.station_id != station_id or not owner.is_active or owner.role not in OWNER_ROLES:
+        raise ValidationError({"owner": "责任人须为本所民警"})
 
 
 def dispute_register(

@@ -8,7 +8,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from fengqiao.vehicles.models import VehicleEvent
-from fengqiao.vehicles.permissions import may_report_theft
 
 FUTURE_TOLERANCE = dt.timedelta(minutes=2)
 
@@ -24,12 +23,6 @@ def _require_editable(actor, obj) -> None:
         return
     if not type(obj)._default_manager.editable_by(actor).filter(pk=obj.pk).exists():
         raise PermissionDenied("无权处理该车辆(不在本所或不在您负责的社区)")
-
-
-def _require_may_report_theft(actor, vehicle) -> None:
-    if actor is None or may_report_theft(actor, vehicle):
-        return
-    raise PermissionDenied("无权为该车辆报被盗(不在本所)")
 
 
 def _when(

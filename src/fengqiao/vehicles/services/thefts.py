@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -13,16 +13,22 @@ from fengqiao.registry.rules import InvalidPhone, normalise_phone
 from fengqiao.vehicles import rules
 from fengqiao.vehicles.choices import EventKind, RecoveryCondition, TheftStatus, VehicleStatus
 from fengqiao.vehicles.models import Recovery, Theft, Vehicle
+from fengqiao.vehicles.permissions import may_report_theft
 from fengqiao.vehicles.services.common import (
     _event,
     _lock,
     _require_editable,
-    _require_may_report_theft,
     _when,
 )
 
 THEFT_CATEGORY_CODES = ("XS-DQ",)
 THEFT_OFFENCE_CODE = "XS-DQ"  # 盗窃罪 (cases' offence table)
+
+
+def _require_may_report_theft(actor, vehicle) -> None:
+    if actor is None or may_report_theft(actor, vehicle):
+        return
+    raise PermissionDenied("无权为该车辆报被盗(不在本所)")
 
 
 def theft_category():
