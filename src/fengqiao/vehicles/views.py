@@ -44,6 +44,7 @@ from fengqiao.vehicles.choices import (
     VehicleStatus,
 )
 from fengqiao.vehicles.models import (
+    CLAIM_ROLES,
     STATION_ROLES,
     Alarm,
     InsuranceClaim,
@@ -628,7 +629,7 @@ def theft_detail(request, pk):
             "recovery": recovery,
             "claim": claim,
             "quote": quote,
-            "can_claim": can_edit and has_role(request.user, services.CLAIM_ROLES),
+            "can_claim": can_edit and has_role(request.user, CLAIM_ROLES),
             "conditions": RecoveryCondition.choices,
             "changes": timeline_for(theft),
             "officers": User.objects.filter(station_id=theft.station_id, is_active=True).order_by(
