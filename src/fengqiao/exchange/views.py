@@ -208,7 +208,6 @@ def export(request, kind):
         raise Http404
     if kind == "persons":
         # An export by an ID number or phone is a search by number: counted and recorded once.
-
         query = request.GET.get("q", "")
         try:
             number_search.search(
