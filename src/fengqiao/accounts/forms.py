@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fengqiao.accounts.choices import Rank, Role
 from fengqiao.accounts.models import Unit, User
+from fengqiao.accounts.roles import may_grant
 
 
 class LoginForm(forms.Form):
@@ -40,7 +41,7 @@ class StaffForm(forms.Form):
 
     def __init__(self, *args, station, actor, current_role=None, **kwargs):
         super().__init__(*args, **kwargs)
-        from fengqiao.accounts.roles import may_grant
+        # local: registry sits above accounts (layers contract, pyproject.toml): a known violation
         from fengqiao.registry.models import Community
 
         # Only the roles the grant table lets this actor give here (plus the account's own, unchanged).
@@ -53,6 +54,7 @@ class StaffForm(forms.Form):
         self.fields["communities"].queryset = Community.objects.filter(station=station)
 
     def clean_phone(self):
+        # local: registry sits above accounts (layers contract, pyproject.toml): a known violation
         from fengqiao.registry.rules import InvalidPhone, normalise_phone
 
         try:

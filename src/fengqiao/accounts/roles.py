@@ -6,6 +6,9 @@ from fengqiao.accounts.choices import Role
 LEADER_ROLES = frozenset({Role.STATION_LEADER, Role.ADMIN})
 # Roles that see across every station of their county bureau.
 BUREAU_ROLES = frozenset({Role.BUREAU})
+# Who may see the command wall and acknowledge its alerts (command.alerts; the push tier's wall
+# channel reads it too, so it sits here, below both).
+WALL_ROLES = LEADER_ROLES | {Role.COMMAND, Role.DUTY_OFFICER}
 # Roles that may reveal a person's full ID number, phone and address (each view is recorded).
 FULL_PERSONAL_DATA_ROLES = frozenset(
     {
@@ -104,3 +107,10 @@ def may_manage(actor, target) -> bool:
 
 def has_role(user, roles) -> bool:
     return bool(user and user.is_authenticated and (user.is_superuser or user.role in roles))
+
+
+def can_see_wall(user) -> bool:
+    return bool(
+        user.is_authenticated
+        and (user.is_superuser or user.role in WALL_ROLES or user.role == Role.BUREAU)
+    )

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from fengqiao.accounts.choices import AttemptKind, Role
-from fengqiao.accounts.models import ApiToken, LoginAttempt, User
+from fengqiao.accounts.models import ApiToken, Bureau, LoginAttempt, Station, Unit, User
 from fengqiao.accounts.roles import grants_at, may_grant, may_manage
 
 
@@ -281,8 +281,6 @@ def station_create(
     with_units: bool = True,
 ):
     """Create a station (and its county bureau when new) for a fresh installation."""
-    from fengqiao.accounts.models import Bureau, Station, Unit
-
     name, code = name.strip(), code.strip()
     if not name or not code:
         raise ValidationError(_("派出所名称和代码都必须填写"))
@@ -320,8 +318,6 @@ def tokens_manageable_by(actor):
     """The tokens `actor` may see and revoke: their own; a station's 系统管理员 also its users';
     an installation superuser every one."""
     from django.db.models import Q
-
-    from fengqiao.accounts.choices import Role
 
     qs = ApiToken.objects.select_related("user", "user__station", "revoked_by")
     if actor.is_superuser:

@@ -24,6 +24,7 @@ from django.utils.translation import gettext
 from fengqiao.accounts.roles import KEY_PERSON_ROLES, UNMASKED_EXPORT_ROLES, has_role
 from fengqiao.core import context, masking
 from fengqiao.core.audit import personal_data_view_row, record_personal_data_views
+from fengqiao.core.exports import workbook as new_workbook
 from fengqiao.exchange.choices import ExportKind, ExportStatus
 from fengqiao.exchange.columns import COLUMNS
 from fengqiao.exchange.models import ExportRecord, ImportJob
@@ -220,8 +221,6 @@ def _filename(spec: ExportSpec) -> str:
 
 def _write(spec: ExportSpec, actor, params, *, masked: bool, with_labels: bool, progress=None):
     """The filtered list as an .xlsx in a rewound temporary file, and (pk, station id, name) of each row."""
-    from fengqiao.core.exports import workbook as new_workbook
-
     queryset = _filtered(spec, actor, params).order_by(*spec.order)
     fields = ["pk", "station_id", _repr_field(spec), *[c.field for c in spec.columns]]
     labels: dict[int, list[str]] = {}
@@ -441,8 +440,6 @@ def template_workbook(kind: str):
     """The import template: headers and one example row; a second sheet explains every column."""
     from openpyxl.styles import Font
 
-    from fengqiao.core.exports import workbook as new_workbook
-
     workbook = new_workbook()
     sheet = workbook.active
     sheet.title = "人员" if kind == "persons" else "房屋"
@@ -480,8 +477,6 @@ def template_workbook(kind: str):
 
 
 def errors_workbook(job: ImportJob):
-    from fengqiao.core.exports import workbook as new_workbook
-
     workbook = new_workbook(write_only=True)
     sheet = workbook.create_sheet("错误明细")
     sheet.append(["行号", "列", "内容", "问题"])

@@ -26,7 +26,7 @@ from fengqiao.accounts.roles import REGISTRY_IMPORT_ROLES, has_role
 from fengqiao.core import context
 from fengqiao.exchange.choices import ImportKind, ImportMode, ImportStatus
 from fengqiao.exchange.importers import IMPORTERS
-from fengqiao.exchange.models import ImportJob
+from fengqiao.exchange.models import ExportRecord, ImportJob
 from fengqiao.exchange.readers import FileProblem, file_type, read_table
 
 logger = logging.getLogger(__name__)
@@ -412,8 +412,6 @@ def import_files_purge(*, now=None, keep_days: int | None = None) -> int:
 
 def export_files_purge(*, now=None, keep_days: int | None = None) -> int:
     """Delete the files of background exports older than `keep_days`; the export records stay."""
-    from fengqiao.exchange.models import ExportRecord
-
     now = now or timezone.now()
     keep_days = settings.EXPORT_FILE_RETENTION_DAYS if keep_days is None else keep_days
     cutoff = now - timezone.timedelta(days=keep_days)

@@ -26,6 +26,8 @@ from fengqiao.exchange.choices import (
 from fengqiao.exchange.columns import COLUMNS
 from fengqiao.exchange.forms import CommitForm, UploadForm
 from fengqiao.exchange.models import ExportRecord, ImportJob
+from fengqiao.registry import number_search
+from fengqiao.registry.models import Person
 
 ERRORS_PAGE_SIZE = 100
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -206,9 +208,6 @@ def export(request, kind):
         raise Http404
     if kind == "persons":
         # An export by an ID number or phone is a search by number: counted and recorded once.
-        from fengqiao.registry import number_search
-        from fengqiao.registry.models import Person
-
         query = request.GET.get("q", "")
         try:
             number_search.search(

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from fengqiao.core.indicators import Dims, Drill, Measure, grouped, register
 from fengqiao.field.choices import WorkKind
 from fengqiao.field.models import WorkLogEntry
-from fengqiao.reports.indicators import Dims, Drill, Measure, grouped, register
 
 WORK_DIMS = Dims(
     date="occurred_at", station="station_id", unit="officer__unit_id", officer="officer_id"

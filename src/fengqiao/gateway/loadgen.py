@@ -23,7 +23,7 @@ import urllib.request
 
 from fengqiao.gateway import gt06
 from fengqiao.gateway.messages import Fix
-from fengqiao.gateway.simulate import make_route
+from fengqiao.gateway.simulate import identifier, make_route
 
 
 def free_port() -> int:
@@ -325,8 +325,6 @@ async def cadence(
     login counts, and the window's length. The window runs from the first connect to the end of the
     grace period that waits (at most `grace` s) for the last acknowledgements. Device i is the IMEI
     `simulate.identifier("gt06", first + i, 0)`."""
-    from fengqiao.gateway.simulate import identifier
-
     loop = asyncio.get_running_loop()
     rng = random.Random(seed)
     totals = {"logged_in": 0, "latencies": [], "login_latencies": []}

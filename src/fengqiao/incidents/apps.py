@@ -7,6 +7,7 @@ class IncidentsConfig(AppConfig):
     verbose_name = "警情"
 
     def ready(self):
+        # local: ready() runs once every app's models are loaded (apps.py is imported before)
         from fengqiao.core import workqueue
         from fengqiao.incidents import checks  # noqa: F401  (registers the settings check)
         from fengqiao.incidents.selectors import (

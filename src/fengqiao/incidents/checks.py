@@ -2,11 +2,11 @@
 
 from django.core.checks import Error, register
 
+from fengqiao.incidents.conf import basic_weight
+
 
 @register()
 def callback_weight_check(app_configs, **kwargs):
-    from fengqiao.incidents.conf import basic_weight
-
     try:
         basic_weight()
     except ValueError as exc:

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from fengqiao.accounts.models import User
 from fengqiao.incidents.choices import AreaType, Outcome, Rating, Source, Urgency
 from fengqiao.incidents.models import IncidentCategory
 
@@ -31,7 +32,6 @@ class DispatchForm(forms.Form):
 
     def __init__(self, *args, station=None, **kwargs):
         super().__init__(*args, **kwargs)
-        from fengqiao.accounts.models import User
 
         officers = User.objects.filter(station=station, is_active=True).order_by("full_name")
         self.fields["officers"].queryset = officers
@@ -57,7 +57,6 @@ class HandoverForm(forms.Form):
 
     def __init__(self, *args, station=None, **kwargs):
         super().__init__(*args, **kwargs)
-        from fengqiao.accounts.models import User
 
         self.fields["shift_to"].queryset = User.objects.filter(
             station=station, is_active=True
@@ -125,7 +124,6 @@ class CallbackForm(forms.Form):
 
     def __init__(self, *args, station=None, **kwargs):
         super().__init__(*args, **kwargs)
-        from fengqiao.accounts.models import User
 
         self.fields["complaint_officer"].queryset = User.objects.filter(
             station=station, is_active=True

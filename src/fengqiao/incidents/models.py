@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from fengqiao.accounts.choices import Role
 from fengqiao.accounts.roles import BUREAU_ROLES
 from fengqiao.core.audit import ChangeLogged
-from fengqiao.core.scoping import ScopedQuerySet
+from fengqiao.core.scoping import ScopedQuerySet, editable_community_ids
 from fengqiao.incidents.choices import (
     OPEN_STATUSES,
     AreaType,
@@ -84,7 +84,6 @@ class IncidentQuerySet(ScopedQuerySet):
             return visible
         if user.role in BUREAU_ROLES:
             return visible.none()
-        from fengqiao.core.scoping import editable_community_ids
 
         return visible.filter(
             models.Q(assignments__officer=user)

@@ -9,10 +9,19 @@ from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import gettext
 
+from fengqiao.accounts.choices import Role
 from fengqiao.core.choices import ClockState
 from fengqiao.core.workflow_models import Clock
-from fengqiao.incidents.choices import ARRIVAL_CLOCK_KIND
-from fengqiao.incidents.models import Incident
+from fengqiao.core.workqueue import WorkItem
+from fengqiao.incidents.choices import (
+    ARRIVAL_CLOCK_KIND,
+    CallbackStatus,
+    Rating,
+    RectificationStatus,
+)
+from fengqiao.incidents.models import Callback, Incident, Rectification
+from fengqiao.incidents.rules import satisfaction_rate
+from fengqiao.incidents.services import can_call_back
 
 CASE_REVIEW_KINDS = ("admin_intake_review", "criminal_filing_review")
 
@@ -76,8 +85,6 @@ def arrival_clock(incident):
 
 
 def my_open_incidents_items(user, now):
-    from fengqiao.core.workqueue import WorkItem
-
     ct = ContentType.objects.get_for_model(Incident)
     incidents = list(
         Incident.objects.visible_to(user)
@@ -124,8 +131,6 @@ def callback_queue(user, now: dt.datetime, *, show: str = ""):
 
     show: "due" (due within a day, not yet overdue), "overdue", "mine" (I took it), "" (all pending).
     """
-    from fengqiao.incidents.models import Callback
-
     queryset = (
         Callback.objects.visible_to(user)
         .open()
@@ -144,10 +149,6 @@ def callback_queue(user, now: dt.datetime, *, show: str = ""):
 
 def my_callback_items(user, now):
     """Work queue: callbacks I took, and (for the callback roles) callbacks overdue or due within a day."""
-    from fengqiao.core.workqueue import WorkItem
-    from fengqiao.incidents.models import Callback
-    from fengqiao.incidents.services import can_call_back
-
     if not can_call_back(user):
         return []
     pending = Callback.objects.visible_to(user).open().select_related("incident")
@@ -175,11 +176,6 @@ def my_callback_items(user, now):
 
 def my_rectification_items(user, now):
     """Work queue: open rectifications of my unit (unit leader) or of my station (station leaders)."""
-    from fengqiao.accounts.choices import Role
-    from fengqiao.core.workqueue import WorkItem
-    from fengqiao.incidents.choices import RectificationStatus
-    from fengqiao.incidents.models import Rectification
-
     queryset = (
         Rectification.objects.visible_to(user)
         .filter(status=RectificationStatus.OPEN)
@@ -213,10 +209,6 @@ def satisfaction_rows(user, *, group: str, start: dt.datetime, end: dt.datetime,
     from django.db.models import Count
     from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
     from django.utils import timezone
-
-    from fengqiao.incidents.choices import CallbackStatus, Rating
-    from fengqiao.incidents.models import Callback
-    from fengqiao.incidents.rules import satisfaction_rate
 
     base = Callback.objects.visible_to(user).filter(
         status__in=[CallbackStatus.DONE, CallbackStatus.UNREACHABLE],
@@ -275,8 +267,6 @@ def satisfaction_rows(user, *, group: str, start: dt.datetime, end: dt.datetime,
 
 
 def satisfaction_total(rows, weight: float) -> dict:
-    from fengqiao.incidents.rules import satisfaction_rate
-
     total = {
         k: sum(r[k] for r in rows)
         for k in ("satisfied", "basic", "unsatisfied", "valid", "unreachable")

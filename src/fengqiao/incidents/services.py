@@ -14,10 +14,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from fengqiao.accounts.choices import Role
-from fengqiao.core import events
+from fengqiao.accounts.models import User
+from fengqiao.core import events, masking
+from fengqiao.core.audit import record_personal_data_view
 from fengqiao.core.choices import ClockState
 from fengqiao.core.refnumbers import next_reference
-from fengqiao.core.services import clock_start, clock_stop, clocks_for
+from fengqiao.core.services import can_manage_rules, clock_start, clock_stop, clocks_for
 from fengqiao.incidents import conf, rules
 from fengqiao.incidents.choices import (
     ARRIVAL_CLOCK_KIND,
@@ -37,11 +39,15 @@ from fengqiao.incidents.models import (
     HandoverRecord,
     Incident,
     IncidentAssignment,
+    IncidentCategory,
     IncidentEvent,
     IncidentVictim,
     Rectification,
 )
+from fengqiao.notifications.services import notification_send
+from fengqiao.registry.models import Person
 from fengqiao.registry.rules import InvalidPhone, normalise_phone
+from fengqiao.registry.services import can_reveal
 
 FUTURE_TOLERANCE = dt.timedelta(minutes=2)
 CASE_REVIEW_KINDS = ("admin_intake_review", "criminal_filing_review")
@@ -372,14 +378,10 @@ CATEGORY_FIELDS = (
 
 def can_manage_categories(user) -> bool:
     """Categories apply to every station: administrators and the county bureau edit them (as time-limit rules)."""
-    from fengqiao.core.services import can_manage_rules
-
     return can_manage_rules(user)
 
 
 def _clean_category(data: dict, instance=None) -> dict:
-    from fengqiao.incidents.models import IncidentCategory
-
     data = {k: data[k] for k in CATEGORY_FIELDS if k in data}
     data["code"] = str(data.get("code", "")).strip().upper()
     data["name"] = str(data.get("name", "")).strip()
@@ -406,8 +408,6 @@ def _clean_category(data: dict, instance=None) -> dict:
 
 @transaction.atomic
 def category_create(*, actor, **data):
-    from fengqiao.incidents.models import IncidentCategory
-
     if not can_manage_categories(actor):
         raise PermissionDenied("警情类别对全部派出所生效,只有系统管理员可以修改")
     return IncidentCategory.objects.create(**_clean_category(data))
@@ -511,8 +511,6 @@ def incident_add_victim(
     *, actor, incident: Incident, name: str, phone: str, is_local=None, at=None
 ) -> IncidentVictim:
     """登记受害人 of a 刑事/治安 incident; once the incident is closed the victim enters the callback queue."""
-    from fengqiao.registry.models import Person
-
     _require_editable(actor, incident)
     _lock(incident)
     if not incident.category.top.requires_case:
@@ -571,8 +569,6 @@ def _stop_clocks(obj, actor, at) -> None:
 def inspectors_for(station):
     """督察: the station's inspectors and the county bureau's."""
     from django.db.models import Q
-
-    from fengqiao.accounts.models import User
 
     return list(
         User.objects.filter(
@@ -684,8 +680,6 @@ def callback_record(
 
 
 def _rectification_open(callback: Callback, *, actor, at) -> Rectification:
-    from fengqiao.notifications.services import notification_send
-
     incident = callback.incident
     unit = callback.unit or incident.assigned_unit
     rectification = Rectification(
@@ -724,8 +718,6 @@ def _rectification_open(callback: Callback, *, actor, at) -> Rectification:
 
 
 def _complaint_notify(callback: Callback) -> None:
-    from fengqiao.notifications.services import notification_send
-
     recipients = inspectors_for(callback.incident.station)
     if recipients:
         officer = callback.complaint_officer
@@ -781,10 +773,6 @@ def rectification_close(
 
 def caller_phone_reveal(*, actor, incident: Incident, purpose: str = "", channel: str = "web"):
     """Record that `actor` saw the caller's whole phone number (roles of FULL_PERSONAL_DATA_ROLES only)."""
-    from fengqiao.core import masking
-    from fengqiao.core.audit import record_personal_data_view
-    from fengqiao.registry.services import can_reveal
-
     if not can_reveal(actor):
         raise PermissionDenied("您的角色无权查看完整个人信息")
     if not Incident.objects.visible_to(actor).filter(pk=incident.pk).exists():

@@ -11,9 +11,9 @@ from __future__ import annotations
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
+from fengqiao.core.indicators import Dims, Drill, Measure, grouped, register
 from fengqiao.lawstudy.choices import ATTENDED, AttendanceStatus, SessionStatus
 from fengqiao.lawstudy.models import Attendance
-from fengqiao.reports.indicators import Dims, Drill, Measure, grouped, register
 
 ATTENDANCE_DIMS = Dims(
     date="session__starts_at",

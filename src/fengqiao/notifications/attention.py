@@ -27,8 +27,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from fengqiao import push
+from fengqiao.core.audit import log_bulk
+from fengqiao.core.models import ChangeAction
 from fengqiao.core.workqueue import _RANK as LEVEL_RANK
 from fengqiao.core.workqueue import WorkItem, sort_key
+from fengqiao.notifications.models import Notification
 
 NOTIFICATION = "notification"
 # How many rows a group shows before the rest fold under "其余 N 项".
@@ -288,11 +292,6 @@ def acknowledge(*, actor, refs: dict[str, list[int]]) -> dict:
 
 def _read_notifications(actor, ids: list[int]) -> tuple[int, int]:
     """Mark the actor's own notifications read (others' are refused: they are not theirs); recorded."""
-    from fengqiao import push
-    from fengqiao.core.audit import log_bulk
-    from fengqiao.core.models import ChangeAction
-    from fengqiao.notifications.models import Notification
-
     mine = list(Notification.objects.for_user(actor).filter(pk__in=ids))
     unread = [n for n in mine if n.read_at is None]
     now = timezone.now()

@@ -223,6 +223,7 @@ def _queue_deliveries(notifications: list[Notification], now: dt.datetime) -> li
 
 
 def _enqueue(delivery_ids: list[int]) -> None:
+    # local: notifications.tasks imports this module at its top (a cycle)
     from fengqiao.notifications.tasks import deliver
 
     for delivery_id in delivery_ids:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from fengqiao.core.web import safe_next
-from fengqiao.notifications import selectors, services, stream
+from fengqiao.notifications import attention, selectors, services, stream
 from fengqiao.notifications.choices import Level
 from fengqiao.notifications.models import Notification
 
@@ -78,8 +78,6 @@ def mark_all_read(request):
 def acknowledge(request):
     """确认所选 / 全部确认 on the home page's work queue: the ticked rows, or every row of the group.
     Each kind is acknowledged by its own part, which checks role and scope and records it."""
-    from fengqiao.notifications import attention
-
     values = [
         v for v in request.POST.getlist("all" if request.POST.get("scope") == "all" else "ref") if v
     ]

@@ -4,14 +4,13 @@ from django.utils.translation import gettext as _
 
 from fengqiao.core import workqueue
 from fengqiao.notifications.choices import Level
+from fengqiao.notifications.models import Notification
 
 KIND = "notification"
 
 
 def unread_needing_action(user, now):
     from django.urls import reverse
-
-    from fengqiao.notifications.models import Notification
 
     rows = (
         Notification.objects.for_user(user)

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
 from django.utils.crypto import constant_time_compare
 
-from fengqiao.accounts.roles import BUREAU_ROLES, TOTP_ROLES
+from fengqiao.accounts.roles import BUREAU_ROLES, TOTP_ROLES, can_see_wall
 
 CHANNELS = ("wall", "desk", "map")
 
@@ -98,8 +98,6 @@ def station_ids(user) -> list[int]:
 
 def viewer(cookie_header: str, *, channels: list[str], station: int | None = None) -> Viewer | None:
     """Resolve a connecting tab: None when it may not have a stream at all."""
-    from fengqiao.command.alerts import can_see_wall
-
     user = signed_in_user(cookie_header)
     if user is None:
         return None

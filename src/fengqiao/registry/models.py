@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fengqiao.core.audit import ChangeLogged
-from fengqiao.core.scoping import ScopedQuerySet
+from fengqiao.core.scoping import ScopedQuerySet, editable_community_ids
 from fengqiao.registry import rules
 from fengqiao.registry.choices import (
     CommunityKind,
@@ -24,8 +24,6 @@ class CommunityQuerySet(ScopedQuerySet):
     community_path = "id"
 
     def editable_by(self, user):
-        from fengqiao.core.scoping import editable_community_ids
-
         if user.is_superuser or user.is_leader:
             return self.visible_to(user)
         return self.visible_to(user).filter(id__in=editable_community_ids(user))

@@ -27,6 +27,8 @@ from rest_framework.exceptions import Throttled
 from fengqiao.core import masking, ratelimit
 from fengqiao.core.audit import personal_data_view_row, record_personal_data_views
 from fengqiao.core.models import PersonalDataAccess
+from fengqiao.registry import selectors
+from fengqiao.registry.models import Person
 
 log = logging.getLogger("fengqiao.security")
 
@@ -71,8 +73,6 @@ def _fields(text: str) -> list[str]:
 
 
 def _row(user, person, *, text, channel, note="") -> PersonalDataAccess:
-    from fengqiao.registry.models import Person
-
     return personal_data_view_row(
         actor=user,
         station_id=getattr(person, "station_id", None) or getattr(user, "station_id", None),
@@ -118,8 +118,6 @@ def record(user, query: str, people, *, channel: str = "search") -> None:
 
 def search(user, queryset, query: str, *, channel: str = "search"):
     """`selectors.person_search` for `user`, counted and recorded when it is a number search."""
-    from fengqiao.registry import selectors
-
     counted = check(user, query, channel=channel)
     result = selectors.person_search(queryset, query, scope=masking.search_scope(user))
     if counted:

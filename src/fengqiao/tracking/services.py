@@ -14,6 +14,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fengqiao.core.audit import _entry
+from fengqiao.core.models import ChangeAction
 from fengqiao.tracking import conf
 from fengqiao.tracking.choices import (
     PROTOCOL_COMMANDS,
@@ -59,9 +61,6 @@ def device_reset_registration(*, actor, device: Device) -> Device:
     authenticates (0x0102): naming a terminal number is not enough to be handed its code.
 
     The change log records the reset (not the code: a secret)."""
-    from fengqiao.core.audit import _entry
-    from fengqiao.core.models import ChangeAction
-
     with transaction.atomic():
         device = Device.objects.select_for_update().get(pk=device.pk)
         if device.protocol != "jt808":

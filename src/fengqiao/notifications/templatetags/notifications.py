@@ -1,6 +1,6 @@
 from django import template
 
-from fengqiao.notifications import selectors
+from fengqiao.notifications import attention, selectors
 
 register = template.Library()
 
@@ -17,8 +17,6 @@ def notification_bell(context):
 @register.simple_tag(takes_context=True)
 def attention_groups(context, items):
     """The work-queue items grouped by kind with repeats folded (notifications/attention.py)."""
-    from fengqiao.notifications import attention
-
     request = context.get("request")
     user = getattr(request, "user", None)
     return attention.groups_for(user, items or [])

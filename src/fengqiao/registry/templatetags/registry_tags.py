@@ -2,6 +2,8 @@ from django import template
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy
 
+from fengqiao.core.masking import mask_address as _mask
+
 register = template.Library()
 
 
@@ -26,8 +28,6 @@ def sort_link(context, key, label):
 
 @register.filter
 def mask_address(value):
-    from fengqiao.core.masking import mask_address as _mask
-
     return _mask(value)
 
 

@@ -22,7 +22,13 @@ from django.core.management.base import BaseCommand, CommandError
 
 from fengqiao import env
 from fengqiao.core.processes import install_uvloop, supervise_copies, wait_for_port
-from fengqiao.gateway import proxyproto
+from fengqiao.gateway import gt06, jt808, proxyproto, simulate
+from fengqiao.gateway.messages import DecodeError
+from fengqiao.gateway.server import Config, Gateway, Limits
+from fengqiao.tracking.choices import DeviceStatus
+from fengqiao.tracking.models import Device
+from fengqiao.tracking.retention import purge_positions
+from fengqiao.tracking.store import DjangoStore
 
 log = logging.getLogger("fengqiao.gateway")
 
@@ -41,8 +47,6 @@ def _port(name: str, default: int) -> int | None:
 
 
 def config_from_env(options: dict):
-    from fengqiao.gateway.server import Config, Limits
-
     limits = Limits(
         max_errors=env.integer("GATEWAY_MAX_ERRORS", 10, minimum=1),
         idle_seconds=float(env.integer("GATEWAY_IDLE_SECONDS", 600, minimum=5)),
@@ -81,9 +85,6 @@ def config_from_env(options: dict):
 
 
 async def serve(config, *, ready=None, stop_event=None) -> None:
-    from fengqiao.gateway.server import Gateway
-    from fengqiao.tracking.store import DjangoStore
-
     gateway = Gateway(config, DjangoStore)
     await gateway.start()
     log.info("gateway pid %s listening on %s %s", os.getpid(), config.host, gateway.ports())
@@ -159,9 +160,6 @@ class Command(BaseCommand):
 
     # -- decode --
     def do_decode(self, options):
-        from fengqiao.gateway import gt06, jt808
-        from fengqiao.gateway.messages import DecodeError
-
         texts = options["hex"] or [line for line in sys.stdin.read().split() if line]
         decoder = gt06.Gt06Decoder() if options["protocol"] == "gt06" else jt808.Jt808Decoder()
         failed = False
@@ -214,8 +212,6 @@ class Command(BaseCommand):
 
     # -- simulate --
     def do_simulate(self, options):
-        from fengqiao.gateway import simulate
-
         protocol = options["protocol"]
         port = options["port"] or (
             _port("GATEWAY_GT06_PORT", 5023)
@@ -234,9 +230,6 @@ class Command(BaseCommand):
             "seed": options["seed"],
         }
         if options["existing"]:
-            from fengqiao.tracking.choices import DeviceStatus
-            from fengqiao.tracking.models import Device
-
             kwargs["identifiers"] = list(
                 Device.objects.filter(protocol=protocol, status=DeviceStatus.ACTIVE)
                 .order_by("identifier")
@@ -271,8 +264,6 @@ class Command(BaseCommand):
         import datetime as dt
 
         from django.utils import timezone
-
-        from fengqiao.tracking.retention import purge_positions
 
         before = timezone.now() - dt.timedelta(days=options["days"]) if options["days"] else None
         removed = purge_positions(before=before)
