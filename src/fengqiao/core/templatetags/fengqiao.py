@@ -1,8 +1,39 @@
+import functools
+
 from django import template
 
+from fengqiao.accounts import roles
+from fengqiao.accounts.choices import Role
 from fengqiao.core import geo, masking
 
 register = template.Library()
+
+
+@functools.cache
+def role_set(names: str) -> frozenset:
+    """The roles named by `names`: comma-separated role values ("station_leader") or names of the
+    role groups of accounts/roles.py ("AUDIT_ROLES"). An unknown name raises, so a typo fails a test
+    instead of hiding a link (tests/core/test_template_roles.py also checks every name statically)."""
+    found = set()
+    for name in (part.strip() for part in names.split(",")):
+        group = getattr(roles, name, None) if name.endswith("_ROLES") else None
+        if isinstance(group, frozenset):
+            found |= group
+        elif name in Role.values:
+            found.add(Role(name))
+        else:
+            raise template.TemplateSyntaxError(
+                f"has_role: unknown role {name!r} (not a Role value nor a role group of accounts/roles.py)"
+            )
+    return frozenset(found)
+
+
+@register.filter
+def has_role(user, names):
+    """{% if request.user|has_role:"AUDIT_ROLES" %} or {% if request.user|has_role:"command,duty_officer" %}:
+    whether the user holds one of the named roles, as accounts.roles.has_role decides (superusers: yes,
+    anonymous: no). The one way a template checks a role; never `user.role in "..."` (a substring test)."""
+    return roles.has_role(user, role_set(names))
 
 
 @register.simple_tag(takes_context=True)
