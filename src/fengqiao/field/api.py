@@ -16,7 +16,7 @@ from rest_framework.decorators import api_view, parser_classes
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from fengqiao.field import services, units
+from fengqiao.field import permissions, services, units
 from fengqiao.field.choices import SyncState, UnitKind, UnitStatus
 
 MAX_BATCH = 100
@@ -201,7 +201,7 @@ class NearestUnitSerializer(UnitSerializer):
 
 
 def _wall_station(request):
-    if not units.can_see_units(request.user):
+    if not permissions.can_see_units(request.user):
         raise PermissionDenied(_("您的角色不能查看警力位置"))
     return request.user.station_id
 

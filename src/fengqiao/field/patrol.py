@@ -130,7 +130,7 @@ def car_register(*, actor, device, name: str, plate: str = "", crew=()):
     from django.utils.translation import gettext as _
 
     from fengqiao.field.models import PatrolCar
-    from fengqiao.field.units import can_see_units
+    from fengqiao.field.permissions import can_see_units
     from fengqiao.tracking.choices import DeviceStatus
 
     if not can_see_units(actor) or not actor.station_id:

@@ -20,21 +20,8 @@ from fengqiao.core.audit import record_personal_data_view
 from fengqiao.field import rules
 from fengqiao.field.choices import Step, SyncState
 from fengqiao.field.models import Evidence, FieldStep, IncidentPlace, SyncReceipt, WorkLogEntry
+from fengqiao.field.permissions import can_work
 
-# Roles that work in the field: they may attach evidence and tap steps on what they can see.
-FIELD_ROLES = frozenset(
-    {
-        Role.STATION_LEADER,
-        Role.DUTY_OFFICER,
-        Role.COMMUNITY_OFFICER,
-        Role.CASE_OFFICER,
-        Role.CASE_MANAGER,
-        Role.COMMAND,
-        Role.MEDIATOR,
-        Role.AUXILIARY,
-        Role.ADMIN,
-    }
-)
 # Roles that keep a work log (counted in part 9's per-officer figures).
 WORK_LOG_ROLES = frozenset(
     {
@@ -56,10 +43,6 @@ TARGETS = {
     "estates.registrationtask": None,
     "disputes.screeningcall": None,
 }
-
-
-def can_work(user) -> bool:
-    return bool(user and user.is_authenticated and (user.is_superuser or user.role in FIELD_ROLES))
 
 
 def _holder(obj):

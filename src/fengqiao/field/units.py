@@ -16,6 +16,7 @@ from fengqiao.core.geo import map_point  # a unit's fix in the wall tiles' syste
 from fengqiao.field import rules
 from fengqiao.field.choices import Step
 from fengqiao.field.models import FieldStep, OfficerFix
+from fengqiao.field.permissions import can_see_units
 
 STATUS_LABELS = {
     "on_post": gettext_lazy("在岗"),
@@ -24,20 +25,6 @@ STATUS_LABELS = {
     "returning": gettext_lazy("返回"),
 }
 RETURNING_MINUTES = 30
-
-
-def can_see_units(user) -> bool:
-    """The station's command side: leaders, the command room and the duty officers."""
-    from fengqiao.accounts.choices import Role
-
-    return bool(
-        user
-        and user.is_authenticated
-        and (
-            user.is_superuser
-            or user.role in {Role.STATION_LEADER, Role.COMMAND, Role.DUTY_OFFICER, Role.ADMIN}
-        )
-    )
 
 
 def on_shift(officer, at: dt.datetime) -> bool:

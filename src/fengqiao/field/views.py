@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from fengqiao.core import masking
 from fengqiao.core.web import error_text, forbidden
-from fengqiao.field import rules, selectors, services
+from fengqiao.field import permissions, rules, selectors, services
 from fengqiao.field.choices import Step, WorkKind
 from fengqiao.field.forms import EvidenceForm, WorkLogForm
 from fengqiao.field.models import Evidence
@@ -41,13 +41,13 @@ def home(request):
 
     user = request.user
     incidents = list(selectors.my_open_incidents(user))
-    disputes = list(selectors.my_open_disputes(user)) if services.can_work(user) else []
+    disputes = list(selectors.my_open_disputes(user)) if permissions.can_work(user) else []
     points = list(
         LiaisonPoint.objects.filter(
             station_id=user.station_id, active=True, community__officers=user
         ).order_by("community__name", "name")[:50]
     )
-    tasks = list(selectors.my_open_tasks(user)) if services.can_work(user) else []
+    tasks = list(selectors.my_open_tasks(user)) if permissions.can_work(user) else []
     return render(
         request,
         "field/home.html",
@@ -58,7 +58,7 @@ def home(request):
             "points": points,
             "answers": [(v, label) for v, label in CallAnswer.choices if v != CallAnswer.MISSED],
             "categories": IncidentCategory.objects.order_by("code"),
-            "can_intake": services.can_work(user) and bool(user.station_id),
+            "can_intake": permissions.can_work(user) and bool(user.station_id),
             "work_kinds": WorkKind.choices,
             "can_log": request.user.is_superuser or request.user.role in services.WORK_LOG_ROLES,
         },
@@ -93,7 +93,7 @@ def incident(request, pk):
             "evidence_form": EvidenceForm(),
             "target_label": "incidents.incident",
             "target": obj,
-            "can_upload": services.can_work(request.user),
+            "can_upload": permissions.can_work(request.user),
             "version": services.record_version(obj),
             "outcomes": Outcome.choices,
         },
@@ -188,7 +188,7 @@ def evidence_upload(request, label, pk):
                 "back": target.get_absolute_url() if hasattr(target, "get_absolute_url") else "",
                 "evidence": services.evidence_for(request.user, target),
                 "evidence_form": EvidenceForm(),
-                "can_upload": services.can_work(request.user),
+                "can_upload": permissions.can_work(request.user),
             },
         )
     form = EvidenceForm(request.POST, request.FILES)
@@ -339,7 +339,7 @@ def unit_board(request):
     """警力: the officers on shift, their status and the age of their last fix (refreshes itself)."""
     from fengqiao.field import units
 
-    if not units.can_see_units(request.user):
+    if not permissions.can_see_units(request.user):
         return forbidden(request, _("您的角色不能查看警力位置"))
     if not request.user.station_id:
         return forbidden(request, _("警力位置按派出所查看"))
@@ -421,7 +421,7 @@ def dispute(request, pk):
             "evidence_form": EvidenceForm(),
             "target_label": "disputes.dispute",
             "target": obj,
-            "can_upload": services.can_work(request.user),
+            "can_upload": permissions.can_work(request.user),
         },
     )
 
@@ -432,13 +432,13 @@ def patrol_cars(request):
     its crew) is one form keyed by the tracker. A car's positions are stored only while one of its
     crew is on shift (docs/field.md)."""
     from fengqiao.accounts.models import User
-    from fengqiao.field import patrol, units
+    from fengqiao.field import patrol
     from fengqiao.field.models import PatrolCar
     from fengqiao.tracking.choices import DeviceStatus
     from fengqiao.tracking.models import Device
 
     user = request.user
-    if not units.can_see_units(user) or not user.station_id:
+    if not permissions.can_see_units(user) or not user.station_id:
         return forbidden(request, _("您的角色不能登记巡逻车"))
     devices = Device.objects.filter(
         station_id=user.station_id, status=DeviceStatus.ACTIVE
@@ -506,7 +506,7 @@ def registration_task(request, pk):
             "evidence_form": EvidenceForm(),
             "target_label": "estates.registrationtask",
             "target": obj,
-            "can_upload": services.can_work(request.user),
+            "can_upload": permissions.can_work(request.user),
         },
     )
 
@@ -520,7 +520,7 @@ def nearest(request, pk):
     from fengqiao.incidents.services import incident_dispatch
 
     obj = _incident(request.user, pk)
-    if not units.can_see_units(request.user):
+    if not permissions.can_see_units(request.user):
         return forbidden(request, _("您的角色不能查看警力位置"))
     if request.method == "POST":
         # A patrol car is dispatched as its crew on shift (one `officer` per crew member).
