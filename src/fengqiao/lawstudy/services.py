@@ -20,9 +20,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fengqiao.accounts.choices import Rank, Role
+from fengqiao.accounts.choices import Rank
 from fengqiao.accounts.models import User
-from fengqiao.accounts.roles import LEADER_ROLES
 from fengqiao.lawstudy import rules
 from fengqiao.lawstudy.choices import (
     ATTENDED,
@@ -32,30 +31,13 @@ from fengqiao.lawstudy.choices import (
     SignInMethod,
 )
 from fengqiao.lawstudy.models import Attendance, Material, Question, Quiz, QuizAttempt, StudySession
+from fengqiao.lawstudy.permissions import can_organise
 
-ORGANISER_ROLES = frozenset(LEADER_ROLES | {Role.CASE_MANAGER})
 TOKEN_SALT = "fengqiao.lawstudy.signin"  # noqa: S105 - a signing salt, not a secret
 MATERIAL_MAX_BYTES = 20 * 1024 * 1024
 MATERIAL_EXTENSIONS = frozenset(
     rules.MATERIAL_LABELS
 )  # each checked by content (rules.material_file_problem)
-
-
-def can_organise(user, session_or_station=None) -> bool:
-    if not (user and user.is_authenticated):
-        return False
-    if user.is_superuser:
-        return True
-    station_id = (
-        getattr(session_or_station, "station_id", None)
-        or getattr(session_or_station, "pk", None)
-        or user.station_id
-    )
-    if not user.station_id or user.station_id != station_id:
-        return False
-    if user.role in ORGANISER_ROLES:
-        return True
-    return isinstance(session_or_station, StudySession) and session_or_station.host_id == user.pk
 
 
 def _require_organiser(actor, target) -> None:

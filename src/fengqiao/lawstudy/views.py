@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fengqiao.core.web import error_text, forbidden
-from fengqiao.lawstudy import rules, selectors, services
+from fengqiao.lawstudy import permissions, rules, selectors, services
 from fengqiao.lawstudy.choices import AttemptPolicy, SessionStatus
 from fengqiao.lawstudy.forms import AttendanceForm, MaterialForm, QuizForm, SessionForm
 from fengqiao.lawstudy.models import Attendance, Material, Quiz, QuizAttempt, StudySession
@@ -81,7 +81,7 @@ def session_list(request):
             "rows": [(s, mine.get(s.pk)) for s in page],
             "f": f,
             "statuses": SessionStatus.choices,
-            "can_organise": services.can_organise(user),
+            "can_organise": permissions.can_organise(user),
             "upcoming": upcoming,
             "pending_quizzes": pending_quizzes[:5],
         },
@@ -94,7 +94,7 @@ def session_edit(request, pk=None):
     if not user.station_id:
         return forbidden(request, _("法规学习按派出所组织,请以派出所的账号登录"))
     instance = get_object_or_404(StudySession.objects.visible_to(user), pk=pk) if pk else None
-    if not services.can_organise(user, instance or user.station):
+    if not permissions.can_organise(user, instance or user.station):
         return forbidden(request, _("只有所领导、案管民警或本场主讲可以管理法规学习"))
     form = SessionForm(request.POST or None, instance=instance, station=user.station)
     status = 200
@@ -134,7 +134,7 @@ def session_edit(request, pk=None):
 def session_detail(request, pk):
     user = request.user
     session = get_object_or_404(StudySession.objects.visible_to(user).select_related("host"), pk=pk)
-    can_organise = services.can_organise(user, session)
+    can_organise = permissions.can_organise(user, session)
     attendance = {a.officer_id: a for a in Attendance.objects.filter(session=session)}
     officers = list(
         services.expected_officers(session.station_id)
@@ -286,7 +286,7 @@ def _qr_context(request, session):
 @login_required
 def qr_screen(request, pk):
     session = get_object_or_404(StudySession.objects.visible_to(request.user), pk=pk)
-    if not services.can_organise(request.user, session):
+    if not permissions.can_organise(request.user, session):
         return forbidden(request, _("只有组织者可以打开签到二维码"))
     if session.status != SessionStatus.OPEN:
         messages.error(
@@ -299,7 +299,7 @@ def qr_screen(request, pk):
 @login_required
 def qr_panel(request, pk):
     session = get_object_or_404(StudySession.objects.visible_to(request.user), pk=pk)
-    if not services.can_organise(request.user, session):
+    if not permissions.can_organise(request.user, session):
         return forbidden(request, _("只有组织者可以打开签到二维码"))
     return render(request, "lawstudy/_qr_panel.html", _qr_context(request, session))
 
@@ -350,7 +350,7 @@ def signin(request, pk, token):
 @login_required
 def quiz_edit(request, pk):
     session = get_object_or_404(StudySession.objects.visible_to(request.user), pk=pk)
-    if not services.can_organise(request.user, session):
+    if not permissions.can_organise(request.user, session):
         return forbidden(request, _("只有所领导、案管民警或本场主讲可以管理法规学习"))
     quiz = Quiz.objects.filter(session=session).first()
     initial = {
