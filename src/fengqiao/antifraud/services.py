@@ -740,7 +740,7 @@ def fraud_case_update(*, actor, case: FraudCase, **data) -> FraudCase:
 
 def can_manage_types(user) -> bool:
     """Fraud types apply to every station: administrators and the county bureau edit them."""
-    from fengqiao.core.services import can_manage_rules
+    from fengqiao.core.permissions import can_manage_rules
 
     return can_manage_rules(user)
 

@@ -45,8 +45,8 @@ from fengqiao.cases.models import (
 from fengqiao.cases.rules import week_start
 from fengqiao.core.history import timeline_for
 from fengqiao.core.masking import mask_id_number, mask_name, mask_phone
+from fengqiao.core.permissions import can_approve, can_manage_rules
 from fengqiao.core.rules import TZ
-from fengqiao.core.services import can_approve, can_manage_rules
 from fengqiao.core.web import editable_table
 from fengqiao.core.web import error_text as _error_text
 from fengqiao.core.web import forbidden as _forbidden

@@ -23,16 +23,12 @@ from django.utils.translation import gettext as _
 from fengqiao.core import calendar as cn_calendar
 from fengqiao.core import context, rules
 from fengqiao.core.choices import ClockState, ExtensionDecision
-from fengqiao.core.services import can_manage_rules, schedule_next_warning
+from fengqiao.core.permissions import can_manage_calendar
+from fengqiao.core.services import schedule_next_warning
 from fengqiao.core.workflow_models import CalendarDay, Clock
 
 OFF_WORDS = {"休": True, "放假": True, "班": False, "上班": False}
 _LINE = re.compile(r"^(\S+)\s+(\S+)\s+(\S+)(?:\s+(.*))?$")
-
-
-def can_manage_calendar(user) -> bool:
-    """The arrangement applies to every station, like the time-limit rules: the same people edit it."""
-    return can_manage_rules(user)
 
 
 def _require_manager(actor) -> None:

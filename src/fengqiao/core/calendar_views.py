@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 
 from fengqiao.core import calendar as cn_calendar
 from fengqiao.core import calendar_services as services
+from fengqiao.core import permissions
 from fengqiao.core.workflow_models import CalendarDay
 
 WEEKDAYS = [
@@ -101,7 +102,7 @@ def _page(request, year: int, *, status: int = 200, **extra):
         "rows": rows,
         "months": _months(year, {r.date: r for r in rows}, info["library"], today),
         "weekdays": WEEKDAYS,
-        "can_manage": services.can_manage_calendar(request.user),
+        "can_manage": permissions.can_manage_calendar(request.user),
         "form": CalendarDayForm(initial={"day_off": "1"}),
         "text": "",
         "lines": None,
@@ -120,7 +121,7 @@ def calendar_year(request):
 
 
 def _require_manager(request) -> None:
-    if not services.can_manage_calendar(request.user):
+    if not permissions.can_manage_calendar(request.user):
         raise PermissionDenied(_("节假日安排对全部派出所生效,只有系统管理员可以修改"))
 
 

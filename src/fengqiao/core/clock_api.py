@@ -19,7 +19,7 @@ from rest_framework.routers import DefaultRouter
 
 from fengqiao.core import services
 from fengqiao.core.api import ApiActorMixin, StandardPagination, django_errors
-from fengqiao.core.clock_views import can_work_on
+from fengqiao.core.permissions import can_manage_rules, can_work_on
 from fengqiao.core.workflow_models import (
     Clock,
     ClockExtension,
@@ -147,7 +147,7 @@ class RuleViewSet(_ServiceErrors, ApiActorMixin, viewsets.ReadOnlyModelViewSet):
     def revise(self, request, pk=None):
         """A new version from `effective_from` (administrators and station leaders)."""
         rule = self.get_object()
-        if not services.can_manage_rules(request.user):
+        if not can_manage_rules(request.user):
             # Refused before the input is read: a 400 naming the fields told anyone the endpoint
             # was theirs to use (issue 19).
             raise PermissionDenied(_("时限规则对全部派出所生效,只有系统管理员可以修改"))

@@ -14,20 +14,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fengqiao.accounts.roles import LEADER_ROLES
 from fengqiao.core import services
 from fengqiao.core.choices import ExtensionDecision
 from fengqiao.core.history import timeline_for
+from fengqiao.core.permissions import can_approve, can_work_on
 from fengqiao.core.workflow_models import Clock, ClockExtension
-
-
-def can_work_on(user, clock: Clock) -> bool:
-    """The assignee, the unit's leader and the station's leaders act on a clock."""
-    if user.is_superuser or user.role in LEADER_ROLES:
-        return user.is_superuser or user.station_id == clock.station_id
-    if clock.assignee_id == user.pk:
-        return True
-    return clock.unit is not None and clock.unit.leader_id == user.pk
 
 
 def _visible_clock(request, pk) -> Clock:
@@ -53,7 +44,7 @@ def clock_detail(request, pk):
             "warnings": clock.warnings.all(),
             "pending": pending,
             "can_work": can_work_on(request.user, clock),
-            "can_decide": pending is not None and services.can_approve(request.user, pending),
+            "can_decide": pending is not None and can_approve(request.user, pending),
             "changes": timeline_for(clock),
             "now": timezone.now(),
         },
@@ -144,5 +135,5 @@ def approvals(request):
         .select_related("clock__rule", "clock__station", "requested_by")
         .order_by("clock__due_at")
     )
-    mine = [e for e in pending if services.can_approve(request.user, e)]
+    mine = [e for e in pending if can_approve(request.user, e)]
     return render(request, "core/clock_approvals.html", {"extensions": mine, "now": timezone.now()})

@@ -35,7 +35,7 @@ def my_clocks(user, now):
 
 
 def extensions_to_decide(user, now):
-    from fengqiao.core.services import can_approve
+    from fengqiao.core.permissions import can_approve
     from fengqiao.core.workflow_models import Clock, ClockExtension
 
     pending = (

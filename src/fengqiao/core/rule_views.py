@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from fengqiao.core import services
+from fengqiao.core import permissions, services
 from fengqiao.core.forms import ExtensionOptionFormSet, NewRuleForm, RuleForm
 from fengqiao.core.workflow_models import TimeLimitRule
 
@@ -43,7 +43,7 @@ def rule_list(request):
     return render(
         request,
         "core/rules_list.html",
-        {"rows": rows, "can_manage": services.can_manage_rules(request.user)},
+        {"rows": rows, "can_manage": permissions.can_manage_rules(request.user)},
     )
 
 
@@ -63,7 +63,7 @@ def rule_detail(request, pk):
             "rule": rule,
             "versions": versions,
             "clocks": rule.clocks.count(),
-            "can_manage": services.can_manage_rules(request.user),
+            "can_manage": permissions.can_manage_rules(request.user),
         },
     )
 
@@ -74,7 +74,7 @@ def _options(formset) -> list[dict]:
 
 @login_required
 def rule_revise(request, pk):
-    if not services.can_manage_rules(request.user):
+    if not permissions.can_manage_rules(request.user):
         raise PermissionDenied(_("只有系统管理员或所领导可以修改时限规则"))
     rule = get_object_or_404(TimeLimitRule, pk=pk)
     if request.method == "POST":
@@ -107,7 +107,7 @@ def rule_revise(request, pk):
 
 @login_required
 def rule_create(request):
-    if not services.can_manage_rules(request.user):
+    if not permissions.can_manage_rules(request.user):
         raise PermissionDenied(_("只有系统管理员或所领导可以新建时限规则"))
     if request.method == "POST":
         form = NewRuleForm(request.POST)

@@ -63,7 +63,3 @@ def editable_community_ids(user) -> list[int]:
         .values_list("community_id", flat=True)
     )
     return sorted(assigned | granted)
-
-
-def can_edit(user, obj) -> bool:
-    return type(obj)._default_manager.editable_by(user).filter(pk=obj.pk).exists()

@@ -17,10 +17,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fengqiao.accounts.choices import Role
-from fengqiao.accounts.roles import BUREAU_ROLES, RULE_ADMIN_ROLES
+from fengqiao.accounts.roles import BUREAU_ROLES
 from fengqiao.core import rules
 from fengqiao.core.choices import ClockState, ExtensionDecision, TimeUnit
+from fengqiao.core.permissions import (
+    ROLE_LABELS,
+    can_manage_rules,
+    require_approver,
+    require_station,
+)
 from fengqiao.core.workflow_models import Clock, ClockExtension, ClockPause, TimeLimitRule
 
 RULE_FIELDS = (
@@ -36,21 +41,9 @@ RULE_FIELDS = (
     "legal_basis",
     "warning_fractions",
 )
-ROLE_LABELS = dict(Role.choices)
-
-
-def _role_names(roles) -> str:
-    return "、".join(str(ROLE_LABELS.get(r, r)) for r in roles)
 
 
 # ---------------------------------------------------------------- rules
-
-
-def can_manage_rules(user) -> bool:
-    """Rules are installation-wide (every station uses them): administrators and the county bureau edit them."""
-    return bool(
-        user and user.is_authenticated and (user.is_superuser or user.role in RULE_ADMIN_ROLES)
-    )
 
 
 def _require_rule_manager(actor) -> None:
@@ -271,19 +264,6 @@ def rule_revise(
 # ---------------------------------------------------------------- clocks
 
 
-def _require_station(actor, clock: Clock) -> None:
-    if actor is None or actor.is_superuser:
-        return
-    if (
-        actor.role in BUREAU_ROLES
-        and actor.bureau_id
-        and actor.bureau_id == clock.station.bureau_id
-    ):
-        return
-    if actor.station_id != clock.station_id:
-        raise PermissionDenied(_("这不是您所在单位的时限"))
-
-
 def _lock(clock: Clock) -> Clock:
     """Lock the clock's row and reload it, so a concurrent sweeper or officer cannot interleave."""
     Clock.objects.select_for_update().filter(pk=clock.pk).values_list("pk", flat=True).first()
@@ -349,7 +329,7 @@ def clock_start(
 @transaction.atomic
 def clock_pause(*, actor, clock: Clock, reason: str, at: dt.datetime | None = None) -> Clock:
     """Stop the clock (e.g. 鉴定): the time until resume does not count."""
-    _require_station(actor, clock)
+    require_station(actor, clock)
     _lock(clock)
     at = at or timezone.now()
     if not clock.rule.pausable:
@@ -370,7 +350,7 @@ def clock_pause(*, actor, clock: Clock, reason: str, at: dt.datetime | None = No
 @transaction.atomic
 def clock_resume(*, actor, clock: Clock, at: dt.datetime | None = None) -> Clock:
     """Restart a paused clock; the due time moves later by the paused duration."""
-    _require_station(actor, clock)
+    require_station(actor, clock)
     _lock(clock)
     at = at or timezone.now()
     if clock.state != ClockState.PAUSED:
@@ -431,7 +411,7 @@ def clock_request_extension(
     *, actor, clock: Clock, option_key: str, reason: str, value: int | None = None
 ) -> ClockExtension:
     """Ask for one of the rule's extensions; an approver with the option's role decides."""
-    _require_station(actor, clock)
+    require_station(actor, clock)
     _lock(clock)
     if not clock.is_open:
         raise ValidationError(
@@ -498,31 +478,6 @@ def extension_approvers(clock: Clock, option: dict):
     return list(User.objects.filter(scope, role__in=roles, is_active=True).order_by("pk"))
 
 
-def can_approve(user, extension: ClockExtension) -> bool:
-    try:
-        _require_approver(user, extension)
-    except PermissionDenied:
-        return False
-    return True
-
-
-def _require_approver(actor, extension: ClockExtension) -> dict:
-    clock = extension.clock
-    option = clock.rule.option(extension.option_key) or {}
-    roles = option.get("approver_roles") or []
-    if actor is None or not actor.is_authenticated:
-        raise PermissionDenied(_("审批延长必须由有审批权限的人员进行"))
-    if extension.requested_by_id is not None and extension.requested_by_id == actor.pk:
-        raise PermissionDenied(_("不能审批自己提出的延长申请,请由其他有审批权限的人员审批"))
-    if not actor.is_superuser and actor.role not in roles:
-        raise PermissionDenied(
-            _("您没有审批“%(label)s”的权限(需要:%(roles)s)")
-            % {"label": extension.label, "roles": _role_names(roles)}
-        )
-    _require_station(actor, clock)
-    return option
-
-
 @transaction.atomic
 def clock_approve_extension(*, actor, extension: ClockExtension, note: str = "") -> ClockExtension:
     """Approve: the due time is extended from the current due time with the rule's arithmetic."""
@@ -532,7 +487,7 @@ def clock_approve_extension(*, actor, extension: ClockExtension, note: str = "")
         .get(pk=extension.pk)
     )
     clock = _lock(extension.clock)
-    option = _require_approver(actor, extension)
+    option = require_approver(actor, extension)
     if extension.decision != ExtensionDecision.PENDING:
         raise ValidationError(_("该申请已经审批过"))
     if not clock.is_open:
@@ -586,7 +541,7 @@ def clock_reject_extension(*, actor, extension: ClockExtension, note: str) -> Cl
         .select_related("clock__rule", "clock__station")
         .get(pk=extension.pk)
     )
-    _require_approver(actor, extension)
+    require_approver(actor, extension)
     if extension.decision != ExtensionDecision.PENDING:
         raise ValidationError(_("该申请已经审批过"))
     if not (note or "").strip():
@@ -612,7 +567,7 @@ def _close_open_pause(clock: Clock, at: dt.datetime, actor) -> None:
 @transaction.atomic
 def clock_stop(*, actor, clock: Clock, at: dt.datetime | None = None) -> Clock:
     """The work is done: met if on time, breached if late. A breached clock stays breached."""
-    _require_station(actor, clock)
+    require_station(actor, clock)
     _lock(clock)
     at = at or timezone.now()
     if clock.state in (ClockState.MET, ClockState.CANCELLED) or clock.stopped_at:
@@ -632,7 +587,7 @@ def clock_stop(*, actor, clock: Clock, at: dt.datetime | None = None) -> Clock:
 @transaction.atomic
 def clock_cancel(*, actor, clock: Clock, reason: str = "", at: dt.datetime | None = None) -> Clock:
     """The clock no longer applies (e.g. the case was transferred): no more warnings."""
-    _require_station(actor, clock)
+    require_station(actor, clock)
     _lock(clock)
     if not clock.is_open:
         raise ValidationError(_("该时限已经结束(%(state)s)") % {"state": clock.get_state_display()})

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from fengqiao.accounts.models import Station
 from fengqiao.accounts.roles import AUDIT_ROLES, BUREAU_ROLES, has_role
+from fengqiao.core import permissions
 from fengqiao.core.audit import ChangeLogged
 from fengqiao.core.history import (
     object_label,
@@ -33,9 +34,7 @@ def home(request):
 
     now = timezone.now()
     missing = (
-        calendar_services.missing_years()
-        if calendar_services.can_manage_calendar(request.user)
-        else []
+        calendar_services.missing_years() if permissions.can_manage_calendar(request.user) else []
     )
     sections = today.sections_for(request.user, now)  # what needs this person today, by role
     return render(

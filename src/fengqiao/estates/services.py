@@ -19,7 +19,7 @@ from fengqiao.accounts.roles import BUREAU_ROLES, LEADER_ROLES, has_role
 from fengqiao.core import events
 from fengqiao.core.audit import record_personal_data_view
 from fengqiao.core.models import PersonalDataAccess
-from fengqiao.core.scoping import can_edit
+from fengqiao.core.permissions import can_edit
 from fengqiao.estates import conf, rules
 from fengqiao.estates.choices import (
     CredentialStatus,

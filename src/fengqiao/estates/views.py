@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from fengqiao.core import geo
 from fengqiao.core.masking import mask_name
-from fengqiao.core.scoping import can_edit
+from fengqiao.core.permissions import can_edit
 from fengqiao.core.web import error_text, forbidden, post_action
 from fengqiao.estates import selectors, services
 from fengqiao.estates.choices import (

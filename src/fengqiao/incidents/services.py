@@ -18,8 +18,9 @@ from fengqiao.accounts.models import User
 from fengqiao.core import events, masking
 from fengqiao.core.audit import record_personal_data_view
 from fengqiao.core.choices import ClockState
+from fengqiao.core.permissions import can_manage_rules
 from fengqiao.core.refnumbers import next_reference
-from fengqiao.core.services import can_manage_rules, clock_start, clock_stop, clocks_for
+from fengqiao.core.services import clock_start, clock_stop, clocks_for
 from fengqiao.incidents import conf, rules
 from fengqiao.incidents.choices import (
     ARRIVAL_CLOCK_KIND,

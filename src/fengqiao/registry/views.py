@@ -32,7 +32,7 @@ from fengqiao.core import geo, masking
 from fengqiao.core.history import timeline_for
 from fengqiao.core.models import PersonalDataAccess
 from fengqiao.core.pagination import KeysFirstPaginator
-from fengqiao.core.scoping import can_edit
+from fengqiao.core.permissions import can_edit
 from fengqiao.core.web import forbidden
 from fengqiao.registry import filtersets, forms, number_search, selectors, services
 from fengqiao.registry.models import (
