@@ -21,7 +21,7 @@ from fengqiao.accounts.choices import Role
 from fengqiao.accounts.models import User
 from fengqiao.core.api import ScopedModelViewSet, ScopedPrimaryKeyRelatedField, StrictFieldsMixin
 from fengqiao.core.masking import mask_phone
-from fengqiao.incidents import services
+from fengqiao.incidents import permissions, services
 from fengqiao.incidents.choices import (
     AreaType,
     AssignmentRole,
@@ -409,7 +409,7 @@ class CallbackViewSet(ScopedModelViewSet):
     ordering = ["due_at", "id"]
     select_related = ("incident",)
     http_method_names = ["get", "post", "head", "options"]
-    write_roles = frozenset(services.CALLBACK_ROLES)
+    write_roles = frozenset(permissions.CALLBACK_ROLES)
     open_actions = ("record",)
 
     def create(self, request, *args, **kwargs):

@@ -18,7 +18,7 @@ from fengqiao.core.masking import mask_phone
 from fengqiao.core.services import clocks_for
 from fengqiao.core.web import error_text as _error_text
 from fengqiao.core.web import forbidden as _forbidden
-from fengqiao.incidents import conf, selectors, services
+from fengqiao.incidents import conf, permissions, selectors, services
 from fengqiao.incidents.choices import RectificationStatus
 from fengqiao.incidents.forms import CallbackForm, RectificationForm
 from fengqiao.incidents.models import Callback, Rectification
@@ -52,7 +52,7 @@ def callback_list(request):
             "show": show,
             "rectifications": rectifications,
             "now": now,
-            "can_call_back": services.can_call_back(request.user),
+            "can_call_back": permissions.can_call_back(request.user),
         },
     )
 
@@ -79,7 +79,7 @@ def _callback_context(request, callback, form=None, **extra):
         "phone": mask_phone(callback.phone),
         "attempts": callback.attempt_log.select_related("by"),
         "clocks": clocks_for(callback),
-        "can_call_back": services.can_call_back(request.user),
+        "can_call_back": permissions.can_call_back(request.user),
         "max_attempts": conf.max_attempts(),
         "form": form
         or CallbackForm(station=callback.station, initial={"seen_attempts": callback.attempts}),
@@ -97,7 +97,7 @@ def callback_detail(request, pk):
         return render(
             request, "incidents/callback_detail.html", _callback_context(request, callback)
         )
-    if not services.can_call_back(request.user):
+    if not permissions.can_call_back(request.user):
         return _forbidden(request, _("只有值班民警、指挥室、所领导和辅警可以回访"))
     form = CallbackForm(request.POST, station=callback.station)
     error = ""
@@ -173,7 +173,7 @@ def rectification_detail(request, pk):
             "form": form,
             "error": error,
             "clocks": clocks_for(rectification),
-            "can_rectify": services.can_rectify(request.user, rectification),
+            "can_rectify": permissions.can_rectify(request.user, rectification),
         },
         status=status,
     )

@@ -20,8 +20,8 @@ from fengqiao.incidents.choices import (
     RectificationStatus,
 )
 from fengqiao.incidents.models import Callback, Incident, Rectification
+from fengqiao.incidents.permissions import can_call_back
 from fengqiao.incidents.rules import satisfaction_rate
-from fengqiao.incidents.services import can_call_back
 
 CASE_REVIEW_KINDS = ("admin_intake_review", "criminal_filing_review")
 

@@ -18,7 +18,6 @@ from fengqiao.accounts.models import User
 from fengqiao.core import events, masking
 from fengqiao.core.audit import record_personal_data_view
 from fengqiao.core.choices import ClockState
-from fengqiao.core.permissions import can_manage_rules
 from fengqiao.core.refnumbers import next_reference
 from fengqiao.core.services import clock_start, clock_stop, clocks_for
 from fengqiao.incidents import conf, rules
@@ -34,7 +33,6 @@ from fengqiao.incidents.choices import (
     Status,
 )
 from fengqiao.incidents.models import (
-    DUTY_ROLES,
     Callback,
     CallbackAttempt,
     HandoverRecord,
@@ -45,6 +43,7 @@ from fengqiao.incidents.models import (
     IncidentVictim,
     Rectification,
 )
+from fengqiao.incidents.permissions import can_call_back, can_manage_categories, can_rectify
 from fengqiao.notifications.services import notification_send
 from fengqiao.registry.models import Person
 from fengqiao.registry.rules import InvalidPhone, normalise_phone
@@ -377,11 +376,6 @@ CATEGORY_FIELDS = (
 )
 
 
-def can_manage_categories(user) -> bool:
-    """Categories apply to every station: administrators and the county bureau edit them (as time-limit rules)."""
-    return can_manage_rules(user)
-
-
 def _clean_category(data: dict, instance=None) -> dict:
     data = {k: data[k] for k in CATEGORY_FIELDS if k in data}
     data["code"] = str(data.get("code", "")).strip().upper()
@@ -426,21 +420,9 @@ def category_update(*, actor, category, **data):
 
 # ---------------------------------------------------------------- callbacks (回访)
 
-# Who makes callbacks: the duty desk, the command room, leaders and auxiliary officers (辅警).
-CALLBACK_ROLES = DUTY_ROLES | {Role.AUXILIARY}
-
 
 class AlreadyRecorded(ValidationError):
     """The same callback form was submitted twice."""
-
-
-def can_call_back(user) -> bool:
-    return bool(
-        user
-        and user.is_authenticated
-        and user.station_id
-        and (user.is_superuser or user.role in CALLBACK_ROLES)
-    )
 
 
 def _callback_start(
@@ -732,16 +714,6 @@ def _complaint_notify(callback: Callback) -> None:
             obj=callback,
             dedupe_key=f"callback-complaint:{callback.pk}",
         )
-
-
-def can_rectify(user, rectification: Rectification) -> bool:
-    if not (user and user.is_authenticated):
-        return False
-    if not Rectification.objects.visible_to(user).filter(pk=rectification.pk).exists():
-        return False
-    if user.is_superuser or user.role in (Role.STATION_LEADER, Role.ADMIN):
-        return True
-    return rectification.unit_id is not None and user.unit_id == rectification.unit_id
 
 
 @transaction.atomic

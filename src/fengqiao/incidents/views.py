@@ -30,7 +30,7 @@ from fengqiao.core.web import error_text as _error_text
 from fengqiao.core.web import forbidden as _forbidden
 from fengqiao.exchange.choices import ExportKind
 from fengqiao.exchange.exports import record_export
-from fengqiao.incidents import services
+from fengqiao.incidents import permissions, services
 from fengqiao.incidents.choices import OPEN_STATUSES, Status
 from fengqiao.incidents.filters import filter_incidents, top_categories
 from fengqiao.incidents.forms import (
@@ -488,7 +488,7 @@ def category_list(request, pk=None):
         model=IncidentCategory,
         pk=pk,
         form_class=CategoryForm,
-        can_manage=services.can_manage_categories(request.user),
+        can_manage=permissions.can_manage_categories(request.user),
         save=save,
         refusal=_("警情类别对全部派出所生效,只有系统管理员可以修改"),
         template="incidents/categories.html",
