@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 
 from fengqiao.core.api import ApiActorMixin, django_errors
 from fengqiao.core.masking import mask_name
-from fengqiao.estates import selectors, services
+from fengqiao.estates import permissions, selectors, services
 from fengqiao.estates.models import (
     AccessDevice,
     AccessEvent,
@@ -116,7 +116,7 @@ class TaskDismissSerializer(serializers.Serializer):
 class Base(ApiActorMixin, APIView):
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        if not services.can_view(request.user):
+        if not permissions.can_view(request.user):
             raise DrfPermissionDenied("您的角色无权查看小区门禁数据")
 
     def handle_exception(self, exc):

@@ -40,24 +40,16 @@ from fengqiao.estates.models import (
     RegistrationTask,
     TaskEvent,
 )
+from fengqiao.estates.permissions import can_view
 from fengqiao.registry.models import Person
 
 log = logging.getLogger(__name__)
 
 CLOCK_KIND = "estate_registration_check"
-# Roles that read the estates part (gate events are personal data: not liaisons, mediators, inspectors)
-VIEW_ROLES = frozenset(
-    {Role.BUREAU, Role.STATION_LEADER, Role.ADMIN, Role.COMMUNITY_OFFICER, Role.COMMAND, Role.DUTY_OFFICER,
-     Role.AUXILIARY, Role.CASE_OFFICER, Role.CASE_MANAGER, Role.AUDITOR}
-)  # fmt: skip
 # Roles that assign terminals (pending registrations) to an estate's gate
 DEVICE_ROLES = frozenset(
     {Role.STATION_LEADER, Role.ADMIN, Role.COMMUNITY_OFFICER, Role.COMMAND, Role.AUXILIARY}
 )
-
-
-def can_view(user) -> bool:
-    return has_role(user, VIEW_ROLES)
 
 
 def _require_view(actor) -> None:

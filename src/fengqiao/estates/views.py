@@ -20,7 +20,7 @@ from fengqiao.core import geo
 from fengqiao.core.masking import mask_name
 from fengqiao.core.permissions import can_edit
 from fengqiao.core.web import error_text, forbidden, post_action
-from fengqiao.estates import selectors, services
+from fengqiao.estates import permissions, selectors, services
 from fengqiao.estates.choices import (
     CommandKind,
     CredentialType,
@@ -49,7 +49,7 @@ def _viewer(view):
 
     @login_required
     def wrapped(request, *args, **kwargs):
-        if not services.can_view(request.user):
+        if not permissions.can_view(request.user):
             return forbidden(request, _("您的角色无权查看小区门禁数据"))
         return view(request, *args, **kwargs)
 

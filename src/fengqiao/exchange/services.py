@@ -22,18 +22,14 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fengqiao.accounts.roles import REGISTRY_IMPORT_ROLES, has_role
 from fengqiao.core import context
 from fengqiao.exchange.choices import ImportKind, ImportMode, ImportStatus
 from fengqiao.exchange.importers import IMPORTERS
 from fengqiao.exchange.models import ExportRecord, ImportJob
+from fengqiao.exchange.permissions import can_import
 from fengqiao.exchange.readers import FileProblem, file_type, read_table
 
 logger = logging.getLogger(__name__)
-
-
-def can_import(user) -> bool:
-    return has_role(user, REGISTRY_IMPORT_ROLES) and bool(getattr(user, "station_id", None))
 
 
 def limits_text() -> str:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fengqiao.core.web import forbidden as _forbidden
-from fengqiao.exchange import exports, services, tasks
+from fengqiao.exchange import exports, permissions, services, tasks
 from fengqiao.exchange.choices import (
     KIND_ALIASES,
     ExportStatus,
@@ -52,7 +52,7 @@ def _own_job(request, pk) -> ImportJob:
 @login_required
 def import_start(request, kind):
     kind = _import_kind(kind)
-    if not services.can_import(request.user):
+    if not permissions.can_import(request.user):
         return _forbidden(request, _("您的角色无权导入数据"))
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -194,7 +194,7 @@ def job_list(request):
         "exchange/jobs.html",
         {
             "jobs": jobs,
-            "can_import": services.can_import(request.user),
+            "can_import": permissions.can_import(request.user),
             "kinds": ImportKind.choices,
         },
     )
