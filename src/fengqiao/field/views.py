@@ -75,7 +75,7 @@ def incident(request, pk):
         if point
         else ""
     )
-    from fengqiao.registry.services import can_reveal
+    from fengqiao.registry.permissions import can_reveal
 
     return render(
         request,

@@ -46,8 +46,8 @@ from fengqiao.incidents.models import (
 from fengqiao.incidents.permissions import can_call_back, can_manage_categories, can_rectify
 from fengqiao.notifications.services import notification_send
 from fengqiao.registry.models import Person
+from fengqiao.registry.permissions import can_reveal
 from fengqiao.registry.rules import InvalidPhone, normalise_phone
-from fengqiao.registry.services import can_reveal
 
 FUTURE_TOLERANCE = dt.timedelta(minutes=2)
 CASE_REVIEW_KINDS = ("admin_intake_review", "criminal_filing_review")

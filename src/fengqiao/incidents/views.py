@@ -45,9 +45,9 @@ from fengqiao.incidents.models import DUTY_ROLES, HandoverRecord, Incident, Inci
 from fengqiao.incidents.selectors import arrival_overdue_filter, unfiled_filter
 from fengqiao.registry import number_search
 from fengqiao.registry.models import Address, Community, Person
+from fengqiao.registry.permissions import can_reveal
 from fengqiao.registry.rules import InvalidPhone, normalise_phone
 from fengqiao.registry.selectors import address_search
-from fengqiao.registry.services import can_reveal
 
 PAGE_SIZE = 50
 REPEAT_DAYS = 90

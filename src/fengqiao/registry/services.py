@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fengqiao.accounts.roles import FULL_PERSONAL_DATA_ROLES, LEADER_ROLES, has_role
+from fengqiao.accounts.roles import LEADER_ROLES, has_role
 from fengqiao.core import masking
 from fengqiao.core.audit import record_personal_data_view
 from fengqiao.core.models import PersonalDataAccess
@@ -30,6 +30,7 @@ from fengqiao.registry.models import (
     Organisation,
     Person,
 )
+from fengqiao.registry.permissions import can_create_community, can_reveal
 
 # Fields a person form or import may set.
 PERSON_FIELDS = (
@@ -499,16 +500,6 @@ def _community_validate(community: Community) -> None:
         raise ValidationError({"boundary": _("边界应为GeoJSON的Polygon或MultiPolygon")})
 
 
-def can_create_community(user) -> bool:
-    """Communities are the station's own map: its leaders (and administrators) add them."""
-    return bool(
-        user
-        and user.is_authenticated
-        and user.station_id
-        and (user.is_superuser or user.role in LEADER_ROLES)
-    )
-
-
 @transaction.atomic
 def community_create(*, actor, **data) -> Community:
     if not can_create_community(actor):
@@ -611,10 +602,6 @@ def liaison_point_update(*, actor, point: LiaisonPoint, **changes) -> LiaisonPoi
 
 
 # ----------------------------------------------------------------------------- personal data
-
-
-def can_reveal(user) -> bool:
-    return has_role(user, FULL_PERSONAL_DATA_ROLES)
 
 
 @transaction.atomic

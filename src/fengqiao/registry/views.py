@@ -34,7 +34,7 @@ from fengqiao.core.models import PersonalDataAccess
 from fengqiao.core.pagination import KeysFirstPaginator
 from fengqiao.core.permissions import can_edit
 from fengqiao.core.web import forbidden
-from fengqiao.registry import filtersets, forms, number_search, selectors, services
+from fengqiao.registry import filtersets, forms, number_search, permissions, selectors, services
 from fengqiao.registry.models import (
     Address,
     Community,
@@ -227,7 +227,7 @@ def _list(request, key: str):
 
 def _may_create(user, key: str) -> bool:
     if key == "community":
-        return services.can_create_community(user)
+        return permissions.can_create_community(user)
     return Community.objects.editable_by(user).exists()
 
 
@@ -320,7 +320,7 @@ def _person(request, pk):
 def _person_context(request, person) -> dict:
     user = request.user
     context = _detail_context(request, person)
-    context["can_reveal"] = services.can_reveal(user)
+    context["can_reveal"] = permissions.can_reveal(user)
     context["show_labels"] = has_role(user, KEY_PERSON_ROLES)
     if context["show_labels"]:
         context["labels"] = list(person.labels.all())

@@ -14,8 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fengqiao import push
-from fengqiao.accounts.choices import Role
-from fengqiao.accounts.roles import BUREAU_ROLES, LEADER_ROLES, RULE_ADMIN_ROLES, has_role
+from fengqiao.accounts.roles import BUREAU_ROLES
 from fengqiao.reports import rules
 from fengqiao.reports.choices import ReportKind, ReportSource, ReportStatus
 from fengqiao.reports.models import (
@@ -27,34 +26,16 @@ from fengqiao.reports.models import (
     StationCategory,
     StationProfile,
 )
+from fengqiao.reports.permissions import (
+    can_assign_station_category,
+    can_manage_scheme,
+    can_upload_template,
+    can_use_reports,
+)
 
 logger = logging.getLogger(__name__)
 
-# Who generates and downloads the station's reports: leaders, the case room, the command room, the
-# inspectors, the county bureau and administrators.
-REPORT_ROLES = frozenset(
-    {Role.STATION_LEADER, Role.ADMIN, Role.BUREAU, Role.CASE_MANAGER, Role.COMMAND, Role.INSPECTOR}
-)
-TEMPLATE_ROLES = LEADER_ROLES | BUREAU_ROLES
 TEMPLATE_MAX_BYTES = 5 * 1024 * 1024
-
-
-def can_manage_scheme(user) -> bool:
-    """The scheme and the station categories apply to every station: administrators edit them."""
-    return has_role(user, RULE_ADMIN_ROLES)
-
-
-def can_assign_station_category(user) -> bool:
-    """Which category a station is in: administrators, and a county bureau for its own stations."""
-    return has_role(user, RULE_ADMIN_ROLES | BUREAU_ROLES)
-
-
-def can_use_reports(user) -> bool:
-    return has_role(user, REPORT_ROLES)
-
-
-def can_upload_template(user) -> bool:
-    return has_role(user, TEMPLATE_ROLES)
 
 
 def _require(ok: bool, message: str) -> None:

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from fengqiao.core.replica import replica_reads
 from fengqiao.core.web import error_text, forbidden
-from fengqiao.reports import selectors, services
+from fengqiao.reports import permissions, selectors, services
 from fengqiao.reports.choices import Level, ReportFormat, ReportKind
 from fengqiao.reports.documents import TEMPLATE_FIELDS, default_template
 from fengqiao.reports.forms import (
@@ -229,7 +229,7 @@ def scheme_list(request):
             "schemes": schemes,
             "current": current,
             "today": today,
-            "can_manage": services.can_manage_scheme(request.user),
+            "can_manage": permissions.can_manage_scheme(request.user),
         },
     )
 
@@ -265,7 +265,7 @@ def scheme_detail(request, pk):
             "scheme": scheme,
             "tree": _tree(scheme),
             "editable": scheme.editable_on(today),
-            "can_manage": services.can_manage_scheme(request.user),
+            "can_manage": permissions.can_manage_scheme(request.user),
             "registry": REGISTRY,
             "versions": Scheme.objects.order_by("-effective_from"),
         },
@@ -275,7 +275,7 @@ def scheme_detail(request, pk):
 @login_required
 def scheme_revise(request, pk):
     scheme = get_object_or_404(Scheme, pk=pk)
-    if not services.can_manage_scheme(request.user):
+    if not permissions.can_manage_scheme(request.user):
         return forbidden(request, _("考核方案对全部派出所生效,只有系统管理员可以修订"))
     form = SchemeReviseForm(
         request.POST or None,
@@ -309,7 +309,7 @@ def scheme_revise(request, pk):
 def indicator_edit(request, pk, ipk=None):
     scheme = get_object_or_404(Scheme, pk=pk)
     indicator = get_object_or_404(Indicator, pk=ipk, scheme=scheme) if ipk else None
-    if not services.can_manage_scheme(request.user):
+    if not permissions.can_manage_scheme(request.user):
         return forbidden(request, _("考核指标对全部派出所生效,只有系统管理员可以修改"))
     if not scheme.editable_on(timezone.localdate()):
         return forbidden(request, _("该版本已生效,不能再修改;请“修订”生成新版本"))
@@ -352,8 +352,8 @@ def indicator_delete(request, pk, ipk):
 
 @login_required
 def categories(request):
-    can = services.can_manage_scheme(request.user)  # the category table: administrators
-    can_assign = services.can_assign_station_category(request.user)  # + a bureau, its stations
+    can = permissions.can_manage_scheme(request.user)  # the category table: administrators
+    can_assign = permissions.can_assign_station_category(request.user)  # + a bureau, its stations
     cat_form = CategoryForm(
         request.POST if request.POST.get("form") == "category" else None, prefix="c"
     )
@@ -416,7 +416,7 @@ def report_list(request):
     kind = request.GET.get("kind")
     if kind in ReportKind.values:
         reports = reports.filter(kind=kind)
-    can = services.can_use_reports(request.user)
+    can = permissions.can_use_reports(request.user)
     form = ReportRequestForm(
         request.POST or None,
         user=request.user,
@@ -459,13 +459,13 @@ def _report(request, pk) -> Report:
 @login_required
 def report_detail(request, pk):
     report = _report(request, pk)
-    downloads = report.downloads.all()[:20] if services.can_use_reports(request.user) else []
+    downloads = report.downloads.all()[:20] if permissions.can_use_reports(request.user) else []
     return render(
         request,
         "reports/report_detail.html",
         {
             "report": report,
-            "can_use": services.can_use_reports(request.user),
+            "can_use": permissions.can_use_reports(request.user),
             "downloads": downloads,
             "formats": ReportFormat.choices,
         },
@@ -512,7 +512,7 @@ def report_download(request, pk, fmt):
 @login_required
 def templates(request):
     station = request.user.station
-    can = services.can_upload_template(request.user) and station is not None
+    can = permissions.can_upload_template(request.user) and station is not None
     form = TemplateUploadForm(request.POST or None, request.FILES or None)
     status = 200
     if request.method == "POST":
