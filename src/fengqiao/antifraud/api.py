@@ -19,7 +19,7 @@ from rest_framework.routers import SimpleRouter
 
 from fengqiao.accounts.models import Station
 from fengqiao.accounts.roles import BUREAU_ROLES
-from fengqiao.antifraud import services
+from fengqiao.antifraud import permissions, services
 from fengqiao.antifraud.choices import AttemptMethod, Outcome, RiskLevel
 from fengqiao.antifraud.filters import filter_warnings
 from fengqiao.antifraud.models import DissuasionAttempt, FraudType, Warning
@@ -182,7 +182,7 @@ class FraudWarningViewSet(ScopedModelViewSet):
     serializer_class = FraudWarningSerializer
     filterset_class = FraudWarningFilterSet
     http_method_names = ["get", "post", "head", "options"]
-    write_roles = services.ENTRY_ROLES | BUREAU_ROLES
+    write_roles = permissions.ENTRY_ROLES | BUREAU_ROLES
     open_actions = ("attempt", "close")
     select_related = ("fraud_type", "community", "officer", "station", "merged_into", "fraud_case")
     prefetch_related = ("attempts__officer",)

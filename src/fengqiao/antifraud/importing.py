@@ -25,7 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fengqiao.antifraud import rules, services
+from fengqiao.antifraud import permissions, rules, services
 from fengqiao.antifraud.models import FraudType, WarningImport
 from fengqiao.antifraud.selectors import Matcher
 from fengqiao.exchange.columns import Column, normalise_header
@@ -308,7 +308,7 @@ def _shown(values: dict, problem: str) -> str:
 @transaction.atomic
 def import_upload(*, actor, upload, now: dt.datetime | None = None) -> WarningImport:
     """Store the file and run the dry run. A file that cannot be read is refused (nothing stored)."""
-    if not services.can_import(actor):
+    if not permissions.can_import(actor):
         raise PermissionDenied("您的角色无权导入预警指令")
     if upload is None:
         raise ValidationError("请选择要上传的文件")
@@ -397,7 +397,7 @@ def import_commit(
 ) -> WarningImport:
     """Write the rows in one transaction: all (refused while any row has a problem) or only the good ones.
     The rows are checked again (a fraud type may have been switched off since the dry run)."""
-    if not services.can_import(actor) or job.station_id != actor.station_id:
+    if not permissions.can_import(actor) or job.station_id != actor.station_id:
         raise PermissionDenied("您无权导入该文件")
     now = now or timezone.now()
     with transaction.atomic():

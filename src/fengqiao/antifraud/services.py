@@ -38,7 +38,6 @@ from fengqiao.antifraud.choices import (
     WarningStatus,
 )
 from fengqiao.antifraud.models import (
-    DESK_ROLES,
     ContentUpdate,
     DissuasionAttempt,
     FraudCase,
@@ -48,6 +47,12 @@ from fengqiao.antifraud.models import (
     Warning,
     WarningEvent,
 )
+from fengqiao.antifraud.permissions import (
+    can_assign,
+    can_manage_types,
+    can_publicise,
+    can_record_cases,
+)
 from fengqiao.antifraud.selectors import Matcher
 from fengqiao.core.audit import record_personal_data_view
 from fengqiao.core.choices import ClockState
@@ -55,25 +60,6 @@ from fengqiao.core.refnumbers import next_reference
 from fengqiao.core.services import clock_cancel, clock_start, clock_stop, clocks_for
 
 FUTURE_TOLERANCE = dt.timedelta(minutes=2)
-# Roles that may enter warnings by hand, import the centre's spreadsheets and post them by API.
-ENTRY_ROLES = frozenset(
-    {Role.COMMAND, Role.DUTY_OFFICER, Role.STATION_LEADER, Role.ADMIN, Role.COMMUNITY_OFFICER}
-)
-IMPORT_ROLES = frozenset({Role.COMMAND, Role.DUTY_OFFICER, Role.STATION_LEADER, Role.ADMIN})
-# Roles that record fraud cases and edit publicity.
-CASE_ROLES = frozenset(
-    {Role.STATION_LEADER, Role.ADMIN, Role.CASE_OFFICER, Role.CASE_MANAGER, Role.COMMAND}
-)
-PUBLICITY_ROLES = frozenset(
-    {
-        Role.STATION_LEADER,
-        Role.ADMIN,
-        Role.COMMUNITY_OFFICER,
-        Role.COMMAND,
-        Role.AUXILIARY,
-        Role.CASE_OFFICER,
-    }
-)
 
 
 def merge_window_hours() -> int:
@@ -84,18 +70,6 @@ def merge_window_hours() -> int:
     if value is not None:
         return int(value)
     return env.integer("ANTIFRAUD_MERGE_WINDOW_HOURS", rules.DEFAULT_MERGE_WINDOW_HOURS, minimum=0)
-
-
-def can_enter(user) -> bool:
-    return has_role(user, ENTRY_ROLES) and bool(getattr(user, "station_id", None))
-
-
-def can_import(user) -> bool:
-    return has_role(user, IMPORT_ROLES) and bool(getattr(user, "station_id", None))
-
-
-def can_assign(user) -> bool:
-    return has_role(user, DESK_ROLES)
 
 
 def _bad(exc: Exception) -> ValidationError:
@@ -656,10 +630,6 @@ def _open_fraud_case(*, actor, warning: Warning, loss: Decimal, at, note: str) -
 # ----------------------------------------------------------------------------- fraud cases
 
 
-def can_record_cases(user) -> bool:
-    return has_role(user, CASE_ROLES) and bool(getattr(user, "station_id", None))
-
-
 def _clean_case(data: dict, *, station, today) -> dict:
     out = {}
     occurred_on = data.get("occurred_on")
@@ -738,13 +708,6 @@ def fraud_case_update(*, actor, case: FraudCase, **data) -> FraudCase:
 # ----------------------------------------------------------------------------- fraud types
 
 
-def can_manage_types(user) -> bool:
-    """Fraud types apply to every station: administrators and the county bureau edit them."""
-    from fengqiao.core.permissions import can_manage_rules
-
-    return can_manage_rules(user)
-
-
 def _clean_type(data: dict, instance=None) -> dict:
     code = str(data.get("code", "")).strip().upper()
     name = str(data.get("name", "")).strip()
@@ -782,10 +745,6 @@ def fraud_type_update(*, actor, fraud_type: FraudType, **data) -> FraudType:
 
 
 # ----------------------------------------------------------------------------- publicity
-
-
-def can_publicise(user) -> bool:
-    return has_role(user, PUBLICITY_ROLES) and bool(getattr(user, "station_id", None))
 
 
 @transaction.atomic

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from fengqiao.accounts.models import User
 from fengqiao.accounts.roles import FULL_PERSONAL_DATA_ROLES, UNMASKED_EXPORT_ROLES, has_role
 from fengqiao.antifraud import figures as figures_module
-from fengqiao.antifraud import importing, services
+from fengqiao.antifraud import importing, permissions, services
 from fengqiao.antifraud.choices import (
     FOUR_CHECKS,
     THREE_QUESTIONS,
@@ -106,8 +106,8 @@ def warning_list(request):
             ).order_by("full_name"),
             "f": request.GET,
             "export_query": params.urlencode(),
-            "can_create": services.can_enter(request.user),
-            "can_import": services.can_import(request.user),
+            "can_create": permissions.can_enter(request.user),
+            "can_import": permissions.can_import(request.user),
         },
     )
 
@@ -212,7 +212,7 @@ def _export(request, queryset):
 @login_required
 def warning_create(request):
     user = request.user
-    if not services.can_enter(user):
+    if not permissions.can_enter(user):
         return _forbidden(request, _("您的角色无权录入预警指令"))
     form = WarningForm(
         request.POST or None,
@@ -261,7 +261,7 @@ def _detail_context(request, warning, **extra):
         "address": mask_address(warning.address_text),
         "can_act": can_act and warning.is_open,
         "can_reveal": can_act and has_role(request.user, FULL_PERSONAL_DATA_ROLES),
-        "can_assign": services.can_assign(request.user) and warning.is_open,
+        "can_assign": permissions.can_assign(request.user) and warning.is_open,
         "attempts": attempts,
         "events": warning.events.select_related("actor"),
         "duplicates": warning.duplicates.all(),
@@ -393,7 +393,7 @@ def my_queue(request):
 @login_required
 def import_upload(request):
     user = request.user
-    if not services.can_import(user):
+    if not permissions.can_import(user):
         return _forbidden(request, _("您的角色无权导入预警指令"))
     form = ImportForm(request.POST or None, request.FILES or None)
     status = 200
@@ -472,7 +472,7 @@ def figures(request):
 @login_required
 def case_list(request, pk=None):
     user = request.user
-    can_record = services.can_record_cases(user)
+    can_record = permissions.can_record_cases(user)
     instance = get_object_or_404(FraudCase.objects.visible_to(user), pk=pk) if pk else None
     initial = {}
     if instance is not None:
@@ -542,7 +542,7 @@ def type_list(request, pk=None):
         model=FraudType,
         pk=pk,
         form_class=FraudTypeForm,
-        can_manage=services.can_manage_types(request.user),
+        can_manage=permissions.can_manage_types(request.user),
         save=save,
         refusal=_("诈骗类型对全部派出所生效,只有系统管理员可以修改"),
         template="antifraud/types.html",
@@ -577,7 +577,7 @@ def publicity(request):
     from django.conf import settings
 
     user = request.user
-    can_edit = services.can_publicise(user)
+    can_edit = permissions.can_publicise(user)
     form = ActivityForm(request.POST or None, station=user.station) if can_edit else None
     error, status = "", 200
     if request.method == "POST":
@@ -619,7 +619,7 @@ def publicity(request):
 @login_required
 def content_edit(request, pk=None):
     user = request.user
-    if not services.can_publicise(user):
+    if not permissions.can_publicise(user):
         return _forbidden(request, _("您的角色无权编辑宣传内容"))
     instance = get_object_or_404(PublicityContent.objects.visible_to(user), pk=pk) if pk else None
     if instance is None:
