@@ -39,36 +39,16 @@ from django.utils.translation import gettext as _
 
 from fengqiao import push
 from fengqiao.accounts.choices import Role
-from fengqiao.accounts.roles import WALL_ROLES, can_see_wall  # noqa: F401 (callers use alerts.can_see_wall)
 from fengqiao.accounts.selectors import station_leaders
 from fengqiao.command import rules
 from fengqiao.command.choices import AlertKind, AlertLevel
 from fengqiao.command.models import Alert
+from fengqiao.command.permissions import can_acknowledge
 
 log = logging.getLogger(__name__)
 
 NOTIFICATION_KIND = "command_alert"
 ESCALATION_KIND = "command_alert_escalated"
-# Who may acknowledge alerts on the wall (and see it): WALL_ROLES and can_see_wall, in
-# accounts.roles (the push tier's wall channel reads them too).
-
-# Who may read 执法监督 (the case room's red lines and overdue clocks): the wall's readers and the
-# case-management room, whose daily work it is (PRODUCT.md "Who uses it").
-SUPERVISION_ROLES = WALL_ROLES | {Role.CASE_MANAGER}
-
-
-def can_see_supervision(user) -> bool:
-    return bool(
-        user.is_authenticated
-        and (user.is_superuser or user.role in SUPERVISION_ROLES or user.role == Role.BUREAU)
-    )
-
-
-def can_acknowledge(user, alert: Alert) -> bool:
-    return bool(
-        user.is_authenticated
-        and (user.is_superuser or (user.role in WALL_ROLES and user.station_id == alert.station_id))
-    )
 
 
 def alert_raise(

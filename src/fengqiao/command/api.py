@@ -13,7 +13,7 @@ from rest_framework.decorators import api_view
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from fengqiao.command import alerts, roster, selectors
+from fengqiao.command import alerts, permissions, roster, selectors
 from fengqiao.command.models import Alert, Camera, PatrolCheck
 
 
@@ -56,7 +56,7 @@ class AlertList(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Alert.objects.none()
-        if not alerts.can_see_wall(self.request.user):
+        if not permissions.can_see_wall(self.request.user):
             raise PermissionDenied("只有指挥室、值班民警和所领导可以查看告警")
         rows = Alert.objects.visible_to(self.request.user).select_related("acknowledged_by")
         if self.request.query_params.get("open") == "1":
@@ -93,7 +93,7 @@ def alert_ack(request, pk):
 @extend_schema(responses={200: dict})
 @api_view(["GET"])
 def wall(request):
-    if not alerts.can_see_wall(request.user):
+    if not permissions.can_see_wall(request.user):
         raise PermissionDenied("只有指挥室、值班民警和所领导可以查看指挥大屏")
     return Response(selectors.wall_data(request.user, timezone.now()))
 

@@ -19,13 +19,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fengqiao.accounts.choices import Role
-from fengqiao.accounts.roles import LEADER_ROLES
 from fengqiao.accounts.selectors import station_leaders
 from fengqiao.command import rules
 from fengqiao.command.choices import Post, SwapStatus
 from fengqiao.command.models import DutyAssignment, LeaderWeek, Shift, SwapRequest
+from fengqiao.command.permissions import can_decide_swap, can_manage_roster
+from fengqiao.command.selectors import week_leader
 
-ROSTER_MANAGER_ROLES = LEADER_ROLES | {Role.COMMAND}
 HEADER_CACHE_SECONDS = 60
 
 
@@ -41,15 +41,6 @@ def assignments_at(station_id: int, at: dt.datetime) -> list[DutyAssignment]:
         .order_by("post", "user__full_name")
     )
     return [a for a in rows if rules.covers(a.day, a.shift.starts, a.shift.ends, at)]
-
-
-def week_leader(station_id: int, day: dt.date):
-    row = (
-        LeaderWeek.objects.filter(station_id=station_id, week_start=rules.week_start(day))
-        .select_related("leader")
-        .first()
-    )
-    return row.leader if row else None
 
 
 def on_duty(station_id: int, at: dt.datetime | None = None) -> dict:
@@ -167,24 +158,6 @@ def week_grid(station_id: int, monday: dt.date) -> dict:
 
 
 # ----------------------------------------------------------------------------- permissions
-
-
-def can_manage_roster(user) -> bool:
-    return bool(
-        user.is_authenticated
-        and user.station_id
-        and (user.is_superuser or user.role in ROSTER_MANAGER_ROLES)
-    )
-
-
-def can_decide_swap(user, swap: SwapRequest) -> bool:
-    """The 带班所领导 of the duty's week decides; with none set for that week, any 所领导 of the station."""
-    if not user.is_authenticated or user.station_id != swap.station_id:
-        return user.is_superuser
-    leader = week_leader(swap.station_id, swap.assignment.day)
-    if leader is not None:
-        return leader.pk == user.pk
-    return user.role in LEADER_ROLES
 
 
 def _require_manager(actor, station_id: int) -> None:

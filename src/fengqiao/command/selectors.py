@@ -28,12 +28,22 @@ from django.utils import timezone
 
 from fengqiao.command import rules
 from fengqiao.command.choices import LEVEL_RANK
-from fengqiao.command.models import Alert, PatrolPoint
+from fengqiao.command.models import Alert, LeaderWeek, PatrolPoint
 from fengqiao.core.geo import map_point
 
 log = logging.getLogger(__name__)
 LIST = 12  # items per panel on the wall
 _panels: dict[str, Callable] = {}
+
+
+def week_leader(station_id: int, day: dt.date):
+    """The 带班所领导 of the week holding `day`, or None (the roster, the alerts and the swap check read it)."""
+    row = (
+        LeaderWeek.objects.filter(station_id=station_id, week_start=rules.week_start(day))
+        .select_related("leader")
+        .first()
+    )
+    return row.leader if row else None
 
 
 def register_panel(key: str, provider: Callable) -> None:

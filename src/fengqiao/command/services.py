@@ -10,29 +10,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fengqiao.accounts.choices import Role
-from fengqiao.accounts.roles import LEADER_ROLES
 from fengqiao.command.choices import CheckResult, StreamKind
 from fengqiao.command.models import Camera, PatrolCheck, PatrolPoint, PatrolRound
-
-PATROL_ROLES = LEADER_ROLES | {Role.COMMAND, Role.DUTY_OFFICER, Role.AUXILIARY}
-VIDEO_ADMIN_ROLES = LEADER_ROLES | {Role.COMMAND}
-
-
-def can_patrol(user) -> bool:
-    return bool(
-        user.is_authenticated
-        and user.station_id
-        and (user.is_superuser or user.role in PATROL_ROLES)
-    )
-
-
-def can_manage_video(user) -> bool:
-    return bool(
-        user.is_authenticated
-        and user.station_id
-        and (user.is_superuser or user.role in VIDEO_ADMIN_ROLES)
-    )
+from fengqiao.command.permissions import can_manage_video, can_patrol
 
 
 def stream_origin(url: str) -> str:

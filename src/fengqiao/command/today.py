@@ -32,9 +32,9 @@ def _end_of_today(now: dt.datetime) -> dt.datetime:
 
 
 def swaps_to_decide(user, now):
-    from fengqiao.command import roster
     from fengqiao.command.choices import SwapStatus
     from fengqiao.command.models import SwapRequest
+    from fengqiao.command.permissions import can_decide_swap
 
     if not user.is_authenticated or user.role not in LEADER_ROLES:
         return []
@@ -46,7 +46,7 @@ def swaps_to_decide(user, now):
     )
     items = []
     for swap in rows:
-        if not roster.can_decide_swap(user, swap):
+        if not can_decide_swap(user, swap):
             continue
         a = swap.assignment
         start, _end = rules.shift_window(a.day, a.shift.starts, a.shift.ends)

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from fengqiao.command import alerts, forms, roster, rules, selectors, services
+from fengqiao.command import alerts, forms, permissions, roster, rules, selectors, services
 from fengqiao.command.choices import AlertKind, SwapStatus
 from fengqiao.command.models import (
     Alert,
@@ -32,7 +32,7 @@ from fengqiao.core.web import error_text, forbidden, safe_next
 
 
 def _wall_guard(request):
-    if not alerts.can_see_wall(request.user):
+    if not permissions.can_see_wall(request.user):
         return forbidden(request, _("只有指挥室、值班民警和所领导可以查看指挥大屏"))
     return None
 
@@ -40,7 +40,7 @@ def _wall_guard(request):
 @login_required
 @require_GET
 def wall(request):
-    if not alerts.can_see_wall(request.user) and request.user.station_id:
+    if not permissions.can_see_wall(request.user) and request.user.station_id:
         # The part's entry for everyone else at the station: the roster (who is on duty, my duties).
         return redirect("command:roster")
     refused = _wall_guard(request)
@@ -63,7 +63,7 @@ def wall(request):
 @login_required
 @require_GET
 def wall_data(request):
-    if not alerts.can_see_wall(request.user):
+    if not permissions.can_see_wall(request.user):
         return JsonResponse({"error": _("无权查看")}, status=403)
     response = JsonResponse(selectors.wall_data(request.user, timezone.now()))
     response["Cache-Control"] = "no-store"
@@ -133,7 +133,7 @@ def alert_ack(request, pk):
 @login_required
 @require_POST
 def group_ack(request):
-    if not alerts.can_see_wall(request.user) or not request.user.station_id:
+    if not permissions.can_see_wall(request.user) or not request.user.station_id:
         return JsonResponse({"error": _("无权确认")}, status=403)
     n = alerts.alerts_acknowledge_group(
         actor=request.user,
@@ -146,7 +146,7 @@ def group_ack(request):
 @login_required
 @require_GET
 def supervision(request):
-    if not alerts.can_see_supervision(request.user):
+    if not permissions.can_see_supervision(request.user):
         return forbidden(request, _("只有案管民警、指挥室、值班民警和所领导可以查看执法监督"))
     data = selectors.supervision(request.user, timezone.now())
     template = (
@@ -175,7 +175,7 @@ def roster_page(request):
         return forbidden(request, _("只有派出所人员可以查看排班"))
     monday = _monday(request)
     station_id = user.station_id
-    manage = roster.can_manage_roster(user)
+    manage = permissions.can_manage_roster(user)
     forms_ = {
         "assign": forms.AssignForm(station_id=station_id, initial={"day": monday}),
         "leader": forms.LeaderWeekForm(station_id=station_id, initial={"week_start": monday}),
@@ -213,7 +213,7 @@ def roster_page(request):
         .order_by("-created_at")[:30]
     )
     for s in swaps:
-        s.can_decide = s.status == SwapStatus.PENDING and roster.can_decide_swap(user, s)
+        s.can_decide = s.status == SwapStatus.PENDING and permissions.can_decide_swap(user, s)
     return render(
         request,
         "command/roster.html",
@@ -333,7 +333,7 @@ def demo_stream(request, name):
 @login_required
 def patrol(request):
     user = request.user
-    if not services.can_patrol(user) and not alerts.can_see_wall(user):
+    if not permissions.can_patrol(user) and not permissions.can_see_wall(user):
         return forbidden(request, _("只有指挥室、值班民警和辅警可以视频巡查"))
     now = timezone.now()
     current = PatrolRound.objects.filter(
@@ -417,7 +417,7 @@ def patrol(request):
             "form": form,
             "error": error,
             "log": log,
-            "can_patrol": services.can_patrol(user),
+            "can_patrol": permissions.can_patrol(user),
             "round_done": len(done),
             "round_total": sum(1 for p in points if p.is_key),
             "now": now,
@@ -484,7 +484,7 @@ def cameras(request, pk=None):
     if not user.station_id:
         return forbidden(request, _("只有派出所人员可以查看摄像头"))
     instance = get_object_or_404(Camera.objects.visible_to(user), pk=pk) if pk else None
-    manage = services.can_manage_video(user)
+    manage = permissions.can_manage_video(user)
     form = (
         forms.CameraForm(request.POST or None, instance=instance, station_id=user.station_id)
         if manage
@@ -524,7 +524,7 @@ def cameras(request, pk=None):
 @login_required
 def point_edit(request, pk=None):
     user = request.user
-    if not services.can_manage_video(user):
+    if not permissions.can_manage_video(user):
         return forbidden(request, _("只有指挥室和所领导可以维护巡查点"))
     instance = get_object_or_404(PatrolPoint.objects.visible_to(user), pk=pk) if pk else None
     form = forms.PointForm(request.POST or None, instance=instance, station_id=user.station_id)
