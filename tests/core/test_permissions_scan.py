@@ -1,5 +1,5 @@
 """Who may do what is answered in one room per app: `<app>/permissions.py`. A `can_*` function anywhere
-else is a permission a reader will not find by guessing its file (docs: STYLE.md, "the same rooms")."""
+else is a permission a reader will not find by guessing its file."""
 
 import ast
 from pathlib import Path
