@@ -70,7 +70,9 @@ def via_host(device_imei: str) -> str:
 
 def test_killing_one_gateway_host_sends_its_devices_to_the_others_and_loses_nothing(gateway_hosts):
     made, balancer = gateway_hosts
-    devices = [Device(balancer.port, f"86812014524{3620 + i}", f"127.0.0.{20 + i}") for i in range(6)]
+    devices = [
+        Device(balancer.port, f"86812014524{3620 + i}", f"127.0.0.{20 + i}") for i in range(6)
+    ]
     for d in devices:
         d.connect()
     for seconds in range(0, 50, 10):

@@ -32,12 +32,13 @@ from pathlib import Path
 
 PREFIX = "fqn"
 NETWORK = "10.231"
+IP = shutil.which("ip") or "/usr/sbin/ip"
 _NAME = re.compile(rf"^{PREFIX}(\d+)[-rh](\d+)$")
 
 
 def _ip(*args: str, check: bool = True) -> subprocess.CompletedProcess:
     return subprocess.run(  # noqa: S603 - our own arguments
-        ["ip", *args], check=check, capture_output=True, text=True, timeout=30
+        [IP, *args], check=check, capture_output=True, text=True, timeout=30
     )
 
 
@@ -111,7 +112,7 @@ class Host:
     alive: bool = True
 
     def argv(self, argv: list[str]) -> list[str]:
-        return ["ip", "netns", "exec", self.namespace, *argv]
+        return [IP, "netns", "exec", self.namespace, *argv]
 
     def popen(self, argv: list[str], **kwargs) -> subprocess.Popen:
         """Start `argv` inside this host; it is killed with the host."""
