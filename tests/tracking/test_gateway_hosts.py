@@ -1,7 +1,7 @@
 """Gateways on several hosts (issue 23): three gateway hosts, each a network namespace made by the test
 (tests/netns.py), each running `fengqiao gateway serve` on its own address; HAProxy (Debian's, TCP
 mode, send-proxy-v2) in the root namespace is the one address the trackers know. Killing one host
-(its processes with SIGKILL, then its namespace and veth) sends its devices through HAProxy to the
+(its processes with SIGKILL, its link down) sends its devices through HAProxy to the
 others, and every position acknowledged by any host is stored once.
 
 The gateways reach the test database from their namespaces: SQLite's file is on the same filesystem
@@ -89,7 +89,7 @@ def test_killing_one_gateway_host_sends_its_devices_to_the_others_and_loses_noth
     assert sum(netns.status(h)["devices_online"] for h in made) == len(devices)
 
     victim = made[0]
-    victim.kill()  # a gateway host dies: no clean stop, its link is gone
+    victim.kill()  # a gateway host dies: no clean stop, its link goes down
     for seconds in range(50, 100, 10):
         for d in devices:
             if not d.report(seconds):

@@ -107,6 +107,7 @@ class Host:
     address: str  # inside the namespace
     root_address: str  # the root side of the veth: HAProxy's (and the database forwarder's) address
     root_link: str
+    inner_link: str
     processes: list[subprocess.Popen] = field(default_factory=list)
     helpers: list[subprocess.Popen] = field(default_factory=list)  # in the root namespace
     alive: bool = True
@@ -150,20 +151,29 @@ class Host:
         return f"{self.root_address}:{port}"
 
     def kill(self) -> None:
-        """The host dies: every process inside is killed at once (SIGKILL, no clean stop), then the
-        namespace is deleted, which takes its veth pair with it."""
+        """The host dies: every process inside is killed at once (SIGKILL, no clean stop) and its
+        link goes down (the host side of the veth), as when a machine loses power: its address stays
+        routed to a link where nothing answers (connects fail once ARP gives up). The namespace itself
+        goes in `remove()`. (Deleting it now would delete the root side's route too, and this
+        machine's default route would then carry connects for the dead address off the machine: the
+        sandbox's egress proxy answered them with HTTP 400.)"""
         if not self.alive:
             return
         self.alive = False
+        self._stop_processes()
+        self.run(["ip", "link", "set", self.inner_link, "down"])
+
+    def _stop_processes(self) -> None:
         _kill_inside(self.namespace)
-        for process in self.processes:
+        for process in self.processes + self.helpers:
             if process.poll() is None:
                 process.kill()
             process.wait(10)
-        for helper in self.helpers:
-            if helper.poll() is None:
-                helper.kill()
-            helper.wait(10)
+
+    def remove(self) -> None:
+        """Everything of this host: its processes, namespace and veth pair."""
+        self.alive = False
+        self._stop_processes()
         _ip("netns", "del", self.namespace, check=False)
         _ip("link", "del", self.root_link, check=False)
 
@@ -184,7 +194,7 @@ class Hosts:
             for k in range(self.count):
                 n = next(free)
                 ns, root, inner = f"{PREFIX}{pid}-{k}", f"{PREFIX}{pid}r{k}", f"{PREFIX}{pid}h{k}"
-                host = Host(k, ns, f"{NETWORK}.{n}.2", f"{NETWORK}.{n}.1", root)
+                host = Host(k, ns, f"{NETWORK}.{n}.2", f"{NETWORK}.{n}.1", root, inner)
                 self.hosts.append(host)
                 _ip("netns", "add", ns)
                 _ip("link", "add", root, "type", "veth", "peer", "name", inner)
@@ -202,7 +212,7 @@ class Hosts:
 
     def __exit__(self, *exc) -> None:
         for host in self.hosts:
-            host.kill()
+            host.remove()
         self.hosts = []
 
 
