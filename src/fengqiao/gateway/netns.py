@@ -33,6 +33,8 @@ from pathlib import Path
 PREFIX = "fqn"
 NETWORK = "10.231"
 IP = shutil.which("ip") or "/usr/sbin/ip"
+# what the hosts' processes import: the caller's own code, not whatever copy is installed
+_SRC = str(Path(__file__).resolve().parents[2])
 _NAME = re.compile(rf"^{PREFIX}(\d+)[-rh](\d+)$")
 
 
@@ -145,7 +147,8 @@ class Host:
         else:
             argv = [sys.executable, "-m", "fengqiao.gateway.netns", "forward"]
             argv += [self.root_address, str(port), target[0], str(target[1])]
-        helper = subprocess.Popen(argv, stderr=subprocess.DEVNULL)  # noqa: S603 - our own arguments
+        env = dict(os.environ, PYTHONPATH=_SRC)
+        helper = subprocess.Popen(argv, stderr=subprocess.DEVNULL, env=env)  # noqa: S603 - our own arguments
         self.helpers.append(helper)
         wait_port(self.root_address, port, timeout=10)
         return f"{self.root_address}:{port}"
@@ -244,6 +247,7 @@ def start_gateway(
     """`fengqiao gateway serve` inside `host`, on its address, GT06 and OsmAnd (for /status) only,
     trusting PROXY v2 from `proxy_from`; returns once it listens."""
     env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [_SRC, env.get("PYTHONPATH")]))
     env.update(
         DATABASE_URL=database_url,
         GATEWAY_HOST=host.address,
