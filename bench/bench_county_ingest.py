@@ -362,6 +362,20 @@ def percentile(hist: array.array, total: int, p: float) -> float:
     return float("inf")
 
 
+def status(host) -> dict:
+    """A host's /status, or {} when its gateway does not answer within 5 s (a busy loop)."""
+    from fengqiao.gateway import netns
+
+    try:
+        return netns.status(host, timeout=5)
+    except (OSError, ValueError):
+        return {}
+
+
+def online(host) -> int | str:
+    return status(host).get("devices_online", "no answer")
+
+
 def main() -> None:
     import multiprocessing
 
@@ -431,7 +445,7 @@ def main() -> None:
                 worker.start()
                 workers.append(worker)
             time.sleep(max(0.0, start_at + SECONDS / 2 - time.time()))
-            before = {h.index: netns.status(h).get("devices_online") for h in hosts}
+            before = {h.index: online(h) for h in hosts}
             hosts[0].kill()
             print(
                 f"t={SECONDS / 2:g} s: host 0 killed (devices online per host before: {before})",
@@ -439,11 +453,11 @@ def main() -> None:
             )
             killed_at = int(time.time())
             time.sleep(max(0.0, start_at + SECONDS * 0.75 - time.time()))
-            after = {h.index: netns.status(h).get("devices_online") for h in hosts if h.alive}
+            after = {h.index: online(h) for h in hosts if h.alive}
             parts = [out.get(timeout=SECONDS + 900) for _ in workers]
             for worker in workers:
                 worker.join(10)
-            statuses = {h.index: netns.status(h) for h in hosts if h.alive}
+            statuses = {h.index: status(h) for h in hosts if h.alive}
         finally:
             balancer.stop()
     totals = collections.Counter()

@@ -263,14 +263,14 @@ def start_gateway(
     return process
 
 
-def status(host: Host) -> dict:
+def status(host: Host, *, timeout: float = 10) -> dict:
     """The gateway's /status (OsmAnd port). From the root namespace we are the balancer's address,
     so the request carries a PROXY v2 header like every other connection from there."""
     import json
 
     from fengqiao.gateway import proxyproto
 
-    with socket.create_connection((host.address, OSMAND_PORT), timeout=10) as sock:
+    with socket.create_connection((host.address, OSMAND_PORT), timeout=timeout) as sock:
         sock.sendall(proxyproto.header(host.root_address, 40000, host.address, OSMAND_PORT))
         sock.sendall(b"GET /status HTTP/1.1\r\nHost: gateway\r\nConnection: close\r\n\r\n")
         data = b""
