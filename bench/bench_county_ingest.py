@@ -1,7 +1,8 @@
 """county_ingest: a county's trackers on three gateway hosts behind HAProxy (issue 23), one host killed
-halfway. Target: ≥ 20,000 positions a second stored over the run, with 0 acknowledged positions
-missing and 0 stored twice; the figure fails on any missing or duplicate position, and when the
-generator fell behind its own schedule (it says so).
+halfway. Target: ≥ 20,000 positions a second stored (over the window plus the time its last
+acknowledgements took, at most 30 s), with 0 acknowledged positions missing and 0 stored twice; the
+figure fails on any missing or duplicate position, and when the generator fell behind its own
+schedule (it says so).
 
 Layout (src/fengqiao/gateway/netns.py): each gateway host is a network namespace made by the bench
 (`ip netns`, a veth pair 10.231.n.1 root side / 10.231.n.2 host side; needs root) running
@@ -258,6 +259,7 @@ class Simulator:
         deadline = loop.time() + GRACE
         while loop.time() < deadline and any(t.open or t.due for t in self.trackers):
             await asyncio.sleep(0.2)
+        drain = loop.time() - (start + SECONDS)
         self.stopping = True
         unacked = sum(len(t.open) + len(t.due) for t in self.trackers)
         for tracker in self.trackers:
@@ -268,7 +270,7 @@ class Simulator:
             "acked": self.acked, "buffered": self.buffered, "late": self.late,
             "dropped": self.dropped, "reconnects": self.reconnects, "connected": self.connected,
             "connect_failures": self.connect_failures, "unacked": unacked,
-            "stray": self.stray,
+            "stray": self.stray, "drain_s": drain,
             "hist": self.hist.tobytes(),
             "pairs": [(t.imei, t.acked.tobytes()) for t in self.trackers],
         }  # fmt: skip
@@ -476,7 +478,9 @@ def main() -> None:
     figures = check(url, pairs)
     sent, acked = totals["sent"], totals["acked"]
     stored, missing, duplicates = figures["stored"], figures["missing"], figures["duplicates"]
-    rate = stored / SECONDS
+    # stored per second of the window plus the time the last acknowledgements took after it
+    drain = max(part["drain_s"] for part in parts)
+    rate = stored / (SECONDS + drain)
     p50, p99 = percentile(hist, sent, 0.50), percentile(hist, sent, 0.99)
     behind = totals["late"] > 0.001 * max(1, totals["offered"])
     print(
@@ -493,7 +497,12 @@ def main() -> None:
         f"{duplicates:,}, unacknowledged at the end {totals['unacked']:,}",
         flush=True,
     )
-    print(f"ack p50 {p50:.0f} ms, p99 {p99:.0f} ms (from first send; unacknowledged = infinite)")
+    print(
+        f"ack p50 {p50:.0f} ms, p99 {p99:.0f} ms (from first send; unacknowledged = infinite); "
+        f"stored per second over the {SECONDS:g} s window + {drain:.1f} s until the last "
+        f"acknowledgement (at most {GRACE:g} s)",
+        flush=True,
+    )
     for index, s in statuses.items():
         print(f"host {index}: commits {s.get('commits')}, commit p99 {s.get('commit_ms_p99')} ms, "
               f"server ack p99 {s.get('ack_ms_p99')} ms, loop CPU {s.get('cpu_s_loop')} s", flush=True)  # fmt: skip
