@@ -311,6 +311,9 @@ def check(url: str, pairs: list) -> dict:
         "password": cfg["PASSWORD"],
     }
     with psycopg.connect(dbname=cfg["NAME"], autocommit=True, **{k: v for k, v in params.items() if v}) as conn:  # fmt: skip
+        # millions of rows: hash them in memory (the default 4 MB work_mem sorted them on disk for
+        # over six minutes in the full-size run)
+        conn.execute("SET work_mem = '512MB'")
         conn.execute("CREATE TEMP TABLE acked (identifier text, epoch bigint)")
         with conn.cursor().copy("COPY acked (identifier, epoch) FROM STDIN") as copy:
             for imei, blob in pairs:
