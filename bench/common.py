@@ -37,9 +37,17 @@ class Timer:
 
 
 def report(
-    name: str, value: float, unit: str, target: float, *, lower_is_better: bool = True
+    name: str,
+    value: float,
+    unit: str,
+    target: float,
+    *,
+    lower_is_better: bool = True,
+    fail: bool = False,
 ) -> bool:
-    ok = value < target if lower_is_better else value > target
+    """The BENCH line; `fail` fails the figure whatever its value (a condition of the figure broke,
+    e.g. an acknowledged position went missing)."""
+    ok = (value < target if lower_is_better else value > target) and not fail
     print(
         f"BENCH {name} {value:.1f} {unit} target {target:g} {'pass' if ok else 'fail'}", flush=True
     )
